@@ -1,0 +1,281 @@
+//! The one error type of fieldseal.
+//!
+//! Two kinds of failure are kept apart on purpose:
+//! - the *cryptographic* failure to open a value ([`Error::CannotOpen`]) is opaque: a tampered value,
+//!   a wrong key and a wrong context all look the same, so an attacker learns nothing from it;
+//! - every other failure (malformed input, an unknown format version or suite, a key version the
+//!   caller does not hold, a purpose the value was not sealed for, misuse) says what is wrong and
+//!   what to do.
+//!
+//! No message contains plaintext or key bytes: only purpose names, versions, lengths and positions.
+
+use std::fmt;
+
+/// Everything that can go wrong in fieldseal.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Authentication failed. The value was changed, or it was sealed under another key, or it is
+    /// being opened with another context (record type, field or id) than it was sealed with.
+    /// Deliberately says no more: telling these apart would give an attacker an oracle.
+    #[error(
+        "cannot open this value: it was altered, or it belongs to another key or another context \
+         (record, field or id); check that the context matches the one used when sealing"
+    )]
+    CannotOpen,
+
+    /// The bytes or text are not a well-formed fieldseal value.
+    #[error("not a well-formed fieldseal value: {0}")]
+    Malformed(#[from] Malformed),
+
+    /// The value uses a format version this library does not read.
+    #[error(
+        "unknown fieldseal format version {found} (this library reads version {supported}); \
+         the value was written by a newer fieldseal or is not a fieldseal value"
+    )]
+    UnknownVersion {
+        /// The version byte found.
+        found: u8,
+        /// The version this library reads.
+        supported: u8,
+    },
+
+    /// The value names an algorithm suite this library does not know.
+    #[error(
+        "unknown algorithm suite id {found:#04x} (known: 0x01 AES-256-GCM, 0x02 XChaCha20-Poly1305); \
+         the value was written by a newer fieldseal or is corrupt"
+    )]
+    UnknownSuite {
+        /// The suite id found.
+        found: u8,
+    },
+
+    /// The value was sealed for other purposes than the one asked for.
+    #[error(
+        "this value was not sealed for purpose `{purpose}`; it was sealed for: {}; \
+         open it with a key of one of those purposes",
+        .sealed_for.join(", ")
+    )]
+    NotSealedFor {
+        /// The purpose the caller tried to open with.
+        purpose: String,
+        /// The purposes the value carries a copy for.
+        sealed_for: Vec<String>,
+    },
+
+    /// The value was sealed under a key version the caller's keys do not include.
+    #[error(
+        "no key for purpose `{purpose}` version {version} (held versions: {}); \
+         load a key set or bundle that includes version {version}",
+        fmt_versions(.held)
+    )]
+    UnknownKeyVersion {
+        /// The purpose of the part being opened.
+        purpose: String,
+        /// The key version the part was sealed under.
+        version: u32,
+        /// The versions the caller holds for that purpose.
+        held: Vec<u32>,
+    },
+
+    /// A key set was asked for a purpose it holds no key for.
+    #[error(
+        "no key for purpose `{purpose}` in this key set; build the key set from a keyring, \
+         or add that purpose's key"
+    )]
+    NoKeyForPurpose {
+        /// The purpose asked for.
+        purpose: String,
+    },
+
+    /// A purpose name breaks the naming rules.
+    #[error(
+        "invalid purpose name {name:?}: {reason}; a purpose name is 1 to 64 bytes of lower-case \
+         ASCII letters, digits, `-` and `:` (for example `fulfillment` or `third-party:acme`)"
+    )]
+    InvalidPurposeName {
+        /// The rejected name (purpose names are not secret).
+        name: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+
+    /// The same purpose was listed twice in one purpose set.
+    #[error("purpose `{purpose}` is listed twice; list each purpose once")]
+    DuplicatePurpose {
+        /// The repeated purpose.
+        purpose: String,
+    },
+
+    /// A context part is too long to be bound into the associated data.
+    #[error(
+        "context {part} is {len} bytes, more than the {max} allowed; use a shorter name, or a \
+         hash of a long id"
+    )]
+    ContextTooLong {
+        /// Which part: `record type`, `field` or `id`.
+        part: &'static str,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// The value opened, but holds another plaintext type than the one asked for.
+    #[error(
+        "the value holds {found}, not {expected}; open it as the type it was sealed as"
+    )]
+    TypeMismatch {
+        /// The type asked for.
+        expected: &'static str,
+        /// The type recorded in the value.
+        found: &'static str,
+    },
+
+    /// The value opened, but its plaintext does not decode as the type asked for.
+    #[error("the value opened but its {ty} plaintext does not decode: {reason}")]
+    PlaintextEncoding {
+        /// The type asked for.
+        ty: &'static str,
+        /// What is wrong (never the plaintext itself).
+        reason: String,
+    },
+
+    /// The plaintext is larger than a value can hold.
+    #[error("plaintext of {len} bytes is larger than the {max} bytes a sealed value holds")]
+    TooLarge {
+        /// The encoded plaintext length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// A keyring operation was refused.
+    #[error("keyring: {0}")]
+    Keyring(#[from] KeyringError),
+
+    /// The operating system's random number generator failed.
+    #[error("the operating system's random number generator failed; retry, and check the host")]
+    Rng,
+}
+
+/// How a value is malformed. Positions and lengths only, never content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The value ends before a field it must contain.
+    #[error("truncated: {what} needs {needed} more bytes at offset {offset}")]
+    Truncated {
+        /// The field being read.
+        what: &'static str,
+        /// Its offset.
+        offset: usize,
+        /// How many bytes were missing.
+        needed: usize,
+    },
+    /// Bytes follow the last part.
+    #[error("{count} unexpected bytes after the last part")]
+    TrailingBytes {
+        /// How many.
+        count: usize,
+    },
+    /// The ciphertext length is zero or above the limit.
+    #[error("ciphertext length {len} is outside 1 to 2^30")]
+    BadLength {
+        /// The length found.
+        len: usize,
+    },
+    /// The value holds no part at all.
+    #[error("the value holds no purpose part")]
+    NoParts,
+    /// Too many parts.
+    #[error("the value holds {count} parts, more than the {max} allowed")]
+    TooManyParts {
+        /// The count found.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A part's purpose name is not a valid purpose name.
+    #[error("part {index} has an invalid purpose name")]
+    BadPurposeName {
+        /// The part index.
+        index: usize,
+    },
+    /// Two parts carry the same purpose.
+    #[error("two parts carry purpose `{purpose}`")]
+    DuplicatePurpose {
+        /// The repeated purpose.
+        purpose: String,
+    },
+    /// The text form does not start with the fieldseal prefix.
+    #[error("text form must start with `{expected}`")]
+    MissingPrefix {
+        /// The prefix expected.
+        expected: &'static str,
+    },
+    /// The text form is not valid unpadded base64url.
+    #[error("text form is not unpadded base64url")]
+    BadBase64,
+    /// A value of the wrong purpose set was given to a typed `Sealed`.
+    #[error("the value's purposes ({found}) are not the purposes of this sealed type ({expected})")]
+    PurposeSetMismatch {
+        /// Purposes the type expects.
+        expected: String,
+        /// Purposes found in the value.
+        found: String,
+    },
+}
+
+/// A refused keyring operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyringError {
+    /// No root key with that version.
+    #[error("no root key version {version} (present: {}); add it first", fmt_versions(.present))]
+    NoSuchVersion {
+        /// The version asked for.
+        version: u32,
+        /// The versions present.
+        present: Vec<u32>,
+    },
+    /// A root key with that version already exists.
+    #[error("root key version {version} already exists; versions are never reused")]
+    VersionExists {
+        /// The version.
+        version: u32,
+    },
+    /// Version 0 is reserved.
+    #[error("root key version 0 is reserved; versions start at 1")]
+    ZeroVersion,
+    /// Versions ran out.
+    #[error("no key version left after {last}")]
+    VersionsExhausted {
+        /// The last version.
+        last: u32,
+    },
+}
+
+fn fmt_versions(versions: &[u32]) -> Versions<'_> {
+    Versions(versions)
+}
+
+struct Versions<'a>(&'a [u32]);
+
+impl fmt::Display for Versions<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("none");
+        }
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result type of fieldseal.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

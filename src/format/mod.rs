@@ -1,0 +1,29 @@
+//! The bytes of a sealed value: layout only, no cryptography (FORMAT.md is the normative spec).
+//!
+//! The crypto that fills these bytes lives in [`crate::sealed`]; this layer only writes and parses.
+
+mod aad;
+mod text;
+mod value;
+
+pub use aad::AAD_LABEL;
+pub(crate) use aad::Aad;
+pub use text::TEXT_PREFIX;
+pub(crate) use text::{decode_text, encode_text};
+pub(crate) use value::{Layout, ParsedValue, PartRef, parse};
+
+/// FORMAT.md §2: the format version this library writes and reads.
+pub const FORMAT_VERSION: u8 = 0x01;
+
+/// FORMAT.md §2: the most purposes one value is sealed for.
+pub const MAX_PARTS: usize = 8;
+
+/// FORMAT.md §2: the largest encoded plaintext (including its type byte) one value holds: 1 GiB.
+pub const MAX_PLAINTEXT: usize = 1 << 30;
+
+/// FORMAT.md §6: the longest record type name in a context.
+pub const MAX_RECORD_LEN: usize = 64;
+/// FORMAT.md §6: the longest field name in a context.
+pub const MAX_FIELD_LEN: usize = 64;
+/// FORMAT.md §6: the longest record or subject id in a context.
+pub const MAX_ID_LEN: usize = 256;

@@ -1,0 +1,111 @@
+//! Key derivation: every key fieldseal uses comes from HKDF-SHA256 under its own label.
+//!
+//! FORMAT.md §4 is the normative text; each label below is written next to its spec line.
+//! `lp(x)` is `u32be(len(x)) || x`, so that no two inputs concatenate to the same bytes.
+
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::secret::{KEY_LEN, SecretKey};
+
+/// HKDF salt for purpose keys (FORMAT.md §4.1).
+pub const ROOT_SALT: &[u8] = b"fieldseal/v1/root";
+
+/// FORMAT.md §4.1: `PK = HKDF-SHA256[salt = ROOT_SALT, info = PURPOSE_KEY_LABEL || lp(purpose) ||
+/// u32be(version)](root_key, 32)`.
+pub const PURPOSE_KEY_LABEL: &[u8] = b"fieldseal/v1/purpose";
+
+/// FORMAT.md §4.2: `K_epoch = HKDF-Expand-SHA256[info = AES_EPOCH_LABEL || epoch](PK, 32)`, the
+/// AES-256-GCM key of one 8-byte epoch id.
+pub const AES_EPOCH_LABEL: &[u8] = b"fieldseal/v1/aes-256-gcm/epoch";
+
+/// FORMAT.md §4.3: `K = HKDF-Expand-SHA256[info = XCHACHA_KEY_LABEL](PK, 32)`, the
+/// XChaCha20-Poly1305 key of a purpose key.
+pub const XCHACHA_KEY_LABEL: &[u8] = b"fieldseal/v1/xchacha20-poly1305";
+
+/// Derives the purpose key of `purpose` from one root key version (FORMAT.md §4.1).
+pub(crate) fn purpose_key(root: &SecretKey, purpose: &str, version: u32) -> SecretKey {
+    let name = purpose.as_bytes();
+    let name_len = u32::try_from(name.len()).expect("purpose names are at most 64 bytes");
+    let info: [&[u8]; 4] = [
+        PURPOSE_KEY_LABEL,
+        &name_len.to_be_bytes(),
+        name,
+        &version.to_be_bytes(),
+    ];
+    let hk = Hkdf::<Sha256>::new(Some(ROOT_SALT), root.expose_secret());
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    hk.expand_multi_info(&info, out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    SecretKey::from_bytes(out)
+}
+
+/// Expands a purpose key into a suite key (FORMAT.md §4.2 and §4.3).
+pub(crate) fn suite_key(purpose_key: &SecretKey, label: &[u8], extra: &[u8]) -> SecretKey {
+    let hk = Hkdf::<Sha256>::from_prk(purpose_key.expose_secret())
+        .expect("a 32-byte purpose key is a valid HKDF-SHA256 PRK");
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    hk.expand_multi_info(&[label, extra], out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    SecretKey::from_bytes(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 5869 test case 1, run through the same HKDF calls our derivations use.
+    #[test]
+    fn rfc5869_case_1() {
+        let ikm = hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
+        let salt = hex("000102030405060708090a0b0c");
+        let info = hex("f0f1f2f3f4f5f6f7f8f9");
+        let (prk, hk) = Hkdf::<Sha256>::extract(Some(&salt), &ikm);
+        assert_eq!(
+            prk.as_slice(),
+            hex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5").as_slice()
+        );
+        let mut okm = [0u8; 42];
+        hk.expand_multi_info(&[&info[..3], &info[3..]], &mut okm)
+            .unwrap();
+        assert_eq!(
+            okm.as_slice(),
+            hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+                .as_slice()
+        );
+    }
+
+    /// RFC 5869 test case 3: empty salt and info.
+    #[test]
+    fn rfc5869_case_3() {
+        let ikm = hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
+        let hk = Hkdf::<Sha256>::new(None, &ikm);
+        let mut okm = [0u8; 42];
+        hk.expand(&[], &mut okm).unwrap();
+        assert_eq!(
+            okm.as_slice(),
+            hex("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8")
+                .as_slice()
+        );
+    }
+
+    #[test]
+    fn purpose_keys_separate_purposes_and_versions() {
+        let root = SecretKey::from_bytes(Zeroizing::new([7; KEY_LEN]));
+        let a = purpose_key(&root, "marketing", 1);
+        assert_ne!(a, purpose_key(&root, "fulfillment", 1));
+        assert_ne!(a, purpose_key(&root, "marketing", 2));
+        assert_eq!(a, purpose_key(&root, "marketing", 1));
+        let epoch = suite_key(&a, AES_EPOCH_LABEL, &[0; 8]);
+        assert_ne!(epoch, suite_key(&a, AES_EPOCH_LABEL, &[1; 8]));
+        assert_ne!(epoch, suite_key(&a, XCHACHA_KEY_LABEL, &[]));
+    }
+}

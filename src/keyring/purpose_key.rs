@@ -1,0 +1,204 @@
+//! Purpose keys: holding one is the capability to seal and open data for that purpose.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::aead::Suite;
+use crate::error::{Error, Result};
+use crate::keyring::version_key::VersionKey;
+use crate::purpose::{DynPurpose, Purpose};
+use crate::secret::{KEY_LEN, SecretKey};
+
+/// The keys of one purpose: every version the holder has, and the one it seals with.
+///
+/// `pub` only so that the sealed trait `SealingKeys` can name it; its module is private, so no
+/// outside crate can reach it.
+#[allow(unreachable_pub)]
+pub struct KeyState {
+    pub(crate) purpose: DynPurpose,
+    pub(crate) seal_suite: Suite,
+    /// Sorted by version, no duplicates, never empty.
+    versions: Vec<Arc<VersionKey>>,
+    active: usize,
+}
+
+impl KeyState {
+    pub(crate) fn new(
+        purpose: DynPurpose,
+        seal_suite: Suite,
+        mut versions: Vec<Arc<VersionKey>>,
+        active: u32,
+    ) -> Result<Self> {
+        versions.sort_by_key(|v| v.version);
+        versions.dedup_by_key(|v| v.version);
+        let active = versions
+            .iter()
+            .position(|v| v.version == active)
+            .ok_or_else(|| Error::UnknownKeyVersion {
+                purpose: purpose.name().to_owned(),
+                version: active,
+                held: versions.iter().map(|v| v.version).collect(),
+            })?;
+        Ok(Self {
+            purpose,
+            seal_suite,
+            versions,
+            active,
+        })
+    }
+
+    pub(crate) fn active(&self) -> &VersionKey {
+        &self.versions[self.active]
+    }
+
+    pub(crate) fn version(&self, version: u32) -> Result<&VersionKey> {
+        self.versions
+            .iter()
+            .find(|v| v.version == version)
+            .map(|v| &**v)
+            .ok_or_else(|| Error::UnknownKeyVersion {
+                purpose: self.purpose.name().to_owned(),
+                version,
+                held: self.held_versions(),
+            })
+    }
+
+    pub(crate) fn held_versions(&self) -> Vec<u32> {
+        self.versions.iter().map(|v| v.version).collect()
+    }
+}
+
+/// The key of a purpose known only at run time. See [`PurposeKey`] for the compile-time form.
+///
+/// Not `Clone` (share it by reference or in an `Arc`), not `Serialize`, redacted in `Debug`.
+pub struct DynPurposeKey {
+    pub(crate) state: Arc<KeyState>,
+}
+
+impl DynPurposeKey {
+    /// Builds a purpose key from raw key versions, for a service that was handed its purpose keys
+    /// (a key bundle) and holds no root key. `active` is the version it seals with.
+    ///
+    /// # Errors
+    /// [`Error::UnknownKeyVersion`] if `active` is not among `versions`.
+    pub fn from_versions(
+        purpose: DynPurpose,
+        seal_suite: Suite,
+        versions: impl IntoIterator<Item = (u32, Zeroizing<[u8; KEY_LEN]>)>,
+        active: u32,
+    ) -> Result<Self> {
+        let versions = versions
+            .into_iter()
+            .map(|(v, bytes)| Arc::new(VersionKey::new(v, SecretKey::from_bytes(bytes))))
+            .collect();
+        Ok(Self {
+            state: Arc::new(KeyState::new(purpose, seal_suite, versions, active)?),
+        })
+    }
+
+    /// The purpose this key serves.
+    pub fn purpose(&self) -> &DynPurpose {
+        &self.state.purpose
+    }
+
+    /// The versions held, ascending.
+    pub fn versions(&self) -> Vec<u32> {
+        self.state.held_versions()
+    }
+
+    /// The version new values are sealed under.
+    pub fn active_version(&self) -> u32 {
+        self.state.active().version
+    }
+
+    /// The suite new values are sealed with.
+    pub fn suite(&self) -> Suite {
+        self.state.seal_suite
+    }
+
+    /// Raw bytes of one version's key, for writing a key bundle. Whoever holds them can open every
+    /// value of this purpose and version: keep them inside a protected file or a KMS.
+    pub fn dangerous_export_version(&self, version: u32) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+        Ok(Zeroizing::new(*self.state.version(version)?.secret.expose_secret()))
+    }
+
+    /// Another handle on the same key and caches (the key bytes are not copied).
+    pub fn share(&self) -> Self {
+        Self {
+            state: Arc::clone(&self.state),
+        }
+    }
+}
+
+impl fmt::Debug for DynPurposeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynPurposeKey")
+            .field("purpose", &self.state.purpose.name())
+            .field("versions", &self.state.held_versions())
+            .field("active", &self.active_version())
+            .field("key", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// The key of purpose `P`: all versions its holder has, and the one it seals with.
+///
+/// Holding a `PurposeKey<Marketing>` is the capability to open data sealed for marketing, and
+/// nothing else: a service is given exactly the purpose keys it needs.
+pub struct PurposeKey<P> {
+    pub(crate) inner: DynPurposeKey,
+    _purpose: PhantomData<fn() -> P>,
+}
+
+impl<P: Purpose> PurposeKey<P> {
+    pub(crate) fn from_dyn_unchecked(inner: DynPurposeKey) -> Self {
+        debug_assert_eq!(inner.purpose().name(), P::NAME);
+        Self {
+            inner,
+            _purpose: PhantomData,
+        }
+    }
+
+    /// The typed form of a run-time key.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`] naming `P` if the key is for another purpose.
+    pub fn from_dyn(inner: DynPurposeKey) -> Result<Self> {
+        if inner.purpose().name() == P::NAME {
+            Ok(Self::from_dyn_unchecked(inner))
+        } else {
+            Err(Error::NoKeyForPurpose {
+                purpose: P::NAME.to_owned(),
+            })
+        }
+    }
+
+    /// The run-time form.
+    pub fn as_dyn(&self) -> &DynPurposeKey {
+        &self.inner
+    }
+
+    /// The run-time form, owned.
+    pub fn into_dyn(self) -> DynPurposeKey {
+        self.inner
+    }
+
+    /// Another handle on the same key and caches.
+    pub fn share(&self) -> Self {
+        Self::from_dyn_unchecked(self.inner.share())
+    }
+}
+
+impl<P: Purpose> fmt::Debug for PurposeKey<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PurposeKey<{}>", P::NAME)?;
+        f.debug_struct("")
+            .field("versions", &self.inner.versions())
+            .field("active", &self.inner.active_version())
+            .field("key", &"[REDACTED]")
+            .finish()
+    }
+}

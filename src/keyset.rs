@@ -1,0 +1,143 @@
+//! A key set: the purpose keys one service holds, and nothing else.
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+use crate::format::MAX_PARTS;
+use crate::keyring::{DynPurposeKey, KeyState, Keyring, PurposeKey};
+use crate::purpose::{DynPurpose, Purpose, PurposeSet};
+use crate::sealed::{Context, Plaintext, Sealed};
+
+/// The purpose keys of one service. Built from purpose keys alone, it holds no root key: it seals
+/// and opens exactly what its keys allow.
+///
+/// ```
+/// use fieldseal::{Context, KeySet, Keyring, Sealed, Suite};
+/// fieldseal::purpose!(Fulfillment = "fulfillment");
+/// fieldseal::purpose!(Marketing = "marketing");
+///
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let ingest = KeySet::new()
+///     .with(keyring.purpose_key::<Fulfillment>())
+///     .with(keyring.purpose_key::<Marketing>());
+/// let marketing_service = KeySet::new().with(keyring.purpose_key::<Marketing>());
+/// drop(keyring); // services never see a root key
+///
+/// let ctx = Context::new("customer", "email").with_id_u64(7);
+/// let email = ingest.seal::<(Fulfillment, Marketing), _>(&"ada@example.com".to_string(), &ctx)?;
+/// assert_eq!(email.open_with::<Marketing, _>(&marketing_service, &ctx)?, "ada@example.com");
+/// assert!(email.open_with::<Fulfillment, _>(&marketing_service, &ctx).is_err());
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+#[derive(Default)]
+pub struct KeySet {
+    /// Few purposes per service: a scan beats hashing.
+    keys: Vec<DynPurposeKey>,
+}
+
+impl KeySet {
+    /// An empty key set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The key set holding one run-time purpose key per name, derived from a keyring.
+    pub fn from_keyring(keyring: &Keyring, purposes: &[DynPurpose]) -> Self {
+        let mut set = Self::new();
+        for purpose in purposes {
+            set.insert(keyring.dyn_purpose_key(purpose));
+        }
+        set
+    }
+
+    /// Adds (or replaces) the key of purpose `P`.
+    #[must_use]
+    pub fn with<P: Purpose>(mut self, key: PurposeKey<P>) -> Self {
+        self.insert(key.into_dyn());
+        self
+    }
+
+    /// Adds a run-time purpose key, returning the key it replaces.
+    pub fn insert(&mut self, key: DynPurposeKey) -> Option<DynPurposeKey> {
+        match self.keys.iter_mut().find(|k| k.purpose() == key.purpose()) {
+            Some(slot) => Some(std::mem::replace(slot, key)),
+            None => {
+                self.keys.push(key);
+                None
+            }
+        }
+    }
+
+    /// The purposes held.
+    pub fn purposes(&self) -> Vec<DynPurpose> {
+        self.keys.iter().map(|k| k.purpose().clone()).collect()
+    }
+
+    /// The key of a run-time purpose.
+    pub fn get(&self, purpose: &str) -> Option<&DynPurposeKey> {
+        self.keys.iter().find(|k| k.purpose().name() == purpose)
+    }
+
+    /// The key of purpose `P`, as another handle on the same key.
+    pub fn key<P: Purpose>(&self) -> Option<PurposeKey<P>> {
+        self.get(P::NAME)
+            .map(|k| PurposeKey::from_dyn_unchecked(k.share()))
+    }
+
+    /// Seals `value` for the purposes `Ps`; every one must be held.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`] naming the first missing purpose, and as [`Sealed::seal`].
+    pub fn seal<Ps: PurposeSet, T: Plaintext>(&self, value: &T, ctx: &Context<'_>) -> Result<Sealed<T, Ps>> {
+        Sealed::seal(value, ctx, self)
+    }
+
+    /// Opens `sealed` with the key of a run-time purpose.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`], [`Error::NotSealedFor`], and as [`Sealed::open`].
+    pub fn open_dyn<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        purpose: &DynPurpose,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        let key = self.get(purpose.name()).ok_or_else(|| Error::NoKeyForPurpose {
+            purpose: purpose.name().to_owned(),
+        })?;
+        sealed.open_dyn(key, ctx)
+    }
+
+    /// Runs `f` with the key state of each named purpose, in order.
+    pub(crate) fn with_states<R>(
+        &self,
+        names: &[&str],
+        f: impl FnOnce(&[&KeyState]) -> Result<R>,
+    ) -> Result<R> {
+        if names.len() > MAX_PARTS {
+            return Err(crate::error::Malformed::TooManyParts {
+                count: names.len(),
+                max: MAX_PARTS,
+            }
+            .into());
+        }
+        let mut found: [Option<&KeyState>; MAX_PARTS] = [None; MAX_PARTS];
+        for (slot, name) in found.iter_mut().zip(names) {
+            let key = self.get(name).ok_or_else(|| Error::NoKeyForPurpose {
+                purpose: (*name).to_owned(),
+            })?;
+            *slot = Some(&*key.state);
+        }
+        let mut states: [&KeyState; MAX_PARTS] = [found[0].expect("at least one name"); MAX_PARTS];
+        for (state, found) in states.iter_mut().zip(found.iter().take(names.len())) {
+            *state = found.expect("filled above");
+        }
+        f(&states[..names.len()])
+    }
+}
+
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.keys).finish()
+    }
+}

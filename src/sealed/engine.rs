@@ -1,0 +1,129 @@
+//! Sealing and opening: fills the FORMAT.md §2 layout with the §5 ciphers under the §6 context.
+//!
+//! One allocation per seal (the output) and, for values above [`STACK_PLAINTEXT`], one per open;
+//! plaintext in any buffer of ours is zeroized before the buffer is freed.
+
+use zeroize::Zeroizing;
+
+use crate::aead::TAG_LEN;
+use crate::error::{Error, Malformed, Result};
+use crate::format::{self, Aad, Layout, MAX_PARTS, MAX_PLAINTEXT, ParsedValue, PartRef};
+use crate::keyring::KeyState;
+use crate::sealed::context::Context;
+use crate::sealed::plaintext::{Plaintext, type_name};
+
+/// Plaintexts up to this size are opened in a stack buffer.
+const STACK_PLAINTEXT: usize = 256;
+
+/// Seals `value` once per key in `keys` (FORMAT.md §2). The suite is the first key's.
+pub(crate) fn seal<T: Plaintext>(keys: &[&KeyState], value: &T, ctx: &Context<'_>) -> Result<Vec<u8>> {
+    ctx.check()?;
+    check_distinct(keys)?;
+    let suite = keys[0].seal_suite;
+    value.with_payload(|payload| {
+        let ct_len = payload.len() + 1;
+        if ct_len > MAX_PLAINTEXT {
+            return Err(Error::TooLarge {
+                len: ct_len,
+                max: MAX_PLAINTEXT,
+            });
+        }
+        let layout = Layout { suite, ct_len };
+        // Zeroizing until every part is encrypted: an early return must not free plaintext.
+        let mut out = Zeroizing::new(Vec::with_capacity(
+            layout.total_len(keys.iter().map(|k| k.purpose.name())),
+        ));
+        layout.write_header(&mut out, keys.len());
+        for key in keys {
+            let slots = layout.write_part(&mut out, key.purpose.name(), key.active().version);
+            let (nonce, rest) = out[slots.nonce..slots.tag + TAG_LEN].split_at_mut(slots.ciphertext - slots.nonce);
+            let (body, tag) = rest.split_at_mut(ct_len);
+            body[..payload.len()].copy_from_slice(payload);
+            body[payload.len()] = T::TYPE_BYTE;
+            let active = key.active();
+            let aad = Aad::new(
+                suite,
+                key.purpose.name(),
+                active.version,
+                ctx.record(),
+                ctx.field(),
+                ctx.id(),
+            );
+            let sealed_tag = active
+                .ciphers
+                .seal(&active.secret, suite, nonce, aad.as_bytes(), body)?;
+            tag.copy_from_slice(&sealed_tag);
+        }
+        Ok(std::mem::take(&mut *out))
+    })?
+}
+
+fn check_distinct(keys: &[&KeyState]) -> Result<()> {
+    if keys.len() > MAX_PARTS {
+        return Err(Malformed::TooManyParts {
+            count: keys.len(),
+            max: MAX_PARTS,
+        }
+        .into());
+    }
+    for (i, key) in keys.iter().enumerate() {
+        if keys[..i].iter().any(|k| k.purpose == key.purpose) {
+            return Err(Error::DuplicatePurpose {
+                purpose: key.purpose.name().to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Finds `key`'s part in a parsed value, or says which purposes the value was sealed for.
+pub(crate) fn find_part<'v, 'a>(value: &'v ParsedValue<'a>, key: &KeyState) -> Result<&'v PartRef<'a>> {
+    value
+        .part(key.purpose.name())
+        .ok_or_else(|| Error::NotSealedFor {
+            purpose: key.purpose.name().to_owned(),
+            sealed_for: value.purposes(),
+        })
+}
+
+/// Opens `key`'s part of `bytes` as a `T`.
+pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>) -> Result<T> {
+    ctx.check()?;
+    let value = format::parse(bytes)?;
+    let part = find_part(&value, key)?;
+    let version = key.version(part.key_version)?;
+    let aad = Aad::new(
+        value.suite,
+        part.purpose,
+        part.key_version,
+        ctx.record(),
+        ctx.field(),
+        ctx.id(),
+    );
+    let open_in = |buf: &mut [u8]| {
+        buf.copy_from_slice(part.ciphertext);
+        version
+            .ciphers
+            .open(&version.secret, value.suite, part.nonce, aad.as_bytes(), buf, part.tag)
+            .map_err(|()| Error::CannotOpen)?;
+        let (&type_byte, _) = buf.split_last().expect("ct_len is at least 1");
+        if type_byte == T::TYPE_BYTE {
+            Ok(buf.len() - 1)
+        } else {
+            Err(Error::TypeMismatch {
+                expected: T::TYPE_NAME,
+                found: type_name(type_byte),
+            })
+        }
+    };
+    if value.ct_len <= STACK_PLAINTEXT {
+        let mut stack = Zeroizing::new([0u8; STACK_PLAINTEXT]);
+        let len = open_in(&mut stack[..value.ct_len])?;
+        T::decode(&stack[..len])
+    } else {
+        let mut heap = Zeroizing::new(vec![0u8; value.ct_len]);
+        let len = open_in(&mut heap)?;
+        heap.truncate(len);
+        T::decode_owned(heap)
+    }
+}

@@ -1,0 +1,209 @@
+//! Sealed values: a value of type `T` sealed for the purposes `Ps`.
+
+mod context;
+mod engine;
+mod keys;
+mod plaintext;
+mod serde;
+
+use std::fmt;
+use std::marker::PhantomData;
+
+pub use context::Context;
+pub use keys::SealingKeys;
+pub use plaintext::{Json, Plaintext};
+
+use crate::aead::Suite;
+use crate::error::{Malformed, Result};
+use crate::format::{self, decode_text, encode_text};
+use crate::keyring::{DynPurposeKey, PurposeKey};
+use crate::keyset::KeySet;
+use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet};
+
+/// A value of type `T` sealed for the purposes `Ps`: one purpose `P` or a tuple of up to eight.
+///
+/// Each purpose gets its own copy, sealed under its own key, bound to the [`Context`]. Opening
+/// needs the key of a purpose in `Ps`; any other purpose does not compile:
+///
+/// ```
+/// use fieldseal::{Context, Keyring, Sealed, Suite};
+/// fieldseal::purpose!(Fulfillment = "fulfillment");
+/// fieldseal::purpose!(Marketing = "marketing");
+///
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let fulfillment = keyring.purpose_key::<Fulfillment>();
+/// let marketing = keyring.purpose_key::<Marketing>();
+///
+/// let ctx = Context::new("customer", "email").with_id_u64(42);
+/// let email: Sealed<String, (Fulfillment, Marketing)> =
+///     Sealed::seal(&"ada@example.com".to_string(), &ctx, &(&fulfillment, &marketing))?;
+/// assert_eq!(email.open(&marketing, &ctx)?, "ada@example.com");
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+///
+/// ```compile_fail
+/// # use fieldseal::{Context, Keyring, Sealed, Suite};
+/// # fieldseal::purpose!(Fulfillment = "fulfillment");
+/// # fieldseal::purpose!(Marketing = "marketing");
+/// # let keyring = Keyring::generate(Suite::default()).unwrap();
+/// # let ctx = Context::new("customer", "name");
+/// let name: Sealed<String, Fulfillment> =
+///     Sealed::seal(&"Ada".to_string(), &ctx, &keyring.purpose_key::<Fulfillment>()).unwrap();
+/// name.open(&keyring.purpose_key::<Marketing>(), &ctx); // not sealed for marketing
+/// ```
+pub struct Sealed<T, Ps> {
+    bytes: Vec<u8>,
+    _type: PhantomData<fn() -> (T, Ps)>,
+}
+
+impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
+    /// Seals `value` for every purpose in `Ps`, bound to `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`](crate::Error::NoKeyForPurpose) if a [`KeySet`] lacks a purpose,
+    /// [`Error::ContextTooLong`](crate::Error::ContextTooLong), [`Error::TooLarge`](crate::Error::TooLarge),
+    /// [`Error::Rng`](crate::Error::Rng).
+    pub fn seal(value: &T, ctx: &Context<'_>, keys: &impl SealingKeys<Ps>) -> Result<Self> {
+        let bytes = keys::private::Sealed::with_keys(keys, |states| engine::seal(states, value, ctx))?;
+        Ok(Self::from_trusted(bytes))
+    }
+
+    /// Opens the copy of purpose `P`; `P` must be in `Ps`, or this does not compile.
+    ///
+    /// # Errors
+    /// [`Error::CannotOpen`](crate::Error::CannotOpen) if the value was altered or `ctx` differs
+    /// from the sealing context; [`Error::UnknownKeyVersion`](crate::Error::UnknownKeyVersion) if
+    /// `key` lacks the version the value was sealed under; [`Error::TypeMismatch`](crate::Error::TypeMismatch).
+    pub fn open<P: Purpose, I>(&self, key: &PurposeKey<P>, ctx: &Context<'_>) -> Result<T>
+    where
+        Ps: Includes<P, I>,
+    {
+        engine::open(&key.inner.state, &self.bytes, ctx)
+    }
+
+    /// Opens the copy of purpose `P` with the matching key of a [`KeySet`].
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), and [`Error::NoKeyForPurpose`](crate::Error::NoKeyForPurpose) if
+    /// the key set lacks `P`.
+    pub fn open_with<P: Purpose, I>(&self, keys: &KeySet, ctx: &Context<'_>) -> Result<T>
+    where
+        Ps: Includes<P, I>,
+    {
+        keys.with_states(&[P::NAME], |states| engine::open(states[0], &self.bytes, ctx))
+    }
+
+    /// Opens with a run-time purpose's key. Checked at run time: a value not sealed for that
+    /// purpose gives [`Error::NotSealedFor`](crate::Error::NotSealedFor), naming the purposes it
+    /// was sealed for.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), and [`Error::NotSealedFor`](crate::Error::NotSealedFor).
+    pub fn open_dyn(&self, key: &DynPurposeKey, ctx: &Context<'_>) -> Result<T> {
+        engine::open(&key.state, &self.bytes, ctx)
+    }
+
+    /// Takes a value from its binary form, checking its shape and that its purposes are `Ps`.
+    ///
+    /// # Errors
+    /// [`Error::Malformed`](crate::Error::Malformed), [`Error::UnknownVersion`](crate::Error::UnknownVersion),
+    /// [`Error::UnknownSuite`](crate::Error::UnknownSuite).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self> {
+        {
+            let value = format::parse(&bytes)?;
+            let matches = value.parts().count() == Ps::NAMES.len()
+                && Ps::NAMES.iter().all(|name| value.part(name).is_some());
+            if !matches {
+                return Err(Malformed::PurposeSetMismatch {
+                    expected: Ps::NAMES.join(", "),
+                    found: value.purposes().join(", "),
+                }
+                .into());
+            }
+        }
+        Ok(Self::from_trusted(bytes))
+    }
+
+    /// Takes a value from its text form (`fs1:` and unpadded base64url).
+    ///
+    /// # Errors
+    /// As [`from_bytes`](Self::from_bytes).
+    pub fn from_text(text: &str) -> Result<Self> {
+        Self::from_bytes(decode_text(text)?)
+    }
+}
+
+impl<T, Ps> Sealed<T, Ps> {
+    fn from_trusted(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes,
+            _type: PhantomData,
+        }
+    }
+
+    /// The binary form (FORMAT.md §2), for BYTEA or BLOB columns.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The binary form, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The text form (FORMAT.md §7), for JSON, VARCHAR and CSV.
+    pub fn to_text(&self) -> String {
+        encode_text(&self.bytes)
+    }
+
+    fn parsed(&self) -> format::ParsedValue<'_> {
+        format::parse(&self.bytes).expect("a Sealed holds only values that parse")
+    }
+
+    /// The purposes the value is sealed for, in the order of its parts.
+    pub fn purposes(&self) -> Vec<DynPurpose> {
+        self.parsed()
+            .parts()
+            .map(|p| DynPurpose::new(p.purpose).expect("parsed names are valid"))
+            .collect()
+    }
+
+    /// The key version each purpose's copy is sealed under.
+    pub fn key_versions(&self) -> Vec<(DynPurpose, u32)> {
+        self.parsed()
+            .parts()
+            .map(|p| (DynPurpose::new(p.purpose).expect("parsed names are valid"), p.key_version))
+            .collect()
+    }
+
+    /// The suite the value is sealed with.
+    pub fn suite(&self) -> Suite {
+        self.parsed().suite
+    }
+}
+
+impl<T, Ps> Clone for Sealed<T, Ps> {
+    fn clone(&self) -> Self {
+        Self::from_trusted(self.bytes.clone())
+    }
+}
+
+impl<T, Ps> PartialEq for Sealed<T, Ps> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl<T, Ps> Eq for Sealed<T, Ps> {}
+
+impl<T, Ps> fmt::Debug for Sealed<T, Ps> {
+    /// Purposes, suite and size: ciphertext is not secret, but it is noise in logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value = self.parsed();
+        f.debug_struct("Sealed")
+            .field("purposes", &value.purposes())
+            .field("suite", &value.suite)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}

@@ -1,0 +1,243 @@
+//! FORMAT.md §8: plaintext encodings. Every plaintext is its payload followed by one type byte,
+//! so a value opened as the wrong type is a clear [`Error::TypeMismatch`], not a wrong value.
+//!
+//! | type | type byte | payload |
+//! |---|---|---|
+//! | `String` | `0x01` | UTF-8 bytes |
+//! | `Vec<u8>` | `0x02` | the bytes |
+//! | `bool` | `0x03` | `0x00` or `0x01` |
+//! | `u8` `u16` `u32` `u64` `u128` | `0x04`..`0x08` | big-endian, fixed width |
+//! | `i8` `i16` `i32` `i64` `i128` | `0x09`..`0x0d` | big-endian two's complement, fixed width |
+//! | [`Json<T>`] | `0x10` | the JSON text of `T` (serde_json) |
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+mod private {
+    pub trait Sealed {}
+}
+
+/// A type that can be sealed: one of the types of FORMAT.md §8. Any serde type seals as
+/// [`Json<T>`]. The set is closed so that type bytes stay stable across releases.
+pub trait Plaintext: private::Sealed + Sized {
+    /// FORMAT.md §8: the type byte.
+    const TYPE_BYTE: u8;
+    /// The type's name in error messages.
+    const TYPE_NAME: &'static str;
+
+    /// Calls `f` with the payload bytes (without the type byte).
+    #[doc(hidden)]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
+
+    /// Decodes a payload.
+    #[doc(hidden)]
+    fn decode(payload: &[u8]) -> Result<Self>;
+
+    /// Decodes a payload it may keep, avoiding a copy where the type allows.
+    #[doc(hidden)]
+    fn decode_owned(payload: Zeroizing<Vec<u8>>) -> Result<Self> {
+        Self::decode(&payload)
+    }
+}
+
+/// The name of the type with this type byte, for [`Error::TypeMismatch`].
+pub(crate) fn type_name(byte: u8) -> &'static str {
+    match byte {
+        0x01 => "String",
+        0x02 => "Vec<u8>",
+        0x03 => "bool",
+        0x04 => "u8",
+        0x05 => "u16",
+        0x06 => "u32",
+        0x07 => "u64",
+        0x08 => "u128",
+        0x09 => "i8",
+        0x0a => "i16",
+        0x0b => "i32",
+        0x0c => "i64",
+        0x0d => "i128",
+        0x10 => "JSON",
+        _ => "an unknown type",
+    }
+}
+
+fn bad<T: Plaintext>(reason: impl Into<String>) -> Error {
+    Error::PlaintextEncoding {
+        ty: T::TYPE_NAME,
+        reason: reason.into(),
+    }
+}
+
+impl private::Sealed for String {}
+impl Plaintext for String {
+    const TYPE_BYTE: u8 = 0x01;
+    const TYPE_NAME: &'static str = "String";
+
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Ok(f(self.as_bytes()))
+    }
+
+    fn decode(payload: &[u8]) -> Result<Self> {
+        std::str::from_utf8(payload)
+            .map(str::to_owned)
+            .map_err(|e| bad::<Self>(format!("invalid UTF-8 at byte {}", e.valid_up_to())))
+    }
+
+    fn decode_owned(mut payload: Zeroizing<Vec<u8>>) -> Result<Self> {
+        match std::str::from_utf8(&payload) {
+            // Hand the buffer over: the plaintext now belongs to the caller.
+            Ok(_) => Ok(String::from_utf8(std::mem::take(&mut *payload)).expect("checked UTF-8")),
+            Err(e) => Err(bad::<Self>(format!("invalid UTF-8 at byte {}", e.valid_up_to()))),
+        }
+    }
+}
+
+impl private::Sealed for Vec<u8> {}
+impl Plaintext for Vec<u8> {
+    const TYPE_BYTE: u8 = 0x02;
+    const TYPE_NAME: &'static str = "Vec<u8>";
+
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Ok(f(self))
+    }
+
+    fn decode(payload: &[u8]) -> Result<Self> {
+        Ok(payload.to_vec())
+    }
+
+    fn decode_owned(mut payload: Zeroizing<Vec<u8>>) -> Result<Self> {
+        Ok(std::mem::take(&mut *payload))
+    }
+}
+
+impl private::Sealed for bool {}
+impl Plaintext for bool {
+    const TYPE_BYTE: u8 = 0x03;
+    const TYPE_NAME: &'static str = "bool";
+
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Ok(f(&[u8::from(*self)]))
+    }
+
+    fn decode(payload: &[u8]) -> Result<Self> {
+        match payload {
+            [0] => Ok(false),
+            [1] => Ok(true),
+            _ => Err(bad::<Self>("a bool is one byte, 0x00 or 0x01")),
+        }
+    }
+}
+
+macro_rules! integer {
+    ($($ty:ty => $byte:literal),* $(,)?) => {$(
+        impl private::Sealed for $ty {}
+        impl Plaintext for $ty {
+            const TYPE_BYTE: u8 = $byte;
+            const TYPE_NAME: &'static str = stringify!($ty);
+
+            fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+                Ok(f(&self.to_be_bytes()))
+            }
+
+            fn decode(payload: &[u8]) -> Result<Self> {
+                payload
+                    .try_into()
+                    .map(<$ty>::from_be_bytes)
+                    .map_err(|_| bad::<Self>(format!(
+                        "expected {} bytes, found {}",
+                        std::mem::size_of::<$ty>(),
+                        payload.len()
+                    )))
+            }
+        }
+    )*};
+}
+
+integer! {
+    u8 => 0x04, u16 => 0x05, u32 => 0x06, u64 => 0x07, u128 => 0x08,
+    i8 => 0x09, i16 => 0x0a, i32 => 0x0b, i64 => 0x0c, i128 => 0x0d,
+}
+
+/// Any serde type, sealed as its JSON text (FORMAT.md §8, type byte `0x10`).
+///
+/// ```
+/// use fieldseal::Json;
+/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+/// struct Address { street: String, city: String }
+/// let address = Json(Address { street: "1 Main St".into(), city: "Springfield".into() });
+/// # let _ = address;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The wrapped value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> private::Sealed for Json<T> {}
+impl<T: Serialize + DeserializeOwned> Plaintext for Json<T> {
+    const TYPE_BYTE: u8 = 0x10;
+    const TYPE_NAME: &'static str = "JSON";
+
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        let text = Zeroizing::new(
+            serde_json::to_vec(&self.0).map_err(|e| bad::<Self>(json_reason(&e)))?,
+        );
+        Ok(f(&text))
+    }
+
+    fn decode(payload: &[u8]) -> Result<Self> {
+        serde_json::from_slice(payload)
+            .map(Json)
+            .map_err(|e| bad::<Self>(json_reason(&e)))
+    }
+}
+
+/// serde_json's messages can quote the input ("invalid type: string \"alice\""): keep only the
+/// category and position, never content.
+fn json_reason(e: &serde_json::Error) -> String {
+    let category = match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Data => "JSON does not match the type",
+        serde_json::error::Category::Eof => "JSON ends early",
+    };
+    format!("{category} at line {} column {}", e.line(), e.column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round<T: Plaintext + PartialEq + std::fmt::Debug>(v: &T) {
+        let bytes = v.with_payload(<[u8]>::to_vec).unwrap();
+        assert_eq!(&T::decode(&bytes).unwrap(), v);
+        assert_eq!(&T::decode_owned(Zeroizing::new(bytes)).unwrap(), v);
+    }
+
+    #[test]
+    fn round_trips() {
+        round(&String::from("grüße"));
+        round(&vec![0u8, 1, 255]);
+        round(&true);
+        round(&-5i64);
+        round(&u128::MAX);
+        round(&Json(vec![1, 2, 3]));
+    }
+
+    #[test]
+    fn errors_hold_no_plaintext() {
+        let err = Json::<u32>::decode(br#""alice-secret""#).unwrap_err().to_string();
+        assert!(!err.contains("alice"), "{err}");
+        let err = String::decode(&[b's', b'e', 0xff]).unwrap_err().to_string();
+        assert!(err.contains("byte 2"), "{err}");
+        assert!(u32::decode(&[1, 2]).is_err());
+        assert!(bool::decode(&[2]).is_err());
+    }
+}
