@@ -122,9 +122,7 @@ pub enum Error {
     },
 
     /// The value opened, but holds another plaintext type than the one asked for.
-    #[error(
-        "the value holds {found}, not {expected}; open it as the type it was sealed as"
-    )]
+    #[error("the value holds {found}, not {expected}; open it as the type it was sealed as")]
     TypeMismatch {
         /// The type asked for.
         expected: &'static str,

@@ -88,7 +88,11 @@ impl KeySet {
     ///
     /// # Errors
     /// [`Error::NoKeyForPurpose`] naming the first missing purpose, and as [`Sealed::seal`].
-    pub fn seal<Ps: PurposeSet, T: Plaintext>(&self, value: &T, ctx: &Context<'_>) -> Result<Sealed<T, Ps>> {
+    pub fn seal<Ps: PurposeSet, T: Plaintext>(
+        &self,
+        value: &T,
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, Ps>> {
         Sealed::seal(value, ctx, self)
     }
 
@@ -102,9 +106,11 @@ impl KeySet {
         purpose: &DynPurpose,
         ctx: &Context<'_>,
     ) -> Result<T> {
-        let key = self.get(purpose.name()).ok_or_else(|| Error::NoKeyForPurpose {
-            purpose: purpose.name().to_owned(),
-        })?;
+        let key = self
+            .get(purpose.name())
+            .ok_or_else(|| Error::NoKeyForPurpose {
+                purpose: purpose.name().to_owned(),
+            })?;
         sealed.open_dyn(key, ctx)
     }
 

@@ -8,8 +8,8 @@
 //! state and would draw the same nonces. rand 0.8's `ReseedingRng` registers a `pthread_atfork`
 //! child handler that bumps a process-wide fork counter, and checks that counter each time it
 //! produces a new block, reseeding from the OS when it moved. Its protection covers whole blocks
-//! only, so [`NonceCore`] makes one block exactly one nonce ([`NONCE_WORDS`] words, the largest
-//! nonce of any suite) and every draw asks for exactly one block: no nonce is ever served from a
+//! only, so [`NonceCore`] makes one block exactly one draw ([`NONCE_WORDS`] words) and every draw
+//! asks for exactly one block: no nonce is ever served from a
 //! block generated before a fork. The check is one relaxed atomic load per nonce; `getpid` would be
 //! a system call (about 230 ns here). `tests/fork.rs` forks a real child and compares.
 //!
@@ -22,12 +22,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rand::SeedableRng;
 use rand::rngs::OsRng;
 use rand::rngs::adapter::ReseedingRng;
-use rand_chacha::ChaCha12Rng;
+use rand_chacha::ChaCha12Core;
 use rand_core::RngCore;
 use rand_core::block::BlockRngCore;
 
-/// Words (of 4 bytes) in one block, and so in one draw: 24 bytes, the XChaCha20 nonce.
-const NONCE_WORDS: usize = 6;
+/// Words (of 4 bytes) in one block, and so in one draw: 12 bytes, the AES-GCM nonce. The 24-byte
+/// XChaCha20 nonce is two draws, each checked for a fork.
+const NONCE_WORDS: usize = 3;
+
+/// Bytes in one draw.
+pub(crate) const DRAW_LEN: usize = NONCE_WORDS * 4;
 
 /// `ReseedingRng` threshold: 0 turns periodic reseeding off, leaving only the reseed after a fork.
 /// Nonces need uniqueness, not secrecy, and a ChaCha12 stream does not repeat; a reseed that is
@@ -46,13 +50,24 @@ pub(crate) fn fork_generation() -> u64 {
     FORK_GENERATION.load(Ordering::Acquire)
 }
 
-/// One block = one nonce. The inner generator is replaced, buffer and all, on every reseed.
-struct NonceCore(ChaCha12Rng);
+/// One block = one draw. The ChaCha12 buffer lives inside the core, so a reseed (which replaces
+/// the core) discards every word generated before it.
+struct NonceCore {
+    chacha: ChaCha12Core,
+    buf: <ChaCha12Core as BlockRngCore>::Results,
+    used: usize,
+}
 
 impl NonceCore {
+    fn new(chacha: ChaCha12Core) -> Self {
+        let buf = <ChaCha12Core as BlockRngCore>::Results::default();
+        let used = buf.as_ref().len();
+        Self { chacha, buf, used }
+    }
+
     /// The first seeding of a thread's generator: not a fork, so the generation stays.
     fn first() -> Result<Self, rand_core::Error> {
-        ChaCha12Rng::from_rng(OsRng).map(Self)
+        ChaCha12Core::from_rng(OsRng).map(Self::new)
     }
 }
 
@@ -61,19 +76,22 @@ impl BlockRngCore for NonceCore {
     type Results = [u32; NONCE_WORDS];
 
     fn generate(&mut self, results: &mut Self::Results) {
-        for word in results.iter_mut() {
-            *word = self.0.next_u32();
+        if self.used + NONCE_WORDS > self.buf.as_ref().len() {
+            self.chacha.generate(&mut self.buf);
+            self.used = 0;
         }
+        results.copy_from_slice(&self.buf.as_ref()[self.used..self.used + NONCE_WORDS]);
+        self.used += NONCE_WORDS;
     }
 }
 
 impl SeedableRng for NonceCore {
-    type Seed = <ChaCha12Rng as SeedableRng>::Seed;
+    type Seed = <ChaCha12Core as SeedableRng>::Seed;
 
     /// Only `ReseedingRng` calls this, and with periodic reseeding off only after a fork.
     fn from_seed(seed: Self::Seed) -> Self {
         FORK_GENERATION.fetch_add(1, Ordering::AcqRel);
-        Self(ChaCha12Rng::from_seed(seed))
+        Self::new(ChaCha12Core::from_seed(seed))
     }
 }
 
@@ -83,11 +101,11 @@ thread_local! {
     static NONCES: RefCell<Option<NonceRng>> = const { RefCell::new(None) };
 }
 
-/// Draws 24 fresh random bytes; callers use the first `n` they need.
+/// Draws 12 fresh random bytes; callers use the first `n` they need.
 ///
 /// # Errors
 /// `Err(())` when the generator cannot be seeded from the OS the first time on this thread.
-pub(crate) fn nonce_block() -> Result<[u8; NONCE_WORDS * 4], ()> {
+pub(crate) fn nonce_block() -> Result<[u8; DRAW_LEN], ()> {
     NONCES.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -95,9 +113,14 @@ pub(crate) fn nonce_block() -> Result<[u8; NONCE_WORDS * 4], ()> {
             *slot = Some(ReseedingRng::new(core, NO_PERIODIC_RESEED, OsRng));
         }
         let rng = slot.as_mut().ok_or(())?;
-        let mut out = [0u8; NONCE_WORDS * 4];
-        // Exactly one block per call: see the module documentation.
-        rng.fill_bytes(&mut out);
+        // Exactly one block per call, so every draw passes the fork check: this thread's only
+        // reads are this u64 + u32 pair, which keeps the 3-word blocks aligned (a block is
+        // generated on the u64 read, and the u32 read takes its last word).
+        let head = rng.next_u64().to_le_bytes();
+        let tail = rng.next_u32().to_le_bytes();
+        let mut out = [0u8; DRAW_LEN];
+        out[..8].copy_from_slice(&head);
+        out[8..].copy_from_slice(&tail);
         Ok(out)
     })
 }
@@ -111,7 +134,7 @@ mod tests {
         let a = nonce_block().unwrap();
         let b = nonce_block().unwrap();
         assert_ne!(a, b);
-        assert_ne!(a, [0; 24]);
+        assert_ne!(a, [0; DRAW_LEN]);
     }
 
     #[test]

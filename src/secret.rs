@@ -27,7 +27,9 @@ impl SecretKey {
     /// [`Error::Rng`] if the operating system cannot supply randomness.
     pub fn generate() -> Result<Self> {
         use rand::RngCore as _;
-        let mut key = Self { bytes: [0; KEY_LEN] };
+        let mut key = Self {
+            bytes: [0; KEY_LEN],
+        };
         rand::rngs::OsRng
             .try_fill_bytes(&mut key.bytes)
             .map_err(|_| Error::Rng)?;

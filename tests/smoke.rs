@@ -33,7 +33,11 @@ fn smoke() {
         let big = vec![7u8; 100_000];
         let b: Sealed<Vec<u8>, Analytics> = ks.seal(&big, &ctx).unwrap();
         assert_eq!(b.open_with::<Analytics, _>(&ks, &ctx).unwrap(), big);
-        let js: Sealed<Json<Vec<String>>, Analytics> = ks.seal(&Json(vec!["a".into()]), &ctx).unwrap();
-        assert_eq!(js.open_with::<Analytics, _>(&ks, &ctx).unwrap().0, vec!["a".to_string()]);
+        let js: Sealed<Json<Vec<String>>, Analytics> =
+            ks.seal(&Json(vec!["a".into()]), &ctx).unwrap();
+        assert_eq!(
+            js.open_with::<Analytics, _>(&ks, &ctx).unwrap().0,
+            vec!["a".to_string()]
+        );
     }
 }

@@ -14,6 +14,7 @@
 //! generation moved starts a new epoch.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -44,7 +45,63 @@ struct Epoch {
 #[derive(Default)]
 pub(crate) struct AesEpochs {
     current: RwLock<Option<Epoch>>,
-    opened: RwLock<HashMap<[u8; EPOCH_ID_LEN], Arc<AesGcm>>>,
+    opened: RwLock<HashMap<u64, Arc<AesGcm>, EpochIdHasher>>,
+}
+
+/// Epoch ids are random, but a writer to the database can choose them: hash them with a secret
+/// per-map key (a folded multiply, as foldhash does) so that nobody can aim at one bucket. SipHash
+/// would cost more than the AEAD on a small field.
+#[derive(Clone)]
+struct EpochIdHasher {
+    k0: u64,
+    k1: u64,
+}
+
+impl Default for EpochIdHasher {
+    fn default() -> Self {
+        let seed = RandomState::new();
+        Self {
+            k0: seed.hash_one(0x5eed_u64),
+            k1: seed.hash_one(0x5eed_u64 + 1) | 1,
+        }
+    }
+}
+
+impl BuildHasher for EpochIdHasher {
+    type Hasher = FoldedMultiply;
+
+    fn build_hasher(&self) -> FoldedMultiply {
+        FoldedMultiply {
+            k0: self.k0,
+            k1: self.k1,
+            hash: 0,
+        }
+    }
+}
+
+struct FoldedMultiply {
+    k0: u64,
+    k1: u64,
+    hash: u64,
+}
+
+impl Hasher for FoldedMultiply {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        let full = u128::from(x ^ self.k0 ^ self.hash) * u128::from(self.k1);
+        self.hash = (full as u64) ^ ((full >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
 }
 
 impl AesEpochs {
@@ -60,7 +117,18 @@ impl AesEpochs {
         let mut nonce = [0u8; AES_NONCE_LEN];
         nonce.copy_from_slice(&block[..AES_NONCE_LEN]);
         // Read after the draw: in a forked child the draw itself moves the generation.
-        let generation = rng::fork_generation();
+        self.seal_in_generation(pk, rng::fork_generation(), &nonce, nonce_out, aad, buf)
+    }
+
+    fn seal_in_generation(
+        &self,
+        pk: &SecretKey,
+        generation: u64,
+        nonce: &[u8; AES_NONCE_LEN],
+        nonce_out: &mut [u8],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN]> {
         loop {
             {
                 let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
@@ -69,8 +137,8 @@ impl AesEpochs {
                         && epoch.used.fetch_add(1, Ordering::Relaxed) < EPOCH_LIMIT
                     {
                         nonce_out[..EPOCH_ID_LEN].copy_from_slice(&epoch.id);
-                        nonce_out[EPOCH_ID_LEN..].copy_from_slice(&nonce);
-                        return Ok(epoch.cipher.seal(&nonce, aad, buf));
+                        nonce_out[EPOCH_ID_LEN..].copy_from_slice(nonce);
+                        return Ok(epoch.cipher.seal(nonce, aad, buf));
                     }
                 }
             }
@@ -118,7 +186,7 @@ impl AesEpochs {
             .opened
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
+            .get(&u64::from_le_bytes(id))
             .cloned();
         let cipher = cached.unwrap_or_else(|| {
             let cipher = Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id)));
@@ -134,11 +202,98 @@ impl AesEpochs {
             // Bounded memory under a flood of epochs (or of forged ids): start over.
             opened.clear();
         }
-        opened.insert(id, cipher);
+        opened.insert(u64::from_le_bytes(id), cipher);
     }
 
     #[cfg(test)]
     pub(crate) fn epochs_cached(&self) -> usize {
         self.opened.read().unwrap().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use zeroize::Zeroizing;
+
+    use super::*;
+    use crate::secret::KEY_LEN;
+
+    fn pk() -> SecretKey {
+        SecretKey::from_bytes(Zeroizing::new([9; KEY_LEN]))
+    }
+
+    /// Seals as a process whose fork generation is `generation` (0 in these tests, whatever the
+    /// real generation is).
+    fn seal_in(epochs: &AesEpochs, pk: &SecretKey, generation: u64) -> [u8; 20] {
+        let mut out = [0u8; 20];
+        let mut buf = *b"value";
+        let nonce = [1u8; AES_NONCE_LEN];
+        epochs
+            .seal_in_generation(pk, generation, &nonce, &mut out, b"aad", &mut buf)
+            .unwrap();
+        out
+    }
+
+    fn seal_one(epochs: &AesEpochs, pk: &SecretKey) -> [u8; 20] {
+        seal_in(epochs, pk, 0)
+    }
+
+    #[test]
+    fn an_epoch_seals_at_most_its_limit_then_a_new_one_starts() {
+        let (pk, epochs) = (pk(), AesEpochs::default());
+        let first = seal_one(&epochs, &pk);
+        for _ in 1..EPOCH_LIMIT {
+            assert_eq!(
+                seal_one(&epochs, &pk)[..EPOCH_ID_LEN],
+                first[..EPOCH_ID_LEN]
+            );
+        }
+        let next = seal_one(&epochs, &pk);
+        assert_ne!(next[..EPOCH_ID_LEN], first[..EPOCH_ID_LEN]);
+        assert_eq!(epochs.epochs_cached(), 2);
+    }
+
+    #[test]
+    fn a_fork_starts_a_new_epoch() {
+        let (pk, epochs) = (pk(), AesEpochs::default());
+        let before = seal_one(&epochs, &pk);
+        assert_eq!(
+            seal_one(&epochs, &pk)[..EPOCH_ID_LEN],
+            before[..EPOCH_ID_LEN]
+        );
+        let after = seal_in(&epochs, &pk, 1);
+        assert_ne!(after[..EPOCH_ID_LEN], before[..EPOCH_ID_LEN]);
+    }
+
+    #[test]
+    fn opens_values_of_any_cached_or_new_epoch() {
+        let (pk, sealer, opener) = (pk(), AesEpochs::default(), AesEpochs::default());
+        let mut nonce = [0u8; 20];
+        let mut buf = *b"value";
+        let tag = sealer.seal(&pk, &mut nonce, b"aad", &mut buf).unwrap();
+        // A fresh opener derives the epoch key from the id, then caches it.
+        let mut copy = buf;
+        opener.open(&pk, &nonce, b"aad", &mut copy, &tag).unwrap();
+        assert_eq!(&copy, b"value");
+        assert_eq!(opener.epochs_cached(), 1);
+        let mut copy = buf;
+        assert!(opener.open(&pk, &nonce, b"other", &mut copy, &tag).is_err());
+        let mut forged = nonce;
+        forged[0] ^= 1;
+        let mut copy = buf;
+        assert!(opener.open(&pk, &forged, b"aad", &mut copy, &tag).is_err());
+    }
+
+    #[test]
+    fn the_open_cache_stays_bounded() {
+        let (pk, epochs) = (pk(), AesEpochs::default());
+        let mut buf = *b"v";
+        let tag = [0u8; TAG_LEN];
+        for i in 0..(OPEN_CACHE_MAX as u64 + 10) {
+            let mut nonce = [0u8; 20];
+            nonce[..8].copy_from_slice(&i.to_le_bytes());
+            let _ = epochs.open(&pk, &nonce, b"", &mut buf, &tag);
+        }
+        assert!(epochs.epochs_cached() <= OPEN_CACHE_MAX);
     }
 }

@@ -24,7 +24,12 @@ impl AesGcm {
         Self(Aes256Gcm::new(key.expose_secret().into()))
     }
 
-    pub(crate) fn seal(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
+    pub(crate) fn seal(
+        &self,
+        nonce: &[u8; AES_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> [u8; TAG_LEN] {
         self.0
             .encrypt_in_place_detached(AesNonce::from_slice(nonce), aad, buf)
             .expect("plaintext length is bounded far below the AES-GCM limit")
@@ -32,7 +37,13 @@ impl AesGcm {
     }
 
     /// `Err(())` on any authentication failure, with `buf` left garbled: callers discard it.
-    pub(crate) fn open(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<(), ()> {
+    pub(crate) fn open(
+        &self,
+        nonce: &[u8; AES_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), ()> {
         self.0
             .decrypt_in_place_detached(AesNonce::from_slice(nonce), aad, buf, Tag::from_slice(tag))
             .map_err(|_| ())
@@ -47,7 +58,12 @@ impl XChaCha {
         Self(XChaCha20Poly1305::new(key.expose_secret().into()))
     }
 
-    pub(crate) fn seal(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
+    pub(crate) fn seal(
+        &self,
+        nonce: &[u8; XCHACHA_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> [u8; TAG_LEN] {
         self.0
             .encrypt_in_place_detached(XNonce::from_slice(nonce), aad, buf)
             .expect("plaintext length is bounded far below the XChaCha20-Poly1305 limit")
@@ -55,7 +71,13 @@ impl XChaCha {
     }
 
     /// `Err(())` on any authentication failure, with `buf` left garbled: callers discard it.
-    pub(crate) fn open(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], buf: &mut [u8], tag: &[u8; TAG_LEN]) -> Result<(), ()> {
+    pub(crate) fn open(
+        &self,
+        nonce: &[u8; XCHACHA_NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), ()> {
         self.0
             .decrypt_in_place_detached(
                 XNonce::from_slice(nonce),

@@ -1,63 +1,88 @@
 //! FORMAT.md §6: the associated data that binds each part to where it belongs.
 //!
 //! ```text
-//! aad = AAD_LABEL version:u8 suite:u8 lp(purpose) key_version:u32be lp(record) lp(field) lp(id)
-//! lp(x) = u32be(len(x)) x
+//! aad = version:u8 suite:u8 lp16(purpose) key_version:u32be lp16(record) lp16(field) lp16(id)
+//! lp16(x) = u16be(len(x)) x
 //! ```
-//! Built on the stack: the context limits keep it under [`AAD_MAX`] bytes.
+//! No label: the AEAD keys are already separated by their HKDF labels (FORMAT.md §4), and every
+//! byte here is hashed again on each seal and open. The context limits keep it under [`AAD_MAX`].
 
 use crate::aead::Suite;
 use crate::format::{FORMAT_VERSION, MAX_FIELD_LEN, MAX_ID_LEN, MAX_RECORD_LEN};
+use crate::purpose::MAX_NAME_LEN;
 
-/// FORMAT.md §6: the first bytes of every part's associated data.
-pub const AAD_LABEL: &[u8] = b"fieldseal/v1/aad";
-
-/// The longest associated data: label, version, suite, four length-prefixed strings, key version.
+/// The longest associated data.
 pub(crate) const AAD_MAX: usize =
-    AAD_LABEL.len() + 2 + 4 * 4 + 64 + 4 + MAX_RECORD_LEN + MAX_FIELD_LEN + MAX_ID_LEN;
+    2 + 2 + MAX_NAME_LEN + 4 + 2 + MAX_RECORD_LEN + 2 + MAX_FIELD_LEN + 2 + MAX_ID_LEN;
 
-/// Associated data of one part, on the stack.
-pub(crate) struct Aad {
-    buf: [u8; AAD_MAX],
-    len: usize,
+/// Associated data this long or shorter is laid out in a small stack buffer.
+const AAD_SMALL: usize = 128;
+
+/// The inputs of one part's associated data. Callers have checked every length against its limit.
+pub(crate) struct AadInput<'a> {
+    pub(crate) suite: Suite,
+    pub(crate) purpose: &'a [u8],
+    pub(crate) key_version: u32,
+    pub(crate) record: &'a str,
+    pub(crate) field: &'a str,
+    pub(crate) id: &'a [u8],
 }
 
-impl Aad {
-    /// Lays out the associated data. Callers have checked every length against its limit.
-    pub(crate) fn new(
-        suite: Suite,
-        purpose: &str,
-        key_version: u32,
-        record: &str,
-        field: &str,
-        id: &[u8],
-    ) -> Self {
-        let mut aad = Self {
-            buf: [0; AAD_MAX],
-            len: 0,
-        };
-        aad.put(AAD_LABEL);
-        aad.put(&[FORMAT_VERSION, suite.id()]);
-        aad.put_lp(purpose.as_bytes());
-        aad.put(&key_version.to_be_bytes());
-        aad.put_lp(record.as_bytes());
-        aad.put_lp(field.as_bytes());
-        aad.put_lp(id);
-        aad
+impl AadInput<'_> {
+    fn len(&self) -> usize {
+        2 + 2
+            + self.purpose.len()
+            + 4
+            + 2
+            + self.record.len()
+            + 2
+            + self.field.len()
+            + 2
+            + self.id.len()
     }
 
+    /// Calls `f` with the associated data, laid out on the stack.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        let len = self.len();
+        if len <= AAD_SMALL {
+            let mut buf = [0u8; AAD_SMALL];
+            self.write(&mut buf[..len]);
+            f(&buf[..len])
+        } else {
+            let mut buf = [0u8; AAD_MAX];
+            self.write(&mut buf[..len]);
+            f(&buf[..len])
+        }
+    }
+
+    fn write(&self, buf: &mut [u8]) {
+        let mut w = Writer { buf, at: 0 };
+        w.put(&[FORMAT_VERSION, self.suite.id()]);
+        w.put_lp16(self.purpose);
+        w.put(&self.key_version.to_be_bytes());
+        w.put_lp16(self.record.as_bytes());
+        w.put_lp16(self.field.as_bytes());
+        w.put_lp16(self.id);
+        debug_assert_eq!(w.at, w.buf.len());
+    }
+}
+
+struct Writer<'b> {
+    buf: &'b mut [u8],
+    at: usize,
+}
+
+impl Writer<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
-        self.len += bytes.len();
+        self.buf[self.at..self.at + bytes.len()].copy_from_slice(bytes);
+        self.at += bytes.len();
     }
 
-    fn put_lp(&mut self, bytes: &[u8]) {
-        let len = u32::try_from(bytes.len()).expect("context lengths are checked");
+    fn put_lp16(&mut self, bytes: &[u8]) {
+        let len = u16::try_from(bytes.len()).expect("context lengths are checked");
         self.put(&len.to_be_bytes());
         self.put(bytes);
     }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.buf[..self.len]
-    }
 }
+
+const _: () = assert!(MAX_ID_LEN <= u16::MAX as usize && AAD_SMALL < AAD_MAX);

@@ -6,11 +6,10 @@ mod aad;
 mod text;
 mod value;
 
-pub use aad::AAD_LABEL;
-pub(crate) use aad::Aad;
+pub(crate) use aad::AadInput;
 pub use text::TEXT_PREFIX;
 pub(crate) use text::{decode_text, encode_text};
-pub(crate) use value::{Layout, ParsedValue, PartRef, parse};
+pub(crate) use value::{Layout, for_each_part, locate, parse};
 
 /// FORMAT.md §2: the format version this library writes and reads.
 pub const FORMAT_VERSION: u8 = 0x01;

@@ -17,9 +17,11 @@ pub(crate) fn encode_text(bytes: &[u8]) -> String {
 }
 
 pub(crate) fn decode_text(text: &str) -> Result<Vec<u8>> {
-    let body = text.strip_prefix(TEXT_PREFIX).ok_or(Malformed::MissingPrefix {
-        expected: TEXT_PREFIX,
-    })?;
+    let body = text
+        .strip_prefix(TEXT_PREFIX)
+        .ok_or(Malformed::MissingPrefix {
+            expected: TEXT_PREFIX,
+        })?;
     Ok(URL_SAFE_NO_PAD
         .decode(body)
         .map_err(|_| Malformed::BadBase64)?)

@@ -5,6 +5,10 @@
 //! part  = name_len:u8 name key_version:u32be nonce[suite.nonce_len] ciphertext[ct_len] tag[16]
 //! ```
 //! Every part holds the same plaintext sealed for its own purpose, so they share `ct_len`.
+//!
+//! [`parse`] checks everything (it runs when a value comes in from outside); [`locate`] only
+//! walks the lengths to find one part (it runs on every open of a value already checked). Both
+//! check every length before reading: hostile input is an error, never a panic or an allocation.
 
 use crate::aead::{Suite, TAG_LEN};
 use crate::error::{Error, Malformed, Result};
@@ -14,36 +18,29 @@ use crate::purpose::validate_name;
 /// Bytes before the first part.
 pub(crate) const HEADER_LEN: usize = 7;
 
-/// One part of a parsed value, borrowed from the value's bytes.
+/// The header of a value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Header {
+    pub(crate) suite: Suite,
+    pub(crate) count: usize,
+    pub(crate) ct_len: usize,
+}
+
+/// One part of a value, borrowed from the value's bytes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct PartRef<'a> {
-    pub(crate) purpose: &'a str,
+    /// The purpose name's bytes: valid UTF-8 once [`parse`] accepted the value.
+    pub(crate) purpose: &'a [u8],
     pub(crate) key_version: u32,
     pub(crate) nonce: &'a [u8],
     pub(crate) ciphertext: &'a [u8],
     pub(crate) tag: &'a [u8; TAG_LEN],
 }
 
-/// A value checked for shape, not yet authenticated.
-#[derive(Debug)]
-pub(crate) struct ParsedValue<'a> {
-    pub(crate) suite: Suite,
-    pub(crate) ct_len: usize,
-    parts: [Option<PartRef<'a>>; MAX_PARTS],
-    count: usize,
-}
-
-impl<'a> ParsedValue<'a> {
-    pub(crate) fn parts(&self) -> impl Iterator<Item = &PartRef<'a>> {
-        self.parts[..self.count].iter().flatten()
-    }
-
-    pub(crate) fn part(&self, purpose: &str) -> Option<&PartRef<'a>> {
-        self.parts().find(|p| p.purpose == purpose)
-    }
-
-    pub(crate) fn purposes(&self) -> Vec<String> {
-        self.parts().map(|p| p.purpose.to_owned()).collect()
+impl PartRef<'_> {
+    /// The purpose name. Lossless for any value [`parse`] accepted.
+    pub(crate) fn purpose_name(&self) -> &str {
+        std::str::from_utf8(self.purpose).unwrap_or("<invalid>")
     }
 }
 
@@ -76,71 +73,112 @@ impl<'a> Reader<'a> {
         let b = self.take(4, what)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
-}
 
-/// Parses a value's bytes (FORMAT.md §2). Checks every length before reading, so truncated or
-/// hostile input is an error, never a panic or a large allocation.
-pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedValue<'_>> {
-    let mut r = Reader { bytes, pos: 0 };
-    let version = r.u8("version")?;
-    if version != FORMAT_VERSION {
-        return Err(Error::UnknownVersion {
-            found: version,
-            supported: FORMAT_VERSION,
-        });
+    fn header(&mut self) -> Result<Header> {
+        let version = self.u8("version")?;
+        if version != FORMAT_VERSION {
+            return Err(Error::UnknownVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        let suite = Suite::from_id(self.u8("suite")?)?;
+        let count = usize::from(self.u8("part count")?);
+        if count == 0 {
+            return Err(Malformed::NoParts.into());
+        }
+        if count > MAX_PARTS {
+            return Err(Malformed::TooManyParts {
+                count,
+                max: MAX_PARTS,
+            }
+            .into());
+        }
+        let ct_len = self.u32("ciphertext length")? as usize;
+        if ct_len == 0 || ct_len > MAX_PLAINTEXT {
+            return Err(Malformed::BadLength { len: ct_len }.into());
+        }
+        Ok(Header {
+            suite,
+            count,
+            ct_len,
+        })
     }
-    let suite = Suite::from_id(r.u8("suite")?)?;
-    let count = usize::from(r.u8("part count")?);
-    if count == 0 {
-        return Err(Malformed::NoParts.into());
-    }
-    if count > MAX_PARTS {
-        return Err(Malformed::TooManyParts { count, max: MAX_PARTS }.into());
-    }
-    let ct_len = r.u32("ciphertext length")? as usize;
-    if ct_len == 0 || ct_len > MAX_PLAINTEXT {
-        return Err(Malformed::BadLength { len: ct_len }.into());
-    }
-    let mut parts = [None; MAX_PARTS];
-    for (index, slot) in parts.iter_mut().take(count).enumerate() {
-        let name_len = usize::from(r.u8("purpose length")?);
-        let name = std::str::from_utf8(r.take(name_len, "purpose name")?)
-            .map_err(|_| Malformed::BadPurposeName { index })?;
-        validate_name(name).map_err(|_| Malformed::BadPurposeName { index })?;
-        let key_version = r.u32("key version")?;
-        let nonce = r.take(suite.nonce_len(), "nonce")?;
-        let ciphertext = r.take(ct_len, "ciphertext")?;
-        let tag = r
+
+    fn part(&mut self, header: &Header) -> Result<PartRef<'a>> {
+        let name_len = usize::from(self.u8("purpose length")?);
+        let purpose = self.take(name_len, "purpose name")?;
+        let key_version = self.u32("key version")?;
+        let nonce = self.take(header.suite.nonce_len(), "nonce")?;
+        let ciphertext = self.take(header.ct_len, "ciphertext")?;
+        let tag = self
             .take(TAG_LEN, "tag")?
             .try_into()
             .expect("take returned TAG_LEN bytes");
-        *slot = Some(PartRef {
-            purpose: name,
+        Ok(PartRef {
+            purpose,
             key_version,
             nonce,
             ciphertext,
             tag,
-        });
+        })
     }
-    let value = ParsedValue {
-        suite,
-        ct_len,
-        parts,
-        count,
-    };
-    for (i, part) in value.parts().enumerate() {
-        if value.parts().take(i).any(|p| p.purpose == part.purpose) {
+
+    fn end(&self) -> Result<()> {
+        match self.bytes.len() - self.pos {
+            0 => Ok(()),
+            count => Err(Malformed::TrailingBytes { count }.into()),
+        }
+    }
+}
+
+/// Checks a value completely (FORMAT.md §2): version, suite, lengths, purpose names, no duplicate
+/// purpose, no trailing bytes. Returns the header and the purpose names in part order.
+pub(crate) fn parse(bytes: &[u8]) -> Result<(Header, Vec<&str>)> {
+    let mut r = Reader { bytes, pos: 0 };
+    let header = r.header()?;
+    let mut names: Vec<&str> = Vec::with_capacity(header.count);
+    for index in 0..header.count {
+        let part = r.part(&header)?;
+        let name = std::str::from_utf8(part.purpose)
+            .ok()
+            .filter(|n| validate_name(n).is_ok())
+            .ok_or(Malformed::BadPurposeName { index })?;
+        if names.contains(&name) {
             return Err(Malformed::DuplicatePurpose {
-                purpose: part.purpose.to_owned(),
+                purpose: name.to_owned(),
             }
             .into());
         }
+        names.push(name);
     }
-    let trailing = bytes.len() - r.pos;
-    if trailing != 0 {
-        return Err(Malformed::TrailingBytes { count: trailing }.into());
+    r.end()?;
+    Ok((header, names))
+}
+
+/// Walks a value's parts, calling `f` on each in order.
+pub(crate) fn for_each_part<'a>(
+    bytes: &'a [u8],
+    mut f: impl FnMut(&PartRef<'a>),
+) -> Result<Header> {
+    let mut r = Reader { bytes, pos: 0 };
+    let header = r.header()?;
+    for _ in 0..header.count {
+        f(&r.part(&header)?);
     }
-    Ok(value)
+    r.end()?;
+    Ok(header)
+}
+
+/// Finds the part of `purpose`. `Ok(None)` if the value holds no such part.
+pub(crate) fn locate<'a>(bytes: &'a [u8], purpose: &str) -> Result<(Header, Option<PartRef<'a>>)> {
+    let mut found = None;
+    let header = for_each_part(bytes, |part| {
+        if found.is_none() && part.purpose == purpose.as_bytes() {
+            found = Some(*part);
+        }
+    })?;
+    Ok((header, found))
 }
 
 /// Where each region of a value being written lies, for the sealing code to fill.
@@ -167,18 +205,19 @@ impl Layout {
 
     /// Writes the header (FORMAT.md §2).
     pub(crate) fn write_header(&self, out: &mut Vec<u8>, count: usize) {
-        out.push(FORMAT_VERSION);
-        out.push(self.suite.id());
-        out.push(u8::try_from(count).expect("count checked against MAX_PARTS"));
-        out.extend_from_slice(
-            &u32::try_from(self.ct_len)
-                .expect("ct_len checked against MAX_PLAINTEXT")
-                .to_be_bytes(),
-        );
+        let ct_len = u32::try_from(self.ct_len).expect("ct_len checked against MAX_PLAINTEXT");
+        let [a, b, c, d] = ct_len.to_be_bytes();
+        let count = u8::try_from(count).expect("count checked against MAX_PARTS");
+        out.extend_from_slice(&[FORMAT_VERSION, self.suite.id(), count, a, b, c, d]);
     }
 
     /// Appends a part with zeroed nonce, ciphertext and tag regions, and says where they lie.
-    pub(crate) fn write_part(&self, out: &mut Vec<u8>, purpose: &str, key_version: u32) -> PartSlots {
+    pub(crate) fn write_part(
+        &self,
+        out: &mut Vec<u8>,
+        purpose: &str,
+        key_version: u32,
+    ) -> PartSlots {
         out.push(u8::try_from(purpose.len()).expect("purpose names are at most 64 bytes"));
         out.extend_from_slice(purpose.as_bytes());
         out.extend_from_slice(&key_version.to_be_bytes());

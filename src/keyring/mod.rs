@@ -11,8 +11,8 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
-pub use purpose_key::{DynPurposeKey, PurposeKey};
 pub(crate) use purpose_key::KeyState;
+pub use purpose_key::{DynPurposeKey, PurposeKey};
 pub(crate) use version_key::VersionKey;
 
 use crate::aead::Suite;
@@ -62,7 +62,12 @@ impl Keyring {
     ///
     /// # Errors
     /// [`KeyringError::ZeroVersion`] for version 0.
-    pub fn with_root(suite: Suite, version: u32, key: SecretKey, created: SystemTime) -> Result<Self> {
+    pub fn with_root(
+        suite: Suite,
+        version: u32,
+        key: SecretKey,
+        created: SystemTime,
+    ) -> Result<Self> {
         if version == 0 {
             return Err(KeyringError::ZeroVersion.into());
         }
@@ -94,7 +99,12 @@ impl Keyring {
     ///
     /// # Errors
     /// [`KeyringError::VersionExists`] or [`KeyringError::ZeroVersion`].
-    pub fn insert_version(&mut self, version: u32, key: SecretKey, created: SystemTime) -> Result<()> {
+    pub fn insert_version(
+        &mut self,
+        version: u32,
+        key: SecretKey,
+        created: SystemTime,
+    ) -> Result<()> {
         if version == 0 {
             return Err(KeyringError::ZeroVersion.into());
         }
@@ -151,10 +161,12 @@ impl Keyring {
     }
 
     fn root(&self, version: u32) -> Result<&RootVersion, KeyringError> {
-        self.roots.get(&version).ok_or_else(|| KeyringError::NoSuchVersion {
-            version,
-            present: self.versions(),
-        })
+        self.roots
+            .get(&version)
+            .ok_or_else(|| KeyringError::NoSuchVersion {
+                version,
+                present: self.versions(),
+            })
     }
 
     /// The key of purpose `P`, every version, sealing under the active one.

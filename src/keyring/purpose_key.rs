@@ -122,7 +122,9 @@ impl DynPurposeKey {
     /// Raw bytes of one version's key, for writing a key bundle. Whoever holds them can open every
     /// value of this purpose and version: keep them inside a protected file or a KMS.
     pub fn dangerous_export_version(&self, version: u32) -> Result<Zeroizing<[u8; KEY_LEN]>> {
-        Ok(Zeroizing::new(*self.state.version(version)?.secret.expose_secret()))
+        Ok(Zeroizing::new(
+            *self.state.version(version)?.secret.expose_secret(),
+        ))
     }
 
     /// Another handle on the same key and caches (the key bytes are not copied).

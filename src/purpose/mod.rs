@@ -9,8 +9,8 @@ mod name;
 mod set;
 
 pub use dynamic::DynPurpose;
-pub use name::{MAX_NAME_LEN, is_valid_name};
 pub(crate) use name::validate_name;
+pub use name::{MAX_NAME_LEN, is_valid_name};
 pub use set::{I0, I1, I2, I3, I4, I5, I6, I7, Includes, PurposeSet};
 
 /// A named use of data, such as `fulfillment` or `marketing`.

@@ -47,12 +47,28 @@ mod tests {
 
     #[test]
     fn rules() {
-        for ok in ["a", "fulfillment", "third-party:acme", "x9", &"a".repeat(64)] {
+        for ok in [
+            "a",
+            "fulfillment",
+            "third-party:acme",
+            "x9",
+            &"a".repeat(64),
+        ] {
             assert!(is_valid_name(ok), "{ok}");
         }
-        for bad in ["", "Marketing", "with space", "é", "under_score", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "Marketing",
+            "with space",
+            "é",
+            "under_score",
+            &"a".repeat(65),
+        ] {
             assert!(!is_valid_name(bad), "{bad}");
-            assert!(matches!(validate_name(bad), Err(Error::InvalidPurposeName { .. })));
+            assert!(matches!(
+                validate_name(bad),
+                Err(Error::InvalidPurposeName { .. })
+            ));
         }
     }
 }

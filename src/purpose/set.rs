@@ -101,7 +101,9 @@ impl<A, B, C, D, E> Includes<C, I2> for (A, B, C, D, E) {}
 impl<A, B, C, D, E> Includes<D, I3> for (A, B, C, D, E) {}
 impl<A, B, C, D, E> Includes<E, I4> for (A, B, C, D, E) {}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose> PurposeSet for (A, B, C, D, E, F) {
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose> PurposeSet
+    for (A, B, C, D, E, F)
+{
     const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME, E::NAME, F::NAME];
 }
 
@@ -112,8 +114,18 @@ impl<A, B, C, D, E, F> Includes<D, I3> for (A, B, C, D, E, F) {}
 impl<A, B, C, D, E, F> Includes<E, I4> for (A, B, C, D, E, F) {}
 impl<A, B, C, D, E, F> Includes<F, I5> for (A, B, C, D, E, F) {}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose> PurposeSet for (A, B, C, D, E, F, G) {
-    const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME, E::NAME, F::NAME, G::NAME];
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose> PurposeSet
+    for (A, B, C, D, E, F, G)
+{
+    const NAMES: &'static [&'static str] = &[
+        A::NAME,
+        B::NAME,
+        C::NAME,
+        D::NAME,
+        E::NAME,
+        F::NAME,
+        G::NAME,
+    ];
 }
 
 impl<A, B, C, D, E, F, G> Includes<A, I0> for (A, B, C, D, E, F, G) {}
@@ -124,8 +136,19 @@ impl<A, B, C, D, E, F, G> Includes<E, I4> for (A, B, C, D, E, F, G) {}
 impl<A, B, C, D, E, F, G> Includes<F, I5> for (A, B, C, D, E, F, G) {}
 impl<A, B, C, D, E, F, G> Includes<G, I6> for (A, B, C, D, E, F, G) {}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose> PurposeSet for (A, B, C, D, E, F, G, H) {
-    const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME, E::NAME, F::NAME, G::NAME, H::NAME];
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose>
+    PurposeSet for (A, B, C, D, E, F, G, H)
+{
+    const NAMES: &'static [&'static str] = &[
+        A::NAME,
+        B::NAME,
+        C::NAME,
+        D::NAME,
+        E::NAME,
+        F::NAME,
+        G::NAME,
+        H::NAME,
+    ];
 }
 
 impl<A, B, C, D, E, F, G, H> Includes<A, I0> for (A, B, C, D, E, F, G, H) {}
@@ -136,4 +159,3 @@ impl<A, B, C, D, E, F, G, H> Includes<E, I4> for (A, B, C, D, E, F, G, H) {}
 impl<A, B, C, D, E, F, G, H> Includes<F, I5> for (A, B, C, D, E, F, G, H) {}
 impl<A, B, C, D, E, F, G, H> Includes<G, I6> for (A, B, C, D, E, F, G, H) {}
 impl<A, B, C, D, E, F, G, H> Includes<H, I7> for (A, B, C, D, E, F, G, H) {}
-

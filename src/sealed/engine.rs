@@ -3,11 +3,11 @@
 //! One allocation per seal (the output) and, for values above [`STACK_PLAINTEXT`], one per open;
 //! plaintext in any buffer of ours is zeroized before the buffer is freed.
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::aead::TAG_LEN;
 use crate::error::{Error, Malformed, Result};
-use crate::format::{self, Aad, Layout, MAX_PARTS, MAX_PLAINTEXT, ParsedValue, PartRef};
+use crate::format::{self, AadInput, Layout, MAX_PARTS, MAX_PLAINTEXT};
 use crate::keyring::KeyState;
 use crate::sealed::context::Context;
 use crate::sealed::plaintext::{Plaintext, type_name};
@@ -16,7 +16,11 @@ use crate::sealed::plaintext::{Plaintext, type_name};
 const STACK_PLAINTEXT: usize = 256;
 
 /// Seals `value` once per key in `keys` (FORMAT.md §2). The suite is the first key's.
-pub(crate) fn seal<T: Plaintext>(keys: &[&KeyState], value: &T, ctx: &Context<'_>) -> Result<Vec<u8>> {
+pub(crate) fn seal<T: Plaintext>(
+    keys: &[&KeyState],
+    value: &T,
+    ctx: &Context<'_>,
+) -> Result<Vec<u8>> {
     ctx.check()?;
     check_distinct(keys)?;
     let suite = keys[0].seal_suite;
@@ -35,23 +39,22 @@ pub(crate) fn seal<T: Plaintext>(keys: &[&KeyState], value: &T, ctx: &Context<'_
         ));
         layout.write_header(&mut out, keys.len());
         for key in keys {
-            let slots = layout.write_part(&mut out, key.purpose.name(), key.active().version);
-            let (nonce, rest) = out[slots.nonce..slots.tag + TAG_LEN].split_at_mut(slots.ciphertext - slots.nonce);
+            let active = key.active();
+            let slots = layout.write_part(&mut out, key.purpose.name(), active.version);
+            let (nonce, rest) =
+                out[slots.nonce..slots.tag + TAG_LEN].split_at_mut(slots.ciphertext - slots.nonce);
             let (body, tag) = rest.split_at_mut(ct_len);
             body[..payload.len()].copy_from_slice(payload);
             body[payload.len()] = T::TYPE_BYTE;
-            let active = key.active();
-            let aad = Aad::new(
+            let sealed_tag = AadInput {
                 suite,
-                key.purpose.name(),
-                active.version,
-                ctx.record(),
-                ctx.field(),
-                ctx.id(),
-            );
-            let sealed_tag = active
-                .ciphers
-                .seal(&active.secret, suite, nonce, aad.as_bytes(), body)?;
+                purpose: key.purpose.name().as_bytes(),
+                key_version: active.version,
+                record: ctx.record(),
+                field: ctx.field(),
+                id: ctx.id(),
+            }
+            .with(|aad| active.ciphers.seal(&active.secret, suite, nonce, aad, body))?;
             tag.copy_from_slice(&sealed_tag);
         }
         Ok(std::mem::take(&mut *out))
@@ -66,7 +69,8 @@ fn check_distinct(keys: &[&KeyState]) -> Result<()> {
         }
         .into());
     }
-    for (i, key) in keys.iter().enumerate() {
+    for (i, key) in keys.iter().enumerate().skip(1) {
+        // Quadratic, but over at most eight keys.
         if keys[..i].iter().any(|k| k.purpose == key.purpose) {
             return Err(Error::DuplicatePurpose {
                 purpose: key.purpose.name().to_owned(),
@@ -76,36 +80,40 @@ fn check_distinct(keys: &[&KeyState]) -> Result<()> {
     Ok(())
 }
 
-/// Finds `key`'s part in a parsed value, or says which purposes the value was sealed for.
-pub(crate) fn find_part<'v, 'a>(value: &'v ParsedValue<'a>, key: &KeyState) -> Result<&'v PartRef<'a>> {
-    value
-        .part(key.purpose.name())
-        .ok_or_else(|| Error::NotSealedFor {
-            purpose: key.purpose.name().to_owned(),
-            sealed_for: value.purposes(),
-        })
-}
-
 /// Opens `key`'s part of `bytes` as a `T`.
 pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>) -> Result<T> {
     ctx.check()?;
-    let value = format::parse(bytes)?;
-    let part = find_part(&value, key)?;
+    let (header, part) = format::locate(bytes, key.purpose.name())?;
+    let Some(part) = part else {
+        let mut sealed_for = Vec::new();
+        format::for_each_part(bytes, |p| sealed_for.push(p.purpose_name().to_owned()))?;
+        return Err(Error::NotSealedFor {
+            purpose: key.purpose.name().to_owned(),
+            sealed_for,
+        });
+    };
     let version = key.version(part.key_version)?;
-    let aad = Aad::new(
-        value.suite,
-        part.purpose,
-        part.key_version,
-        ctx.record(),
-        ctx.field(),
-        ctx.id(),
-    );
+    let aad = AadInput {
+        suite: header.suite,
+        purpose: part.purpose,
+        key_version: part.key_version,
+        record: ctx.record(),
+        field: ctx.field(),
+        id: ctx.id(),
+    };
     let open_in = |buf: &mut [u8]| {
         buf.copy_from_slice(part.ciphertext);
-        version
-            .ciphers
-            .open(&version.secret, value.suite, part.nonce, aad.as_bytes(), buf, part.tag)
-            .map_err(|()| Error::CannotOpen)?;
+        aad.with(|aad| {
+            version.ciphers.open(
+                &version.secret,
+                header.suite,
+                part.nonce,
+                aad,
+                buf,
+                part.tag,
+            )
+        })
+        .map_err(|()| Error::CannotOpen)?;
         let (&type_byte, _) = buf.split_last().expect("ct_len is at least 1");
         if type_byte == T::TYPE_BYTE {
             Ok(buf.len() - 1)
@@ -116,12 +124,15 @@ pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>
             })
         }
     };
-    if value.ct_len <= STACK_PLAINTEXT {
-        let mut stack = Zeroizing::new([0u8; STACK_PLAINTEXT]);
-        let len = open_in(&mut stack[..value.ct_len])?;
-        T::decode(&stack[..len])
+    if header.ct_len <= STACK_PLAINTEXT {
+        let mut stack = [0u8; STACK_PLAINTEXT];
+        let buf = &mut stack[..header.ct_len];
+        let decoded = open_in(buf).and_then(|len| T::decode(&buf[..len]));
+        // Only the bytes used ever held plaintext; zeroizing all 256 would cost more than the AEAD.
+        buf.zeroize();
+        decoded
     } else {
-        let mut heap = Zeroizing::new(vec![0u8; value.ct_len]);
+        let mut heap = Zeroizing::new(vec![0u8; header.ct_len]);
         let len = open_in(&mut heap)?;
         heap.truncate(len);
         T::decode_owned(heap)

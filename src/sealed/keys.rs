@@ -53,44 +53,189 @@ impl<A: Purpose, B: Purpose> private::Sealed<(A, B)> for (&PurposeKey<A>, &Purpo
 }
 impl<A: Purpose, B: Purpose> SealingKeys<(A, B)> for (&PurposeKey<A>, &PurposeKey<B>) {}
 
-impl<A: Purpose, B: Purpose, C: Purpose> private::Sealed<(A, B, C)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>) {
+impl<A: Purpose, B: Purpose, C: Purpose> private::Sealed<(A, B, C)>
+    for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>)
+{
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state, &*self.1.inner.state, &*self.2.inner.state])
+        f(&[
+            &*self.0.inner.state,
+            &*self.1.inner.state,
+            &*self.2.inner.state,
+        ])
     }
 }
-impl<A: Purpose, B: Purpose, C: Purpose> SealingKeys<(A, B, C)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>) {}
+impl<A: Purpose, B: Purpose, C: Purpose> SealingKeys<(A, B, C)>
+    for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>)
+{
+}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> private::Sealed<(A, B, C, D)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>) {
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> private::Sealed<(A, B, C, D)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+    )
+{
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state, &*self.1.inner.state, &*self.2.inner.state, &*self.3.inner.state])
+        f(&[
+            &*self.0.inner.state,
+            &*self.1.inner.state,
+            &*self.2.inner.state,
+            &*self.3.inner.state,
+        ])
     }
 }
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> SealingKeys<(A, B, C, D)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>) {}
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> SealingKeys<(A, B, C, D)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+    )
+{
+}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> private::Sealed<(A, B, C, D, E)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>) {
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> private::Sealed<(A, B, C, D, E)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+    )
+{
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state, &*self.1.inner.state, &*self.2.inner.state, &*self.3.inner.state, &*self.4.inner.state])
+        f(&[
+            &*self.0.inner.state,
+            &*self.1.inner.state,
+            &*self.2.inner.state,
+            &*self.3.inner.state,
+            &*self.4.inner.state,
+        ])
     }
 }
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> SealingKeys<(A, B, C, D, E)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>) {}
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> SealingKeys<(A, B, C, D, E)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+    )
+{
+}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose> private::Sealed<(A, B, C, D, E, F)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>, &PurposeKey<F>) {
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose>
+    private::Sealed<(A, B, C, D, E, F)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+        &PurposeKey<F>,
+    )
+{
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state, &*self.1.inner.state, &*self.2.inner.state, &*self.3.inner.state, &*self.4.inner.state, &*self.5.inner.state])
+        f(&[
+            &*self.0.inner.state,
+            &*self.1.inner.state,
+            &*self.2.inner.state,
+            &*self.3.inner.state,
+            &*self.4.inner.state,
+            &*self.5.inner.state,
+        ])
     }
 }
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose> SealingKeys<(A, B, C, D, E, F)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>, &PurposeKey<F>) {}
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose>
+    SealingKeys<(A, B, C, D, E, F)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+        &PurposeKey<F>,
+    )
+{
+}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose> private::Sealed<(A, B, C, D, E, F, G)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>, &PurposeKey<F>, &PurposeKey<G>) {
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose>
+    private::Sealed<(A, B, C, D, E, F, G)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+        &PurposeKey<F>,
+        &PurposeKey<G>,
+    )
+{
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state, &*self.1.inner.state, &*self.2.inner.state, &*self.3.inner.state, &*self.4.inner.state, &*self.5.inner.state, &*self.6.inner.state])
+        f(&[
+            &*self.0.inner.state,
+            &*self.1.inner.state,
+            &*self.2.inner.state,
+            &*self.3.inner.state,
+            &*self.4.inner.state,
+            &*self.5.inner.state,
+            &*self.6.inner.state,
+        ])
     }
 }
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose> SealingKeys<(A, B, C, D, E, F, G)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>, &PurposeKey<F>, &PurposeKey<G>) {}
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose>
+    SealingKeys<(A, B, C, D, E, F, G)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+        &PurposeKey<F>,
+        &PurposeKey<G>,
+    )
+{
+}
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose> private::Sealed<(A, B, C, D, E, F, G, H)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>, &PurposeKey<F>, &PurposeKey<G>, &PurposeKey<H>) {
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose>
+    private::Sealed<(A, B, C, D, E, F, G, H)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+        &PurposeKey<F>,
+        &PurposeKey<G>,
+        &PurposeKey<H>,
+    )
+{
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state, &*self.1.inner.state, &*self.2.inner.state, &*self.3.inner.state, &*self.4.inner.state, &*self.5.inner.state, &*self.6.inner.state, &*self.7.inner.state])
+        f(&[
+            &*self.0.inner.state,
+            &*self.1.inner.state,
+            &*self.2.inner.state,
+            &*self.3.inner.state,
+            &*self.4.inner.state,
+            &*self.5.inner.state,
+            &*self.6.inner.state,
+            &*self.7.inner.state,
+        ])
     }
 }
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose> SealingKeys<(A, B, C, D, E, F, G, H)> for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>, &PurposeKey<D>, &PurposeKey<E>, &PurposeKey<F>, &PurposeKey<G>, &PurposeKey<H>) {}
+impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose>
+    SealingKeys<(A, B, C, D, E, F, G, H)>
+    for (
+        &PurposeKey<A>,
+        &PurposeKey<B>,
+        &PurposeKey<C>,
+        &PurposeKey<D>,
+        &PurposeKey<E>,
+        &PurposeKey<F>,
+        &PurposeKey<G>,
+        &PurposeKey<H>,
+    )
+{
+}

@@ -64,7 +64,8 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     /// [`Error::ContextTooLong`](crate::Error::ContextTooLong), [`Error::TooLarge`](crate::Error::TooLarge),
     /// [`Error::Rng`](crate::Error::Rng).
     pub fn seal(value: &T, ctx: &Context<'_>, keys: &impl SealingKeys<Ps>) -> Result<Self> {
-        let bytes = keys::private::Sealed::with_keys(keys, |states| engine::seal(states, value, ctx))?;
+        let bytes =
+            keys::private::Sealed::with_keys(keys, |states| engine::seal(states, value, ctx))?;
         Ok(Self::from_trusted(bytes))
     }
 
@@ -90,7 +91,9 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     where
         Ps: Includes<P, I>,
     {
-        keys.with_states(&[P::NAME], |states| engine::open(states[0], &self.bytes, ctx))
+        keys.with_states(&[P::NAME], |states| {
+            engine::open(states[0], &self.bytes, ctx)
+        })
     }
 
     /// Opens with a run-time purpose's key. Checked at run time: a value not sealed for that
@@ -110,13 +113,13 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     /// [`Error::UnknownSuite`](crate::Error::UnknownSuite).
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self> {
         {
-            let value = format::parse(&bytes)?;
-            let matches = value.parts().count() == Ps::NAMES.len()
-                && Ps::NAMES.iter().all(|name| value.part(name).is_some());
+            let (_, names) = format::parse(&bytes)?;
+            let matches =
+                names.len() == Ps::NAMES.len() && Ps::NAMES.iter().all(|name| names.contains(name));
             if !matches {
                 return Err(Malformed::PurposeSetMismatch {
                     expected: Ps::NAMES.join(", "),
-                    found: value.purposes().join(", "),
+                    found: names.join(", "),
                 }
                 .into());
             }
@@ -156,29 +159,31 @@ impl<T, Ps> Sealed<T, Ps> {
         encode_text(&self.bytes)
     }
 
-    fn parsed(&self) -> format::ParsedValue<'_> {
-        format::parse(&self.bytes).expect("a Sealed holds only values that parse")
+    fn parts(&self) -> Vec<(DynPurpose, u32)> {
+        let mut parts = Vec::new();
+        format::for_each_part(&self.bytes, |p| {
+            let purpose = DynPurpose::new(p.purpose_name()).expect("a Sealed holds checked values");
+            parts.push((purpose, p.key_version));
+        })
+        .expect("a Sealed holds checked values");
+        parts
     }
 
     /// The purposes the value is sealed for, in the order of its parts.
     pub fn purposes(&self) -> Vec<DynPurpose> {
-        self.parsed()
-            .parts()
-            .map(|p| DynPurpose::new(p.purpose).expect("parsed names are valid"))
-            .collect()
+        self.parts().into_iter().map(|(p, _)| p).collect()
     }
 
     /// The key version each purpose's copy is sealed under.
     pub fn key_versions(&self) -> Vec<(DynPurpose, u32)> {
-        self.parsed()
-            .parts()
-            .map(|p| (DynPurpose::new(p.purpose).expect("parsed names are valid"), p.key_version))
-            .collect()
+        self.parts()
     }
 
     /// The suite the value is sealed with.
     pub fn suite(&self) -> Suite {
-        self.parsed().suite
+        format::for_each_part(&self.bytes, |_| {})
+            .expect("a Sealed holds checked values")
+            .suite
     }
 }
 
@@ -199,10 +204,10 @@ impl<T, Ps> Eq for Sealed<T, Ps> {}
 impl<T, Ps> fmt::Debug for Sealed<T, Ps> {
     /// Purposes, suite and size: ciphertext is not secret, but it is noise in logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value = self.parsed();
+        let purposes: Vec<String> = self.purposes().iter().map(ToString::to_string).collect();
         f.debug_struct("Sealed")
-            .field("purposes", &value.purposes())
-            .field("suite", &value.suite)
+            .field("purposes", &purposes)
+            .field("suite", &self.suite())
             .field("len", &self.bytes.len())
             .finish()
     }

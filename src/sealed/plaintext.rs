@@ -90,7 +90,10 @@ impl Plaintext for String {
         match std::str::from_utf8(&payload) {
             // Hand the buffer over: the plaintext now belongs to the caller.
             Ok(_) => Ok(String::from_utf8(std::mem::take(&mut *payload)).expect("checked UTF-8")),
-            Err(e) => Err(bad::<Self>(format!("invalid UTF-8 at byte {}", e.valid_up_to()))),
+            Err(e) => Err(bad::<Self>(format!(
+                "invalid UTF-8 at byte {}",
+                e.valid_up_to()
+            ))),
         }
     }
 }
@@ -186,9 +189,8 @@ impl<T: Serialize + DeserializeOwned> Plaintext for Json<T> {
     const TYPE_NAME: &'static str = "JSON";
 
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let text = Zeroizing::new(
-            serde_json::to_vec(&self.0).map_err(|e| bad::<Self>(json_reason(&e)))?,
-        );
+        let text =
+            Zeroizing::new(serde_json::to_vec(&self.0).map_err(|e| bad::<Self>(json_reason(&e)))?);
         Ok(f(&text))
     }
 
@@ -233,7 +235,9 @@ mod tests {
 
     #[test]
     fn errors_hold_no_plaintext() {
-        let err = Json::<u32>::decode(br#""alice-secret""#).unwrap_err().to_string();
+        let err = Json::<u32>::decode(br#""alice-secret""#)
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("alice"), "{err}");
         let err = String::decode(&[b's', b'e', 0xff]).unwrap_err().to_string();
         assert!(err.contains("byte 2"), "{err}");
