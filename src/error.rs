@@ -100,6 +100,10 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A value was to be sealed for no purpose at all.
+    #[error("a value must be sealed for at least one purpose; name one or more")]
+    NoPurpose,
+
     /// The same purpose was listed twice in one purpose set.
     #[error("purpose `{purpose}` is listed twice; list each purpose once")]
     DuplicatePurpose {

@@ -5,7 +5,7 @@ use std::fmt;
 use crate::error::{Error, Result};
 use crate::format::MAX_PARTS;
 use crate::keyring::{DynPurposeKey, KeyState, Keyring, PurposeKey};
-use crate::purpose::{DynPurpose, Purpose, PurposeSet};
+use crate::purpose::{AnyPurposes, DynPurpose, Purpose, PurposeSet, Purposes};
 use crate::sealed::{Context, Plaintext, Sealed};
 
 /// The purpose keys of one service. Built from purpose keys alone, it holds no root key: it seals
@@ -96,11 +96,27 @@ impl KeySet {
         Sealed::seal(value, ctx, self)
     }
 
+    /// Seals `value` for purposes named at run time; every one must be held.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`] naming the first missing purpose, [`Error::DuplicatePurpose`],
+    /// and as [`Sealed::seal`].
+    pub fn seal_dyn<T: Plaintext>(
+        &self,
+        purposes: &[DynPurpose],
+        value: &T,
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, AnyPurposes>> {
+        let names: Vec<&str> = purposes.iter().map(DynPurpose::name).collect();
+        let bytes = self.with_states(&names, |states| crate::sealed::seal_states(states, value, ctx))?;
+        Sealed::from_bytes(bytes)
+    }
+
     /// Opens `sealed` with the key of a run-time purpose.
     ///
     /// # Errors
     /// [`Error::NoKeyForPurpose`], [`Error::NotSealedFor`], and as [`Sealed::open`].
-    pub fn open_dyn<T: Plaintext, Ps: PurposeSet>(
+    pub fn open_dyn<T: Plaintext, Ps: Purposes>(
         &self,
         sealed: &Sealed<T, Ps>,
         purpose: &DynPurpose,
@@ -120,6 +136,9 @@ impl KeySet {
         names: &[&str],
         f: impl FnOnce(&[&KeyState]) -> Result<R>,
     ) -> Result<R> {
+        if names.is_empty() {
+            return Err(Error::NoPurpose);
+        }
         if names.len() > MAX_PARTS {
             return Err(crate::error::Malformed::TooManyParts {
                 count: names.len(),

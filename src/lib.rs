@@ -5,6 +5,8 @@ pub mod aead;
 mod error;
 pub mod format;
 mod kdf;
+#[cfg(test)]
+mod kdf_wycheproof_tests;
 mod keyring;
 mod keyset;
 pub mod purpose;
@@ -19,6 +21,6 @@ pub use aead::Suite;
 pub use error::{Error, KeyringError, Malformed, Result};
 pub use keyring::{DynPurposeKey, Keyring, PurposeKey};
 pub use keyset::KeySet;
-pub use purpose::{DynPurpose, Includes, Purpose, PurposeSet};
+pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 pub use sealed::{Context, Json, Plaintext, Sealed, SealingKeys};
 pub use secret::{KEY_LEN, SecretKey};

@@ -3,6 +3,8 @@
 mod epochs;
 pub(crate) mod raw;
 mod suite;
+#[cfg(test)]
+mod wycheproof_tests;
 
 use std::sync::OnceLock;
 

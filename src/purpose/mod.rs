@@ -4,10 +4,12 @@
 //! [`purpose!`](crate::purpose!). Its name is checked at compile time. Purposes known only at run
 //! time (config-driven services) use [`DynPurpose`], checked when created.
 
+mod any;
 mod dynamic;
 mod name;
 mod set;
 
+pub use any::{AnyPurposes, Purposes};
 pub use dynamic::DynPurpose;
 pub(crate) use name::validate_name;
 pub use name::{MAX_NAME_LEN, is_valid_name};

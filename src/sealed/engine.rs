@@ -23,7 +23,7 @@ pub(crate) fn seal<T: Plaintext>(
 ) -> Result<Vec<u8>> {
     ctx.check()?;
     check_distinct(keys)?;
-    let suite = keys[0].seal_suite;
+    let suite = keys[0].seal_suite; // checked non-empty above
     value.with_payload(|payload| {
         let ct_len = payload.len() + 1;
         if ct_len > MAX_PLAINTEXT {
@@ -62,6 +62,9 @@ pub(crate) fn seal<T: Plaintext>(
 }
 
 fn check_distinct(keys: &[&KeyState]) -> Result<()> {
+    if keys.is_empty() {
+        return Err(Error::NoPurpose);
+    }
     if keys.len() > MAX_PARTS {
         return Err(Malformed::TooManyParts {
             count: keys.len(),

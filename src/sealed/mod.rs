@@ -14,11 +14,11 @@ pub use keys::SealingKeys;
 pub use plaintext::{Json, Plaintext};
 
 use crate::aead::Suite;
-use crate::error::{Malformed, Result};
+use crate::error::Result;
 use crate::format::{self, decode_text, encode_text};
 use crate::keyring::{DynPurposeKey, PurposeKey};
 use crate::keyset::KeySet;
-use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet};
+use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 
 /// A value of type `T` sealed for the purposes `Ps`: one purpose `P` or a tuple of up to eight.
 ///
@@ -96,6 +96,9 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
         })
     }
 
+}
+
+impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
     /// Opens with a run-time purpose's key. Checked at run time: a value not sealed for that
     /// purpose gives [`Error::NotSealedFor`](crate::Error::NotSealedFor), naming the purposes it
     /// was sealed for.
@@ -106,7 +109,8 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
         engine::open(&key.state, &self.bytes, ctx)
     }
 
-    /// Takes a value from its binary form, checking its shape and that its purposes are `Ps`.
+    /// Takes a value from its binary form, checking its shape and that its purposes are `Ps`
+    /// (any purposes, for [`AnyPurposes`](crate::AnyPurposes)).
     ///
     /// # Errors
     /// [`Error::Malformed`](crate::Error::Malformed), [`Error::UnknownVersion`](crate::Error::UnknownVersion),
@@ -114,15 +118,7 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self> {
         {
             let (_, names) = format::parse(&bytes)?;
-            let matches =
-                names.len() == Ps::NAMES.len() && Ps::NAMES.iter().all(|name| names.contains(name));
-            if !matches {
-                return Err(Malformed::PurposeSetMismatch {
-                    expected: Ps::NAMES.join(", "),
-                    found: names.join(", "),
-                }
-                .into());
-            }
+            Ps::check(&names)?;
         }
         Ok(Self::from_trusted(bytes))
     }
@@ -134,6 +130,15 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     pub fn from_text(text: &str) -> Result<Self> {
         Self::from_bytes(decode_text(text)?)
     }
+}
+
+/// Seals for the given key states (the run-time path of [`KeySet::seal_dyn`]).
+pub(crate) fn seal_states<T: Plaintext>(
+    states: &[&crate::keyring::KeyState],
+    value: &T,
+    ctx: &Context<'_>,
+) -> Result<Vec<u8>> {
+    engine::seal(states, value, ctx)
 }
 
 impl<T, Ps> Sealed<T, Ps> {

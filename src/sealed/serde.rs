@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::purpose::PurposeSet;
+use crate::purpose::Purposes;
 use crate::sealed::{Plaintext, Sealed};
 
 impl<T, Ps> Serialize for Sealed<T, Ps> {
@@ -20,7 +20,7 @@ impl<T, Ps> Serialize for Sealed<T, Ps> {
     }
 }
 
-impl<'de, T: Plaintext, Ps: PurposeSet> Deserialize<'de> for Sealed<T, Ps> {
+impl<'de, T: Plaintext, Ps: Purposes> Deserialize<'de> for Sealed<T, Ps> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
             deserializer.deserialize_str(SealedVisitor(PhantomData))
@@ -32,7 +32,7 @@ impl<'de, T: Plaintext, Ps: PurposeSet> Deserialize<'de> for Sealed<T, Ps> {
 
 struct SealedVisitor<T, Ps>(PhantomData<fn() -> (T, Ps)>);
 
-impl<T: Plaintext, Ps: PurposeSet> Visitor<'_> for SealedVisitor<T, Ps> {
+impl<T: Plaintext, Ps: Purposes> Visitor<'_> for SealedVisitor<T, Ps> {
     type Value = Sealed<T, Ps>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
