@@ -59,13 +59,11 @@ impl KeySet {
 
     /// Adds a run-time purpose key, returning the key it replaces.
     pub fn insert(&mut self, key: DynPurposeKey) -> Option<DynPurposeKey> {
-        match self.keys.iter_mut().find(|k| k.purpose() == key.purpose()) {
-            Some(slot) => Some(std::mem::replace(slot, key)),
-            None => {
-                self.keys.push(key);
-                None
-            }
+        if let Some(slot) = self.keys.iter_mut().find(|k| k.purpose() == key.purpose()) {
+            return Some(std::mem::replace(slot, key));
         }
+        self.keys.push(key);
+        None
     }
 
     /// The purposes held.
@@ -108,7 +106,9 @@ impl KeySet {
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, AnyPurposes>> {
         let names: Vec<&str> = purposes.iter().map(DynPurpose::name).collect();
-        let bytes = self.with_states(&names, |states| crate::sealed::seal_states(states, value, ctx))?;
+        let bytes = self.with_states(&names, |states| {
+            crate::sealed::seal_states(states, value, ctx)
+        })?;
         Sealed::from_bytes(bytes)
     }
 

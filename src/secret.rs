@@ -38,6 +38,8 @@ impl SecretKey {
 
     /// Takes ownership of key bytes, for loading keys from storage. The argument is zeroized when
     /// dropped, so no copy is left behind.
+    // By value on purpose: taking the caller's `Zeroizing` is what wipes their copy.
+    #[allow(clippy::needless_pass_by_value)]
     pub fn from_bytes(bytes: Zeroizing<[u8; KEY_LEN]>) -> Self {
         Self { bytes: *bytes }
     }

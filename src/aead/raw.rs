@@ -2,7 +2,8 @@
 //!
 //! This is the narrow waist a second backend (aws-lc-rs, say) would implement: it must produce the
 //! same bytes for the same key, nonce, associated data and plaintext. The Wycheproof vectors run
-//! through these functions (`tests` below), not only through the underlying crates.
+//! through these functions (`super::wycheproof_tests`, and `crate::kdf_wycheproof_tests` for
+//! HKDF), not only through the underlying crates.
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce as AesNonce, Tag};

@@ -175,6 +175,9 @@ impl Keyring {
     }
 
     /// The key of a run-time purpose, every version, sealing under the active one.
+    ///
+    /// # Panics
+    /// Never: the active version is always one of the keyring's versions.
     pub fn dyn_purpose_key(&self, purpose: &DynPurpose) -> DynPurposeKey {
         let versions = self
             .roots

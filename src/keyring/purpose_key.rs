@@ -128,6 +128,7 @@ impl DynPurposeKey {
     }
 
     /// Another handle on the same key and caches (the key bytes are not copied).
+    #[must_use]
     pub fn share(&self) -> Self {
         Self {
             state: Arc::clone(&self.state),
@@ -189,6 +190,7 @@ impl<P: Purpose> PurposeKey<P> {
     }
 
     /// Another handle on the same key and caches.
+    #[must_use]
     pub fn share(&self) -> Self {
         Self::from_dyn_unchecked(self.inner.share())
     }

@@ -28,6 +28,6 @@ impl fmt::Debug for VersionKey {
         f.debug_struct("VersionKey")
             .field("version", &self.version)
             .field("secret", &"[REDACTED]")
-            .finish()
+            .finish_non_exhaustive()
     }
 }

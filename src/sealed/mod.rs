@@ -95,7 +95,6 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
             engine::open(states[0], &self.bytes, ctx)
         })
     }
-
 }
 
 impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
@@ -186,9 +185,8 @@ impl<T, Ps> Sealed<T, Ps> {
 
     /// The suite the value is sealed with.
     pub fn suite(&self) -> Suite {
-        format::for_each_part(&self.bytes, |_| {})
-            .expect("a Sealed holds checked values")
-            .suite
+        // A Sealed holds only checked values, whose second byte is a known suite id.
+        Suite::from_id(self.bytes[1]).unwrap_or_default()
     }
 }
 
