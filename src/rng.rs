@@ -5,19 +5,19 @@
 //! from the OS.
 //!
 //! A plain userspace generator repeats itself in a forked child: parent and child hold the same
-//! state and would draw the same nonces. rand 0.8's `ReseedingRng` registers a `pthread_atfork`
-//! child handler that bumps a process-wide fork counter, and checks that counter each time it
-//! produces a new block, reseeding from the OS when it moved. Its protection covers whole blocks
-//! only, so [`NonceCore`] makes one block exactly one draw ([`NONCE_WORDS`] words) and every draw
-//! asks for exactly one block: no nonce is ever served from a
-//! block generated before a fork. The check is one relaxed atomic load per nonce; `getpid` would be
-//! a system call (about 230 ns here). `tests/fork.rs` forks a real child and compares.
+//! state and would draw the same nonces. rand 0.8's `ReseedingRng` registers `pthread_atfork`
+//! handlers that bump a process-wide fork counter (before the fork, and after it on both sides),
+//! and checks that counter each time it produces a new block, reseeding from the OS when it moved.
+//! Its protection covers whole blocks only, so [`NonceCore`] makes one block exactly one draw
+//! ([`NONCE_WORDS`] words) and every draw asks for exactly one block: no nonce is ever served from
+//! a block generated before a fork. The check is one relaxed atomic load per nonce; `getpid` would
+//! be a system call (about 230 ns here). `tests/fork.rs` forks a real child and compares.
 //!
 //! What this does not cover, and SECURITY.md says so: a process cloned with a raw `clone` system
 //! call that skips libc's fork handlers, and a virtual machine restored twice from one snapshot.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rand::SeedableRng;
 use rand::rngs::OsRng;
@@ -34,14 +34,30 @@ const NONCE_WORDS: usize = 3;
 pub(crate) const DRAW_LEN: usize = NONCE_WORDS * 4;
 
 /// `ReseedingRng` threshold: 0 turns periodic reseeding off, leaving only the reseed after a fork.
-/// Nonces need uniqueness, not secrecy, and a ChaCha12 stream does not repeat; a reseed that is
-/// always a fork makes [`fork_generation`] exact.
+/// Nonces need uniqueness, not secrecy, and a ChaCha12 stream does not repeat.
 const NO_PERIODIC_RESEED: u64 = 0;
 
-/// Counts reseeds after a fork in this process (see [`fork_generation`]).
+/// Moves each time a generator is seeded in a process other than the one that last seeded one
+/// (see [`fork_generation`]).
 static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// A number that changes in a forked child as soon as the child has drawn its first nonce.
+/// The process id of the last seeding.
+static SEEDED_IN: AtomicU32 = AtomicU32::new(0);
+
+/// Called at every seeding: the first on a thread, and every reseed, which rand 0.8 does after a
+/// fork. rand's fork counter moves in the parent too (its `pthread_atfork` handler runs on both
+/// sides), and a thread created after any fork reseeds on its first draw; so a reseed alone does
+/// not say "this is a forked child". A changed process id does. One `getpid` per seeding, none per
+/// nonce.
+fn note_seeding() {
+    let pid = std::process::id();
+    if SEEDED_IN.swap(pid, Ordering::AcqRel) != pid {
+        FORK_GENERATION.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// A number that changes in a forked child as soon as the child has drawn its first nonce, and
+/// stays put in the parent.
 ///
 /// Caches of nonce state above this module (the AES-256-GCM epochs) compare it, after drawing a
 /// nonce, with the value they were created under, and start afresh when it moved: a child never
@@ -65,8 +81,9 @@ impl NonceCore {
         Self { chacha, buf, used }
     }
 
-    /// The first seeding of a thread's generator: not a fork, so the generation stays.
+    /// The first seeding of a thread's generator.
     fn first() -> Result<Self, rand_core::Error> {
+        note_seeding();
         ChaCha12Core::from_rng(OsRng).map(Self::new)
     }
 }
@@ -88,9 +105,10 @@ impl BlockRngCore for NonceCore {
 impl SeedableRng for NonceCore {
     type Seed = <ChaCha12Core as SeedableRng>::Seed;
 
-    /// Only `ReseedingRng` calls this, and with periodic reseeding off only after a fork.
+    /// Only `ReseedingRng` calls this, and with periodic reseeding off only after a fork (in the
+    /// child, in the parent, or in a thread created after one).
     fn from_seed(seed: Self::Seed) -> Self {
-        FORK_GENERATION.fetch_add(1, Ordering::AcqRel);
+        note_seeding();
         Self::new(ChaCha12Core::from_seed(seed))
     }
 }

@@ -65,7 +65,7 @@ fn load_cases() -> Vec<Case> {
                 .map(|l| {
                     let (k, v) = l
                         .split_once(':')
-                        .unwrap_or_else(|| panic!("{path:?}: bad line {l}"));
+                        .unwrap_or_else(|| panic!("{}: bad line {l}", path.display()));
                     (k.trim().to_owned(), v.trim().to_owned())
                 })
                 .collect();
@@ -143,7 +143,7 @@ fn vectors_open_with_the_library() {
         let name = &case.name;
         match (case.get("expect"), got) {
             ("open", Ok(payload)) => {
-                assert_eq!(hex::encode(payload), case.get("plaintext"), "{name}")
+                assert_eq!(hex::encode(payload), case.get("plaintext"), "{name}");
             }
             (
                 "not-sealed-for",
@@ -155,7 +155,9 @@ fn vectors_open_with_the_library() {
                 assert_eq!(purpose, case.get("purpose"), "{name}");
                 assert!(!sealed_for.is_empty(), "{name}");
             }
-            ("cannot-open", Err(Error::CannotOpen)) => {}
+            ("cannot-open", Err(Error::CannotOpen))
+            | ("unknown-suite", Err(Error::UnknownSuite { .. }))
+            | ("malformed", Err(Error::Malformed(Malformed::Truncated { .. }))) => {}
             (
                 "unknown-version",
                 Err(Error::UnknownVersion {
@@ -165,8 +167,6 @@ fn vectors_open_with_the_library() {
             ) => {
                 assert_ne!(found, 1, "{name}");
             }
-            ("unknown-suite", Err(Error::UnknownSuite { .. })) => {}
-            ("malformed", Err(Error::Malformed(Malformed::Truncated { .. }))) => {}
             (expect, got) => panic!("{name}: expected {expect}, got {got:?}"),
         }
         if let Some(expected) = case.fields.get("purpose_key") {
@@ -367,6 +367,7 @@ fn write_vectors() {
     generator::write_all(&vectors_dir());
 }
 
+#[allow(clippy::format_push_string, clippy::too_many_lines)] // a one-off writer of data files
 mod generator {
     use super::{Address, independent};
     use fieldseal::{

@@ -188,12 +188,15 @@ impl AesEpochs {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&u64::from_le_bytes(id))
             .cloned();
-        let cipher = cached.unwrap_or_else(|| {
-            let cipher = Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id)));
-            self.remember(id, Arc::clone(&cipher));
-            cipher
-        });
-        cipher.open(&nonce, aad, buf, tag)
+        if let Some(cipher) = cached {
+            return cipher.open(&nonce, aad, buf, tag);
+        }
+        // Not cached: derive, and keep the cipher only if the value authenticates, so that forged
+        // epoch ids cannot flush the cache of real ones.
+        let cipher = AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id));
+        cipher.open(&nonce, aad, buf, tag)?;
+        self.remember(id, Arc::new(cipher));
+        Ok(())
     }
 
     fn remember(&self, id: [u8; EPOCH_ID_LEN], cipher: Arc<AesGcm>) {
@@ -285,15 +288,39 @@ mod tests {
     }
 
     #[test]
-    fn the_open_cache_stays_bounded() {
+    fn forged_epoch_ids_are_not_cached() {
         let (pk, epochs) = (pk(), AesEpochs::default());
         let mut buf = *b"v";
         let tag = [0u8; TAG_LEN];
-        for i in 0..(OPEN_CACHE_MAX as u64 + 10) {
+        for i in 0..100u64 {
             let mut nonce = [0u8; 20];
             nonce[..8].copy_from_slice(&i.to_le_bytes());
-            let _ = epochs.open(&pk, &nonce, b"", &mut buf, &tag);
+            assert!(epochs.open(&pk, &nonce, b"", &mut buf, &tag).is_err());
         }
-        assert!(epochs.epochs_cached() <= OPEN_CACHE_MAX);
+        assert_eq!(epochs.epochs_cached(), 0);
+    }
+
+    #[test]
+    fn the_open_cache_stays_bounded() {
+        let pk = pk();
+        let (sealer, opener) = (AesEpochs::default(), AesEpochs::default());
+        for generation in 0..(OPEN_CACHE_MAX as u64 + 10) {
+            // A new generation is a new epoch: every value below has its own epoch id.
+            let mut nonce = [0u8; 20];
+            let mut buf = *b"v";
+            let tag = sealer
+                .seal_in_generation(
+                    &pk,
+                    generation,
+                    &[2; AES_NONCE_LEN],
+                    &mut nonce,
+                    b"",
+                    &mut buf,
+                )
+                .unwrap();
+            opener.open(&pk, &nonce, b"", &mut buf, &tag).unwrap();
+            assert!(opener.epochs_cached() <= OPEN_CACHE_MAX);
+        }
+        assert!(opener.epochs_cached() >= 10);
     }
 }

@@ -171,7 +171,13 @@ pub(crate) fn for_each_part<'a>(
 }
 
 /// Finds the part of `purpose`. `Ok(None)` if the value holds no such part.
+///
+/// Runs on every open, so it first walks the lengths without building errors; only a value that
+/// fails that walk goes through [`for_each_part`] again to say exactly what is wrong.
 pub(crate) fn locate<'a>(bytes: &'a [u8], purpose: &str) -> Result<(Header, Option<PartRef<'a>>)> {
+    if let Some(found) = locate_fast(bytes, purpose.as_bytes()) {
+        return Ok(found);
+    }
     let mut found = None;
     let header = for_each_part(bytes, |part| {
         if found.is_none() && part.purpose == purpose.as_bytes() {
@@ -179,6 +185,46 @@ pub(crate) fn locate<'a>(bytes: &'a [u8], purpose: &str) -> Result<(Header, Opti
         }
     })?;
     Ok((header, found))
+}
+
+/// The same checks as [`Reader`], without error detail: `None` for any malformed value.
+fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<PartRef<'a>>)> {
+    let (head, mut rest) = bytes.split_at_checked(HEADER_LEN)?;
+    let suite = Suite::from_id(head[1]).ok()?;
+    let count = usize::from(head[2]);
+    let ct_len = u32::from_be_bytes([head[3], head[4], head[5], head[6]]) as usize;
+    let valid = head[0] == FORMAT_VERSION
+        && (1..=MAX_PARTS).contains(&count)
+        && (1..=MAX_PLAINTEXT).contains(&ct_len);
+    if !valid {
+        return None;
+    }
+    let nonce_len = suite.nonce_len();
+    let mut found = None;
+    for _ in 0..count {
+        let (&name_len, after) = rest.split_first()?;
+        let (name, after) = after.split_at_checked(usize::from(name_len))?;
+        let (version, after) = after.split_at_checked(4)?;
+        let (nonce, after) = after.split_at_checked(nonce_len)?;
+        let (ciphertext, after) = after.split_at_checked(ct_len)?;
+        let (tag, after) = after.split_at_checked(TAG_LEN)?;
+        rest = after;
+        if found.is_none() && name == purpose {
+            found = Some(PartRef {
+                purpose: name,
+                key_version: u32::from_be_bytes(version.try_into().ok()?),
+                nonce,
+                ciphertext,
+                tag: tag.try_into().ok()?,
+            });
+        }
+    }
+    let header = Header {
+        suite,
+        count,
+        ct_len,
+    };
+    rest.is_empty().then_some((header, found))
 }
 
 /// Where each region of a value being written lies, for the sealing code to fill.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::aead::Suite;
-use crate::error::{Error, Result};
+use crate::error::{Error, KeyringError, Result};
 use crate::keyring::version_key::VersionKey;
 use crate::purpose::{DynPurpose, Purpose};
 use crate::secret::{KEY_LEN, SecretKey};
@@ -33,7 +33,12 @@ impl KeyState {
         active: u32,
     ) -> Result<Self> {
         versions.sort_by_key(|v| v.version);
-        versions.dedup_by_key(|v| v.version);
+        if let Some(pair) = versions.windows(2).find(|w| w[0].version == w[1].version) {
+            return Err(KeyringError::VersionExists {
+                version: pair[0].version,
+            }
+            .into());
+        }
         let active = versions
             .iter()
             .position(|v| v.version == active)
@@ -83,7 +88,8 @@ impl DynPurposeKey {
     /// (a key bundle) and holds no root key. `active` is the version it seals with.
     ///
     /// # Errors
-    /// [`Error::UnknownKeyVersion`] if `active` is not among `versions`.
+    /// [`Error::UnknownKeyVersion`] if `active` is not among `versions`;
+    /// [`KeyringError::VersionExists`] if a version is given twice.
     pub fn from_versions(
         purpose: DynPurpose,
         seal_suite: Suite,
@@ -204,5 +210,41 @@ impl<P: Purpose> fmt::Debug for PurposeKey<P> {
             .field("active", &self.inner.active_version())
             .field("key", &"[REDACTED]")
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_versions_refuses_a_version_twice_and_a_missing_active_version() {
+        let purpose = DynPurpose::new("marketing").unwrap();
+        let twice = [
+            (1, Zeroizing::new([1; KEY_LEN])),
+            (1, Zeroizing::new([2; KEY_LEN])),
+        ];
+        assert!(matches!(
+            DynPurposeKey::from_versions(purpose.clone(), Suite::default(), twice, 1),
+            Err(Error::Keyring(KeyringError::VersionExists { version: 1 }))
+        ));
+        let one = [(1, Zeroizing::new([1; KEY_LEN]))];
+        assert!(matches!(
+            DynPurposeKey::from_versions(purpose.clone(), Suite::default(), one, 2),
+            Err(Error::UnknownKeyVersion { version: 2, .. })
+        ));
+        let key = DynPurposeKey::from_versions(
+            purpose,
+            Suite::default(),
+            [
+                (2, Zeroizing::new([2; KEY_LEN])),
+                (1, Zeroizing::new([1; KEY_LEN])),
+            ],
+            2,
+        )
+        .unwrap();
+        assert_eq!(key.versions(), vec![1, 2]);
+        assert_eq!(key.active_version(), 2);
+        assert!(!format!("{key:?}").contains("[2, 2"));
     }
 }

@@ -12,7 +12,8 @@ use crate::keyring::KeyState;
 use crate::sealed::context::Context;
 use crate::sealed::plaintext::{Plaintext, type_name};
 
-/// Plaintexts up to this size are opened in a stack buffer.
+/// Plaintexts up to this size are opened in a stack buffer, unless the returned value takes over
+/// the buffer anyway ([`Plaintext::OWNS_BUFFER`]).
 const STACK_PLAINTEXT: usize = 256;
 
 /// Seals `value` once per key in `keys` (FORMAT.md §2). The suite is the first key's.
@@ -104,8 +105,8 @@ pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>
         field: ctx.field(),
         id: ctx.id(),
     };
+    // `buf` already holds the ciphertext.
     let open_in = |buf: &mut [u8]| {
-        buf.copy_from_slice(part.ciphertext);
         aad.with(|aad| {
             version.ciphers.open(
                 &version.secret,
@@ -127,15 +128,16 @@ pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>
             })
         }
     };
-    if header.ct_len <= STACK_PLAINTEXT {
+    if header.ct_len <= STACK_PLAINTEXT && !T::OWNS_BUFFER {
         let mut stack = [0u8; STACK_PLAINTEXT];
         let buf = &mut stack[..header.ct_len];
+        buf.copy_from_slice(part.ciphertext);
         let decoded = open_in(buf).and_then(|len| T::decode(&buf[..len]));
         // Only the bytes used ever held plaintext; zeroizing all 256 would cost more than the AEAD.
         buf.zeroize();
         decoded
     } else {
-        let mut heap = Zeroizing::new(vec![0u8; header.ct_len]);
+        let mut heap = Zeroizing::new(part.ciphertext.to_vec());
         let len = open_in(&mut heap)?;
         heap.truncate(len);
         T::decode_owned(heap)

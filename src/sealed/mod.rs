@@ -57,7 +57,8 @@ pub struct Sealed<T, Ps> {
 }
 
 impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
-    /// Seals `value` for every purpose in `Ps`, bound to `ctx`.
+    /// Seals `value` for every purpose in `Ps`, bound to `ctx`. A value has one suite: the suite
+    /// of the first purpose's key (keys from one keyring all share the keyring's suite).
     ///
     /// # Errors
     /// [`Error::NoKeyForPurpose`](crate::Error::NoKeyForPurpose) if a [`KeySet`] lacks a purpose,

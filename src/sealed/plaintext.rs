@@ -28,6 +28,11 @@ pub trait Plaintext: private::Sealed + Sized {
     /// The type's name in error messages.
     const TYPE_NAME: &'static str;
 
+    /// Whether the decoded value can take over the decryption buffer (`String`, `Vec<u8>`): then
+    /// opening decrypts straight into the returned value's allocation.
+    #[doc(hidden)]
+    const OWNS_BUFFER: bool = false;
+
     /// Calls `f` with the payload bytes (without the type byte).
     #[doc(hidden)]
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
@@ -75,6 +80,7 @@ impl private::Sealed for String {}
 impl Plaintext for String {
     const TYPE_BYTE: u8 = 0x01;
     const TYPE_NAME: &'static str = "String";
+    const OWNS_BUFFER: bool = true;
 
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         Ok(f(self.as_bytes()))
@@ -87,14 +93,12 @@ impl Plaintext for String {
     }
 
     fn decode_owned(mut payload: Zeroizing<Vec<u8>>) -> Result<Self> {
-        match std::str::from_utf8(&payload) {
-            // Hand the buffer over: the plaintext now belongs to the caller.
-            Ok(_) => Ok(String::from_utf8(std::mem::take(&mut *payload)).expect("checked UTF-8")),
-            Err(e) => Err(bad::<Self>(format!(
-                "invalid UTF-8 at byte {}",
-                e.valid_up_to()
-            ))),
-        }
+        // On success the buffer is handed over: the plaintext now belongs to the caller.
+        String::from_utf8(std::mem::take(&mut *payload)).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            drop(Zeroizing::new(e.into_bytes()));
+            bad::<Self>(format!("invalid UTF-8 at byte {at}"))
+        })
     }
 }
 
@@ -102,6 +106,7 @@ impl private::Sealed for Vec<u8> {}
 impl Plaintext for Vec<u8> {
     const TYPE_BYTE: u8 = 0x02;
     const TYPE_NAME: &'static str = "Vec<u8>";
+    const OWNS_BUFFER: bool = true;
 
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         Ok(f(self))
