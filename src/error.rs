@@ -78,14 +78,17 @@ pub enum Error {
         held: Vec<u32>,
     },
 
-    /// A key set was asked for a purpose it holds no key for.
+    /// A key set (or a typed key) was asked for a purpose it holds no key for.
     #[error(
-        "no key for purpose `{purpose}` in this key set; build the key set from a keyring, \
-         or add that purpose's key"
+        "no key for purpose `{purpose}` here (keys held: {}); this is as it should be unless this \
+         service may read `{purpose}` data, in which case give it that purpose's key",
+        fmt_names(.held)
     )]
     NoKeyForPurpose {
         /// The purpose asked for.
         purpose: String,
+        /// The purposes whose keys are held.
+        held: Vec<String>,
     },
 
     /// A purpose name breaks the naming rules.
@@ -256,6 +259,14 @@ pub enum KeyringError {
         /// The last version.
         last: u32,
     },
+}
+
+fn fmt_names(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 fn fmt_versions(versions: &[u32]) -> Versions<'_> {

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::format::MAX_PARTS;
 use crate::keyring::{DynPurposeKey, KeyState, Keyring, PurposeKey};
 use crate::purpose::{AnyPurposes, DynPurpose, Purpose, PurposeSet, Purposes};
-use crate::sealed::{Context, Plaintext, Sealed};
+use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
 
 /// The purpose keys of one service. Built from purpose keys alone, it holds no root key: it seals
 /// and opens exactly what its keys allow.
@@ -24,7 +24,7 @@ use crate::sealed::{Context, Plaintext, Sealed};
 /// drop(keyring); // services never see a root key
 ///
 /// let ctx = Context::new("customer", "email").with_id_u64(7);
-/// let email = ingest.seal::<(Fulfillment, Marketing), _>(&"ada@example.com".to_string(), &ctx)?;
+/// let email = ingest.seal::<(Fulfillment, Marketing), String>("ada@example.com", &ctx)?;
 /// assert_eq!(email.open_with::<Marketing, _>(&marketing_service, &ctx)?, "ada@example.com");
 /// assert!(email.open_with::<Fulfillment, _>(&marketing_service, &ctx).is_err());
 /// # Ok::<(), fieldseal::Error>(())
@@ -88,7 +88,7 @@ impl KeySet {
     /// [`Error::NoKeyForPurpose`] naming the first missing purpose, and as [`Sealed::seal`].
     pub fn seal<Ps: PurposeSet, T: Plaintext>(
         &self,
-        value: &T,
+        value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, Ps>> {
         Sealed::seal(value, ctx, self)
@@ -102,7 +102,7 @@ impl KeySet {
     pub fn seal_dyn<T: Plaintext>(
         &self,
         purposes: &[DynPurpose],
-        value: &T,
+        value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, AnyPurposes>> {
         let names: Vec<&str> = purposes.iter().map(DynPurpose::name).collect();
@@ -124,10 +124,19 @@ impl KeySet {
     ) -> Result<T> {
         let key = self
             .get(purpose.name())
-            .ok_or_else(|| Error::NoKeyForPurpose {
-                purpose: purpose.name().to_owned(),
-            })?;
+            .ok_or_else(|| self.missing(purpose.name()))?;
         sealed.open_dyn(key, ctx)
+    }
+
+    fn missing(&self, purpose: &str) -> Error {
+        Error::NoKeyForPurpose {
+            purpose: purpose.to_owned(),
+            held: self
+                .keys
+                .iter()
+                .map(|k| k.purpose().name().to_owned())
+                .collect(),
+        }
     }
 
     /// Runs `f` with the key state of each named purpose, in order.
@@ -148,9 +157,7 @@ impl KeySet {
         }
         let mut found: [Option<&KeyState>; MAX_PARTS] = [None; MAX_PARTS];
         for (slot, name) in found.iter_mut().zip(names) {
-            let key = self.get(name).ok_or_else(|| Error::NoKeyForPurpose {
-                purpose: (*name).to_owned(),
-            })?;
+            let key = self.get(name).ok_or_else(|| self.missing(name))?;
             *slot = Some(&*key.state);
         }
         let mut states: [&KeyState; MAX_PARTS] = [found[0].expect("at least one name"); MAX_PARTS];

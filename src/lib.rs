@@ -22,5 +22,5 @@ pub use error::{Error, KeyringError, Malformed, Result};
 pub use keyring::{DynPurposeKey, Keyring, PurposeKey};
 pub use keyset::KeySet;
 pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
-pub use sealed::{Context, Json, Plaintext, Sealed, SealingKeys};
+pub use sealed::{AsPlaintext, Context, Json, Plaintext, Sealed, SealingKeys};
 pub use secret::{KEY_LEN, SecretKey};

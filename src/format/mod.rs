@@ -1,6 +1,6 @@
 //! The bytes of a sealed value: layout only, no cryptography (FORMAT.md is the normative spec).
 //!
-//! The crypto that fills these bytes lives in [`crate::sealed`]; this layer only writes and parses.
+//! The crypto that fills these bytes lives in the sealing engine; this layer only writes and parses.
 
 mod aad;
 mod text;

@@ -181,6 +181,7 @@ impl<P: Purpose> PurposeKey<P> {
         } else {
             Err(Error::NoKeyForPurpose {
                 purpose: P::NAME.to_owned(),
+                held: vec![inner.purpose().name().to_owned()],
             })
         }
     }

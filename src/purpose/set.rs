@@ -27,6 +27,7 @@ impl<P: Purpose> PurposeSet for P {
     const NAMES: &'static [&'static str] = &[P::NAME];
 }
 
+#[diagnostic::do_not_recommend]
 impl<P: Purpose> Includes<P, I0> for P {}
 
 /// Position 0 in a purpose tuple (see [`Includes`]).
@@ -65,40 +66,55 @@ impl<A: Purpose> PurposeSet for (A,) {
     const NAMES: &'static [&'static str] = &[A::NAME];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A> Includes<A, I0> for (A,) {}
 
 impl<A: Purpose, B: Purpose> PurposeSet for (A, B) {
     const NAMES: &'static [&'static str] = &[A::NAME, B::NAME];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B> Includes<A, I0> for (A, B) {}
+#[diagnostic::do_not_recommend]
 impl<A, B> Includes<B, I1> for (A, B) {}
 
 impl<A: Purpose, B: Purpose, C: Purpose> PurposeSet for (A, B, C) {
     const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C> Includes<A, I0> for (A, B, C) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C> Includes<B, I1> for (A, B, C) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C> Includes<C, I2> for (A, B, C) {}
 
 impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> PurposeSet for (A, B, C, D) {
     const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> Includes<A, I0> for (A, B, C, D) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> Includes<B, I1> for (A, B, C, D) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> Includes<C, I2> for (A, B, C, D) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> Includes<D, I3> for (A, B, C, D) {}
 
 impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> PurposeSet for (A, B, C, D, E) {
     const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME, E::NAME];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E> Includes<A, I0> for (A, B, C, D, E) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E> Includes<B, I1> for (A, B, C, D, E) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E> Includes<C, I2> for (A, B, C, D, E) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E> Includes<D, I3> for (A, B, C, D, E) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E> Includes<E, I4> for (A, B, C, D, E) {}
 
 impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose> PurposeSet
@@ -107,11 +123,17 @@ impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose> Pur
     const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME, E::NAME, F::NAME];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F> Includes<A, I0> for (A, B, C, D, E, F) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F> Includes<B, I1> for (A, B, C, D, E, F) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F> Includes<C, I2> for (A, B, C, D, E, F) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F> Includes<D, I3> for (A, B, C, D, E, F) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F> Includes<E, I4> for (A, B, C, D, E, F) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F> Includes<F, I5> for (A, B, C, D, E, F) {}
 
 impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose> PurposeSet
@@ -128,12 +150,19 @@ impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: 
     ];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G> Includes<A, I0> for (A, B, C, D, E, F, G) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G> Includes<B, I1> for (A, B, C, D, E, F, G) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G> Includes<C, I2> for (A, B, C, D, E, F, G) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G> Includes<D, I3> for (A, B, C, D, E, F, G) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G> Includes<E, I4> for (A, B, C, D, E, F, G) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G> Includes<F, I5> for (A, B, C, D, E, F, G) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G> Includes<G, I6> for (A, B, C, D, E, F, G) {}
 
 impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose>
@@ -151,11 +180,19 @@ impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: 
     ];
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<A, I0> for (A, B, C, D, E, F, G, H) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<B, I1> for (A, B, C, D, E, F, G, H) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<C, I2> for (A, B, C, D, E, F, G, H) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<D, I3> for (A, B, C, D, E, F, G, H) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<E, I4> for (A, B, C, D, E, F, G, H) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<F, I5> for (A, B, C, D, E, F, G, H) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<G, I6> for (A, B, C, D, E, F, G, H) {}
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D, E, F, G, H> Includes<H, I7> for (A, B, C, D, E, F, G, H) {}

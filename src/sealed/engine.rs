@@ -10,16 +10,16 @@ use crate::error::{Error, Malformed, Result};
 use crate::format::{self, AadInput, Layout, MAX_PARTS, MAX_PLAINTEXT};
 use crate::keyring::KeyState;
 use crate::sealed::context::Context;
-use crate::sealed::plaintext::{Plaintext, type_name};
+use crate::sealed::plaintext::{AsPlaintext, Plaintext, type_name};
 
 /// Plaintexts up to this size are opened in a stack buffer, unless the returned value takes over
 /// the buffer anyway ([`Plaintext::OWNS_BUFFER`]).
 const STACK_PLAINTEXT: usize = 256;
 
 /// Seals `value` once per key in `keys` (FORMAT.md §2). The suite is the first key's.
-pub(crate) fn seal<T: Plaintext>(
+pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     keys: &[&KeyState],
-    value: &T,
+    value: &V,
     ctx: &Context<'_>,
 ) -> Result<Vec<u8>> {
     ctx.check()?;

@@ -23,6 +23,12 @@ pub(crate) mod private {
 ///
 /// Implemented for `PurposeKey<P>` (set `P`), for tuples of key references matching a tuple set
 /// (`(&PurposeKey<A>, &PurposeKey<B>)` for `(A, B)`), and for [`KeySet`].
+#[diagnostic::on_unimplemented(
+    message = "these keys cannot seal a value for `{Ps}`",
+    label = "not a key for every purpose of `{Ps}`",
+    note = "seal with a tuple of key references in the order of the purpose set, such as \
+            `&(&fulfillment_key, &marketing_key)`, or with a `KeySet` holding every purpose"
+)]
 pub trait SealingKeys<Ps: PurposeSet>: private::Sealed<Ps> {}
 
 impl<P: Purpose> private::Sealed<P> for PurposeKey<P> {

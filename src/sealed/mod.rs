@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 
 pub use context::Context;
 pub use keys::SealingKeys;
-pub use plaintext::{Json, Plaintext};
+pub use plaintext::{AsPlaintext, Json, Plaintext};
 
 use crate::aead::Suite;
 use crate::error::Result;
@@ -36,7 +36,7 @@ use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 ///
 /// let ctx = Context::new("customer", "email").with_id_u64(42);
 /// let email: Sealed<String, (Fulfillment, Marketing)> =
-///     Sealed::seal(&"ada@example.com".to_string(), &ctx, &(&fulfillment, &marketing))?;
+///     Sealed::seal("ada@example.com", &ctx, &(&fulfillment, &marketing))?;
 /// assert_eq!(email.open(&marketing, &ctx)?, "ada@example.com");
 /// # Ok::<(), fieldseal::Error>(())
 /// ```
@@ -64,7 +64,11 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     /// [`Error::NoKeyForPurpose`](crate::Error::NoKeyForPurpose) if a [`KeySet`] lacks a purpose,
     /// [`Error::ContextTooLong`](crate::Error::ContextTooLong), [`Error::TooLarge`](crate::Error::TooLarge),
     /// [`Error::Rng`](crate::Error::Rng).
-    pub fn seal(value: &T, ctx: &Context<'_>, keys: &impl SealingKeys<Ps>) -> Result<Self> {
+    pub fn seal<V: AsPlaintext<T> + ?Sized>(
+        value: &V,
+        ctx: &Context<'_>,
+        keys: &impl SealingKeys<Ps>,
+    ) -> Result<Self> {
         let bytes =
             keys::private::Sealed::with_keys(keys, |states| engine::seal(states, value, ctx))?;
         Ok(Self::from_trusted(bytes))
@@ -133,9 +137,9 @@ impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
 }
 
 /// Seals for the given key states (the run-time path of [`KeySet::seal_dyn`]).
-pub(crate) fn seal_states<T: Plaintext>(
+pub(crate) fn seal_states<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     states: &[&crate::keyring::KeyState],
-    value: &T,
+    value: &V,
     ctx: &Context<'_>,
 ) -> Result<Vec<u8>> {
     engine::seal(states, value, ctx)

@@ -22,6 +22,12 @@ mod private {
 
 /// A type that can be sealed: one of the types of FORMAT.md §8. Any serde type seals as
 /// [`Json<T>`]. The set is closed so that type bytes stay stable across releases.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sealed directly",
+    label = "not a fieldseal plaintext type",
+    note = "sealable: String, Vec<u8>, bool, the integer types, and `fieldseal::Json(value)` for \
+            any serde type"
+)]
 pub trait Plaintext: private::Sealed + Sized {
     /// FORMAT.md §8: the type byte.
     const TYPE_BYTE: u8;
@@ -45,6 +51,41 @@ pub trait Plaintext: private::Sealed + Sized {
     #[doc(hidden)]
     fn decode_owned(payload: Zeroizing<Vec<u8>>) -> Result<Self> {
         Self::decode(&payload)
+    }
+}
+
+/// What can be sealed as a `T`: every plaintext type as itself, and the borrowed forms `str` (as
+/// `String`) and `[u8]` (as `Vec<u8>`), so that `Sealed::<String, P>::seal("Ada", ..)` needs no
+/// allocation.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sealed as `{T}`",
+    label = "not a fieldseal plaintext",
+    note = "sealable: String (or &str), Vec<u8> (or &[u8]), bool, the integer types, and \
+            `fieldseal::Json(value)` for any serde type"
+)]
+pub trait AsPlaintext<T: Plaintext>: private::Sealed {
+    /// Calls `f` with the payload bytes of `T`'s encoding.
+    #[doc(hidden)]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
+}
+
+impl<T: Plaintext> AsPlaintext<T> for T {
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Plaintext::with_payload(self, f)
+    }
+}
+
+impl private::Sealed for str {}
+impl AsPlaintext<String> for str {
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Ok(f(self.as_bytes()))
+    }
+}
+
+impl private::Sealed for [u8] {}
+impl AsPlaintext<Vec<u8>> for [u8] {
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        Ok(f(self))
     }
 }
 
