@@ -227,54 +227,49 @@ fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<Pa
     rest.is_empty().then_some((header, found))
 }
 
-/// Where each region of a value being written lies, for the sealing code to fill.
+/// The shape of a value being written, for the sealing code to fill (FORMAT.md §2).
 pub(crate) struct Layout {
     pub(crate) suite: Suite,
     pub(crate) ct_len: usize,
 }
 
-/// Offsets of one part's regions in the output buffer.
-pub(crate) struct PartSlots {
-    pub(crate) nonce: usize,
-    pub(crate) ciphertext: usize,
-    pub(crate) tag: usize,
+/// The regions of one part that sealing fills: nonce material, plaintext (encrypted in place) and
+/// tag.
+pub(crate) struct PartMut<'a> {
+    pub(crate) nonce: &'a mut [u8],
+    pub(crate) body: &'a mut [u8],
+    pub(crate) tag: &'a mut [u8],
 }
 
 impl Layout {
-    /// Total length of a value with parts named `names`.
-    pub(crate) fn total_len<'n>(&self, names: impl Iterator<Item = &'n str>) -> usize {
-        HEADER_LEN
-            + names
-                .map(|n| 1 + n.len() + 4 + self.suite.nonce_len() + self.ct_len + TAG_LEN)
-                .sum::<usize>()
+    /// Length of a part of purpose `purpose`.
+    pub(crate) fn part_len(&self, purpose: &str) -> usize {
+        1 + purpose.len() + 4 + self.suite.nonce_len() + self.ct_len + TAG_LEN
     }
 
-    /// Writes the header (FORMAT.md §2).
-    pub(crate) fn write_header(&self, out: &mut Vec<u8>, count: usize) {
+    /// Writes the header into the first [`HEADER_LEN`] bytes of `out`.
+    pub(crate) fn write_header(&self, out: &mut [u8], count: usize) {
         let ct_len = u32::try_from(self.ct_len).expect("ct_len checked against MAX_PLAINTEXT");
         let [a, b, c, d] = ct_len.to_be_bytes();
         let count = u8::try_from(count).expect("count checked against MAX_PARTS");
-        out.extend_from_slice(&[FORMAT_VERSION, self.suite.id(), count, a, b, c, d]);
+        out[..HEADER_LEN].copy_from_slice(&[FORMAT_VERSION, self.suite.id(), count, a, b, c, d]);
     }
 
-    /// Appends a part with zeroed nonce, ciphertext and tag regions, and says where they lie.
-    pub(crate) fn write_part(
+    /// Writes a part's name and key version into `part` (exactly [`part_len`](Self::part_len)
+    /// bytes) and hands back the regions left to fill.
+    pub(crate) fn write_part<'a>(
         &self,
-        out: &mut Vec<u8>,
+        part: &'a mut [u8],
         purpose: &str,
         key_version: u32,
-    ) -> PartSlots {
-        out.push(u8::try_from(purpose.len()).expect("purpose names are at most 64 bytes"));
-        out.extend_from_slice(purpose.as_bytes());
-        out.extend_from_slice(&key_version.to_be_bytes());
-        let nonce = out.len();
-        let ciphertext = nonce + self.suite.nonce_len();
-        let tag = ciphertext + self.ct_len;
-        out.resize(tag + TAG_LEN, 0);
-        PartSlots {
-            nonce,
-            ciphertext,
-            tag,
-        }
+    ) -> PartMut<'a> {
+        let name = purpose.as_bytes();
+        let (head, rest) = part.split_at_mut(1 + name.len() + 4);
+        head[0] = u8::try_from(name.len()).expect("purpose names are at most 64 bytes");
+        head[1..=name.len()].copy_from_slice(name);
+        head[1 + name.len()..].copy_from_slice(&key_version.to_be_bytes());
+        let (nonce, rest) = rest.split_at_mut(self.suite.nonce_len());
+        let (body, tag) = rest.split_at_mut(self.ct_len);
+        PartMut { nonce, body, tag }
     }
 }

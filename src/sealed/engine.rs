@@ -5,9 +5,8 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::aead::TAG_LEN;
 use crate::error::{Error, Malformed, Result};
-use crate::format::{self, AadInput, Layout, MAX_PARTS, MAX_PLAINTEXT};
+use crate::format::{self, AadInput, HEADER_LEN, Layout, MAX_PARTS, MAX_PLAINTEXT};
 use crate::keyring::KeyState;
 use crate::sealed::context::Context;
 use crate::sealed::plaintext::{AsPlaintext, Plaintext, type_name};
@@ -34,29 +33,35 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
             });
         }
         let layout = Layout { suite, ct_len };
-        // Zeroizing until every part is encrypted: an early return must not free plaintext.
-        let mut out = Zeroizing::new(Vec::with_capacity(
-            layout.total_len(keys.iter().map(|k| k.purpose.name())),
-        ));
-        layout.write_header(&mut out, keys.len());
+        let total = HEADER_LEN
+            + keys
+                .iter()
+                .map(|k| layout.part_len(k.purpose.name()))
+                .sum::<usize>();
+        // One allocation, the output. Zeroizing until every part is encrypted: an early return
+        // must not free plaintext.
+        let mut out = Zeroizing::new(Vec::with_capacity(total));
+        out.resize(total, 0);
+        let (header, mut rest) = out.split_at_mut(HEADER_LEN);
+        layout.write_header(header, keys.len());
         for key in keys {
+            let name = key.purpose.name();
+            let (part, after) = std::mem::take(&mut rest).split_at_mut(layout.part_len(name));
+            rest = after;
             let active = key.active();
-            let slots = layout.write_part(&mut out, key.purpose.name(), active.version);
-            let (nonce, rest) =
-                out[slots.nonce..slots.tag + TAG_LEN].split_at_mut(slots.ciphertext - slots.nonce);
-            let (body, tag) = rest.split_at_mut(ct_len);
-            body[..payload.len()].copy_from_slice(payload);
-            body[payload.len()] = T::TYPE_BYTE;
-            let sealed_tag = AadInput {
+            let part = layout.write_part(part, name, active.version);
+            part.body[..payload.len()].copy_from_slice(payload);
+            part.body[payload.len()] = T::TYPE_BYTE;
+            let tag = AadInput {
                 suite,
-                purpose: key.purpose.name().as_bytes(),
+                purpose: name.as_bytes(),
                 key_version: active.version,
                 record: ctx.record(),
                 field: ctx.field(),
                 id: ctx.id(),
             }
-            .with(|aad| active.ciphers.seal(&active.secret, suite, nonce, aad, body))?;
-            tag.copy_from_slice(&sealed_tag);
+            .with(|aad| active.ciphers.seal(&active.secret, suite, part.nonce, aad, part.body))?;
+            part.tag.copy_from_slice(&tag);
         }
         Ok(std::mem::take(&mut *out))
     })?
