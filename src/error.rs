@@ -50,6 +50,16 @@ pub enum Error {
         found: u8,
     },
 
+    /// The value holds a plaintext type this library does not know.
+    #[error(
+        "unknown plaintext type {found:#04x}; the value was written by a newer fieldseal or is \
+         corrupt"
+    )]
+    UnknownPlaintextType {
+        /// The type byte found.
+        found: u8,
+    },
+
     /// The value was sealed for other purposes than the one asked for.
     #[error(
         "this value was not sealed for purpose `{purpose}`; it was sealed for: {}; \

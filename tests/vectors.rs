@@ -243,12 +243,12 @@ mod independent {
             Some(out)
         };
         let mut at = 0;
-        let head = take(&mut at, 7)?;
-        let (version, suite, count) = (head[0], head[1], head[2]);
-        if version != 1 || !(suite == 1 || suite == 2) {
+        let head = take(&mut at, 8)?;
+        let (version, suite, ty, count) = (head[0], head[1], head[2], head[3]);
+        if version != 1 || !(suite == 1 || suite == 2) || !matches!(ty, 0x01..=0x0d | 0x10) {
             return None;
         }
-        let ct_len = u32::from_be_bytes(head[3..7].try_into().unwrap()) as usize;
+        let ct_len = u32::from_be_bytes(head[4..8].try_into().unwrap()) as usize;
         let nonce_len = if suite == 1 { 20 } else { 24 };
         let mut found = None;
         for _ in 0..count {
@@ -268,7 +268,7 @@ mod independent {
         assert_eq!(key_version, root_version, "vectors use one root version");
         let pk = purpose_key(root, purpose, key_version);
         // §6.
-        let mut aad = vec![version, suite];
+        let mut aad = vec![version, suite, ty];
         aad.extend(lp16(purpose.as_bytes()));
         aad.extend(key_version.to_be_bytes());
         aad.extend(lp16(record.as_bytes()));
@@ -298,10 +298,7 @@ mod independent {
         };
         // §8.
         let result = opened
-            .map(|mut plaintext| {
-                let ty = plaintext.pop().expect("ct_len >= 1");
-                (ty, plaintext)
-            })
+            .map(|plaintext| (ty, plaintext))
             .map_err(|_| "cannot open");
         Some(Opened {
             purpose_key: pk,

@@ -1,7 +1,8 @@
 //! FORMAT.md §6: the associated data that binds each part to where it belongs.
 //!
 //! ```text
-//! aad = version:u8 suite:u8 lp16(purpose) key_version:u32be lp16(record) lp16(field) lp16(id)
+//! aad = version:u8 suite:u8 type:u8 lp16(purpose) key_version:u32be lp16(record) lp16(field)
+//!       lp16(id)
 //! lp16(x) = u16be(len(x)) x
 //! ```
 //! No label: the AEAD keys are already separated by their HKDF labels (FORMAT.md §4), and every
@@ -13,7 +14,7 @@ use crate::purpose::MAX_NAME_LEN;
 
 /// The longest associated data.
 pub(crate) const AAD_MAX: usize =
-    2 + 2 + MAX_NAME_LEN + 4 + 2 + MAX_RECORD_LEN + 2 + MAX_FIELD_LEN + 2 + MAX_ID_LEN;
+    3 + 2 + MAX_NAME_LEN + 4 + 2 + MAX_RECORD_LEN + 2 + MAX_FIELD_LEN + 2 + MAX_ID_LEN;
 
 /// Associated data this long or shorter is laid out in a small stack buffer.
 const AAD_SMALL: usize = 128;
@@ -21,6 +22,7 @@ const AAD_SMALL: usize = 128;
 /// The inputs of one part's associated data. Callers have checked every length against its limit.
 pub(crate) struct AadInput<'a> {
     pub(crate) suite: Suite,
+    pub(crate) type_byte: u8,
     pub(crate) purpose: &'a [u8],
     pub(crate) key_version: u32,
     pub(crate) record: &'a str,
@@ -30,7 +32,7 @@ pub(crate) struct AadInput<'a> {
 
 impl AadInput<'_> {
     fn len(&self) -> usize {
-        2 + 2
+        3 + 2
             + self.purpose.len()
             + 4
             + 2
@@ -57,7 +59,7 @@ impl AadInput<'_> {
 
     fn write(&self, buf: &mut [u8]) {
         let mut w = Writer { buf, at: 0 };
-        w.put(&[FORMAT_VERSION, self.suite.id()]);
+        w.put(&[FORMAT_VERSION, self.suite.id(), self.type_byte]);
         w.put_lp16(self.purpose);
         w.put(&self.key_version.to_be_bytes());
         w.put_lp16(self.record.as_bytes());

@@ -1,10 +1,11 @@
 //! FORMAT.md §2: the binary layout of a sealed value.
 //!
 //! ```text
-//! value = version:u8 suite:u8 count:u8 ct_len:u32be part{count}
+//! value = version:u8 suite:u8 type:u8 count:u8 ct_len:u32be part{count}
 //! part  = name_len:u8 name key_version:u32be nonce[suite.nonce_len] ciphertext[ct_len] tag[16]
 //! ```
-//! Every part holds the same plaintext sealed for its own purpose, so they share `ct_len`.
+//! Every part holds the same plaintext sealed for its own purpose, so they share `type` and
+//! `ct_len`.
 //!
 //! [`parse`] checks everything (it runs when a value comes in from outside); [`locate`] only
 //! walks the lengths to find one part (it runs on every open of a value already checked). Both
@@ -12,16 +13,17 @@
 
 use crate::aead::{Suite, TAG_LEN};
 use crate::error::{Error, Malformed, Result};
-use crate::format::{FORMAT_VERSION, MAX_PARTS, MAX_PLAINTEXT};
+use crate::format::{FORMAT_VERSION, MAX_PARTS, MAX_PLAINTEXT, is_known_type};
 use crate::purpose::validate_name;
 
 /// Bytes before the first part.
-pub(crate) const HEADER_LEN: usize = 7;
+pub(crate) const HEADER_LEN: usize = 8;
 
 /// The header of a value.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Header {
     pub(crate) suite: Suite,
+    pub(crate) type_byte: u8,
     pub(crate) count: usize,
     pub(crate) ct_len: usize,
 }
@@ -83,6 +85,10 @@ impl<'a> Reader<'a> {
             });
         }
         let suite = Suite::from_id(self.u8("suite")?)?;
+        let type_byte = self.u8("plaintext type")?;
+        if !is_known_type(type_byte) {
+            return Err(Error::UnknownPlaintextType { found: type_byte });
+        }
         let count = usize::from(self.u8("part count")?);
         if count == 0 {
             return Err(Malformed::NoParts.into());
@@ -95,11 +101,12 @@ impl<'a> Reader<'a> {
             .into());
         }
         let ct_len = self.u32("ciphertext length")? as usize;
-        if ct_len == 0 || ct_len > MAX_PLAINTEXT {
+        if ct_len > MAX_PLAINTEXT {
             return Err(Malformed::BadLength { len: ct_len }.into());
         }
         Ok(Header {
             suite,
+            type_byte,
             count,
             ct_len,
         })
@@ -191,11 +198,13 @@ pub(crate) fn locate<'a>(bytes: &'a [u8], purpose: &str) -> Result<(Header, Opti
 fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<PartRef<'a>>)> {
     let (head, mut rest) = bytes.split_at_checked(HEADER_LEN)?;
     let suite = Suite::from_id(head[1]).ok()?;
-    let count = usize::from(head[2]);
-    let ct_len = u32::from_be_bytes([head[3], head[4], head[5], head[6]]) as usize;
+    let type_byte = head[2];
+    let count = usize::from(head[3]);
+    let ct_len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]) as usize;
     let valid = head[0] == FORMAT_VERSION
+        && is_known_type(type_byte)
         && (1..=MAX_PARTS).contains(&count)
-        && (1..=MAX_PLAINTEXT).contains(&ct_len);
+        && ct_len <= MAX_PLAINTEXT;
     if !valid {
         return None;
     }
@@ -221,6 +230,7 @@ fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<Pa
     }
     let header = Header {
         suite,
+        type_byte,
         count,
         ct_len,
     };
@@ -230,6 +240,7 @@ fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<Pa
 /// The shape of a value being written, for the sealing code to fill (FORMAT.md §2).
 pub(crate) struct Layout {
     pub(crate) suite: Suite,
+    pub(crate) type_byte: u8,
     pub(crate) ct_len: usize,
 }
 
@@ -252,7 +263,16 @@ impl Layout {
         let ct_len = u32::try_from(self.ct_len).expect("ct_len checked against MAX_PLAINTEXT");
         let [a, b, c, d] = ct_len.to_be_bytes();
         let count = u8::try_from(count).expect("count checked against MAX_PARTS");
-        out[..HEADER_LEN].copy_from_slice(&[FORMAT_VERSION, self.suite.id(), count, a, b, c, d]);
+        out[..HEADER_LEN].copy_from_slice(&[
+            FORMAT_VERSION,
+            self.suite.id(),
+            self.type_byte,
+            count,
+            a,
+            b,
+            c,
+            d,
+        ]);
     }
 
     /// Writes a part's name and key version into `part` (exactly [`part_len`](Self::part_len)

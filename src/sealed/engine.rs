@@ -25,14 +25,18 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     check_distinct(keys)?;
     let suite = keys[0].seal_suite; // checked non-empty above
     value.with_payload(|payload| {
-        let ct_len = payload.len() + 1;
+        let ct_len = payload.len();
         if ct_len > MAX_PLAINTEXT {
             return Err(Error::TooLarge {
                 len: ct_len,
                 max: MAX_PLAINTEXT,
             });
         }
-        let layout = Layout { suite, ct_len };
+        let layout = Layout {
+            suite,
+            type_byte: T::TYPE_BYTE,
+            ct_len,
+        };
         let total = HEADER_LEN
             + keys
                 .iter()
@@ -50,17 +54,21 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
             rest = after;
             let active = key.active();
             let part = layout.write_part(part, name, active.version);
-            part.body[..payload.len()].copy_from_slice(payload);
-            part.body[payload.len()] = T::TYPE_BYTE;
+            part.body.copy_from_slice(payload);
             let tag = AadInput {
                 suite,
+                type_byte: T::TYPE_BYTE,
                 purpose: name.as_bytes(),
                 key_version: active.version,
                 record: ctx.record(),
                 field: ctx.field(),
                 id: ctx.id(),
             }
-            .with(|aad| active.ciphers.seal(&active.secret, suite, part.nonce, aad, part.body))?;
+            .with(|aad| {
+                active
+                    .ciphers
+                    .seal(&active.secret, suite, part.nonce, aad, part.body)
+            })?;
             part.tag.copy_from_slice(&tag);
         }
         Ok(std::mem::take(&mut *out))
@@ -101,9 +109,18 @@ pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>
             sealed_for,
         });
     };
+    // The type is in the header and authenticated with every part: a mismatch is a caller's
+    // mistake, reported before any cryptography.
+    if header.type_byte != T::TYPE_BYTE {
+        return Err(Error::TypeMismatch {
+            expected: T::TYPE_NAME,
+            found: type_name(header.type_byte),
+        });
+    }
     let version = key.version(part.key_version)?;
     let aad = AadInput {
         suite: header.suite,
+        type_byte: header.type_byte,
         purpose: part.purpose,
         key_version: part.key_version,
         record: ctx.record(),
@@ -122,29 +139,19 @@ pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>
                 part.tag,
             )
         })
-        .map_err(|()| Error::CannotOpen)?;
-        let (&type_byte, _) = buf.split_last().expect("ct_len is at least 1");
-        if type_byte == T::TYPE_BYTE {
-            Ok(buf.len() - 1)
-        } else {
-            Err(Error::TypeMismatch {
-                expected: T::TYPE_NAME,
-                found: type_name(type_byte),
-            })
-        }
+        .map_err(|()| Error::CannotOpen)
     };
     if header.ct_len <= STACK_PLAINTEXT && !T::OWNS_BUFFER {
         let mut stack = [0u8; STACK_PLAINTEXT];
         let buf = &mut stack[..header.ct_len];
         buf.copy_from_slice(part.ciphertext);
-        let decoded = open_in(buf).and_then(|len| T::decode(&buf[..len]));
+        let decoded = open_in(buf).and_then(|()| T::decode(buf));
         // Only the bytes used ever held plaintext; zeroizing all 256 would cost more than the AEAD.
         buf.zeroize();
         decoded
     } else {
         let mut heap = Zeroizing::new(part.ciphertext.to_vec());
-        let len = open_in(&mut heap)?;
-        heap.truncate(len);
+        open_in(&mut heap)?;
         T::decode_owned(heap)
     }
 }

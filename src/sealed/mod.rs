@@ -14,7 +14,7 @@ pub use keys::SealingKeys;
 pub use plaintext::{AsPlaintext, Json, Plaintext};
 
 use crate::aead::Suite;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::{self, decode_text, encode_text};
 use crate::keyring::{DynPurposeKey, PurposeKey};
 use crate::keyset::KeySet;
@@ -113,7 +113,8 @@ impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
         engine::open(&key.state, &self.bytes, ctx)
     }
 
-    /// Takes a value from its binary form, checking its shape and that its purposes are `Ps`
+    /// Takes a value from its binary form, checking its shape, that it holds a `T`, and that its
+    /// purposes are `Ps`
     /// (any purposes, for [`AnyPurposes`](crate::AnyPurposes)).
     ///
     /// # Errors
@@ -121,7 +122,13 @@ impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
     /// [`Error::UnknownSuite`](crate::Error::UnknownSuite).
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self> {
         {
-            let (_, names) = format::parse(&bytes)?;
+            let (header, names) = format::parse(&bytes)?;
+            if header.type_byte != T::TYPE_BYTE {
+                return Err(Error::TypeMismatch {
+                    expected: T::TYPE_NAME,
+                    found: plaintext::type_name(header.type_byte),
+                });
+            }
             Ps::check(&names)?;
         }
         Ok(Self::from_trusted(bytes))

@@ -1,5 +1,6 @@
-//! FORMAT.md §8: plaintext encodings. Every plaintext is its payload followed by one type byte,
-//! so a value opened as the wrong type is a clear [`Error::TypeMismatch`], not a wrong value.
+//! FORMAT.md §8: plaintext encodings. The value's header names the type (the type byte, bound to
+//! every part's associated data), so a value opened as the wrong type is a clear
+//! [`Error::TypeMismatch`], not a wrong value.
 //!
 //! | type | type byte | payload |
 //! |---|---|---|

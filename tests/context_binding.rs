@@ -1,0 +1,262 @@
+//! Context binding: a ciphertext moved to another field, record type or record id, or opened with
+//! another purpose's key, does not open; context parts above their limits are refused, naming the
+//! part.
+
+mod common;
+
+use common::{Analytics, Fulfillment, Marketing, PLAINTEXT, ctx, layout};
+use fieldseal::{Context, DynPurpose, Error, KeySet, Sealed, Suite};
+
+/// Contexts that differ from `ctx()` (customer / email / id 42 as 8 bytes) in exactly one way, or
+/// only in how their parts are split.
+fn other_contexts() -> Vec<(&'static str, Context<'static>)> {
+    vec![
+        (
+            "other field",
+            Context::new("customer", "phone").with_id_u64(42),
+        ),
+        (
+            "other record type",
+            Context::new("order", "email").with_id_u64(42),
+        ),
+        (
+            "other id",
+            Context::new("customer", "email").with_id_u64(43),
+        ),
+        ("no id", Context::new("customer", "email")),
+        ("empty id", Context::new("customer", "email").with_id(b"")),
+        (
+            "id as string",
+            Context::new("customer", "email").with_id_str("42"),
+        ),
+        (
+            "id as u128",
+            Context::new("customer", "email").with_id_u128(42),
+        ),
+        (
+            "id one byte longer",
+            Context::new("customer", "email").with_id(&[0, 0, 0, 0, 0, 0, 0, 42, 0]),
+        ),
+        (
+            "record and field swapped",
+            Context::new("email", "customer").with_id_u64(42),
+        ),
+        (
+            "field boundary moved",
+            Context::new("customere", "mail").with_id_u64(42),
+        ),
+        (
+            "field name case",
+            Context::new("customer", "Email").with_id_u64(42),
+        ),
+        ("empty field", Context::new("customer", "").with_id_u64(42)),
+        ("empty record", Context::new("", "email").with_id_u64(42)),
+    ]
+}
+
+#[test]
+fn a_value_opens_only_in_its_own_context() {
+    for suite in Suite::ALL {
+        let keyring = common::keyring(suite);
+        let (f, m) = (
+            keyring.purpose_key::<Fulfillment>(),
+            keyring.purpose_key::<Marketing>(),
+        );
+        let keys = KeySet::new().with(f.share()).with(m.share());
+        let one: Sealed<String, Fulfillment> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &f).unwrap();
+        let two: Sealed<u64, (Fulfillment, Marketing)> =
+            Sealed::seal(&7, &ctx(), &(&f, &m)).unwrap();
+        assert_eq!(one.open(&f, &ctx()).unwrap(), PLAINTEXT);
+        assert_eq!(two.open(&m, &ctx()).unwrap(), 7);
+        for (what, other) in other_contexts() {
+            let results = [
+                one.open(&f, &other).map(drop),
+                one.open_dyn(f.as_dyn(), &other).map(drop),
+                two.open(&f, &other).map(drop),
+                two.open(&m, &other).map(drop),
+                two.open_with::<Marketing, _>(&keys, &other).map(drop),
+                keys.open_dyn(&two, &DynPurpose::of::<Fulfillment>(), &other)
+                    .map(drop),
+            ];
+            for result in results {
+                assert!(
+                    matches!(result, Err(Error::CannotOpen)),
+                    "{suite:?}, {what}: {result:?}"
+                );
+            }
+        }
+    }
+}
+
+/// The no-id and empty-id contexts bind the same (empty) id; a value sealed without an id opens
+/// with either, and with no context that binds an id.
+#[test]
+fn empty_id_and_some_id_do_not_mix() {
+    for suite in Suite::ALL {
+        let f = common::keyring(suite).purpose_key::<Fulfillment>();
+        let no_id = Context::new("customer", "email");
+        let sealed: Sealed<String, Fulfillment> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &no_id, &f).unwrap();
+        assert_eq!(sealed.open(&f, &no_id).unwrap(), PLAINTEXT);
+        assert_eq!(sealed.open(&f, &no_id.with_id(&[])).unwrap(), PLAINTEXT);
+        for id in [&[0u8][..], b" ", &0u64.to_be_bytes()] {
+            let with_id = no_id.with_id(id);
+            assert!(
+                matches!(sealed.open(&f, &with_id), Err(Error::CannotOpen)),
+                "{id:?}"
+            );
+        }
+        assert!(matches!(
+            sealed.open(&f, &no_id.with_id_u64(0)),
+            Err(Error::CannotOpen)
+        ));
+    }
+}
+
+/// Equal id bytes are the same id, however they were given.
+#[test]
+fn an_id_is_its_bytes() {
+    for suite in Suite::ALL {
+        let f = common::keyring(suite).purpose_key::<Fulfillment>();
+        let sealed: Sealed<bool, Fulfillment> = Sealed::seal(&true, &ctx(), &f).unwrap();
+        let id = 42u64.to_be_bytes();
+        let same = Context::new("customer", "email").with_id(&id);
+        assert!(sealed.open(&f, &same).unwrap());
+        let uuid = 0x0b7e_5c1a_5d4e_4a8e_9f1b_2c3d_4e5f_6a7b_u128;
+        let by_uuid: Sealed<bool, Fulfillment> =
+            Sealed::seal(&true, &Context::new("order", "gift").with_id_u128(uuid), &f).unwrap();
+        let same = uuid.to_be_bytes();
+        assert!(
+            by_uuid
+                .open(&f, &Context::new("order", "gift").with_id(&same))
+                .unwrap()
+        );
+    }
+}
+
+/// A value opened with the key of a purpose it was not sealed for, on the run-time path: the
+/// error names that purpose and the purposes the value carries.
+#[test]
+fn another_purposes_key_is_not_sealed_for() {
+    for suite in Suite::ALL {
+        let keyring = common::keyring(suite);
+        let (f, m) = (
+            keyring.purpose_key::<Fulfillment>(),
+            keyring.purpose_key::<Marketing>(),
+        );
+        let analytics = keyring.dyn_purpose_key(&DynPurpose::new("analytics").unwrap());
+        let two: Sealed<String, (Fulfillment, Marketing)> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &(&f, &m)).unwrap();
+        match two.open_dyn(&analytics, &ctx()) {
+            Err(Error::NotSealedFor {
+                purpose,
+                sealed_for,
+            }) => {
+                assert_eq!(purpose, "analytics");
+                assert_eq!(sealed_for, ["fulfillment", "marketing"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let one: Sealed<String, Fulfillment> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &f).unwrap();
+        match one.open_dyn(m.as_dyn(), &ctx()) {
+            Err(Error::NotSealedFor {
+                purpose,
+                sealed_for,
+            }) => {
+                assert_eq!(purpose, "marketing");
+                assert_eq!(sealed_for, ["fulfillment"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let keys = KeySet::new().with(keyring.purpose_key::<Analytics>());
+        assert!(matches!(
+            keys.open_dyn(&one, &DynPurpose::of::<Analytics>(), &ctx()),
+            Err(Error::NotSealedFor { .. })
+        ));
+    }
+}
+
+/// A part relabelled as another purpose (same name length, so the layout still parses) does not
+/// open with that purpose's key: the purpose is bound into both the key and the associated data.
+#[test]
+fn a_part_relabelled_to_another_purpose_does_not_open() {
+    for suite in Suite::ALL {
+        let keyring = common::keyring(suite);
+        let f = keyring.purpose_key::<Fulfillment>();
+        let sealed: Sealed<String, Fulfillment> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &f).unwrap();
+        let name = layout(sealed.as_bytes()).parts[0].name_bytes.clone();
+        let mut bytes = sealed.into_bytes();
+        bytes[name].copy_from_slice(b"fulfillmenx");
+        let relabelled = Sealed::<String, (Relabelled,)>::from_bytes(bytes).unwrap();
+        let key = keyring.purpose_key::<Relabelled>();
+        assert!(matches!(
+            relabelled.open(&key, &ctx()),
+            Err(Error::CannotOpen)
+        ));
+        assert!(matches!(
+            relabelled.open_dyn(f.as_dyn(), &ctx()),
+            Err(Error::NotSealedFor { .. })
+        ));
+    }
+}
+
+fieldseal::purpose!(Relabelled = "fulfillmenx");
+
+#[test]
+fn context_parts_above_their_limits_are_refused() {
+    let long_record = "r".repeat(65);
+    let long_field = "f".repeat(65);
+    let long_id = [7u8; 257];
+    let cases = [
+        (Context::new(&long_record, "email"), "record type", 65, 64),
+        (Context::new("customer", &long_field), "field", 65, 64),
+        (
+            Context::new("customer", "email").with_id(&long_id),
+            "id",
+            257,
+            256,
+        ),
+    ];
+    for suite in Suite::ALL {
+        let f = common::keyring(suite).purpose_key::<Fulfillment>();
+        let valid: Sealed<String, Fulfillment> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &f).unwrap();
+        for (ctx, part, len, max) in &cases {
+            let sealing = Sealed::<String, Fulfillment>::seal(&PLAINTEXT.to_owned(), ctx, &f);
+            for result in [sealing.map(drop), valid.open(&f, ctx).map(drop)] {
+                match result {
+                    Err(Error::ContextTooLong {
+                        part: p,
+                        len: l,
+                        max: m,
+                    }) => {
+                        assert_eq!((p, l, m), (*part, *len, *max));
+                    }
+                    other => panic!("{suite:?} {part}: {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// Every part exactly at its limit seals and opens, and each limit binds like any other context.
+#[test]
+fn context_parts_at_their_limits_work() {
+    let record = "r".repeat(64);
+    let field = "f".repeat(64);
+    let id = [7u8; 256];
+    let at_limit = Context::new(&record, &field).with_id(&id);
+    let mut other_id = id;
+    other_id[255] = 8;
+    let other = Context::new(&record, &field).with_id(&other_id);
+    for suite in Suite::ALL {
+        let f = common::keyring(suite).purpose_key::<Fulfillment>();
+        let sealed: Sealed<String, Fulfillment> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &at_limit, &f).unwrap();
+        assert_eq!(sealed.open(&f, &at_limit).unwrap(), PLAINTEXT);
+        assert!(matches!(sealed.open(&f, &other), Err(Error::CannotOpen)));
+    }
+}

@@ -1,0 +1,447 @@
+//! Errors and `Debug` output never hold plaintext or key bytes: every error the API can be made
+//! to return is rendered with `Display`, `Debug` and `{:#?}` and searched for the plaintext and for
+//! the root and purpose key bytes in hex, decimal and base64; keys, key sets, keyrings, sealed
+//! values and contexts print `[REDACTED]` or lengths instead.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::{Debug, Display};
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use common::{Analytics, Fulfillment, Marketing, PLAINTEXT, ROOT_KEY, known_keyring};
+use fieldseal::{
+    Context, DynPurpose, DynPurposeKey, Json, KeySet, Keyring, PurposeKey, Sealed, SecretKey, Suite,
+};
+use zeroize::Zeroizing;
+
+/// Everything that must not appear in any rendering.
+struct Secrets {
+    needles: Vec<String>,
+}
+
+impl Secrets {
+    fn new(keyring: &Keyring) -> Self {
+        let mut keys = vec![ROOT_KEY];
+        for purpose in ["fulfillment", "marketing", "analytics"] {
+            let key = keyring.dyn_purpose_key(&DynPurpose::new(purpose).unwrap());
+            keys.push(*key.dangerous_export_version(1).unwrap());
+        }
+        let mut needles = vec![
+            PLAINTEXT.to_owned(),
+            "SECRET".to_owned(),
+            "PLAINTEXT".to_owned(),
+            hex::encode(PLAINTEXT),
+            "ada@example.com".to_owned(),
+        ];
+        // The record id of `ctx()` is personal data: no rendering of it either.
+        let id = b"ada@example.com";
+        let decimals: Vec<String> = id.iter().map(u8::to_string).collect();
+        needles.extend([hex::encode(id), decimals.join(", "), decimals.join(",")]);
+        for key in keys {
+            needles.push(hex::encode(key));
+            needles.push(hex::encode_upper(key));
+            needles.push(STANDARD.encode(key));
+            needles.push(URL_SAFE_NO_PAD.encode(key));
+            for window in key.windows(6) {
+                needles.push(hex::encode(window));
+                needles.push(hex::encode_upper(window));
+                needles.push(STANDARD.encode(window));
+            }
+            // `{:?}` of a byte array or slice: "[167, 60, 145, ...]"; any four in a row.
+            for window in key.windows(4) {
+                let decimals: Vec<String> = window.iter().map(u8::to_string).collect();
+                needles.push(decimals.join(", "));
+                needles.push(decimals.join(","));
+            }
+        }
+        Self { needles }
+    }
+
+    /// The first secret rendering found in `text`.
+    fn find(&self, text: &str) -> Option<&str> {
+        self.needles
+            .iter()
+            .map(String::as_str)
+            .find(|needle| text.contains(needle))
+    }
+
+    fn check_text(&self, what: &str, text: &str) {
+        if let Some(needle) = self.find(text) {
+            panic!("{what} shows {needle:?}: {text}");
+        }
+    }
+
+    fn check_error(&self, what: &str, e: &(impl Display + Debug)) {
+        self.check_text(what, &e.to_string());
+        self.check_text(what, &format!("{e:?}"));
+        self.check_text(what, &format!("{e:#?}"));
+    }
+
+    fn check_debug(&self, what: &str, value: &impl Debug) {
+        self.check_text(what, &format!("{value:?}"));
+        self.check_text(what, &format!("{value:#?}"));
+    }
+}
+
+fn ctx() -> Context<'static> {
+    Context::new("customer", "email").with_id_str("ada@example.com")
+}
+
+/// Every error variant the public API can be driven to, for one suite.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one table of cases, each a line, reads better than several"
+)]
+fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Error)> {
+    let f = keyring.purpose_key::<Fulfillment>();
+    let m = keyring.purpose_key::<Marketing>();
+    let plaintext = PLAINTEXT.to_owned();
+    let one: Sealed<String, Fulfillment> = Sealed::seal(&plaintext, &ctx(), &f).unwrap();
+    let two: Sealed<String, (Fulfillment, Marketing)> =
+        Sealed::seal(&plaintext, &ctx(), &(&f, &m)).unwrap();
+    let bytes = one.as_bytes().to_vec();
+    let with = |offset: usize, byte: u8| {
+        let mut b = bytes.clone();
+        b[offset] = byte;
+        b
+    };
+    let parse = |b: Vec<u8>| Sealed::<String, Fulfillment>::from_bytes(b).map(drop);
+    let secret_id = PLAINTEXT.repeat(13);
+    let long_id = Context::new("customer", "email").with_id(secret_id.as_bytes());
+    let long_record = format!("{PLAINTEXT}{}", "x".repeat(64));
+    let mut rotated = known_keyring(suite);
+    rotated.add_version().unwrap();
+    rotated.set_active(2).unwrap();
+    let v2 = rotated.purpose_key::<Fulfillment>();
+    let only_v2 = DynPurposeKey::from_versions(
+        DynPurpose::of::<Fulfillment>(),
+        suite,
+        [(2, v2.as_dyn().dangerous_export_version(2).unwrap())],
+        2,
+    )
+    .unwrap();
+    let keys = KeySet::new().with(m.share());
+    let json: Sealed<Json<BTreeMap<String, String>>, Fulfillment> = Sealed::seal(
+        &Json(BTreeMap::from([(
+            PLAINTEXT.to_owned(),
+            PLAINTEXT.to_owned(),
+        )])),
+        &ctx(),
+        &f,
+    )
+    .unwrap();
+    let json_as_list =
+        Sealed::<Json<Vec<u32>>, Fulfillment>::from_bytes(json.as_bytes().to_vec()).unwrap();
+    let json_as_struct =
+        Sealed::<Json<Strict>, Fulfillment>::from_bytes(json.into_bytes()).unwrap();
+    let mut other_ring = known_keyring(suite);
+    let results: Vec<(&str, fieldseal::Result<()>)> = vec![
+        (
+            "cannot open: context",
+            one.open(&f, &Context::new("customer", "email")).map(drop),
+        ),
+        (
+            "cannot open: foreign key",
+            one.open(&common::keyring(suite).purpose_key(), &ctx())
+                .map(drop),
+        ),
+        ("truncated", parse(bytes[..bytes.len() - 1].to_vec())),
+        (
+            "trailing",
+            parse([&bytes[..], PLAINTEXT.as_bytes()].concat()),
+        ),
+        ("bad length", parse(with(4, 0x80))),
+        ("no parts", parse(with(3, 0))),
+        ("too many parts", parse(with(3, 9))),
+        ("bad purpose name", parse(with(9, b'F'))),
+        (
+            "purpose set mismatch",
+            Sealed::<String, Marketing>::from_bytes(bytes.clone()).map(drop),
+        ),
+        (
+            "duplicate part",
+            Sealed::<String, (Fulfillment, Marketing)>::from_bytes(duplicate_part(&two)).map(drop),
+        ),
+        (
+            "missing prefix",
+            Sealed::<String, Fulfillment>::from_text(PLAINTEXT).map(drop),
+        ),
+        (
+            "bad base64",
+            Sealed::<String, Fulfillment>::from_text(&format!("fs1:{PLAINTEXT}")).map(drop),
+        ),
+        ("unknown version", parse(with(0, 2))),
+        ("unknown suite", parse(with(1, 0x7f))),
+        ("not sealed for", one.open_dyn(m.as_dyn(), &ctx()).map(drop)),
+        (
+            "unknown key version",
+            one.open_dyn(&only_v2, &ctx()).map(drop),
+        ),
+        (
+            "no key for purpose",
+            one.open_with::<Fulfillment, _>(&keys, &ctx()).map(drop),
+        ),
+        (
+            "no key to seal",
+            keys.seal::<Analytics, String>(&plaintext, &ctx()).map(drop),
+        ),
+        (
+            "invalid purpose name",
+            DynPurpose::new("Secret Purpose").map(drop),
+        ),
+        (
+            "duplicate purpose",
+            Sealed::<String, (Marketing, Marketing)>::seal(&plaintext, &ctx(), &(&m, &m)).map(drop),
+        ),
+        (
+            "no purpose",
+            keys.seal_dyn::<String>(&[], &plaintext, &ctx()).map(drop),
+        ),
+        (
+            "context too long: id",
+            Sealed::<String, Fulfillment>::seal(&plaintext, &long_id, &f).map(drop),
+        ),
+        (
+            "context too long: record",
+            one.open(&f, &Context::new(&long_record, "email")).map(drop),
+        ),
+        (
+            "type mismatch",
+            Sealed::<u64, Fulfillment>::from_bytes(bytes.clone()).map(drop),
+        ),
+        (
+            "json as another type",
+            json_as_list.open(&f, &ctx()).map(drop),
+        ),
+        (
+            "json missing field",
+            json_as_struct.open(&f, &ctx()).map(drop),
+        ),
+        (
+            "json not serializable",
+            Sealed::<Json<BTreeMap<(u8, u8), String>>, Fulfillment>::seal(
+                &Json(BTreeMap::from([((1, 2), plaintext.clone())])),
+                &ctx(),
+                &f,
+            )
+            .map(drop),
+        ),
+        ("keyring: no such version", rotated.set_active(3)),
+        (
+            "keyring: version exists",
+            other_ring.insert_version(
+                1,
+                SecretKey::from_bytes(Zeroizing::new(ROOT_KEY)),
+                SystemTime::now(),
+            ),
+        ),
+        (
+            "no such root version",
+            known_keyring(suite).dangerous_root_key(2).map(drop),
+        ),
+        (
+            "export of a missing version",
+            f.as_dyn().dangerous_export_version(9).map(drop),
+        ),
+    ];
+    results
+        .into_iter()
+        .map(|(what, result)| {
+            let e = result.expect_err(what);
+            (format!("{suite:?} {what}"), e)
+        })
+        .collect()
+}
+
+/// A JSON plaintext type whose fields the sealed map does not have.
+#[derive(Debug, serde::Deserialize, serde::Serialize)]
+struct Strict {
+    #[allow(dead_code, reason = "only its absence from the JSON matters")]
+    name: String,
+}
+
+/// `two` with its second part replaced by a copy of its first: two parts of one purpose.
+fn duplicate_part(two: &Sealed<String, (Fulfillment, Marketing)>) -> Vec<u8> {
+    let bytes = two.as_bytes();
+    let parts = common::layout(bytes).parts;
+    let first = &bytes[parts[0].all()];
+    [&bytes[..common::HEADER_LEN], first, first].concat()
+}
+
+#[test]
+fn no_error_shows_plaintext_or_key_bytes() {
+    for suite in Suite::ALL {
+        let keyring = known_keyring(suite);
+        let secrets = Secrets::new(&keyring);
+        let errors = provoke_errors(suite, &keyring);
+        for (what, e) in &errors {
+            secrets.check_error(what, e);
+        }
+        // The errors that must stay opaque say nothing about why.
+        let cannot: Vec<&String> = errors
+            .iter()
+            .filter(|(_, e)| matches!(e, fieldseal::Error::CannotOpen))
+            .map(|(w, _)| w)
+            .collect();
+        assert_eq!(cannot.len(), 2, "{cannot:?}");
+    }
+}
+
+/// Deserializing garbage that holds the plaintext never echoes it in the serde error.
+#[test]
+fn serde_errors_do_not_echo_their_input() {
+    let keyring = known_keyring(Suite::default());
+    let secrets = Secrets::new(&keyring);
+    let encoded = URL_SAFE_NO_PAD.encode(PLAINTEXT);
+    let inputs = [
+        format!("\"{PLAINTEXT}\""),
+        format!("\"fs1:{PLAINTEXT}\""),
+        format!("\"fs1:{encoded}\""),
+        format!("\"fs2:{encoded}\""),
+        format!("\"fs1:AQEB{encoded}\""),
+    ];
+    for input in &inputs {
+        let e = serde_json::from_str::<Sealed<String, Fulfillment>>(input).unwrap_err();
+        secrets.check_error(input, &e);
+    }
+    let garbage = [b"\x01\x01\x01\0\0\0\x16".as_slice(), PLAINTEXT.as_bytes()].concat();
+    let framed = bincode::serialize(&garbage).unwrap();
+    let e = bincode::deserialize::<Sealed<String, Fulfillment>>(&framed).unwrap_err();
+    secrets.check_error("bincode", &e);
+}
+
+#[test]
+fn keys_keyrings_and_key_sets_print_redacted() {
+    for suite in Suite::ALL {
+        let mut keyring = known_keyring(suite);
+        keyring.add_version().unwrap();
+        let secrets = Secrets::new(&keyring);
+        let f: PurposeKey<Fulfillment> = keyring.purpose_key();
+        let m = keyring.dyn_purpose_key(&DynPurpose::of::<Marketing>());
+        let keys = KeySet::new()
+            .with(f.share())
+            .with(keyring.purpose_key::<Analytics>());
+        let secret = SecretKey::from_bytes(Zeroizing::new(ROOT_KEY));
+        assert_eq!(format!("{secret:?}"), "SecretKey([REDACTED])");
+        assert!(format!("{:?}", keyring.dangerous_root_key(1).unwrap()).contains("[REDACTED]"));
+        for (what, shown) in [
+            ("keyring", format!("{keyring:?}")),
+            ("purpose key", format!("{f:?}")),
+            ("dyn purpose key", format!("{m:?}")),
+            ("key set", format!("{keys:?}")),
+            ("secret key", format!("{secret:?}")),
+        ] {
+            assert!(shown.contains("[REDACTED]"), "{what}: {shown}");
+            secrets.check_text(what, &shown);
+        }
+        secrets.check_debug("keyring", &keyring);
+        secrets.check_debug("purpose key", &f);
+        secrets.check_debug("dyn purpose key", &m);
+        secrets.check_debug("key set", &keys);
+        // What they do show is useful and not secret.
+        assert!(format!("{f:?}").contains("fulfillment"));
+        assert!(format!("{m:?}").contains("marketing"));
+    }
+}
+
+#[test]
+fn sealed_values_and_contexts_print_no_content() {
+    let keyring = known_keyring(Suite::default());
+    let secrets = Secrets::new(&keyring);
+    let f = keyring.purpose_key::<Fulfillment>();
+    let sealed: Sealed<String, Fulfillment> =
+        Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &f).unwrap();
+    secrets.check_debug("sealed", &sealed);
+    let shown = format!("{sealed:?}");
+    assert!(shown.contains("fulfillment"), "{shown}");
+    assert!(!shown.contains(&sealed.to_text()[4..20]), "{shown}");
+
+    let by_email = ctx();
+    secrets.check_debug("context", &by_email);
+    let by_secret = Context::new("customer", "email").with_id(PLAINTEXT.as_bytes());
+    secrets.check_debug("context", &by_secret);
+    let shown = format!("{by_secret:?}");
+    assert!(
+        shown.contains(&PLAINTEXT.len().to_string()),
+        "shows the id length: {shown}"
+    );
+    let numeric = Context::new("customer", "email")
+        .with_id_u128(u128::from_be_bytes(ROOT_KEY[..16].try_into().unwrap()));
+    secrets.check_debug("context", &numeric);
+}
+
+/// The search itself finds what it looks for, so the tests above can fail.
+#[test]
+fn the_search_finds_each_rendering() {
+    let keyring = known_keyring(Suite::default());
+    let secrets = Secrets::new(&keyring);
+    let purpose_key = *keyring
+        .purpose_key::<Marketing>()
+        .as_dyn()
+        .dangerous_export_version(1)
+        .unwrap();
+    for leak in [
+        format!("{ROOT_KEY:?}"),
+        format!("{:?}", &purpose_key[10..14]),
+        format!("key={}", hex::encode(&purpose_key[3..9])),
+        hex::encode_upper(ROOT_KEY),
+        STANDARD.encode(purpose_key),
+        format!("oops: {PLAINTEXT}"),
+        format!("{:?}", ctx().id()).replace(' ', ""),
+        String::from_utf8(ctx().id().to_vec()).unwrap(),
+    ] {
+        assert!(secrets.find(&leak).is_some(), "not caught: {leak}");
+    }
+}
+
+/// What each provoked error must be (its `Debug` form starts with this), so that the search above
+/// covers every variant it claims to.
+const EXPECTED: &[(&str, &str)] = &[
+    ("cannot open: context", "CannotOpen"),
+    ("cannot open: foreign key", "CannotOpen"),
+    ("truncated", "Malformed(Truncated {"),
+    ("trailing", "Malformed(TrailingBytes {"),
+    ("bad length", "Malformed(BadLength {"),
+    ("no parts", "Malformed(NoParts)"),
+    ("too many parts", "Malformed(TooManyParts {"),
+    ("bad purpose name", "Malformed(BadPurposeName {"),
+    ("purpose set mismatch", "Malformed(PurposeSetMismatch {"),
+    ("duplicate part", "Malformed(DuplicatePurpose {"),
+    ("missing prefix", "Malformed(MissingPrefix {"),
+    ("bad base64", "Malformed(BadBase64)"),
+    ("unknown version", "UnknownVersion {"),
+    ("unknown suite", "UnknownSuite {"),
+    ("not sealed for", "NotSealedFor {"),
+    ("unknown key version", "UnknownKeyVersion {"),
+    ("no key for purpose", "NoKeyForPurpose {"),
+    ("no key to seal", "NoKeyForPurpose {"),
+    ("invalid purpose name", "InvalidPurposeName {"),
+    ("duplicate purpose", "DuplicatePurpose {"),
+    ("no purpose", "NoPurpose"),
+    ("context too long: id", "ContextTooLong {"),
+    ("context too long: record", "ContextTooLong {"),
+    ("type mismatch", "TypeMismatch {"),
+    ("json as another type", "PlaintextEncoding {"),
+    ("json missing field", "PlaintextEncoding {"),
+    ("json not serializable", "PlaintextEncoding {"),
+    ("keyring: no such version", "Keyring(NoSuchVersion {"),
+    ("keyring: version exists", "Keyring(VersionExists {"),
+    ("no such root version", "Keyring(NoSuchVersion {"),
+    ("export of a missing version", "UnknownKeyVersion {"),
+];
+
+#[test]
+fn errors_are_the_variants_they_claim() {
+    for suite in Suite::ALL {
+        let errors = provoke_errors(suite, &known_keyring(suite));
+        assert_eq!(errors.len(), EXPECTED.len());
+        for ((what, e), (label, prefix)) in errors.iter().zip(EXPECTED) {
+            assert_eq!(what, &format!("{suite:?} {label}"));
+            let shown = format!("{e:?}");
+            assert!(shown.starts_with(prefix), "{what}: {shown}");
+        }
+    }
+}
