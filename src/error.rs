@@ -117,6 +117,18 @@ pub enum Error {
     #[error("a value must be sealed for at least one purpose; name one or more")]
     NoPurpose,
 
+    /// A value was to be sealed for more purposes than a value holds.
+    #[error(
+        "a value is sealed for at most {max} purposes, not {count}; split the purposes over \
+         several fields, or seal for fewer"
+    )]
+    TooManyPurposes {
+        /// The purposes asked for.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
+
     /// The same purpose was listed twice in one purpose set.
     #[error("purpose `{purpose}` is listed twice; list each purpose once")]
     DuplicatePurpose {
@@ -153,6 +165,18 @@ pub enum Error {
         /// The type asked for.
         ty: &'static str,
         /// What is wrong (never the plaintext itself).
+        reason: String,
+    },
+
+    /// The value cannot be encoded as its plaintext type, so it is not sealed.
+    #[error(
+        "this {ty} value cannot be sealed: {reason}; nothing was sealed, change the value or \
+         its type"
+    )]
+    Unsealable {
+        /// The plaintext type.
+        ty: &'static str,
+        /// What is wrong (never the value itself).
         reason: String,
     },
 

@@ -149,11 +149,10 @@ impl KeySet {
             return Err(Error::NoPurpose);
         }
         if names.len() > MAX_PARTS {
-            return Err(crate::error::Malformed::TooManyParts {
+            return Err(Error::TooManyPurposes {
                 count: names.len(),
                 max: MAX_PARTS,
-            }
-            .into());
+            });
         }
         let mut found: [Option<&KeyState>; MAX_PARTS] = [None; MAX_PARTS];
         for (slot, name) in found.iter_mut().zip(names) {

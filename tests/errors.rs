@@ -426,7 +426,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("type mismatch", "TypeMismatch {"),
     ("json as another type", "PlaintextEncoding {"),
     ("json missing field", "PlaintextEncoding {"),
-    ("json not serializable", "PlaintextEncoding {"),
+    ("json not serializable", "Unsealable {"),
     ("keyring: no such version", "Keyring(NoSuchVersion {"),
     ("keyring: version exists", "Keyring(VersionExists {"),
     ("no such root version", "Keyring(NoSuchVersion {"),

@@ -582,10 +582,7 @@ fn run_time_purpose_sets() {
         let nine = KeySet::from_keyring(&keyring, &all);
         assert!(matches!(
             nine.seal_dyn(&all, &1u8, &ctx()),
-            Err(Error::Malformed(Malformed::TooManyParts {
-                count: 9,
-                max: 8
-            }))
+            Err(Error::TooManyPurposes { count: 9, max: 8 })
         ));
         let eight = nine.seal_dyn(&all[..8], &1u8, &ctx()).unwrap();
         assert_eq!(eight.purposes().len(), 8);

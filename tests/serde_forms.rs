@@ -332,3 +332,22 @@ proptest! {
         never_panics_on_text(&format!("\"{text}\""));
     }
 }
+
+/// A column that held a value in clear by mistake must not end up quoted in an error message.
+#[test]
+fn serde_errors_do_not_quote_the_input() {
+    for input in [
+        "4711",
+        "-4711.5",
+        "true",
+        "null",
+        r#"["SECRET-4711"]"#,
+        r#"{"email":"SECRET-4711"}"#,
+        r#""SECRET-4711""#,
+    ] {
+        let err = serde_json::from_str::<Sealed<String, Fulfillment>>(input).unwrap_err();
+        let shown = err.to_string();
+        assert!(!shown.contains("4711"), "{input}: {shown}");
+        assert!(!shown.contains("SECRET"), "{input}: {shown}");
+    }
+}

@@ -5,7 +5,7 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::{Error, Malformed, Result};
+use crate::error::{Error, Result};
 use crate::format::{self, AadInput, HEADER_LEN, Layout, MAX_PARTS, MAX_PLAINTEXT};
 use crate::keyring::KeyState;
 use crate::sealed::context::Context;
@@ -80,11 +80,10 @@ fn check_distinct(keys: &[&KeyState]) -> Result<()> {
         return Err(Error::NoPurpose);
     }
     if keys.len() > MAX_PARTS {
-        return Err(Malformed::TooManyParts {
+        return Err(Error::TooManyPurposes {
             count: keys.len(),
             max: MAX_PARTS,
-        }
-        .into());
+        });
     }
     for (i, key) in keys.iter().enumerate().skip(1) {
         // Quadratic, but over at most eight keys.

@@ -235,9 +235,26 @@ impl<T: Serialize + DeserializeOwned> Plaintext for Json<T> {
     const TYPE_BYTE: u8 = 0x10;
     const TYPE_NAME: &'static str = "JSON";
 
+    /// Refuses a value whose JSON would not decode back (serde_json writes a NaN or infinite
+    /// float as `null`, which then fails to open): sealing it would lose the data. The check
+    /// decodes the JSON once more; `Json` is for structured fields, where that is cheap beside
+    /// serialization itself.
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let text =
-            Zeroizing::new(serde_json::to_vec(&self.0).map_err(|e| bad::<Self>(json_reason(&e)))?);
+        let unsealable = |e: &serde_json::Error| Error::Unsealable {
+            ty: Self::TYPE_NAME,
+            reason: json_reason(e),
+        };
+        let text = Zeroizing::new(serde_json::to_vec(&self.0).map_err(|e| unsealable(&e))?);
+        if let Err(e) = serde_json::from_slice::<T>(&text) {
+            return Err(Error::Unsealable {
+                ty: Self::TYPE_NAME,
+                reason: format!(
+                    "its JSON would not decode back ({}); a NaN or infinite float is the usual \
+                     cause",
+                    json_reason(&e)
+                ),
+            });
+        }
         Ok(f(&text))
     }
 
@@ -254,10 +271,15 @@ fn json_reason(e: &serde_json::Error) -> String {
     let category = match e.classify() {
         serde_json::error::Category::Io => "I/O error",
         serde_json::error::Category::Syntax => "not valid JSON",
-        serde_json::error::Category::Data => "JSON does not match the type",
-        serde_json::error::Category::Eof => "JSON ends early",
+        serde_json::error::Category::Data => "the JSON does not fit the type",
+        serde_json::error::Category::Eof => "the JSON ends early",
     };
-    format!("{category} at line {} column {}", e.line(), e.column())
+    if e.line() == 0 {
+        // Raised while writing (a map with non-string keys, say): no position to give.
+        category.to_owned()
+    } else {
+        format!("{category} at line {} column {}", e.line(), e.column())
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! serde: the text form in human-readable formats (JSON), the binary form in binary ones.
-//! Deserializing garbage is a serde error naming what is wrong, never a panic.
+//! Deserializing garbage is a serde error naming what is wrong, never a panic, and never quoting
+//! the input: a column that held a value in clear by mistake must not end up in an error log.
 
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Visitor};
+use serde::de::{self, EnumAccess, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::purpose::Purposes;
@@ -23,7 +24,9 @@ impl<T, Ps> Serialize for Sealed<T, Ps> {
 impl<'de, T: Plaintext, Ps: Purposes> Deserialize<'de> for Sealed<T, Ps> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
-            deserializer.deserialize_str(SealedVisitor(PhantomData))
+            // `deserialize_any`, not `deserialize_str`: with the latter serde_json builds its own
+            // "invalid type: integer `4711`" error, quoting the input, before asking the visitor.
+            deserializer.deserialize_any(SealedVisitor(PhantomData))
         } else {
             deserializer.deserialize_byte_buf(SealedVisitor(PhantomData))
         }
@@ -32,7 +35,7 @@ impl<'de, T: Plaintext, Ps: Purposes> Deserialize<'de> for Sealed<T, Ps> {
 
 struct SealedVisitor<T, Ps>(PhantomData<fn() -> (T, Ps)>);
 
-impl<T: Plaintext, Ps: Purposes> Visitor<'_> for SealedVisitor<T, Ps> {
+impl<'de, T: Plaintext, Ps: Purposes> Visitor<'de> for SealedVisitor<T, Ps> {
     type Value = Sealed<T, Ps>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -50,4 +53,55 @@ impl<T: Plaintext, Ps: Purposes> Visitor<'_> for SealedVisitor<T, Ps> {
     fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<Self::Value, E> {
         Sealed::from_bytes(bytes).map_err(E::custom)
     }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(refuse("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(refuse("a number"))
+    }
+
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
+        Err(refuse("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(refuse("a number"))
+    }
+
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
+        Err(refuse("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(refuse("a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(refuse("null"))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(refuse("null"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(refuse("a sequence"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(refuse("a map"))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(refuse("an enum"))
+    }
+}
+
+/// The error for input of the wrong shape, naming its kind and never its content.
+fn refuse<E: de::Error>(kind: &str) -> E {
+    E::custom(format_args!(
+        "expected a fieldseal sealed value (text starting with `fs1:`, or bytes), found {kind}"
+    ))
 }
