@@ -97,6 +97,10 @@ impl<'a> Context<'a> {
 
     /// Checks every part against its FORMAT.md §6 limit.
     pub(crate) fn check(&self) -> Result<()> {
+        // The common case in one comparison: a total within the smallest limit breaks none.
+        if self.record.len() + self.field.len() + self.id().len() <= MAX_RECORD_LEN {
+            return Ok(());
+        }
         let parts = [
             ("record type", self.record.len(), MAX_RECORD_LEN),
             ("field", self.field.len(), MAX_FIELD_LEN),
