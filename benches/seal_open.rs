@@ -8,6 +8,7 @@
 //! | `raw` | the same AEAD crate fieldseal uses, cipher built once, a fixed nonce: copy the message into a preallocated buffer and `encrypt_in_place_detached` it, with associated data as long as fieldseal's for `seal-1p` |
 //! | `raw+alloc` | the crate's allocating `Aead::encrypt(nonce, Payload { msg, aad })`: what a user of the raw crate pays for a new output buffer |
 //! | `raw-open` | copy a ciphertext into a preallocated buffer and `decrypt_in_place_detached` it |
+//! | `raw-open+alloc` | the crate's allocating `Aead::decrypt`: a new plaintext buffer, as `open` returns |
 //! | `seal-1p` / `open-1p` | `Sealed::<Vec<u8>, Fulfillment>::seal` / `open` |
 //! | `seal-3p` / `open-3p` | sealed for three purposes with a tuple of keys; open the `fulfillment` copy |
 //!
@@ -106,6 +107,23 @@ fn raw<A: Aead + AeadInPlace + KeyInit>(group: &mut BenchmarkGroup<'_, WallTime>
                 .decrypt_in_place_detached(&nonce, black_box(&aad), &mut buf, &tag)
                 .expect("decrypt");
             black_box(&buf);
+        });
+    });
+
+    let sealed = cipher
+        .encrypt(&nonce, Payload { msg, aad: &aad })
+        .expect("encrypt");
+    group.bench_function("raw-open+alloc", |b| {
+        b.iter(|| {
+            cipher
+                .decrypt(
+                    &nonce,
+                    Payload {
+                        msg: black_box(&sealed),
+                        aad: black_box(&aad),
+                    },
+                )
+                .expect("decrypt")
         });
     });
 }

@@ -17,7 +17,7 @@ pub(crate) const AAD_MAX: usize =
     3 + 2 + MAX_NAME_LEN + 4 + 2 + MAX_RECORD_LEN + 2 + MAX_FIELD_LEN + 2 + MAX_ID_LEN;
 
 /// Associated data this long or shorter is laid out in a small stack buffer.
-const AAD_SMALL: usize = 128;
+const AAD_SMALL: usize = 80;
 
 /// The inputs of one part's associated data. Callers have checked every length against its limit.
 pub(crate) struct AadInput<'a> {

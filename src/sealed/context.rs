@@ -96,6 +96,7 @@ impl<'a> Context<'a> {
     }
 
     /// Checks every part against its FORMAT.md §6 limit.
+    #[inline]
     pub(crate) fn check(&self) -> Result<()> {
         // The common case in one comparison: a total within the smallest limit breaks none.
         if self.record.len() + self.field.len() + self.id().len() <= MAX_RECORD_LEN {

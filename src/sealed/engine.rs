@@ -75,6 +75,7 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     })?
 }
 
+#[inline]
 fn check_distinct(keys: &[&KeyState]) -> Result<()> {
     if keys.is_empty() {
         return Err(Error::NoPurpose);
