@@ -85,22 +85,14 @@ fn ingest(keyring: &Keyring, id: u64) -> Result<CustomerRow, Error> {
     });
     let row = CustomerRow {
         id,
-        name: Sealed::seal(
-            &"Ada Lovelace".to_string(),
-            &place("name", id),
-            &fulfillment,
-        )?,
+        name: Sealed::seal("Ada Lovelace", &place("name", id), &fulfillment)?,
         // Sealed for two purposes: one copy each, under each purpose's own key.
         email: Sealed::seal(
-            &"ada@example.com".to_string(),
+            "ada@example.com",
             &place("email", id),
             &(&fulfillment, &marketing),
         )?,
-        phone: Sealed::seal(
-            &"+44 20 7946 0958".to_string(),
-            &place("phone", id),
-            &fulfillment,
-        )?,
+        phone: Sealed::seal("+44 20 7946 0958", &place("phone", id), &fulfillment)?,
         address: Sealed::seal(&address, &place("address", id), &fulfillment)?,
         birth_year: Sealed::seal(&1815u16, &place("birth_year", id), &analytics)?,
     };
