@@ -358,9 +358,11 @@ fn vectors_open_with_an_independent_reader() {
 #[test]
 #[ignore = "writes tests/vectors; run by hand with FIELDSEAL_WRITE_VECTORS=1"]
 fn write_vectors() {
-    if std::env::var_os("FIELDSEAL_WRITE_VECTORS").is_none() {
-        return;
-    }
+    assert!(
+        std::env::var_os("FIELDSEAL_WRITE_VECTORS").is_some(),
+        "this rewrites tests/vectors/*.txt with fresh random nonces; set FIELDSEAL_WRITE_VECTORS=1 \
+         to mean it, then update FORMAT.md if the format changed"
+    );
     generator::write_all(&vectors_dir());
 }
 

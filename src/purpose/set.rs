@@ -62,137 +62,29 @@ pub struct I6;
 #[derive(Debug)]
 pub struct I7;
 
-impl<A: Purpose> PurposeSet for (A,) {
-    const NAMES: &'static [&'static str] = &[A::NAME];
+/// The tuple impls: `PurposeSet` for `(A, B, ...)`, and `Includes<X, In>` for the purpose `X` at
+/// each position `n`.
+macro_rules! purpose_tuple {
+    ($($p:ident $index:ident),+) => {
+        impl<$($p: Purpose),+> PurposeSet for ($($p,)+) {
+            const NAMES: &'static [&'static str] = &[$($p::NAME),+];
+        }
+        purpose_tuple!(@includes [$($p),+] $($p $index),+);
+    };
+    (@includes $all:tt $($p:ident $index:ident),+) => {
+        $(purpose_tuple!(@one $all $p $index);)+
+    };
+    (@one [$($all:ident),+] $p:ident $index:ident) => {
+        #[diagnostic::do_not_recommend]
+        impl<$($all),+> Includes<$p, $index> for ($($all,)+) {}
+    };
 }
 
-#[diagnostic::do_not_recommend]
-impl<A> Includes<A, I0> for (A,) {}
-
-impl<A: Purpose, B: Purpose> PurposeSet for (A, B) {
-    const NAMES: &'static [&'static str] = &[A::NAME, B::NAME];
-}
-
-#[diagnostic::do_not_recommend]
-impl<A, B> Includes<A, I0> for (A, B) {}
-#[diagnostic::do_not_recommend]
-impl<A, B> Includes<B, I1> for (A, B) {}
-
-impl<A: Purpose, B: Purpose, C: Purpose> PurposeSet for (A, B, C) {
-    const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME];
-}
-
-#[diagnostic::do_not_recommend]
-impl<A, B, C> Includes<A, I0> for (A, B, C) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C> Includes<B, I1> for (A, B, C) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C> Includes<C, I2> for (A, B, C) {}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> PurposeSet for (A, B, C, D) {
-    const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME];
-}
-
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D> Includes<A, I0> for (A, B, C, D) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D> Includes<B, I1> for (A, B, C, D) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D> Includes<C, I2> for (A, B, C, D) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D> Includes<D, I3> for (A, B, C, D) {}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> PurposeSet for (A, B, C, D, E) {
-    const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME, E::NAME];
-}
-
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E> Includes<A, I0> for (A, B, C, D, E) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E> Includes<B, I1> for (A, B, C, D, E) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E> Includes<C, I2> for (A, B, C, D, E) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E> Includes<D, I3> for (A, B, C, D, E) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E> Includes<E, I4> for (A, B, C, D, E) {}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose> PurposeSet
-    for (A, B, C, D, E, F)
-{
-    const NAMES: &'static [&'static str] = &[A::NAME, B::NAME, C::NAME, D::NAME, E::NAME, F::NAME];
-}
-
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F> Includes<A, I0> for (A, B, C, D, E, F) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F> Includes<B, I1> for (A, B, C, D, E, F) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F> Includes<C, I2> for (A, B, C, D, E, F) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F> Includes<D, I3> for (A, B, C, D, E, F) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F> Includes<E, I4> for (A, B, C, D, E, F) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F> Includes<F, I5> for (A, B, C, D, E, F) {}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose> PurposeSet
-    for (A, B, C, D, E, F, G)
-{
-    const NAMES: &'static [&'static str] = &[
-        A::NAME,
-        B::NAME,
-        C::NAME,
-        D::NAME,
-        E::NAME,
-        F::NAME,
-        G::NAME,
-    ];
-}
-
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G> Includes<A, I0> for (A, B, C, D, E, F, G) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G> Includes<B, I1> for (A, B, C, D, E, F, G) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G> Includes<C, I2> for (A, B, C, D, E, F, G) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G> Includes<D, I3> for (A, B, C, D, E, F, G) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G> Includes<E, I4> for (A, B, C, D, E, F, G) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G> Includes<F, I5> for (A, B, C, D, E, F, G) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G> Includes<G, I6> for (A, B, C, D, E, F, G) {}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose>
-    PurposeSet for (A, B, C, D, E, F, G, H)
-{
-    const NAMES: &'static [&'static str] = &[
-        A::NAME,
-        B::NAME,
-        C::NAME,
-        D::NAME,
-        E::NAME,
-        F::NAME,
-        G::NAME,
-        H::NAME,
-    ];
-}
-
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<A, I0> for (A, B, C, D, E, F, G, H) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<B, I1> for (A, B, C, D, E, F, G, H) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<C, I2> for (A, B, C, D, E, F, G, H) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<D, I3> for (A, B, C, D, E, F, G, H) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<E, I4> for (A, B, C, D, E, F, G, H) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<F, I5> for (A, B, C, D, E, F, G, H) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<G, I6> for (A, B, C, D, E, F, G, H) {}
-#[diagnostic::do_not_recommend]
-impl<A, B, C, D, E, F, G, H> Includes<H, I7> for (A, B, C, D, E, F, G, H) {}
+purpose_tuple!(A I0);
+purpose_tuple!(A I0, B I1);
+purpose_tuple!(A I0, B I1, C I2);
+purpose_tuple!(A I0, B I1, C I2, D I3);
+purpose_tuple!(A I0, B I1, C I2, D I3, E I4);
+purpose_tuple!(A I0, B I1, C I2, D I3, E I4, F I5);
+purpose_tuple!(A I0, B I1, C I2, D I3, E I4, F I5, G I6);
+purpose_tuple!(A I0, B I1, C I2, D I3, E I4, F I5, G I6, H I7);

@@ -45,203 +45,23 @@ impl<Ps: PurposeSet> private::Sealed<Ps> for KeySet {
 }
 impl<Ps: PurposeSet> SealingKeys<Ps> for KeySet {}
 
-impl<A: Purpose> private::Sealed<(A,)> for (&PurposeKey<A>,) {
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state])
-    }
-}
-impl<A: Purpose> SealingKeys<(A,)> for (&PurposeKey<A>,) {}
-
-impl<A: Purpose, B: Purpose> private::Sealed<(A, B)> for (&PurposeKey<A>, &PurposeKey<B>) {
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[&*self.0.inner.state, &*self.1.inner.state])
-    }
-}
-impl<A: Purpose, B: Purpose> SealingKeys<(A, B)> for (&PurposeKey<A>, &PurposeKey<B>) {}
-
-impl<A: Purpose, B: Purpose, C: Purpose> private::Sealed<(A, B, C)>
-    for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>)
-{
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[
-            &*self.0.inner.state,
-            &*self.1.inner.state,
-            &*self.2.inner.state,
-        ])
-    }
-}
-impl<A: Purpose, B: Purpose, C: Purpose> SealingKeys<(A, B, C)>
-    for (&PurposeKey<A>, &PurposeKey<B>, &PurposeKey<C>)
-{
+/// The tuple impls: `(&PurposeKey<A>, &PurposeKey<B>, ...)` seals for `(A, B, ...)`.
+macro_rules! tuple_keys {
+    ($($p:ident $i:tt),+) => {
+        impl<$($p: Purpose),+> private::Sealed<($($p,)+)> for ($(&PurposeKey<$p>,)+) {
+            fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
+                f(&[$(&*self.$i.inner.state),+])
+            }
+        }
+        impl<$($p: Purpose),+> SealingKeys<($($p,)+)> for ($(&PurposeKey<$p>,)+) {}
+    };
 }
 
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> private::Sealed<(A, B, C, D)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-    )
-{
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[
-            &*self.0.inner.state,
-            &*self.1.inner.state,
-            &*self.2.inner.state,
-            &*self.3.inner.state,
-        ])
-    }
-}
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose> SealingKeys<(A, B, C, D)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-    )
-{
-}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> private::Sealed<(A, B, C, D, E)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-    )
-{
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[
-            &*self.0.inner.state,
-            &*self.1.inner.state,
-            &*self.2.inner.state,
-            &*self.3.inner.state,
-            &*self.4.inner.state,
-        ])
-    }
-}
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose> SealingKeys<(A, B, C, D, E)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-    )
-{
-}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose>
-    private::Sealed<(A, B, C, D, E, F)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-        &PurposeKey<F>,
-    )
-{
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[
-            &*self.0.inner.state,
-            &*self.1.inner.state,
-            &*self.2.inner.state,
-            &*self.3.inner.state,
-            &*self.4.inner.state,
-            &*self.5.inner.state,
-        ])
-    }
-}
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose>
-    SealingKeys<(A, B, C, D, E, F)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-        &PurposeKey<F>,
-    )
-{
-}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose>
-    private::Sealed<(A, B, C, D, E, F, G)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-        &PurposeKey<F>,
-        &PurposeKey<G>,
-    )
-{
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[
-            &*self.0.inner.state,
-            &*self.1.inner.state,
-            &*self.2.inner.state,
-            &*self.3.inner.state,
-            &*self.4.inner.state,
-            &*self.5.inner.state,
-            &*self.6.inner.state,
-        ])
-    }
-}
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose>
-    SealingKeys<(A, B, C, D, E, F, G)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-        &PurposeKey<F>,
-        &PurposeKey<G>,
-    )
-{
-}
-
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose>
-    private::Sealed<(A, B, C, D, E, F, G, H)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-        &PurposeKey<F>,
-        &PurposeKey<G>,
-        &PurposeKey<H>,
-    )
-{
-    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
-        f(&[
-            &*self.0.inner.state,
-            &*self.1.inner.state,
-            &*self.2.inner.state,
-            &*self.3.inner.state,
-            &*self.4.inner.state,
-            &*self.5.inner.state,
-            &*self.6.inner.state,
-            &*self.7.inner.state,
-        ])
-    }
-}
-impl<A: Purpose, B: Purpose, C: Purpose, D: Purpose, E: Purpose, F: Purpose, G: Purpose, H: Purpose>
-    SealingKeys<(A, B, C, D, E, F, G, H)>
-    for (
-        &PurposeKey<A>,
-        &PurposeKey<B>,
-        &PurposeKey<C>,
-        &PurposeKey<D>,
-        &PurposeKey<E>,
-        &PurposeKey<F>,
-        &PurposeKey<G>,
-        &PurposeKey<H>,
-    )
-{
-}
+tuple_keys!(A 0);
+tuple_keys!(A 0, B 1);
+tuple_keys!(A 0, B 1, C 2);
+tuple_keys!(A 0, B 1, C 2, D 3);
+tuple_keys!(A 0, B 1, C 2, D 3, E 4);
+tuple_keys!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_keys!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_keys!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
