@@ -218,8 +218,8 @@ pub enum Malformed {
         /// How many.
         count: usize,
     },
-    /// The ciphertext length is zero or above the limit.
-    #[error("ciphertext length {len} is outside 1 to 2^30")]
+    /// The ciphertext length is above the limit.
+    #[error("ciphertext length {len} is above the 2^30 limit")]
     BadLength {
         /// The length found.
         len: usize,
