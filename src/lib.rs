@@ -10,11 +10,82 @@ mod kdf_wycheproof_tests;
 mod keyring;
 mod keyset;
 pub mod purpose;
+pub mod record;
 mod rng;
 mod sealed;
 mod secret;
 
 pub use kdf::{AES_EPOCH_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT, XCHACHA_KEY_LABEL};
+
+/// What generated code names; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
+
+/// Derives, for a record with sealed fields, a sealed twin type (`SealedRecord`) and one view
+/// type per purpose; see the crate documentation and `fieldseal::record`.
+///
+/// Attributes: on the struct, `#[seal(id = field)]` (the field that binds every sealed field to
+/// its record), `#[seal(sealed = TypeName)]` (the twin's name, default `Sealed` + the record's),
+/// `#[seal(record = "name")]` (the record type bound into each context, default the struct's
+/// name). On a field, `#[seal(Purpose, ...)]` seals it for up to eight purposes;
+/// `#[seal(rename = "name")]` binds a stable name instead of the Rust field's; `#[seal(json)]`
+/// seals through JSON a type the derive would otherwise take for a plaintext type. `Option<T>`
+/// fields seal `Some` and keep `None`; fields that are not `String`, `Vec<u8>`, `bool` or an
+/// integer seal as [`Json`].
+///
+/// ```
+/// use fieldseal::{KeySet, Keyring, Seal, Suite};
+/// fieldseal::purpose!(Fulfillment = "fulfillment");
+/// fieldseal::purpose!(Marketing = "marketing");
+///
+/// #[derive(Seal)]
+/// #[seal(id = customer_id)]
+/// struct Customer {
+///     customer_id: u64,
+///     #[seal(Fulfillment)]
+///     name: String,
+///     #[seal(Fulfillment, Marketing)]
+///     email: String,
+///     loyalty_points: u32,
+/// }
+///
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let ingest = KeySet::new()
+///     .with(keyring.purpose_key::<Fulfillment>())
+///     .with(keyring.purpose_key::<Marketing>());
+/// let customer = Customer {
+///     customer_id: 42,
+///     name: "Ada Lovelace".into(),
+///     email: "ada@example.com".into(),
+///     loyalty_points: 120,
+/// };
+/// let stored: SealedCustomer = customer.seal(&ingest)?;
+///
+/// let view = stored.open(&keyring.purpose_key::<Marketing>())?;
+/// assert_eq!(view.email, "ada@example.com");
+/// assert_eq!(view.loyalty_points, 120);
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+///
+/// The marketing view has no `name`:
+///
+/// ```compile_fail
+/// # use fieldseal::{KeySet, Keyring, Seal, Suite};
+/// # fieldseal::purpose!(Fulfillment = "fulfillment");
+/// # fieldseal::purpose!(Marketing = "marketing");
+/// # #[derive(Seal)]
+/// # #[seal(id = customer_id)]
+/// # struct Customer { customer_id: u64, #[seal(Fulfillment)] name: String, #[seal(Fulfillment, Marketing)] email: String }
+/// # let keyring = Keyring::generate(Suite::default()).unwrap();
+/// # let stored = Customer { customer_id: 1, name: "Ada".into(), email: "a@b.c".into() }
+/// #     .seal(&KeySet::new().with(keyring.purpose_key::<Fulfillment>()).with(keyring.purpose_key::<Marketing>())).unwrap();
+/// let view = stored.open(&keyring.purpose_key::<Marketing>()).unwrap();
+/// println!("{}", view.name);
+/// ```
+#[cfg(feature = "derive")]
+pub use fieldseal_derive::Seal;
 
 // The public interface is:
 pub use aead::Suite;

@@ -19,6 +19,9 @@ use crate::error::{Error, Result};
 
 mod private {
     pub trait Sealed {}
+
+    /// Seals `AsPlaintext`: only this crate says what can stand for a plaintext type.
+    pub trait SealedAs<T> {}
 }
 
 /// A type that can be sealed: one of the types of FORMAT.md §8. Any serde type seals as
@@ -64,31 +67,41 @@ pub trait Plaintext: private::Sealed + Sized {
     note = "sealable: String (or &str), Vec<u8> (or &[u8]), bool, the integer types, and \
             `fieldseal::Json(value)` for any serde type"
 )]
-pub trait AsPlaintext<T: Plaintext>: private::Sealed {
+pub trait AsPlaintext<T: Plaintext>: private::SealedAs<T> {
     /// Calls `f` with the payload bytes of `T`'s encoding.
     #[doc(hidden)]
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
 }
 
+impl<T: Plaintext> private::SealedAs<T> for T {}
 impl<T: Plaintext> AsPlaintext<T> for T {
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         Plaintext::with_payload(self, f)
     }
 }
 
-impl private::Sealed for str {}
+impl private::SealedAs<String> for str {}
 impl AsPlaintext<String> for str {
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         Ok(f(self.as_bytes()))
     }
 }
 
-impl private::Sealed for [u8] {}
+impl private::SealedAs<Vec<u8>> for [u8] {}
 impl AsPlaintext<Vec<u8>> for [u8] {
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         Ok(f(self))
     }
 }
+
+/// A borrowed serde value seals as `Json<T>` without a copy: `Json(&address)`.
+impl<T: Serialize + DeserializeOwned> AsPlaintext<Json<T>> for Json<&T> {
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        json_payload(self.0, f)
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> private::SealedAs<Json<T>> for Json<&T> {}
 
 /// The name of the type with this type byte, for [`Error::TypeMismatch`].
 pub(crate) fn type_name(byte: u8) -> &'static str {
@@ -235,27 +248,8 @@ impl<T: Serialize + DeserializeOwned> Plaintext for Json<T> {
     const TYPE_BYTE: u8 = 0x10;
     const TYPE_NAME: &'static str = "JSON";
 
-    /// Refuses a value whose JSON would not decode back (serde_json writes a NaN or infinite
-    /// float as `null`, which then fails to open): sealing it would lose the data. The check
-    /// decodes the JSON once more; `Json` is for structured fields, where that is cheap beside
-    /// serialization itself.
     fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let unsealable = |e: &serde_json::Error| Error::Unsealable {
-            ty: Self::TYPE_NAME,
-            reason: json_reason(e),
-        };
-        let text = Zeroizing::new(serde_json::to_vec(&self.0).map_err(|e| unsealable(&e))?);
-        if let Err(e) = serde_json::from_slice::<T>(&text) {
-            return Err(Error::Unsealable {
-                ty: Self::TYPE_NAME,
-                reason: format!(
-                    "its JSON would not decode back ({}); a NaN or infinite float is the usual \
-                     cause",
-                    json_reason(&e)
-                ),
-            });
-        }
-        Ok(f(&text))
+        json_payload(&self.0, f)
     }
 
     fn decode(payload: &[u8]) -> Result<Self> {
@@ -263,6 +257,25 @@ impl<T: Serialize + DeserializeOwned> Plaintext for Json<T> {
             .map(Json)
             .map_err(|e| bad::<Self>(json_reason(&e)))
     }
+}
+
+/// The JSON text of `value`, refused if it would not decode back (serde_json writes a NaN or
+/// infinite float as `null`, which then fails to open): sealing it would lose the data. The check
+/// decodes the JSON once more; `Json` is for structured fields, where that is cheap beside
+/// serialization itself.
+fn json_payload<T: Serialize + DeserializeOwned, R>(
+    value: &T,
+    f: impl FnOnce(&[u8]) -> R,
+) -> Result<R> {
+    let unsealable = |reason: String| Error::Unsealable { ty: "JSON", reason };
+    let text = Zeroizing::new(serde_json::to_vec(value).map_err(|e| unsealable(json_reason(&e)))?);
+    if let Err(e) = serde_json::from_slice::<T>(&text) {
+        return Err(unsealable(format!(
+            "its JSON would not decode back ({}); a NaN or infinite float is the usual cause",
+            json_reason(&e)
+        )));
+    }
+    Ok(f(&text))
 }
 
 /// serde_json's messages can quote the input ("invalid type: string \"alice\""): keep only the

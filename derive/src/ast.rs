@@ -1,0 +1,240 @@
+//! The record as the derive sees it, validated: every mistake is a spanned error.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{
+    Data, DeriveInput, Fields, GenericArgument, Ident, Path, PathArguments, Result, Type,
+    Visibility,
+};
+
+use crate::attr::{self, path_key};
+
+/// FORMAT.md §6 limits on the context parts the derive writes.
+const MAX_CONTEXT_NAME: usize = 64;
+
+pub(crate) struct Record<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) vis: &'a Visibility,
+    pub(crate) sealed_ident: Ident,
+    pub(crate) context_name: String,
+    pub(crate) id: Option<&'a Ident>,
+    pub(crate) fields: Vec<Field<'a>>,
+    /// Every purpose of any field, first appearance first.
+    pub(crate) purposes: Vec<Path>,
+}
+
+pub(crate) struct Field<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) vis: &'a Visibility,
+    pub(crate) ty: &'a Type,
+    pub(crate) sealed: Option<SealedField>,
+}
+
+pub(crate) struct SealedField {
+    pub(crate) purposes: Vec<Path>,
+    /// The field name bound into the context.
+    pub(crate) name: String,
+    /// `Some(T)` for an `Option<T>` field: `None` stays `None`.
+    pub(crate) optional: Option<Type>,
+    /// Sealed as `Json<T>` rather than as a plaintext type.
+    pub(crate) json: bool,
+}
+
+impl SealedField {
+    /// The type that is sealed: `T` of `Option<T>`, or the field type.
+    pub(crate) fn value_ty<'t>(&'t self, field_ty: &'t Type) -> &'t Type {
+        self.optional.as_ref().unwrap_or(field_ty)
+    }
+}
+
+impl<'a> Field<'a> {
+    fn from_syn(field: &'a syn::Field) -> Result<Self> {
+        let ident = field.ident.as_ref().expect("named fields have idents");
+        let attrs = attr::field(&field.attrs)?;
+        if attrs.purposes.is_empty() {
+            if let Some(rename) = &attrs.rename {
+                return Err(syn::Error::new(
+                    rename.span(),
+                    "`rename` only applies to sealed fields; name a purpose too",
+                ));
+            }
+            if attrs.json {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    "`json` only applies to sealed fields; name a purpose too",
+                ));
+            }
+            return Ok(Self {
+                ident,
+                vis: &field.vis,
+                ty: &field.ty,
+                sealed: None,
+            });
+        }
+        let name = match &attrs.rename {
+            Some(lit) => checked_name(lit.value(), lit.span(), "field")?,
+            None => checked_name(ident.to_string(), ident.span(), "field")?,
+        };
+        if attrs.purposes.len() > 8 {
+            return Err(syn::Error::new(
+                attrs.purposes[8].span(),
+                "a field is sealed for at most 8 purposes",
+            ));
+        }
+        let optional = option_inner(&field.ty).cloned();
+        let json = attrs.json || !is_plaintext(optional.as_ref().unwrap_or(&field.ty));
+        Ok(Self {
+            ident,
+            vis: &field.vis,
+            ty: &field.ty,
+            sealed: Some(SealedField {
+                purposes: attrs.purposes,
+                name,
+                optional,
+                json,
+            }),
+        })
+    }
+}
+
+impl<'a> Record<'a> {
+    pub(crate) fn from_input(input: &'a DeriveInput) -> Result<Self> {
+        let named = match &input.data {
+            Data::Struct(data) => match &data.fields {
+                Fields::Named(named) => named,
+                _ => {
+                    return Err(syn::Error::new(
+                        input.ident.span(),
+                        "#[derive(Seal)] needs a struct with named fields",
+                    ));
+                }
+            },
+            _ => {
+                return Err(syn::Error::new(
+                    input.ident.span(),
+                    "#[derive(Seal)] supports structs with named fields, not enums or unions",
+                ));
+            }
+        };
+        if !input.generics.params.is_empty() {
+            return Err(syn::Error::new(
+                input.generics.span(),
+                "#[derive(Seal)] does not support generic records yet",
+            ));
+        }
+        let container = attr::container(&input.attrs)?;
+        let record_name = match &container.record {
+            Some(lit) => checked_name(lit.value(), lit.span(), "record type")?,
+            None => checked_name(input.ident.to_string(), input.ident.span(), "record type")?,
+        };
+        let fields = named
+            .named
+            .iter()
+            .map(Field::from_syn)
+            .collect::<Result<Vec<_>>>()?;
+        let sealed_names: Vec<(&String, &Ident)> = fields
+            .iter()
+            .filter_map(|f| f.sealed.as_ref().map(|s| (&s.name, f.ident)))
+            .collect();
+        for (i, (name, ident)) in sealed_names.iter().enumerate() {
+            if sealed_names[..i].iter().any(|(other, _)| other == name) {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    format!("two sealed fields are bound to the name `{name}`; rename one"),
+                ));
+            }
+        }
+        if sealed_names.is_empty() {
+            return Err(syn::Error::new(
+                input.ident.span(),
+                "no field is sealed: add `#[seal(Purpose)]` to the fields to protect",
+            ));
+        }
+        let id = match &container.id {
+            Some(id) => {
+                let field = fields.iter().find(|f| f.ident == id).ok_or_else(|| {
+                    syn::Error::new(id.span(), format!("no field named `{id}` for `id`"))
+                })?;
+                if field.sealed.is_some() {
+                    return Err(syn::Error::new(
+                        id.span(),
+                        "the `id` field must stay plain: it is what binds the sealed fields",
+                    ));
+                }
+                Some(field.ident)
+            }
+            None => None,
+        };
+        let mut purposes: Vec<Path> = Vec::new();
+        for sealed in fields.iter().filter_map(|f| f.sealed.as_ref()) {
+            for purpose in &sealed.purposes {
+                if !purposes.iter().any(|p| path_key(p) == path_key(purpose)) {
+                    purposes.push(purpose.clone());
+                }
+            }
+        }
+        let sealed_ident = container
+            .sealed
+            .clone()
+            .unwrap_or_else(|| Ident::new(&format!("Sealed{}", input.ident), input.ident.span()));
+        Ok(Self {
+            ident: &input.ident,
+            vis: &input.vis,
+            sealed_ident,
+            context_name: record_name,
+            id,
+            fields,
+            purposes,
+        })
+    }
+}
+
+fn checked_name(name: String, span: Span, what: &str) -> Result<String> {
+    if name.is_empty() || name.len() > MAX_CONTEXT_NAME {
+        return Err(syn::Error::new(
+            span,
+            format!("the {what} name must be 1 to {MAX_CONTEXT_NAME} bytes"),
+        ));
+    }
+    Ok(name)
+}
+
+/// `T` if `ty` is `Option<T>` (written `Option`, `std::option::Option` or `core::option::Option`).
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(inner) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
+/// Whether `ty` is one of the plaintext types of FORMAT.md §8 (sealed as itself); anything else
+/// is sealed as `Json<T>`.
+fn is_plaintext(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let name = last.ident.to_string();
+    match name.as_str() {
+        "String" | "bool" | "u8" | "u16" | "u32" | "u64" | "u128" | "i8" | "i16" | "i32"
+        | "i64" | "i128" => matches!(last.arguments, PathArguments::None),
+        "Vec" => {
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return false;
+            };
+            matches!(
+                args.args.first(),
+                Some(GenericArgument::Type(Type::Path(inner))) if inner.path.is_ident("u8")
+            )
+        }
+        _ => false,
+    }
+}

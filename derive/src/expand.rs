@@ -1,0 +1,336 @@
+//! The code `#[derive(Seal)]` writes, against `::fieldseal` only.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{DeriveInput, Ident, Path};
+
+use crate::ast::{Field, Record, SealedField};
+use crate::attr::path_key;
+
+/// The purpose set type of a field: `P` or `(P1, P2, ...)`.
+fn purpose_set(purposes: &[Path]) -> TokenStream {
+    match purposes {
+        [one] => quote!(#one),
+        many => quote!((#(#many,)*)),
+    }
+}
+
+/// The plaintext type a field is sealed as.
+fn plaintext_ty(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
+    let value = sealed.value_ty(field.ty);
+    if sealed.json {
+        quote!(::fieldseal::Json<#value>)
+    } else {
+        quote!(#value)
+    }
+}
+
+fn sealed_ty(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
+    let plaintext = plaintext_ty(field, sealed);
+    let set = purpose_set(&sealed.purposes);
+    let one = quote!(::fieldseal::Sealed<#plaintext, #set>);
+    if sealed.optional.is_some() {
+        quote!(::core::option::Option<#one>)
+    } else {
+        one
+    }
+}
+
+/// Runs `body` (an expression using `__id: &[u8]`) with the record id's bytes.
+fn with_id(record: &Record<'_>, body: &TokenStream) -> TokenStream {
+    if let Some(id) = record.id {
+        quote! {
+            ::fieldseal::record::RecordId::with_id_bytes(&self.#id, |__id: &[u8]| #body)
+        }
+    } else {
+        quote! {{
+            let __id: &[u8] = &[];
+            #body
+        }}
+    }
+}
+
+fn context(record: &Record<'_>, sealed: &SealedField) -> TokenStream {
+    let record_name = &record.context_name;
+    let field_name = &sealed.name;
+    quote!(::fieldseal::Context::new(#record_name, #field_name).with_id(__id))
+}
+
+pub(crate) fn record(record: &Record<'_>) -> TokenStream {
+    let twin = twin(record);
+    let seal = seal(record);
+    let views = record.purposes.iter().map(|purpose| view(record, purpose));
+    let openers = openers(record);
+    quote! {
+        #twin
+        #seal
+        #(#views)*
+        #openers
+    }
+}
+
+fn twin(record: &Record<'_>) -> TokenStream {
+    let (vis, ident, sealed_ident) = (record.vis, record.ident, &record.sealed_ident);
+    let fields = record.fields.iter().map(|field| {
+        let (fvis, fident) = (field.vis, field.ident);
+        match &field.sealed {
+            None => {
+                let ty = field.ty;
+                quote!(#fvis #fident: #ty)
+            }
+            Some(sealed) => {
+                let ty = sealed_ty(field, sealed);
+                // A field added later as `Option<T>` is absent from older records: it reads as
+                // `None` (schema evolution, FORMAT.md §13).
+                let evolve = sealed.optional.as_ref().map(|_| {
+                    quote!(#[serde(default, skip_serializing_if = "::core::option::Option::is_none")])
+                });
+                quote!(#evolve #fvis #fident: #ty)
+            }
+        }
+    });
+    let doc = format!(
+        "[`{ident}`] with its sealed fields encrypted per purpose: what the database stores. \
+         Written by [`{ident}::seal`]; opened into a per-purpose view with \
+         [`{sealed_ident}::open`]."
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(::core::clone::Clone, ::core::cmp::PartialEq, ::core::fmt::Debug,
+                 ::fieldseal::__private::serde::Serialize,
+                 ::fieldseal::__private::serde::Deserialize)]
+        #[serde(crate = "::fieldseal::__private::serde")]
+        #vis struct #sealed_ident {
+            #(#fields,)*
+        }
+    }
+}
+
+fn seal_value(
+    field: &Field<'_>,
+    sealed: &SealedField,
+    value: &TokenStream,
+    ctx: &TokenStream,
+) -> TokenStream {
+    let plaintext = plaintext_ty(field, sealed);
+    let set = purpose_set(&sealed.purposes);
+    let value = if sealed.json {
+        quote!(&::fieldseal::Json(#value))
+    } else {
+        quote!(#value)
+    };
+    quote!(::fieldseal::Sealed::<#plaintext, #set>::seal(#value, &#ctx, keys)?)
+}
+
+fn seal(record: &Record<'_>) -> TokenStream {
+    let (ident, sealed_ident) = (record.ident, &record.sealed_ident);
+    let inits = record.fields.iter().map(|field| {
+        let fident = field.ident;
+        match &field.sealed {
+            None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
+            Some(sealed) => {
+                let ctx = context(record, sealed);
+                if sealed.optional.is_some() {
+                    let one = seal_value(field, sealed, &quote!(__value), &ctx);
+                    quote! {
+                        #fident: match &self.#fident {
+                            ::core::option::Option::Some(__value) => ::core::option::Option::Some(#one),
+                            ::core::option::Option::None => ::core::option::Option::None,
+                        }
+                    }
+                } else {
+                    let one = seal_value(field, sealed, &quote!(&self.#fident), &ctx);
+                    quote!(#fident: #one)
+                }
+            }
+        }
+    });
+    let body = with_id(
+        record,
+        &quote!(::core::result::Result::Ok(#sealed_ident { #(#inits,)* })),
+    );
+    let doc = format!(
+        "Seals every sealed field of this `{ident}` for its purposes, bound to its record type, \
+         field name and id. `keys` must hold the key of every purpose the record uses.\n\n\
+         # Errors\n\
+         [`fieldseal::Error::NoKeyForPurpose`] if `keys` lacks a purpose, and as \
+         [`fieldseal::Sealed::seal`]."
+    );
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #[doc = #doc]
+            pub fn seal(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#sealed_ident> {
+                #body
+            }
+        }
+    }
+}
+
+/// The value a sealed field opens to, as an expression over `self`.
+fn open_value(record: &Record<'_>, field: &Field<'_>, sealed: &SealedField) -> TokenStream {
+    let fident = field.ident;
+    let ctx = context(record, sealed);
+    let unwrap = if sealed.json { quote!(.0) } else { quote!() };
+    if sealed.optional.is_some() {
+        quote! {
+            match &self.#fident {
+                ::core::option::Option::Some(__sealed) => {
+                    ::core::option::Option::Some(__sealed.open(key, &#ctx)? #unwrap)
+                }
+                ::core::option::Option::None => ::core::option::Option::None,
+            }
+        }
+    } else {
+        quote!(self.#fident.open(key, &#ctx)? #unwrap)
+    }
+}
+
+fn view_ident(record: &Record<'_>, purpose: &Path) -> Ident {
+    let last = &purpose
+        .segments
+        .last()
+        .expect("a purpose path has a segment")
+        .ident;
+    format_ident!("{}{}View", record.ident, last)
+}
+
+fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
+    let (vis, ident, sealed_ident) = (record.vis, record.ident, &record.sealed_ident);
+    let view_ident = view_ident(record, purpose);
+    let key = path_key(purpose);
+    let readable: Vec<&Field<'_>> = record
+        .fields
+        .iter()
+        .filter(|f| {
+            f.sealed
+                .as_ref()
+                .is_none_or(|s| s.purposes.iter().any(|p| path_key(p) == key))
+        })
+        .collect();
+    let decls = readable.iter().map(|f| {
+        let (fvis, fident, ty) = (f.vis, f.ident, f.ty);
+        quote!(#fvis #fident: #ty)
+    });
+    let inits = readable.iter().map(|f| {
+        let fident = f.ident;
+        match &f.sealed {
+            None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
+            Some(sealed) => {
+                let value = open_value(record, f, sealed);
+                quote!(#fident: #value)
+            }
+        }
+    });
+    let debug_fields = readable.iter().map(|f| {
+        let fident = f.ident;
+        let name = fident.to_string();
+        if f.sealed.is_some() {
+            quote!(.field(#name, &"[REDACTED]"))
+        } else {
+            quote!(.field(#name, &self.#fident))
+        }
+    });
+    let view_name = view_ident.to_string();
+    let body = with_id(
+        record,
+        &quote!(::core::result::Result::Ok(#view_ident { #(#inits,)* })),
+    );
+    let doc = format!(
+        "What purpose `{key}` may read of a [`{ident}`]: its plain fields and the fields sealed \
+         for `{key}`, nothing else. `Debug` redacts the opened fields."
+    );
+    quote! {
+        #[doc = #doc]
+        // A service reads the fields it needs; the others are no mistake.
+        #[allow(dead_code)]
+        #vis struct #view_ident {
+            #(#decls,)*
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #view_ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#view_name) #(#debug_fields)* .finish()
+            }
+        }
+
+        #[automatically_derived]
+        impl ::fieldseal::record::View<#purpose> for #sealed_ident {
+            type View = #view_ident;
+
+            fn open_view(
+                &self,
+                key: &::fieldseal::PurposeKey<#purpose>,
+            ) -> ::fieldseal::Result<#view_ident> {
+                #body
+            }
+        }
+    }
+}
+
+fn openers(record: &Record<'_>) -> TokenStream {
+    let sealed_ident = &record.sealed_ident;
+    let fields = record.fields.iter().filter_map(|field| {
+        let sealed = field.sealed.as_ref()?;
+        let fident = field.ident;
+        let method = format_ident!("open_{}", fident);
+        let ty = field.ty;
+        let set = purpose_set(&sealed.purposes);
+        let body = with_id(
+            record,
+            &if sealed.json || sealed.optional.is_some() {
+                let value = open_value(record, field, sealed);
+                quote!(::core::result::Result::Ok(#value))
+            } else {
+                let ctx = context(record, sealed);
+                quote!(self.#fident.open(key, &#ctx))
+            },
+        );
+        let doc = format!(
+            "Opens `{fident}` alone with the key of a purpose it is sealed for (any other does \
+             not compile), its context filled in."
+        );
+        Some(quote! {
+            #[doc = #doc]
+            pub fn #method<__P: ::fieldseal::Purpose, __I>(
+                &self,
+                key: &::fieldseal::PurposeKey<__P>,
+            ) -> ::fieldseal::Result<#ty>
+            where
+                #set: ::fieldseal::Includes<__P, __I>,
+            {
+                #body
+            }
+        })
+    });
+    quote! {
+        #[automatically_derived]
+        impl #sealed_ident {
+            /// Opens the view of purpose `P`: the plain fields and every field sealed for `P`.
+            /// A purpose that no field is sealed for does not compile.
+            pub fn open<__P: ::fieldseal::Purpose>(
+                &self,
+                key: &::fieldseal::PurposeKey<__P>,
+            ) -> ::fieldseal::Result<<Self as ::fieldseal::record::View<__P>>::View>
+            where
+                Self: ::fieldseal::record::View<__P>,
+            {
+                ::fieldseal::record::View::open_view(self, key)
+            }
+
+            #(#fields)*
+        }
+    }
+}
+
+/// On error: the error, and a stand-in twin type so that code naming it reports nothing more.
+pub(crate) fn fallback(input: &DeriveInput, error: &syn::Error) -> TokenStream {
+    let error = error.to_compile_error();
+    let (vis, ident) = (&input.vis, &input.ident);
+    let sealed_ident = format_ident!("Sealed{}", ident);
+    quote! {
+        #error
+        #vis struct #sealed_ident;
+    }
+}
