@@ -321,3 +321,32 @@ proptest! {
         prop_assert_eq!(back.open(&k.support).unwrap().phone, customer.phone);
     }
 }
+
+#[test]
+fn a_run_time_key_set_sees_what_it_holds_and_says_what_is_missing() {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let ingest = KeySet::from_keyring(
+        &keyring,
+        &["fulfillment", "marketing", "support", "analytics"]
+            .map(|p| fieldseal::DynPurpose::new(p).unwrap()),
+    );
+    let stored = ada(3).seal(&ingest).unwrap();
+    // A config-driven service holding the marketing key only.
+    let mut marketing = KeySet::new();
+    marketing.insert(keyring.dyn_purpose_key(&fieldseal::DynPurpose::new("marketing").unwrap()));
+    let view = stored.open_dyn(&marketing).unwrap();
+    assert_eq!(view.customer_id, 3);
+    assert_eq!(view.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(view.wants_newsletter, Some(Some(true)));
+    assert_eq!(view.name, None);
+    assert_eq!(view.birth_year, None);
+    assert_eq!(view.missing, ["name", "phone", "address", "birth_year"]);
+    let shown = format!("{view:?}");
+    assert!(
+        !shown.contains("ada@") && shown.contains("[REDACTED]"),
+        "{shown}"
+    );
+    // Everything, with every key; nothing, with none.
+    assert!(stored.open_dyn(&ingest).unwrap().missing.is_empty());
+    assert_eq!(stored.open_dyn(&KeySet::new()).unwrap().missing.len(), 6);
+}

@@ -132,6 +132,13 @@ impl<'a> Record<'a> {
             .iter()
             .map(Field::from_syn)
             .collect::<Result<Vec<_>>>()?;
+        if let Some(field) = fields.iter().find(|f| f.ident == "missing") {
+            return Err(syn::Error::new(
+                field.ident.span(),
+                "a field named `missing` clashes with the run-time view's list of missing fields; \
+                 rename the Rust field (a sealed one can keep its stored name with `rename`)",
+            ));
+        }
         let sealed_names: Vec<(&String, &Ident)> = fields
             .iter()
             .filter_map(|f| f.sealed.as_ref().map(|s| (&s.name, f.ident)))

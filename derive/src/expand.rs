@@ -60,11 +60,13 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
     let twin = twin(record);
     let seal = seal(record);
     let views = record.purposes.iter().map(|purpose| view(record, purpose));
+    let dyn_view = dyn_view(record);
     let openers = openers(record);
     quote! {
         #twin
         #seal
         #(#views)*
+        #dyn_view
         #openers
     }
 }
@@ -332,5 +334,115 @@ pub(crate) fn fallback(input: &DeriveInput, error: &syn::Error) -> TokenStream {
     quote! {
         #error
         #vis struct #sealed_ident;
+    }
+}
+
+/// The run-time view: every field, the sealed ones `Some` where the key set holds a key of one of
+/// their purposes, with the names of the others in `missing`.
+fn dyn_view(record: &Record<'_>) -> TokenStream {
+    let (vis, ident, sealed_ident) = (record.vis, record.ident, &record.sealed_ident);
+    let view_ident = format_ident!("{}DynView", ident);
+    let decls = record.fields.iter().map(|f| {
+        let (fvis, fident, ty) = (f.vis, f.ident, f.ty);
+        if f.sealed.is_some() {
+            quote!(#fvis #fident: ::core::option::Option<#ty>)
+        } else {
+            quote!(#fvis #fident: #ty)
+        }
+    });
+    let locals = record.fields.iter().filter_map(|f| {
+        let sealed = f.sealed.as_ref()?;
+        let (fident, purposes) = (f.ident, &sealed.purposes);
+        let local = format_ident!("__field_{}", fident);
+        let name = fident.to_string();
+        let ctx = context(record, sealed);
+        let unwrap = if sealed.json { quote!(.0) } else { quote!() };
+        let open = if sealed.optional.is_some() {
+            quote! {
+                match &self.#fident {
+                    ::core::option::Option::Some(__sealed) => {
+                        ::core::option::Option::Some(__sealed.open_dyn(__key, &#ctx)? #unwrap)
+                    }
+                    ::core::option::Option::None => ::core::option::Option::None,
+                }
+            }
+        } else {
+            quote!(self.#fident.open_dyn(__key, &#ctx)? #unwrap)
+        };
+        Some(quote! {
+            let #local = match [#(<#purposes as ::fieldseal::Purpose>::NAME),*]
+                .iter()
+                .find_map(|__name| keys.get(__name))
+            {
+                ::core::option::Option::Some(__key) => ::core::option::Option::Some(#open),
+                ::core::option::Option::None => {
+                    __missing.push(#name);
+                    ::core::option::Option::None
+                }
+            };
+        })
+    });
+    let inits = record.fields.iter().map(|f| {
+        let fident = f.ident;
+        if f.sealed.is_some() {
+            let local = format_ident!("__field_{}", fident);
+            quote!(#fident: #local)
+        } else {
+            quote!(#fident: ::core::clone::Clone::clone(&self.#fident))
+        }
+    });
+    let debug_fields = record.fields.iter().map(|f| {
+        let fident = f.ident;
+        let name = fident.to_string();
+        if f.sealed.is_some() {
+            quote!(.field(#name, &self.#fident.as_ref().map(|_| "[REDACTED]")))
+        } else {
+            quote!(.field(#name, &self.#fident))
+        }
+    });
+    let view_name = view_ident.to_string();
+    let body = with_id(
+        record,
+        &quote!({
+            let mut __missing: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
+            #(#locals)*
+            ::core::result::Result::Ok(#view_ident { #(#inits,)* missing: __missing })
+        }),
+    );
+    let doc = format!(
+        "A [`{ident}`] as a service whose purposes come from configuration sees it: each sealed \
+         field is `Some` where the key set holds a key of one of its purposes, `None` otherwise, \
+         and `missing` names the fields left out. `Debug` redacts the opened fields."
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis struct #view_ident {
+            #(#decls,)*
+            /// The sealed fields this key set may not read.
+            #vis missing: ::std::vec::Vec<&'static str>,
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #view_ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#view_name)
+                    #(#debug_fields)*
+                    .field("missing", &self.missing)
+                    .finish()
+            }
+        }
+
+        #[automatically_derived]
+        impl #sealed_ident {
+            /// Opens every field the key set holds a key for, at run time: for services whose
+            /// purposes come from configuration.
+            ///
+            /// # Errors
+            /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
+            pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
+                #body
+            }
+        }
     }
 }

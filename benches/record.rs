@@ -1,0 +1,161 @@
+//! A 10-field customer record sealed and opened with `#[derive(Seal)]`, beside ten raw AEAD
+//! operations on the same values in the same run (goal: within 2x).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
+use criterion::{Criterion, criterion_group, criterion_main};
+use fieldseal::{KeySet, Keyring, Seal, Suite};
+use serde::{Deserialize, Serialize};
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+fieldseal::purpose!(Marketing = "marketing");
+fieldseal::purpose!(Analytics = "analytics");
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Address {
+    street: String,
+    city: String,
+    postcode: String,
+}
+
+/// Ten sealed fields, one plain id, one plain tier.
+#[derive(Seal, Clone)]
+#[seal(id = id)]
+struct Customer {
+    id: u64,
+    #[seal(Fulfillment)]
+    first_name: String,
+    #[seal(Fulfillment)]
+    last_name: String,
+    #[seal(Fulfillment)]
+    email: String,
+    #[seal(Fulfillment)]
+    phone: String,
+    #[seal(Fulfillment)]
+    address: Address,
+    #[seal(Fulfillment)]
+    company: String,
+    #[seal(Fulfillment)]
+    vat_number: String,
+    #[seal(Fulfillment)]
+    delivery_notes: String,
+    #[seal(Fulfillment)]
+    birth_year: u16,
+    #[seal(Fulfillment)]
+    loyalty_card: u64,
+    tier: u8,
+}
+
+fn customer() -> Customer {
+    Customer {
+        id: 1001,
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        email: "ada@example.com".into(),
+        phone: "+44 20 7946 0958".into(),
+        address: Address {
+            street: "12 Engine Lane".into(),
+            city: "London".into(),
+            postcode: "E1 6AN".into(),
+        },
+        company: "Analytical Engines Ltd".into(),
+        vat_number: "GB123456789".into(),
+        delivery_notes: "Leave with the porter".into(),
+        birth_year: 1815,
+        loyalty_card: 4_000_123_456,
+        tier: 2,
+    }
+}
+
+/// The ten plaintexts as the raw AEAD would see them.
+fn fields(c: &Customer) -> Vec<Vec<u8>> {
+    vec![
+        c.first_name.clone().into_bytes(),
+        c.last_name.clone().into_bytes(),
+        c.email.clone().into_bytes(),
+        c.phone.clone().into_bytes(),
+        serde_json::to_vec(&c.address).expect("serializes"),
+        c.company.clone().into_bytes(),
+        c.vat_number.clone().into_bytes(),
+        c.delivery_notes.clone().into_bytes(),
+        c.birth_year.to_be_bytes().to_vec(),
+        c.loyalty_card.to_be_bytes().to_vec(),
+    ]
+}
+
+fn record(c: &mut Criterion) {
+    let keyring = Keyring::generate(Suite::Aes256Gcm).expect("OS randomness");
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Marketing>())
+        .with(keyring.purpose_key::<Analytics>());
+    let fulfillment = keyring.purpose_key::<Fulfillment>();
+    let customer = customer();
+    let stored = customer.seal(&keys).expect("seals");
+
+    let cipher = Aes256Gcm::new_from_slice(&[7; 32]).expect("32-byte key");
+    let nonce = Nonce::<Aes256Gcm>::default();
+    let aad = [0xa5u8; 50];
+    let plaintexts = fields(&customer);
+    let ciphertexts: Vec<Vec<u8>> = plaintexts
+        .iter()
+        .map(|p| {
+            cipher
+                .encrypt(&nonce, Payload { msg: p, aad: &aad })
+                .expect("encrypts")
+        })
+        .collect();
+
+    let mut group = c.benchmark_group("aes-256-gcm/record-10-fields");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    group.bench_function("raw+alloc x10", |b| {
+        b.iter(|| {
+            for p in &plaintexts {
+                black_box(
+                    cipher
+                        .encrypt(
+                            &nonce,
+                            Payload {
+                                msg: black_box(p),
+                                aad: &aad,
+                            },
+                        )
+                        .unwrap(),
+                );
+            }
+        });
+    });
+    group.bench_function("raw-open+alloc x10", |b| {
+        b.iter(|| {
+            for ct in &ciphertexts {
+                black_box(
+                    cipher
+                        .decrypt(
+                            &nonce,
+                            Payload {
+                                msg: black_box(ct),
+                                aad: &aad,
+                            },
+                        )
+                        .unwrap(),
+                );
+            }
+        });
+    });
+    group.bench_function("seal record", |b| {
+        b.iter(|| black_box(black_box(&customer).seal(&keys).unwrap()));
+    });
+    group.bench_function("open record view", |b| {
+        b.iter(|| black_box(black_box(&stored).open(&fulfillment).unwrap()));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, record);
+criterion_main!(benches);
