@@ -117,6 +117,18 @@ pub enum Error {
     #[error("a value must be sealed for at least one purpose; name one or more")]
     NoPurpose,
 
+    /// The keys given to seal one value seal with different suites.
+    #[error(
+        "the keys for this value seal with different suites ({first} and {other}); a value has \
+         one suite: take the keys from one keyring, or give them the same suite"
+    )]
+    MixedSuites {
+        /// The suite of the first key.
+        first: crate::aead::Suite,
+        /// A different suite among the others.
+        other: crate::aead::Suite,
+    },
+
     /// A value was to be sealed for more purposes than a value holds.
     #[error(
         "a value is sealed for at most {max} purposes, not {count}; split the purposes over \
@@ -212,6 +224,9 @@ pub enum Malformed {
         /// How many bytes were missing.
         needed: usize,
     },
+    /// A part names key version 0, which no key ever has.
+    #[error("a part names key version 0; versions start at 1")]
+    ZeroKeyVersion,
     /// Bytes follow the last part.
     #[error("{count} unexpected bytes after the last part")]
     TrailingBytes {

@@ -51,8 +51,11 @@ static SEEDED_IN: AtomicU32 = AtomicU32::new(0);
 /// nonce.
 fn note_seeding() {
     let pid = std::process::id();
-    if SEEDED_IN.swap(pid, Ordering::AcqRel) != pid {
+    if SEEDED_IN.load(Ordering::Acquire) != pid {
+        // Move the generation before recording the pid: a thread that sees this pid recorded
+        // also sees the new generation. Two threads racing here both move it: one epoch more.
         FORK_GENERATION.fetch_add(1, Ordering::AcqRel);
+        SEEDED_IN.store(pid, Ordering::Release);
     }
 }
 

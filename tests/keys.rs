@@ -589,3 +589,35 @@ fn run_time_purpose_sets() {
         assert_eq!(nine.open_dyn(&eight, &all[7], &ctx()).unwrap(), 1);
     }
 }
+
+/// A value has one suite: keys that seal with different suites are refused, not silently
+/// overruled by whichever comes first.
+#[test]
+fn keys_of_different_suites_do_not_seal_one_value() {
+    let aes = common::keyring(Suite::Aes256Gcm);
+    let xchacha = common::keyring(Suite::XChaCha20Poly1305);
+    let (f, m) = (
+        aes.purpose_key::<Fulfillment>(),
+        xchacha.purpose_key::<Marketing>(),
+    );
+    for result in [
+        Sealed::<String, (Fulfillment, Marketing)>::seal("x", &ctx(), &(&f, &m)).map(drop),
+        Sealed::<String, (Marketing, Fulfillment)>::seal("x", &ctx(), &(&m, &f)).map(drop),
+    ] {
+        assert!(
+            matches!(result, Err(Error::MixedSuites { .. })),
+            "{result:?}"
+        );
+    }
+}
+
+/// Version 0 is reserved (FORMAT.md §2): no key has it, and no value may name it.
+#[test]
+fn key_version_zero_is_refused() {
+    let purpose = DynPurpose::new("marketing").unwrap();
+    let zero = [(0, Zeroizing::new([1u8; 32]))];
+    assert!(matches!(
+        DynPurposeKey::from_versions(purpose, Suite::default(), zero, 0),
+        Err(Error::Keyring(KeyringError::ZeroVersion))
+    ));
+}

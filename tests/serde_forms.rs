@@ -351,3 +351,20 @@ fn serde_errors_do_not_quote_the_input() {
         assert!(!shown.contains("SECRET"), "{input}: {shown}");
     }
 }
+
+/// A BYTEA column that held clear text by mistake: the error must not name its first bytes.
+#[test]
+fn binary_serde_errors_do_not_quote_header_bytes() {
+    for clear in [
+        &b"alice@example.com"[..],
+        b"\x01\x07zzzz",
+        b"\x01\x01\x7fzzzzzz",
+    ] {
+        let encoded = bincode::serialize(&clear.to_vec()).unwrap();
+        let err = bincode::deserialize::<Sealed<String, Fulfillment>>(&encoded).unwrap_err();
+        let shown = err.to_string();
+        for byte in ["97", "0x61", "0x07", "0x7f", "127"] {
+            assert!(!shown.contains(byte), "{shown}");
+        }
+    }
+}

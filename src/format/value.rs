@@ -116,6 +116,9 @@ impl<'a> Reader<'a> {
         let name_len = usize::from(self.u8("purpose length")?);
         let purpose = self.take(name_len, "purpose name")?;
         let key_version = self.u32("key version")?;
+        if key_version == 0 {
+            return Err(Malformed::ZeroKeyVersion.into());
+        }
         let nonce = self.take(header.suite.nonce_len(), "nonce")?;
         let ciphertext = self.take(header.ct_len, "ciphertext")?;
         let tag = self
@@ -218,6 +221,9 @@ fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<Pa
         let (ciphertext, after) = after.split_at_checked(ct_len)?;
         let (tag, after) = after.split_at_checked(TAG_LEN)?;
         rest = after;
+        if version == [0; 4] {
+            return None;
+        }
         if found.is_none() && name == purpose {
             found = Some(PartRef {
                 purpose: name,

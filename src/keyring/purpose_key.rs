@@ -32,6 +32,9 @@ impl KeyState {
         mut versions: Vec<Arc<VersionKey>>,
         active: u32,
     ) -> Result<Self> {
+        if versions.iter().any(|v| v.version == 0) {
+            return Err(KeyringError::ZeroVersion.into());
+        }
         versions.sort_by_key(|v| v.version);
         if let Some(pair) = versions.windows(2).find(|w| w[0].version == w[1].version) {
             return Err(KeyringError::VersionExists {

@@ -24,6 +24,12 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     ctx.check()?;
     check_distinct(keys)?;
     let suite = keys[0].seal_suite; // checked non-empty above
+    if let Some(other) = keys.iter().map(|k| k.seal_suite).find(|&s| s != suite) {
+        return Err(Error::MixedSuites {
+            first: suite,
+            other,
+        });
+    }
     value.with_payload(|payload| {
         let ct_len = payload.len();
         if ct_len > MAX_PLAINTEXT {
@@ -37,11 +43,16 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
             type_byte: T::TYPE_BYTE,
             ct_len,
         };
-        let total = HEADER_LEN
-            + keys
-                .iter()
-                .map(|k| layout.part_len(k.purpose.name()))
-                .sum::<usize>();
+        // Checked: 8 parts of up to 2^30 bytes overflow a 32-bit usize.
+        let total = keys
+            .iter()
+            .try_fold(HEADER_LEN, |sum, k| {
+                sum.checked_add(layout.part_len(k.purpose.name()))
+            })
+            .ok_or(Error::TooLarge {
+                len: ct_len,
+                max: MAX_PLAINTEXT,
+            })?;
         // One allocation, the output. Zeroizing until every part is encrypted: an early return
         // must not free plaintext.
         let mut out = Zeroizing::new(Vec::with_capacity(total));

@@ -268,7 +268,9 @@ fn json_payload<T: Serialize + DeserializeOwned, R>(
     f: impl FnOnce(&[u8]) -> R,
 ) -> Result<R> {
     let unsealable = |reason: String| Error::Unsealable { ty: "JSON", reason };
-    let text = Zeroizing::new(serde_json::to_vec(value).map_err(|e| unsealable(json_reason(&e)))?);
+    let mut text = WipingBuffer::default();
+    serde_json::to_writer(&mut text, value).map_err(|e| unsealable(json_reason(&e)))?;
+    let text = text.0;
     if let Err(e) = serde_json::from_slice::<T>(&text) {
         return Err(unsealable(format!(
             "its JSON would not decode back ({}); a NaN or infinite float is the usual cause",
@@ -276,6 +278,29 @@ fn json_payload<T: Serialize + DeserializeOwned, R>(
         )));
     }
     Ok(f(&text))
+}
+
+/// A growable buffer that wipes what it leaves behind: `serde_json::to_vec` grows a plain `Vec`,
+/// and every reallocation frees an unwiped copy of the JSON so far.
+#[derive(Default)]
+struct WipingBuffer(Zeroizing<Vec<u8>>);
+
+impl std::io::Write for WipingBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let needed = self.0.len() + bytes.len();
+        if needed > self.0.capacity() {
+            let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(64).next_power_of_two()));
+            grown.extend_from_slice(&self.0);
+            // The old buffer is dropped here, and wiped.
+            self.0 = grown;
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// serde_json's messages can quote the input ("invalid type: string \"alice\""): keep only the

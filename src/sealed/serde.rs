@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{self, EnumAccess, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::error::Error;
 use crate::purpose::Purposes;
 use crate::sealed::{Plaintext, Sealed};
 
@@ -43,15 +44,15 @@ impl<'de, T: Plaintext, Ps: Purposes> Visitor<'de> for SealedVisitor<T, Ps> {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        Sealed::from_text(text).map_err(E::custom)
+        Sealed::from_text(text).map_err(quiet)
     }
 
     fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<Self::Value, E> {
-        Sealed::from_bytes(bytes.to_vec()).map_err(E::custom)
+        Sealed::from_bytes(bytes.to_vec()).map_err(quiet)
     }
 
     fn visit_byte_buf<E: de::Error>(self, bytes: Vec<u8>) -> Result<Self::Value, E> {
-        Sealed::from_bytes(bytes).map_err(E::custom)
+        Sealed::from_bytes(bytes).map_err(quiet)
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
@@ -96,6 +97,20 @@ impl<'de, T: Plaintext, Ps: Purposes> Visitor<'de> for SealedVisitor<T, Ps> {
 
     fn visit_enum<A: EnumAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
         Err(refuse("an enum"))
+    }
+}
+
+/// A parse error, without the header byte that unknown-version, -suite and -type errors name: in
+/// a column that held clear text by mistake that byte is a byte of the clear text.
+fn quiet<E: de::Error>(error: Error) -> E {
+    match error {
+        Error::UnknownVersion { .. }
+        | Error::UnknownSuite { .. }
+        | Error::UnknownPlaintextType { .. } => E::custom(
+            "not a fieldseal value, or one written by a newer fieldseal (unknown format \
+                 version, suite or plaintext type)",
+        ),
+        other => E::custom(other),
     }
 }
 

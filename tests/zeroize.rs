@@ -1,0 +1,169 @@
+//! Key bytes and plaintext never reach freed heap memory unwiped: a global allocator scans every
+//! block as it is freed for a byte pattern.
+//!
+//! Covered: purpose keys, AES-256-GCM epoch keys (their expanded round keys start with the key
+//! itself), XChaCha20-Poly1305 keys, and `String`/`Vec<u8>` plaintext while sealing and opening.
+//! Not covered, and said so in SECURITY.md: what the caller holds (the value it seals, the value
+//! an open returns), and `Json<T>`'s transient decoded copy.
+
+// The scanning allocator needs `unsafe` (GlobalAlloc); the library itself forbids it.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use fieldseal::{AnyPurposes, Context, DynPurpose, DynPurposeKey, KeySet, Sealed, Suite};
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+/// The pattern searched for, and how many freed blocks held it.
+static ARMED: AtomicBool = AtomicBool::new(false);
+static HITS: AtomicUsize = AtomicUsize::new(0);
+static PATTERN: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Scanning;
+
+// SAFETY: every call forwards to `System` with the caller's arguments; the scan only reads the
+// block being freed, which the caller owns until `dealloc` returns.
+unsafe impl GlobalAlloc for Scanning {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ARMED.load(Ordering::SeqCst) {
+            // `try_lock`: the pattern's own Vec is never freed while armed, and no re-entrancy.
+            if let Ok(pattern) = PATTERN.try_lock() {
+                let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+                if !pattern.is_empty() && block.windows(pattern.len()).any(|w| w == &pattern[..]) {
+                    HITS.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // A realloc may free the old block: do it as alloc, copy and dealloc so the scan sees it.
+        unsafe {
+            let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+            let new = self.alloc(new_layout);
+            if !new.is_null() {
+                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
+            }
+            new
+        }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Scanning = Scanning;
+
+/// Freed blocks holding `pattern` while `f` runs.
+fn freed_copies(pattern: &[u8], f: impl FnOnce()) -> usize {
+    PATTERN.lock().unwrap().clone_from(&pattern.to_vec());
+    HITS.store(0, Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
+    f();
+    ARMED.store(false, Ordering::SeqCst);
+    HITS.load(Ordering::SeqCst)
+}
+
+const PURPOSE_KEY: [u8; 32] = [0x5a; 32];
+
+fn key_set(suite: Suite) -> (KeySet, DynPurpose) {
+    let purpose = DynPurpose::new("marketing").unwrap();
+    let key = DynPurposeKey::from_versions(
+        purpose.clone(),
+        suite,
+        [(1, Zeroizing::new(PURPOSE_KEY))],
+        1,
+    )
+    .unwrap();
+    let mut keys = KeySet::new();
+    keys.insert(key);
+    (keys, purpose)
+}
+
+/// FORMAT.md §4.2 / §4.3, computed here independently.
+fn aead_key(suite: Suite, nonce: &[u8]) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    let hk = Hkdf::<Sha256>::from_prk(&PURPOSE_KEY).unwrap();
+    match suite {
+        Suite::Aes256Gcm => {
+            hk.expand_multi_info(&[b"fieldseal/v1/aes-256-gcm/epoch", &nonce[..8]], &mut key)
+        }
+        _ => hk.expand(b"fieldseal/v1/xchacha20-poly1305", &mut key),
+    }
+    .unwrap();
+    key
+}
+
+#[test]
+fn keys_and_plaintext_are_wiped_before_their_memory_is_freed() {
+    let ctx = Context::new("customer", "email").with_id_u64(1);
+    let secret = "SECRET-PLAINTEXT-0xC0FFEE-4711";
+    for suite in Suite::ALL {
+        let (keys, purpose) = key_set(suite);
+        // Sealing and opening leave no plaintext behind.
+        let mut sealed = None;
+        let during_seal = freed_copies(secret.as_bytes(), || {
+            sealed = Some(
+                keys.seal_dyn::<String>(std::slice::from_ref(&purpose), secret, &ctx)
+                    .unwrap(),
+            );
+        });
+        assert_eq!(
+            during_seal, 0,
+            "{suite:?}: plaintext freed unwiped while sealing"
+        );
+        let sealed: Sealed<String, AnyPurposes> = sealed.unwrap();
+        let mut opened = None;
+        let during_open = freed_copies(secret.as_bytes(), || {
+            opened = Some(keys.open_dyn(&sealed, &purpose, &ctx).unwrap());
+        });
+        assert_eq!(
+            during_open, 0,
+            "{suite:?}: plaintext freed unwiped while opening"
+        );
+        assert_eq!(opened.unwrap(), secret);
+        let bytes = secret.as_bytes().to_vec();
+        let during_bytes = freed_copies(secret.as_bytes(), || {
+            let value = keys
+                .seal_dyn::<Vec<u8>>(std::slice::from_ref(&purpose), &bytes[..], &ctx)
+                .unwrap();
+            assert_eq!(keys.open_dyn(&value, &purpose, &ctx).unwrap(), bytes);
+        });
+        // The opened Vec is the caller's and is freed (unwiped) inside the closure: one copy.
+        assert_eq!(during_bytes, 1, "{suite:?}: Vec<u8> seal and open");
+
+        // Dropping the keys wipes the purpose key and every cipher built from it.
+        let nonce_at = 8 + 1 + purpose.name().len() + 4;
+        let aead = aead_key(suite, &sealed.as_bytes()[nonce_at..]);
+        assert_eq!(
+            freed_copies(&aead[..16], || drop(keys)),
+            0,
+            "{suite:?}: the AEAD key (or its expanded schedule) was freed unwiped"
+        );
+        let (keys, _) = key_set(suite);
+        assert_eq!(
+            freed_copies(&PURPOSE_KEY, || drop(keys)),
+            0,
+            "{suite:?}: purpose key"
+        );
+    }
+}
+
+/// The scan finds what it looks for: without this, a broken scanner would pass everything.
+#[test]
+fn the_scan_sees_an_unwiped_block() {
+    let marker = b"UNWIPED-MARKER-1234567";
+    assert_eq!(freed_copies(marker, || drop(marker.to_vec())), 1);
+    assert_eq!(
+        freed_copies(marker, || drop(Zeroizing::new(marker.to_vec()))),
+        0
+    );
+}
