@@ -31,9 +31,12 @@ pub mod __private {
 /// `#[seal(record = "name")]` (the record type bound into each context, default the struct's
 /// name). On a field, `#[seal(Purpose, ...)]` seals it for up to eight purposes;
 /// `#[seal(rename = "name")]` binds a stable name instead of the Rust field's; `#[seal(json)]`
-/// seals through JSON a type the derive would otherwise take for a plaintext type. `Option<T>`
-/// fields seal `Some` and keep `None`; fields that are not `String`, `Vec<u8>`, `bool` or an
-/// integer seal as [`Json`].
+/// seals through JSON a type the derive would otherwise take for a plaintext type;
+/// `#[seal(nested(Purpose, ...))]` marks a field whose type derives `Seal` itself, shown in the
+/// views of those purposes (without an id of its own it is bound to the outer record's id).
+/// `Option<T>` fields seal `Some` and keep `None`; fields that are not `String`, `Vec<u8>`,
+/// `bool` or an integer seal as [`Json`]. Every derived record also gets a run-time view,
+/// `open_dyn(&KeySet)`, for services whose purposes come from configuration.
 ///
 /// ```
 /// use fieldseal::{KeySet, Keyring, Seal, Suite};

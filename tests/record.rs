@@ -350,3 +350,63 @@ fn a_run_time_key_set_sees_what_it_holds_and_says_what_is_missing() {
     assert!(stored.open_dyn(&ingest).unwrap().missing.is_empty());
     assert_eq!(stored.open_dyn(&KeySet::new()).unwrap().missing.len(), 6);
 }
+
+/// Billing details: a record of its own, nested in an order and bound to the order's id.
+#[derive(Seal, Clone)]
+struct Billing {
+    #[seal(Fulfillment)]
+    iban: String,
+    #[seal(Fulfillment, Analytics)]
+    country: String,
+}
+
+#[derive(Seal)]
+#[seal(id = order_id)]
+struct Order {
+    order_id: u64,
+    #[seal(Fulfillment)]
+    address: String,
+    #[seal(nested(Fulfillment, Analytics))]
+    billing: Billing,
+}
+
+#[test]
+fn a_nested_record_opens_through_its_outer_record_and_only_there() {
+    let k = keys(Suite::default());
+    let order = |id: u64| Order {
+        order_id: id,
+        address: "12 Engine Lane".into(),
+        billing: Billing {
+            iban: format!("GB00TEST{id:010}"),
+            country: "GB".into(),
+        },
+    };
+    let stored = order(77).seal(&k.ingest).unwrap();
+    let shipping = stored.open(&k.fulfillment).unwrap();
+    assert_eq!(shipping.billing.iban, "GB00TEST0000000077");
+    assert_eq!(shipping.billing.country, "GB");
+    let stats = stored.open(&k.analytics).unwrap();
+    assert_eq!(stats.billing.country, "GB");
+    // In JSON the nested record is an object of its own, sealed fields as text forms.
+    let json = serde_json::to_value(&stored).unwrap();
+    assert!(
+        json["billing"]["iban"]
+            .as_str()
+            .unwrap()
+            .starts_with("fs1:")
+    );
+
+    // The nested fields are bound to the order's id: moved to another order, they do not open.
+    let mut other = order(78).seal(&k.ingest).unwrap();
+    other.billing = stored.billing.clone();
+    assert!(matches!(other.open(&k.fulfillment), Err(Error::CannotOpen)));
+
+    // At run time, a key set holding only the analytics key sees the country alone.
+    let mut analytics = KeySet::new();
+    analytics.insert(k.analytics.share().into_dyn());
+    let view = stored.open_dyn(&analytics).unwrap();
+    assert_eq!(view.billing.country.as_deref(), Some("GB"));
+    assert_eq!(view.billing.iban, None);
+    assert_eq!(view.billing.missing, ["iban"]);
+    assert_eq!(view.missing, ["address"]);
+}

@@ -28,6 +28,8 @@ pub(crate) struct Field<'a> {
     pub(crate) vis: &'a Visibility,
     pub(crate) ty: &'a Type,
     pub(crate) sealed: Option<SealedField>,
+    /// For a nested record: the purposes whose views show it.
+    pub(crate) nested: Option<Vec<Path>>,
 }
 
 pub(crate) struct SealedField {
@@ -51,6 +53,22 @@ impl<'a> Field<'a> {
     fn from_syn(field: &'a syn::Field) -> Result<Self> {
         let ident = field.ident.as_ref().expect("named fields have idents");
         let attrs = attr::field(&field.attrs)?;
+        if let Some(nested) = attrs.nested {
+            if !attrs.purposes.is_empty() || attrs.rename.is_some() || attrs.json {
+                return Err(syn::Error::new(
+                    ident.span(),
+                    "a `nested` record field takes no purposes, `rename` or `json`: its own \
+                     fields say how they are sealed",
+                ));
+            }
+            return Ok(Self {
+                ident,
+                vis: &field.vis,
+                ty: &field.ty,
+                sealed: None,
+                nested: Some(nested),
+            });
+        }
         if attrs.purposes.is_empty() {
             if let Some(rename) = &attrs.rename {
                 return Err(syn::Error::new(
@@ -69,6 +87,7 @@ impl<'a> Field<'a> {
                 vis: &field.vis,
                 ty: &field.ty,
                 sealed: None,
+                nested: None,
             });
         }
         let name = match &attrs.rename {
@@ -93,6 +112,7 @@ impl<'a> Field<'a> {
                 optional,
                 json,
             }),
+            nested: None,
         })
     }
 }
@@ -151,7 +171,7 @@ impl<'a> Record<'a> {
                 ));
             }
         }
-        if sealed_names.is_empty() {
+        if sealed_names.is_empty() && fields.iter().all(|f| f.nested.is_none()) {
             return Err(syn::Error::new(
                 input.ident.span(),
                 "no field is sealed: add `#[seal(Purpose)]` to the fields to protect",
@@ -162,7 +182,7 @@ impl<'a> Record<'a> {
                 let field = fields.iter().find(|f| f.ident == id).ok_or_else(|| {
                     syn::Error::new(id.span(), format!("no field named `{id}` for `id`"))
                 })?;
-                if field.sealed.is_some() {
+                if field.sealed.is_some() || field.nested.is_some() {
                     return Err(syn::Error::new(
                         id.span(),
                         "the `id` field must stay plain: it is what binds the sealed fields",
@@ -172,14 +192,7 @@ impl<'a> Record<'a> {
             }
             None => None,
         };
-        let mut purposes: Vec<Path> = Vec::new();
-        for sealed in fields.iter().filter_map(|f| f.sealed.as_ref()) {
-            for purpose in &sealed.purposes {
-                if !purposes.iter().any(|p| path_key(p) == path_key(purpose)) {
-                    purposes.push(purpose.clone());
-                }
-            }
-        }
+        let purposes = record_purposes(&fields);
         let sealed_ident = container
             .sealed
             .clone()
@@ -194,6 +207,24 @@ impl<'a> Record<'a> {
             purposes,
         })
     }
+}
+
+/// Every purpose of any field or nested record, first appearance first.
+fn record_purposes(fields: &[Field<'_>]) -> Vec<Path> {
+    let mut purposes: Vec<Path> = Vec::new();
+    let lists = fields.iter().flat_map(|f| {
+        f.sealed
+            .as_ref()
+            .map(|s| &s.purposes)
+            .into_iter()
+            .chain(f.nested.as_ref())
+    });
+    for purpose in lists.flatten() {
+        if !purposes.iter().any(|p| path_key(p) == path_key(purpose)) {
+            purposes.push(purpose.clone());
+        }
+    }
+    purposes
 }
 
 fn checked_name(name: String, span: Span, what: &str) -> Result<String> {

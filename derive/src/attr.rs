@@ -23,6 +23,9 @@ pub(crate) struct FieldAttrs {
     pub(crate) rename: Option<LitStr>,
     /// `json`: seal as JSON even if the type looks like a plaintext type.
     pub(crate) json: bool,
+    /// `nested(P, ...)`: the field is a record that derives `Seal` itself, seen in the views of
+    /// these purposes.
+    pub(crate) nested: Option<Vec<Path>>,
 }
 
 fn seal_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
@@ -76,10 +79,26 @@ pub(crate) fn field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                 }
                 out.json = true;
                 Ok(())
+            } else if meta.path.is_ident("nested") {
+                if out.nested.is_some() {
+                    return Err(meta.error("`nested` is given twice"));
+                }
+                let mut purposes = Vec::new();
+                meta.parse_nested_meta(|inner| {
+                    purposes.push(inner.path);
+                    Ok(())
+                })?;
+                if purposes.is_empty() {
+                    return Err(meta.error(
+                        "name the purposes whose views show the nested record: `nested(Fulfillment)`",
+                    ));
+                }
+                out.nested = Some(purposes);
+                Ok(())
             } else if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
                 Err(meta.error(
                     "unknown key on a field; expected purpose types such as `Fulfillment`, \
-                     `rename = \"name\"` or `json`",
+                     `rename = \"name\"`, `json` or `nested(Purpose, ...)`",
                 ))
             } else {
                 let key = path_key(&meta.path);

@@ -36,18 +36,26 @@ fn sealed_ty(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
     }
 }
 
-/// Runs `body` (an expression using `__id: &[u8]`) with the record id's bytes.
+/// Runs `body` (an expression using `__id: &[u8]`) with the record id's bytes: its own id field,
+/// or else `__outer_id` (the id of the record it is nested in, empty at the top).
 fn with_id(record: &Record<'_>, body: &TokenStream) -> TokenStream {
     if let Some(id) = record.id {
-        quote! {
+        quote! {{
+            let _ = __outer_id;
             ::fieldseal::record::RecordId::with_id_bytes(&self.#id, |__id: &[u8]| #body)
-        }
+        }}
     } else {
         quote! {{
-            let __id: &[u8] = &[];
+            let __id: &[u8] = __outer_id;
             #body
         }}
     }
+}
+
+/// `<T as SealRecord>::Sealed` for a nested record field of type `T`.
+fn nested_sealed_ty(field: &Field<'_>) -> TokenStream {
+    let ty = field.ty;
+    quote!(<#ty as ::fieldseal::record::SealRecord>::Sealed)
 }
 
 fn context(record: &Record<'_>, sealed: &SealedField) -> TokenStream {
@@ -76,6 +84,10 @@ fn twin(record: &Record<'_>) -> TokenStream {
     let fields = record.fields.iter().map(|field| {
         let (fvis, fident) = (field.vis, field.ident);
         match &field.sealed {
+            None if field.nested.is_some() => {
+                let ty = nested_sealed_ty(field);
+                quote!(#fvis #fident: #ty)
+            }
             None => {
                 let ty = field.ty;
                 quote!(#fvis #fident: #ty)
@@ -129,6 +141,9 @@ fn seal(record: &Record<'_>) -> TokenStream {
     let inits = record.fields.iter().map(|field| {
         let fident = field.ident;
         match &field.sealed {
+            None if field.nested.is_some() => quote! {
+                #fident: ::fieldseal::record::SealRecord::seal_with_id(&self.#fident, keys, __id)?
+            },
             None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
             Some(sealed) => {
                 let ctx = context(record, sealed);
@@ -163,6 +178,19 @@ fn seal(record: &Record<'_>) -> TokenStream {
         impl #ident {
             #[doc = #doc]
             pub fn seal(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#sealed_ident> {
+                ::fieldseal::record::SealRecord::seal_with_id(self, keys, &[])
+            }
+        }
+
+        #[automatically_derived]
+        impl ::fieldseal::record::SealRecord for #ident {
+            type Sealed = #sealed_ident;
+
+            fn seal_with_id(
+                &self,
+                keys: &::fieldseal::KeySet,
+                __outer_id: &[u8],
+            ) -> ::fieldseal::Result<#sealed_ident> {
                 #body
             }
         }
@@ -205,18 +233,31 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
         .fields
         .iter()
         .filter(|f| {
-            f.sealed
-                .as_ref()
-                .is_none_or(|s| s.purposes.iter().any(|p| path_key(p) == key))
+            let in_list = |list: &Vec<Path>| list.iter().any(|p| path_key(p) == key);
+            match (&f.sealed, &f.nested) {
+                (Some(sealed), _) => in_list(&sealed.purposes),
+                (None, Some(nested)) => in_list(nested),
+                (None, None) => true,
+            }
         })
         .collect();
     let decls = readable.iter().map(|f| {
         let (fvis, fident, ty) = (f.vis, f.ident, f.ty);
-        quote!(#fvis #fident: #ty)
+        if f.nested.is_some() {
+            let sealed = nested_sealed_ty(f);
+            quote!(#fvis #fident: <#sealed as ::fieldseal::record::View<#purpose>>::View)
+        } else {
+            quote!(#fvis #fident: #ty)
+        }
     });
     let inits = readable.iter().map(|f| {
         let fident = f.ident;
         match &f.sealed {
+            None if f.nested.is_some() => quote! {
+                #fident: ::fieldseal::record::View::<#purpose>::open_view_with_id(
+                    &self.#fident, key, __id,
+                )?
+            },
             None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
             Some(sealed) => {
                 let value = open_value(record, f, sealed);
@@ -261,9 +302,10 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
         impl ::fieldseal::record::View<#purpose> for #sealed_ident {
             type View = #view_ident;
 
-            fn open_view(
+            fn open_view_with_id(
                 &self,
                 key: &::fieldseal::PurposeKey<#purpose>,
+                __outer_id: &[u8],
             ) -> ::fieldseal::Result<#view_ident> {
                 #body
             }
@@ -291,7 +333,8 @@ fn openers(record: &Record<'_>) -> TokenStream {
         );
         let doc = format!(
             "Opens `{fident}` alone with the key of a purpose it is sealed for (any other does \
-             not compile), its context filled in."
+             not compile), its context filled in. (A record nested in another and without an \
+             id of its own is bound to its outer record's id: open it through the outer record.)"
         );
         Some(quote! {
             #[doc = #doc]
@@ -302,6 +345,8 @@ fn openers(record: &Record<'_>) -> TokenStream {
             where
                 #set: ::fieldseal::Includes<__P, __I>,
             {
+                // A record nested without an id of its own opens through its outer record.
+                let __outer_id: &[u8] = &[];
                 #body
             }
         })
@@ -346,47 +391,23 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
         let (fvis, fident, ty) = (f.vis, f.ident, f.ty);
         if f.sealed.is_some() {
             quote!(#fvis #fident: ::core::option::Option<#ty>)
+        } else if f.nested.is_some() {
+            let sealed = nested_sealed_ty(f);
+            quote!(#fvis #fident: <#sealed as ::fieldseal::record::OpenRecord>::DynView)
         } else {
             quote!(#fvis #fident: #ty)
         }
     });
-    let locals = record.fields.iter().filter_map(|f| {
-        let sealed = f.sealed.as_ref()?;
-        let (fident, purposes) = (f.ident, &sealed.purposes);
-        let local = format_ident!("__field_{}", fident);
-        let name = fident.to_string();
-        let ctx = context(record, sealed);
-        let unwrap = if sealed.json { quote!(.0) } else { quote!() };
-        let open = if sealed.optional.is_some() {
-            quote! {
-                match &self.#fident {
-                    ::core::option::Option::Some(__sealed) => {
-                        ::core::option::Option::Some(__sealed.open_dyn(__key, &#ctx)? #unwrap)
-                    }
-                    ::core::option::Option::None => ::core::option::Option::None,
-                }
-            }
-        } else {
-            quote!(self.#fident.open_dyn(__key, &#ctx)? #unwrap)
-        };
-        Some(quote! {
-            let #local = match [#(<#purposes as ::fieldseal::Purpose>::NAME),*]
-                .iter()
-                .find_map(|__name| keys.get(__name))
-            {
-                ::core::option::Option::Some(__key) => ::core::option::Option::Some(#open),
-                ::core::option::Option::None => {
-                    __missing.push(#name);
-                    ::core::option::Option::None
-                }
-            };
-        })
-    });
+    let locals = record.fields.iter().filter_map(|f| dyn_local(record, f));
     let inits = record.fields.iter().map(|f| {
         let fident = f.ident;
         if f.sealed.is_some() {
             let local = format_ident!("__field_{}", fident);
             quote!(#fident: #local)
+        } else if f.nested.is_some() {
+            quote! {
+                #fident: ::fieldseal::record::OpenRecord::open_dyn_with_id(&self.#fident, keys, __id)?
+            }
         } else {
             quote!(#fident: ::core::clone::Clone::clone(&self.#fident))
         }
@@ -441,8 +462,56 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
             /// # Errors
             /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
             pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
+                ::fieldseal::record::OpenRecord::open_dyn_with_id(self, keys, &[])
+            }
+        }
+
+        #[automatically_derived]
+        impl ::fieldseal::record::OpenRecord for #sealed_ident {
+            type DynView = #view_ident;
+
+            fn open_dyn_with_id(
+                &self,
+                keys: &::fieldseal::KeySet,
+                __outer_id: &[u8],
+            ) -> ::fieldseal::Result<#view_ident> {
                 #body
             }
         }
     }
+}
+
+/// In the run-time view, the local holding one sealed field: opened with the first of its purposes
+/// the key set holds, or `None` and its name added to `__missing`.
+fn dyn_local(record: &Record<'_>, f: &Field<'_>) -> Option<TokenStream> {
+    let sealed = f.sealed.as_ref()?;
+    let (fident, purposes) = (f.ident, &sealed.purposes);
+    let local = format_ident!("__field_{}", fident);
+    let name = fident.to_string();
+    let ctx = context(record, sealed);
+    let unwrap = if sealed.json { quote!(.0) } else { quote!() };
+    let open = if sealed.optional.is_some() {
+        quote! {
+            match &self.#fident {
+                ::core::option::Option::Some(__sealed) => {
+                    ::core::option::Option::Some(__sealed.open_dyn(__key, &#ctx)? #unwrap)
+                }
+                ::core::option::Option::None => ::core::option::Option::None,
+            }
+        }
+    } else {
+        quote!(self.#fident.open_dyn(__key, &#ctx)? #unwrap)
+    };
+    Some(quote! {
+        let #local = match [#(<#purposes as ::fieldseal::Purpose>::NAME),*]
+            .iter()
+            .find_map(|__name| keys.get(__name))
+        {
+            ::core::option::Option::Some(__key) => ::core::option::Option::Some(#open),
+            ::core::option::Option::None => {
+                __missing.push(#name);
+                ::core::option::Option::None
+            }
+        };
+    })
 }

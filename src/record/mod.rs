@@ -6,6 +6,7 @@
 
 use crate::error::Result;
 use crate::keyring::PurposeKey;
+use crate::keyset::KeySet;
 
 /// A record's id, bound into the context of each of its sealed fields so that a value moved to
 /// another record does not open.
@@ -75,6 +76,31 @@ impl<T: RecordId + ?Sized> RecordId for &T {
     }
 }
 
+/// A record `#[derive(Seal)]` can seal: what a nested record field needs of its type.
+pub trait SealRecord {
+    /// The sealed twin type.
+    type Sealed: OpenRecord;
+
+    /// Seals the record, binding its fields to its own id, or to `outer_id` (the id of the record
+    /// it is nested in) when it has none.
+    ///
+    /// # Errors
+    /// As the derived `seal`.
+    fn seal_with_id(&self, keys: &KeySet, outer_id: &[u8]) -> Result<Self::Sealed>;
+}
+
+/// A sealed twin opened at run time: what a nested record field needs of its sealed type.
+pub trait OpenRecord {
+    /// The run-time view.
+    type DynView;
+
+    /// Opens every field `keys` may read; `outer_id` as in [`SealRecord::seal_with_id`].
+    ///
+    /// # Errors
+    /// As the derived `open_dyn`.
+    fn open_dyn_with_id(&self, keys: &KeySet, outer_id: &[u8]) -> Result<Self::DynView>;
+}
+
 /// The view a sealed record gives to purpose `P`: implemented by `#[derive(Seal)]` for every
 /// purpose the record uses.
 #[diagnostic::on_unimplemented(
@@ -90,5 +116,13 @@ pub trait View<P> {
     ///
     /// # Errors
     /// As [`Sealed::open`](crate::Sealed::open), for the first field that fails.
-    fn open_view(&self, key: &PurposeKey<P>) -> Result<Self::View>;
+    fn open_view(&self, key: &PurposeKey<P>) -> Result<Self::View> {
+        self.open_view_with_id(key, &[])
+    }
+
+    /// Opens every field sealed for `P`; `outer_id` as in [`SealRecord::seal_with_id`].
+    ///
+    /// # Errors
+    /// As [`open_view`](Self::open_view).
+    fn open_view_with_id(&self, key: &PurposeKey<P>, outer_id: &[u8]) -> Result<Self::View>;
 }
