@@ -82,6 +82,14 @@ impl KeySet {
             .map(|k| PurposeKey::from_dyn_unchecked(k.share()))
     }
 
+    /// The key of purpose `P`, or an error naming it and the purposes held.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`].
+    pub fn require<P: Purpose>(&self) -> Result<PurposeKey<P>> {
+        self.key::<P>().ok_or_else(|| self.missing(P::NAME))
+    }
+
     /// Seals `value` for the purposes `Ps`; every one must be held.
     ///
     /// # Errors

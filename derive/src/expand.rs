@@ -120,7 +120,31 @@ fn twin(record: &Record<'_>) -> TokenStream {
     }
 }
 
+/// The local holding the key of `purpose` while a record is sealed.
+fn key_local(record: &Record<'_>, purpose: &Path) -> Ident {
+    let index = record
+        .purposes
+        .iter()
+        .position(|p| path_key(p) == path_key(purpose))
+        .expect("every field purpose is a record purpose");
+    format_ident!("__key_{}", index)
+}
+
+/// The keys argument sealing one field: `&key` or `&(&key_a, &key_b, ...)`.
+fn field_keys(record: &Record<'_>, sealed: &SealedField) -> TokenStream {
+    let locals: Vec<Ident> = sealed
+        .purposes
+        .iter()
+        .map(|p| key_local(record, p))
+        .collect();
+    match &locals[..] {
+        [one] => quote!(&#one),
+        many => quote!(&(#(&#many,)*)),
+    }
+}
+
 fn seal_value(
+    record: &Record<'_>,
     field: &Field<'_>,
     sealed: &SealedField,
     value: &TokenStream,
@@ -133,7 +157,8 @@ fn seal_value(
     } else {
         quote!(#value)
     };
-    quote!(::fieldseal::Sealed::<#plaintext, #set>::seal(#value, &#ctx, keys)?)
+    let keys = field_keys(record, sealed);
+    quote!(::fieldseal::Sealed::<#plaintext, #set>::seal(#value, &#ctx, #keys)?)
 }
 
 fn seal(record: &Record<'_>) -> TokenStream {
@@ -148,7 +173,7 @@ fn seal(record: &Record<'_>) -> TokenStream {
             Some(sealed) => {
                 let ctx = context(record, sealed);
                 if sealed.optional.is_some() {
-                    let one = seal_value(field, sealed, &quote!(__value), &ctx);
+                    let one = seal_value(record, field, sealed, &quote!(__value), &ctx);
                     quote! {
                         #fident: match &self.#fident {
                             ::core::option::Option::Some(__value) => ::core::option::Option::Some(#one),
@@ -156,15 +181,34 @@ fn seal(record: &Record<'_>) -> TokenStream {
                         }
                     }
                 } else {
-                    let one = seal_value(field, sealed, &quote!(&self.#fident), &ctx);
+                    let one = seal_value(record, field, sealed, &quote!(&self.#fident), &ctx);
                     quote!(#fident: #one)
                 }
             }
         }
     });
+    // Each purpose's key is looked up in the key set once per record, not once per field.
+    let used: Vec<&Path> = record
+        .purposes
+        .iter()
+        .filter(|p| {
+            record.fields.iter().any(|f| {
+                f.sealed
+                    .as_ref()
+                    .is_some_and(|s| s.purposes.iter().any(|q| path_key(q) == path_key(p)))
+            })
+        })
+        .collect();
+    let lookups = used.iter().map(|purpose| {
+        let local = key_local(record, purpose);
+        quote!(let #local = keys.require::<#purpose>()?;)
+    });
     let body = with_id(
         record,
-        &quote!(::core::result::Result::Ok(#sealed_ident { #(#inits,)* })),
+        &quote!({
+            #(#lookups)*
+            ::core::result::Result::Ok(#sealed_ident { #(#inits,)* })
+        }),
     );
     let doc = format!(
         "Seals every sealed field of this `{ident}` for its purposes, bound to its record type, \
