@@ -10,8 +10,9 @@
 //! 4. Each service opens what its purpose allows; everything else is refused, at compile time
 //!    where the purpose is known then, at run time otherwise.
 //! 5. A ciphertext moved to another customer's row no longer opens.
+//! 6. The same customer declared once with `#[derive(Seal)]`: each service opens its own view.
 
-use fieldseal::{Context, DynPurpose, Error, Json, KeySet, Keyring, Sealed, Suite};
+use fieldseal::{Context, DynPurpose, Error, Json, KeySet, Keyring, Seal, Sealed, Suite};
 use serde::{Deserialize, Serialize};
 
 fieldseal::purpose!(Fulfillment = "fulfillment");
@@ -55,6 +56,10 @@ fn main() -> Result<(), Error> {
     );
 
     let row = ingest(&keyring, 1001)?;
+    let record_ingest = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Marketing>())
+        .with(keyring.purpose_key::<Analytics>());
 
     // Each service is given the key of its own purpose. A KeySet holds purpose keys only, never a
     // root key. (In production the keys travel in a key bundle; key files come in a later release.)
@@ -68,6 +73,61 @@ fn main() -> Result<(), Error> {
     marketing_service(&marketing, &row)?;
     analytics_service(&analytics, &row)?;
     insider_moves_a_value(&marketing, &row)?;
+    derived_record(&record_ingest, &fulfillment, &marketing, &analytics)?;
+    Ok(())
+}
+
+/// The customer declared once: the attributes say who may read what, and the derive writes the
+/// sealed twin (`SealedCustomer`) and one view per purpose.
+#[derive(Seal)]
+#[seal(id = id, record = "customer")]
+struct Customer {
+    id: u64,
+    #[seal(Fulfillment)]
+    name: String,
+    #[seal(Fulfillment, Marketing)]
+    email: String,
+    #[seal(Fulfillment)]
+    address: Address,
+    #[seal(Analytics)]
+    birth_year: u16,
+}
+
+fn derived_record(
+    ingest: &KeySet,
+    fulfillment: &KeySet,
+    marketing: &KeySet,
+    analytics: &KeySet,
+) -> Result<(), Error> {
+    let customer = Customer {
+        id: 1002,
+        name: "Grace Hopper".into(),
+        email: "grace@example.com".into(),
+        address: Address {
+            street: "1 Navy Way".into(),
+            city: "Arlington".into(),
+            postcode: "22202".into(),
+            country: "US".into(),
+        },
+        birth_year: 1906,
+    };
+    let stored =
+        serde_json::to_string(&customer.seal(ingest)?).expect("a sealed customer serializes");
+    println!("\n8. With #[derive(Seal)], ingest stores customer 1002 as one JSON object:");
+    println!("   {}...", &stored[..120]);
+    let row: SealedCustomer = serde_json::from_str(&stored).expect("and reads it back");
+    let shipping = row.open(&fulfillment.require::<Fulfillment>()?)?;
+    let newsletter = row.open(&marketing.require::<Marketing>()?)?;
+    let statistics = row.open(&analytics.require::<Analytics>()?)?;
+    println!(
+        "   fulfillment's view: {}, {}",
+        shipping.name, shipping.address.city
+    );
+    println!(
+        "   marketing's view:   {} (its view has no name, no address)",
+        newsletter.email
+    );
+    println!("   analytics' view:    born {}", statistics.birth_year);
     Ok(())
 }
 
