@@ -243,6 +243,17 @@ fn seal(record: &Record<'_>) -> TokenStream {
 
 /// The value a sealed field opens to, as an expression over `self`.
 fn open_value(record: &Record<'_>, field: &Field<'_>, sealed: &SealedField) -> TokenStream {
+    open_with(record, field, sealed, &format_ident!("open"), &quote!(key))
+}
+
+/// The value a sealed field opens to through `self.field.method(key, &context)`.
+fn open_with(
+    record: &Record<'_>,
+    field: &Field<'_>,
+    sealed: &SealedField,
+    method: &Ident,
+    key: &TokenStream,
+) -> TokenStream {
     let fident = field.ident;
     let ctx = context(record, sealed);
     let unwrap = if sealed.json { quote!(.0) } else { quote!() };
@@ -250,13 +261,13 @@ fn open_value(record: &Record<'_>, field: &Field<'_>, sealed: &SealedField) -> T
         quote! {
             match &self.#fident {
                 ::core::option::Option::Some(__sealed) => {
-                    ::core::option::Option::Some(__sealed.open(key, &#ctx)? #unwrap)
+                    ::core::option::Option::Some(__sealed.#method(#key, &#ctx)? #unwrap)
                 }
                 ::core::option::Option::None => ::core::option::Option::None,
             }
         }
     } else {
-        quote!(self.#fident.open(key, &#ctx)? #unwrap)
+        quote!(self.#fident.#method(#key, &#ctx)? #unwrap)
     }
 }
 
@@ -532,20 +543,13 @@ fn dyn_local(record: &Record<'_>, f: &Field<'_>) -> Option<TokenStream> {
     let (fident, purposes) = (f.ident, &sealed.purposes);
     let local = format_ident!("__field_{}", fident);
     let name = fident.to_string();
-    let ctx = context(record, sealed);
-    let unwrap = if sealed.json { quote!(.0) } else { quote!() };
-    let open = if sealed.optional.is_some() {
-        quote! {
-            match &self.#fident {
-                ::core::option::Option::Some(__sealed) => {
-                    ::core::option::Option::Some(__sealed.open_dyn(__key, &#ctx)? #unwrap)
-                }
-                ::core::option::Option::None => ::core::option::Option::None,
-            }
-        }
-    } else {
-        quote!(self.#fident.open_dyn(__key, &#ctx)? #unwrap)
-    };
+    let open = open_with(
+        record,
+        f,
+        sealed,
+        &format_ident!("open_dyn"),
+        &quote!(__key),
+    );
     Some(quote! {
         let #local = match [#(<#purposes as ::fieldseal::Purpose>::NAME),*]
             .iter()
