@@ -463,11 +463,11 @@ mod generator {
         let id42 = 42u64.to_be_bytes();
         let id43 = 43u64.to_be_bytes();
         let uuid = 0x0b7e_5c1a_5d4e_4a8e_9f1b_2c3d_4e5f_6a7b_u128.to_be_bytes();
-        let base = |file, comment, suite, sealed_for, open_as, context| Spec {
+        let base = |root, file, comment, suite, sealed_for, open_as, context| Spec {
             file,
             comment,
             suite,
-            root: [0u8; 32],
+            root,
             version: 1,
             sealed_for,
             open_as,
@@ -479,7 +479,8 @@ mod generator {
         let same = |v: Vec<u8>| v;
 
         let name = "Ada Lovelace".to_string();
-        let mut s = base(
+        let s = base(
+            root_a,
             "01-aes-one-purpose-string.txt",
             "AES-256-GCM, one purpose, a String name bound to customer 42",
             Suite::Aes256Gcm,
@@ -487,11 +488,11 @@ mod generator {
             "fulfillment",
             ("customer", "name", &id42),
         );
-        s.root = root_a;
         write(dir, &s, "String", &name, name.as_bytes(), "open", same);
 
         let email = "ada@example.com".to_string();
-        let mut s = base(
+        let s = base(
+            root_a,
             "02-aes-three-purposes-string.txt",
             "AES-256-GCM, three purposes, opened as the second (marketing)",
             Suite::Aes256Gcm,
@@ -499,10 +500,10 @@ mod generator {
             "marketing",
             ("customer", "email", &id42),
         );
-        s.root = root_a;
         write(dir, &s, "String", &email, email.as_bytes(), "open", same);
 
-        let mut s = base(
+        let s = base(
+            root_b,
             "03-xchacha-one-purpose-u16.txt",
             "XChaCha20-Poly1305, one purpose, a u16 birth year",
             Suite::XChaCha20Poly1305,
@@ -510,7 +511,6 @@ mod generator {
             "analytics",
             ("customer", "birth_year", &id42),
         );
-        s.root = root_b;
         write(
             dir,
             &s,
@@ -527,7 +527,8 @@ mod generator {
             postcode: "SW1Y 4JH".into(),
             country: "GB".into(),
         };
-        let mut s = base(
+        let s = base(
+            root_b,
             "04-xchacha-two-purposes-json.txt",
             "XChaCha20-Poly1305, two purposes, a JSON address bound to a UUID id, opened as fulfillment",
             Suite::XChaCha20Poly1305,
@@ -535,7 +536,6 @@ mod generator {
             "fulfillment",
             ("order", "shipping_address", &uuid),
         );
-        s.root = root_b;
         write(
             dir,
             &s,
@@ -548,6 +548,7 @@ mod generator {
 
         let bytes = vec![0u8, 1, 2, 0xfe, 0xff];
         let mut s = base(
+            root_b,
             "05-aes-bytes-no-id-version-3.txt",
             "AES-256-GCM, bytes, no id bound, root key version 3",
             Suite::Aes256Gcm,
@@ -555,11 +556,11 @@ mod generator {
             "support",
             ("survey", "answers", &[]),
         );
-        s.root = root_b;
         s.version = 3;
         write(dir, &s, "Vec<u8>", &bytes, &bytes, "open", same);
 
-        let mut s = base(
+        let s = base(
+            root_a,
             "06-xchacha-three-purposes-i64.txt",
             "XChaCha20-Poly1305, three purposes, a negative i64, opened as the third",
             Suite::XChaCha20Poly1305,
@@ -567,7 +568,6 @@ mod generator {
             "marketing",
             ("customer", "balance_cents", &id42),
         );
-        s.root = root_a;
         write(
             dir,
             &s,
@@ -578,7 +578,8 @@ mod generator {
             same,
         );
 
-        let mut s = base(
+        let s = base(
+            root_a,
             "07-aes-bool-string-id.txt",
             "AES-256-GCM, a bool bound to a string id",
             Suite::Aes256Gcm,
@@ -586,10 +587,10 @@ mod generator {
             "marketing",
             ("customer", "newsletter", b"cust-0042"),
         );
-        s.root = root_a;
         write(dir, &s, "bool", &true, &[1], "open", same);
 
-        let mut s = base(
+        let s = base(
+            root_a,
             "08-not-sealed-for.txt",
             "sealed for fulfillment only; marketing must get not-sealed-for, naming fulfillment",
             Suite::Aes256Gcm,
@@ -597,7 +598,6 @@ mod generator {
             "marketing",
             ("customer", "name", &id42),
         );
-        s.root = root_a;
         write(
             dir,
             &s,
@@ -609,6 +609,7 @@ mod generator {
         );
 
         let mut s = base(
+            root_a,
             "09-cannot-open-other-record.txt",
             "sealed for customer 42, opened as customer 43: the context differs, so it must not open",
             Suite::Aes256Gcm,
@@ -616,7 +617,6 @@ mod generator {
             "fulfillment",
             ("customer", "name", &id42),
         );
-        s.root = root_a;
         s.open_context = Some(("customer", "name", &id43));
         write(
             dir,
@@ -628,7 +628,8 @@ mod generator {
             same,
         );
 
-        let mut s = base(
+        let s = base(
+            root_a,
             "10-unknown-version.txt",
             "version byte 0x02: readers of version 1 must reject it and name the version",
             Suite::Aes256Gcm,
@@ -636,7 +637,6 @@ mod generator {
             "fulfillment",
             ("customer", "name", &id42),
         );
-        s.root = root_a;
         write(
             dir,
             &s,
@@ -650,7 +650,8 @@ mod generator {
             },
         );
 
-        let mut s = base(
+        let s = base(
+            root_b,
             "11-unknown-suite.txt",
             "suite id 0x07: readers must reject it and name the id",
             Suite::XChaCha20Poly1305,
@@ -658,7 +659,6 @@ mod generator {
             "fulfillment",
             ("customer", "name", &id42),
         );
-        s.root = root_b;
         write(
             dir,
             &s,
@@ -672,7 +672,8 @@ mod generator {
             },
         );
 
-        let mut s = base(
+        let s = base(
+            root_a,
             "12-truncated.txt",
             "the last byte of the tag is missing: malformed (truncated)",
             Suite::Aes256Gcm,
@@ -680,7 +681,6 @@ mod generator {
             "fulfillment",
             ("customer", "name", &id42),
         );
-        s.root = root_a;
         write(
             dir,
             &s,
