@@ -71,6 +71,11 @@ impl KeySet {
         self.keys.iter().map(|k| k.purpose().clone()).collect()
     }
 
+    /// The keys held.
+    pub fn iter(&self) -> impl Iterator<Item = &DynPurposeKey> {
+        self.keys.iter()
+    }
+
     /// The key of a run-time purpose.
     pub fn get(&self, purpose: &str) -> Option<&DynPurposeKey> {
         self.keys.iter().find(|k| k.purpose().name() == purpose)
@@ -134,6 +139,65 @@ impl KeySet {
             .get(purpose.name())
             .ok_or_else(|| self.missing(purpose.name()))?;
         sealed.open_dyn(key, ctx)
+    }
+
+    /// Re-seals a value under the active key version of each of its purposes, for after a
+    /// rotation: `Ok(None)` if it is already current (so a rerun is cheap and changes nothing),
+    /// otherwise the new value, with the same plaintext, purposes and context. The key set must
+    /// hold every purpose the value is sealed for.
+    ///
+    /// ```
+    /// use fieldseal::{Context, KeySet, Keyring, Sealed, Suite};
+    /// fieldseal::purpose!(Marketing = "marketing");
+    ///
+    /// let mut keyring = Keyring::generate(Suite::default())?;
+    /// let ctx = Context::new("customer", "email").with_id_u64(7);
+    /// let old: Sealed<String, Marketing> =
+    ///     Sealed::seal("ada@example.com", &ctx, &keyring.purpose_key::<Marketing>())?;
+    ///
+    /// keyring.rotate()?;
+    /// let keys = KeySet::new().with(keyring.purpose_key::<Marketing>());
+    /// let new = keys.reseal(&old, &ctx)?.expect("sealed under version 1, now 2");
+    /// assert_eq!(new.key_versions()[0].1, 2);
+    /// assert!(keys.reseal(&new, &ctx)?.is_none(), "already current");
+    ///
+    /// keyring.retire(1)?; // nothing is left under version 1
+    /// let keys = KeySet::new().with(keyring.purpose_key::<Marketing>());
+    /// assert_eq!(new.open_with::<Marketing, _>(&keys, &ctx)?, "ada@example.com");
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`] for a purpose not held, and as [`Sealed::open`] (the value
+    /// is opened with every purpose's key, and every copy must agree).
+    pub fn reseal<T, Ps>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Sealed<T, Ps>>> {
+        Ok(self
+            .reseal_bytes(sealed.as_bytes(), ctx)?
+            .map(Sealed::from_trusted))
+    }
+
+    /// [`reseal`](Self::reseal) on a value's binary form (FORMAT.md §2), whatever its type.
+    ///
+    /// # Errors
+    /// As [`reseal`](Self::reseal), and [`Error::Malformed`] for bytes that are not a value.
+    pub fn reseal_bytes(&self, bytes: &[u8], ctx: &Context<'_>) -> Result<Option<Vec<u8>>> {
+        let (_, names) = crate::format::parse(bytes)?;
+        self.with_states(&names, |states| crate::sealed::reseal(states, bytes, ctx))
+    }
+
+    /// [`reseal`](Self::reseal) on a value's text form (`fs1:...`, FORMAT.md §7).
+    ///
+    /// # Errors
+    /// As [`reseal_bytes`](Self::reseal_bytes).
+    pub fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
+        let bytes = crate::format::decode_text(text)?;
+        Ok(self
+            .reseal_bytes(&bytes, ctx)?
+            .map(|b| crate::format::encode_text(&b)))
     }
 
     fn missing(&self, purpose: &str) -> Error {

@@ -7,6 +7,7 @@ pub mod format;
 mod kdf;
 #[cfg(test)]
 mod kdf_wycheproof_tests;
+mod keyfile;
 mod keyring;
 mod keyset;
 pub mod purpose;
@@ -92,8 +93,9 @@ pub use fieldseal_derive::Seal;
 
 // The public interface is:
 pub use aead::Suite;
-pub use error::{Error, KeyringError, Malformed, Result};
-pub use keyring::{DynPurposeKey, Keyring, PurposeKey};
+pub use error::{Error, KeyFileError, KeyringError, Malformed, Result};
+pub use keyfile::{Argon2Params, Kek, KeyBundle, KeyProtector, Passphrase};
+pub use keyring::{DynPurposeKey, Keyring, KeyringId, PurposeKey, VersionState};
 pub use keyset::KeySet;
 pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 pub use sealed::{AsPlaintext, Context, Json, Plaintext, Sealed, SealingKeys};

@@ -2,7 +2,13 @@
 //!
 //! A root key never encrypts data. Each purpose's key is derived from it (FORMAT.md §4.1), once per
 //! purpose and version, and cached here so that every handle shares one set of ciphers.
+//!
+//! Each version is in one of three states ([`VersionState`]): the one *active* version seals and
+//! opens; *decrypt-only* versions open what they sealed; a *retired* version has had its key bytes
+//! destroyed and is kept as a number only, so that opening its data says "retired" rather than
+//! "cannot open".
 
+mod id;
 mod purpose_key;
 mod version_key;
 
@@ -11,6 +17,7 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::SystemTime;
 
+pub use id::KeyringId;
 pub(crate) use purpose_key::KeyState;
 pub use purpose_key::{DynPurposeKey, PurposeKey};
 pub(crate) use version_key::VersionKey;
@@ -21,27 +28,62 @@ use crate::kdf;
 use crate::purpose::{DynPurpose, Purpose};
 use crate::secret::SecretKey;
 
-/// One root key version.
+/// The state of one root key version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VersionState {
+    /// Seals new values and opens old ones. Exactly one version is active.
+    Active,
+    /// Opens the values sealed under it; seals nothing new. A rotation leaves the previous active
+    /// version here until its data is re-sealed.
+    DecryptOnly,
+    /// Key bytes destroyed; only the number is kept. Its data can no longer be opened by anyone.
+    Retired,
+}
+
+impl VersionState {
+    /// The name used in key files, `status` output and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::DecryptOnly => "decrypt-only",
+            Self::Retired => "retired",
+        }
+    }
+}
+
+impl fmt::Display for VersionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One root key version. `key` is `None` once retired.
 struct RootVersion {
-    key: SecretKey,
+    key: Option<SecretKey>,
     created: SystemTime,
 }
 
 /// Versioned 256-bit root keys, exactly one of them active.
 ///
 /// ```
-/// use fieldseal::{Keyring, Suite};
+/// use fieldseal::{Keyring, Suite, VersionState};
 /// fieldseal::purpose!(Marketing = "marketing");
 ///
 /// let mut keyring = Keyring::generate(Suite::default())?;
 /// assert_eq!(keyring.active_version(), 1);
-/// let v2 = keyring.add_version()?;
-/// keyring.set_active(v2)?;
+/// let v2 = keyring.rotate()?; // v2 seals from now on; v1 still opens
+/// assert_eq!(keyring.state(1), Some(VersionState::DecryptOnly));
 /// let key = keyring.purpose_key::<Marketing>();
 /// assert_eq!(key.as_dyn().versions(), vec![1, 2]);
+///
+/// keyring.retire(1)?; // once nothing is left under v1: its key bytes are destroyed
+/// assert_eq!(keyring.state(1), Some(VersionState::Retired));
+/// assert!(keyring.retire(v2).is_err(), "the active version cannot be retired");
 /// # Ok::<(), fieldseal::Error>(())
 /// ```
 pub struct Keyring {
+    id: KeyringId,
     suite: Suite,
     roots: BTreeMap<u32, RootVersion>,
     active: u32,
@@ -49,7 +91,7 @@ pub struct Keyring {
 }
 
 impl Keyring {
-    /// A new keyring with one random root key, version 1, active.
+    /// A new keyring with one random root key, version 1, active, and a random id.
     ///
     /// # Errors
     /// [`Error::Rng`](crate::Error::Rng) if the OS cannot supply randomness.
@@ -57,28 +99,50 @@ impl Keyring {
         Self::with_root(suite, 1, SecretKey::generate()?, SystemTime::now())
     }
 
-    /// A keyring with one given root key, active: for loading a keyring from storage, one
-    /// [`insert_version`](Self::insert_version) per further version.
+    /// A keyring with a random id and one given root key, active, for importing root keys kept
+    /// elsewhere: one [`insert_version`](Self::insert_version) per further version. A keyring
+    /// saved with [`KeyringFile`](crate::KeyringFile) keeps its id.
     ///
     /// # Errors
-    /// [`KeyringError::ZeroVersion`] for version 0.
+    /// [`KeyringError::ZeroVersion`] for version 0; [`Error::Rng`](crate::Error::Rng).
     pub fn with_root(
         suite: Suite,
         version: u32,
         key: SecretKey,
         created: SystemTime,
     ) -> Result<Self> {
-        if version == 0 {
-            return Err(KeyringError::ZeroVersion.into());
-        }
-        let mut roots = BTreeMap::new();
-        roots.insert(version, RootVersion { key, created });
-        Ok(Self {
+        let mut keyring = Self::empty(KeyringId::generate()?, suite);
+        keyring.insert_version(version, key, created)?;
+        keyring.active = version;
+        Ok(keyring)
+    }
+
+    /// A keyring with no version yet (`active` 0), for the key file reader, which inserts the
+    /// versions and then calls [`set_active`](Self::set_active).
+    pub(crate) fn empty(id: KeyringId, suite: Suite) -> Self {
+        Self {
+            id,
             suite,
-            roots,
-            active: version,
+            roots: BTreeMap::new(),
+            active: 0,
             derived: RwLock::default(),
+        }
+    }
+
+    /// Every version in order: number, state, creation time and key (`None` once retired), for
+    /// the key file writer.
+    pub(crate) fn entries(
+        &self,
+    ) -> impl Iterator<Item = (u32, VersionState, SystemTime, Option<&SecretKey>)> {
+        self.roots.iter().map(|(&v, r)| {
+            let state = self.state(v).expect("present");
+            (v, state, r.created, r.key.as_ref())
         })
+    }
+
+    /// The keyring's id: random, fixed for its life, carried by its key files and bundles.
+    pub fn id(&self) -> KeyringId {
+        self.id
     }
 
     /// Adds a random root key under the next version number, not active yet; returns its version.
@@ -111,19 +175,92 @@ impl Keyring {
         if self.roots.contains_key(&version) {
             return Err(KeyringError::VersionExists { version }.into());
         }
-        self.roots.insert(version, RootVersion { key, created });
+        self.roots.insert(
+            version,
+            RootVersion {
+                key: Some(key),
+                created,
+            },
+        );
         Ok(())
     }
 
-    /// Makes `version` the one new values are sealed under. Purpose keys taken from the keyring
-    /// before the change keep sealing under the old version: take them again.
+    /// Records a retired version (its number and creation time, no key), for loading a keyring
+    /// from storage.
     ///
     /// # Errors
-    /// [`KeyringError::NoSuchVersion`] listing the versions present.
+    /// [`KeyringError::VersionExists`] or [`KeyringError::ZeroVersion`].
+    pub fn insert_retired(&mut self, version: u32, created: SystemTime) -> Result<()> {
+        if version == 0 {
+            return Err(KeyringError::ZeroVersion.into());
+        }
+        if self.roots.contains_key(&version) {
+            return Err(KeyringError::VersionExists { version }.into());
+        }
+        self.roots
+            .insert(version, RootVersion { key: None, created });
+        Ok(())
+    }
+
+    /// Makes `version` the one new values are sealed under; the version active before becomes
+    /// decrypt-only. Purpose keys and bundles taken before the change keep sealing under the old
+    /// version (which still opens): take them again, re-export bundles.
+    ///
+    /// # Errors
+    /// [`KeyringError::NoSuchVersion`] listing the versions present; [`KeyringError::Retired`].
     pub fn set_active(&mut self, version: u32) -> Result<()> {
-        self.root(version)?;
+        self.live_root(version)?;
         self.active = version;
         Ok(())
+    }
+
+    /// Rotates: adds a random root key under the next version and makes it active; the previous
+    /// active version becomes decrypt-only, so everything sealed so far keeps opening. Returns the
+    /// new version. Re-seal old data ([`KeySet::reseal`](crate::KeySet::reseal)) and then
+    /// [`retire`](Self::retire) the old version when nothing is left under it.
+    ///
+    /// # Errors
+    /// [`Error::Rng`](crate::Error::Rng), or [`KeyringError::VersionsExhausted`].
+    pub fn rotate(&mut self) -> Result<u32> {
+        let version = self.add_version()?;
+        self.active = version;
+        Ok(version)
+    }
+
+    /// Retires a version: destroys its key bytes (zeroized) and keeps only its number, so that
+    /// opening its data reports [`Error::RetiredKeyVersion`](crate::Error::RetiredKeyVersion).
+    /// Whatever is still sealed under it becomes unreadable for good. Retiring a retired version
+    /// does nothing. Purpose key handles taken before keep their copy until they are dropped.
+    ///
+    /// # Errors
+    /// [`KeyringError::RetireActive`] for the active version; [`KeyringError::NoSuchVersion`].
+    pub fn retire(&mut self, version: u32) -> Result<()> {
+        if version == self.active {
+            return Err(KeyringError::RetireActive { version }.into());
+        }
+        let present = self.versions();
+        let root = self
+            .roots
+            .get_mut(&version)
+            .ok_or(KeyringError::NoSuchVersion { version, present })?;
+        root.key = None; // SecretKey zeroizes on drop
+        self.derived
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|(_, v), _| *v != version);
+        Ok(())
+    }
+
+    /// The state of a version, `None` if there is no such version.
+    pub fn state(&self, version: u32) -> Option<VersionState> {
+        let root = self.roots.get(&version)?;
+        Some(if version == self.active {
+            VersionState::Active
+        } else if root.key.is_some() {
+            VersionState::DecryptOnly
+        } else {
+            VersionState::Retired
+        })
     }
 
     /// The version new values are sealed under.
@@ -131,9 +268,29 @@ impl Keyring {
         self.active
     }
 
-    /// All versions, ascending.
+    /// All versions, retired ones included, ascending.
     pub fn versions(&self) -> Vec<u32> {
         self.roots.keys().copied().collect()
+    }
+
+    /// The versions whose key is kept (active and decrypt-only), ascending.
+    pub fn live_versions(&self) -> Vec<u32> {
+        self.live().map(|(&v, _)| v).collect()
+    }
+
+    /// The retired versions, ascending.
+    pub fn retired_versions(&self) -> Vec<u32> {
+        self.roots
+            .iter()
+            .filter(|(_, r)| r.key.is_none())
+            .map(|(&v, _)| v)
+            .collect()
+    }
+
+    fn live(&self) -> impl Iterator<Item = (&u32, &SecretKey)> {
+        self.roots
+            .iter()
+            .filter_map(|(v, r)| r.key.as_ref().map(|k| (v, k)))
     }
 
     /// When a version was created.
@@ -155,18 +312,20 @@ impl Keyring {
     /// every purpose key of that version.
     ///
     /// # Errors
-    /// [`KeyringError::NoSuchVersion`].
+    /// [`KeyringError::NoSuchVersion`]; [`KeyringError::Retired`].
     pub fn dangerous_root_key(&self, version: u32) -> Result<&SecretKey> {
-        Ok(&self.root(version)?.key)
+        Ok(self.live_root(version)?)
     }
 
-    fn root(&self, version: u32) -> Result<&RootVersion, KeyringError> {
-        self.roots
+    fn live_root(&self, version: u32) -> Result<&SecretKey, KeyringError> {
+        let root = self
+            .roots
             .get(&version)
             .ok_or_else(|| KeyringError::NoSuchVersion {
                 version,
                 present: self.versions(),
-            })
+            })?;
+        root.key.as_ref().ok_or(KeyringError::Retired { version })
     }
 
     /// The key of purpose `P`, every version, sealing under the active one.
@@ -174,25 +333,26 @@ impl Keyring {
         PurposeKey::from_dyn_unchecked(self.dyn_purpose_key(&DynPurpose::of::<P>()))
     }
 
-    /// The key of a run-time purpose, every version, sealing under the active one.
+    /// The key of a run-time purpose: every live version, sealing under the active one, and the
+    /// numbers of the retired ones.
     ///
     /// # Panics
-    /// Never: the active version is always one of the keyring's versions.
+    /// Never: the active version is always one of the keyring's live versions.
     pub fn dyn_purpose_key(&self, purpose: &DynPurpose) -> DynPurposeKey {
         let versions = self
-            .roots
-            .keys()
-            .map(|&v| self.version_key(purpose, v))
+            .live()
+            .map(|(&v, root)| self.version_key(purpose, v, root))
             .collect();
         let state = KeyState::new(purpose.clone(), self.suite, versions, self.active)
-            .expect("the active version is always present");
+            .expect("the active version is always live")
+            .with_retired(self.retired_versions());
         DynPurposeKey {
             state: Arc::new(state),
         }
     }
 
     /// The derived key of one purpose and version, derived on first use and cached.
-    fn version_key(&self, purpose: &DynPurpose, version: u32) -> Arc<VersionKey> {
+    fn version_key(&self, purpose: &DynPurpose, version: u32, root: &SecretKey) -> Arc<VersionKey> {
         let slot = (purpose.clone(), version);
         if let Some(found) = self
             .derived
@@ -204,7 +364,6 @@ impl Keyring {
         }
         let mut derived = self.derived.write().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(derived.entry(slot).or_insert_with(|| {
-            let root = &self.roots[&version].key;
             Arc::new(VersionKey::new(
                 version,
                 kdf::purpose_key(root, purpose.name(), version),
@@ -216,8 +375,10 @@ impl Keyring {
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Keyring")
+            .field("id", &self.id)
             .field("suite", &self.suite)
             .field("versions", &self.versions())
+            .field("retired", &self.retired_versions())
             .field("active", &self.active)
             .field("root_keys", &"[REDACTED]")
             .finish_non_exhaustive()

@@ -23,6 +23,8 @@ pub struct KeyState {
     /// Sorted by version, no duplicates, never empty.
     versions: Vec<Arc<VersionKey>>,
     active: usize,
+    /// Versions whose key was destroyed: opening their data says so.
+    retired: Vec<u32>,
 }
 
 impl KeyState {
@@ -55,7 +57,17 @@ impl KeyState {
             seal_suite,
             versions,
             active,
+            retired: Vec::new(),
         })
+    }
+
+    /// Records the retired versions; any of them that is also held stays held.
+    pub(crate) fn with_retired(mut self, mut retired: Vec<u32>) -> Self {
+        retired.retain(|r| !self.versions.iter().any(|v| v.version == *r));
+        retired.sort_unstable();
+        retired.dedup();
+        self.retired = retired;
+        self
     }
 
     pub(crate) fn active(&self) -> &VersionKey {
@@ -67,15 +79,29 @@ impl KeyState {
             .iter()
             .find(|v| v.version == version)
             .map(|v| &**v)
-            .ok_or_else(|| Error::UnknownKeyVersion {
-                purpose: self.purpose.name().to_owned(),
+            .ok_or_else(|| self.missing_version(version))
+    }
+
+    #[cold]
+    fn missing_version(&self, version: u32) -> Error {
+        let purpose = self.purpose.name().to_owned();
+        if self.retired.contains(&version) {
+            Error::RetiredKeyVersion { purpose, version }
+        } else {
+            Error::UnknownKeyVersion {
+                purpose,
                 version,
                 held: self.held_versions(),
-            })
+            }
+        }
     }
 
     pub(crate) fn held_versions(&self) -> Vec<u32> {
         self.versions.iter().map(|v| v.version).collect()
+    }
+
+    pub(crate) fn retired_versions(&self) -> &[u32] {
+        &self.retired
     }
 }
 
@@ -99,12 +125,29 @@ impl DynPurposeKey {
         versions: impl IntoIterator<Item = (u32, Zeroizing<[u8; KEY_LEN]>)>,
         active: u32,
     ) -> Result<Self> {
+        Self::from_versions_retired(purpose, seal_suite, versions, active, Vec::new())
+    }
+
+    /// As [`from_versions`](Self::from_versions), also naming the retired versions, so that
+    /// opening their data gives [`Error::RetiredKeyVersion`] rather than
+    /// [`Error::UnknownKeyVersion`].
+    ///
+    /// # Errors
+    /// As [`from_versions`](Self::from_versions).
+    pub fn from_versions_retired(
+        purpose: DynPurpose,
+        seal_suite: Suite,
+        versions: impl IntoIterator<Item = (u32, Zeroizing<[u8; KEY_LEN]>)>,
+        active: u32,
+        retired: Vec<u32>,
+    ) -> Result<Self> {
         let versions = versions
             .into_iter()
             .map(|(v, bytes)| Arc::new(VersionKey::new(v, SecretKey::from_bytes(bytes))))
             .collect();
+        let state = KeyState::new(purpose, seal_suite, versions, active)?.with_retired(retired);
         Ok(Self {
-            state: Arc::new(KeyState::new(purpose, seal_suite, versions, active)?),
+            state: Arc::new(state),
         })
     }
 
@@ -116,6 +159,11 @@ impl DynPurposeKey {
     /// The versions held, ascending.
     pub fn versions(&self) -> Vec<u32> {
         self.state.held_versions()
+    }
+
+    /// The retired versions known to this key, ascending: their key bytes are gone.
+    pub fn retired_versions(&self) -> Vec<u32> {
+        self.state.retired_versions().to_vec()
     }
 
     /// The version new values are sealed under.

@@ -6,7 +6,9 @@
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Error, Result};
-use crate::format::{self, AadInput, HEADER_LEN, Layout, MAX_PARTS, MAX_PLAINTEXT};
+use crate::format::{
+    self, AadInput, HEADER_LEN, Header, Layout, MAX_PARTS, MAX_PLAINTEXT, PartRef,
+};
 use crate::keyring::KeyState;
 use crate::sealed::context::Context;
 use crate::sealed::plaintext::{AsPlaintext, Plaintext, type_name};
@@ -21,6 +23,17 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     value: &V,
     ctx: &Context<'_>,
 ) -> Result<Vec<u8>> {
+    value.with_payload(|payload| seal_payload(keys, T::TYPE_BYTE, payload, ctx))?
+}
+
+/// Seals an encoded plaintext of type `type_byte` once per key in `keys`.
+#[inline]
+pub(crate) fn seal_payload(
+    keys: &[&KeyState],
+    type_byte: u8,
+    payload: &[u8],
+    ctx: &Context<'_>,
+) -> Result<Vec<u8>> {
     ctx.check()?;
     check_distinct(keys)?;
     let suite = keys[0].seal_suite; // checked non-empty above
@@ -30,60 +43,58 @@ pub(crate) fn seal<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
             other,
         });
     }
-    value.with_payload(|payload| {
-        let ct_len = payload.len();
-        if ct_len > MAX_PLAINTEXT {
-            return Err(Error::TooLarge {
-                len: ct_len,
-                max: MAX_PLAINTEXT,
-            });
-        }
-        let layout = Layout {
+    let ct_len = payload.len();
+    if ct_len > MAX_PLAINTEXT {
+        return Err(Error::TooLarge {
+            len: ct_len,
+            max: MAX_PLAINTEXT,
+        });
+    }
+    let layout = Layout {
+        suite,
+        type_byte,
+        ct_len,
+    };
+    // Checked: 8 parts of up to 2^30 bytes overflow a 32-bit usize.
+    let total = keys
+        .iter()
+        .try_fold(HEADER_LEN, |sum, k| {
+            sum.checked_add(layout.part_len(k.purpose.name()))
+        })
+        .ok_or(Error::TooLarge {
+            len: ct_len,
+            max: MAX_PLAINTEXT,
+        })?;
+    // One allocation, the output. Zeroizing until every part is encrypted: an early return
+    // must not free plaintext.
+    let mut out = Zeroizing::new(Vec::with_capacity(total));
+    out.resize(total, 0);
+    let (header, mut rest) = out.split_at_mut(HEADER_LEN);
+    layout.write_header(header, keys.len());
+    for key in keys {
+        let name = key.purpose.name();
+        let (part, after) = std::mem::take(&mut rest).split_at_mut(layout.part_len(name));
+        rest = after;
+        let active = key.active();
+        let part = layout.write_part(part, name, active.version);
+        part.body.copy_from_slice(payload);
+        let tag = AadInput {
             suite,
-            type_byte: T::TYPE_BYTE,
-            ct_len,
-        };
-        // Checked: 8 parts of up to 2^30 bytes overflow a 32-bit usize.
-        let total = keys
-            .iter()
-            .try_fold(HEADER_LEN, |sum, k| {
-                sum.checked_add(layout.part_len(k.purpose.name()))
-            })
-            .ok_or(Error::TooLarge {
-                len: ct_len,
-                max: MAX_PLAINTEXT,
-            })?;
-        // One allocation, the output. Zeroizing until every part is encrypted: an early return
-        // must not free plaintext.
-        let mut out = Zeroizing::new(Vec::with_capacity(total));
-        out.resize(total, 0);
-        let (header, mut rest) = out.split_at_mut(HEADER_LEN);
-        layout.write_header(header, keys.len());
-        for key in keys {
-            let name = key.purpose.name();
-            let (part, after) = std::mem::take(&mut rest).split_at_mut(layout.part_len(name));
-            rest = after;
-            let active = key.active();
-            let part = layout.write_part(part, name, active.version);
-            part.body.copy_from_slice(payload);
-            let tag = AadInput {
-                suite,
-                type_byte: T::TYPE_BYTE,
-                purpose: name.as_bytes(),
-                key_version: active.version,
-                record: ctx.record(),
-                field: ctx.field(),
-                id: ctx.id(),
-            }
-            .with(|aad| {
-                active
-                    .ciphers
-                    .seal(&active.secret, suite, part.nonce, aad, part.body)
-            })?;
-            part.tag.copy_from_slice(&tag);
+            type_byte,
+            purpose: name.as_bytes(),
+            key_version: active.version,
+            record: ctx.record(),
+            field: ctx.field(),
+            id: ctx.id(),
         }
-        Ok(std::mem::take(&mut *out))
-    })?
+        .with(|aad| {
+            active
+                .ciphers
+                .seal(&active.secret, suite, part.nonce, aad, part.body)
+        })?;
+        part.tag.copy_from_slice(&tag);
+    }
+    Ok(std::mem::take(&mut *out))
 }
 
 #[inline]
@@ -110,6 +121,49 @@ fn check_distinct(keys: &[&KeyState]) -> Result<()> {
 
 /// Opens `key`'s part of `bytes` as a `T`.
 pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>) -> Result<T> {
+    let (header, part) = find_part(key, bytes, ctx)?;
+    // The type is in the header and authenticated with every part: a mismatch is a caller's
+    // mistake, reported before any cryptography.
+    if header.type_byte != T::TYPE_BYTE {
+        return Err(Error::TypeMismatch {
+            expected: T::TYPE_NAME,
+            found: type_name(header.type_byte),
+        });
+    }
+    if header.ct_len <= STACK_PLAINTEXT && !T::OWNS_BUFFER {
+        let mut stack = [0u8; STACK_PLAINTEXT];
+        let buf = &mut stack[..header.ct_len];
+        buf.copy_from_slice(part.ciphertext);
+        let decoded = open_in(key, &header, &part, ctx, buf).and_then(|()| T::decode(buf));
+        // Only the bytes used ever held plaintext; zeroizing all 256 would cost more than the AEAD.
+        buf.zeroize();
+        decoded
+    } else {
+        let mut heap = Zeroizing::new(part.ciphertext.to_vec());
+        open_in(key, &header, &part, ctx, &mut heap)?;
+        T::decode_owned(heap)
+    }
+}
+
+/// Opens `key`'s part of `bytes` whatever its plaintext type: the type byte and the encoded
+/// plaintext, for re-sealing.
+pub(crate) fn open_payload(
+    key: &KeyState,
+    bytes: &[u8],
+    ctx: &Context<'_>,
+) -> Result<(u8, Zeroizing<Vec<u8>>)> {
+    let (header, part) = find_part(key, bytes, ctx)?;
+    let mut heap = Zeroizing::new(part.ciphertext.to_vec());
+    open_in(key, &header, &part, ctx, &mut heap)?;
+    Ok((header.type_byte, heap))
+}
+
+/// The header and `key`'s part of `bytes`, checking the context first.
+fn find_part<'a>(
+    key: &KeyState,
+    bytes: &'a [u8],
+    ctx: &Context<'_>,
+) -> Result<(Header, PartRef<'a>)> {
     ctx.check()?;
     let (header, part) = format::locate(bytes, key.purpose.name())?;
     let Some(part) = part else {
@@ -120,16 +174,20 @@ pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>
             sealed_for,
         });
     };
-    // The type is in the header and authenticated with every part: a mismatch is a caller's
-    // mistake, reported before any cryptography.
-    if header.type_byte != T::TYPE_BYTE {
-        return Err(Error::TypeMismatch {
-            expected: T::TYPE_NAME,
-            found: type_name(header.type_byte),
-        });
-    }
+    Ok((header, part))
+}
+
+/// Decrypts `part` in place in `buf`, which holds a copy of its ciphertext.
+#[inline]
+fn open_in(
+    key: &KeyState,
+    header: &Header,
+    part: &PartRef<'_>,
+    ctx: &Context<'_>,
+    buf: &mut [u8],
+) -> Result<()> {
     let version = key.version(part.key_version)?;
-    let aad = AadInput {
+    AadInput {
         suite: header.suite,
         type_byte: header.type_byte,
         purpose: part.purpose,
@@ -137,32 +195,16 @@ pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>
         record: ctx.record(),
         field: ctx.field(),
         id: ctx.id(),
-    };
-    // `buf` already holds the ciphertext.
-    let open_in = |buf: &mut [u8]| {
-        aad.with(|aad| {
-            version.ciphers.open(
-                &version.secret,
-                header.suite,
-                part.nonce,
-                aad,
-                buf,
-                part.tag,
-            )
-        })
-        .map_err(|()| Error::CannotOpen)
-    };
-    if header.ct_len <= STACK_PLAINTEXT && !T::OWNS_BUFFER {
-        let mut stack = [0u8; STACK_PLAINTEXT];
-        let buf = &mut stack[..header.ct_len];
-        buf.copy_from_slice(part.ciphertext);
-        let decoded = open_in(buf).and_then(|()| T::decode(buf));
-        // Only the bytes used ever held plaintext; zeroizing all 256 would cost more than the AEAD.
-        buf.zeroize();
-        decoded
-    } else {
-        let mut heap = Zeroizing::new(part.ciphertext.to_vec());
-        open_in(&mut heap)?;
-        T::decode_owned(heap)
     }
+    .with(|aad| {
+        version.ciphers.open(
+            &version.secret,
+            header.suite,
+            part.nonce,
+            aad,
+            buf,
+            part.tag,
+        )
+    })
+    .map_err(|()| Error::CannotOpen)
 }

@@ -4,6 +4,7 @@ mod context;
 mod engine;
 mod keys;
 mod plaintext;
+mod reseal;
 mod serde;
 
 use std::fmt;
@@ -143,6 +144,8 @@ impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
     }
 }
 
+pub(crate) use reseal::reseal;
+
 /// Seals for the given key states (the run-time path of [`KeySet::seal_dyn`]).
 pub(crate) fn seal_states<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     states: &[&crate::keyring::KeyState],
@@ -153,7 +156,7 @@ pub(crate) fn seal_states<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
 }
 
 impl<T, Ps> Sealed<T, Ps> {
-    fn from_trusted(bytes: Vec<u8>) -> Self {
+    pub(crate) fn from_trusted(bytes: Vec<u8>) -> Self {
         Self {
             bytes,
             _type: PhantomData,

@@ -9,7 +9,11 @@
 //!
 //! No message contains plaintext or key bytes: only purpose names, versions, lengths and positions.
 
+mod keyfile;
+
 use std::fmt;
+
+pub use keyfile::KeyFileError;
 
 /// Everything that can go wrong in fieldseal.
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +79,9 @@ pub enum Error {
 
     /// The value was sealed under a key version the caller's keys do not include.
     #[error(
-        "no key for purpose `{purpose}` version {version} (held versions: {}); \
-         load a key set or bundle that includes version {version}",
+        "no key for purpose `{purpose}` version {version} (held versions: {}); the keys are \
+         older than the value (a stale key bundle?): re-export the bundle from the keyring, or \
+         load a key set that includes version {version}",
         fmt_versions(.held)
     )]
     UnknownKeyVersion {
@@ -86,6 +91,19 @@ pub enum Error {
         version: u32,
         /// The versions the caller holds for that purpose.
         held: Vec<u32>,
+    },
+
+    /// The value was sealed under a key version that has been retired: its key bytes were
+    /// destroyed on purpose, and nobody can open it any more.
+    #[error(
+        "purpose `{purpose}` key version {version} is retired: its key was destroyed, so this \
+         value can no longer be opened by anyone; re-seal data before retiring its version"
+    )]
+    RetiredKeyVersion {
+        /// The purpose of the part being opened.
+        purpose: String,
+        /// The retired key version the part was sealed under.
+        version: u32,
     },
 
     /// A key set (or a typed key) was asked for a purpose it holds no key for.
@@ -205,6 +223,10 @@ pub enum Error {
     #[error("keyring: {0}")]
     Keyring(#[from] KeyringError),
 
+    /// A key file (keyring or bundle) could not be loaded or saved.
+    #[error("key file: {0}")]
+    KeyFile(#[from] KeyFileError),
+
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed; retry, and check the host")]
     Rng,
@@ -302,6 +324,21 @@ pub enum KeyringError {
     /// Version 0 is reserved.
     #[error("root key version 0 is reserved; versions start at 1")]
     ZeroVersion,
+    /// The active version cannot be retired.
+    #[error(
+        "root key version {version} is the active version and cannot be retired; rotate first, \
+         re-seal, then retire it"
+    )]
+    RetireActive {
+        /// The version.
+        version: u32,
+    },
+    /// The version is retired: its key is gone.
+    #[error("root key version {version} is retired: its key was destroyed and cannot be used")]
+    Retired {
+        /// The version.
+        version: u32,
+    },
     /// Versions ran out.
     #[error("no key version left after {last}")]
     VersionsExhausted {

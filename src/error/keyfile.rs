@@ -1,0 +1,120 @@
+//! Errors of key files: keyrings and service key bundles on disk (FORMAT.md §14).
+//!
+//! Each way a key file can fail has its own variant, checked in this order: not a key file, a newer
+//! format, truncated, damaged (checksum), wrong kind, wrong protector, wrong passphrase or KEK,
+//! tampered (checksum recomputed but authentication fails), invalid content. Loading never
+//! changes the file, so every one of them leaves it as it was.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why a key file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyFileError {
+    /// The bytes do not start with the key file magic.
+    #[error("not a fieldseal key file (it does not start with `fieldseal-key`); check the path")]
+    NotAKeyFile,
+
+    /// The file was written in a format version this library does not read.
+    #[error(
+        "key file format version {found} is newer than this fieldseal reads (version \
+         {supported}); upgrade fieldseal to load it"
+    )]
+    NewerVersion {
+        /// The version byte found.
+        found: u8,
+        /// The version this library reads.
+        supported: u8,
+    },
+
+    /// The file ends early: an interrupted copy or a full disk.
+    #[error(
+        "the key file is truncated ({found} bytes, {expected} or more needed); restore it from a \
+         backup"
+    )]
+    Truncated {
+        /// The length needed to go on reading.
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+
+    /// The checksum over the file does not match: bytes changed on disk or on the way.
+    #[error("the key file is damaged: {reason}; restore it from a backup (nothing was changed)")]
+    Damaged {
+        /// What does not match.
+        reason: &'static str,
+    },
+
+    /// The file holds another kind of key file than the one asked for.
+    #[error("this key file holds a {found}, not a {expected}; check the path")]
+    WrongKind {
+        /// The kind asked for.
+        expected: &'static str,
+        /// The kind found.
+        found: &'static str,
+    },
+
+    /// The file is protected by another kind of protector than the one given.
+    #[error(
+        "this key file is protected by `{found}`, but a `{given}` protector was given; unlock it \
+         with {hint}"
+    )]
+    WrongProtector {
+        /// The protector id in the file.
+        found: String,
+        /// The protector id given.
+        given: String,
+        /// What to unlock it with.
+        hint: &'static str,
+    },
+
+    /// The passphrase does not unlock the file.
+    #[error("wrong passphrase for this key file; nothing was changed, try again")]
+    WrongPassphrase,
+
+    /// The key-encryption key does not unlock the file.
+    #[error(
+        "wrong key-encryption key for this key file; nothing was changed, check which KEK \
+         protects it"
+    )]
+    WrongKek,
+
+    /// The file was unlocked and its checksum matches, but its content fails authentication:
+    /// someone altered it and recomputed the checksum.
+    #[error(
+        "the key file was tampered with: it unlocks but its content fails authentication; do not \
+         use it, restore it from a backup"
+    )]
+    Tampered,
+
+    /// The passphrase parameters in the file are outside the range this library accepts.
+    #[error("the key file's Argon2id parameters are refused: {reason}")]
+    UnsafeParameters {
+        /// Which parameter and why.
+        reason: String,
+    },
+
+    /// The content authenticated but does not follow FORMAT.md §14: a bug in whatever wrote it.
+    #[error("the key file's content is invalid: {reason}; it was not written by this fieldseal")]
+    Invalid {
+        /// What is wrong (never key bytes).
+        reason: String,
+    },
+
+    /// A parameter given to a protector is refused.
+    #[error("{0}")]
+    BadProtector(String),
+
+    /// Reading or writing the file failed.
+    #[error("cannot {action} {}: {source}", .path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+}

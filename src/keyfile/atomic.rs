@@ -1,0 +1,80 @@
+//! Saving a key file so that a crash at any instant leaves either the old file or the new one,
+//! never a mix and never nothing.
+//!
+//! Write a temporary file in the same directory, fsync it, rename it over the target (atomic on
+//! POSIX file systems), fsync the directory so the rename itself survives a power cut.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::error::{KeyFileError, Result};
+
+/// Replaces `path` with `bytes` atomically and durably.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| {
+        io_error(
+            "write",
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file"),
+        )
+    })?;
+    let mut suffix = [0u8; 8];
+    crate::keyfile::protector::fill_random(&mut suffix)?;
+    let mut tmp_name = name.to_os_string();
+    tmp_name.push(format!(".tmp-{:016x}", u64::from_be_bytes(suffix)));
+    let tmp = dir.join(tmp_name);
+    let result = write_synced(&tmp, bytes)
+        .and_then(|()| fs::rename(&tmp, path).map_err(|e| io_error("rename into place", path, e)))
+        .and_then(|()| sync_dir(&dir));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp); // best effort: the target is untouched either way
+    }
+    result
+}
+
+fn write_synced(tmp: &Path, bytes: &[u8]) -> Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600); // key files are for their owner only
+    }
+    let mut file = options
+        .open(tmp)
+        .map_err(|e| io_error("create a temporary file", tmp, e))?;
+    file.write_all(bytes)
+        .map_err(|e| io_error("write", tmp, e))?;
+    file.sync_all().map_err(|e| io_error("fsync", tmp, e))
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io_error("fsync the directory", dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Reads a whole key file.
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
+    fs::read(path).map_err(|e| io_error("read", path, e))
+}
+
+fn io_error(action: &'static str, path: &Path, source: std::io::Error) -> crate::Error {
+    KeyFileError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+    .into()
+}

@@ -1,0 +1,336 @@
+//! FORMAT.md §14.3 and §14.4: the plaintext bodies of keyring files and key bundles (bytes only).
+//!
+//! ```text
+//! keyring = keyring_id[16] suite:u8 count:u32be entry{count}
+//! bundle  = keyring_id[16] suite:u8 created:u64be service_len:u8 service[service_len]
+//!           purposes:u8 (name_len:u8 name count:u32be entry{count}){purposes}
+//! entry   = version:u32be state:u8 created:u64be key[32]   (no key when state = retired)
+//! ```
+//! Entries ascend by version; exactly one per list is active. Bodies hold keys: they are built
+//! and read in [`Zeroizing`] buffers only.
+
+use zeroize::Zeroizing;
+
+use crate::error::KeyFileError;
+use crate::keyring::VersionState;
+use crate::secret::KEY_LEN;
+
+const STATE_ACTIVE: u8 = 1;
+const STATE_DECRYPT_ONLY: u8 = 2;
+const STATE_RETIRED: u8 = 3;
+
+/// One key version as stored.
+pub(crate) struct Entry {
+    pub(crate) version: u32,
+    pub(crate) state: VersionState,
+    /// Seconds since the Unix epoch.
+    pub(crate) created: u64,
+    /// `None` exactly when retired.
+    pub(crate) key: Option<Zeroizing<[u8; KEY_LEN]>>,
+}
+
+/// A keyring file's body.
+pub(crate) struct KeyringBody {
+    pub(crate) keyring_id: [u8; 16],
+    pub(crate) suite: u8,
+    pub(crate) entries: Vec<Entry>,
+}
+
+/// One purpose's keys in a bundle.
+pub(crate) struct PurposeEntry {
+    pub(crate) name: String,
+    pub(crate) entries: Vec<Entry>,
+}
+
+/// A key bundle's body.
+pub(crate) struct BundleBody {
+    pub(crate) keyring_id: [u8; 16],
+    pub(crate) suite: u8,
+    pub(crate) created: u64,
+    pub(crate) service: String,
+    pub(crate) purposes: Vec<PurposeEntry>,
+}
+
+impl KeyringBody {
+    pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+        let mut out = Zeroizing::new(Vec::with_capacity(21 + self.entries.len() * 45));
+        out.extend_from_slice(&self.keyring_id);
+        out.push(self.suite);
+        put_entries(&mut out, &self.entries)?;
+        Ok(out)
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, KeyFileError> {
+        let mut r = Reader { bytes, pos: 0 };
+        let body = Self {
+            keyring_id: r.array()?,
+            suite: r.u8()?,
+            entries: r.entries("keyring")?,
+        };
+        r.end()?;
+        Ok(body)
+    }
+}
+
+impl BundleBody {
+    pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+        let mut out = Zeroizing::new(Vec::new());
+        out.extend_from_slice(&self.keyring_id);
+        out.push(self.suite);
+        out.extend_from_slice(&self.created.to_be_bytes());
+        put_name(&mut out, &self.service, "service name")?;
+        let count = u8::try_from(self.purposes.len()).map_err(|_| invalid("over 255 purposes"))?;
+        out.push(count);
+        for purpose in &self.purposes {
+            put_name(&mut out, &purpose.name, "purpose name")?;
+            put_entries(&mut out, &purpose.entries)?;
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self, KeyFileError> {
+        let mut r = Reader { bytes, pos: 0 };
+        let keyring_id = r.array()?;
+        let suite = r.u8()?;
+        let created = u64::from_be_bytes(r.array()?);
+        let service = r.name("service name")?;
+        let count = r.u8()?;
+        let mut purposes: Vec<PurposeEntry> = Vec::with_capacity(usize::from(count));
+        for _ in 0..count {
+            let name = r.name("purpose name")?;
+            if purposes.iter().any(|p| p.name == name) {
+                return Err(invalid(&format!("purpose `{name}` appears twice")));
+            }
+            let entries = r.entries(&name)?;
+            purposes.push(PurposeEntry { name, entries });
+        }
+        r.end()?;
+        Ok(Self {
+            keyring_id,
+            suite,
+            created,
+            service,
+            purposes,
+        })
+    }
+}
+
+fn invalid(reason: &str) -> KeyFileError {
+    KeyFileError::Invalid {
+        reason: reason.to_owned(),
+    }
+}
+
+fn put_name(out: &mut Vec<u8>, name: &str, what: &str) -> Result<(), KeyFileError> {
+    let len = u8::try_from(name.len()).map_err(|_| invalid(&format!("{what} over 255 bytes")))?;
+    out.push(len);
+    out.extend_from_slice(name.as_bytes());
+    Ok(())
+}
+
+fn put_entries(out: &mut Vec<u8>, entries: &[Entry]) -> Result<(), KeyFileError> {
+    let count = u32::try_from(entries.len()).map_err(|_| invalid("too many versions"))?;
+    out.extend_from_slice(&count.to_be_bytes());
+    for entry in entries {
+        out.extend_from_slice(&entry.version.to_be_bytes());
+        out.push(match entry.state {
+            VersionState::Active => STATE_ACTIVE,
+            VersionState::DecryptOnly => STATE_DECRYPT_ONLY,
+            VersionState::Retired => STATE_RETIRED,
+        });
+        out.extend_from_slice(&entry.created.to_be_bytes());
+        match (&entry.key, entry.state) {
+            (None, VersionState::Retired) => {}
+            (Some(key), state) if state != VersionState::Retired => out.extend_from_slice(&**key),
+            _ => return Err(invalid("a retired version holds a key, or a live one none")),
+        }
+    }
+    Ok(())
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], KeyFileError> {
+        if self.bytes.len() - self.pos < n {
+            return Err(invalid("the body ends early"));
+        }
+        let out = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn u8(&mut self) -> Result<u8, KeyFileError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], KeyFileError> {
+        Ok(self.take(N)?.try_into().expect("N bytes"))
+    }
+
+    fn name(&mut self, what: &str) -> Result<String, KeyFileError> {
+        let len = self.u8()?;
+        let bytes = self.take(usize::from(len))?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| invalid(&format!("a {what} is not UTF-8")))
+    }
+
+    /// A version list: ascending, at least one, exactly one active.
+    fn entries(&mut self, owner: &str) -> Result<Vec<Entry>, KeyFileError> {
+        let count = u32::from_be_bytes(self.array()?) as usize;
+        // Each entry is at least 13 bytes: refuse a count the body cannot hold before allocating.
+        if count == 0 || count > (self.bytes.len() - self.pos) / 13 {
+            return Err(invalid(&format!("{owner}: bad version count {count}")));
+        }
+        let mut entries: Vec<Entry> = Vec::with_capacity(count);
+        for _ in 0..count {
+            let version = u32::from_be_bytes(self.array()?);
+            let state = match self.u8()? {
+                STATE_ACTIVE => VersionState::Active,
+                STATE_DECRYPT_ONLY => VersionState::DecryptOnly,
+                STATE_RETIRED => VersionState::Retired,
+                other => return Err(invalid(&format!("{owner}: unknown key state {other}"))),
+            };
+            let created = u64::from_be_bytes(self.array()?);
+            let key = if state == VersionState::Retired {
+                None
+            } else {
+                Some(Zeroizing::new(self.array::<KEY_LEN>()?))
+            };
+            if version == 0 || entries.last().is_some_and(|e| e.version >= version) {
+                return Err(invalid(&format!(
+                    "{owner}: versions must ascend from 1, found {version}"
+                )));
+            }
+            entries.push(Entry {
+                version,
+                state,
+                created,
+                key,
+            });
+        }
+        let active = entries
+            .iter()
+            .filter(|e| e.state == VersionState::Active)
+            .count();
+        if active != 1 {
+            return Err(invalid(&format!(
+                "{owner}: {active} active versions, exactly one needed"
+            )));
+        }
+        Ok(entries)
+    }
+
+    fn end(&self) -> Result<(), KeyFileError> {
+        if self.pos == self.bytes.len() {
+            Ok(())
+        } else {
+            Err(invalid("bytes follow the body"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(version: u32, state: VersionState) -> Entry {
+        Entry {
+            version,
+            state,
+            created: 1_700_000_000 + u64::from(version),
+            key: (state != VersionState::Retired).then(|| Zeroizing::new([version as u8; KEY_LEN])),
+        }
+    }
+
+    #[test]
+    fn keyring_body_round_trips_and_retired_versions_carry_no_key() {
+        let body = KeyringBody {
+            keyring_id: [5; 16],
+            suite: 1,
+            entries: vec![
+                entry(1, VersionState::Retired),
+                entry(2, VersionState::DecryptOnly),
+                entry(3, VersionState::Active),
+            ],
+        };
+        let bytes = body.encode().unwrap();
+        assert_eq!(bytes.len(), 16 + 1 + 4 + 13 + 2 * (13 + KEY_LEN));
+        let back = KeyringBody::decode(&bytes).unwrap();
+        assert_eq!(back.keyring_id, [5; 16]);
+        let states: Vec<_> = back.entries.iter().map(|e| (e.version, e.state)).collect();
+        assert_eq!(
+            states,
+            [
+                (1, VersionState::Retired),
+                (2, VersionState::DecryptOnly),
+                (3, VersionState::Active)
+            ]
+        );
+        assert!(back.entries[0].key.is_none());
+        assert_eq!(**back.entries[2].key.as_ref().unwrap(), [3; KEY_LEN]);
+    }
+
+    #[test]
+    fn bundle_body_round_trips() {
+        let body = BundleBody {
+            keyring_id: [1; 16],
+            suite: 2,
+            created: 42,
+            service: "newsletter".into(),
+            purposes: vec![PurposeEntry {
+                name: "marketing".into(),
+                entries: vec![
+                    entry(1, VersionState::DecryptOnly),
+                    entry(2, VersionState::Active),
+                ],
+            }],
+        };
+        let back = BundleBody::decode(&body.encode().unwrap()).unwrap();
+        assert_eq!(back.service, "newsletter");
+        assert_eq!(back.created, 42);
+        assert_eq!(back.purposes[0].name, "marketing");
+        assert_eq!(back.purposes[0].entries.len(), 2);
+    }
+
+    #[test]
+    fn refuses_bad_lists_and_never_panics_on_truncation() {
+        let two_active = KeyringBody {
+            keyring_id: [0; 16],
+            suite: 1,
+            entries: vec![
+                entry(1, VersionState::Active),
+                entry(2, VersionState::Active),
+            ],
+        };
+        let bytes = two_active.encode().unwrap();
+        assert!(matches!(
+            KeyringBody::decode(&bytes),
+            Err(KeyFileError::Invalid { reason }) if reason.contains("2 active versions")
+        ));
+        let descending = KeyringBody {
+            keyring_id: [0; 16],
+            suite: 1,
+            entries: vec![
+                entry(2, VersionState::Active),
+                entry(1, VersionState::DecryptOnly),
+            ],
+        };
+        assert!(KeyringBody::decode(&descending.encode().unwrap()).is_err());
+        let good = KeyringBody {
+            keyring_id: [0; 16],
+            suite: 1,
+            entries: vec![entry(1, VersionState::Active)],
+        }
+        .encode()
+        .unwrap();
+        for len in 0..good.len() {
+            assert!(KeyringBody::decode(&good[..len]).is_err(), "length {len}");
+        }
+        let mut huge_count = good.to_vec();
+        huge_count[17..21].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(KeyringBody::decode(&huge_count).is_err());
+    }
+}

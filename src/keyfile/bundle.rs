@@ -1,0 +1,236 @@
+//! Service key bundles (FORMAT.md §14.4): the purpose keys of one service, and nothing else.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::time::SystemTime;
+
+use zeroize::Zeroizing;
+
+use crate::aead::Suite;
+use crate::error::{Error, KeyFileError, Result};
+use crate::keyfile::body::{BundleBody, Entry, PurposeEntry};
+use crate::keyfile::keyring_file::{entry, secs, time};
+use crate::keyfile::{KeyProtector, Kind, atomic, open_file, seal_file};
+use crate::keyring::{DynPurposeKey, Keyring, KeyringId, VersionState};
+use crate::keyset::KeySet;
+use crate::purpose::DynPurpose;
+use crate::secret::KEY_LEN;
+
+/// The purpose keys of one service, exported from a keyring: every live version of each chosen
+/// purpose, the numbers of the retired ones, and no root key. A service that loads it can seal and
+/// open exactly its purposes.
+///
+/// A bundle names its keyring ([`keyring_id`](Self::keyring_id)). After a rotation the admin
+/// exports it again; a service still on the old bundle gets
+/// [`Error::UnknownKeyVersion`](crate::Error::UnknownKeyVersion) naming the version it lacks.
+///
+/// ```
+/// use fieldseal::{Context, DynPurpose, KeyBundle, Keyring, Passphrase, Argon2Params, Suite};
+/// fieldseal::purpose!(Fulfillment = "fulfillment");
+/// fieldseal::purpose!(Marketing = "marketing");
+///
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let bundle = keyring.export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])?;
+/// let protector = Passphrase::new("newsletter service passphrase".to_owned())?
+///     .with_params(Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1)?);
+/// let file = bundle.to_protected_bytes(&protector)?;
+///
+/// // In the newsletter service:
+/// let keys = KeyBundle::from_protected_bytes(&file, &protector)?.into_key_set();
+/// assert!(keys.key::<Marketing>().is_some());
+/// assert!(keys.key::<Fulfillment>().is_none());
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+pub struct KeyBundle {
+    keyring_id: KeyringId,
+    service: String,
+    created: SystemTime,
+    /// Creation time of each version, from the keyring.
+    version_created: BTreeMap<u32, SystemTime>,
+    keys: KeySet,
+}
+
+impl Keyring {
+    /// Exports the bundle of a service: the keys of `purposes` (every live version, the active
+    /// one sealing), named `service` for operators.
+    ///
+    /// # Errors
+    /// [`Error::NoPurpose`] for no purpose, [`Error::DuplicatePurpose`],
+    /// [`KeyFileError::Invalid`] for a service name over 255 bytes.
+    pub fn export_bundle(&self, service: &str, purposes: &[DynPurpose]) -> Result<KeyBundle> {
+        if purposes.is_empty() {
+            return Err(Error::NoPurpose);
+        }
+        for (i, p) in purposes.iter().enumerate() {
+            if purposes[..i].contains(p) {
+                return Err(Error::DuplicatePurpose {
+                    purpose: p.name().to_owned(),
+                });
+            }
+        }
+        if service.len() > 255 || purposes.len() > 255 {
+            return Err(KeyFileError::Invalid {
+                reason: "a bundle holds up to 255 purposes and a service name of up to 255 bytes"
+                    .to_owned(),
+            }
+            .into());
+        }
+        Ok(KeyBundle {
+            keyring_id: self.id(),
+            service: service.to_owned(),
+            created: SystemTime::now(),
+            version_created: self.entries().map(|(v, _, c, _)| (v, c)).collect(),
+            keys: KeySet::from_keyring(self, purposes),
+        })
+    }
+}
+
+impl KeyBundle {
+    /// The id of the keyring the bundle was exported from.
+    pub fn keyring_id(&self) -> KeyringId {
+        self.keyring_id
+    }
+
+    /// The service the bundle was exported for.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// When the bundle was exported.
+    pub fn created(&self) -> SystemTime {
+        self.created
+    }
+
+    /// The purposes the bundle holds keys for.
+    pub fn purposes(&self) -> Vec<DynPurpose> {
+        self.keys.purposes()
+    }
+
+    /// The key of one purpose.
+    pub fn key(&self, purpose: &str) -> Option<&DynPurposeKey> {
+        self.keys.get(purpose)
+    }
+
+    /// The service's keys.
+    pub fn key_set(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// The service's keys, owned.
+    pub fn into_key_set(self) -> KeySet {
+        self.keys
+    }
+
+    /// Saves the bundle to `path`, atomically, readable by its owner only, encrypted under a file
+    /// key wrapped by the service's own `protector`.
+    ///
+    /// # Errors
+    /// As [`Keyring::save`].
+    pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
+        atomic::write_atomic(path.as_ref(), &self.to_protected_bytes(protector)?)
+    }
+
+    /// Loads a bundle saved by [`save`](Self::save). Never changes the file.
+    ///
+    /// # Errors
+    /// As [`Keyring::load`].
+    pub fn load(path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<Self> {
+        Self::from_protected_bytes(&atomic::read(path.as_ref())?, protector)
+    }
+
+    /// The bundle file's bytes.
+    ///
+    /// # Errors
+    /// As [`Keyring::to_protected_bytes`].
+    pub fn to_protected_bytes(&self, protector: &dyn KeyProtector) -> Result<Vec<u8>> {
+        let mut purposes = Vec::new();
+        let mut suite = Suite::default();
+        for key in self.keys.iter() {
+            suite = key.suite();
+            let mut entries: Vec<Entry> = Vec::new();
+            for v in key.versions() {
+                let state = if v == key.active_version() {
+                    VersionState::Active
+                } else {
+                    VersionState::DecryptOnly
+                };
+                let mut e = entry(v, state, self.version_time(v), None);
+                e.key = Some(key.dangerous_export_version(v)?);
+                entries.push(e);
+            }
+            for v in key.retired_versions() {
+                entries.push(entry(v, VersionState::Retired, self.version_time(v), None));
+            }
+            entries.sort_by_key(|e| e.version);
+            purposes.push(PurposeEntry {
+                name: key.purpose().name().to_owned(),
+                entries,
+            });
+        }
+        let body = BundleBody {
+            keyring_id: *self.keyring_id.as_bytes(),
+            suite: suite.id(),
+            created: secs(self.created),
+            service: self.service.clone(),
+            purposes,
+        };
+        seal_file(Kind::Bundle, &body.encode()?, protector)
+    }
+
+    fn version_time(&self, version: u32) -> SystemTime {
+        self.version_created
+            .get(&version)
+            .copied()
+            .unwrap_or(std::time::UNIX_EPOCH)
+    }
+
+    /// A bundle from bytes made by [`to_protected_bytes`](Self::to_protected_bytes).
+    ///
+    /// # Errors
+    /// As [`Keyring::load`].
+    pub fn from_protected_bytes(bytes: &[u8], protector: &dyn KeyProtector) -> Result<Self> {
+        let body = BundleBody::decode(&open_file(bytes, Kind::Bundle, protector)?)?;
+        let suite = Suite::from_id(body.suite)?;
+        let mut keys = KeySet::new();
+        let mut version_created = BTreeMap::new();
+        for purpose in body.purposes {
+            let name = DynPurpose::new(&purpose.name).map_err(|_| KeyFileError::Invalid {
+                reason: "a purpose name is not valid".to_owned(),
+            })?;
+            let mut live: Vec<(u32, Zeroizing<[u8; KEY_LEN]>)> = Vec::new();
+            let mut retired = Vec::new();
+            let mut active = 0;
+            for e in purpose.entries {
+                version_created.insert(e.version, time(e.created));
+                if e.state == VersionState::Active {
+                    active = e.version;
+                }
+                match e.key {
+                    Some(key) => live.push((e.version, key)),
+                    None => retired.push(e.version),
+                }
+            }
+            keys.insert(DynPurposeKey::from_versions_retired(
+                name, suite, live, active, retired,
+            )?);
+        }
+        Ok(Self {
+            keyring_id: KeyringId::from_bytes(body.keyring_id),
+            service: body.service,
+            created: time(body.created),
+            version_created,
+            keys,
+        })
+    }
+}
+
+impl fmt::Debug for KeyBundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyBundle")
+            .field("keyring_id", &self.keyring_id)
+            .field("service", &self.service)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,124 @@
+//! Keyring files (FORMAT.md §14.3): a keyring saved and loaded whole.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use zeroize::Zeroizing;
+
+use crate::aead::Suite;
+use crate::error::Result;
+use crate::keyfile::body::{Entry, KeyringBody};
+use crate::keyfile::{KeyProtector, Kind, atomic, open_file, seal_file};
+use crate::keyring::{Keyring, KeyringId, VersionState};
+use crate::secret::SecretKey;
+
+impl Keyring {
+    /// Saves the keyring to `path`, encrypted under a file key wrapped by `protector`
+    /// (FORMAT.md §14). Atomic: a crash at any moment leaves the previous file or the new one,
+    /// whole. The file is created readable by its owner only.
+    ///
+    /// ```
+    /// use fieldseal::{Kek, Keyring, SecretKey, Suite};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("fieldseal-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("keyring.fsk");
+    ///
+    /// let kek = Kek::new(SecretKey::generate()?);
+    /// let mut keyring = Keyring::generate(Suite::default())?;
+    /// keyring.rotate()?;
+    /// keyring.save(&path, &kek)?;
+    ///
+    /// let loaded = Keyring::load(&path, &kek)?;
+    /// assert_eq!((loaded.id(), loaded.versions()), (keyring.id(), vec![1, 2]));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`KeyFileError::Io`] naming the step that failed (the previous file is untouched), and
+    /// whatever the protector returns.
+    pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
+        atomic::write_atomic(path.as_ref(), &self.to_protected_bytes(protector)?)
+    }
+
+    /// Loads a keyring saved by [`save`](Self::save). Never changes the file.
+    ///
+    /// # Errors
+    /// One [`KeyFileError`] per cause: [`NotAKeyFile`](KeyFileError::NotAKeyFile),
+    /// [`NewerVersion`](KeyFileError::NewerVersion), [`Truncated`](KeyFileError::Truncated),
+    /// [`Damaged`](KeyFileError::Damaged), [`WrongKind`](KeyFileError::WrongKind),
+    /// [`WrongProtector`](KeyFileError::WrongProtector),
+    /// [`WrongPassphrase`](KeyFileError::WrongPassphrase), [`WrongKek`](KeyFileError::WrongKek),
+    /// [`Tampered`](KeyFileError::Tampered), [`Io`](KeyFileError::Io).
+    pub fn load(path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<Self> {
+        Self::from_protected_bytes(&atomic::read(path.as_ref())?, protector)
+    }
+
+    /// The key file's bytes, for storing it somewhere other than a file (a database row, a
+    /// secret manager).
+    ///
+    /// # Errors
+    /// Whatever the protector returns; [`Error::Rng`](crate::Error::Rng).
+    pub fn to_protected_bytes(&self, protector: &dyn KeyProtector) -> Result<Vec<u8>> {
+        let body = KeyringBody {
+            keyring_id: *self.id().as_bytes(),
+            suite: self.suite().id(),
+            entries: self
+                .entries()
+                .map(|(version, state, created, key)| entry(version, state, created, key))
+                .collect(),
+        };
+        seal_file(Kind::Keyring, &body.encode()?, protector)
+    }
+
+    /// A keyring from bytes made by [`to_protected_bytes`](Self::to_protected_bytes).
+    ///
+    /// # Errors
+    /// As [`load`](Self::load).
+    pub fn from_protected_bytes(bytes: &[u8], protector: &dyn KeyProtector) -> Result<Self> {
+        let body = KeyringBody::decode(&open_file(bytes, Kind::Keyring, protector)?)?;
+        let suite = Suite::from_id(body.suite)?;
+        let mut keyring = Self::empty(KeyringId::from_bytes(body.keyring_id), suite);
+        let mut active = 0;
+        for e in body.entries {
+            let created = time(e.created);
+            match e.key {
+                Some(key) => {
+                    keyring.insert_version(e.version, SecretKey::from_bytes(key), created)?;
+                }
+                None => keyring.insert_retired(e.version, created)?,
+            }
+            if e.state == VersionState::Active {
+                active = e.version;
+            }
+        }
+        keyring.set_active(active)?; // the body reader checked there is exactly one
+        Ok(keyring)
+    }
+}
+
+/// One version as the body stores it.
+pub(crate) fn entry(
+    version: u32,
+    state: VersionState,
+    created: SystemTime,
+    key: Option<&SecretKey>,
+) -> Entry {
+    Entry {
+        version,
+        state,
+        created: secs(created),
+        key: key.map(|k| Zeroizing::new(*k.expose_secret())),
+    }
+}
+
+/// A time as stored: seconds since the Unix epoch (0 for earlier times).
+pub(crate) fn secs(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// A stored time.
+pub(crate) fn time(secs: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(secs)
+}

@@ -1,0 +1,285 @@
+//! The passphrase protector: Argon2id turns a passphrase into the key-encryption key
+//! (FORMAT.md §14.2).
+
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use zeroize::Zeroizing;
+
+use crate::error::{KeyFileError, Result};
+use crate::keyfile::protector::{KeyProtector, WRAPPED_LEN, fill_random, unwrap_key, wrap_key};
+use crate::secret::{KEY_LEN, SecretKey};
+
+/// The id of the [`Passphrase`] protector.
+pub(crate) const PROTECTOR_ID: &str = "argon2id";
+const SALT_LEN: usize = 16;
+/// `m_cost t_cost p_cost salt wrapped`.
+const BLOB_LEN: usize = 12 + SALT_LEN + WRAPPED_LEN;
+
+/// Argon2id cost parameters, stored in the key file so that it always opens with the ones it was
+/// written with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Argon2Params {
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+}
+
+impl Argon2Params {
+    /// The least memory [`new`](Self::new) accepts: 19 MiB, OWASP's floor for Argon2id.
+    pub const MIN_MEMORY_KIB: u32 = 19 * 1024;
+    /// The most memory a file may ask for: 4 GiB. A file asking more is refused unread.
+    pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+    /// The most passes a file may ask for.
+    pub const MAX_ITERATIONS: u32 = 64;
+    /// The most lanes a file may ask for.
+    pub const MAX_PARALLELISM: u32 = 16;
+
+    /// The default: 128 MiB, 3 passes, 1 lane; about 0.5 s on the 2-core build machine
+    /// (BENCHMARKS.md). More than RFC 9106's 64 MiB option, for a file opened once per start.
+    pub const DEFAULT: Self = Self {
+        memory_kib: 128 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
+
+    /// Parameters for writing a file.
+    ///
+    /// # Errors
+    /// [`KeyFileError::UnsafeParameters`] below 19 MiB or 2 passes (OWASP's floor) or above the
+    /// maximums.
+    pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Result<Self> {
+        let params = Self {
+            memory_kib,
+            iterations,
+            parallelism,
+        };
+        params.check_bounds()?;
+        if memory_kib < Self::MIN_MEMORY_KIB || iterations < 2 {
+            return Err(unsafe_params(format!(
+                "{memory_kib} KiB and {iterations} passes are below the floor of {} KiB and 2 \
+                 passes",
+                Self::MIN_MEMORY_KIB
+            ))
+            .into());
+        }
+        Ok(params)
+    }
+
+    /// Memory in KiB.
+    pub fn memory_kib(&self) -> u32 {
+        self.memory_kib
+    }
+
+    /// Passes over memory.
+    pub fn iterations(&self) -> u32 {
+        self.iterations
+    }
+
+    /// Lanes.
+    pub fn parallelism(&self) -> u32 {
+        self.parallelism
+    }
+
+    /// The limits applied to a file's parameters before any work is done: they stop a hostile
+    /// file from making the loader allocate or spin without bound.
+    fn check_bounds(&self) -> Result<(), KeyFileError> {
+        if !(1..=Self::MAX_PARALLELISM).contains(&self.parallelism) {
+            return Err(unsafe_params(format!(
+                "parallelism {} is outside 1..={}",
+                self.parallelism,
+                Self::MAX_PARALLELISM
+            )));
+        }
+        if !(8 * self.parallelism..=Self::MAX_MEMORY_KIB).contains(&self.memory_kib) {
+            return Err(unsafe_params(format!(
+                "memory {} KiB is outside {}..={} KiB",
+                self.memory_kib,
+                8 * self.parallelism,
+                Self::MAX_MEMORY_KIB
+            )));
+        }
+        if !(1..=Self::MAX_ITERATIONS).contains(&self.iterations) {
+            return Err(unsafe_params(format!(
+                "{} passes is outside 1..={}",
+                self.iterations,
+                Self::MAX_ITERATIONS
+            )));
+        }
+        Ok(())
+    }
+
+    fn derive(&self, passphrase: &[u8], salt: &[u8; SALT_LEN]) -> Result<SecretKey> {
+        let params = Params::new(
+            self.memory_kib,
+            self.iterations,
+            self.parallelism,
+            Some(KEY_LEN),
+        )
+        .map_err(|e| unsafe_params(e.to_string()))?;
+        let mut kek = Zeroizing::new([0; KEY_LEN]);
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_into(passphrase, salt, &mut kek[..])
+            .map_err(|e| unsafe_params(e.to_string()))?;
+        Ok(SecretKey::from_bytes(kek))
+    }
+}
+
+impl Default for Argon2Params {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+fn unsafe_params(reason: String) -> KeyFileError {
+    KeyFileError::UnsafeParameters { reason }
+}
+
+/// The key-encryption key derived for one salt and parameter set, kept so that saving a loaded
+/// file again costs no second Argon2id run.
+struct Derived {
+    params: Argon2Params,
+    salt: [u8; SALT_LEN],
+    kek: SecretKey,
+}
+
+/// A passphrase protector: Argon2id (salt and parameters stored in the file) derives the
+/// key-encryption key that wraps the file key.
+///
+/// A file loaded with it is saved again with the same salt and parameters, reusing the derived key
+/// (one Argon2id run per process, not per save). A new file gets a fresh salt and
+/// [`Argon2Params::DEFAULT`], or the parameters of [`with_params`](Self::with_params).
+///
+/// ```
+/// use fieldseal::{Argon2Params, Keyring, Passphrase, Suite};
+///
+/// let cheap = Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1)?; // the default is 128 MiB
+/// let protector = Passphrase::new("correct horse battery staple".to_owned())?.with_params(cheap);
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let file = keyring.to_protected_bytes(&protector)?;
+///
+/// let wrong = Passphrase::new("incorrect horse".to_owned())?;
+/// assert!(matches!(
+///     Keyring::from_protected_bytes(&file, &wrong),
+///     Err(fieldseal::Error::KeyFile(fieldseal::KeyFileError::WrongPassphrase))
+/// ));
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+pub struct Passphrase {
+    phrase: Zeroizing<String>,
+    params: Argon2Params,
+    derived: Mutex<Option<Derived>>,
+}
+
+impl Passphrase {
+    /// A passphrase protector with [`Argon2Params::DEFAULT`].
+    ///
+    /// # Errors
+    /// [`KeyFileError::BadProtector`] for an empty passphrase.
+    pub fn new(passphrase: impl Into<Zeroizing<String>>) -> Result<Self> {
+        let passphrase = passphrase.into();
+        if passphrase.is_empty() {
+            return Err(KeyFileError::BadProtector(
+                "the passphrase is empty; give a long passphrase".to_owned(),
+            )
+            .into());
+        }
+        Ok(Self {
+            phrase: passphrase,
+            params: Argon2Params::DEFAULT,
+            derived: Mutex::new(None),
+        })
+    }
+
+    /// Uses `params` for files written from now on (files already written keep theirs).
+    #[must_use]
+    pub fn with_params(mut self, params: Argon2Params) -> Self {
+        self.params = params;
+        *self
+            .derived
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        self
+    }
+
+    /// The parameters of the last file loaded or saved, or those new files get.
+    pub fn params(&self) -> Argon2Params {
+        self.derived
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(self.params, |d| d.params)
+    }
+}
+
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Passphrase")
+            .field("passphrase", &"[REDACTED]")
+            .field("params", &self.params())
+            .finish()
+    }
+}
+
+impl KeyProtector for Passphrase {
+    fn id(&self) -> &str {
+        PROTECTOR_ID
+    }
+
+    fn wrap(&self, file_key: &SecretKey, aad: &[u8]) -> Result<Vec<u8>> {
+        let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        if derived.is_none() {
+            let mut salt = [0; SALT_LEN];
+            fill_random(&mut salt)?;
+            let kek = self.params.derive(self.phrase.as_bytes(), &salt)?;
+            *derived = Some(Derived {
+                params: self.params,
+                salt,
+                kek,
+            });
+        }
+        let d = derived.as_ref().expect("filled above");
+        let mut out = Vec::with_capacity(BLOB_LEN);
+        out.extend_from_slice(&d.params.memory_kib.to_be_bytes());
+        out.extend_from_slice(&d.params.iterations.to_be_bytes());
+        out.extend_from_slice(&d.params.parallelism.to_be_bytes());
+        out.extend_from_slice(&d.salt);
+        out.extend_from_slice(&wrap_key(&d.kek, file_key, aad)?);
+        Ok(out)
+    }
+
+    fn unwrap(&self, wrapped: &[u8], aad: &[u8]) -> Result<SecretKey> {
+        if wrapped.len() != BLOB_LEN {
+            return Err(KeyFileError::Invalid {
+                reason: format!(
+                    "an argon2id wrap is {BLOB_LEN} bytes, this one {}",
+                    wrapped.len()
+                ),
+            }
+            .into());
+        }
+        let word = |i: usize| u32::from_be_bytes(wrapped[i..i + 4].try_into().expect("4 bytes"));
+        let params = Argon2Params {
+            memory_kib: word(0),
+            iterations: word(4),
+            parallelism: word(8),
+        };
+        params.check_bounds()?;
+        let salt: [u8; SALT_LEN] = wrapped[12..12 + SALT_LEN].try_into().expect("salt");
+        let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
+        let reuse = derived
+            .as_ref()
+            .is_some_and(|d| d.params == params && d.salt == salt);
+        if !reuse {
+            let kek = params.derive(self.phrase.as_bytes(), &salt)?;
+            *derived = Some(Derived { params, salt, kek });
+        }
+        let d = derived.as_ref().expect("filled above");
+        let key = unwrap_key(&d.kek, &wrapped[12 + SALT_LEN..], aad);
+        if key.is_err() {
+            *derived = None; // a wrong passphrase must not be reused for the next save
+        }
+        key.map_err(|()| KeyFileError::WrongPassphrase.into())
+    }
+}
