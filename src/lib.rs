@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aead;
+pub mod bulk;
 mod error;
 pub mod format;
 mod kdf;

@@ -223,6 +223,32 @@ pub enum Error {
     #[error("keyring: {0}")]
     Keyring(#[from] KeyringError),
 
+    /// A record given to bulk work is not what its layout says (not a JSON object, no id
+    /// field, an id of the wrong type).
+    #[error("bad record: {reason}")]
+    BadRecord {
+        /// What is wrong (field names and types, never values).
+        reason: String,
+    },
+
+    /// Bulk work failed on one record; the records before it were written.
+    #[error("record on line {line}: {source}; fix or remove it and run again (work resumes)")]
+    AtLine {
+        /// The record's line, counting from 1.
+        line: u64,
+        /// What went wrong.
+        source: Box<Error>,
+    },
+
+    /// Reading or writing failed during bulk work.
+    #[error("cannot {action}: {source}")]
+    Io {
+        /// What was being done, and on which file.
+        action: String,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+
     /// A key file (keyring or bundle) could not be loaded or saved.
     #[error("key file: {0}")]
     KeyFile(#[from] KeyFileError),

@@ -1,0 +1,3 @@
+//! The `fieldseal` command-line tool (placeholder until the CLI lands).
+
+fn main() {}
