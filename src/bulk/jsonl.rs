@@ -71,7 +71,9 @@ pub fn reseal_jsonl(
             let (text, counts) = match result {
                 Ok(done) => done,
                 Err(e) => {
-                    output.flush().map_err(|e| io_error("write the output", e))?;
+                    output
+                        .flush()
+                        .map_err(|e| io_error("write the output", e))?;
                     return Err(Error::AtLine {
                         line: first_line + i as u64,
                         source: Box::new(e),
@@ -89,13 +91,20 @@ pub fn reseal_jsonl(
             break;
         }
     }
-    output.flush().map_err(|e| io_error("write the output", e))?;
+    output
+        .flush()
+        .map_err(|e| io_error("write the output", e))?;
     Ok(summary)
 }
 
 type Outcome = Result<(String, Counts)>;
 
-fn run_batch(keys: &dyn Reseal, layout: &RecordLayout, batch: &[String], threads: usize) -> Vec<Outcome> {
+fn run_batch(
+    keys: &dyn Reseal,
+    layout: &RecordLayout,
+    batch: &[String],
+    threads: usize,
+) -> Vec<Outcome> {
     if threads == 1 || batch.len() < 64 {
         return batch.iter().map(|l| reseal_line(keys, layout, l)).collect();
     }
@@ -185,9 +194,25 @@ pub fn reseal_jsonl_file(
         Some(path) => {
             let file =
                 File::open(path).map_err(|e| io_error(&format!("open {}", path.display()), e))?;
-            reseal_jsonl(keys, layout, &mut BufReader::new(file), &mut writer, skip, threads, progress)
+            reseal_jsonl(
+                keys,
+                layout,
+                &mut BufReader::new(file),
+                &mut writer,
+                skip,
+                threads,
+                progress,
+            )
         }
-        None => reseal_jsonl(keys, layout, &mut io::stdin().lock(), &mut writer, skip, threads, progress),
+        None => reseal_jsonl(
+            keys,
+            layout,
+            &mut io::stdin().lock(),
+            &mut writer,
+            skip,
+            threads,
+            progress,
+        ),
     };
     let file = writer
         .into_inner()
@@ -208,6 +233,10 @@ pub fn partial_path(output: &Path) -> PathBuf {
 }
 
 /// Cuts an interrupted run's output after its last complete line; returns how many lines it has.
+#[allow(
+    clippy::naive_bytecount,
+    reason = "once per resumed run: not worth the bytecount crate"
+)]
 fn keep_complete_lines(partial: &Path) -> Result<u64> {
     let mut file = match OpenOptions::new().read(true).write(true).open(partial) {
         Ok(f) => f,

@@ -151,7 +151,12 @@ impl RecordLayout {
         self.reseal_with_id(keys, record, &[])
     }
 
-    fn reseal_with_id(&self, keys: &dyn Reseal, record: &mut Value, outer: &[u8]) -> Result<Counts> {
+    fn reseal_with_id(
+        &self,
+        keys: &dyn Reseal,
+        record: &mut Value,
+        outer: &[u8],
+    ) -> Result<Counts> {
         let Value::Object(map) = record else {
             return Err(Error::BadRecord {
                 reason: format!("a `{}` record must be a JSON object", self.record),

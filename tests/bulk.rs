@@ -1,0 +1,232 @@
+//! Bulk re-sealing of JSON Lines records after a rotation (`fieldseal::bulk`): every value moves
+//! to the active version, a rerun changes nothing, an interrupted run resumes, a bad record is
+//! named by its line.
+
+// `Member::member_id` is what membership schemas call it.
+#![allow(clippy::struct_field_names)]
+
+use std::fs;
+use std::path::PathBuf;
+
+use fieldseal::bulk::{IdType, RecordLayout, Summary, partial_path, reseal_jsonl_file};
+use fieldseal::{Error, KeySet, Keyring, Seal, Suite};
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+fieldseal::purpose!(Marketing = "marketing");
+
+#[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(id = member_id)]
+struct Member {
+    member_id: u32,
+    tier: String,
+    #[seal(Fulfillment)]
+    name: String,
+    #[seal(Fulfillment, Marketing, rename = "mail")]
+    email: String,
+    #[seal(Marketing)]
+    birthday: Option<String>,
+}
+
+fn member(i: u32) -> Member {
+    Member {
+        member_id: i,
+        tier: if i % 3 == 0 { "gold" } else { "basic" }.to_owned(),
+        name: format!("Member {i}"),
+        email: format!("m{i}@example.com"),
+        birthday: (i % 2 == 0).then(|| format!("1990-01-{:02}", i % 28 + 1)),
+    }
+}
+
+fn layout() -> RecordLayout {
+    RecordLayout::new("Member")
+        .id("member_id", IdType::parse("u32").unwrap())
+        .rename("email", "mail")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fieldseal-bulk-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn keys(keyring: &Keyring) -> KeySet {
+    KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Marketing>())
+}
+
+/// `count` members sealed under the keyring's active version, one JSON object a line.
+fn write_members(keyring: &Keyring, path: &PathBuf, count: u32) -> Vec<Member> {
+    let keys = keys(keyring);
+    let members: Vec<Member> = (1..=count).map(member).collect();
+    let lines: String = members
+        .iter()
+        .map(|m| serde_json::to_string(&m.seal(&keys).unwrap()).unwrap() + "\n")
+        .collect();
+    fs::write(path, lines).unwrap();
+    members
+}
+
+/// Every record opens as the member it was, with every value under `version`.
+fn check(keyring: &Keyring, path: &PathBuf, members: &[Member], version: u32) {
+    let keys = keys(keyring);
+    let text = fs::read_to_string(path).unwrap();
+    assert_eq!(text.lines().count(), members.len());
+    for (line, expected) in text.lines().zip(members) {
+        let sealed: SealedMember = serde_json::from_str(line).unwrap();
+        let view = sealed.open_dyn(&keys).unwrap();
+        assert_eq!(view.name.as_deref(), Some(expected.name.as_str()));
+        assert_eq!(view.email.as_deref(), Some(expected.email.as_str()));
+        assert_eq!(view.birthday.clone().flatten(), expected.birthday);
+        let value: serde_json::Value = serde_json::from_str(line).unwrap();
+        for field in ["name", "email"] {
+            let text = value[field].as_str().unwrap();
+            let sealed =
+                fieldseal::Sealed::<String, fieldseal::AnyPurposes>::from_text(text).unwrap();
+            assert!(
+                sealed.key_versions().iter().all(|(_, v)| *v == version),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn reseal_moves_every_value_then_a_rerun_changes_nothing() {
+    let dir = scratch("rerun");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    let members = write_members(&keyring, &input, 700);
+    keyring.rotate().unwrap();
+
+    let out = dir.join("resealed.jsonl");
+    let mut calls = 0;
+    let summary = reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {
+        calls += 1;
+    })
+    .unwrap();
+    // 700 names and emails, 350 birthdays.
+    assert_eq!(summary.records, 700);
+    assert_eq!((summary.values.resealed, summary.values.current), (1750, 0));
+    assert_eq!(summary.bytes_read, fs::metadata(&input).unwrap().len());
+    assert!(calls >= 1);
+    assert!(!partial_path(&out).exists());
+    check(&keyring, &out, &members, 2);
+
+    keyring.retire(1).unwrap();
+    check(&keyring, &out, &members, 2);
+    let again = dir.join("again.jsonl");
+    let summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&out), &again, 2, &mut |_| {}).unwrap();
+    assert_eq!((summary.values.resealed, summary.values.current), (0, 1750));
+    assert_eq!(fs::read(&out).unwrap(), fs::read(&again).unwrap());
+
+    // An existing output is never overwritten.
+    assert!(matches!(
+        reseal_jsonl_file(&keyring, &layout(), Some(&out), &again, 1, &mut |_| {}),
+        Err(Error::Io { .. })
+    ));
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_interrupted_run_resumes_after_its_last_complete_line() {
+    let dir = scratch("resume");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    let members = write_members(&keyring, &input, 300);
+    keyring.rotate().unwrap();
+    let full = dir.join("full.jsonl");
+    reseal_jsonl_file(&keyring, &layout(), Some(&input), &full, 1, &mut |_| {}).unwrap();
+
+    // An earlier run wrote 120 records and half of the 121st before it was killed.
+    let out = dir.join("out.jsonl");
+    let text = fs::read_to_string(&full).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut partial = lines[..120].join("\n") + "\n";
+    partial.push_str(&lines[120][..40]);
+    fs::write(partial_path(&out), &partial).unwrap();
+
+    let summary: Summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap();
+    assert_eq!((summary.resumed, summary.records), (120, 180));
+    let resumed = fs::read_to_string(&out).unwrap();
+    assert!(resumed.starts_with(&lines[..120].join("\n")));
+    check(&keyring, &out, &members, 2);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_bad_record_is_named_by_its_line_and_the_records_before_it_are_kept() {
+    let dir = scratch("bad");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    write_members(&keyring, &input, 10);
+    keyring.rotate().unwrap();
+    let mut text = fs::read_to_string(&input).unwrap();
+    // Line 6: moved to another member's id, so its values no longer open.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[5] = lines[5].replacen("\"member_id\":6", "\"member_id\":66", 1);
+    text = lines.join("\n") + "\n";
+    fs::write(&input, text).unwrap();
+
+    let out = dir.join("out.jsonl");
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap_err();
+    match &err {
+        Error::AtLine { line: 6, source } => assert!(matches!(**source, Error::CannotOpen)),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("line 6"), "{err}");
+    assert_eq!(
+        fs::read_to_string(partial_path(&out))
+            .unwrap()
+            .lines()
+            .count(),
+        5
+    );
+    assert!(!out.exists());
+
+    // Records that do not fit the layout say how.
+    let wrong_id = RecordLayout::new("Member").id("id", IdType::default());
+    fs::remove_file(partial_path(&out)).unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &wrong_id, Some(&input), &out, 1, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("no id field `id`"), "{err}");
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn id_types_bind_the_bytes_of_their_rust_types() {
+    assert_eq!(
+        IdType::parse("i32").unwrap(),
+        IdType::Int {
+            bytes: 4,
+            signed: true
+        }
+    );
+    assert_eq!(IdType::parse("string").unwrap(), IdType::String);
+    let err = IdType::parse("f32").unwrap_err();
+    assert!(err.to_string().contains("u64"), "{err}");
+    // A u32 member id bound as u64 does not open: the layout must match the record's type.
+    let dir = scratch("id-types");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    write_members(&keyring, &input, 3);
+    keyring.rotate().unwrap();
+    let as_u64 = RecordLayout::new("Member")
+        .id("member_id", IdType::parse("u64").unwrap())
+        .rename("email", "mail");
+    let err = reseal_jsonl_file(
+        &keyring,
+        &as_u64,
+        Some(&input),
+        &dir.join("o"),
+        1,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 1, .. }));
+    fs::remove_dir_all(dir).unwrap();
+}

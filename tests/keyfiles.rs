@@ -1,0 +1,744 @@
+//! Keyring files and service key bundles (FORMAT.md §14): round trips under both protectors,
+//! rotation states surviving a save, one distinct error per way a file can be wrong (each leaving
+//! the file as it was), and bundles holding exactly their purposes' keys.
+
+mod common;
+
+use std::fs;
+use std::path::PathBuf;
+
+use common::{Fulfillment, Marketing, ROOT_KEY, known_keyring};
+use fieldseal::{
+    Argon2Params, Context, DynPurpose, Error, Kek, KeyBundle, KeyFileError, KeyProtector, KeySet,
+    Keyring, KeyringError, Passphrase, Sealed, SecretKey, Suite, VersionState,
+};
+use sha2::{Digest as _, Sha256};
+use zeroize::Zeroizing;
+
+/// A scratch directory of its own for each test.
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("fieldseal-keyfiles-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn cheap() -> Argon2Params {
+    Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1).unwrap()
+}
+
+fn passphrase(phrase: &str) -> Passphrase {
+    Passphrase::new(phrase.to_owned())
+        .unwrap()
+        .with_params(cheap())
+}
+
+fn kek() -> Kek {
+    Kek::new(SecretKey::from_bytes(Zeroizing::new([0x4b; 32])))
+}
+
+fn ctx() -> Context<'static> {
+    Context::new("customer", "email").with_id_u64(7)
+}
+
+/// Fixes the checksum after a deliberate edit, as an attacker who knows the format would.
+fn rechecksum(bytes: &mut [u8]) {
+    let n = bytes.len() - 32;
+    let sum = Sha256::digest(&bytes[..n]);
+    bytes[n..].copy_from_slice(&sum);
+}
+
+#[test]
+fn a_keyring_survives_save_and_load_under_both_protectors() {
+    let dir = scratch("round-trip");
+    for (name, protector) in [
+        ("kek", &kek() as &dyn KeyProtector),
+        ("pass", &passphrase("correct horse battery staple")),
+    ] {
+        let mut keyring = Keyring::generate(Suite::XChaCha20Poly1305).unwrap();
+        let old: Sealed<String, Marketing> = Sealed::seal(
+            "ada@example.com",
+            &ctx(),
+            &keyring.purpose_key::<Marketing>(),
+        )
+        .unwrap();
+        keyring.rotate().unwrap();
+        keyring.rotate().unwrap();
+        keyring.retire(1).unwrap();
+        let path = dir.join(format!("{name}.fsk"));
+        keyring.save(&path, protector).unwrap();
+
+        let loaded = Keyring::load(&path, protector).unwrap();
+        assert_eq!(loaded.id(), keyring.id());
+        assert_eq!(loaded.suite(), Suite::XChaCha20Poly1305);
+        assert_eq!(loaded.versions(), vec![1, 2, 3]);
+        assert_eq!(loaded.active_version(), 3);
+        let states: Vec<_> = (1..=3).map(|v| loaded.state(v).unwrap()).collect();
+        assert_eq!(
+            states,
+            [
+                VersionState::Retired,
+                VersionState::DecryptOnly,
+                VersionState::Active
+            ]
+        );
+        for v in 2..=3 {
+            assert_eq!(
+                loaded.dangerous_root_key(v).unwrap(),
+                keyring.dangerous_root_key(v).unwrap()
+            );
+            let secs = |k: &Keyring| {
+                k.created(v)
+                    .unwrap()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs()
+            };
+            assert_eq!(secs(&loaded), secs(&keyring));
+        }
+        // Data sealed under the retired version says so, by name.
+        match old.open(&loaded.purpose_key::<Marketing>(), &ctx()) {
+            Err(Error::RetiredKeyVersion {
+                purpose,
+                version: 1,
+            }) => assert_eq!(purpose, "marketing"),
+            other => panic!("{other:?}"),
+        }
+        // Data sealed before the save opens after the load.
+        let new: Sealed<String, Marketing> = Sealed::seal(
+            "bo@example.com",
+            &ctx(),
+            &keyring.purpose_key::<Marketing>(),
+        )
+        .unwrap();
+        assert_eq!(
+            new.open(&loaded.purpose_key::<Marketing>(), &ctx())
+                .unwrap(),
+            "bo@example.com"
+        );
+    }
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn rotation_keeps_every_live_version_opening_and_retiring_is_guarded() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let mut sealed = Vec::new();
+    for round in 0..4 {
+        let value: Sealed<String, (Fulfillment, Marketing)> = Sealed::seal(
+            &format!("value {round}"),
+            &ctx(),
+            &(
+                &keyring.purpose_key::<Fulfillment>(),
+                &keyring.purpose_key::<Marketing>(),
+            ),
+        )
+        .unwrap();
+        sealed.push(value);
+        let before = keyring.active_version();
+        let v = keyring.rotate().unwrap();
+        assert_eq!(v, before + 1);
+        assert_eq!(keyring.state(before), Some(VersionState::DecryptOnly));
+        assert_eq!(keyring.state(v), Some(VersionState::Active));
+    }
+    let keys = KeySet::new().with(keyring.purpose_key::<Marketing>());
+    for (round, value) in sealed.iter().enumerate() {
+        assert_eq!(value.key_versions()[1].1, round as u32 + 1);
+        assert_eq!(
+            value.open_with::<Marketing, _>(&keys, &ctx()).unwrap(),
+            format!("value {round}")
+        );
+    }
+    assert!(matches!(
+        keyring.retire(5),
+        Err(Error::Keyring(KeyringError::RetireActive { version: 5 }))
+    ));
+    assert!(matches!(
+        keyring.retire(9),
+        Err(Error::Keyring(KeyringError::NoSuchVersion {
+            version: 9,
+            ..
+        }))
+    ));
+    keyring.retire(2).unwrap();
+    keyring.retire(2).unwrap(); // idempotent
+    assert!(matches!(
+        keyring.set_active(2),
+        Err(Error::Keyring(KeyringError::Retired { version: 2 }))
+    ));
+    assert!(matches!(
+        keyring.dangerous_root_key(2),
+        Err(Error::Keyring(KeyringError::Retired { version: 2 }))
+    ));
+    assert_eq!(keyring.live_versions(), vec![1, 3, 4, 5]);
+    assert_eq!(keyring.retired_versions(), vec![2]);
+    let keys = KeySet::new().with(keyring.purpose_key::<Marketing>());
+    let err = sealed[1]
+        .open_with::<Marketing, _>(&keys, &ctx())
+        .unwrap_err();
+    assert!(matches!(err, Error::RetiredKeyVersion { version: 2, .. }));
+    assert!(err.to_string().contains("retired"), "{err}");
+    assert_eq!(
+        sealed[2].open_with::<Marketing, _>(&keys, &ctx()).unwrap(),
+        "value 2"
+    );
+}
+
+/// The ways a keyring file can be wrong, each with its own error, none changing the file.
+#[test]
+fn every_bad_file_has_its_own_error_and_is_left_as_it_was() {
+    let dir = scratch("bad-files");
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let good_pass = passphrase("the right passphrase");
+    let path = dir.join("keyring.fsk");
+    keyring.save(&path, &good_pass).unwrap();
+    let good = fs::read(&path).unwrap();
+
+    let load_bytes = |bytes: &[u8], protector: &dyn KeyProtector| {
+        fs::write(&path, bytes).unwrap();
+        let result = Keyring::load(&path, protector);
+        assert_eq!(fs::read(&path).unwrap(), bytes, "loading changed the file");
+        result.map(|k| k.id())
+    };
+    let key_file_error = |r: Result<_, Error>| match r {
+        Err(Error::KeyFile(e)) => e,
+        other => panic!("expected a key file error, got {other:?}"),
+    };
+
+    assert_eq!(load_bytes(&good, &good_pass).unwrap(), keyring.id());
+
+    let e = key_file_error(load_bytes(&good, &passphrase("a wrong passphrase")));
+    assert!(matches!(e, KeyFileError::WrongPassphrase), "{e:?}");
+    assert!(e.to_string().contains("wrong passphrase"));
+
+    let e = key_file_error(load_bytes(&good, &kek()));
+    assert!(
+        matches!(&e, KeyFileError::WrongProtector { found, given, .. } if found == "argon2id" && given == "kek"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("passphrase"), "{e}");
+
+    for cut in [1, 20, good.len() / 2, good.len() - 1] {
+        let e = key_file_error(load_bytes(&good[..cut], &good_pass));
+        assert!(
+            matches!(e, KeyFileError::Truncated { found, .. } if found == cut),
+            "{cut}: {e:?}"
+        );
+    }
+
+    // Any flipped bit past the magic and version: damaged (checksum), never a key.
+    for i in (16..good.len()).step_by(7) {
+        let mut bad = good.clone();
+        bad[i] ^= 0x10;
+        let e = key_file_error(load_bytes(&bad, &good_pass));
+        assert!(
+            matches!(
+                e,
+                KeyFileError::Damaged { .. } | KeyFileError::Truncated { .. }
+            ),
+            "byte {i}: {e:?}"
+        );
+    }
+
+    let mut newer = good.clone();
+    newer[14] = 2;
+    rechecksum(&mut newer);
+    let e = key_file_error(load_bytes(&newer, &good_pass));
+    assert!(
+        matches!(
+            e,
+            KeyFileError::NewerVersion {
+                found: 2,
+                supported: 1
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("upgrade fieldseal"));
+
+    // Altered content with a recomputed checksum: caught by authentication.
+    let mut tampered = good.clone();
+    let body_byte = tampered.len() - 40;
+    tampered[body_byte] ^= 1;
+    rechecksum(&mut tampered);
+    let e = key_file_error(load_bytes(&tampered, &good_pass));
+    assert!(matches!(e, KeyFileError::Tampered), "{e:?}");
+
+    // A hostile Argon2 memory cost is refused before any work.
+    let mut greedy = good.clone();
+    let wrap_at = 14 + 3 + "argon2id".len() + 2;
+    greedy[wrap_at..wrap_at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
+    rechecksum(&mut greedy);
+    let e = key_file_error(load_bytes(&greedy, &good_pass));
+    assert!(matches!(e, KeyFileError::UnsafeParameters { .. }), "{e:?}");
+
+    // None of these errors quotes key material: messages are made of names and numbers.
+    let root = hex::encode(keyring.dangerous_root_key(1).unwrap().expose_secret());
+    for bytes in [&good[..good.len() / 2], &tampered[..], &newer[..]] {
+        let message = format!(
+            "{:?}",
+            Keyring::from_protected_bytes(bytes, &good_pass).unwrap_err()
+        );
+        assert!(!message.contains(&root[..16]));
+    }
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn foreign_files_wrong_kinds_and_missing_files_are_named() {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let protector = kek();
+    let key_file_error = |r: Result<Keyring, Error>| match r {
+        Err(Error::KeyFile(e)) => e,
+        other => panic!("expected a key file error, got {other:?}"),
+    };
+    let e = key_file_error(Keyring::from_protected_bytes(
+        b"{\"root_key\": \"...\"}",
+        &protector,
+    ));
+    assert!(matches!(e, KeyFileError::NotAKeyFile), "{e:?}");
+
+    let bundle = keyring
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
+        .unwrap()
+        .to_protected_bytes(&protector)
+        .unwrap();
+    let e = key_file_error(Keyring::from_protected_bytes(&bundle, &protector));
+    assert!(
+        matches!(
+            e,
+            KeyFileError::WrongKind {
+                expected: "keyring",
+                found: "key bundle"
+            }
+        ),
+        "{e:?}"
+    );
+    let e = key_file_error(Keyring::load(
+        std::env::temp_dir().join("fieldseal-missing.fsk"),
+        &protector,
+    ));
+    assert!(matches!(e, KeyFileError::Io { .. }), "{e:?}");
+    assert!(e.to_string().contains("fieldseal-missing.fsk"));
+}
+
+#[test]
+fn saving_is_owner_only_leaves_no_temporary_file_and_keeps_argon2_parameters() {
+    let dir = scratch("save");
+    let path = dir.join("keyring.fsk");
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    keyring.save(&path, &passphrase("pass one")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // Loaded with a protector set to the (slow) defaults, the file keeps its own parameters.
+    let protector = Passphrase::new("pass one".to_owned()).unwrap();
+    let mut loaded = Keyring::load(&path, &protector).unwrap();
+    assert_eq!(protector.params(), cheap());
+    loaded.rotate().unwrap();
+    loaded.save(&path, &protector).unwrap();
+    let names: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["keyring.fsk"]);
+    let again = Keyring::load(&path, &passphrase("pass one")).unwrap();
+    assert_eq!(again.versions(), vec![1, 2]);
+    // The saved file wraps with the cheap parameters still (bytes 23.. hold m, t, p).
+    let bytes = fs::read(&path).unwrap();
+    let at = 14 + 3 + "argon2id".len() + 2;
+    assert_eq!(
+        bytes[at..at + 12],
+        [
+            &Argon2Params::MIN_MEMORY_KIB.to_be_bytes()[..],
+            &2u32.to_be_bytes(),
+            &1u32.to_be_bytes()
+        ]
+        .concat()[..]
+    );
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn argon2_parameters_below_the_floor_are_refused_for_new_files() {
+    assert!(matches!(
+        Argon2Params::new(1024, 2, 1),
+        Err(Error::KeyFile(KeyFileError::UnsafeParameters { .. }))
+    ));
+    assert!(Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 1, 1).is_err());
+    assert!(Argon2Params::new(Argon2Params::MAX_MEMORY_KIB + 1, 3, 1).is_err());
+    assert!(matches!(
+        Passphrase::new(String::new()),
+        Err(Error::KeyFile(KeyFileError::BadProtector(_)))
+    ));
+    assert_eq!(Argon2Params::default(), Argon2Params::DEFAULT);
+    assert!(!format!("{:?}", passphrase("hunter2 hunter2")).contains("hunter2"));
+}
+
+#[test]
+fn a_marketing_bundle_opens_marketing_only() {
+    let keyring = known_keyring(Suite::default());
+    let ingest = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Marketing>());
+    let address: Sealed<String, Fulfillment> = ingest.seal("1 Main St", &ctx()).unwrap();
+    let email: Sealed<String, (Fulfillment, Marketing)> =
+        ingest.seal("ada@example.com", &ctx()).unwrap();
+
+    let protector = passphrase("newsletter passphrase");
+    let file = keyring
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
+        .unwrap()
+        .to_protected_bytes(&protector)
+        .unwrap();
+    let bundle = KeyBundle::from_protected_bytes(&file, &protector).unwrap();
+    assert_eq!(bundle.keyring_id(), keyring.id());
+    assert_eq!(bundle.service(), "newsletter");
+    assert_eq!(bundle.purposes(), vec![DynPurpose::of::<Marketing>()]);
+    let keys = bundle.into_key_set();
+    assert_eq!(
+        email.open_with::<Marketing, _>(&keys, &ctx()).unwrap(),
+        "ada@example.com"
+    );
+    assert!(matches!(
+        address.open_with::<Fulfillment, _>(&keys, &ctx()),
+        Err(Error::NoKeyForPurpose { .. })
+    ));
+    assert!(matches!(
+        email.open_with::<Fulfillment, _>(&keys, &ctx()),
+        Err(Error::NoKeyForPurpose { .. })
+    ));
+
+    // Inside the decrypted bundle (read with FORMAT.md alone): the marketing key, and neither
+    // the root key nor the fulfillment key.
+    let body = reader::open(&file, b"newsletter passphrase", None);
+    let marketing = keyring
+        .purpose_key::<Marketing>()
+        .as_dyn()
+        .dangerous_export_version(1)
+        .unwrap();
+    let fulfillment = keyring
+        .purpose_key::<Fulfillment>()
+        .as_dyn()
+        .dangerous_export_version(1)
+        .unwrap();
+    let holds = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    assert!(holds(&marketing[..]));
+    assert!(!holds(&ROOT_KEY));
+    assert!(!holds(&fulfillment[..]));
+    assert!(!holds(b"fulfillment"));
+    assert!(holds(b"newsletter"));
+}
+
+#[test]
+fn a_stale_bundle_names_the_version_it_lacks_and_a_fresh_one_opens() {
+    let dir = scratch("stale");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let marketing = [DynPurpose::of::<Marketing>()];
+    let path = dir.join("marketing.bundle");
+    keyring
+        .export_bundle("newsletter", &marketing)
+        .unwrap()
+        .save(&path, &kek())
+        .unwrap();
+    let stale = KeyBundle::load(&path, &kek()).unwrap().into_key_set();
+
+    keyring.rotate().unwrap();
+    let email: Sealed<String, Marketing> = Sealed::seal(
+        "ada@example.com",
+        &ctx(),
+        &keyring.purpose_key::<Marketing>(),
+    )
+    .unwrap();
+    let err = email.open_with::<Marketing, _>(&stale, &ctx()).unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownKeyVersion { purpose, version: 2, held } if purpose == "marketing" && held == &[1]),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("re-export the bundle"), "{err}");
+
+    keyring.retire(1).unwrap();
+    keyring
+        .export_bundle("newsletter", &marketing)
+        .unwrap()
+        .save(&path, &kek())
+        .unwrap();
+    let fresh = KeyBundle::load(&path, &kek()).unwrap();
+    let key = fresh.key("marketing").unwrap();
+    assert_eq!((key.versions(), key.retired_versions()), (vec![2], vec![1]));
+    let keys = fresh.into_key_set();
+    assert_eq!(
+        email.open_with::<Marketing, _>(&keys, &ctx()).unwrap(),
+        "ada@example.com"
+    );
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn reseal_moves_values_to_the_active_version_and_is_idempotent() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let ingest = KeySet::from_keyring(
+        &keyring,
+        &[
+            DynPurpose::of::<Fulfillment>(),
+            DynPurpose::of::<Marketing>(),
+        ],
+    );
+    let old: Sealed<String, (Fulfillment, Marketing)> =
+        ingest.seal("ada@example.com", &ctx()).unwrap();
+    keyring.rotate().unwrap();
+    let admin = KeySet::from_keyring(
+        &keyring,
+        &[
+            DynPurpose::of::<Fulfillment>(),
+            DynPurpose::of::<Marketing>(),
+        ],
+    );
+    assert!(admin.reseal(&old, &ctx()).is_ok());
+    let new = admin.reseal(&old, &ctx()).unwrap().unwrap();
+    let versions: Vec<u32> = new.key_versions().iter().map(|(_, v)| *v).collect();
+    assert_eq!(versions, [2, 2]);
+    assert!(admin.reseal(&new, &ctx()).unwrap().is_none());
+    assert_eq!(
+        new.open_with::<Fulfillment, _>(&admin, &ctx()).unwrap(),
+        "ada@example.com"
+    );
+    // The text form, and the context still binds.
+    let text = admin.reseal_text(&old.to_text(), &ctx()).unwrap().unwrap();
+    assert!(text.starts_with("fs1:"));
+    let other = Context::new("customer", "email").with_id_u64(8);
+    assert!(matches!(admin.reseal(&old, &other), Err(Error::CannotOpen)));
+    // A key set lacking one of the value's purposes cannot re-seal it.
+    let marketing_only = KeySet::new().with(keyring.purpose_key::<Marketing>());
+    assert!(matches!(
+        marketing_only.reseal(&old, &ctx()),
+        Err(Error::NoKeyForPurpose { .. })
+    ));
+    // A suite change counts as stale too.
+    keyring.set_suite(Suite::XChaCha20Poly1305);
+    let xchacha = KeySet::from_keyring(
+        &keyring,
+        &[
+            DynPurpose::of::<Fulfillment>(),
+            DynPurpose::of::<Marketing>(),
+        ],
+    );
+    let moved = xchacha.reseal(&new, &ctx()).unwrap().unwrap();
+    assert_eq!(moved.suite(), Suite::XChaCha20Poly1305);
+}
+
+#[test]
+fn reseal_refuses_a_value_whose_parts_disagree() {
+    let keyring = known_keyring(Suite::default());
+    let mut keyring2 = known_keyring(Suite::default());
+    keyring2.rotate().unwrap();
+    let both = [
+        DynPurpose::of::<Fulfillment>(),
+        DynPurpose::of::<Marketing>(),
+    ];
+    let ingest = KeySet::from_keyring(&keyring, &both);
+    let a: Sealed<String, (Fulfillment, Marketing)> = ingest.seal("real", &ctx()).unwrap();
+    let b: Sealed<String, (Fulfillment, Marketing)> = ingest.seal("fake", &ctx()).unwrap();
+    // Splice: a's header and fulfillment part, b's marketing part (same lengths).
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let split = 8 + (1 + "fulfillment".len() + 4 + 20 + 4 + 16);
+    let spliced = [&a[..split], &b[split..]].concat();
+    let admin = KeySet::from_keyring(&keyring2, &both);
+    assert!(matches!(
+        admin.reseal_bytes(&spliced, &ctx()),
+        Err(Error::CannotOpen)
+    ));
+}
+
+/// FORMAT.md §14 vectors: the library loads them, and so does a reader written from FORMAT.md.
+#[test]
+fn key_file_vectors_load_with_the_library_and_an_independent_reader() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyfiles");
+    let mut seen = 0;
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = fs::read_to_string(&path).unwrap();
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix(':')))
+                .unwrap_or_else(|| panic!("{}: no {key}", path.display()))
+                .trim()
+                .to_owned()
+        };
+        let file = hex::decode(field("file")).unwrap();
+        let body = hex::decode(field("body")).unwrap();
+        let secret = hex::decode(field("secret")).unwrap();
+        let (protector, kek): (Box<dyn KeyProtector>, Option<[u8; 32]>) =
+            match field("protector").as_str() {
+                "kek" => {
+                    let k: [u8; 32] = secret.clone().try_into().unwrap();
+                    (
+                        Box::new(Kek::new(SecretKey::from_bytes(Zeroizing::new(k)))),
+                        Some(k),
+                    )
+                }
+                "argon2id" => (
+                    Box::new(Passphrase::new(String::from_utf8(secret.clone()).unwrap()).unwrap()),
+                    None,
+                ),
+                other => panic!("unknown protector {other}"),
+            };
+        assert_eq!(
+            reader::open(&file, &secret, kek),
+            body,
+            "{}",
+            path.display()
+        );
+        match field("kind").as_str() {
+            "keyring" => {
+                let keyring = Keyring::from_protected_bytes(&file, &*protector).unwrap();
+                assert_eq!(keyring.id().to_string(), field("keyring_id"));
+                assert_eq!(keyring.active_version().to_string(), field("active"));
+                let root = field("root_key_active");
+                assert_eq!(
+                    hex::encode(
+                        keyring
+                            .dangerous_root_key(keyring.active_version())
+                            .unwrap()
+                            .expose_secret()
+                    ),
+                    root
+                );
+            }
+            "bundle" => {
+                let bundle = KeyBundle::from_protected_bytes(&file, &*protector).unwrap();
+                assert_eq!(bundle.keyring_id().to_string(), field("keyring_id"));
+                let names: Vec<String> =
+                    bundle.purposes().iter().map(ToString::to_string).collect();
+                assert_eq!(names.join(","), field("purposes"));
+            }
+            other => panic!("unknown kind {other}"),
+        }
+        seen += 1;
+    }
+    assert!(seen >= 2, "expected the keyring and bundle vectors");
+}
+
+/// Writes the §14 vectors: `cargo test --test keyfiles write_key_file_vectors -- --ignored`.
+#[test]
+#[ignore = "writes tests/vectors/keyfiles; run by hand after a deliberate format change"]
+fn write_key_file_vectors() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyfiles");
+    fs::create_dir_all(&dir).unwrap();
+    let mut keyring = known_keyring(Suite::default());
+    keyring
+        .insert_version(
+            2,
+            SecretKey::from_bytes(Zeroizing::new([2; 32])),
+            std::time::UNIX_EPOCH,
+        )
+        .unwrap();
+    keyring.set_active(2).unwrap();
+    let kek_bytes = [0x4b; 32];
+    let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new(kek_bytes)));
+    let file = keyring.to_protected_bytes(&kek).unwrap();
+    let body = reader::open(&file, &kek_bytes, Some(kek_bytes));
+    fs::write(
+        dir.join("01-keyring-kek.txt"),
+        format!(
+            "comment: a keyring file (§14.3) under the kek protector: versions 1 (decrypt-only) and 2 (active)\n\
+             kind: keyring\nprotector: kek\nsecret: {}\nkeyring_id: {}\nactive: 2\nroot_key_active: {}\n\
+             body: {}\nfile: {}\n",
+            hex::encode(kek_bytes),
+            keyring.id(),
+            hex::encode([2u8; 32]),
+            hex::encode(&body),
+            hex::encode(&file),
+        ),
+    )
+    .unwrap();
+    let phrase = "correct horse battery staple";
+    let protector = passphrase(phrase);
+    let bundle = keyring
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
+        .unwrap();
+    let file = bundle.to_protected_bytes(&protector).unwrap();
+    let body = reader::open(&file, phrase.as_bytes(), None);
+    fs::write(
+        dir.join("02-bundle-argon2id.txt"),
+        format!(
+            "comment: a key bundle (§14.4) for service newsletter, purpose marketing, under the argon2id protector (19 MiB, 2 passes)\n\
+             kind: bundle\nprotector: argon2id\nsecret: {}\nkeyring_id: {}\npurposes: marketing\n\
+             body: {}\nfile: {}\n",
+            hex::encode(phrase),
+            keyring.id(),
+            hex::encode(&body),
+            hex::encode(&file),
+        ),
+    )
+    .unwrap();
+}
+
+/// A key file reader written from FORMAT.md §14 alone, on the raw primitives.
+mod reader {
+    use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
+    use aes_gcm::{Aes256Gcm, Nonce};
+    use sha2::{Digest as _, Sha256};
+
+    /// The decrypted body. `kek`: the raw KEK for protector `kek`; otherwise `secret` is the
+    /// passphrase.
+    pub(super) fn open(file: &[u8], secret: &[u8], kek: Option<[u8; 32]>) -> Vec<u8> {
+        let (covered, checksum) = file.split_at(file.len() - 32);
+        assert_eq!(Sha256::digest(covered).as_slice(), checksum);
+        assert_eq!(&file[..14], b"fieldseal-key\n");
+        assert_eq!(file[14], 1, "version");
+        let id_len = usize::from(file[16]);
+        let id = &file[17..17 + id_len];
+        let prefix = &file[..17 + id_len];
+        let mut at = 17 + id_len;
+        let wrap_len = usize::from(u16::from_be_bytes([file[at], file[at + 1]]));
+        at += 2;
+        let wrap = &file[at..at + wrap_len];
+        at += wrap_len;
+        let nonce = &file[at..at + 12];
+        at += 12;
+        let body_len = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+        at += 4;
+        let header = &file[..at];
+        let body = &file[at..at + body_len];
+        assert_eq!(at + body_len + 32, file.len());
+        let (kek, wrapped) = match id {
+            b"kek" => (kek.unwrap(), wrap),
+            b"argon2id" => {
+                let word = |i: usize| u32::from_be_bytes(wrap[i..i + 4].try_into().unwrap());
+                let params = argon2::Params::new(word(0), word(4), word(8), Some(32)).unwrap();
+                let mut out = [0; 32];
+                argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+                    .hash_password_into(secret, &wrap[12..28], &mut out)
+                    .unwrap();
+                (out, &wrap[28..])
+            }
+            other => panic!("unknown protector {other:?}"),
+        };
+        let file_key = Aes256Gcm::new(&kek.into())
+            .decrypt(
+                Nonce::from_slice(&wrapped[..12]),
+                Payload {
+                    msg: &wrapped[12..],
+                    aad: prefix,
+                },
+            )
+            .expect("the wrap opens");
+        let file_key: [u8; 32] = file_key.try_into().unwrap();
+        Aes256Gcm::new(&file_key.into())
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: header,
+                },
+            )
+            .expect("the body opens")
+    }
+}
