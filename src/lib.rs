@@ -99,5 +99,5 @@ pub use keyfile::{Argon2Params, Kek, KeyBundle, KeyProtector, Passphrase};
 pub use keyring::{DynPurposeKey, Keyring, KeyringId, PurposeKey, VersionState};
 pub use keyset::KeySet;
 pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
-pub use sealed::{AsPlaintext, Context, Json, Plaintext, Sealed, SealingKeys};
+pub use sealed::{AsPlaintext, Context, Inspection, Json, Plaintext, Sealed, SealingKeys};
 pub use secret::{KEY_LEN, SecretKey};

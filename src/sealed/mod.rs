@@ -2,6 +2,7 @@
 
 mod context;
 mod engine;
+mod inspect;
 mod keys;
 mod plaintext;
 mod reseal;
@@ -11,6 +12,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 pub use context::Context;
+pub use inspect::Inspection;
 pub use keys::SealingKeys;
 pub use plaintext::{AsPlaintext, Json, Plaintext};
 
