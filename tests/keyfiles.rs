@@ -366,6 +366,46 @@ fn saving_is_owner_only_leaves_no_temporary_file_and_keeps_argon2_parameters() {
 }
 
 #[test]
+fn saving_never_replaces_another_keyring_or_a_file_changed_since_loading() {
+    let dir = scratch("overwrite");
+    let path = dir.join("keyring.fsk");
+    let first = Keyring::generate(Suite::default()).unwrap();
+    first.save(&path, &kek()).unwrap();
+    let saved = fs::read(&path).unwrap();
+
+    // A brand-new keyring saved over it would destroy every key: refused, file untouched.
+    let second = Keyring::generate(Suite::default()).unwrap();
+    let err = second.save(&path, &kek()).unwrap_err();
+    assert!(
+        matches!(err, Error::KeyFile(KeyFileError::WouldOverwrite { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("nothing was written"), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), saved);
+
+    // Two administrators load the same file; the first save wins, the second is refused.
+    let mut alice = Keyring::load(&path, &kek()).unwrap();
+    let mut bob = Keyring::load(&path, &kek()).unwrap();
+    alice.rotate().unwrap();
+    alice.save(&path, &kek()).unwrap();
+    bob.rotate().unwrap();
+    assert!(matches!(
+        bob.save(&path, &kek()),
+        Err(Error::KeyFile(KeyFileError::WouldOverwrite { .. }))
+    ));
+    // The keyring that saved last saves again; a fresh load of the file does too.
+    alice.rotate().unwrap();
+    alice.save(&path, &kek()).unwrap();
+    let mut carol = Keyring::load(&path, &kek()).unwrap();
+    assert_eq!(carol.versions(), vec![1, 2, 3]);
+    carol.retire(1).unwrap();
+    carol.save(&path, &kek()).unwrap();
+    // Saving to a new path is always allowed.
+    second.save(dir.join("other.fsk"), &kek()).unwrap();
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn argon2_parameters_below_the_floor_are_refused_for_new_files() {
     assert!(matches!(
         Argon2Params::new(1024, 2, 1),

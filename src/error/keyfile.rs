@@ -103,6 +103,19 @@ pub enum KeyFileError {
         reason: String,
     },
 
+    /// Saving would replace a key file this keyring was not loaded from, or one that changed
+    /// since it was loaded: another keyring, or another process's save.
+    #[error(
+        "refusing to overwrite {}: it holds a key file this keyring was not loaded from, or it \
+         changed since it was loaded (another process saved it?); nothing was written: load it \
+         again and redo the change, or move it away if it must be replaced",
+        .path.display()
+    )]
+    WouldOverwrite {
+        /// The file.
+        path: PathBuf,
+    },
+
     /// A parameter given to a protector is refused.
     #[error("{0}")]
     BadProtector(String),

@@ -65,6 +65,23 @@ fn sync_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The checksum (last 32 bytes) of the file at `path`, `None` if there is no file.
+pub(crate) fn checksum_of_file(path: &Path) -> Result<Option<[u8; 32]>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(checksum(&bytes))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error("read", path, e)),
+    }
+}
+
+/// The last 32 bytes of a key file (its checksum, FORMAT.md §14.1), zero-padded if shorter.
+pub(crate) fn checksum(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    let tail = &bytes[bytes.len().saturating_sub(32)..];
+    out[..tail.len()].copy_from_slice(tail);
+    out
+}
+
 /// Reads a whole key file.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     fs::read(path).map_err(|e| io_error("read", path, e))

@@ -1,12 +1,13 @@
 //! Keyring files (FORMAT.md §14.3): a keyring saved and loaded whole.
 
 use std::path::Path;
+use std::sync::PoisonError;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use zeroize::Zeroizing;
 
 use crate::aead::Suite;
-use crate::error::Result;
+use crate::error::{KeyFileError, Result};
 use crate::keyfile::body::{Entry, KeyringBody};
 use crate::keyfile::{KeyProtector, Kind, atomic, open_file, seal_file};
 use crate::keyring::{Keyring, KeyringId, VersionState};
@@ -16,6 +17,11 @@ impl Keyring {
     /// Saves the keyring to `path`, encrypted under a file key wrapped by `protector`
     /// (FORMAT.md §14). Atomic: a crash at any moment leaves the previous file or the new one,
     /// whole. The file is created readable by its owner only.
+    ///
+    /// Never replaces a key file that this keyring was not loaded from or last saved to, nor one
+    /// changed on disk since: a new keyring saved over an existing file, or two administrators
+    /// saving the same file, would otherwise destroy keys. (The check and the rename are not one
+    /// atomic step: run one administration job at a time.)
     ///
     /// ```
     /// use fieldseal::{Kek, Keyring, SecretKey, Suite};
@@ -36,10 +42,26 @@ impl Keyring {
     /// ```
     ///
     /// # Errors
-    /// [`KeyFileError::Io`] naming the step that failed (the previous file is untouched), and
-    /// whatever the protector returns.
+    /// [`KeyFileError::WouldOverwrite`]; [`KeyFileError::Io`] naming the step that failed (the
+    /// previous file is untouched); whatever the protector returns.
     pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
-        atomic::write_atomic(path.as_ref(), &self.to_protected_bytes(protector)?)
+        let path = path.as_ref();
+        let bytes = self.to_protected_bytes(protector)?;
+        let mut last = self
+            .file_checksum
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(on_disk) = atomic::checksum_of_file(path)? {
+            if *last != Some(on_disk) {
+                return Err(KeyFileError::WouldOverwrite {
+                    path: path.to_path_buf(),
+                }
+                .into());
+            }
+        }
+        atomic::write_atomic(path, &bytes)?;
+        *last = Some(atomic::checksum(&bytes));
+        Ok(())
     }
 
     /// Loads a keyring saved by [`save`](Self::save). Never changes the file.
@@ -94,6 +116,10 @@ impl Keyring {
             }
         }
         keyring.set_active(active)?; // the body reader checked there is exactly one
+        *keyring
+            .file_checksum
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = Some(atomic::checksum(bytes));
         Ok(keyring)
     }
 }

@@ -14,7 +14,7 @@ mod version_key;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
 pub use id::KeyringId;
@@ -88,6 +88,9 @@ pub struct Keyring {
     roots: BTreeMap<u32, RootVersion>,
     active: u32,
     derived: RwLock<HashMap<(DynPurpose, u32), Arc<VersionKey>>>,
+    /// The checksum of the key file this keyring was last loaded from or saved to: a save
+    /// refuses to replace any other file (src/keyfile/keyring_file.rs).
+    pub(crate) file_checksum: Mutex<Option<[u8; 32]>>,
 }
 
 impl Keyring {
@@ -126,6 +129,7 @@ impl Keyring {
             roots: BTreeMap::new(),
             active: 0,
             derived: RwLock::default(),
+            file_checksum: Mutex::new(None),
         }
     }
 
