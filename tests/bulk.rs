@@ -230,3 +230,46 @@ fn id_types_bind_the_bytes_of_their_rust_types() {
     assert!(matches!(err, Error::AtLine { line: 1, .. }));
     fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn records_from_an_iterator_are_resealed_in_order_and_a_failure_is_numbered() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let keys = keys(&keyring);
+    let mut records: Vec<serde_json::Value> = (1..=300)
+        .map(|i| serde_json::to_value(member(i).seal(&keys).unwrap()).unwrap())
+        .collect();
+    keyring.rotate().unwrap();
+    let mut out = Vec::new();
+    let summary = fieldseal::bulk::reseal_records(
+        &keyring,
+        &layout(),
+        records.clone(),
+        2,
+        &mut |_| {},
+        &mut |r| {
+            out.push(r);
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert_eq!((summary.records, summary.values.resealed), (300, 750));
+    let keys = self::keys(&keyring);
+    for (i, record) in out.iter().enumerate() {
+        let sealed: SealedMember = serde_json::from_value(record.clone()).unwrap();
+        assert_eq!(
+            sealed.open_dyn(&keys).unwrap().name,
+            Some(format!("Member {}", i + 1))
+        );
+    }
+
+    records[199]["member_id"] = serde_json::json!(9999);
+    let mut written = 0;
+    let err =
+        fieldseal::bulk::reseal_records(&keyring, &layout(), records, 2, &mut |_| {}, &mut |_| {
+            written += 1;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 200, .. }), "{err:?}");
+    assert_eq!(written, 199);
+}

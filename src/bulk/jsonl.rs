@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::bulk::batch::run_batch;
 use crate::bulk::layout::{Counts, RecordLayout, Reseal};
 use crate::error::{Error, Result};
 
-/// Records per batch: each batch is split across the threads, then written in order.
-const BATCH: usize = 2048;
+use crate::bulk::batch::BATCH;
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,7 +66,9 @@ pub fn reseal_jsonl(
             batch.push(line);
         }
         let first_line = line_no - batch.len() as u64 + 1;
-        let results = run_batch(keys, layout, &batch, threads.max(1));
+        let results = run_batch(&mut batch, threads, |line| {
+            reseal_line(keys, layout, line.as_str())
+        });
         for (i, result) in results.into_iter().enumerate() {
             let (text, counts) = match result {
                 Ok(done) => done,
@@ -98,35 +100,6 @@ pub fn reseal_jsonl(
 }
 
 type Outcome = Result<(String, Counts)>;
-
-fn run_batch(
-    keys: &dyn Reseal,
-    layout: &RecordLayout,
-    batch: &[String],
-    threads: usize,
-) -> Vec<Outcome> {
-    if threads == 1 || batch.len() < 64 {
-        return batch.iter().map(|l| reseal_line(keys, layout, l)).collect();
-    }
-    let chunk = batch.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = batch
-            .chunks(chunk)
-            .map(|lines| {
-                scope.spawn(move || {
-                    lines
-                        .iter()
-                        .map(|l| reseal_line(keys, layout, l))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
 
 /// One line, re-sealed, with its line ending.
 fn reseal_line(keys: &dyn Reseal, layout: &RecordLayout, line: &str) -> Outcome {
