@@ -38,7 +38,9 @@ pub mod __private {
 /// views of those purposes (without an id of its own it is bound to the outer record's id).
 /// `Option<T>` fields seal `Some` and keep `None`; fields that are not `String`, `Vec<u8>`,
 /// `bool` or an integer seal as [`Json`]. Every derived record also gets a run-time view,
-/// `open_dyn(&KeySet)`, for services whose purposes come from configuration.
+/// `open_dyn(&KeySet)`, for services whose purposes come from configuration, and the twin a
+/// `reseal(&KeySet)` that moves every sealed field to the active key versions after a rotation
+/// (`None` when all are current).
 ///
 /// ```
 /// use fieldseal::{KeySet, Keyring, Seal, Suite};

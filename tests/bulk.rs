@@ -273,3 +273,101 @@ fn records_from_an_iterator_are_resealed_in_order_and_a_failure_is_numbered() {
     assert!(matches!(err, Error::AtLine { line: 200, .. }), "{err:?}");
     assert_eq!(written, 199);
 }
+
+/// Billing details nested in an order, bound to the order's id.
+#[derive(Seal, Clone)]
+struct Billing {
+    #[seal(Fulfillment)]
+    iban: String,
+    #[seal(Marketing)]
+    country: Option<String>,
+}
+
+#[derive(Seal)]
+#[seal(id = order_id, record = "order")]
+struct Order {
+    order_id: String,
+    #[seal(Fulfillment)]
+    address: String,
+    #[seal(nested(Fulfillment, Marketing))]
+    billing: Billing,
+}
+
+fn order(id: u32) -> Order {
+    Order {
+        order_id: format!("ord-{id}"),
+        address: format!("{id} Engine Lane"),
+        billing: Billing {
+            iban: format!("GB00TEST{id:010}"),
+            country: (id % 2 == 0).then(|| "GB".to_owned()),
+        },
+    }
+}
+
+#[test]
+fn typed_twins_reseal_themselves_nested_records_included() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let stored: Vec<SealedOrder> = (1..=4)
+        .map(|i| order(i).seal(&keys(&keyring)).unwrap())
+        .collect();
+    let members: Vec<SealedMember> = (1..=4)
+        .map(|i| member(i).seal(&keys(&keyring)).unwrap())
+        .collect();
+    keyring.rotate().unwrap();
+    let keys = keys(&keyring);
+    for (i, old) in stored.iter().enumerate() {
+        let new = old.reseal(&keys).unwrap().expect("sealed under version 1");
+        assert!(new.reseal(&keys).unwrap().is_none(), "already current");
+        let json = serde_json::to_value(&new).unwrap();
+        for text in [&json["address"], &json["billing"]["iban"]] {
+            let seen = fieldseal::Inspection::of_text(text.as_str().unwrap()).unwrap();
+            assert!(seen.parts.iter().all(|(_, v)| *v == 2));
+        }
+        let view = new.open_dyn(&keys).unwrap();
+        let expected = order(i as u32 + 1);
+        assert_eq!(view.billing.iban, Some(expected.billing.iban));
+        assert_eq!(view.billing.country.flatten(), expected.billing.country);
+        assert_eq!(view.address, Some(expected.address));
+    }
+    for (i, old) in members.iter().enumerate() {
+        let new = old.reseal(&keys).unwrap().unwrap();
+        assert_eq!(
+            new.open_dyn(&keys).unwrap().email,
+            Some(member(i as u32 + 1).email)
+        );
+    }
+    // Keys lacking a purpose the record uses: the error names it.
+    let fulfillment_only = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    assert!(matches!(
+        stored[1].reseal(&fulfillment_only),
+        Err(Error::NoKeyForPurpose { .. })
+    ));
+}
+
+#[test]
+fn a_json_layout_reseals_nested_records_with_the_outer_id() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let records: Vec<serde_json::Value> = (1..=6)
+        .map(|i| serde_json::to_value(order(i).seal(&keys(&keyring)).unwrap()).unwrap())
+        .collect();
+    keyring.rotate().unwrap();
+    let layout = RecordLayout::new("order")
+        .id("order_id", IdType::String)
+        .nested("billing", RecordLayout::new("Billing"));
+    let mut out = Vec::new();
+    let summary =
+        fieldseal::bulk::reseal_records(&keyring, &layout, records, 1, &mut |_| {}, &mut |r| {
+            out.push(r);
+            Ok(())
+        })
+        .unwrap();
+    // 6 addresses, 6 IBANs, 3 countries.
+    assert_eq!(summary.values.resealed, 15);
+    let keys = keys(&keyring);
+    for (i, record) in out.into_iter().enumerate() {
+        let sealed: SealedOrder = serde_json::from_value(record).unwrap();
+        assert!(sealed.reseal(&keys).unwrap().is_none());
+        let view = sealed.open_dyn(&keys).unwrap();
+        assert_eq!(view.billing.iban, Some(order(i as u32 + 1).billing.iban));
+    }
+}

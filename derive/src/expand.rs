@@ -38,7 +38,7 @@ fn sealed_ty(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
 
 /// Runs `body` (an expression using `__id: &[u8]`) with the record id's bytes: its own id field,
 /// or else `__outer_id` (the id of the record it is nested in, empty at the top).
-fn with_id(record: &Record<'_>, body: &TokenStream) -> TokenStream {
+pub(crate) fn with_id(record: &Record<'_>, body: &TokenStream) -> TokenStream {
     if let Some(id) = record.id {
         quote! {{
             let _ = __outer_id;
@@ -58,7 +58,7 @@ fn nested_sealed_ty(field: &Field<'_>) -> TokenStream {
     quote!(<#ty as ::fieldseal::record::SealRecord>::Sealed)
 }
 
-fn context(record: &Record<'_>, sealed: &SealedField) -> TokenStream {
+pub(crate) fn context(record: &Record<'_>, sealed: &SealedField) -> TokenStream {
     let record_name = &record.context_name;
     let field_name = &sealed.name;
     quote!(::fieldseal::Context::new(#record_name, #field_name).with_id(__id))
@@ -70,12 +70,14 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
     let views = record.purposes.iter().map(|purpose| view(record, purpose));
     let dyn_view = dyn_view(record);
     let openers = openers(record);
+    let reseal = crate::reseal::reseal(record);
     quote! {
         #twin
         #seal
         #(#views)*
         #dyn_view
         #openers
+        #reseal
     }
 }
 

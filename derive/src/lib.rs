@@ -11,6 +11,7 @@
 mod ast;
 mod attr;
 mod expand;
+mod reseal;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -79,7 +79,7 @@ impl<T: RecordId + ?Sized> RecordId for &T {
 /// A record `#[derive(Seal)]` can seal: what a nested record field needs of its type.
 pub trait SealRecord {
     /// The sealed twin type.
-    type Sealed: OpenRecord;
+    type Sealed: OpenRecord + ResealRecord;
 
     /// Seals the record, binding its fields to its own id, or to `outer_id` (the id of the record
     /// it is nested in) when it has none.
@@ -99,6 +99,16 @@ pub trait OpenRecord {
     /// # Errors
     /// As the derived `open_dyn`.
     fn open_dyn_with_id(&self, keys: &KeySet, outer_id: &[u8]) -> Result<Self::DynView>;
+}
+
+/// A sealed twin re-sealed after a rotation: what a nested record field needs of its sealed type.
+pub trait ResealRecord: Sized {
+    /// Re-seals every sealed field under the active key versions; `Ok(None)` if all are current.
+    /// `outer_id` as in [`SealRecord::seal_with_id`].
+    ///
+    /// # Errors
+    /// As [`KeySet::reseal`].
+    fn reseal_with_id(&self, keys: &KeySet, outer_id: &[u8]) -> Result<Option<Self>>;
 }
 
 /// The view a sealed record gives to purpose `P`: implemented by `#[derive(Seal)]` for every

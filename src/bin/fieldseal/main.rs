@@ -1,3 +1,38 @@
-//! The `fieldseal` command-line tool (placeholder until the CLI lands).
+//! `fieldseal`, the command-line tool of the fieldseal library: creates and keeps a keyring file
+//! (versioned root keys), rotates and retires key versions, exports per-service key bundles,
+//! inspects sealed values and re-seals stored records after a rotation. `fieldseal --help` says
+//! how.
+//!
+//! Secrets never come from a command-line argument, and nothing printed holds a key or a
+//! passphrase. Results go to standard output; errors go to standard error as `error: ...`, with
+//! the exit status listed in `fieldseal --help`.
 
-fn main() {}
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod dates;
+mod failure;
+mod progress;
+mod secrets;
+
+use std::io::{self, Write as _};
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse(); // exits 2 on bad arguments, 0 for --help and --version
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let result = commands::run(cli, &mut out).and_then(|()| Ok(out.flush()?));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) if failure.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(failure) => {
+            let _ = out.flush();
+            eprintln!("error: {failure}");
+            failure.exit_code()
+        }
+    }
+}

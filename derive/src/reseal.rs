@@ -1,0 +1,87 @@
+//! `SealedX::reseal`: every sealed field moved to the active key version of its purposes, with
+//! the context it was sealed under; `None` when nothing needed it.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ast::Record;
+use crate::expand::{context, with_id};
+
+pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
+    let sealed_ident = &record.sealed_ident;
+    let inits = record.fields.iter().map(|field| {
+        let fident = field.ident;
+        match &field.sealed {
+            None if field.nested.is_some() => quote! {
+                #fident: match ::fieldseal::record::ResealRecord::reseal_with_id(&self.#fident, keys, __id)? {
+                    ::core::option::Option::Some(__new) => { __changed = true; __new }
+                    ::core::option::Option::None => ::core::clone::Clone::clone(&self.#fident),
+                }
+            },
+            None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
+            Some(sealed) => {
+                let ctx = context(record, sealed);
+                let one = |value: TokenStream| {
+                    quote! {
+                        match keys.reseal(#value, &#ctx)? {
+                            ::core::option::Option::Some(__new) => { __changed = true; __new }
+                            ::core::option::Option::None => ::core::clone::Clone::clone(#value),
+                        }
+                    }
+                };
+                if sealed.optional.is_some() {
+                    let one = one(quote!(__value));
+                    quote! {
+                        #fident: match &self.#fident {
+                            ::core::option::Option::Some(__value) => ::core::option::Option::Some(#one),
+                            ::core::option::Option::None => ::core::option::Option::None,
+                        }
+                    }
+                } else {
+                    let one = one(quote!(&self.#fident));
+                    quote!(#fident: #one)
+                }
+            }
+        }
+    });
+    let body = with_id(
+        record,
+        &quote!({
+            let mut __changed = false;
+            let __new = #sealed_ident { #(#inits,)* };
+            ::core::result::Result::Ok(if __changed {
+                ::core::option::Option::Some(__new)
+            } else {
+                ::core::option::Option::None
+            })
+        }),
+    );
+    quote! {
+        #[automatically_derived]
+        impl #sealed_ident {
+            /// Re-seals every sealed field under the active key version of its purposes (after a
+            /// rotation), with the context it was sealed under: `Ok(None)` when every field is
+            /// current already, so a rerun over re-sealed records writes nothing.
+            ///
+            /// # Errors
+            /// As [`fieldseal::KeySet::reseal`]: `keys` must hold every purpose the record uses.
+            pub fn reseal(
+                &self,
+                keys: &::fieldseal::KeySet,
+            ) -> ::fieldseal::Result<::core::option::Option<Self>> {
+                ::fieldseal::record::ResealRecord::reseal_with_id(self, keys, &[])
+            }
+        }
+
+        #[automatically_derived]
+        impl ::fieldseal::record::ResealRecord for #sealed_ident {
+            fn reseal_with_id(
+                &self,
+                keys: &::fieldseal::KeySet,
+                __outer_id: &[u8],
+            ) -> ::fieldseal::Result<::core::option::Option<Self>> {
+                #body
+            }
+        }
+    }
+}

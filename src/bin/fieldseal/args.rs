@@ -1,0 +1,387 @@
+//! The command line: every command, option and help text (clap derive).
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fieldseal::bulk::IdType;
+use fieldseal::{DynPurpose, Suite};
+
+/// The environment variable naming the keyring file when `--keyring` is not given.
+pub(crate) const KEYRING_ENV: &str = "FIELDSEAL_KEYRING";
+/// The keyring file used when neither `--keyring` nor [`KEYRING_ENV`] is given.
+pub(crate) const DEFAULT_KEYRING: &str = "keyring.fsk";
+
+const ABOUT: &str = "Keep a fieldseal keyring: create it, rotate and retire key versions, export \
+                     service key bundles, inspect sealed values, re-seal stored records";
+
+const LONG_ABOUT: &str = "\
+Keeps the keyring of a fieldseal deployment: its versioned root keys, in one encrypted file.
+
+A rotation goes:
+  fieldseal rotate                      new active version; the old one only decrypts
+  fieldseal export-bundle ...           for each service, so that it seals under the new version
+  fieldseal reseal ...                  for each stored data set, to move it to the new version
+  fieldseal retire <OLD VERSION> --yes  once nothing is left under the old version
+
+Secrets are never taken from the command line. The keyring is unlocked with a passphrase from
+--passphrase-env VAR (the name of an environment variable holding it) or --passphrase-file PATH
+(the file's first line), or with a key-encryption key from --kek-file PATH; without either,
+fieldseal asks for the passphrase on the terminal. Nothing fieldseal prints contains a key or a
+passphrase.";
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success
+  1  failure: a file or value could not be read, written or re-sealed
+  2  usage: bad arguments, or a secret source that cannot be used
+  3  the keyring or bundle did not unlock: wrong passphrase or KEK, or another kind of protector
+  4  refused: it would overwrite a file or destroy a key (init over a keyring, an existing
+     output, retiring the active version, retiring without --yes)";
+
+/// `fieldseal`: the whole command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "fieldseal",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXIT_CODES
+)]
+pub(crate) struct Cli {
+    /// Where the keyring is and how to unlock it.
+    #[command(flatten)]
+    pub(crate) keyring: KeyringArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The keyring file and its unlocking secret, accepted before or after the command.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Keyring")]
+pub(crate) struct KeyringArgs {
+    /// The keyring file [default: $FIELDSEAL_KEYRING, else keyring.fsk]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) keyring: Option<PathBuf>,
+
+    /// How to unlock the keyring.
+    #[command(flatten)]
+    pub(crate) secret: KeyringSecretArgs,
+}
+
+/// The secret of the keyring: at most one source (checked when it is used: clap does not check
+/// groups of global arguments), else a terminal prompt.
+#[derive(Debug, Args)]
+pub(crate) struct KeyringSecretArgs {
+    /// Take the keyring passphrase from this environment variable
+    ///
+    /// Give the variable's name, never the passphrase itself.
+    #[arg(long, global = true, value_name = "VAR")]
+    pub(crate) passphrase_env: Option<String>,
+
+    /// Take the keyring passphrase from the first line of this file
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+
+    /// Use the key-encryption key (KEK) in this file, not a passphrase
+    ///
+    /// The file holds 32 raw bytes, 64 hex digits, or base64 of 32 bytes; for example
+    /// `head -c 32 /dev/urandom > kek.bin`.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) kek_file: Option<PathBuf>,
+}
+
+/// The secret of a service key bundle: at most one source, else a terminal prompt.
+#[derive(Debug, Args)]
+#[group(id = "bundle-secret", multiple = false)]
+#[command(next_help_heading = "Bundle protection")]
+#[allow(
+    clippy::struct_field_names,
+    reason = "each field is named after its flag, and the flags say whose secret it is"
+)]
+pub(crate) struct BundleSecretArgs {
+    /// Take the bundle passphrase from this environment variable
+    ///
+    /// The service's own passphrase, not the keyring's. Give the variable's name, never the
+    /// passphrase itself.
+    #[arg(long, value_name = "VAR")]
+    pub(crate) bundle_passphrase_env: Option<String>,
+
+    /// Take the bundle passphrase from the first line of this file
+    #[arg(long, value_name = "PATH")]
+    pub(crate) bundle_passphrase_file: Option<PathBuf>,
+
+    /// Use the service's key-encryption key in this file, not a passphrase
+    ///
+    /// The file holds 32 raw bytes, 64 hex digits, or base64 of 32 bytes.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) bundle_kek_file: Option<PathBuf>,
+}
+
+/// Argon2id cost of a new passphrase-protected file. The file records them: opening it later
+/// costs the same, whatever these options say then.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Passphrase hashing")]
+pub(crate) struct KdfArgs {
+    /// Argon2id memory in MiB, at least 19 [default: 128]
+    #[arg(long, value_name = "MIB")]
+    pub(crate) kdf_memory_mib: Option<u32>,
+
+    /// Argon2id passes over the memory, at least 2 [default: 3]
+    #[arg(long, value_name = "N")]
+    pub(crate) kdf_iterations: Option<u32>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create a new keyring file with one key version, active
+    #[command(long_about = "\
+Create a new keyring file with one random root key, version 1, active.
+
+Refuses to touch an existing file: a keyring overwritten is every sealed value lost. Keep a backup
+of the file and of its passphrase or KEK; losing either loses every value sealed under it. With a
+passphrase, fieldseal asks for it twice unless --passphrase-env or --passphrase-file gives it.")]
+    Init(InitArgs),
+
+    /// Add a new key version and make it active; the old one becomes decrypt-only
+    #[command(long_about = "\
+Add a new random root key version and make it active: new values are sealed under it. The
+previously active version becomes decrypt-only: everything sealed under it still opens.
+
+Afterwards: re-export every service's bundle (export-bundle), re-seal stored data (reseal), then
+retire the old version (retire).")]
+    Rotate,
+
+    /// Destroy the key of a decrypt-only version (asks for --yes)
+    #[command(long_about = "\
+Retire a key version: destroy its key bytes, keeping only its number, so that data still sealed
+under it reports a retired version instead of failing to open. That data can never be opened
+again by anyone: re-seal first (reseal). The active version cannot be retired.
+
+Bundles exported before still hold the version's key: re-export them afterwards.")]
+    Retire(RetireArgs),
+
+    /// Show the keyring's versions, their states and ages, or a bundle's purposes
+    Status(StatusArgs),
+
+    /// Export the keys of some purposes into a bundle file for one service
+    #[command(long_about = "\
+Export a service key bundle: the keys of the named purposes, every live version (the active one
+sealing), and no root key. The service loads it (fieldseal::KeyBundle::load) and can seal and open
+exactly those purposes.
+
+The bundle is protected by the service's own secret, not the keyring's: --bundle-passphrase-env,
+--bundle-passphrase-file or --bundle-kek-file, or a passphrase asked twice on the terminal.
+Re-export after every rotation or retirement.")]
+    ExportBundle(ExportBundleArgs),
+
+    /// Show a sealed value's header without any key: suite, type, purposes, key versions
+    #[command(long_about = "\
+Show what a sealed value's header says, without any key: format version, suite, plaintext type,
+and each purpose it is sealed for with the key version of that purpose's copy. Nothing is
+decrypted. Takes text-form values (`fs1:...`, quotes around them are dropped) as arguments, or one
+per line on standard input.")]
+    Inspect(InspectArgs),
+
+    /// Re-seal a JSON Lines file of records under the active key version
+    #[command(long_about = "\
+Re-seal every sealed value (`fs1:...` strings) of a JSON Lines file of records, as
+#[derive(Seal)] serializes them, under the keyring's active key version, into a new file. Values
+already current are left as they are, and a record with nothing to re-seal is copied byte for
+byte, so running it again over its own output changes nothing.
+
+Each value is bound to (record, field, id): give the record name (--record, the struct's name or
+its #[seal(record = \"...\")]), the id field and its type, and every field whose context name
+differs from its JSON key (--rename).
+
+The output is written to <OUT>.partial and renamed to <OUT> at the end. If <OUT>.partial exists, an
+earlier run was interrupted: its complete lines are kept and the run goes on after them (the input
+must be the same). An existing <OUT> is never overwritten.")]
+    Reseal(ResealArgs),
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// The suite new values are sealed with
+    #[arg(long, value_enum, default_value_t = SuiteArg::Aes256Gcm)]
+    pub(crate) suite: SuiteArg,
+
+    /// Argon2id cost of the keyring passphrase.
+    #[command(flatten)]
+    pub(crate) kdf: KdfArgs,
+}
+
+/// The sealing suites, by their command-line names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SuiteArg {
+    /// AES-256-GCM: the fastest on hosts with AES instructions
+    #[value(name = "aes-256-gcm")]
+    Aes256Gcm,
+    /// XChaCha20-Poly1305: constant-time on hosts without AES instructions
+    #[value(name = "xchacha20-poly1305")]
+    XChaCha20Poly1305,
+}
+
+impl SuiteArg {
+    /// The library's suite.
+    pub(crate) fn suite(self) -> Suite {
+        match self {
+            Self::Aes256Gcm => Suite::Aes256Gcm,
+            Self::XChaCha20Poly1305 => Suite::XChaCha20Poly1305,
+        }
+    }
+}
+
+/// `retire`.
+#[derive(Debug, Args)]
+pub(crate) struct RetireArgs {
+    /// The version to retire
+    #[arg(value_name = "VERSION")]
+    pub(crate) version: u32,
+
+    /// Confirm that the version's key is to be destroyed
+    ///
+    /// Without it, fieldseal asks on the terminal, and refuses when there is none.
+    #[arg(long)]
+    pub(crate) yes: bool,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    /// Show this bundle file instead of the keyring
+    ///
+    /// It is unlocked with the bundle options, not the keyring's.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) bundle: Option<PathBuf>,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+
+    /// How to unlock the bundle (with --bundle).
+    #[command(flatten)]
+    pub(crate) bundle_secret: BundleSecretArgs,
+}
+
+/// `export-bundle`.
+#[derive(Debug, Args)]
+pub(crate) struct ExportBundleArgs {
+    /// A purpose whose keys go into the bundle (repeat, or NAME,NAME)
+    #[arg(
+        long = "purpose",
+        value_name = "NAME",
+        required = true,
+        value_delimiter = ',',
+        value_parser = parse_purpose
+    )]
+    pub(crate) purposes: Vec<DynPurpose>,
+
+    /// The service the bundle is for, recorded in it
+    #[arg(long, value_name = "NAME")]
+    pub(crate) service: String,
+
+    /// The bundle file to write
+    #[arg(long, value_name = "PATH")]
+    pub(crate) out: PathBuf,
+
+    /// Replace an existing bundle file (as after a rotation)
+    #[arg(long)]
+    pub(crate) force: bool,
+
+    /// How to protect the bundle.
+    #[command(flatten)]
+    pub(crate) bundle_secret: BundleSecretArgs,
+
+    /// Argon2id cost of the bundle passphrase.
+    #[command(flatten)]
+    pub(crate) kdf: KdfArgs,
+}
+
+/// `inspect`.
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// Sealed values (`fs1:...`) [default: one per line on standard input]
+    #[arg(value_name = "VALUE")]
+    pub(crate) values: Vec<String>,
+
+    /// Print one JSON object per value instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `reseal`.
+#[derive(Debug, Args)]
+pub(crate) struct ResealArgs {
+    /// The record name bound into each value's context
+    ///
+    /// The struct's name, or its #[seal(record = "...")].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) record: String,
+
+    /// The record's id field, as #[seal(id = ...)] names it
+    ///
+    /// Without it, values are bound to an empty id.
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) id_field: Option<String>,
+
+    /// How the id is bound: the id field's Rust type, or auto
+    ///
+    /// One of u16, u32, u64, u128, i16, i32, i64, i128 and string, as the id field's Rust type;
+    /// auto binds a JSON string as text and a JSON integer as u64.
+    #[arg(long, value_name = "TYPE", default_value = "auto", value_parser = parse_id_type)]
+    pub(crate) id_type: IdType,
+
+    /// A field whose context name is not its JSON key, as JSON_KEY=NAME
+    ///
+    /// As #[seal(rename = "NAME")] says; repeat for each such field.
+    #[arg(long = "rename", value_name = "JSON_KEY=NAME", value_parser = parse_rename)]
+    pub(crate) renames: Vec<(String, String)>,
+
+    /// The JSON Lines file to read [default: standard input, also `-`]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) input: Option<PathBuf>,
+
+    /// The file to write; it must not exist
+    ///
+    /// `<OUT>.partial` is written first, and renamed to `<OUT>` once complete.
+    #[arg(long, value_name = "OUT")]
+    pub(crate) out: PathBuf,
+
+    /// Threads re-sealing in parallel [default: the number of CPUs]
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<NonZeroUsize>,
+}
+
+fn parse_purpose(name: &str) -> Result<DynPurpose, String> {
+    DynPurpose::new(name).map_err(|e| e.to_string())
+}
+
+fn parse_id_type(name: &str) -> Result<IdType, String> {
+    IdType::parse(name).map_err(|e| e.to_string())
+}
+
+fn parse_rename(pair: &str) -> Result<(String, String), String> {
+    match pair.split_once('=') {
+        Some((key, name)) if !key.is_empty() && !name.is_empty() => {
+            Ok((key.to_owned(), name.to_owned()))
+        }
+        _ => Err("expected JSON_KEY=NAME, for example wants_newsletter=newsletter".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

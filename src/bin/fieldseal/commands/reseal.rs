@@ -1,0 +1,86 @@
+//! `fieldseal reseal`: a JSON Lines file of records, moved to the active key version.
+
+use std::io::{IsTerminal as _, Write};
+use std::path::Path;
+
+use fieldseal::bulk::{RecordLayout, partial_path, reseal_jsonl_file};
+
+use crate::args::ResealArgs;
+use crate::commands::{KeyringFile, refuse_existing};
+use crate::failure::{Exit, Failure, Outcome};
+use crate::progress::Progress;
+
+pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) -> Outcome {
+    let input = args.input.as_deref().filter(|p| *p != Path::new("-"));
+    let from = input.map_or_else(|| "standard input".to_owned(), |p| p.display().to_string());
+    // Everything that can be checked before asking for the keyring's secret.
+    refuse_existing(
+        &args.out,
+        "reseal never overwrites a file; choose another --out, or remove it",
+    )?;
+    let input_len = match input {
+        Some(path) => Some(
+            path.metadata()
+                .map_err(|e| Failure::new(Exit::Failure, format!("cannot read {from}: {e}")))?
+                .len(),
+        ),
+        None => None,
+    };
+    let (keyring, _) = file.load()?;
+    let layout = args.renames.iter().fold(
+        match &args.id_field {
+            Some(field) => RecordLayout::new(&args.record).id(field, args.id_type),
+            None => RecordLayout::new(&args.record),
+        },
+        |layout, (key, name)| layout.rename(key, name),
+    );
+    if input.is_none() && std::io::stdin().is_terminal() {
+        eprintln!("note: reading records from the terminal; end with Ctrl-D");
+    }
+    let partial = partial_path(&args.out);
+    if partial.exists() {
+        eprintln!(
+            "note: resuming the interrupted run in {} (the input must be the same)",
+            partial.display()
+        );
+    }
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        std::num::NonZero::get,
+    );
+    let progress = input_len.map_or_else(Progress::spinner, Progress::bytes);
+    let result = reseal_jsonl_file(
+        &keyring,
+        &layout,
+        input,
+        &args.out,
+        threads,
+        &mut |summary| progress.update(summary),
+    );
+    progress.finish();
+    let summary = result.map_err(|e| {
+        Failure::lib(
+            format_args!("cannot re-seal {from} into {}", args.out.display()),
+            &e,
+        )
+    })?;
+    writeln!(
+        out,
+        "re-sealed {from} into {} under key version {}",
+        args.out.display(),
+        keyring.active_version()
+    )?;
+    writeln!(out, "records:                {}", summary.records)?;
+    writeln!(out, "values re-sealed:       {}", summary.values.resealed)?;
+    writeln!(out, "values already current: {}", summary.values.current)?;
+    writeln!(out, "records resumed:        {}", summary.resumed)?;
+    if summary.resumed > 0 {
+        writeln!(
+            out,
+            "resumed {} records written by an interrupted run; the counts above are for the \
+             records written now",
+            summary.resumed
+        )?;
+    }
+    Ok(())
+}

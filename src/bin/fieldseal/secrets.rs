@@ -1,0 +1,446 @@
+//! Secrets: where the passphrase or key-encryption key (KEK) of a key file comes from, and the
+//! protector built from it. Never from a command-line argument: an environment variable named on
+//! the command line, a file, or the terminal.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use fieldseal::{
+    Argon2Params, Error, KEY_LEN, Kek, KeyFileError, KeyProtector, Passphrase, SecretKey,
+};
+use zeroize::Zeroizing;
+
+use crate::args::{BundleSecretArgs, KdfArgs, KeyringSecretArgs};
+use crate::failure::{Exit, Failure, Outcome};
+
+/// Wrong passphrases typed at the prompt before giving up.
+const PROMPT_ATTEMPTS: u32 = 3;
+
+/// Where one file's secret comes from.
+#[derive(Debug)]
+enum Source {
+    /// The environment variable of that name.
+    Env(String),
+    /// The first line of that file.
+    File(PathBuf),
+    /// A key-encryption key in that file.
+    Kek(PathBuf),
+    /// A passphrase asked on the terminal.
+    Prompt,
+}
+
+/// The flags naming a file's secret, for messages.
+#[derive(Debug)]
+struct Flags {
+    env: &'static str,
+    file: &'static str,
+    kek: &'static str,
+}
+
+const KEYRING_FLAGS: Flags = Flags {
+    env: "--passphrase-env",
+    file: "--passphrase-file",
+    kek: "--kek-file",
+};
+
+const BUNDLE_FLAGS: Flags = Flags {
+    env: "--bundle-passphrase-env",
+    file: "--bundle-passphrase-file",
+    kek: "--bundle-kek-file",
+};
+
+/// The secret of one key file, as the command line gives it.
+#[derive(Debug)]
+pub(crate) struct Secret {
+    source: Source,
+    flags: &'static Flags,
+}
+
+impl Secret {
+    /// The keyring's secret.
+    pub(crate) fn keyring(args: &KeyringSecretArgs) -> Outcome<Self> {
+        Self::from_options(
+            args.passphrase_env.as_ref(),
+            args.passphrase_file.as_ref(),
+            args.kek_file.as_ref(),
+            &KEYRING_FLAGS,
+        )
+    }
+
+    /// A bundle's secret.
+    pub(crate) fn bundle(args: &BundleSecretArgs) -> Outcome<Self> {
+        Self::from_options(
+            args.bundle_passphrase_env.as_ref(),
+            args.bundle_passphrase_file.as_ref(),
+            args.bundle_kek_file.as_ref(),
+            &BUNDLE_FLAGS,
+        )
+    }
+
+    fn from_options(
+        env: Option<&String>,
+        file: Option<&PathBuf>,
+        kek: Option<&PathBuf>,
+        flags: &'static Flags,
+    ) -> Outcome<Self> {
+        let given = [env.is_some(), file.is_some(), kek.is_some()];
+        if given.into_iter().filter(|&g| g).count() > 1 {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!(
+                    "give at most one of {}, {} and {}",
+                    flags.env, flags.file, flags.kek
+                ),
+            ));
+        }
+        let source = match (env, file, kek) {
+            (Some(var), _, _) => Source::Env(var.clone()),
+            (_, Some(path), _) => Source::File(path.clone()),
+            (_, _, Some(path)) => Source::Kek(path.clone()),
+            _ => Source::Prompt,
+        };
+        Ok(Self { source, flags })
+    }
+
+    /// Unlocks an existing key file: `load` is tried with the protector. At the terminal, a
+    /// wrong passphrase may be typed again.
+    pub(crate) fn unlock<T>(
+        &self,
+        what: &str,
+        load: impl Fn(&dyn KeyProtector) -> fieldseal::Result<T>,
+    ) -> Outcome<(T, Protector)> {
+        let prompting = matches!(self.source, Source::Prompt);
+        let mut attempt = 1;
+        loop {
+            let protector = match &self.source {
+                Source::Kek(path) => Protector::Kek(Kek::new(read_kek(path, self.flags.kek)?)),
+                _ => Protector::passphrase(self.passphrase(what, false)?)?,
+            };
+            match load(protector.as_dyn()) {
+                Ok(loaded) => return Ok((loaded, protector)),
+                Err(Error::KeyFile(KeyFileError::WrongPassphrase))
+                    if prompting && attempt < PROMPT_ATTEMPTS =>
+                {
+                    eprintln!("wrong passphrase for {what}, try again");
+                    attempt += 1;
+                }
+                Err(e) => return Err(self.unlock_failure(what, &e)),
+            }
+        }
+    }
+
+    /// The protector of a new key file: a KEK, or a passphrase (asked twice at the terminal)
+    /// hashed with the cost of `kdf`.
+    pub(crate) fn protect_new(&self, what: &str, kdf: &KdfArgs) -> Outcome<Protector> {
+        if let Source::Kek(path) = &self.source {
+            if kdf.kdf_memory_mib.is_some() || kdf.kdf_iterations.is_some() {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!(
+                        "--kdf-memory-mib and --kdf-iterations set the cost of a passphrase, but \
+                         {what} is to be protected by the KEK of {}",
+                        self.flags.kek
+                    ),
+                ));
+            }
+            return Ok(Protector::Kek(Kek::new(read_kek(path, self.flags.kek)?)));
+        }
+        let params = argon2_params(kdf)?;
+        let passphrase = self.passphrase(what, true)?;
+        Ok(Protector::passphrase(passphrase)?.with_params(params))
+    }
+
+    /// The passphrase, from its source; `new` asks twice at the terminal.
+    fn passphrase(&self, what: &str, new: bool) -> Outcome<Zeroizing<String>> {
+        let (phrase, origin) = match &self.source {
+            Source::Env(var) => (read_env(var, self.flags.env)?, format!("${var}")),
+            Source::File(path) => (
+                read_first_line(path, self.flags.file)?,
+                path.display().to_string(),
+            ),
+            Source::Prompt if new => (self.prompt_new(what)?, "the terminal".to_owned()),
+            Source::Prompt => (
+                self.prompt(&format!("Passphrase for {what}: "))?,
+                "the terminal".to_owned(),
+            ),
+            Source::Kek(_) => unreachable!("a KEK source has no passphrase"),
+        };
+        if phrase.is_empty() {
+            return Err(Failure::new(
+                Exit::Usage,
+                format!("the passphrase for {what} from {origin} is empty"),
+            ));
+        }
+        Ok(phrase)
+    }
+
+    fn prompt(&self, prompt: &str) -> Outcome<Zeroizing<String>> {
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| {
+                Failure::new(
+                    Exit::Usage,
+                    format!(
+                        "cannot ask for a passphrase on the terminal ({e}); give it with {} VAR \
+                         or {} PATH",
+                        self.flags.env, self.flags.file
+                    ),
+                )
+            })
+    }
+
+    fn prompt_new(&self, what: &str) -> Outcome<Zeroizing<String>> {
+        let first = self.prompt(&format!("New passphrase for {what}: "))?;
+        let second = self.prompt("Type it again: ")?;
+        if *first != *second {
+            return Err(Failure::new(
+                Exit::Usage,
+                "the two passphrases differ; nothing was written",
+            ));
+        }
+        Ok(first)
+    }
+
+    /// A load error, with a hint at the right flag when the file has another kind of protector.
+    fn unlock_failure(&self, what: &str, error: &Error) -> Failure {
+        let failure = Failure::lib(format_args!("cannot unlock {what}"), error);
+        match error {
+            Error::KeyFile(KeyFileError::WrongProtector { found, .. }) => {
+                let flags = self.flags;
+                let hint = if found == "kek" {
+                    format!("give {} PATH", flags.kek)
+                } else {
+                    format!(
+                        "give {} VAR or {} PATH, or type it at the prompt",
+                        flags.env, flags.file
+                    )
+                };
+                Failure::new(Exit::Locked, format!("{failure} ({hint})"))
+            }
+            _ => failure,
+        }
+    }
+}
+
+/// What protects a key file.
+pub(crate) enum Protector {
+    /// A passphrase, hashed with Argon2id.
+    Passphrase(Passphrase),
+    /// A key-encryption key.
+    Kek(Kek),
+}
+
+impl Protector {
+    fn passphrase(phrase: Zeroizing<String>) -> Outcome<Self> {
+        Passphrase::new(phrase)
+            .map(Self::Passphrase)
+            .map_err(|e| Failure::new(Exit::Usage, e.to_string()))
+    }
+
+    fn with_params(self, params: Argon2Params) -> Self {
+        match self {
+            Self::Passphrase(p) => Self::Passphrase(p.with_params(params)),
+            kek @ Self::Kek(_) => kek,
+        }
+    }
+
+    /// The protector, for the library.
+    pub(crate) fn as_dyn(&self) -> &dyn KeyProtector {
+        match self {
+            Self::Passphrase(p) => p,
+            Self::Kek(k) => k,
+        }
+    }
+
+    /// The kind of protector, for `status` (JSON).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Self::Passphrase(_) => "passphrase",
+            Self::Kek(_) => "kek",
+        }
+    }
+
+    /// What the secret is called, for messages.
+    pub(crate) fn secret_name(&self) -> &'static str {
+        match self {
+            Self::Passphrase(_) => "passphrase",
+            Self::Kek(_) => "key-encryption key",
+        }
+    }
+
+    /// The Argon2id parameters of a passphrase, as recorded in the file last loaded or saved.
+    pub(crate) fn argon2(&self) -> Option<Argon2Params> {
+        match self {
+            Self::Passphrase(p) => Some(p.params()),
+            Self::Kek(_) => None,
+        }
+    }
+}
+
+/// What protects a file, for people: never the secret itself.
+impl fmt::Display for Protector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.argon2() {
+            Some(p) => write!(
+                f,
+                "passphrase (Argon2id, {} MiB, {} passes, {} lane{})",
+                p.memory_kib() / 1024,
+                p.iterations(),
+                p.parallelism(),
+                if p.parallelism() == 1 { "" } else { "s" }
+            ),
+            None => f.write_str("key-encryption key (KEK)"),
+        }
+    }
+}
+
+/// The Argon2id parameters of `kdf`, defaults from [`Argon2Params::DEFAULT`].
+fn argon2_params(kdf: &KdfArgs) -> Outcome<Argon2Params> {
+    let default = Argon2Params::DEFAULT;
+    let memory_kib = match kdf.kdf_memory_mib {
+        Some(mib) => mib.checked_mul(1024).ok_or_else(|| {
+            Failure::new(Exit::Usage, format!("--kdf-memory-mib {mib} is too large"))
+        })?,
+        None => default.memory_kib(),
+    };
+    let iterations = kdf.kdf_iterations.unwrap_or(default.iterations());
+    Argon2Params::new(memory_kib, iterations, default.parallelism()).map_err(|e| {
+        Failure::new(
+            Exit::Usage,
+            format!("--kdf-memory-mib and --kdf-iterations: {e}"),
+        )
+    })
+}
+
+fn read_env(var: &str, flag: &str) -> Outcome<Zeroizing<String>> {
+    match std::env::var_os(var) {
+        None => Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "environment variable {var} is not set ({flag} takes the name of a variable that \
+                 holds the passphrase)"
+            ),
+        )),
+        Some(value) => value.into_string().map(Zeroizing::new).map_err(|_| {
+            Failure::new(
+                Exit::Usage,
+                format!("environment variable {var} does not hold UTF-8 text"),
+            )
+        }),
+    }
+}
+
+/// The first line of a file, without its line ending.
+fn read_first_line(path: &Path, flag: &str) -> Outcome<Zeroizing<String>> {
+    let bytes = read_secret_file(path, flag)?;
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match String::from_utf8(line.to_vec()) {
+        Ok(text) => Ok(Zeroizing::new(text)),
+        Err(e) => {
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(Failure::new(
+                Exit::Usage,
+                format!(
+                    "{flag} {}: the first line is not UTF-8 text",
+                    path.display()
+                ),
+            ))
+        }
+    }
+}
+
+fn read_secret_file(path: &Path, flag: &str) -> Outcome<Zeroizing<Vec<u8>>> {
+    fs::read(path).map(Zeroizing::new).map_err(|e| {
+        Failure::new(
+            Exit::Usage,
+            format!("cannot read {flag} {}: {e}", path.display()),
+        )
+    })
+}
+
+/// A KEK file: 32 raw bytes, 64 hex digits, or base64 (standard or URL-safe, padded or not) of
+/// 32 bytes; surrounding white space is ignored in the text forms.
+fn read_kek(path: &Path, flag: &str) -> Outcome<SecretKey> {
+    let bytes = read_secret_file(path, flag)?;
+    parse_kek(&bytes).map(SecretKey::from_bytes).ok_or_else(|| {
+        Failure::new(
+            Exit::Usage,
+            format!(
+                "{flag} {}: a KEK file holds 32 raw bytes, 64 hex digits, or base64 of 32 bytes \
+                 ({} bytes found)",
+                path.display(),
+                bytes.len()
+            ),
+        )
+    })
+}
+
+fn parse_kek(bytes: &[u8]) -> Option<Zeroizing<[u8; KEY_LEN]>> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    if bytes.len() == KEY_LEN {
+        key.copy_from_slice(bytes);
+        return Some(key);
+    }
+    let text = bytes.trim_ascii();
+    if text.len() == 2 * KEY_LEN && text.iter().all(u8::is_ascii_hexdigit) {
+        for (byte, pair) in key.iter_mut().zip(text.chunks_exact(2)) {
+            *byte = (nibble(pair[0]) << 4) | nibble(pair[1]);
+        }
+        return Some(key);
+    }
+    let mut decoded = Zeroizing::new(Vec::with_capacity(2 * KEY_LEN));
+    for engine in [&STANDARD, &URL_SAFE, &STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+        decoded.clear();
+        if engine.decode_vec(text, &mut decoded).is_ok() && decoded.len() == KEY_LEN {
+            key.copy_from_slice(&decoded);
+            return Some(key);
+        }
+    }
+    None
+}
+
+/// The value of one hex digit (checked by the caller).
+fn nibble(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        b'a'..=b'f' => digit - b'a' + 10,
+        _ => digit.to_ascii_lowercase() - b'a' + 10,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fieldseal::Argon2Params;
+
+    use super::parse_kek;
+
+    #[test]
+    fn the_help_states_the_library_defaults() {
+        // args.rs says "[default: 128]" and "[default: 3]".
+        assert_eq!(Argon2Params::DEFAULT.memory_kib(), 128 * 1024);
+        assert_eq!(Argon2Params::DEFAULT.iterations(), 3);
+    }
+
+    #[test]
+    fn a_kek_is_raw_hex_or_base64() {
+        let raw: Vec<u8> = (0u8..32).collect();
+        assert_eq!(&*parse_kek(&raw).unwrap(), &raw[..]);
+        let hex = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F";
+        assert_eq!(
+            &*parse_kek(format!("{hex}\n").as_bytes()).unwrap(),
+            &raw[..]
+        );
+        let b64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        assert_eq!(&*parse_kek(b64.as_bytes()).unwrap(), &raw[..]);
+        assert_eq!(
+            &*parse_kek(b64.trim_end_matches('=').as_bytes()).unwrap(),
+            &raw[..]
+        );
+        assert!(parse_kek(b"too short").is_none());
+        assert!(parse_kek(&[0; 33]).is_none());
+    }
+}
