@@ -1,1 +1,919 @@
-//! CLI end-to-end tests.
+//! CLI end-to-end tests: the `fieldseal` binary run as an operator would, each test in a fresh
+//! directory of its own, with the data sealed and checked through the library.
+//!
+//! Every keyring and bundle is written with the cheapest Argon2id parameters accepted
+//! (`--kdf-memory-mib 19 --kdf-iterations 2`); the files keep them, so loading stays fast.
+
+// `Customer::customer_id` is what retail schemas call it.
+#![allow(clippy::struct_field_names)]
+
+use std::fs;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use fieldseal::{Error, Kek, KeyBundle, KeySet, Keyring, Passphrase, Seal, SecretKey};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+fieldseal::purpose!(Marketing = "marketing");
+
+/// The keyring's passphrase, given to the tool by file or environment variable only.
+const PASSPHRASE: &str = "correct horse battery staple";
+/// The marketing service's own passphrase, for its bundle.
+const BUNDLE_PASSPHRASE: &str = "newsletter service passphrase";
+/// The environment variables the tool is told to read them from.
+const PASSPHRASE_VAR: &str = "FS_TEST_PASSPHRASE";
+const BUNDLE_VAR: &str = "FS_TEST_BUNDLE_PASSPHRASE";
+const WRONG_VAR: &str = "FS_TEST_WRONG_PASSPHRASE";
+
+const FAST_KDF: [&str; 4] = ["--kdf-memory-mib", "19", "--kdf-iterations", "2"];
+
+/// The reseal options matching [`Customer`]'s derive attributes.
+const CUSTOMER_LAYOUT: [&str; 8] = [
+    "--record",
+    "customer",
+    "--id-field",
+    "customer_id",
+    "--id-type",
+    "u64",
+    "--rename",
+    "wants_newsletter=newsletter",
+];
+
+#[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(id = customer_id, record = "customer")]
+struct Customer {
+    customer_id: u64,
+    #[seal(Fulfillment)]
+    name: String,
+    #[seal(Fulfillment, Marketing)]
+    email: String,
+    #[seal(Marketing, rename = "newsletter")]
+    wants_newsletter: bool,
+    loyalty_points: u32,
+}
+
+/// Sealed values per customer.
+const VALUES_PER_RECORD: u64 = 3;
+
+fn customer(id: u64) -> Customer {
+    Customer {
+        customer_id: id,
+        name: format!("Customer {id}"),
+        email: format!("customer{id}@example.com"),
+        wants_newsletter: id % 3 == 0,
+        loyalty_points: (id * 7 % 1000) as u32,
+    }
+}
+
+/// A fresh directory for one test, removed afterwards (kept when the test fails, to look at).
+struct Scratch {
+    dir: PathBuf,
+}
+
+/// What a run of the tool did.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
+        assert!(self.stderr.is_empty(), "nothing on stderr: {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    fn fails(self, code: i32, stderr_says: &str) -> Self {
+        assert_eq!(self.code, Some(code), "expected exit {code}: {self:#?}");
+        assert!(
+            self.stderr.contains(stderr_says),
+            "stderr should say {stderr_says:?}: {self:#?}"
+        );
+        self
+    }
+
+    /// The value after `label` on a line of stdout (`records:   10000`).
+    #[track_caller]
+    fn count(&self, label: &str) -> u64 {
+        let line = self
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label:?} in {}", self.stdout));
+        line.trim().parse().expect("a count")
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).expect("JSON on stdout")
+    }
+}
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("fieldseal-cli-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let scratch = Self { dir };
+        scratch.write("passphrase.txt", format!("{PASSPHRASE}\n"));
+        scratch
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) {
+        fs::write(self.path(name), contents).unwrap();
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        fs::read(self.path(name)).unwrap()
+    }
+
+    fn read_text(&self, name: &str) -> String {
+        fs::read_to_string(self.path(name)).unwrap()
+    }
+
+    /// Runs the tool in the directory, standard input empty.
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with_input(args, b"")
+    }
+
+    /// Runs the tool in the directory with `input` on standard input. The passphrases are in
+    /// the environment, under the names the tests pass to `--*-env`.
+    fn run_with_input(&self, args: &[&str], input: &[u8]) -> Run {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env_remove("FIELDSEAL_KEYRING")
+            .env(PASSPHRASE_VAR, PASSPHRASE)
+            .env(BUNDLE_VAR, BUNDLE_PASSPHRASE)
+            .env(WRONG_VAR, "incorrect horse battery staple")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the fieldseal binary runs");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        // A writer thread: the child may fill its stdout before reading all of its input.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        for secret in [PASSPHRASE, BUNDLE_PASSPHRASE] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "a passphrase was printed: {run:#?}"
+            );
+        }
+        if !run.stderr.is_empty() {
+            assert!(
+                run.stderr.starts_with("error: ") || run.stderr.starts_with("note: "),
+                "{run:#?}"
+            );
+        }
+        run
+    }
+
+    /// Runs a command on `keyring.fsk`, unlocked with the passphrase from the environment.
+    fn keyring_cmd(&self, args: &[&str]) -> Run {
+        let mut all = args.to_vec();
+        all.extend([
+            "--keyring",
+            "keyring.fsk",
+            "--passphrase-env",
+            PASSPHRASE_VAR,
+        ]);
+        self.run(&all)
+    }
+
+    /// `init` of `keyring.fsk`, the passphrase from a file.
+    fn init(&self) -> Run {
+        let mut args = vec![
+            "init",
+            "--keyring",
+            "keyring.fsk",
+            "--passphrase-file",
+            "passphrase.txt",
+        ];
+        args.extend(FAST_KDF);
+        self.run(&args).ok()
+    }
+
+    fn load_keyring(&self) -> Keyring {
+        Keyring::load(self.path("keyring.fsk"), &passphrase(PASSPHRASE)).unwrap()
+    }
+
+    /// `(version, state)` of each version, from `status --json`.
+    fn states(&self) -> Vec<(u64, String)> {
+        let status = self.keyring_cmd(&["status", "--json"]).ok().json();
+        status["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["version"].as_u64().unwrap(),
+                    v["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Seals `count` customers with the keyring as it is into `name`, one JSON record a line.
+    fn seal_records(&self, name: &str, count: u64) -> Vec<Customer> {
+        let keyring = self.load_keyring();
+        let ingest = KeySet::new()
+            .with(keyring.purpose_key::<Fulfillment>())
+            .with(keyring.purpose_key::<Marketing>());
+        let customers: Vec<Customer> = (1..=count).map(customer).collect();
+        let mut jsonl = String::new();
+        for c in &customers {
+            jsonl.push_str(&serde_json::to_string(&c.seal(&ingest).unwrap()).unwrap());
+            jsonl.push('\n');
+        }
+        self.write(name, jsonl);
+        customers
+    }
+
+    /// Checks that every record of `name` opens, for each purpose, to `customers`, every value
+    /// sealed under `version`.
+    #[track_caller]
+    fn check_records(&self, name: &str, customers: &[Customer], version: u32) {
+        let keyring = self.load_keyring();
+        let fulfillment = keyring.purpose_key::<Fulfillment>();
+        let marketing = keyring.purpose_key::<Marketing>();
+        let text = self.read_text(name);
+        assert_eq!(text.lines().count(), customers.len());
+        for (line, customer) in text.lines().zip(customers) {
+            let stored: SealedCustomer = serde_json::from_str(line).unwrap();
+            let shipping = stored.open(&fulfillment).unwrap();
+            assert_eq!(shipping.customer_id, customer.customer_id);
+            assert_eq!(shipping.name, customer.name);
+            assert_eq!(shipping.email, customer.email);
+            assert_eq!(shipping.loyalty_points, customer.loyalty_points);
+            let newsletter = stored.open(&marketing).unwrap();
+            assert_eq!(newsletter.email, customer.email);
+            assert_eq!(newsletter.wants_newsletter, customer.wants_newsletter);
+            let versions = [
+                stored.name.key_versions(),
+                stored.email.key_versions(),
+                stored.wants_newsletter.key_versions(),
+            ];
+            for (purpose, v) in versions.iter().flatten() {
+                assert_eq!(*v, version, "{purpose} of record {}", customer.customer_id);
+            }
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn passphrase(phrase: &str) -> Passphrase {
+    Passphrase::new(phrase.to_owned()).unwrap()
+}
+
+fn reseal_args<'a>(input: &'a str, out: &'a str) -> Vec<&'a str> {
+    let mut args = vec!["reseal", "--input", input, "--out", out, "--threads", "4"];
+    args.extend(CUSTOMER_LAYOUT);
+    args
+}
+
+/// Records sealed in the end-to-end test.
+const RECORDS: u64 = 10_000;
+
+#[test]
+fn rotation_end_to_end_over_ten_thousand_records() {
+    let s = Scratch::new("rotation");
+    let (customers, keyring_id) = init_seal_and_rotate(&s);
+    reseal_to_version_2(&s, &customers);
+    retire_version_1(&s, &customers);
+    export_a_marketing_bundle(&s, &customers, &keyring_id);
+    inspect_values(&s);
+}
+
+/// init, status, 10,000 records sealed under version 1, rotate: returns the customers and the
+/// keyring id.
+fn init_seal_and_rotate(s: &Scratch) -> (Vec<Customer>, String) {
+    let init = s.init();
+    assert!(init.stdout.contains("created keyring"), "{init:?}");
+    assert!(
+        init.stdout.contains("Argon2id, 19 MiB, 2 passes"),
+        "{init:?}"
+    );
+    assert_eq!(s.states(), [(1, "active".to_owned())]);
+    let text = s.keyring_cmd(&["status"]).ok().stdout;
+    assert!(text.contains("AES-256-GCM"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("1 ") && l.contains(" active ") && l.ends_with("just now")),
+        "{text}"
+    );
+    let keyring_id = s.load_keyring().id().to_string();
+    assert!(text.contains(&keyring_id), "{text}");
+
+    let customers = s.seal_records("records.jsonl", RECORDS);
+    s.check_records("records.jsonl", &customers, 1);
+
+    let rotate = s.keyring_cmd(&["rotate"]).ok();
+    assert!(rotate.stdout.contains("version 2 is active"), "{rotate:?}");
+    assert!(
+        rotate.stdout.contains("version 1 is decrypt-only"),
+        "{rotate:?}"
+    );
+    assert!(rotate.stdout.contains("export-bundle"), "{rotate:?}");
+    assert!(rotate.stdout.contains("reseal"), "{rotate:?}");
+    assert_eq!(
+        s.states(),
+        [(1, "decrypt-only".to_owned()), (2, "active".to_owned())]
+    );
+
+    (customers, keyring_id)
+}
+
+/// reseal moves every value to version 2; again over its own output, it changes nothing.
+fn reseal_to_version_2(s: &Scratch, customers: &[Customer]) {
+    let reseal = s
+        .keyring_cmd(&reseal_args("records.jsonl", "resealed.jsonl"))
+        .ok();
+    assert_eq!(reseal.count("records:"), RECORDS, "{reseal:?}");
+    assert_eq!(
+        reseal.count("values re-sealed:"),
+        RECORDS * VALUES_PER_RECORD
+    );
+    assert_eq!(reseal.count("values already current:"), 0);
+    assert_eq!(reseal.count("records resumed:"), 0);
+    assert!(!s.path("resealed.jsonl.partial").exists());
+    s.check_records("resealed.jsonl", customers, 2);
+
+    // Again over its own output: nothing to do, the same bytes.
+    let again = s
+        .keyring_cmd(&reseal_args("resealed.jsonl", "again.jsonl"))
+        .ok();
+    assert_eq!(again.count("records:"), RECORDS, "{again:?}");
+    assert_eq!(again.count("values re-sealed:"), 0);
+    assert_eq!(
+        again.count("values already current:"),
+        RECORDS * VALUES_PER_RECORD
+    );
+    assert!(s.read("again.jsonl") == s.read("resealed.jsonl"));
+}
+
+/// retire 1: the re-sealed data still opens, the old data never will.
+fn retire_version_1(s: &Scratch, customers: &[Customer]) {
+    let retire = s.keyring_cmd(&["retire", "1", "--yes"]).ok();
+    assert!(retire.stdout.contains("retired version 1"), "{retire:?}");
+    assert!(retire.stdout.contains("re-export"), "{retire:?}");
+    assert_eq!(
+        s.states(),
+        [(1, "retired".to_owned()), (2, "active".to_owned())]
+    );
+    s.check_records("resealed.jsonl", customers, 2);
+    let old_line = s.read_text("records.jsonl");
+    let old: SealedCustomer = serde_json::from_str(old_line.lines().next().unwrap()).unwrap();
+    assert!(matches!(
+        old.open(&s.load_keyring().purpose_key::<Marketing>()),
+        Err(Error::RetiredKeyVersion { version: 1, .. })
+    ));
+    let again = s.keyring_cmd(&["retire", "1", "--yes"]).ok();
+    assert!(again.stdout.contains("retired already"), "{again:?}");
+}
+
+/// export-bundle for the marketing service: its bundle opens marketing fields only.
+fn export_a_marketing_bundle(s: &Scratch, customers: &[Customer], keyring_id: &str) {
+    let mut export = vec![
+        "export-bundle",
+        "--purpose",
+        "marketing",
+        "--service",
+        "newsletter",
+        "--out",
+        "marketing.bundle",
+        "--bundle-passphrase-env",
+        BUNDLE_VAR,
+    ];
+    export.extend(FAST_KDF);
+    let exported = s.keyring_cmd(&export).ok();
+    assert!(exported.stdout.contains("marketing"), "{exported:?}");
+    let bundle =
+        KeyBundle::load(s.path("marketing.bundle"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
+    assert_eq!(bundle.service(), "newsletter");
+    assert_eq!(bundle.keyring_id().to_string(), keyring_id);
+    let names: Vec<String> = bundle
+        .purposes()
+        .iter()
+        .map(|p| p.name().to_owned())
+        .collect();
+    assert_eq!(names, ["marketing"]);
+    let keys = bundle.into_key_set();
+    let marketing = keys.key::<Marketing>().expect("the marketing key");
+    assert!(keys.key::<Fulfillment>().is_none());
+    let resealed = s.read_text("resealed.jsonl");
+    for (line, customer) in resealed.lines().zip(customers).take(100) {
+        let stored: SealedCustomer = serde_json::from_str(line).unwrap();
+        let view = stored.open(&marketing).unwrap();
+        assert_eq!(view.email, customer.email);
+        assert_eq!(view.wants_newsletter, customer.wants_newsletter);
+        assert!(matches!(
+            stored.name.open_with::<Fulfillment, _>(
+                &keys,
+                &fieldseal::Context::new("customer", "name").with_id_u64(customer.customer_id)
+            ),
+            Err(Error::NoKeyForPurpose { .. })
+        ));
+        let dynamic = stored.open_dyn(&keys).unwrap();
+        assert_eq!(dynamic.name, None);
+        assert_eq!(dynamic.email.as_deref(), Some(customer.email.as_str()));
+        assert_eq!(dynamic.missing, ["name"]);
+    }
+    let shown = s
+        .run(&[
+            "status",
+            "--bundle",
+            "marketing.bundle",
+            "--bundle-passphrase-env",
+            BUNDLE_VAR,
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(shown["service"], "newsletter");
+    assert_eq!(shown["keyring_id"], keyring_id);
+    assert_eq!(shown["purposes"][0]["purpose"], "marketing");
+    assert_eq!(shown["purposes"][0]["active_version"], 2);
+    assert_eq!(shown["purposes"][0]["versions"], serde_json::json!([2]));
+    assert_eq!(
+        shown["purposes"][0]["retired_versions"],
+        serde_json::json!([1])
+    );
+    assert_eq!(shown["protector"]["kind"], "passphrase");
+}
+
+/// inspect reads the headers of new and old values without any key.
+fn inspect_values(s: &Scratch) {
+    let resealed = s.read_text("resealed.jsonl");
+    let old_line = s.read_text("records.jsonl");
+    let first: Value = serde_json::from_str(resealed.lines().next().unwrap()).unwrap();
+    let email = first["email"].as_str().unwrap();
+    let inspected = s.run(&["inspect", email]).ok().stdout;
+    for expected in [
+        "format version  1",
+        "AES-256-GCM",
+        "plaintext type  String",
+        "purposes        2",
+        "fulfillment  key version 2",
+        "marketing    key version 2",
+    ] {
+        assert!(inspected.contains(expected), "{expected:?} in {inspected}");
+    }
+    let old_first: Value = serde_json::from_str(old_line.lines().next().unwrap()).unwrap();
+    let values = [
+        first["name"].as_str().unwrap(),
+        first["wants_newsletter"].as_str().unwrap(),
+        old_first["email"].as_str().unwrap(),
+    ];
+    let stdin = format!("{}\n\n\"{}\"\n{}\n", values[0], values[1], values[2]);
+    let inspected = s
+        .run_with_input(&["inspect", "--json"], stdin.as_bytes())
+        .ok();
+    let lines: Vec<Value> = inspected
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{inspected:?}");
+    assert_eq!(lines[0]["plaintext_type"], "String");
+    assert_eq!(
+        lines[0]["purposes"],
+        serde_json::json!([{"purpose": "fulfillment", "key_version": 2}])
+    );
+    assert_eq!(lines[1]["plaintext_type"], "bool");
+    assert_eq!(
+        lines[1]["purposes"],
+        serde_json::json!([{"purpose": "marketing", "key_version": 2}])
+    );
+    assert_eq!(lines[2]["format_version"], 1);
+    assert_eq!(lines[2]["suite"], "AES-256-GCM");
+    assert_eq!(
+        lines[2]["purposes"],
+        serde_json::json!([
+            {"purpose": "fulfillment", "key_version": 1},
+            {"purpose": "marketing", "key_version": 1},
+        ])
+    );
+}
+
+#[test]
+fn a_wrong_passphrase_is_refused_and_changes_nothing() {
+    let s = Scratch::new("wrong-passphrase");
+    s.init();
+    s.write("wrong.txt", "incorrect horse battery staple\n");
+    let before = s.read("keyring.fsk");
+    for command in [
+        &["rotate"][..],
+        &["retire", "1", "--yes"],
+        &["status"],
+        &[
+            "export-bundle",
+            "--purpose",
+            "marketing",
+            "--service",
+            "x",
+            "--out",
+            "x.bundle",
+        ],
+        &[
+            "reseal",
+            "--record",
+            "customer",
+            "--input",
+            "passphrase.txt",
+            "--out",
+            "out.jsonl",
+        ],
+    ] {
+        for source in [
+            ["--passphrase-env", WRONG_VAR],
+            ["--passphrase-file", "wrong.txt"],
+        ] {
+            let mut args = command.to_vec();
+            args.extend(["--keyring", "keyring.fsk"]);
+            args.extend(source);
+            s.run(&args).fails(3, "wrong passphrase");
+        }
+    }
+    assert!(s.read("keyring.fsk") == before, "the keyring file changed");
+    assert!(!s.path("x.bundle").exists() && !s.path("out.jsonl.partial").exists());
+
+    // Another kind of protector is named; so is an unusable source.
+    s.write("kek.bin", [7u8; 32]);
+    s.run(&[
+        "status",
+        "--keyring",
+        "keyring.fsk",
+        "--kek-file",
+        "kek.bin",
+    ])
+    .fails(3, "protected by `argon2id`");
+    s.run(&[
+        "status",
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-env",
+        "FS_TEST_UNSET",
+    ])
+    .fails(2, "FS_TEST_UNSET is not set");
+    s.run(&[
+        "status",
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-file",
+        "absent.txt",
+    ])
+    .fails(2, "absent.txt");
+    s.run(&[
+        "status",
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+        "--kek-file",
+        "kek.bin",
+    ])
+    .fails(2, "at most one");
+    assert!(s.read("keyring.fsk") == before, "the keyring file changed");
+
+    // The right one, from either place on the command line or from FIELDSEAL_KEYRING.
+    s.run(&[
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+        "status",
+    ])
+    .ok();
+    let run = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+        .args(["status", "--passphrase-file", "passphrase.txt"])
+        .current_dir(&s.dir)
+        .env("FIELDSEAL_KEYRING", "keyring.fsk")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    s.run(&["status", "--passphrase-env", PASSPHRASE_VAR]).ok(); // ./keyring.fsk by default
+    s.run(&[
+        "status",
+        "--keyring",
+        "absent.fsk",
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+    ])
+    .fails(1, "no keyring at absent.fsk");
+}
+
+#[test]
+fn destructive_commands_refuse_and_change_nothing() {
+    let s = Scratch::new("refusals");
+    s.init();
+    let before = s.read("keyring.fsk");
+
+    // init over an existing keyring, whatever the options.
+    let mut args = vec![
+        "init",
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+    ];
+    args.extend(FAST_KDF);
+    s.run(&args).fails(4, "exists already");
+    assert!(s.read("keyring.fsk") == before);
+
+    // The active version, and a version that does not exist.
+    s.keyring_cmd(&["retire", "1", "--yes"])
+        .fails(4, "version 1 is the active version");
+    s.keyring_cmd(&["retire", "7", "--yes"])
+        .fails(1, "no root key version 7");
+    assert!(s.read("keyring.fsk") == before);
+
+    // A decrypt-only version, without --yes and without a terminal to ask on.
+    s.keyring_cmd(&["rotate"]).ok();
+    let rotated = s.read("keyring.fsk");
+    s.keyring_cmd(&["retire", "1"]).fails(4, "--yes");
+    assert!(s.read("keyring.fsk") == rotated);
+    assert_eq!(
+        s.states(),
+        [(1, "decrypt-only".to_owned()), (2, "active".to_owned())]
+    );
+
+    // Outputs are not overwritten by accident.
+    s.write("records.jsonl", "");
+    s.write("taken.jsonl", "keep me\n");
+    s.keyring_cmd(&reseal_args("records.jsonl", "taken.jsonl"))
+        .fails(4, "exists already");
+    assert_eq!(s.read_text("taken.jsonl"), "keep me\n");
+    let mut export = vec![
+        "export-bundle",
+        "--purpose",
+        "marketing,fulfillment",
+        "--service",
+        "shop",
+        "--out",
+        "taken.jsonl",
+        "--bundle-passphrase-env",
+        BUNDLE_VAR,
+    ];
+    export.extend(FAST_KDF);
+    s.keyring_cmd(&export).fails(4, "--force");
+    assert_eq!(s.read_text("taken.jsonl"), "keep me\n");
+    export.push("--force");
+    let exported = s.keyring_cmd(&export).ok();
+    assert!(
+        exported
+            .stdout
+            .contains("purpose fulfillment: versions 1, 2 (active 2)")
+    );
+    let bundle = KeyBundle::load(s.path("taken.jsonl"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
+    assert_eq!(bundle.purposes().len(), 2);
+}
+
+#[test]
+fn secrets_are_never_taken_from_the_command_line() {
+    let s = Scratch::new("no-secret-args");
+    for args in [
+        &[
+            "init",
+            "--keyring",
+            "keyring.fsk",
+            "--passphrase",
+            "hunter2-hunter2",
+        ][..],
+        &[
+            "init",
+            "--keyring",
+            "keyring.fsk",
+            "--passphrase=hunter2-hunter2",
+        ],
+        &["init", "--keyring", "keyring.fsk", "hunter2-hunter2"],
+        &[
+            "init",
+            "--keyring",
+            "keyring.fsk",
+            "--password",
+            "hunter2-hunter2",
+        ],
+        &["init", "--keyring", "keyring.fsk", "--kek", "00112233"],
+        &["init", "--keyring", "keyring.fsk", "--passphrase-env"],
+    ] {
+        s.run(args).fails(2, "error: ");
+    }
+    assert!(!s.path("keyring.fsk").exists());
+
+    // No option takes a secret as its value: only variable names and paths.
+    for command in [
+        vec!["--help"],
+        vec!["init", "--help"],
+        vec!["rotate", "--help"],
+        vec!["retire", "--help"],
+        vec!["status", "--help"],
+        vec!["export-bundle", "--help"],
+        vec!["inspect", "--help"],
+        vec!["reseal", "--help"],
+    ] {
+        let help = s.run(&command).ok().stdout;
+        assert!(help.contains("Usage: fieldseal"), "{help}");
+        for line in help.lines() {
+            let mut words = line.split_whitespace();
+            let secret_flag = words
+                .next()
+                .filter(|_| line.starts_with(' ')) // an option, not prose
+                .filter(|w| w.starts_with("--") && (w.contains("pass") || w.contains("kek")));
+            if secret_flag.is_some() {
+                assert!(
+                    matches!(words.next(), Some("<VAR>" | "<PATH>")),
+                    "a secret option that takes a value: {line}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn an_interrupted_reseal_resumes() {
+    const RECORDS: u64 = 200;
+    const DONE: usize = 50;
+    let s = Scratch::new("resume");
+    s.init();
+    let customers = s.seal_records("records.jsonl", RECORDS);
+    s.keyring_cmd(&["rotate"]).ok();
+    s.keyring_cmd(&reseal_args("records.jsonl", "full.jsonl"))
+        .ok();
+    let full = s.read_text("full.jsonl");
+
+    // An interrupted run: 50 complete lines and half of the next.
+    let lines: Vec<&str> = full.lines().collect();
+    let mut partial = lines[..DONE].join("\n");
+    partial.push('\n');
+    partial.push_str(&lines[DONE][..lines[DONE].len() / 2]);
+    s.write("resumed.jsonl.partial", &partial);
+    let resumed = s
+        .keyring_cmd(&reseal_args("records.jsonl", "resumed.jsonl"))
+        .fails(0, "resuming the interrupted run in resumed.jsonl.partial");
+    assert_eq!(resumed.count("records resumed:"), DONE as u64);
+    assert_eq!(resumed.count("records:"), RECORDS - DONE as u64);
+    assert_eq!(
+        resumed.count("values re-sealed:"),
+        (RECORDS - DONE as u64) * VALUES_PER_RECORD
+    );
+    assert!(resumed.stdout.contains("resumed 50 records"), "{resumed:?}");
+    assert!(!s.path("resumed.jsonl.partial").exists());
+    let out = s.read_text("resumed.jsonl");
+    let out_lines: Vec<&str> = out.lines().collect();
+    assert_eq!(out_lines.len(), RECORDS as usize);
+    assert_eq!(
+        out_lines[..DONE],
+        lines[..DONE],
+        "the kept lines are kept as they were"
+    );
+    s.check_records("resumed.jsonl", &customers, 2);
+
+    // From standard input, with a spinner nobody sees (stderr is not a terminal).
+    let mut args = vec!["reseal", "--out", "stdin.jsonl"];
+    args.extend(CUSTOMER_LAYOUT);
+    args.extend([
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+    ]);
+    let from_stdin = s.run_with_input(&args, &s.read("records.jsonl")).ok();
+    assert!(
+        from_stdin.stdout.contains("standard input"),
+        "{from_stdin:?}"
+    );
+    assert_eq!(from_stdin.count("records:"), RECORDS);
+    s.check_records("stdin.jsonl", &customers, 2);
+
+    // A record that does not fit the layout stops the run at its line; the rest resumes.
+    let mut args = reseal_args("records.jsonl", "wrong-id.jsonl");
+    let id_type = args.iter().position(|&a| a == "--id-type").unwrap() + 1;
+    args[id_type] = "string";
+    s.keyring_cmd(&args).fails(1, "line 1");
+}
+
+#[test]
+fn a_kek_protects_a_keyring_instead_of_a_passphrase() {
+    let s = Scratch::new("kek");
+    let key: Vec<u8> = (100u8..132).collect();
+    s.write("kek.bin", &key);
+    s.write("kek.hex", format!("{}\n", hex::encode(&key)));
+    s.write("other.bin", [9u8; 32]);
+    let args = [
+        "init",
+        "--keyring",
+        "keyring.fsk",
+        "--kek-file",
+        "kek.bin",
+        "--suite",
+        "xchacha20-poly1305",
+    ];
+    s.run(&[&args[..], &FAST_KDF[..]].concat())
+        .fails(2, "--kdf-memory-mib");
+    let init = s.run(&args).ok();
+    assert!(init.stdout.contains("key-encryption key"), "{init:?}");
+    assert!(init.stdout.contains("XChaCha20-Poly1305"), "{init:?}");
+
+    let status = s
+        .run(&[
+            "status",
+            "--json",
+            "--keyring",
+            "keyring.fsk",
+            "--kek-file",
+            "kek.hex",
+        ])
+        .ok()
+        .json();
+    assert_eq!(status["protector"]["kind"], "kek");
+    assert_eq!(status["suite"], "XChaCha20-Poly1305");
+    let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new(
+        key.clone().try_into().unwrap(),
+    )));
+    let keyring = Keyring::load(s.path("keyring.fsk"), &kek).unwrap();
+    assert_eq!(status["keyring_id"], keyring.id().to_string().as_str());
+
+    let before = s.read("keyring.fsk");
+    s.run(&[
+        "rotate",
+        "--keyring",
+        "keyring.fsk",
+        "--kek-file",
+        "other.bin",
+    ])
+    .fails(3, "wrong key-encryption key");
+    s.run(&[
+        "rotate",
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+    ])
+    .fails(3, "protected by `kek`");
+    assert!(s.read("keyring.fsk") == before);
+    s.write("short.bin", [1u8; 31]);
+    s.run(&[
+        "status",
+        "--keyring",
+        "keyring.fsk",
+        "--kek-file",
+        "short.bin",
+    ])
+    .fails(2, "32 raw bytes");
+
+    s.run(&[
+        "rotate",
+        "--keyring",
+        "keyring.fsk",
+        "--kek-file",
+        "kek.bin",
+    ])
+    .ok();
+    assert_eq!(
+        Keyring::load(s.path("keyring.fsk"), &kek)
+            .unwrap()
+            .versions(),
+        [1, 2]
+    );
+}
+
+#[test]
+fn inspect_refuses_what_is_not_a_value() {
+    let s = Scratch::new("inspect");
+    s.run(&["inspect", "hello"]).fails(1, "fs1:");
+    s.run(&["inspect", "fs1:AQ"]).fails(1, "truncated");
+    s.run(&["inspect", "fs1:!!"]).fails(1, "base64url");
+    s.run_with_input(&["inspect"], b"\n\n")
+        .fails(2, "no value to inspect");
+    s.run_with_input(&["inspect"], b"fs1:AQ\n")
+        .fails(1, "line 1");
+}

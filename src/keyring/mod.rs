@@ -104,7 +104,7 @@ impl Keyring {
 
     /// A keyring with a random id and one given root key, active, for importing root keys kept
     /// elsewhere: one [`insert_version`](Self::insert_version) per further version. A keyring
-    /// saved with [`KeyringFile`](crate::KeyringFile) keeps its id.
+    /// saved with [`save`](Self::save) keeps its id.
     ///
     /// # Errors
     /// [`KeyringError::ZeroVersion`] for version 0; [`Error::Rng`](crate::Error::Rng).

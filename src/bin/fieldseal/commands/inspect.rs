@@ -2,20 +2,11 @@
 
 use std::io::{self, BufRead as _, IsTerminal as _, Write};
 
-use fieldseal::format::FORMAT_VERSION;
-use fieldseal::{AnyPurposes, Error, Json, Plaintext, Sealed, Suite};
+use fieldseal::Inspection;
 use serde_json::{Value, json};
 
 use crate::args::InspectArgs;
 use crate::failure::{Exit, Failure, Outcome};
-
-/// What a value's header says.
-struct Header {
-    suite: Suite,
-    type_name: &'static str,
-    size: usize,
-    parts: Vec<(String, u32)>,
-}
 
 pub(crate) fn run(args: &InspectArgs, out: &mut dyn Write) -> Outcome {
     let mut shown = 0usize;
@@ -60,56 +51,20 @@ pub(crate) fn run(args: &InspectArgs, out: &mut dyn Write) -> Outcome {
 }
 
 /// The header of a text-form value. Surrounding white space and JSON quotes are dropped.
-///
-/// The library checks a value whole only as a given plaintext type, so each type is tried in
-/// turn: every other type stops at the type check, before anything is decrypted.
-fn inspect(text: &str) -> fieldseal::Result<Header> {
+fn inspect(text: &str) -> fieldseal::Result<Inspection> {
     let text = text.trim();
     let text = text
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
         .unwrap_or(text);
-    as_type::<String>(text)
-        .or_else(|| as_type::<Vec<u8>>(text))
-        .or_else(|| as_type::<bool>(text))
-        .or_else(|| as_type::<u8>(text))
-        .or_else(|| as_type::<u16>(text))
-        .or_else(|| as_type::<u32>(text))
-        .or_else(|| as_type::<u64>(text))
-        .or_else(|| as_type::<u128>(text))
-        .or_else(|| as_type::<i8>(text))
-        .or_else(|| as_type::<i16>(text))
-        .or_else(|| as_type::<i32>(text))
-        .or_else(|| as_type::<i64>(text))
-        .or_else(|| as_type::<i128>(text))
-        .or_else(|| as_type::<Json<Value>>(text))
-        // Not reached: the parser refuses a type byte it does not know before the type check.
-        .unwrap_or(Err(Error::UnknownPlaintextType { found: 0 }))
+    Inspection::of_text(text)
 }
 
-/// `None` if the value holds another type than `T`.
-fn as_type<T: Plaintext>(text: &str) -> Option<fieldseal::Result<Header>> {
-    match Sealed::<T, AnyPurposes>::from_text(text) {
-        Ok(sealed) => Some(Ok(Header {
-            suite: sealed.suite(),
-            type_name: T::TYPE_NAME,
-            size: sealed.as_bytes().len(),
-            parts: sealed
-                .key_versions()
-                .into_iter()
-                .map(|(purpose, version)| (purpose.name().to_owned(), version))
-                .collect(),
-        })),
-        Err(Error::TypeMismatch { .. }) => None,
-        Err(e) => Some(Err(e)),
-    }
-}
-
-fn write_text(out: &mut dyn Write, header: &Header) -> Outcome {
-    writeln!(out, "format version  {FORMAT_VERSION}")?;
+fn write_text(out: &mut dyn Write, header: &Inspection) -> Outcome {
+    writeln!(out, "format version  {}", header.version)?;
     writeln!(out, "suite           {}", header.suite)?;
-    writeln!(out, "plaintext type  {}", header.type_name)?;
-    writeln!(out, "size            {} bytes", header.size)?;
+    writeln!(out, "plaintext type  {}", header.plaintext_type)?;
+    writeln!(out, "plaintext size  {} bytes", header.plaintext_len)?;
     writeln!(out, "purposes        {}", header.parts.len())?;
     let width = header.parts.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
     for (purpose, version) in &header.parts {
@@ -118,18 +73,18 @@ fn write_text(out: &mut dyn Write, header: &Header) -> Outcome {
     Ok(())
 }
 
-fn to_json(header: &Header) -> Value {
+fn to_json(header: &Inspection) -> Value {
     let purposes: Vec<Value> = header
         .parts
         .iter()
         .map(|(purpose, version)| json!({ "purpose": purpose, "key_version": version }))
         .collect();
     json!({
-        "format_version": FORMAT_VERSION,
+        "format_version": header.version,
         "suite": header.suite.name(),
         "suite_id": header.suite.id(),
-        "plaintext_type": header.type_name,
-        "size": header.size,
+        "plaintext_type": header.plaintext_type,
+        "plaintext_size": header.plaintext_len,
         "purposes": purposes,
     })
 }
