@@ -98,7 +98,7 @@ pub use fieldseal_derive::Seal;
 pub use aead::Suite;
 pub use error::{Error, KeyFileError, KeyringError, Malformed, Result};
 pub use keyfile::{Argon2Params, Kek, KeyBundle, KeyProtector, Passphrase};
-pub use keyring::{DynPurposeKey, Keyring, KeyringId, PurposeKey, VersionState};
+pub use keyring::{BundleExport, DynPurposeKey, Keyring, KeyringId, PurposeKey, VersionState};
 pub use keyset::KeySet;
 pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 pub use sealed::{AsPlaintext, Context, Inspection, Json, Plaintext, Sealed, SealingKeys};

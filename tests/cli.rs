@@ -467,6 +467,17 @@ fn export_a_marketing_bundle(s: &Scratch, customers: &[Customer], keyring_id: &s
         serde_json::json!([1])
     );
     assert_eq!(shown["protector"]["kind"], "passphrase");
+
+    // The keyring remembers the export: which service holds which purposes, and whether current.
+    let status = s.keyring_cmd(&["status", "--json"]).ok().json();
+    assert_eq!(status["purposes"], serde_json::json!(["marketing"]));
+    assert_eq!(status["bundles"][0]["service"], "newsletter");
+    assert_eq!(status["bundles"][0]["stale"], false);
+    let text = s.keyring_cmd(&["status"]).ok().stdout;
+    assert!(
+        text.contains("newsletter") && text.contains("current"),
+        "{text}"
+    );
 }
 
 /// inspect reads the headers of new and old values without any key.

@@ -521,6 +521,70 @@ fn a_stale_bundle_names_the_version_it_lacks_and_a_fresh_one_opens() {
 }
 
 #[test]
+fn the_keyring_records_its_bundle_exports_and_which_a_rotation_left_stale() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    keyring
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
+        .unwrap();
+    keyring
+        .export_bundle(
+            "warehouse",
+            &[
+                DynPurpose::of::<Fulfillment>(),
+                DynPurpose::of::<Marketing>(),
+            ],
+        )
+        .unwrap();
+    assert_eq!(
+        keyring.exported_purposes(),
+        vec![
+            DynPurpose::of::<Fulfillment>(),
+            DynPurpose::of::<Marketing>()
+        ]
+    );
+    keyring.rotate().unwrap();
+    let live = keyring.live_versions();
+    assert!(
+        keyring
+            .bundle_exports()
+            .iter()
+            .all(|e| e.is_stale(2, &live))
+    );
+    keyring
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
+        .unwrap();
+
+    let file = keyring.to_protected_bytes(&kek()).unwrap();
+    let mut loaded = Keyring::from_protected_bytes(&file, &kek()).unwrap();
+    let exports = loaded.bundle_exports();
+    let summary: Vec<_> = exports
+        .iter()
+        .map(|e| {
+            (
+                e.service.as_str(),
+                e.active_version,
+                e.versions.clone(),
+                e.is_stale(2, &live),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("newsletter", 2, vec![1, 2], false),
+            ("warehouse", 1, vec![1], true)
+        ]
+    );
+    assert_eq!(exports[1].purposes.len(), 2);
+    assert!(loaded.forget_bundle_export("warehouse"));
+    assert!(!loaded.forget_bundle_export("warehouse"));
+    assert_eq!(
+        loaded.exported_purposes(),
+        vec![DynPurpose::of::<Marketing>()]
+    );
+}
+
+#[test]
 fn reseal_moves_values_to_the_active_version_and_is_idempotent() {
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
     let ingest = KeySet::from_keyring(
@@ -680,6 +744,10 @@ fn write_key_file_vectors() {
         )
         .unwrap();
     keyring.set_active(2).unwrap();
+    // Exported first, so that the keyring's body records it (§14.3 `export`).
+    let bundle = keyring
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
+        .unwrap();
     let kek_bytes = [0x4b; 32];
     let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new(kek_bytes)));
     let file = keyring.to_protected_bytes(&kek).unwrap();
@@ -687,7 +755,7 @@ fn write_key_file_vectors() {
     fs::write(
         dir.join("01-keyring-kek.txt"),
         format!(
-            "comment: a keyring file (§14.3) under the kek protector: versions 1 (decrypt-only) and 2 (active)\n\
+            "comment: a keyring file (§14.3) under the kek protector: versions 1 (decrypt-only) and 2 (active), one bundle export recorded\n\
              kind: keyring\nprotector: kek\nsecret: {}\nkeyring_id: {}\nactive: 2\nroot_key_active: {}\n\
              body: {}\nfile: {}\n",
             hex::encode(kek_bytes),
@@ -700,9 +768,6 @@ fn write_key_file_vectors() {
     .unwrap();
     let phrase = "correct horse battery staple";
     let protector = passphrase(phrase);
-    let bundle = keyring
-        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
-        .unwrap();
     let file = bundle.to_protected_bytes(&protector).unwrap();
     let body = reader::open(&file, phrase.as_bytes(), None);
     fs::write(

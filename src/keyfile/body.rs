@@ -1,7 +1,9 @@
 //! FORMAT.md §14.3 and §14.4: the plaintext bodies of keyring files and key bundles (bytes only).
 //!
 //! ```text
-//! keyring = keyring_id[16] suite:u8 count:u32be entry{count}
+//! keyring = keyring_id[16] suite:u8 count:u32be entry{count} exports:u16be export{exports}
+//! export  = service_len:u8 service exported:u64be active:u32be
+//!           purposes:u8 (name_len:u8 name){purposes} versions:u32be version:u32be{versions}
 //! bundle  = keyring_id[16] suite:u8 created:u64be service_len:u8 service[service_len]
 //!           purposes:u8 (name_len:u8 name count:u32be entry{count}){purposes}
 //! entry   = version:u32be state:u8 created:u64be key[32]   (no key when state = retired)
@@ -34,6 +36,17 @@ pub(crate) struct KeyringBody {
     pub(crate) keyring_id: [u8; 16],
     pub(crate) suite: u8,
     pub(crate) entries: Vec<Entry>,
+    pub(crate) exports: Vec<ExportEntry>,
+}
+
+/// A bundle export the keyring remembers (no key).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ExportEntry {
+    pub(crate) service: String,
+    pub(crate) exported: u64,
+    pub(crate) active: u32,
+    pub(crate) purposes: Vec<String>,
+    pub(crate) versions: Vec<u32>,
 }
 
 /// One purpose's keys in a bundle.
@@ -57,18 +70,64 @@ impl KeyringBody {
         out.extend_from_slice(&self.keyring_id);
         out.push(self.suite);
         put_entries(&mut out, &self.entries)?;
+        let count = u16::try_from(self.exports.len()).map_err(|_| invalid("too many exports"))?;
+        out.extend_from_slice(&count.to_be_bytes());
+        for export in &self.exports {
+            put_name(&mut out, &export.service, "service name")?;
+            out.extend_from_slice(&export.exported.to_be_bytes());
+            out.extend_from_slice(&export.active.to_be_bytes());
+            let purposes =
+                u8::try_from(export.purposes.len()).map_err(|_| invalid("over 255 purposes"))?;
+            out.push(purposes);
+            for name in &export.purposes {
+                put_name(&mut out, name, "purpose name")?;
+            }
+            let versions =
+                u32::try_from(export.versions.len()).map_err(|_| invalid("too many versions"))?;
+            out.extend_from_slice(&versions.to_be_bytes());
+            for v in &export.versions {
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+        }
         Ok(out)
     }
 
     pub(crate) fn decode(bytes: &[u8]) -> Result<Self, KeyFileError> {
         let mut r = Reader { bytes, pos: 0 };
-        let body = Self {
-            keyring_id: r.array()?,
-            suite: r.u8()?,
-            entries: r.entries("keyring")?,
-        };
+        let keyring_id = r.array()?;
+        let suite = r.u8()?;
+        let entries = r.entries("keyring")?;
+        let count = u16::from_be_bytes(r.array()?);
+        let mut exports = Vec::new();
+        for _ in 0..count {
+            let service = r.name("service name")?;
+            let exported = u64::from_be_bytes(r.array()?);
+            let active = u32::from_be_bytes(r.array()?);
+            let purposes = (0..r.u8()?)
+                .map(|_| r.name("purpose name"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let versions = u32::from_be_bytes(r.array()?) as usize;
+            if versions > (r.bytes.len() - r.pos) / 4 {
+                return Err(invalid("an export lists more versions than the body holds"));
+            }
+            let versions = (0..versions)
+                .map(|_| r.array().map(u32::from_be_bytes))
+                .collect::<Result<Vec<_>, _>>()?;
+            exports.push(ExportEntry {
+                service,
+                exported,
+                active,
+                purposes,
+                versions,
+            });
+        }
         r.end()?;
-        Ok(body)
+        Ok(Self {
+            keyring_id,
+            suite,
+            entries,
+            exports,
+        })
     }
 }
 
@@ -247,6 +306,13 @@ mod tests {
 
     #[test]
     fn keyring_body_round_trips_and_retired_versions_carry_no_key() {
+        let export = ExportEntry {
+            service: "newsletter".into(),
+            exported: 99,
+            active: 3,
+            purposes: vec!["marketing".into(), "analytics".into()],
+            versions: vec![2, 3],
+        };
         let body = KeyringBody {
             keyring_id: [5; 16],
             suite: 1,
@@ -255,9 +321,14 @@ mod tests {
                 entry(2, VersionState::DecryptOnly),
                 entry(3, VersionState::Active),
             ],
+            exports: vec![export],
         };
         let bytes = body.encode().unwrap();
-        assert_eq!(bytes.len(), 16 + 1 + 4 + 13 + 2 * (13 + KEY_LEN));
+        let export_len = 1 + 10 + 8 + 4 + 1 + (1 + 9) + (1 + 9) + 4 + 8;
+        assert_eq!(
+            bytes.len(),
+            16 + 1 + 4 + 13 + 2 * (13 + KEY_LEN) + 2 + export_len
+        );
         let back = KeyringBody::decode(&bytes).unwrap();
         assert_eq!(back.keyring_id, [5; 16]);
         let states: Vec<_> = back.entries.iter().map(|e| (e.version, e.state)).collect();
@@ -271,6 +342,7 @@ mod tests {
         );
         assert!(back.entries[0].key.is_none());
         assert_eq!(**back.entries[2].key.as_ref().unwrap(), [3; KEY_LEN]);
+        assert_eq!(back.exports, body.exports);
     }
 
     #[test]
@@ -304,6 +376,7 @@ mod tests {
                 entry(1, VersionState::Active),
                 entry(2, VersionState::Active),
             ],
+            exports: Vec::new(),
         };
         let bytes = two_active.encode().unwrap();
         assert!(matches!(
@@ -317,12 +390,14 @@ mod tests {
                 entry(2, VersionState::Active),
                 entry(1, VersionState::DecryptOnly),
             ],
+            exports: Vec::new(),
         };
         assert!(KeyringBody::decode(&descending.encode().unwrap()).is_err());
         let good = KeyringBody {
             keyring_id: [0; 16],
             suite: 1,
             entries: vec![entry(1, VersionState::Active)],
+            exports: Vec::new(),
         }
         .encode()
         .unwrap();

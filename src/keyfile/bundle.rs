@@ -12,7 +12,7 @@ use crate::error::{Error, KeyFileError, Result};
 use crate::keyfile::body::{BundleBody, Entry, PurposeEntry};
 use crate::keyfile::keyring_file::{entry, secs, time};
 use crate::keyfile::{KeyProtector, Kind, atomic, open_file, seal_file};
-use crate::keyring::{DynPurposeKey, Keyring, KeyringId, VersionState};
+use crate::keyring::{BundleExport, DynPurposeKey, Keyring, KeyringId, VersionState};
 use crate::keyset::KeySet;
 use crate::purpose::DynPurpose;
 use crate::secret::KEY_LEN;
@@ -53,7 +53,9 @@ pub struct KeyBundle {
 
 impl Keyring {
     /// Exports the bundle of a service: the keys of `purposes` (every live version, the active
-    /// one sealing), named `service` for operators.
+    /// one sealing), named `service` for operators. The keyring records the export (service,
+    /// purposes, versions; no key) and saves the record with itself, so that
+    /// [`bundle_exports`](Self::bundle_exports) can tell which bundles a rotation left stale.
     ///
     /// # Errors
     /// [`Error::NoPurpose`] for no purpose, [`Error::DuplicatePurpose`],
@@ -76,10 +78,18 @@ impl Keyring {
             }
             .into());
         }
+        let created = SystemTime::now();
+        self.record_export(BundleExport {
+            service: service.to_owned(),
+            purposes: purposes.to_vec(),
+            exported: created,
+            active_version: self.active_version(),
+            versions: self.live_versions(),
+        });
         Ok(KeyBundle {
             keyring_id: self.id(),
             service: service.to_owned(),
-            created: SystemTime::now(),
+            created,
             version_created: self.entries().map(|(v, _, c, _)| (v, c)).collect(),
             keys: KeySet::from_keyring(self, purposes),
         })

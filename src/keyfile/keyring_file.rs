@@ -8,9 +8,10 @@ use zeroize::Zeroizing;
 
 use crate::aead::Suite;
 use crate::error::{KeyFileError, Result};
-use crate::keyfile::body::{Entry, KeyringBody};
+use crate::keyfile::body::{Entry, ExportEntry, KeyringBody};
 use crate::keyfile::{KeyProtector, Kind, atomic, open_file, seal_file};
-use crate::keyring::{Keyring, KeyringId, VersionState};
+use crate::keyring::{BundleExport, Keyring, KeyringId, VersionState};
+use crate::purpose::DynPurpose;
 use crate::secret::SecretKey;
 
 impl Keyring {
@@ -90,6 +91,17 @@ impl Keyring {
                 .entries()
                 .map(|(version, state, created, key)| entry(version, state, created, key))
                 .collect(),
+            exports: self
+                .bundle_exports()
+                .into_iter()
+                .map(|e| ExportEntry {
+                    service: e.service,
+                    exported: secs(e.exported),
+                    active: e.active_version,
+                    purposes: e.purposes.iter().map(|p| p.name().to_owned()).collect(),
+                    versions: e.versions,
+                })
+                .collect(),
         };
         seal_file(Kind::Keyring, &body.encode()?, protector)
     }
@@ -116,6 +128,23 @@ impl Keyring {
             }
         }
         keyring.set_active(active)?; // the body reader checked there is exactly one
+        for e in body.exports {
+            let purposes = e
+                .purposes
+                .iter()
+                .map(|name| DynPurpose::new(name))
+                .collect::<Result<Vec<_>>>()
+                .map_err(|_| KeyFileError::Invalid {
+                    reason: "an export names an invalid purpose".to_owned(),
+                })?;
+            keyring.record_export(BundleExport {
+                service: e.service,
+                purposes,
+                exported: time(e.exported),
+                active_version: e.active,
+                versions: e.versions,
+            });
+        }
         *keyring
             .file_checksum
             .get_mut()

@@ -8,6 +8,7 @@
 //! destroyed and is kept as a number only, so that opening its data says "retired" rather than
 //! "cannot open".
 
+mod exports;
 mod id;
 mod purpose_key;
 mod version_key;
@@ -17,6 +18,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
+pub use exports::BundleExport;
 pub use id::KeyringId;
 pub(crate) use purpose_key::KeyState;
 pub use purpose_key::{DynPurposeKey, PurposeKey};
@@ -91,6 +93,8 @@ pub struct Keyring {
     /// The checksum of the key file this keyring was last loaded from or saved to: a save
     /// refuses to replace any other file (src/keyfile/keyring_file.rs).
     pub(crate) file_checksum: Mutex<Option<[u8; 32]>>,
+    /// The latest bundle exported for each service.
+    exports: Mutex<Vec<BundleExport>>,
 }
 
 impl Keyring {
@@ -130,6 +134,7 @@ impl Keyring {
             active: 0,
             derived: RwLock::default(),
             file_checksum: Mutex::new(None),
+            exports: Mutex::new(Vec::new()),
         }
     }
 
@@ -253,6 +258,48 @@ impl Keyring {
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|(_, v), _| *v != version);
         Ok(())
+    }
+
+    /// The bundles exported from this keyring, the latest per service, in the order first
+    /// exported.
+    pub fn bundle_exports(&self) -> Vec<BundleExport> {
+        self.exports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The purposes of every recorded bundle export, sorted: the purposes in use.
+    pub fn exported_purposes(&self) -> Vec<DynPurpose> {
+        let mut all: Vec<DynPurpose> = self
+            .bundle_exports()
+            .into_iter()
+            .flat_map(|e| e.purposes)
+            .collect();
+        all.sort_by(|a, b| a.name().cmp(b.name()));
+        all.dedup();
+        all
+    }
+
+    /// Records a bundle export, replacing the service's previous record.
+    pub(crate) fn record_export(&self, export: BundleExport) {
+        let mut exports = self.exports.lock().unwrap_or_else(PoisonError::into_inner);
+        match exports.iter_mut().find(|e| e.service == export.service) {
+            Some(slot) => *slot = export,
+            None => exports.push(export),
+        }
+    }
+
+    /// Forgets the bundle record of a decommissioned service; `false` if there was none. (Its
+    /// bundle file still opens: delete it, and rotate if it may have leaked.)
+    pub fn forget_bundle_export(&mut self, service: &str) -> bool {
+        let exports = self
+            .exports
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let before = exports.len();
+        exports.retain(|e| e.service != service);
+        exports.len() != before
     }
 
     /// The state of a version, `None` if there is no such version.

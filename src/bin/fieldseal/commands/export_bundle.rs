@@ -14,7 +14,7 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
             "give --force to replace it (as after a rotation), or choose another --out",
         )?;
     }
-    let (keyring, _) = file.load()?;
+    let (keyring, keyring_protector) = file.load()?;
     let bundle = keyring
         .export_bundle(&args.service, &args.purposes)
         .map_err(|e| Failure::lib("cannot export the bundle", &e))?;
@@ -23,6 +23,8 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
     bundle
         .save(&args.out, protector.as_dyn())
         .map_err(|e| Failure::lib(format_args!("cannot write {}", args.out.display()), &e))?;
+    // The keyring records the export (service, purposes, versions; no key) for `status`.
+    file.save(&keyring, &keyring_protector)?;
     writeln!(
         out,
         "exported the bundle of service `{}` to {}",

@@ -68,6 +68,60 @@ fn keyring_text(
             age(created, now)
         )?;
     }
+    let exports = keyring.bundle_exports();
+    writeln!(out)?;
+    if exports.is_empty() {
+        writeln!(
+            out,
+            "purposes    none exported yet (fieldseal export-bundle)"
+        )?;
+    } else {
+        let purposes: Vec<String> = keyring
+            .exported_purposes()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect();
+        writeln!(out, "purposes    {}", purposes.join(", "))?;
+        writeln!(out)?;
+        let width = exports
+            .iter()
+            .map(|e| e.service.len())
+            .max()
+            .unwrap_or(0)
+            .max("BUNDLE".len());
+        writeln!(
+            out,
+            "{:<width$}  {:<23}  VERSIONS  STATUS  PURPOSES",
+            "BUNDLE", "EXPORTED"
+        )?;
+        let live = keyring.live_versions();
+        for e in &exports {
+            let purposes: Vec<&str> = e.purposes.iter().map(fieldseal::DynPurpose::name).collect();
+            let status = if e.is_stale(keyring.active_version(), &live) {
+                "stale"
+            } else {
+                "current"
+            };
+            writeln!(
+                out,
+                "{:<width$}  {:<23}  {:<8}  {status:<7}  {}",
+                e.service,
+                utc(e.exported),
+                list(&e.versions),
+                purposes.join(", ")
+            )?;
+        }
+        if exports
+            .iter()
+            .any(|e| e.is_stale(keyring.active_version(), &live))
+        {
+            writeln!(
+                out,
+                "stale bundles lag a rotation or retirement: export them again \
+                 (fieldseal export-bundle --force)"
+            )?;
+        }
+    }
     let decrypt_only: Vec<u32> = keyring
         .versions()
         .into_iter()
@@ -107,6 +161,23 @@ fn keyring_json(path: &Path, keyring: &Keyring, protector: &Protector, now: Syst
         "protector": protector_json(protector),
         "active_version": keyring.active_version(),
         "versions": versions,
+        "purposes": keyring
+            .exported_purposes()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect::<Vec<_>>(),
+        "bundles": keyring
+            .bundle_exports()
+            .iter()
+            .map(|e| json!({
+                "service": e.service,
+                "purposes": e.purposes.iter().map(|p| p.name().to_owned()).collect::<Vec<_>>(),
+                "exported": utc(e.exported),
+                "active_version": e.active_version,
+                "versions": e.versions,
+                "stale": e.is_stale(keyring.active_version(), &keyring.live_versions()),
+            }))
+            .collect::<Vec<_>>(),
     })
 }
 
