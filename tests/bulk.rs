@@ -371,3 +371,26 @@ fn a_json_layout_reseals_nested_records_with_the_outer_id() {
         assert_eq!(view.billing.iban, Some(order(i as u32 + 1).billing.iban));
     }
 }
+
+#[test]
+fn a_sealed_value_the_layout_does_not_cover_stops_the_run_instead_of_being_skipped() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let records: Vec<serde_json::Value> = (1..=3)
+        .map(|i| serde_json::to_value(order(i).seal(&keys(&keyring)).unwrap()).unwrap())
+        .collect();
+    keyring.rotate().unwrap();
+    // The nested billing record is not declared: its IBAN would stay under version 1.
+    let layout = RecordLayout::new("order").id("order_id", IdType::String);
+    let err = fieldseal::bulk::reseal_records(
+        &keyring,
+        &layout,
+        records,
+        1,
+        &mut |_| {},
+        &mut |_| Ok(()),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("`billing.iban`"), "{err}");
+    assert!(err.to_string().contains("--nested billing=RECORD"), "{err}");
+}

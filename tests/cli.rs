@@ -697,14 +697,24 @@ fn destructive_commands_refuse_and_change_nothing() {
     export.extend(FAST_KDF);
     s.keyring_cmd(&export).fails(4, "--force");
     assert_eq!(s.read_text("taken.jsonl"), "keep me\n");
+    // --force replaces bundles only: never a file of another kind, never the keyring itself.
     export.push("--force");
+    s.keyring_cmd(&export).fails(4, "not a key bundle");
+    assert_eq!(s.read_text("taken.jsonl"), "keep me\n");
+    let out_at = export.iter().position(|a| *a == "taken.jsonl").unwrap();
+    export[out_at] = "keyring.fsk";
+    s.keyring_cmd(&export).fails(4, "holds a keyring");
+    assert!(s.read("keyring.fsk") == rotated);
+    export[out_at] = "shop.bundle";
     let exported = s.keyring_cmd(&export).ok();
     assert!(
         exported
             .stdout
             .contains("purpose fulfillment: versions 1, 2 (active 2)")
     );
-    let bundle = KeyBundle::load(s.path("taken.jsonl"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
+    let again = s.keyring_cmd(&export).ok(); // a bundle is replaced with --force
+    assert!(again.stdout.contains("exported"), "{again:?}");
+    let bundle = KeyBundle::load(s.path("shop.bundle"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
     assert_eq!(bundle.purposes().len(), 2);
 }
 
@@ -927,4 +937,83 @@ fn inspect_refuses_what_is_not_a_value() {
         .fails(2, "no value to inspect");
     s.run_with_input(&["inspect"], b"fs1:AQ\n")
         .fails(1, "line 1");
+}
+
+/// A shipment with a nested address record, bound to the shipment's id.
+#[derive(Seal, Clone)]
+struct Address {
+    #[seal(Fulfillment)]
+    street: String,
+}
+
+#[derive(Seal)]
+#[seal(id = shipment_id)]
+struct Shipment {
+    shipment_id: String,
+    #[seal(Fulfillment)]
+    recipient: String,
+    #[seal(nested(Fulfillment))]
+    address: Address,
+}
+
+#[test]
+fn reseal_refuses_an_undeclared_nested_record_and_reseals_a_declared_one() {
+    let s = Scratch::new("nested");
+    s.init().ok();
+    let keyring = s.load_keyring();
+    let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    let jsonl: String = (1..=20)
+        .map(|i| {
+            let shipment = Shipment {
+                shipment_id: format!("s-{i}"),
+                recipient: format!("Recipient {i}"),
+                address: Address {
+                    street: format!("{i} Dock Road"),
+                },
+            };
+            serde_json::to_string(&shipment.seal(&keys).unwrap()).unwrap() + "\n"
+        })
+        .collect();
+    s.write("shipments.jsonl", jsonl);
+    s.keyring_cmd(&["rotate"]).ok();
+    let base = [
+        "reseal",
+        "--input",
+        "shipments.jsonl",
+        "--record",
+        "Shipment",
+        "--id-field",
+        "shipment_id",
+        "--id-type",
+        "string",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--out", "undeclared.jsonl"]);
+    s.keyring_cmd(&args).fails(
+        1,
+        "`address.street` in a `Shipment` record is a sealed value",
+    );
+    assert!(!s.path("undeclared.jsonl").exists());
+
+    let mut args = base.to_vec();
+    args.extend(["--out", "resealed.jsonl", "--nested", "address=Address"]);
+    let done = s.keyring_cmd(&args).ok();
+    assert_eq!(done.count("values re-sealed:"), 40, "{done:?}");
+    let keyring = s.load_keyring();
+    let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    for (i, line) in s.read_text("resealed.jsonl").lines().enumerate() {
+        let stored: SealedShipment = serde_json::from_str(line).unwrap();
+        assert!(
+            stored.reseal(&keys).unwrap().is_none(),
+            "every value under version 2"
+        );
+        let view = stored
+            .open(&keys.require::<Fulfillment>().unwrap())
+            .unwrap();
+        assert_eq!(view.address.street, format!("{} Dock Road", i + 1));
+    }
+    s.keyring_cmd(&[
+        "reseal", "--nested", "address", "--out", "x", "--record", "R",
+    ])
+    .fails(2, "JSON_KEY=RECORD");
 }

@@ -402,6 +402,29 @@ fn saving_never_replaces_another_keyring_or_a_file_changed_since_loading() {
     carol.save(&path, &kek()).unwrap();
     // Saving to a new path is always allowed.
     second.save(dir.join("other.fsk"), &kek()).unwrap();
+
+    // A bundle replaces a bundle, never a keyring or a foreign file.
+    let before = fs::read(&path).unwrap();
+    let bundle = carol
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])
+        .unwrap();
+    let err = bundle.save(&path, &kek()).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::KeyFile(KeyFileError::NotABundle {
+                found: "a keyring",
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(fs::read(&path).unwrap(), before);
+    fs::write(dir.join("notes.txt"), "keep").unwrap();
+    assert!(bundle.save(dir.join("notes.txt"), &kek()).is_err());
+    assert_eq!(fs::read_to_string(dir.join("notes.txt")).unwrap(), "keep");
+    bundle.save(dir.join("m.bundle"), &kek()).unwrap();
+    bundle.save(dir.join("m.bundle"), &kek()).unwrap();
     fs::remove_dir_all(dir).unwrap();
 }
 

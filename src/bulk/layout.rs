@@ -16,7 +16,9 @@ use crate::sealed::Context;
 pub enum IdType {
     /// A JSON string, bound as UTF-8 (`String`, `&str`).
     String,
-    /// A JSON integer, bound as 2, 4, 8 or 16 big-endian bytes, signed or not.
+    /// A JSON integer, bound as 2, 4, 8 or 16 big-endian bytes, signed or not. JSON integers
+    /// beyond the 64-bit range are not read (serde_json reads them as floats): bind such ids as
+    /// strings.
     Int {
         /// Width in bytes.
         bytes: u8,
@@ -72,18 +74,24 @@ impl IdType {
                 } else {
                     i128::from(n.as_i64().ok_or_else(|| wrong("an integer"))?)
                 };
-                let all = n.to_be_bytes();
-                let width = usize::from(bytes);
-                let fits = if signed {
-                    let min = -(1i128 << (width * 8 - 1));
-                    width == 16 || (min..-min).contains(&n)
-                } else {
-                    n >= 0 && (width == 16 || n < 1i128 << (width * 8))
+                let fits = match (bytes, signed) {
+                    (2, true) => i16::try_from(n).is_ok(),
+                    (4, true) => i32::try_from(n).is_ok(),
+                    (8, true) => i64::try_from(n).is_ok(),
+                    (2, false) => u16::try_from(n).is_ok(),
+                    (4, false) => u32::try_from(n).is_ok(),
+                    (8, false) => u64::try_from(n).is_ok(),
+                    (16, true) => true,
+                    (16, false) => u128::try_from(n).is_ok(),
+                    _ => false, // not a Rust integer width
                 };
+                let width = usize::from(bytes);
                 if !fits {
-                    return Err(wrong(&format!("within its {width}-byte type")));
+                    return Err(wrong(&format!("within a {width}-byte integer type")));
                 }
-                Ok(all[16 - width..].to_vec())
+                // Sign-extended big-endian bytes, cut to the type's width: what `to_be_bytes`
+                // of the Rust type gives.
+                Ok(n.to_be_bytes()[16 - width..].to_vec())
             }
             (Self::String, _) => Err(wrong("a string")),
             _ => Err(wrong("an integer")),
@@ -96,7 +104,9 @@ impl IdType {
 /// and nested records.
 ///
 /// Every top-level string that is a sealed value (`fs1:...`) is re-sealed with the context
-/// `(record, field, id)`; other fields are copied unchanged.
+/// `(record, field, id)`; other fields are copied unchanged. A sealed value anywhere else (in an
+/// object not declared [`nested`](Self::nested), in an array) is an error: skipped, it would stay
+/// under its old key version and be lost when that version is retired.
 #[derive(Clone, Debug)]
 pub struct RecordLayout {
     record: String,
@@ -179,7 +189,21 @@ impl RecordLayout {
                 }
                 continue;
             }
-            let Value::String(text) = value else { continue };
+            let Value::String(text) = value else {
+                // A sealed value the layout does not reach would be left under its old version,
+                // and destroyed by a later retire: refuse rather than skip it.
+                if let Some(path) = find_sealed(value) {
+                    return Err(Error::BadRecord {
+                        reason: format!(
+                            "`{key}{path}` in a `{}` record is a sealed value the layout does not \
+                             cover; declare `{key}` as a nested record (RecordLayout::nested, \
+                             fieldseal reseal --nested {key}=RECORD)",
+                            self.record
+                        ),
+                    });
+                }
+                continue;
+            };
             if !text.starts_with(TEXT_PREFIX) {
                 continue;
             }
@@ -198,6 +222,21 @@ impl RecordLayout {
             }
         }
         Ok(counts)
+    }
+}
+
+/// The path (`.a[2].b`) of the first sealed string inside `value`, if any.
+fn find_sealed(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if s.starts_with(TEXT_PREFIX) => Some(String::new()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| find_sealed(v).map(|p| format!("[{i}]{p}"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, v)| find_sealed(v).map(|p| format!(".{k}{p}"))),
+        _ => None,
     }
 }
 
@@ -235,7 +274,16 @@ impl Reseal for KeySet {
 impl Reseal for Keyring {
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
         let bytes = crate::format::decode_text(text)?;
-        let (_, names) = crate::format::parse(&bytes)?;
+        let (header, names) = crate::format::parse(&bytes)?;
+        // Every purpose key of a keyring seals under its active version: a current value needs
+        // no key derived.
+        let mut current = header.suite == self.suite();
+        crate::format::for_each_part(&bytes, |p| {
+            current &= p.key_version == self.active_version()
+        })?;
+        if current {
+            return Ok(None);
+        }
         let purposes = names
             .into_iter()
             .map(DynPurpose::new)
@@ -243,5 +291,51 @@ impl Reseal for Keyring {
         Ok(KeySet::from_keyring(self, &purposes)
             .reseal_bytes(&bytes, ctx)?
             .map(|b| crate::format::encode_text(&b)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn integer_ids_bind_the_bytes_of_their_rust_type_and_never_panic() {
+        let int = |bytes, signed| IdType::Int { bytes, signed };
+        assert_eq!(int(2, false).bytes("id", &json!(258)).unwrap(), [1, 2]);
+        assert_eq!(
+            int(4, true).bytes("id", &json!(-2)).unwrap(),
+            (-2i32).to_be_bytes()
+        );
+        assert_eq!(
+            int(16, true).bytes("id", &json!(-1)).unwrap(),
+            (-1i128).to_be_bytes()
+        );
+        assert_eq!(
+            int(16, false).bytes("id", &json!(7)).unwrap(),
+            7u128.to_be_bytes()
+        );
+        assert_eq!(
+            IdType::Auto.bytes("id", &json!(7)).unwrap(),
+            7u64.to_be_bytes()
+        );
+        assert_eq!(IdType::Auto.bytes("id", &json!("c-7")).unwrap(), b"c-7");
+        assert!(int(2, false).bytes("id", &json!(65536)).is_err());
+        assert!(int(8, false).bytes("id", &json!(-1)).is_err());
+        assert!(int(2, true).bytes("id", &json!(40000)).is_err());
+        assert!(int(16, false).bytes("id", &json!(-1)).is_err());
+        assert!(int(20, false).bytes("id", &json!(1)).is_err());
+        assert!(int(8, false).bytes("id", &json!(1.5)).is_err());
+        assert!(IdType::String.bytes("id", &json!(1)).is_err());
+    }
+
+    #[test]
+    fn finds_sealed_values_the_layout_does_not_cover() {
+        assert_eq!(
+            find_sealed(&json!({"a": [1, {"b": "fs1:x"}]})).unwrap(),
+            ".a[1].b"
+        );
+        assert_eq!(find_sealed(&json!(["plain", "fs1:y"])).unwrap(), "[1]");
+        assert!(find_sealed(&json!({"a": "plain", "b": [1, null]})).is_none());
     }
 }

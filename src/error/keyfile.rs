@@ -116,6 +116,19 @@ pub enum KeyFileError {
         path: PathBuf,
     },
 
+    /// Saving a bundle would replace a file that is not a key bundle (a keyring, say).
+    #[error(
+        "refusing to replace {}: it holds {found}, not a key bundle; nothing was written: choose \
+         another path",
+        .path.display()
+    )]
+    NotABundle {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        found: &'static str,
+    },
+
     /// A parameter given to a protector is refused.
     #[error("{0}")]
     BadProtector(String),

@@ -67,8 +67,13 @@ fn sync_dir(dir: &Path) -> Result<()> {
 
 /// The checksum (last 32 bytes) of the file at `path`, `None` if there is no file.
 pub(crate) fn checksum_of_file(path: &Path) -> Result<Option<[u8; 32]>> {
+    Ok(read_if_exists(path)?.map(|bytes| checksum(&bytes)))
+}
+
+/// The file at `path`, `None` if there is none.
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::read(path) {
-        Ok(bytes) => Ok(Some(checksum(&bytes))),
+        Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_error("read", path, e)),
     }

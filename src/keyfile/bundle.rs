@@ -11,7 +11,7 @@ use crate::aead::Suite;
 use crate::error::{Error, KeyFileError, Result};
 use crate::keyfile::body::{BundleBody, Entry, PurposeEntry};
 use crate::keyfile::keyring_file::{entry, secs, time};
-use crate::keyfile::{KeyProtector, Kind, atomic, open_file, seal_file};
+use crate::keyfile::{KeyProtector, Kind, atomic, container, open_file, seal_file};
 use crate::keyring::{BundleExport, DynPurposeKey, Keyring, KeyringId, VersionState};
 use crate::keyset::KeySet;
 use crate::purpose::DynPurpose;
@@ -137,8 +137,28 @@ impl KeyBundle {
     ///
     /// # Errors
     /// As [`Keyring::save`].
+    ///
+    /// Replaces an existing file only if it is a key bundle (of any keyring): a keyring file or
+    /// any other file at `path` is refused, so that a mistyped path cannot destroy root keys.
     pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
-        atomic::write_atomic(path.as_ref(), &self.to_protected_bytes(protector)?)
+        let path = path.as_ref();
+        let bytes = self.to_protected_bytes(protector)?;
+        if let Some(existing) = atomic::read_if_exists(path)? {
+            let found = match container::parse(&existing) {
+                Ok(c) if c.kind == Kind::Bundle => None,
+                Ok(c) if c.kind == Kind::Keyring => Some("a keyring"),
+                Ok(_) => Some("another kind of key file"),
+                Err(_) => Some("something that is not a fieldseal key file"),
+            };
+            if let Some(found) = found {
+                return Err(KeyFileError::NotABundle {
+                    path: path.to_path_buf(),
+                    found,
+                }
+                .into());
+            }
+        }
+        atomic::write_atomic(path, &bytes)
     }
 
     /// Loads a bundle saved by [`save`](Self::save). Never changes the file.

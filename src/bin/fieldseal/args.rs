@@ -4,7 +4,7 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fieldseal::bulk::IdType;
+use fieldseal::bulk::{IdType, RecordLayout};
 use fieldseal::{DynPurpose, Suite};
 
 /// The environment variable naming the keyring file when `--keyring` is not given.
@@ -195,7 +195,7 @@ byte, so running it again over its own output changes nothing.
 
 Each value is bound to (record, field, id): give the record name (--record, the struct's name or
 its #[seal(record = \"...\")]), the id field and its type, and every field whose context name
-differs from its JSON key (--rename).
+differs from its JSON key (--rename), and each nested record (--nested).
 
 The output is written to <OUT>.partial and renamed to <OUT> at the end. If <OUT>.partial exists, an
 earlier run was interrupted: its complete lines are kept and the run goes on after them (the input
@@ -342,6 +342,14 @@ pub(crate) struct ResealArgs {
     #[arg(long = "rename", value_name = "JSON_KEY=NAME", value_parser = parse_rename)]
     pub(crate) renames: Vec<(String, String)>,
 
+    /// A nested record (#[seal(nested(..))]), as JSON_KEY=RECORD[:ID_FIELD[:ID_TYPE]]
+    ///
+    /// RECORD is the nested struct's name (or its #[seal(record = "...")]). Without an ID_FIELD
+    /// it is bound to the outer record's id, as the derive does. Repeat for each nested field. A
+    /// sealed value that no option covers stops the run: skipped, it would be lost at `retire`.
+    #[arg(long = "nested", value_name = "JSON_KEY=RECORD", value_parser = parse_nested)]
+    pub(crate) nested: Vec<(String, RecordLayout)>,
+
     /// The JSON Lines file to read [default: standard input, also `-`]
     #[arg(long, value_name = "PATH")]
     pub(crate) input: Option<PathBuf>,
@@ -372,6 +380,28 @@ fn parse_rename(pair: &str) -> Result<(String, String), String> {
         }
         _ => Err("expected JSON_KEY=NAME, for example wants_newsletter=newsletter".to_owned()),
     }
+}
+
+fn parse_nested(spec: &str) -> Result<(String, RecordLayout), String> {
+    let usage = "expected JSON_KEY=RECORD[:ID_FIELD[:ID_TYPE]], for example billing=Billing";
+    let (key, rest) = spec
+        .split_once('=')
+        .filter(|(k, r)| !k.is_empty() && !r.is_empty())
+        .ok_or_else(|| usage.to_owned())?;
+    let mut parts = rest.split(':');
+    let record = parts.next().filter(|r| !r.is_empty()).ok_or(usage)?;
+    let mut layout = RecordLayout::new(record);
+    if let Some(field) = parts.next() {
+        let id_type = match parts.next() {
+            Some(name) => parse_id_type(name)?,
+            None => IdType::default(),
+        };
+        layout = layout.id(field, id_type);
+    }
+    if parts.next().is_some() {
+        return Err(usage.to_owned());
+    }
+    Ok((key.to_owned(), layout))
 }
 
 #[cfg(test)]

@@ -80,7 +80,9 @@ fn exit_of(error: &Error) -> Exit {
             | KeyFileError::WrongProtector { .. },
         ) => Exit::Locked,
         Error::Keyring(KeyringError::RetireActive { .. })
-        | Error::KeyFile(KeyFileError::WouldOverwrite { .. }) => Exit::Refused,
+        | Error::KeyFile(KeyFileError::WouldOverwrite { .. } | KeyFileError::NotABundle { .. }) => {
+            Exit::Refused
+        }
         _ => Exit::Failure,
     }
 }

@@ -34,6 +34,9 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
         },
         |layout, (key, name)| layout.rename(key, name),
     );
+    let layout = args.nested.iter().fold(layout, |layout, (key, nested)| {
+        layout.nested(key, nested.clone())
+    });
     if input.is_none() && std::io::stdin().is_terminal() {
         eprintln!("note: reading records from the terminal; end with Ctrl-D");
     }
