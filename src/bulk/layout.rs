@@ -279,7 +279,7 @@ impl Reseal for Keyring {
         // no key derived.
         let mut current = header.suite == self.suite();
         crate::format::for_each_part(&bytes, |p| {
-            current &= p.key_version == self.active_version()
+            current &= p.key_version == self.active_version();
         })?;
         if current {
             return Ok(None);
