@@ -62,6 +62,15 @@ unsafe impl GlobalAlloc for Scanning {
 #[global_allocator]
 static ALLOCATOR: Scanning = Scanning;
 
+/// Held by each test: the scanner is process-wide, so tests must not scan at the same time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Freed blocks holding `pattern` while `f` runs.
 fn freed_copies(pattern: &[u8], f: impl FnOnce()) -> usize {
     PATTERN.lock().unwrap().clone_from(&pattern.to_vec());
@@ -104,6 +113,7 @@ fn aead_key(suite: Suite, nonce: &[u8]) -> [u8; 32] {
 
 #[test]
 fn keys_and_plaintext_are_wiped_before_their_memory_is_freed() {
+    let _serial = serial();
     let ctx = Context::new("customer", "email").with_id_u64(1);
     let secret = "SECRET-PLAINTEXT-0xC0FFEE-4711";
     for suite in Suite::ALL {
@@ -157,9 +167,65 @@ fn keys_and_plaintext_are_wiped_before_their_memory_is_freed() {
     }
 }
 
+/// Key files: writing and reading keyrings and bundles leaves no root or purpose key in freed
+/// memory (the key file bodies are built and read in wiped buffers, keys copied, never moved).
+#[test]
+fn key_files_leave_no_key_behind() {
+    let _serial = serial();
+    use fieldseal::{Kek, KeyBundle, Keyring, SecretKey};
+    let root: [u8; 32] = std::array::from_fn(|i| 0x80 ^ (i as u8 * 7));
+    let mut keyring = Keyring::with_root(
+        Suite::default(),
+        1,
+        SecretKey::from_bytes(Zeroizing::new(root)),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    keyring.rotate().unwrap();
+    keyring.rotate().unwrap();
+    keyring.retire(2).unwrap();
+    let purpose = DynPurpose::new("marketing").unwrap();
+    let purpose_key = keyring
+        .dyn_purpose_key(&purpose)
+        .dangerous_export_version(1)
+        .unwrap();
+    let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new([0x11; 32])));
+    let purposes = [purpose.clone(), DynPurpose::new("fulfillment").unwrap()];
+    for pattern in [&root[..], &purpose_key[..]] {
+        let mut file = Vec::new();
+        let mut bundle_file = Vec::new();
+        assert_eq!(
+            freed_copies(pattern, || {
+                file = keyring.to_protected_bytes(&kek).unwrap();
+                let bundle = keyring.export_bundle("newsletter", &purposes).unwrap();
+                bundle_file = bundle.to_protected_bytes(&kek).unwrap();
+                drop(bundle);
+            }),
+            0,
+            "writing key files"
+        );
+        let mut loaded = None;
+        let a = freed_copies(pattern, || {
+            loaded = Some(Keyring::from_protected_bytes(&file, &kek).unwrap());
+        });
+        let loaded = loaded.unwrap();
+        let b = freed_copies(pattern, || {
+            let key = loaded.dyn_purpose_key(&purpose);
+            drop(key);
+        });
+        let c = freed_copies(pattern, || drop(loaded));
+        let d = freed_copies(pattern, || {
+            let bundle = KeyBundle::from_protected_bytes(&bundle_file, &kek).unwrap();
+            drop(bundle.into_key_set());
+        });
+        assert_eq!((a, b, c, d), (0, 0, 0, 0), "reading key files");
+    }
+}
+
 /// The scan finds what it looks for: without this, a broken scanner would pass everything.
 #[test]
 fn the_scan_sees_an_unwiped_block() {
+    let _serial = serial();
     let marker = b"UNWIPED-MARKER-1234567";
     assert_eq!(freed_copies(marker, || drop(marker.to_vec())), 1);
     assert_eq!(

@@ -27,8 +27,35 @@ pub(crate) struct Entry {
     pub(crate) state: VersionState,
     /// Seconds since the Unix epoch.
     pub(crate) created: u64,
-    /// `None` exactly when retired.
-    pub(crate) key: Option<Zeroizing<[u8; KEY_LEN]>>,
+    /// Zeros when retired. Not an `Option`: the payload bytes of a `None` are never wiped, and
+    /// they can hold a stale copy of another entry's key from the stack.
+    key: Zeroizing<[u8; KEY_LEN]>,
+}
+
+impl Entry {
+    /// An entry; `key` is copied, and ignored for a retired version.
+    pub(crate) fn new(
+        version: u32,
+        state: VersionState,
+        created: u64,
+        key: Option<&[u8; KEY_LEN]>,
+    ) -> Self {
+        let mut bytes = Zeroizing::new([0; KEY_LEN]);
+        if let (Some(key), false) = (key, state == VersionState::Retired) {
+            bytes.copy_from_slice(key);
+        }
+        Self {
+            version,
+            state,
+            created,
+            key: bytes,
+        }
+    }
+
+    /// The key, `None` when retired.
+    pub(crate) fn key(&self) -> Option<&[u8; KEY_LEN]> {
+        (self.state != VersionState::Retired).then_some(&*self.key)
+    }
 }
 
 /// A keyring file's body.
@@ -64,9 +91,36 @@ pub(crate) struct BundleBody {
     pub(crate) purposes: Vec<PurposeEntry>,
 }
 
+/// Bytes of a version list: its count and entries.
+fn entries_len(entries: &[Entry]) -> usize {
+    4 + entries
+        .iter()
+        .map(|e| 13 + if e.key().is_some() { KEY_LEN } else { 0 })
+        .sum::<usize>()
+}
+
 impl KeyringBody {
+    /// The exact encoded length: the buffer is allocated once, since a reallocation would free
+    /// key bytes unwiped.
+    fn len(&self) -> usize {
+        let exports: usize = self
+            .exports
+            .iter()
+            .map(|e| {
+                1 + e.service.len()
+                    + 8
+                    + 4
+                    + 1
+                    + e.purposes.iter().map(|p| 1 + p.len()).sum::<usize>()
+                    + 4
+                    + 4 * e.versions.len()
+            })
+            .sum();
+        16 + 1 + entries_len(&self.entries) + 2 + exports
+    }
+
     pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
-        let mut out = Zeroizing::new(Vec::with_capacity(21 + self.entries.len() * 45));
+        let mut out = Zeroizing::new(Vec::with_capacity(self.len()));
         out.extend_from_slice(&self.keyring_id);
         out.push(self.suite);
         put_entries(&mut out, &self.entries)?;
@@ -89,6 +143,7 @@ impl KeyringBody {
                 out.extend_from_slice(&v.to_be_bytes());
             }
         }
+        debug_assert_eq!(out.len(), out.capacity(), "allocated once");
         Ok(out)
     }
 
@@ -132,8 +187,18 @@ impl KeyringBody {
 }
 
 impl BundleBody {
+    /// The exact encoded length (see [`KeyringBody::len`]).
+    fn len(&self) -> usize {
+        let purposes: usize = self
+            .purposes
+            .iter()
+            .map(|p| 1 + p.name.len() + entries_len(&p.entries))
+            .sum();
+        16 + 1 + 8 + 1 + self.service.len() + 1 + purposes
+    }
+
     pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
-        let mut out = Zeroizing::new(Vec::new());
+        let mut out = Zeroizing::new(Vec::with_capacity(self.len()));
         out.extend_from_slice(&self.keyring_id);
         out.push(self.suite);
         out.extend_from_slice(&self.created.to_be_bytes());
@@ -144,6 +209,7 @@ impl BundleBody {
             put_name(&mut out, &purpose.name, "purpose name")?;
             put_entries(&mut out, &purpose.entries)?;
         }
+        debug_assert_eq!(out.len(), out.capacity(), "allocated once");
         Ok(out)
     }
 
@@ -198,10 +264,8 @@ fn put_entries(out: &mut Vec<u8>, entries: &[Entry]) -> Result<(), KeyFileError>
             VersionState::Retired => STATE_RETIRED,
         });
         out.extend_from_slice(&entry.created.to_be_bytes());
-        match (&entry.key, entry.state) {
-            (None, VersionState::Retired) => {}
-            (Some(key), state) if state != VersionState::Retired => out.extend_from_slice(&**key),
-            _ => return Err(invalid("a retired version holds a key, or a live one none")),
+        if let Some(key) = entry.key() {
+            out.extend_from_slice(key);
         }
     }
     Ok(())
@@ -256,19 +320,15 @@ impl<'a> Reader<'a> {
             let key = if state == VersionState::Retired {
                 None
             } else {
-                Some(Zeroizing::new(self.array::<KEY_LEN>()?))
+                let bytes: &[u8; KEY_LEN] = self.take(KEY_LEN)?.try_into().expect("KEY_LEN bytes");
+                Some(bytes)
             };
             if version == 0 || entries.last().is_some_and(|e| e.version >= version) {
                 return Err(invalid(&format!(
                     "{owner}: versions must ascend from 1, found {version}"
                 )));
             }
-            entries.push(Entry {
-                version,
-                state,
-                created,
-                key,
-            });
+            entries.push(Entry::new(version, state, created, key));
         }
         let active = entries
             .iter()
@@ -296,12 +356,12 @@ mod tests {
     use super::*;
 
     fn entry(version: u32, state: VersionState) -> Entry {
-        Entry {
+        Entry::new(
             version,
             state,
-            created: 1_700_000_000 + u64::from(version),
-            key: (state != VersionState::Retired).then(|| Zeroizing::new([version as u8; KEY_LEN])),
-        }
+            1_700_000_000 + u64::from(version),
+            Some(&[version as u8; KEY_LEN]),
+        )
     }
 
     #[test]
@@ -340,8 +400,8 @@ mod tests {
                 (3, VersionState::Active)
             ]
         );
-        assert!(back.entries[0].key.is_none());
-        assert_eq!(**back.entries[2].key.as_ref().unwrap(), [3; KEY_LEN]);
+        assert!(back.entries[0].key().is_none());
+        assert_eq!(back.entries[2].key().unwrap(), &[3; KEY_LEN]);
         assert_eq!(back.exports, body.exports);
     }
 

@@ -10,12 +10,11 @@ use zeroize::Zeroizing;
 use crate::aead::Suite;
 use crate::error::{Error, KeyFileError, Result};
 use crate::keyfile::body::{BundleBody, Entry, PurposeEntry};
-use crate::keyfile::keyring_file::{entry, secs, time};
+use crate::keyfile::keyring_file::{secs, time};
 use crate::keyfile::{KeyProtector, Kind, atomic, container, open_file, seal_file};
 use crate::keyring::{BundleExport, DynPurposeKey, Keyring, KeyringId, VersionState};
 use crate::keyset::KeySet;
 use crate::purpose::DynPurpose;
-use crate::secret::KEY_LEN;
 
 /// The purpose keys of one service, exported from a keyring: every live version of each chosen
 /// purpose, the numbers of the retired ones, and no root key. A service that loads it can seal and
@@ -174,25 +173,31 @@ impl KeyBundle {
     /// # Errors
     /// As [`Keyring::to_protected_bytes`].
     pub fn to_protected_bytes(&self, protector: &dyn KeyProtector) -> Result<Vec<u8>> {
-        let mut purposes = Vec::new();
+        let mut purposes = Vec::with_capacity(self.keys.iter().count());
         let mut suite = Suite::default();
         for key in self.keys.iter() {
             suite = key.suite();
-            let mut entries: Vec<Entry> = Vec::new();
-            for v in key.versions() {
+            // In version order, into a vector of its final size: a reallocation would free key
+            // bytes unwiped.
+            let mut versions: Vec<u32> = key.versions();
+            versions.extend(key.retired_versions());
+            versions.sort_unstable();
+            let mut entries: Vec<Entry> = Vec::with_capacity(versions.len());
+            for v in versions {
                 let state = if v == key.active_version() {
                     VersionState::Active
+                } else if key.retired_versions().contains(&v) {
+                    VersionState::Retired
                 } else {
                     VersionState::DecryptOnly
                 };
-                let mut e = entry(v, state, self.version_time(v), None);
-                e.key = Some(key.dangerous_export_version(v)?);
-                entries.push(e);
+                let secret = match state {
+                    VersionState::Retired => None,
+                    _ => Some(key.dangerous_export_version(v)?),
+                };
+                let created = secs(self.version_time(v));
+                entries.push(Entry::new(v, state, created, secret.as_deref()));
             }
-            for v in key.retired_versions() {
-                entries.push(entry(v, VersionState::Retired, self.version_time(v), None));
-            }
-            entries.sort_by_key(|e| e.version);
             purposes.push(PurposeEntry {
                 name: key.purpose().name().to_owned(),
                 entries,
@@ -228,19 +233,22 @@ impl KeyBundle {
             let name = DynPurpose::new(&purpose.name).map_err(|_| KeyFileError::Invalid {
                 reason: "a purpose name is not valid".to_owned(),
             })?;
-            let mut live: Vec<(u32, Zeroizing<[u8; KEY_LEN]>)> = Vec::new();
             let mut retired = Vec::new();
             let mut active = 0;
-            for e in purpose.entries {
-                version_created.insert(e.version, time(e.created));
+            for e in &purpose.entries {
+                version_created.insert(e.version, time(e.created)?);
                 if e.state == VersionState::Active {
                     active = e.version;
                 }
-                match e.key {
-                    Some(key) => live.push((e.version, key)),
-                    None => retired.push(e.version),
+                if e.key().is_none() {
+                    retired.push(e.version);
                 }
             }
+            // Keys are copied out, never moved: the body's entries wipe theirs when dropped.
+            let live = purpose
+                .entries
+                .iter()
+                .filter_map(|e| e.key().map(|k| (e.version, Zeroizing::new(*k))));
             keys.insert(DynPurposeKey::from_versions_retired(
                 name, suite, live, active, retired,
             )?);
@@ -248,7 +256,7 @@ impl KeyBundle {
         Ok(Self {
             keyring_id: KeyringId::from_bytes(body.keyring_id),
             service: body.service,
-            created: time(body.created),
+            created: time(body.created)?,
             version_created,
             keys,
         })

@@ -115,11 +115,13 @@ impl Keyring {
         let suite = Suite::from_id(body.suite)?;
         let mut keyring = Self::empty(KeyringId::from_bytes(body.keyring_id), suite);
         let mut active = 0;
-        for e in body.entries {
-            let created = time(e.created);
-            match e.key {
+        // Keys are copied out, never moved: the body's entries wipe theirs when dropped.
+        for e in &body.entries {
+            let created = time(e.created)?;
+            match e.key() {
                 Some(key) => {
-                    keyring.insert_version(e.version, SecretKey::from_bytes(key), created)?;
+                    let key = SecretKey::from_bytes(Zeroizing::new(*key));
+                    keyring.insert_version(e.version, key, created)?;
                 }
                 None => keyring.insert_retired(e.version, created)?,
             }
@@ -140,7 +142,7 @@ impl Keyring {
             keyring.record_export(BundleExport {
                 service: e.service,
                 purposes,
-                exported: time(e.exported),
+                exported: time(e.exported)?,
                 active_version: e.active,
                 versions: e.versions,
             });
@@ -160,12 +162,12 @@ pub(crate) fn entry(
     created: SystemTime,
     key: Option<&SecretKey>,
 ) -> Entry {
-    Entry {
+    Entry::new(
         version,
         state,
-        created: secs(created),
-        key: key.map(|k| Zeroizing::new(*k.expose_secret())),
-    }
+        secs(created),
+        key.map(SecretKey::expose_secret),
+    )
 }
 
 /// A time as stored: seconds since the Unix epoch (0 for earlier times).
@@ -174,6 +176,13 @@ pub(crate) fn secs(time: SystemTime) -> u64 {
 }
 
 /// A stored time.
-pub(crate) fn time(secs: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(secs)
+pub(crate) fn time(secs: u64) -> Result<SystemTime> {
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(secs))
+        .ok_or_else(|| {
+            KeyFileError::Invalid {
+                reason: format!("time {secs} is out of range"),
+            }
+            .into()
+        })
 }
