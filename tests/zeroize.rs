@@ -13,7 +13,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use fieldseal::{AnyPurposes, Context, DynPurpose, DynPurposeKey, KeySet, Sealed, Suite};
+use fieldseal::{
+    AnyPurposes, Context, DynPurpose, DynPurposeKey, Kek, KeyBundle, KeySet, Keyring, Sealed,
+    SecretKey, Suite,
+};
 use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
@@ -172,7 +175,6 @@ fn keys_and_plaintext_are_wiped_before_their_memory_is_freed() {
 #[test]
 fn key_files_leave_no_key_behind() {
     let _serial = serial();
-    use fieldseal::{Kek, KeyBundle, Keyring, SecretKey};
     let root: [u8; 32] = std::array::from_fn(|i| 0x80 ^ (i as u8 * 7));
     let mut keyring = Keyring::with_root(
         Suite::default(),
