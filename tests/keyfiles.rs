@@ -273,15 +273,6 @@ fn every_bad_file_has_its_own_error_and_is_left_as_it_was() {
     let e = key_file_error(load_bytes(&greedy, &good_pass));
     assert!(matches!(e, KeyFileError::UnsafeParameters { .. }), "{e:?}");
 
-    // None of these errors quotes key material: messages are made of names and numbers.
-    let root = hex::encode(keyring.dangerous_root_key(1).unwrap().expose_secret());
-    for bytes in [&good[..good.len() / 2], &tampered[..], &newer[..]] {
-        let message = format!(
-            "{:?}",
-            Keyring::from_protected_bytes(bytes, &good_pass).unwrap_err()
-        );
-        assert!(!message.contains(&root[..16]));
-    }
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -425,6 +416,30 @@ fn saving_never_replaces_another_keyring_or_a_file_changed_since_loading() {
     assert_eq!(fs::read_to_string(dir.join("notes.txt")).unwrap(), "keep");
     bundle.save(dir.join("m.bundle"), &kek()).unwrap();
     bundle.save(dir.join("m.bundle"), &kek()).unwrap();
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn saving_through_a_symbolic_link_replaces_its_target_and_keeps_the_link() {
+    let dir = scratch("symlink");
+    let real = dir.join("real.fsk");
+    let link = dir.join("keyring.fsk");
+    Keyring::generate(Suite::default())
+        .unwrap()
+        .save(&real, &kek())
+        .unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let mut keyring = Keyring::load(&link, &kek()).unwrap();
+    keyring.rotate().unwrap();
+    keyring.save(&link, &kek()).unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(Keyring::load(&real, &kek()).unwrap().versions(), vec![1, 2]);
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -683,6 +698,54 @@ fn reseal_refuses_a_value_whose_parts_disagree() {
     ));
 }
 
+/// Errors raised after decryption, when key bytes are in memory, quote none of them: a body that
+/// authenticates but is malformed (written here with the raw primitives) holds a root key.
+#[test]
+fn errors_about_decrypted_content_quote_no_key_bytes() {
+    let kek_bytes = [0x4b; 32];
+    let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new(kek_bytes)));
+    let key = [0xd7u8; 32];
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    // An entry with state 9, its key after it.
+    let mut body = vec![1u8; 16];
+    body.push(1);
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.push(9);
+    body.extend_from_slice(&0u64.to_be_bytes());
+    body.extend_from_slice(&key);
+    bodies.push(body.clone());
+    // A valid entry, then the key again as trailing bytes.
+    body[16 + 1 + 4 + 4] = 1;
+    body.extend_from_slice(&[0, 0]);
+    body.extend_from_slice(&key);
+    bodies.push(body);
+    // An unknown suite.
+    let mut body = vec![1u8; 16];
+    body.push(0x77);
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.push(1);
+    body.extend_from_slice(&0u64.to_be_bytes());
+    body.extend_from_slice(&key);
+    bodies.push(body);
+    for body in bodies {
+        let file = reader::seal(1, &body, kek_bytes);
+        assert_eq!(reader::open(&file, &kek_bytes, Some(kek_bytes)), body);
+        let err = Keyring::from_protected_bytes(&file, &kek).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(&hex::encode(key)[..8]), "{shown}");
+        assert!(!shown.contains("215, 215"), "{shown}"); // 0xd7 as decimal bytes in a Debug
+        assert!(
+            matches!(
+                err,
+                Error::KeyFile(KeyFileError::Invalid { .. }) | Error::UnknownSuite { .. }
+            ),
+            "{err:?}"
+        );
+    }
+}
+
 /// FORMAT.md §14 vectors: the library loads them, and so does a reader written from FORMAT.md.
 #[test]
 fn key_file_vectors_load_with_the_library_and_an_independent_reader() {
@@ -813,6 +876,49 @@ mod reader {
     use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
     use aes_gcm::{Aes256Gcm, Nonce};
     use sha2::{Digest as _, Sha256};
+
+    /// A key file of `kind` holding `body`, under the `kek` protector.
+    pub(super) fn seal(kind: u8, body: &[u8], kek: [u8; 32]) -> Vec<u8> {
+        use aes_gcm::aead::Aead as _;
+        let mut file = b"fieldseal-key\n".to_vec();
+        file.extend_from_slice(&[1, kind, 3]);
+        file.extend_from_slice(b"kek");
+        let prefix = file.clone();
+        let file_key = [0x33u8; 32];
+        let wnonce = [0x44u8; 12];
+        let mut wrap = wnonce.to_vec();
+        wrap.extend(
+            Aes256Gcm::new(&kek.into())
+                .encrypt(
+                    Nonce::from_slice(&wnonce),
+                    Payload {
+                        msg: &file_key,
+                        aad: &prefix,
+                    },
+                )
+                .unwrap(),
+        );
+        file.extend_from_slice(&(wrap.len() as u16).to_be_bytes());
+        file.extend_from_slice(&wrap);
+        let nonce = [0x55u8; 12];
+        file.extend_from_slice(&nonce);
+        file.extend_from_slice(&(body.len() as u32 + 16).to_be_bytes());
+        let header = file.clone();
+        file.extend(
+            Aes256Gcm::new(&file_key.into())
+                .encrypt(
+                    Nonce::from_slice(&nonce),
+                    Payload {
+                        msg: body,
+                        aad: &header,
+                    },
+                )
+                .unwrap(),
+        );
+        let sum = Sha256::digest(&file);
+        file.extend_from_slice(&sum);
+        file
+    }
 
     /// The decrypted body. `kek`: the raw KEK for protector `kek`; otherwise `secret` is the
     /// passphrase.

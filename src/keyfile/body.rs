@@ -1,7 +1,7 @@
 //! FORMAT.md §14.3 and §14.4: the plaintext bodies of keyring files and key bundles (bytes only).
 //!
 //! ```text
-//! keyring = keyring_id[16] suite:u8 count:u32be entry{count} exports:u16be export{exports}
+//! keyring = keyring_id[16] suite:u8 count:u32be entry{count} [exports:u16be export{exports}]
 //! export  = service_len:u8 service exported:u64be active:u32be
 //!           purposes:u8 (name_len:u8 name){purposes} versions:u32be version:u32be{versions}
 //! bundle  = keyring_id[16] suite:u8 created:u64be service_len:u8 service[service_len]
@@ -152,7 +152,12 @@ impl KeyringBody {
         let keyring_id = r.array()?;
         let suite = r.u8()?;
         let entries = r.entries("keyring")?;
-        let count = u16::from_be_bytes(r.array()?);
+        // The export list is optional: bodies written before it existed end here.
+        let count = if r.pos == r.bytes.len() {
+            0
+        } else {
+            u16::from_be_bytes(r.array()?)
+        };
         let mut exports = Vec::new();
         for _ in 0..count {
             let service = r.name("service name")?;
@@ -406,6 +411,20 @@ mod tests {
     }
 
     #[test]
+    fn a_keyring_body_without_an_export_list_reads_as_none_exported() {
+        let body = KeyringBody {
+            keyring_id: [5; 16],
+            suite: 1,
+            entries: vec![entry(1, VersionState::Active)],
+            exports: Vec::new(),
+        };
+        let bytes = body.encode().unwrap();
+        let back = KeyringBody::decode(&bytes[..bytes.len() - 2]).unwrap();
+        assert!(back.exports.is_empty());
+        assert!(KeyringBody::decode(&bytes[..bytes.len() - 1]).is_err());
+    }
+
+    #[test]
     fn bundle_body_round_trips() {
         let body = BundleBody {
             keyring_id: [1; 16],
@@ -462,7 +481,13 @@ mod tests {
         .encode()
         .unwrap();
         for len in 0..good.len() {
-            assert!(KeyringBody::decode(&good[..len]).is_err(), "length {len}");
+            // Without its (empty) export list the body is complete: the list is optional.
+            let optional_end = len == good.len() - 2;
+            assert_eq!(
+                KeyringBody::decode(&good[..len]).is_ok(),
+                optional_end,
+                "length {len}"
+            );
         }
         let mut huge_count = good.to_vec();
         huge_count[17..21].copy_from_slice(&u32::MAX.to_be_bytes());

@@ -60,9 +60,15 @@ impl Keyring {
                 .into());
             }
         }
-        atomic::write_atomic(path, &bytes)?;
-        *last = Some(atomic::checksum(&bytes));
-        Ok(())
+        let written = atomic::write_atomic(path, &bytes);
+        // Even if a late step failed (the directory's fsync, say), the file may be the new one:
+        // then it is ours, and the next save must not be refused.
+        if written.is_ok()
+            || atomic::checksum_of_file(path).ok().flatten() == Some(atomic::checksum(&bytes))
+        {
+            *last = Some(atomic::checksum(&bytes));
+        }
+        written
     }
 
     /// Loads a keyring saved by [`save`](Self::save). Never changes the file.

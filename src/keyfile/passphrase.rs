@@ -29,10 +29,11 @@ pub struct Argon2Params {
 impl Argon2Params {
     /// The least memory [`new`](Self::new) accepts: 19 MiB, OWASP's floor for Argon2id.
     pub const MIN_MEMORY_KIB: u32 = 19 * 1024;
-    /// The most memory a file may ask for: 4 GiB. A file asking more is refused unread.
-    pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
-    /// The most passes a file may ask for.
-    pub const MAX_ITERATIONS: u32 = 64;
+    /// The most memory a file may ask for: 1 GiB (8x the default). A file asking more is
+    /// refused before any work, so that a hostile bundle cannot stall a service's start.
+    pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+    /// The most passes a file may ask for (16, about 5x the default's cost per MiB).
+    pub const MAX_ITERATIONS: u32 = 16;
     /// The most lanes a file may ask for.
     pub const MAX_PARALLELISM: u32 = 16;
 
