@@ -8,7 +8,9 @@
 use std::fs;
 use std::path::PathBuf;
 
-use fieldseal::bulk::{IdType, RecordLayout, Summary, partial_path, reseal_jsonl_file};
+use fieldseal::bulk::{
+    IdType, RecordLayout, Summary, checkpoint_path, partial_path, reseal_jsonl_file,
+};
 use fieldseal::{Error, KeySet, Keyring, Seal, Suite};
 
 fieldseal::purpose!(Fulfillment = "fulfillment");
@@ -131,29 +133,66 @@ fn reseal_moves_every_value_then_a_rerun_changes_nothing() {
 }
 
 #[test]
-fn an_interrupted_run_resumes_after_its_last_complete_line() {
+fn an_interrupted_run_resumes_where_it_stopped_and_only_on_the_same_input() {
     let dir = scratch("resume");
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
     let input = dir.join("members.jsonl");
     let members = write_members(&keyring, &input, 300);
     keyring.rotate().unwrap();
-    let full = dir.join("full.jsonl");
-    reseal_jsonl_file(&keyring, &layout(), Some(&input), &full, 1, &mut |_| {}).unwrap();
+    let good = fs::read_to_string(&input).unwrap();
 
-    // An earlier run wrote 120 records and half of the 121st before it was killed.
+    // A first run stops at line 121 (a record moved to another id does not open).
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines[120] = lines[120].replacen("\"member_id\":121", "\"member_id\":999", 1);
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
     let out = dir.join("out.jsonl");
-    let text = fs::read_to_string(&full).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    let mut partial = lines[..120].join("\n") + "\n";
-    partial.push_str(&lines[120][..40]);
-    fs::write(partial_path(&out), &partial).unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 121, .. }), "{err:?}");
+    let partial = fs::read_to_string(partial_path(&out)).unwrap();
+    assert_eq!(partial.lines().count(), 120);
+    assert!(checkpoint_path(&out).exists());
 
+    // Another input is refused: its first lines differ from those already re-sealed.
+    let mut other: Vec<&str> = good.lines().collect();
+    other.swap(3, 4);
+    let other_path = dir.join("other.jsonl");
+    fs::write(&other_path, other.join("\n") + "\n").unwrap();
+    let err = reseal_jsonl_file(&keyring, &layout(), Some(&other_path), &out, 2, &mut |_| {})
+        .unwrap_err();
+    assert!(err.to_string().contains("differ"), "{err}");
+    // So is an input shorter than what was done.
+    fs::write(
+        &other_path,
+        good.lines().take(50).collect::<Vec<_>>().join("\n") + "\n",
+    )
+    .unwrap();
+    assert!(
+        reseal_jsonl_file(&keyring, &layout(), Some(&other_path), &out, 2, &mut |_| {}).is_err()
+    );
+
+    // The fixed input resumes after line 120; a torn last line left by a kill is cut away.
+    fs::write(&input, &good).unwrap();
+    let mut torn = fs::OpenOptions::new()
+        .append(true)
+        .open(partial_path(&out))
+        .unwrap();
+    std::io::Write::write_all(&mut torn, b"{\"member_id\":12").unwrap();
+    drop(torn);
     let summary: Summary =
         reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap();
     assert_eq!((summary.resumed, summary.records), (120, 180));
     let resumed = fs::read_to_string(&out).unwrap();
-    assert!(resumed.starts_with(&lines[..120].join("\n")));
+    assert!(resumed.starts_with(&partial));
     check(&keyring, &out, &members, 2);
+    assert!(!partial_path(&out).exists() && !checkpoint_path(&out).exists());
+
+    // A partial output without its checkpoint is not guessed at.
+    let out2 = dir.join("out2.jsonl");
+    fs::write(partial_path(&out2), &partial).unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out2, 2, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("without its checkpoint"), "{err}");
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -191,6 +230,7 @@ fn a_bad_record_is_named_by_its_line_and_the_records_before_it_are_kept() {
     // Records that do not fit the layout say how.
     let wrong_id = RecordLayout::new("Member").id("id", IdType::default());
     fs::remove_file(partial_path(&out)).unwrap();
+    fs::remove_file(checkpoint_path(&out)).unwrap();
     let err =
         reseal_jsonl_file(&keyring, &wrong_id, Some(&input), &out, 1, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("no id field `id`"), "{err}");

@@ -787,16 +787,26 @@ fn an_interrupted_reseal_resumes() {
     s.init();
     let customers = s.seal_records("records.jsonl", RECORDS);
     s.keyring_cmd(&["rotate"]).ok();
-    s.keyring_cmd(&reseal_args("records.jsonl", "full.jsonl"))
-        .ok();
-    let full = s.read_text("full.jsonl");
+    let records = s.read_text("records.jsonl");
 
-    // An interrupted run: 50 complete lines and half of the next.
-    let lines: Vec<&str> = full.lines().collect();
-    let mut partial = lines[..DONE].join("\n");
-    partial.push('\n');
-    partial.push_str(&lines[DONE][..lines[DONE].len() / 2]);
-    s.write("resumed.jsonl.partial", &partial);
+    // A run stops at line 51: that record was moved to another customer and does not open.
+    let mut broken: Vec<String> = records.lines().map(str::to_owned).collect();
+    let id = format!("\"customer_id\":{}", DONE + 1);
+    broken[DONE] = broken[DONE].replacen(&id, "\"customer_id\":999999", 1);
+    s.write("records.jsonl", broken.join("\n") + "\n");
+    s.keyring_cmd(&reseal_args("records.jsonl", "resumed.jsonl"))
+        .fails(1, "line 51");
+    let partial = s.read_text("resumed.jsonl.partial");
+    let lines: Vec<&str> = partial.lines().collect();
+    assert_eq!(lines.len(), DONE);
+    // Another input is refused; the fixed one resumes after line 50.
+    s.write(
+        "other.jsonl",
+        records.lines().rev().collect::<Vec<_>>().join("\n") + "\n",
+    );
+    s.keyring_cmd(&reseal_args("other.jsonl", "resumed.jsonl"))
+        .fails(1, "differ");
+    s.write("records.jsonl", &records);
     let resumed = s
         .keyring_cmd(&reseal_args("records.jsonl", "resumed.jsonl"))
         .fails(0, "resuming the interrupted run in resumed.jsonl.partial");
@@ -808,6 +818,7 @@ fn an_interrupted_reseal_resumes() {
     );
     assert!(resumed.stdout.contains("resumed 50 records"), "{resumed:?}");
     assert!(!s.path("resumed.jsonl.partial").exists());
+    assert!(!s.path("resumed.jsonl.partial.progress").exists());
     let out = s.read_text("resumed.jsonl");
     let out_lines: Vec<&str> = out.lines().collect();
     assert_eq!(out_lines.len(), RECORDS as usize);

@@ -12,6 +12,8 @@ mod jsonl;
 mod layout;
 mod records;
 
-pub use jsonl::{Summary, partial_path, reseal_jsonl, reseal_jsonl_file};
+pub use jsonl::{
+    MAX_LINE, Summary, checkpoint_path, partial_path, reseal_jsonl, reseal_jsonl_file,
+};
 pub use layout::{Counts, IdType, RecordLayout, Reseal};
 pub use records::reseal_records;

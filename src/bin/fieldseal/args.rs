@@ -197,9 +197,10 @@ Each value is bound to (record, field, id): give the record name (--record, the 
 its #[seal(record = \"...\")]), the id field and its type, and every field whose context name
 differs from its JSON key (--rename), and each nested record (--nested).
 
-The output is written to <OUT>.partial and renamed to <OUT> at the end. If <OUT>.partial exists, an
-earlier run was interrupted: its complete lines are kept and the run goes on after them (the input
-must be the same). An existing <OUT> is never overwritten.")]
+The output is written to <OUT>.partial, with a checkpoint in <OUT>.partial.progress after every
+batch, and moved to <OUT> at the end. If they exist, an earlier run was interrupted or stopped at a
+bad record: its output is kept up to the checkpoint and the run goes on after it, once the input
+is checked to start with the same lines. An existing <OUT> is never overwritten.")]
     Reseal(ResealArgs),
 }
 

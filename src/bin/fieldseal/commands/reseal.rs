@@ -43,7 +43,8 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
     let partial = partial_path(&args.out);
     if partial.exists() {
         eprintln!(
-            "note: resuming the interrupted run in {} (the input must be the same)",
+            "note: resuming the interrupted run in {} (checked: the input must start with the \
+             lines it re-sealed)",
             partial.display()
         );
     }
