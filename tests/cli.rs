@@ -760,6 +760,8 @@ fn secrets_are_never_taken_from_the_command_line() {
         vec!["export-bundle", "--help"],
         vec!["inspect", "--help"],
         vec!["reseal", "--help"],
+        vec!["rekey", "--help"],
+        vec!["scan", "--help"],
     ] {
         let help = s.run(&command).ok().stdout;
         assert!(help.contains("Usage: fieldseal"), "{help}");
@@ -920,7 +922,7 @@ fn a_kek_protects_a_keyring_instead_of_a_passphrase() {
         "--kek-file",
         "short.bin",
     ])
-    .fails(2, "32 raw bytes");
+    .fails(2, "32 random raw bytes");
 
     s.run(&[
         "rotate",
@@ -1027,4 +1029,96 @@ fn reseal_refuses_an_undeclared_nested_record_and_reseals_a_declared_one() {
         "reseal", "--nested", "address", "--out", "x", "--record", "R",
     ])
     .fails(2, "JSON_KEY=RECORD");
+}
+
+#[test]
+fn rekey_changes_the_secret_and_nothing_else_and_scan_counts_versions_without_keys() {
+    let s = Scratch::new("rekey-scan");
+    s.init().ok();
+    s.seal_records("v1.jsonl", 30);
+    s.keyring_cmd(&["rotate"]).ok();
+    s.seal_records("v2.jsonl", 20);
+    let before = s.load_keyring();
+
+    // A new passphrase, from a file; the old one no longer unlocks, the keys are the same.
+    s.write("new-pass.txt", "a brand new passphrase for the keyring\n");
+    let mut rekey = vec!["rekey", "--new-passphrase-file", "new-pass.txt"];
+    rekey.extend(FAST_KDF);
+    let done = s.keyring_cmd(&rekey).ok();
+    assert!(done.stdout.contains("re-encrypted"), "{done:?}");
+    s.keyring_cmd(&["status"]).fails(3, "wrong passphrase");
+    let after = Keyring::load(
+        s.path("keyring.fsk"),
+        &passphrase("a brand new passphrase for the keyring"),
+    )
+    .unwrap();
+    assert_eq!(after.id(), before.id());
+    for v in [1, 2] {
+        assert_eq!(
+            after.dangerous_root_key(v).unwrap(),
+            before.dangerous_root_key(v).unwrap()
+        );
+    }
+    // Then a KEK: the passphrase flags of the old secret unlock, the KEK protects.
+    s.write(
+        "kek.hex",
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+    );
+    s.run(&[
+        "rekey",
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-file",
+        "new-pass.txt",
+        "--new-kek-file",
+        "kek.hex",
+    ])
+    .ok();
+    let status = s
+        .run(&[
+            "status",
+            "--keyring",
+            "keyring.fsk",
+            "--kek-file",
+            "kek.hex",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(status["protector"]["kind"], "kek");
+    assert_eq!(status["keyring_id"], before.id().to_string());
+    s.run(&[
+        "rekey",
+        "--keyring",
+        "keyring.fsk",
+        "--kek-file",
+        "kek.hex",
+        "--new-passphrase-file",
+        "a",
+        "--new-kek-file",
+        "b",
+    ])
+    .fails(2, "cannot be used with");
+
+    // scan: no key, counts by purpose and version, at any depth.
+    let mut both = s.read_text("v1.jsonl");
+    both.push_str(&s.read_text("v2.jsonl"));
+    s.write("both.jsonl", &both);
+    let counts = s
+        .run(&["scan", "--input", "both.jsonl", "--json"])
+        .ok()
+        .json();
+    let rows = counts["counts"].as_array().unwrap();
+    let get = |purpose: &str, version: u64| {
+        rows.iter()
+            .find(|r| r["purpose"] == purpose && r["key_version"] == version)
+            .map_or(0, |r| r["values"].as_u64().unwrap())
+    };
+    // name (fulfillment), email (fulfillment + marketing), newsletter (marketing), per record.
+    assert_eq!((get("fulfillment", 1), get("marketing", 1)), (60, 60));
+    assert_eq!((get("fulfillment", 2), get("marketing", 2)), (40, 40));
+    let text = s.run(&["scan", "--input", "both.jsonl"]).ok().stdout;
+    assert!(text.contains("KEY VERSION"), "{text}");
+    s.write("bad.jsonl", "{\"x\": \"fs1:AAAA\"}\n");
+    s.run(&["scan", "--input", "bad.jsonl"]).fails(1, "line 1");
 }

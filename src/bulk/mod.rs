@@ -11,9 +11,11 @@ mod batch;
 mod jsonl;
 mod layout;
 mod records;
+mod scan;
 
 pub use jsonl::{
     MAX_LINE, Summary, checkpoint_path, partial_path, reseal_jsonl, reseal_jsonl_file,
 };
 pub use layout::{Counts, IdType, RecordLayout, Reseal};
 pub use records::reseal_records;
+pub use scan::scan_jsonl;

@@ -120,6 +120,52 @@ pub(crate) struct BundleSecretArgs {
     pub(crate) bundle_kek_file: Option<PathBuf>,
 }
 
+/// The keyring's new secret, for `rekey`: at most one source, else a terminal prompt.
+#[derive(Debug, Args)]
+#[group(id = "new-secret", multiple = false)]
+#[command(next_help_heading = "New protection")]
+#[allow(
+    clippy::struct_field_names,
+    reason = "each field is named after its flag, and the flags say whose secret it is"
+)]
+pub(crate) struct NewSecretArgs {
+    /// Take the new passphrase from this environment variable
+    #[arg(long, value_name = "VAR")]
+    pub(crate) new_passphrase_env: Option<String>,
+
+    /// Take the new passphrase from the first line of this file
+    #[arg(long, value_name = "PATH")]
+    pub(crate) new_passphrase_file: Option<PathBuf>,
+
+    /// Protect the keyring with the key-encryption key in this file from now on
+    #[arg(long, value_name = "PATH")]
+    pub(crate) new_kek_file: Option<PathBuf>,
+}
+
+/// `rekey`.
+#[derive(Debug, Args)]
+pub(crate) struct RekeyArgs {
+    /// The new secret.
+    #[command(flatten)]
+    pub(crate) new_secret: NewSecretArgs,
+
+    /// Argon2id cost of the new passphrase.
+    #[command(flatten)]
+    pub(crate) kdf: KdfArgs,
+}
+
+/// `scan`.
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// The JSON Lines file to read [default: standard input, also `-`]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) input: Option<PathBuf>,
+
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
 /// Argon2id cost of a new passphrase-protected file. The file records them: opening it later
 /// costs the same, whatever these options say then.
 #[derive(Debug, Args)]
@@ -185,6 +231,22 @@ and each purpose it is sealed for with the key version of that purpose's copy. N
 decrypted. Takes text-form values (`fs1:...`, quotes around them are dropped) as arguments, or one
 per line on standard input.")]
     Inspect(InspectArgs),
+
+    /// Change the keyring's passphrase or KEK, or its Argon2id cost; the keys stay the same
+    #[command(long_about = "\
+Re-encrypt the keyring file under a new secret: a new passphrase (with --kdf-memory-mib and
+--kdf-iterations for its Argon2id cost), or a key-encryption key (--new-kek-file). The keys, their
+versions and every sealed value stay as they are. Back up the new file, and keep the old
+passphrase's backups apart: they still open with the old secret.")]
+    Rekey(RekeyArgs),
+
+    /// Count the sealed values of a JSON Lines file by purpose and key version, without any key
+    #[command(long_about = "\
+Count every sealed value (`fs1:...` string, at any depth) of a JSON Lines file by purpose and key
+version, reading headers only: no key is needed. Run it over stored data before `retire`: no value
+may be left under the version to retire, or it is lost. Services still on an old bundle keep
+sealing under the old version until they load a new one.")]
+    Scan(ScanArgs),
 
     /// Re-seal a JSON Lines file of records under the active key version
     #[command(long_about = "\

@@ -13,7 +13,7 @@ use fieldseal::{
 };
 use zeroize::Zeroizing;
 
-use crate::args::{BundleSecretArgs, KdfArgs, KeyringSecretArgs};
+use crate::args::{BundleSecretArgs, KdfArgs, KeyringSecretArgs, NewSecretArgs};
 use crate::failure::{Exit, Failure, Outcome};
 
 /// Wrong passphrases typed at the prompt before giving up.
@@ -52,6 +52,12 @@ const BUNDLE_FLAGS: Flags = Flags {
     kek: "--bundle-kek-file",
 };
 
+const NEW_FLAGS: Flags = Flags {
+    env: "--new-passphrase-env",
+    file: "--new-passphrase-file",
+    kek: "--new-kek-file",
+};
+
 /// The secret of one key file, as the command line gives it.
 #[derive(Debug)]
 pub(crate) struct Secret {
@@ -67,6 +73,16 @@ impl Secret {
             args.passphrase_file.as_ref(),
             args.kek_file.as_ref(),
             &KEYRING_FLAGS,
+        )
+    }
+
+    /// The keyring's new secret, for `rekey`.
+    pub(crate) fn new_keyring(args: &NewSecretArgs) -> Outcome<Self> {
+        Self::from_options(
+            args.new_passphrase_env.as_ref(),
+            args.new_passphrase_file.as_ref(),
+            args.new_kek_file.as_ref(),
+            &NEW_FLAGS,
         )
     }
 
@@ -370,8 +386,9 @@ fn read_kek(path: &Path, flag: &str) -> Outcome<SecretKey> {
         Failure::new(
             Exit::Usage,
             format!(
-                "{flag} {}: a KEK file holds 32 raw bytes, 64 hex digits, or base64 of 32 bytes \
-                 ({} bytes found)",
+                "{flag} {}: a KEK file holds 32 random raw bytes, 64 hex digits, or base64 of 32 \
+                 bytes ({} bytes found; 32 printable characters are not a key: use a \
+                 passphrase for those)",
                 path.display(),
                 bytes.len()
             ),
@@ -381,7 +398,8 @@ fn read_kek(path: &Path, flag: &str) -> Outcome<SecretKey> {
 
 fn parse_kek(bytes: &[u8]) -> Option<Zeroizing<[u8; KEY_LEN]>> {
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    if bytes.len() == KEY_LEN {
+    // 32 printable characters are text someone typed, not 256 random bits: refused as raw.
+    if bytes.len() == KEY_LEN && !bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
         key.copy_from_slice(bytes);
         return Some(key);
     }
@@ -391,6 +409,9 @@ fn parse_kek(bytes: &[u8]) -> Option<Zeroizing<[u8; KEY_LEN]>> {
             *byte = (nibble(pair[0]) << 4) | nibble(pair[1]);
         }
         return Some(key);
+    }
+    if text.len() > 48 {
+        return None; // base64 of 32 bytes is 43 or 44 characters; no decoding into a growing buffer
     }
     let mut decoded = Zeroizing::new(Vec::with_capacity(2 * KEY_LEN));
     for engine in [&STANDARD, &URL_SAFE, &STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
@@ -442,5 +463,7 @@ mod tests {
         );
         assert!(parse_kek(b"too short").is_none());
         assert!(parse_kek(&[0; 33]).is_none());
+        // 32 typed characters are not a raw key.
+        assert!(parse_kek(b"correct horse battery staple 123").is_none());
     }
 }

@@ -3,9 +3,11 @@
 mod export_bundle;
 mod init;
 mod inspect;
+mod rekey;
 mod reseal;
 mod retire;
 mod rotate;
+mod scan;
 mod status;
 
 use std::io::Write;
@@ -28,6 +30,8 @@ pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::ExportBundle(args) => export_bundle::run(&keyring, &args, out),
         Command::Inspect(args) => inspect::run(&args, out),
         Command::Reseal(args) => reseal::run(&keyring, &args, out),
+        Command::Rekey(args) => rekey::run(&keyring, &args, out),
+        Command::Scan(args) => scan::run(&args, out),
     }
 }
 

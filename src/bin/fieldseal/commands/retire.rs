@@ -53,7 +53,8 @@ pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) ->
 fn confirm(version: u32) -> Outcome {
     let warning = format!(
         "retiring version {version} destroys its key for good: values still sealed under it can \
-         never be opened again, so re-seal them first (fieldseal reseal)"
+         never be opened again, so re-seal them first (fieldseal reseal) and check that none is \
+         left, services' new writes included (fieldseal scan)"
     );
     if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
         return Err(Failure::new(
