@@ -134,11 +134,11 @@ impl KeyBundle {
     /// Saves the bundle to `path`, atomically, readable by its owner only, encrypted under a file
     /// key wrapped by the service's own `protector`.
     ///
-    /// # Errors
-    /// As [`Keyring::save`].
-    ///
     /// Replaces an existing file only if it is a key bundle (of any keyring): a keyring file or
     /// any other file at `path` is refused, so that a mistyped path cannot destroy root keys.
+    ///
+    /// # Errors
+    /// [`KeyFileError::NotABundle`], and as [`Keyring::save`].
     pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
         let path = path.as_ref();
         let bytes = self.to_protected_bytes(protector)?;
