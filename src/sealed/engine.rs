@@ -61,7 +61,8 @@ pub(crate) fn seal_payload(
         .try_fold(HEADER_LEN, |sum, k| {
             sum.checked_add(layout.part_len(k.purpose.name()))
         })
-        .ok_or(Error::TooLarge {
+        // Lazily: an `Error` built eagerly would be dropped on every seal.
+        .ok_or_else(|| Error::TooLarge {
             len: ct_len,
             max: MAX_PLAINTEXT,
         })?;
