@@ -129,6 +129,18 @@ pub enum KeyFileError {
         found: &'static str,
     },
 
+    /// The bundle was exported for another service than the one loading it.
+    #[error(
+        "this key bundle was exported for service `{found}`, not `{expected}`; load the bundle \
+         exported for `{expected}`"
+    )]
+    WrongService {
+        /// The service expected.
+        expected: String,
+        /// The service the bundle names.
+        found: String,
+    },
+
     /// A parameter given to a protector is refused.
     #[error("{0}")]
     BadProtector(String),

@@ -106,6 +106,35 @@ impl KeyBundle {
         &self.service
     }
 
+    /// Checks that the bundle was exported for `service`: a service given another service's
+    /// bundle (under a shared passphrase, or from staging) would otherwise seal with the wrong
+    /// keys without a word.
+    ///
+    /// ```
+    /// use fieldseal::{DynPurpose, Keyring, Suite};
+    /// fieldseal::purpose!(Marketing = "marketing");
+    /// let keyring = Keyring::generate(Suite::default())?;
+    /// let export = || keyring.export_bundle("newsletter", &[DynPurpose::of::<Marketing>()]);
+    /// let keys = export()?.require_service("newsletter")?.into_key_set();
+    /// assert!(keys.key::<Marketing>().is_some());
+    /// assert!(export()?.require_service("warehouse").is_err());
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`KeyFileError::WrongService`] naming both services.
+    pub fn require_service(self, service: &str) -> Result<Self> {
+        if self.service == service {
+            Ok(self)
+        } else {
+            Err(KeyFileError::WrongService {
+                expected: service.to_owned(),
+                found: self.service.clone(),
+            }
+            .into())
+        }
+    }
+
     /// When the bundle was exported.
     pub fn created(&self) -> SystemTime {
         self.created

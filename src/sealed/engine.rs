@@ -56,6 +56,10 @@ pub(crate) fn seal_payload(
         ct_len,
     };
     // Checked: 8 parts of up to 2^30 bytes overflow a 32-bit usize.
+    #[allow(
+        clippy::unnecessary_lazy_evaluations,
+        reason = "an `Error` built eagerly is dropped on every seal (callgrind: 30 instructions)"
+    )]
     let total = keys
         .iter()
         .try_fold(HEADER_LEN, |sum, k| {
