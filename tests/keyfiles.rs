@@ -475,7 +475,19 @@ fn a_marketing_bundle_opens_marketing_only() {
         .unwrap()
         .to_protected_bytes(&protector)
         .unwrap();
-    let bundle = KeyBundle::from_protected_bytes(&file, &protector).unwrap();
+    let wrong = KeyBundle::from_protected_bytes(&file, &protector)
+        .unwrap()
+        .require_service("warehouse")
+        .unwrap_err();
+    assert!(
+        matches!(&wrong, Error::KeyFile(KeyFileError::WrongService { expected, found })
+            if expected == "warehouse" && found == "newsletter"),
+        "{wrong:?}"
+    );
+    let bundle = KeyBundle::from_protected_bytes(&file, &protector)
+        .unwrap()
+        .require_service("newsletter")
+        .unwrap();
     assert_eq!(bundle.keyring_id(), keyring.id());
     assert_eq!(bundle.service(), "newsletter");
     assert_eq!(bundle.purposes(), vec![DynPurpose::of::<Marketing>()]);
