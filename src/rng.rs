@@ -146,6 +146,14 @@ pub(crate) fn nonce_block() -> Result<[u8; DRAW_LEN], ()> {
     })
 }
 
+/// Fills `out` straight from the operating system, for one-off secrets and ids (file keys,
+/// salts, keyring ids); per-value nonces come from [`nonce_block`] instead.
+pub(crate) fn os_random(out: &mut [u8]) -> crate::error::Result<()> {
+    OsRng
+        .try_fill_bytes(out)
+        .map_err(|_| crate::error::Error::Rng)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

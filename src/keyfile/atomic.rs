@@ -33,7 +33,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         )
     })?;
     let mut suffix = [0u8; 8];
-    crate::keyfile::protector::fill_random(&mut suffix)?;
+    crate::rng::os_random(&mut suffix)?;
     let mut tmp_name = name.to_os_string();
     tmp_name.push(format!(".tmp-{:016x}", u64::from_be_bytes(suffix)));
     let tmp = dir.join(tmp_name);

@@ -34,7 +34,7 @@ pub(crate) fn seal_file(kind: Kind, body: &[u8], protector: &dyn KeyProtector) -
     let file_key = SecretKey::generate()?;
     let wrap = protector.wrap(&file_key, &prefix)?;
     let mut nonce = [0; container::NONCE_LEN];
-    protector::fill_random(&mut nonce)?;
+    crate::rng::os_random(&mut nonce)?;
     let header = container::header(prefix, &wrap, &nonce, body.len() + TAG_LEN)?;
     let mut sealed = Zeroizing::new(Vec::with_capacity(body.len() + TAG_LEN));
     sealed.extend_from_slice(body);

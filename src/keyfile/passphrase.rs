@@ -8,7 +8,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use zeroize::Zeroizing;
 
 use crate::error::{KeyFileError, Result};
-use crate::keyfile::protector::{KeyProtector, WRAPPED_LEN, fill_random, unwrap_key, wrap_key};
+use crate::keyfile::protector::{KeyProtector, WRAPPED_LEN, unwrap_key, wrap_key};
 use crate::secret::{KEY_LEN, SecretKey};
 
 /// The id of the [`Passphrase`] protector.
@@ -232,7 +232,7 @@ impl KeyProtector for Passphrase {
         let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
         if derived.is_none() {
             let mut salt = [0; SALT_LEN];
-            fill_random(&mut salt)?;
+            crate::rng::os_random(&mut salt)?;
             let kek = self.params.derive(self.phrase.as_bytes(), &salt)?;
             *derived = Some(Derived {
                 params: self.params,

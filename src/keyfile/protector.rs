@@ -10,7 +10,7 @@ use aes_gcm::aead::{AeadInPlace as _, KeyInit as _};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, KeyFileError, Result};
+use crate::error::{KeyFileError, Result};
 use crate::secret::{KEY_LEN, SecretKey};
 
 /// The AES-256-GCM nonce length of a wrap.
@@ -103,7 +103,7 @@ impl KeyProtector for Kek {
 /// `nonce || AES-256-GCM(kek, nonce, key, aad)` with a random nonce.
 pub(crate) fn wrap_key(kek: &SecretKey, key: &SecretKey, aad: &[u8]) -> Result<Vec<u8>> {
     let mut out = vec![0; WRAPPED_LEN];
-    fill_random(&mut out[..WRAP_NONCE_LEN])?;
+    crate::rng::os_random(&mut out[..WRAP_NONCE_LEN])?;
     let (nonce, rest) = out.split_at_mut(WRAP_NONCE_LEN);
     let (body, tag) = rest.split_at_mut(KEY_LEN);
     body.copy_from_slice(key.expose_secret());
@@ -138,14 +138,6 @@ pub(crate) fn unwrap_key(
         )
         .map_err(|_| ())?;
     Ok(SecretKey::from_bytes(key))
-}
-
-/// Fills `out` from the operating system.
-pub(crate) fn fill_random(out: &mut [u8]) -> Result<()> {
-    use rand::RngCore as _;
-    rand::rngs::OsRng
-        .try_fill_bytes(out)
-        .map_err(|_| Error::Rng)
 }
 
 #[cfg(test)]

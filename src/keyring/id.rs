@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A keyring's id: 16 random bytes drawn when the keyring is generated, kept for its life and
 /// written into its key file and every bundle exported from it (FORMAT.md §14). Not secret.
@@ -13,11 +13,8 @@ pub struct KeyringId([u8; 16]);
 
 impl KeyringId {
     pub(crate) fn generate() -> Result<Self> {
-        use rand::RngCore as _;
         let mut id = [0; 16];
-        rand::rngs::OsRng
-            .try_fill_bytes(&mut id)
-            .map_err(|_| Error::Rng)?;
+        crate::rng::os_random(&mut id)?;
         Ok(Self(id))
     }
 
