@@ -106,6 +106,7 @@ impl Hasher for FoldedMultiply {
 
 impl AesEpochs {
     /// Seals `buf` in place; writes the 8-byte epoch id and 12-byte nonce into `nonce_out`.
+    #[inline]
     pub(crate) fn seal(
         &self,
         pk: &SecretKey,
@@ -120,6 +121,7 @@ impl AesEpochs {
         self.seal_in_generation(pk, rng::fork_generation(), &nonce, nonce_out, aad, buf)
     }
 
+    #[inline]
     fn seal_in_generation(
         &self,
         pk: &SecretKey,
@@ -170,6 +172,7 @@ impl AesEpochs {
     }
 
     /// Opens `buf` in place. `Err(())` on authentication failure.
+    #[inline]
     pub(crate) fn open(
         &self,
         pk: &SecretKey,

@@ -33,6 +33,7 @@ impl SuiteCiphers {
 
     /// Seals `buf` in place under `suite`, writing the suite's nonce material into `nonce_out`
     /// (exactly `suite.nonce_len()` bytes) and returning the tag.
+    #[inline]
     pub(crate) fn seal(
         &self,
         pk: &SecretKey,
@@ -56,6 +57,7 @@ impl SuiteCiphers {
     }
 
     /// Opens `buf` in place. `Err(())` on authentication failure, whatever its cause.
+    #[inline]
     pub(crate) fn open(
         &self,
         pk: &SecretKey,

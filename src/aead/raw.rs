@@ -25,6 +25,7 @@ impl AesGcm {
         Self(Aes256Gcm::new(key.expose_secret().into()))
     }
 
+    #[inline]
     pub(crate) fn seal(
         &self,
         nonce: &[u8; AES_NONCE_LEN],
@@ -38,6 +39,7 @@ impl AesGcm {
     }
 
     /// `Err(())` on any authentication failure, with `buf` left garbled: callers discard it.
+    #[inline]
     pub(crate) fn open(
         &self,
         nonce: &[u8; AES_NONCE_LEN],
@@ -59,6 +61,7 @@ impl XChaCha {
         Self(XChaCha20Poly1305::new(key.expose_secret().into()))
     }
 
+    #[inline]
     pub(crate) fn seal(
         &self,
         nonce: &[u8; XCHACHA_NONCE_LEN],
@@ -72,6 +75,7 @@ impl XChaCha {
     }
 
     /// `Err(())` on any authentication failure, with `buf` left garbled: callers discard it.
+    #[inline]
     pub(crate) fn open(
         &self,
         nonce: &[u8; XCHACHA_NONCE_LEN],

@@ -44,6 +44,7 @@ impl AadInput<'_> {
     }
 
     /// Calls `f` with the associated data, laid out on the stack.
+    #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         let len = self.len();
         if len <= AAD_SMALL {
@@ -57,34 +58,37 @@ impl AadInput<'_> {
         }
     }
 
+    /// Lays the associated data out in `buf`, exactly [`len`](Self::len) bytes.
+    #[inline]
     fn write(&self, buf: &mut [u8]) {
-        let mut w = Writer { buf, at: 0 };
-        w.put(&[FORMAT_VERSION, self.suite.id(), self.type_byte]);
-        w.put_lp16(self.purpose);
-        w.put(&self.key_version.to_be_bytes());
-        w.put_lp16(self.record.as_bytes());
-        w.put_lp16(self.field.as_bytes());
-        w.put_lp16(self.id);
-        debug_assert_eq!(w.at, w.buf.len());
+        let rest = put(buf, &[FORMAT_VERSION, self.suite.id(), self.type_byte]);
+        let rest = put_lp16(rest, self.purpose);
+        let rest = put(rest, &self.key_version.to_be_bytes());
+        let rest = put_lp16(rest, self.record.as_bytes());
+        let rest = put_lp16(rest, self.field.as_bytes());
+        let rest = put_lp16(rest, self.id);
+        debug_assert!(rest.is_empty());
     }
 }
 
-struct Writer<'b> {
-    buf: &'b mut [u8],
-    at: usize,
+/// Copies `bytes` to the front of `buf` and returns the rest of `buf`.
+#[inline]
+fn put<'b>(buf: &'b mut [u8], bytes: &[u8]) -> &'b mut [u8] {
+    let (head, rest) = buf.split_at_mut(bytes.len());
+    head.copy_from_slice(bytes);
+    rest
 }
 
-impl Writer<'_> {
-    fn put(&mut self, bytes: &[u8]) {
-        self.buf[self.at..self.at + bytes.len()].copy_from_slice(bytes);
-        self.at += bytes.len();
-    }
-
-    fn put_lp16(&mut self, bytes: &[u8]) {
-        let len = u16::try_from(bytes.len()).expect("context lengths are checked");
-        self.put(&len.to_be_bytes());
-        self.put(bytes);
-    }
+/// `put` of a 16-bit big-endian length and then the bytes. Callers checked every length against
+/// a limit far below 2^16 (the assertion below).
+#[inline]
+fn put_lp16<'b>(buf: &'b mut [u8], bytes: &[u8]) -> &'b mut [u8] {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "lengths are checked, see above"
+    )]
+    let len = bytes.len() as u16;
+    put(put(buf, &len.to_be_bytes()), bytes)
 }
 
 const _: () = assert!(MAX_ID_LEN <= u16::MAX as usize && AAD_SMALL < AAD_MAX);

@@ -260,11 +260,13 @@ pub(crate) struct PartMut<'a> {
 
 impl Layout {
     /// Length of a part of purpose `purpose`.
+    #[inline]
     pub(crate) fn part_len(&self, purpose: &str) -> usize {
         1 + purpose.len() + 4 + self.suite.nonce_len() + self.ct_len + TAG_LEN
     }
 
     /// Writes the header into the first [`HEADER_LEN`] bytes of `out`.
+    #[inline]
     pub(crate) fn write_header(&self, out: &mut [u8], count: usize) {
         let ct_len = u32::try_from(self.ct_len).expect("ct_len checked against MAX_PLAINTEXT");
         let [a, b, c, d] = ct_len.to_be_bytes();
@@ -283,6 +285,7 @@ impl Layout {
 
     /// Writes a part's name and key version into `part` (exactly [`part_len`](Self::part_len)
     /// bytes) and hands back the regions left to fill.
+    #[inline]
     pub(crate) fn write_part<'a>(
         &self,
         part: &'a mut [u8],

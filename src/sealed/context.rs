@@ -88,6 +88,7 @@ impl<'a> Context<'a> {
     }
 
     /// The id bytes (empty when none was bound).
+    #[inline]
     pub fn id(&self) -> &[u8] {
         match &self.id {
             Id::Borrowed(id) => id,

@@ -45,7 +45,7 @@ pub trait Plaintext: private::Sealed + Sized {
 
     /// Calls `f` with the payload bytes (without the type byte).
     #[doc(hidden)]
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R>;
 
     /// Decodes a payload.
     #[doc(hidden)]
@@ -70,33 +70,37 @@ pub trait Plaintext: private::Sealed + Sized {
 pub trait AsPlaintext<T: Plaintext>: private::SealedAs<T> {
     /// Calls `f` with the payload bytes of `T`'s encoding.
     #[doc(hidden)]
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R>;
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R>;
 }
 
 impl<T: Plaintext> private::SealedAs<T> for T {}
 impl<T: Plaintext> AsPlaintext<T> for T {
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
         Plaintext::with_payload(self, f)
     }
 }
 
 impl private::SealedAs<String> for str {}
 impl AsPlaintext<String> for str {
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        Ok(f(self.as_bytes()))
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        f(self.as_bytes())
     }
 }
 
 impl private::SealedAs<Vec<u8>> for [u8] {}
 impl AsPlaintext<Vec<u8>> for [u8] {
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        Ok(f(self))
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        f(self)
     }
 }
 
 /// A borrowed serde value seals as `Json<T>` without a copy: `Json(&address)`.
 impl<T: Serialize + DeserializeOwned> AsPlaintext<Json<T>> for Json<&T> {
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
         json_payload(self.0, f)
     }
 }
@@ -137,8 +141,9 @@ impl Plaintext for String {
     const TYPE_NAME: &'static str = "String";
     const OWNS_BUFFER: bool = true;
 
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        Ok(f(self.as_bytes()))
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        f(self.as_bytes())
     }
 
     fn decode(payload: &[u8]) -> Result<Self> {
@@ -163,8 +168,9 @@ impl Plaintext for Vec<u8> {
     const TYPE_NAME: &'static str = "Vec<u8>";
     const OWNS_BUFFER: bool = true;
 
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        Ok(f(self))
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        f(self)
     }
 
     fn decode(payload: &[u8]) -> Result<Self> {
@@ -181,8 +187,9 @@ impl Plaintext for bool {
     const TYPE_BYTE: u8 = 0x03;
     const TYPE_NAME: &'static str = "bool";
 
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        Ok(f(&[u8::from(*self)]))
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        f(&[u8::from(*self)])
     }
 
     fn decode(payload: &[u8]) -> Result<Self> {
@@ -201,8 +208,9 @@ macro_rules! integer {
             const TYPE_BYTE: u8 = $byte;
             const TYPE_NAME: &'static str = stringify!($ty);
 
-            fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-                Ok(f(&self.to_be_bytes()))
+            #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+                f(&self.to_be_bytes())
             }
 
             fn decode(payload: &[u8]) -> Result<Self> {
@@ -248,7 +256,8 @@ impl<T: Serialize + DeserializeOwned> Plaintext for Json<T> {
     const TYPE_BYTE: u8 = 0x10;
     const TYPE_NAME: &'static str = "JSON";
 
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+    #[inline]
+    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
         json_payload(&self.0, f)
     }
 
@@ -265,7 +274,7 @@ impl<T: Serialize + DeserializeOwned> Plaintext for Json<T> {
 /// serialization itself.
 fn json_payload<T: Serialize + DeserializeOwned, R>(
     value: &T,
-    f: impl FnOnce(&[u8]) -> R,
+    f: impl FnOnce(&[u8]) -> Result<R>,
 ) -> Result<R> {
     let unsealable = |reason: String| Error::Unsealable { ty: "JSON", reason };
     let mut text = WipingBuffer::default();
@@ -277,7 +286,7 @@ fn json_payload<T: Serialize + DeserializeOwned, R>(
             json_reason(&e)
         )));
     }
-    Ok(f(&text))
+    f(&text)
 }
 
 /// A growable buffer that wipes what it leaves behind: `serde_json::to_vec` grows a plain `Vec`,
@@ -325,7 +334,7 @@ mod tests {
     use super::*;
 
     fn round<T: Plaintext + PartialEq + std::fmt::Debug>(v: &T) {
-        let bytes = v.with_payload(<[u8]>::to_vec).unwrap();
+        let bytes = v.with_payload(|p| Ok(p.to_vec())).unwrap();
         assert_eq!(&T::decode(&bytes).unwrap(), v);
         assert_eq!(&T::decode_owned(Zeroizing::new(bytes)).unwrap(), v);
     }
