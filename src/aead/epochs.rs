@@ -5,7 +5,8 @@
 //! set-up (about 300 ns) per value. So a sealer derives one key per *epoch*: an 8-byte random epoch
 //! id, `K_epoch = HKDF-Expand(PK, AES_EPOCH_LABEL || epoch)`, used for at most [`EPOCH_LIMIT`]
 //! values and then replaced. Every value carries its epoch id beside its nonce; openers keep the
-//! epoch ciphers they have built in a bounded cache. FORMAT.md §5 has the arithmetic: at 2^48
+//! epoch ciphers they have built in a bounded cache: a few lock-free slots in front of a map.
+//! FORMAT.md §5 has the arithmetic: at 2^48
 //! values per purpose key version the chance of any nonce repeating under any epoch key stays
 //! below 2^-32.
 //!
@@ -16,7 +17,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use crate::aead::raw::{AES_NONCE_LEN, AesGcm};
 use crate::aead::suite::TAG_LEN;
@@ -31,8 +32,13 @@ pub const EPOCH_LIMIT: u64 = 1 << 16;
 /// Length of an epoch id.
 pub(crate) const EPOCH_ID_LEN: usize = 8;
 
-/// Epoch ciphers an opener keeps per purpose key version before it starts over.
+/// Epoch ciphers an opener keeps in its map per purpose key version before it starts over.
 const OPEN_CACHE_MAX: usize = 1024;
+
+/// Lock-free slots in front of the map, per purpose key version. An open that finds its epoch
+/// here takes no lock and does no hashing: two atomic read-modify-writes and a map probe less,
+/// a quarter of fieldseal's own cost in opening a small value (callgrind).
+const SLOTS: usize = 16;
 
 struct Epoch {
     id: [u8; EPOCH_ID_LEN],
@@ -45,7 +51,19 @@ struct Epoch {
 #[derive(Default)]
 pub(crate) struct AesEpochs {
     current: RwLock<Option<Epoch>>,
+    /// Slot `id % SLOTS` holds the first epoch with such an id to be remembered, for good: the
+    /// epoch of a long-lived sealer, or one that most values in a table share. Only epochs whose
+    /// values authenticated (or this sealer's own) are remembered, so nobody without the key can
+    /// choose what fills a slot.
+    slots: [OnceLock<(u64, Arc<AesGcm>)>; SLOTS],
     opened: RwLock<HashMap<u64, Arc<AesGcm>, EpochIdHasher>>,
+}
+
+/// The slot an epoch id may occupy.
+#[inline]
+fn slot_of(key: u64) -> usize {
+    // Ids are uniformly random; the remainder keeps the low bits.
+    (key % SLOTS as u64) as usize
 }
 
 /// Epoch ids are random, but a writer to the database can choose them: hash them with a secret
@@ -185,11 +203,17 @@ impl AesEpochs {
         id.copy_from_slice(&nonce_in[..EPOCH_ID_LEN]);
         let mut nonce = [0u8; AES_NONCE_LEN];
         nonce.copy_from_slice(&nonce_in[EPOCH_ID_LEN..]);
+        let key = u64::from_le_bytes(id);
+        if let Some((held, cipher)) = self.slots[slot_of(key)].get() {
+            if *held == key {
+                return cipher.open(&nonce, aad, buf, tag);
+            }
+        }
         {
             // Decrypt under the read lock rather than clone the Arc: two atomic operations less
             // per open, and writers only ever wait for one decryption.
             let opened = self.opened.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(cipher) = opened.get(&u64::from_le_bytes(id)) {
+            if let Some(cipher) = opened.get(&key) {
                 return cipher.open(&nonce, aad, buf, tag);
             }
         }
@@ -202,17 +226,22 @@ impl AesEpochs {
     }
 
     fn remember(&self, id: [u8; EPOCH_ID_LEN], cipher: Arc<AesGcm>) {
+        let key = u64::from_le_bytes(id);
+        let Err((_, cipher)) = self.slots[slot_of(key)].set((key, cipher)) else {
+            return;
+        };
         let mut opened = self.opened.write().unwrap_or_else(PoisonError::into_inner);
         if opened.len() >= OPEN_CACHE_MAX {
             // Bounded memory under a flood of epochs (or of forged ids): start over.
             opened.clear();
         }
-        opened.insert(u64::from_le_bytes(id), cipher);
+        opened.insert(key, cipher);
     }
 
     #[cfg(test)]
     pub(crate) fn epochs_cached(&self) -> usize {
-        self.opened.read().unwrap().len()
+        let slotted = self.slots.iter().filter(|s| s.get().is_some()).count();
+        slotted + self.opened.read().unwrap().len()
     }
 }
 
@@ -321,7 +350,7 @@ mod tests {
                 )
                 .unwrap();
             opener.open(&pk, &nonce, b"", &mut buf, &tag).unwrap();
-            assert!(opener.epochs_cached() <= OPEN_CACHE_MAX);
+            assert!(opener.epochs_cached() <= SLOTS + OPEN_CACHE_MAX);
         }
         assert!(opener.epochs_cached() >= 10);
     }

@@ -19,11 +19,37 @@ pub(crate) const AAD_MAX: usize =
 /// Associated data this long or shorter is laid out in a small stack buffer.
 const AAD_SMALL: usize = 80;
 
+/// Room for the longest head: `version suite type lp16(purpose)`.
+const HEAD_ROOM: usize = 5 + MAX_NAME_LEN;
+
+/// The start of every associated data of one purpose, `version suite type lp16(purpose)`, laid out
+/// once per purpose key and zero-padded to a fixed size: each seal and open copies it whole (a
+/// fixed-size copy, no call) and fills in the suite and type bytes.
+#[derive(Clone)]
+pub(crate) struct AadHead {
+    bytes: [u8; HEAD_ROOM],
+    len: usize,
+}
+
+impl AadHead {
+    /// The head of `purpose`, a valid purpose name (at most [`MAX_NAME_LEN`] bytes).
+    pub(crate) fn new(purpose: &str) -> Self {
+        let name = purpose.as_bytes();
+        let mut bytes = [0u8; HEAD_ROOM];
+        bytes[0] = FORMAT_VERSION;
+        put_lp16(&mut bytes[3..], name);
+        Self {
+            bytes,
+            len: 5 + name.len(),
+        }
+    }
+}
+
 /// The inputs of one part's associated data. Callers have checked every length against its limit.
 pub(crate) struct AadInput<'a> {
     pub(crate) suite: Suite,
     pub(crate) type_byte: u8,
-    pub(crate) purpose: &'a [u8],
+    pub(crate) head: &'a AadHead,
     pub(crate) key_version: u32,
     pub(crate) record: &'a str,
     pub(crate) field: &'a str,
@@ -31,16 +57,9 @@ pub(crate) struct AadInput<'a> {
 }
 
 impl AadInput<'_> {
+    #[inline]
     fn len(&self) -> usize {
-        3 + 2
-            + self.purpose.len()
-            + 4
-            + 2
-            + self.record.len()
-            + 2
-            + self.field.len()
-            + 2
-            + self.id.len()
+        self.head.len + 4 + 2 + self.record.len() + 2 + self.field.len() + 2 + self.id.len()
     }
 
     /// Calls `f` with the associated data, laid out on the stack.
@@ -49,33 +68,47 @@ impl AadInput<'_> {
         let len = self.len();
         if len <= AAD_SMALL {
             let mut buf = [0u8; AAD_SMALL];
-            self.write(&mut buf[..len]);
+            self.write(&mut buf);
             f(&buf[..len])
         } else {
             let mut buf = [0u8; AAD_MAX];
-            self.write(&mut buf[..len]);
+            self.write(&mut buf);
             f(&buf[..len])
         }
     }
 
-    /// Lays the associated data out in `buf`, exactly [`len`](Self::len) bytes.
+    /// Lays the associated data out at the start of `buf`, which has room for it and for at least
+    /// [`HEAD_ROOM`] bytes.
     #[inline]
     fn write(&self, buf: &mut [u8]) {
-        let rest = put(buf, &[FORMAT_VERSION, self.suite.id(), self.type_byte]);
-        let rest = put_lp16(rest, self.purpose);
-        let rest = put(rest, &self.key_version.to_be_bytes());
+        buf[..HEAD_ROOM].copy_from_slice(&self.head.bytes);
+        buf[1] = self.suite.id();
+        buf[2] = self.type_byte;
+        let rest = put(&mut buf[self.head.len..], &self.key_version.to_be_bytes());
         let rest = put_lp16(rest, self.record.as_bytes());
         let rest = put_lp16(rest, self.field.as_bytes());
-        let rest = put_lp16(rest, self.id);
-        debug_assert!(rest.is_empty());
+        put_lp16(rest, self.id);
     }
 }
 
 /// Copies `bytes` to the front of `buf` and returns the rest of `buf`.
+///
+/// Context parts are short (a record type, a field name, an 8-byte id): those of 4 to 16 bytes
+/// are copied as two overlapping fixed-size words, without a call to `memcpy` (callgrind: about
+/// 15 instructions less per part).
 #[inline]
 fn put<'b>(buf: &'b mut [u8], bytes: &[u8]) -> &'b mut [u8] {
-    let (head, rest) = buf.split_at_mut(bytes.len());
-    head.copy_from_slice(bytes);
+    let n = bytes.len();
+    let (head, rest) = buf.split_at_mut(n);
+    if (8..=16).contains(&n) {
+        head[..8].copy_from_slice(&bytes[..8]);
+        head[n - 8..].copy_from_slice(&bytes[n - 8..]);
+    } else if (4..8).contains(&n) {
+        head[..4].copy_from_slice(&bytes[..4]);
+        head[n - 4..].copy_from_slice(&bytes[n - 4..]);
+    } else {
+        head.copy_from_slice(bytes);
+    }
     rest
 }
 
@@ -91,4 +124,86 @@ fn put_lp16<'b>(buf: &'b mut [u8], bytes: &[u8]) -> &'b mut [u8] {
     put(put(buf, &len.to_be_bytes()), bytes)
 }
 
-const _: () = assert!(MAX_ID_LEN <= u16::MAX as usize && AAD_SMALL < AAD_MAX);
+const _: () =
+    assert!(MAX_ID_LEN <= u16::MAX as usize && HEAD_ROOM <= AAD_SMALL && AAD_SMALL < AAD_MAX);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// FORMAT.md §6 written out the plain way.
+    fn spec(input: &AadInput<'_>, purpose: &[u8]) -> Vec<u8> {
+        let lp16 = |x: &[u8]| [&(x.len() as u16).to_be_bytes()[..], x].concat();
+        [
+            vec![FORMAT_VERSION, input.suite.id(), input.type_byte],
+            lp16(purpose),
+            input.key_version.to_be_bytes().to_vec(),
+            lp16(input.record.as_bytes()),
+            lp16(input.field.as_bytes()),
+            lp16(input.id),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn lays_out_format_section_6_for_short_and_longest_inputs() {
+        let longest_name = "p".repeat(MAX_NAME_LEN);
+        let longest_id = [7u8; MAX_ID_LEN];
+        let record = "r".repeat(MAX_RECORD_LEN);
+        let field = "f".repeat(MAX_FIELD_LEN);
+        let cases: [(&str, &str, &str, &[u8]); 4] = [
+            ("a", "", "", b""),
+            ("fulfillment", "customer", "email", &42u64.to_be_bytes()),
+            (&longest_name, "c", "e", b"1"),
+            (&longest_name, &record, &field, &longest_id),
+        ];
+        for (purpose, record, field, id) in cases {
+            let head = AadHead::new(purpose);
+            for suite in Suite::ALL {
+                let input = AadInput {
+                    suite,
+                    type_byte: 0x10,
+                    head: &head,
+                    key_version: 0x0102_0304,
+                    record,
+                    field,
+                    id,
+                };
+                let expected = spec(&input, purpose.as_bytes());
+                assert_eq!(input.with(<[u8]>::to_vec), expected, "{purpose} {record}");
+                assert!(expected.len() <= AAD_MAX);
+            }
+        }
+    }
+
+    /// Every length across the short-copy branches of `put` (0-3, 4-7, 8-16, 17+), for each part.
+    #[test]
+    fn every_short_length_is_copied_exactly() {
+        let text: String = ('a'..='z').collect();
+        let head = AadHead::new("marketing");
+        for len in 0..=20 {
+            let part = &text[..len];
+            let cases = [
+                (part, "f", &b"i"[..]),
+                ("r", part, &b"i"[..]),
+                ("r", "f", part.as_bytes()),
+            ];
+            for (record, field, id) in cases {
+                let input = AadInput {
+                    suite: Suite::Aes256Gcm,
+                    type_byte: 0x01,
+                    head: &head,
+                    key_version: 7,
+                    record,
+                    field,
+                    id,
+                };
+                assert_eq!(
+                    input.with(<[u8]>::to_vec),
+                    spec(&input, b"marketing"),
+                    "{len}"
+                );
+            }
+        }
+    }
+}

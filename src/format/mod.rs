@@ -6,10 +6,10 @@ mod aad;
 mod text;
 mod value;
 
-pub(crate) use aad::AadInput;
+pub(crate) use aad::{AadHead, AadInput};
 pub use text::TEXT_PREFIX;
 pub(crate) use text::{decode_text, encode_text};
-pub(crate) use value::{HEADER_LEN, Header, Layout, PartRef, for_each_part, locate, parse};
+pub(crate) use value::{HEADER_LEN, Header, Layout, PartRef, find_part, for_each_part, parse};
 
 /// FORMAT.md §2: the format version this library writes and reads.
 pub const FORMAT_VERSION: u8 = 0x01;

@@ -7,7 +7,7 @@
 //! Every part holds the same plaintext sealed for its own purpose, so they share `type` and
 //! `ct_len`.
 //!
-//! [`parse`] checks everything (it runs when a value comes in from outside); [`locate`] only
+//! [`parse`] checks everything (it runs when a value comes in from outside); [`find_part`] only
 //! walks the lengths to find one part (it runs on every open of a value already checked). Both
 //! check every length before reading: hostile input is an error, never a panic or an allocation.
 
@@ -180,24 +180,21 @@ pub(crate) fn for_each_part<'a>(
     Ok(header)
 }
 
-/// Finds the part of `purpose`. `Ok(None)` if the value holds no such part.
+/// Finds the part of `purpose` in a well-formed value. `None` if the value is malformed or holds
+/// no such part: [`for_each_part`] then says which.
 ///
-/// Runs on every open, so it first walks the lengths without building errors; only a value that
-/// fails that walk goes through [`for_each_part`] again to say exactly what is wrong.
-pub(crate) fn locate<'a>(bytes: &'a [u8], purpose: &str) -> Result<(Header, Option<PartRef<'a>>)> {
-    if let Some(found) = locate_fast(bytes, purpose.as_bytes()) {
-        return Ok(found);
+/// Runs on every open, so it walks the lengths without building errors or walking the value
+/// twice.
+#[inline]
+pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header, PartRef<'a>)> {
+    match locate_fast(bytes, purpose.as_bytes()) {
+        Some((header, Some(part))) => Some((header, part)),
+        _ => None,
     }
-    let mut found = None;
-    let header = for_each_part(bytes, |part| {
-        if found.is_none() && part.purpose == purpose.as_bytes() {
-            found = Some(*part);
-        }
-    })?;
-    Ok((header, found))
 }
 
 /// The same checks as [`Reader`], without error detail: `None` for any malformed value.
+#[inline]
 fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<PartRef<'a>>)> {
     let (head, mut rest) = bytes.split_at_checked(HEADER_LEN)?;
     let suite = Suite::from_id(head[1]).ok()?;
@@ -300,5 +297,84 @@ impl Layout {
         let (nonce, rest) = rest.split_at_mut(self.suite.nonce_len());
         let (body, tag) = rest.split_at_mut(self.ct_len);
         PartMut { nonce, body, tag }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A well-formed two-part value: `fulfillment` (key version 1), `marketing` (version 2).
+    fn value() -> Vec<u8> {
+        let layout = Layout {
+            suite: Suite::Aes256Gcm,
+            type_byte: 0x01,
+            ct_len: 5,
+        };
+        let names = ["fulfillment", "marketing"];
+        let total = HEADER_LEN + names.iter().map(|n| layout.part_len(n)).sum::<usize>();
+        let mut out = vec![0u8; total];
+        let (header, mut rest) = out.split_at_mut(HEADER_LEN);
+        layout.write_header(header, names.len());
+        for (version, name) in (1..).zip(names) {
+            let (part, after) = rest.split_at_mut(layout.part_len(name));
+            rest = after;
+            let part = layout.write_part(part, name, version);
+            part.nonce.fill(0xaa);
+            part.body.fill(0xbb);
+            part.tag.fill(0xcc);
+        }
+        out
+    }
+
+    type Seen = (usize, u32, Vec<u8>, Vec<u8>, [u8; TAG_LEN]);
+
+    fn seen(header: &Header, part: &PartRef<'_>) -> Seen {
+        (
+            header.ct_len,
+            part.key_version,
+            part.nonce.to_vec(),
+            part.ciphertext.to_vec(),
+            *part.tag,
+        )
+    }
+
+    /// What the full walk finds for `purpose`: `None` when the value is malformed or holds no
+    /// such part.
+    fn walked(bytes: &[u8], purpose: &str) -> Option<Seen> {
+        let mut found = None;
+        let header = for_each_part(bytes, |part| {
+            if found.is_none() && part.purpose == purpose.as_bytes() {
+                found = Some(*part);
+            }
+        })
+        .ok()?;
+        found.map(|part| seen(&header, &part))
+    }
+
+    fn agree(bytes: &[u8], purpose: &str) {
+        let fast = find_part(bytes, purpose).map(|(h, p)| seen(&h, &p));
+        assert_eq!(fast, walked(bytes, purpose), "{purpose}");
+    }
+
+    #[test]
+    fn find_part_agrees_with_the_full_walk_on_every_truncation_and_bit_flip() {
+        let good = value();
+        assert_eq!(find_part(&good, "marketing").unwrap().1.key_version, 2);
+        assert!(find_part(&good, "analytics").is_none());
+        for purpose in ["fulfillment", "marketing", "analytics"] {
+            agree(&good, purpose);
+            for len in 0..good.len() {
+                agree(&good[..len], purpose);
+            }
+            for bit in 0..good.len() * 8 {
+                let mut bad = good.clone();
+                bad[bit / 8] ^= 1 << (bit % 8);
+                agree(&bad, purpose);
+            }
+            let mut longer = good.clone();
+            longer.push(0);
+            agree(&longer, purpose);
+        }
     }
 }

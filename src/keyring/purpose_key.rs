@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::aead::Suite;
 use crate::error::{Error, KeyringError, Result};
+use crate::format::AadHead;
 use crate::keyring::version_key::VersionKey;
 use crate::purpose::{DynPurpose, Purpose};
 use crate::secret::{KEY_LEN, SecretKey};
@@ -25,6 +26,8 @@ pub struct KeyState {
     active: usize,
     /// Versions whose key was destroyed: opening their data says so.
     retired: Vec<u32>,
+    /// The purpose's part of every associated data (FORMAT.md §6), laid out once.
+    pub(crate) aad_head: AadHead,
 }
 
 impl KeyState {
@@ -53,6 +56,7 @@ impl KeyState {
                 held: versions.iter().map(|v| v.version).collect(),
             })?;
         Ok(Self {
+            aad_head: AadHead::new(purpose.name()),
             purpose,
             seal_suite,
             versions,
@@ -74,6 +78,7 @@ impl KeyState {
         &self.versions[self.active]
     }
 
+    #[inline]
     pub(crate) fn version(&self, version: u32) -> Result<&VersionKey> {
         self.versions
             .iter()

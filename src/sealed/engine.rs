@@ -34,7 +34,7 @@ pub(crate) fn seal_payload(
     payload: &[u8],
     ctx: &Context<'_>,
 ) -> Result<Vec<u8>> {
-    ctx.check()?;
+    let (record, field, id) = ctx.parts()?;
     check_distinct(keys)?;
     let suite = keys[0].seal_suite; // checked non-empty above
     if let Some(other) = keys.iter().map(|k| k.seal_suite).find(|&s| s != suite) {
@@ -86,11 +86,11 @@ pub(crate) fn seal_payload(
         let tag = AadInput {
             suite,
             type_byte,
-            purpose: name.as_bytes(),
+            head: &key.aad_head,
             key_version: active.version,
-            record: ctx.record(),
-            field: ctx.field(),
-            id: ctx.id(),
+            record,
+            field,
+            id,
         }
         .with(|aad| {
             active
@@ -184,22 +184,38 @@ pub(crate) fn open_payload(
 }
 
 /// The header and `key`'s part of `bytes`, checking the context first.
+#[inline]
 fn find_part<'a>(
     key: &KeyState,
     bytes: &'a [u8],
     ctx: &Context<'_>,
 ) -> Result<(Header, PartRef<'a>)> {
     ctx.check()?;
-    let (header, part) = format::locate(bytes, key.purpose.name())?;
-    let Some(part) = part else {
-        let mut sealed_for = Vec::new();
-        format::for_each_part(bytes, |p| sealed_for.push(p.purpose_name().to_owned()))?;
-        return Err(Error::NotSealedFor {
-            purpose: key.purpose.name().to_owned(),
+    format::find_part(bytes, key.purpose.name()).ok_or_else(|| no_part(key, bytes))
+}
+
+/// Why [`format::find_part`] found nothing: the value is malformed (the exact error), or it holds
+/// no part for `key`'s purpose (naming those it holds).
+#[cold]
+#[inline(never)]
+fn no_part(key: &KeyState, bytes: &[u8]) -> Error {
+    let purpose = key.purpose.name();
+    let mut sealed_for = Vec::new();
+    let walked = format::for_each_part(bytes, |p| sealed_for.push(p.purpose_name().to_owned()));
+    match walked {
+        Err(malformed) => malformed,
+        // Unreachable while find_part and for_each_part check the same things (a test walks
+        // every truncation and bit flip through both); if they ever disagree, fail closed rather
+        // than name a purpose the value holds as missing.
+        Ok(_) if sealed_for.iter().any(|p| p == purpose) => {
+            debug_assert!(false, "find_part and for_each_part disagree");
+            Error::CannotOpen
+        }
+        Ok(_) => Error::NotSealedFor {
+            purpose: purpose.to_owned(),
             sealed_for,
-        });
-    };
-    Ok((header, part))
+        },
+    }
 }
 
 /// Decrypts `part` in place in `buf`, which holds a copy of its ciphertext.
@@ -215,7 +231,7 @@ fn open_in(
     AadInput {
         suite: header.suite,
         type_byte: header.type_byte,
-        purpose: part.purpose,
+        head: &key.aad_head,
         key_version: part.key_version,
         record: ctx.record(),
         field: ctx.field(),

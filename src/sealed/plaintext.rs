@@ -177,6 +177,7 @@ impl Plaintext for Vec<u8> {
         Ok(payload.to_vec())
     }
 
+    #[inline]
     fn decode_owned(mut payload: Zeroizing<Vec<u8>>) -> Result<Self> {
         Ok(std::mem::take(&mut *payload))
     }
