@@ -66,15 +66,17 @@ impl AadInput<'_> {
     #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         let len = self.len();
-        if len <= AAD_SMALL {
-            let mut buf = [0u8; AAD_SMALL];
-            self.write(&mut buf);
-            f(&buf[..len])
+        let mut small = [0u8; AAD_SMALL];
+        let mut large;
+        // One call of `f`, so that it is inlined here rather than outlined for two call sites.
+        let buf: &mut [u8] = if len <= AAD_SMALL {
+            &mut small
         } else {
-            let mut buf = [0u8; AAD_MAX];
-            self.write(&mut buf);
-            f(&buf[..len])
-        }
+            large = [0u8; AAD_MAX];
+            &mut large
+        };
+        self.write(buf);
+        f(&buf[..len])
     }
 
     /// Lays the associated data out at the start of `buf`, which has room for it and for at least
