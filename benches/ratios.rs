@@ -5,7 +5,8 @@
 //! fastest batch of each: background load only ever slows a batch down, so the minimum is the
 //! steadiest estimate of what the code itself costs, and interleaving puts every contender in the
 //! same conditions; and every configuration is measured in five passes spread over the whole run,
-//! so that a slow spell of the machine costs one pass, not one row. Run with
+//! so that a slow spell of the machine costs one pass, not one row. The goal is also shown from
+//! the median batches, as a check that taking the fastest ones does not flatter fieldseal. Run with
 //! `cargo bench --bench ratios` (about a minute and a half); BENCHMARKS.md quotes its output.
 //!
 //! The `goal` column checks the target for small values: fieldseal within 1.3x of the raw
@@ -45,8 +46,11 @@ fn batch(iters: u32, mut f: impl FnMut()) -> f64 {
 
 type Op<'a> = (&'static str, Box<dyn FnMut() + 'a>);
 
+/// An operation's name and the time of each of its batches, in ns per operation.
+type Batches = (&'static str, Vec<f64>);
+
 /// [`measure`] for one AEAD.
-type Measure = fn(usize, Suite) -> Vec<(&'static str, f64)>;
+type Measure = fn(usize, Suite) -> Vec<Batches>;
 
 thread_local! {
     /// Stand-in for fieldseal's thread-local nonce generator (src/rng.rs).
@@ -54,8 +58,8 @@ thread_local! {
 }
 
 #[allow(clippy::too_many_lines)] // one flat table of the operations compared
-/// The fastest batch of each operation over [`ROUNDS`] interleaved rounds, in ns per operation.
-fn measure<A: AeadInPlace + Aead + KeyInit>(len: usize, suite: Suite) -> Vec<(&'static str, f64)> {
+/// Every batch of each operation over [`ROUNDS`] interleaved rounds, in ns per operation.
+fn measure<A: AeadInPlace + Aead + KeyInit>(len: usize, suite: Suite) -> Vec<Batches> {
     let cipher = A::new_from_slice(&[7; 32]).expect("32-byte key");
     let nonce = Nonce::<A>::default();
     let aad = [0xa5u8; AAD_LEN];
@@ -168,54 +172,82 @@ fn measure<A: AeadInPlace + Aead + KeyInit>(len: usize, suite: Suite) -> Vec<(&'
             }),
         ),
     ];
-    let mut best = vec![f64::MAX; ops.len()];
+    let mut times = vec![Vec::with_capacity(ROUNDS); ops.len()];
     for _ in 0..ROUNDS {
-        for (slot, (name, op)) in best.iter_mut().zip(ops.iter_mut()) {
+        for (kept, (name, op)) in times.iter_mut().zip(ops.iter_mut()) {
             let iters = if len > 100_000 && *name != "nonce" {
                 10
             } else {
                 5_000
             };
-            *slot = slot.min(batch(iters, op));
+            kept.push(batch(iters, op));
         }
     }
-    ops.iter().map(|(name, _)| *name).zip(best).collect()
+    ops.iter().map(|(name, _)| *name).zip(times).collect()
 }
 
-/// Prints one suite and size, with the ratios and the goal column.
-fn report(suite: Suite, len: usize, best: &[(&'static str, f64)]) {
-    let get = |name: &str| {
-        best.iter()
+/// The fastest and the median batch of an operation.
+fn fastest_and_median(times: &[f64]) -> (f64, f64) {
+    let mut sorted = times.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    (sorted[0], sorted[sorted.len() / 2])
+}
+
+/// Prints one suite and size, with the ratios and the goal column, from the fastest batches; the
+/// goal also from the median batches, as a check that the fastest batches do not flatter.
+fn report(suite: Suite, len: usize, batches: &[Batches]) {
+    let stat = |name: &str| {
+        batches
+            .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, ns)| *ns)
+            .map(|(_, times)| fastest_and_median(times))
             .expect("an op")
     };
-    let (raw, raw_alloc) = (get("raw"), get("raw+alloc"));
-    let (raw_open, raw_open_alloc) = (get("raw-open"), get("raw-open+alloc"));
     // XChaCha20-Poly1305 draws its 24-byte nonce as two 12-byte draws.
-    let nonces = if suite == Suite::XChaCha20Poly1305 {
+    let draws = if suite == Suite::XChaCha20Poly1305 {
         2.0
     } else {
         1.0
-    } * get("nonce");
-    for (name, ns) in best {
+    };
+    // The goal: (seal - its nonces) / raw+alloc for seals, open / raw-open+alloc for opens.
+    let goal = |name: &str, pick: fn((f64, f64)) -> f64| {
+        let (op, nonce) = (pick(stat(name)), draws * pick(stat("nonce")));
+        let (raw_alloc, raw_open_alloc) = (pick(stat("raw+alloc")), pick(stat("raw-open+alloc")));
+        match name {
+            "seal-3p" => (op - 3.0 * nonce) / (3.0 * raw_alloc),
+            "seal-1p" => (op - nonce) / raw_alloc,
+            _ => op / raw_open_alloc,
+        }
+    };
+    let goals = |name: &str| {
+        format!(
+            "goal {:.2} (median {:.2})",
+            goal(name, |(fastest, _)| fastest),
+            goal(name, |(_, median)| median)
+        )
+    };
+    let fastest = |name: &str| stat(name).0;
+    let (raw, raw_alloc) = (fastest("raw"), fastest("raw+alloc"));
+    let (raw_open, raw_open_alloc) = (fastest("raw-open"), fastest("raw-open+alloc"));
+    for (name, _) in batches {
+        let ns = fastest(name);
         let versus = match *name {
             "seal-1p" => format!(
-                "{:.2}x raw, {:.2}x raw+alloc, goal {:.2}",
+                "{:.2}x raw, {:.2}x raw+alloc, {}",
                 ns / raw,
                 ns / raw_alloc,
-                (ns - nonces) / raw_alloc
+                goals(name)
             ),
             "open-1p" | "open-3p" => format!(
-                "{:.2}x raw-open, {:.2}x raw-open+alloc, goal {:.2}",
+                "{:.2}x raw-open, {:.2}x raw-open+alloc, {}",
                 ns / raw_open,
                 ns / raw_open_alloc,
-                ns / raw_open_alloc
+                goals(name)
             ),
             "seal-3p" => format!(
-                "{:.2}x 3 raw+alloc, goal {:.2}",
+                "{:.2}x 3 raw+alloc, {}",
                 ns / (3.0 * raw_alloc),
-                (ns - 3.0 * nonces) / (3.0 * raw_alloc)
+                goals(name)
             ),
             _ => String::new(),
         };
@@ -241,22 +273,22 @@ fn main() {
             ]
         })
         .collect();
-    // Every configuration is measured in each of SWEEPS passes over all of them, and keeps its
-    // fastest batches: a slow spell of the machine then hits one pass, not one configuration.
-    let mut best: Vec<Vec<(&'static str, f64)>> = vec![Vec::new(); configs.len()];
+    // Every configuration is measured in each of SWEEPS passes over all of them, and keeps every
+    // batch: a slow spell of the machine then hits one pass, not one configuration.
+    let mut kept: Vec<Vec<Batches>> = vec![Vec::new(); configs.len()];
     for _ in 0..SWEEPS {
-        for ((suite, len, run), kept) in configs.iter().zip(best.iter_mut()) {
+        for ((suite, len, run), kept) in configs.iter().zip(kept.iter_mut()) {
             let fresh = run(*len, *suite);
             if kept.is_empty() {
                 *kept = fresh;
             } else {
                 for ((_, old), (_, new)) in kept.iter_mut().zip(fresh) {
-                    *old = old.min(new);
+                    old.extend(new);
                 }
             }
         }
     }
-    for ((suite, len, _), kept) in configs.iter().zip(&best) {
+    for ((suite, len, _), kept) in configs.iter().zip(&kept) {
         report(*suite, *len, kept);
     }
 }

@@ -178,6 +178,30 @@ mod tests {
         }
     }
 
+    /// Totals of 79, 80 and 81 bytes: the last in the small stack buffer and the first two past
+    /// it: the boundary between the two buffers of `with`.
+    #[test]
+    fn lays_out_both_sides_of_the_small_buffer() {
+        let name = "p".repeat(MAX_NAME_LEN);
+        let head = AadHead::new(&name);
+        // 69 (head) + 4 (key version) + 2 + 2 + 2 (three empty parts) = 79, then one more byte
+        // of id at a time.
+        for (id, total) in [(&b""[..], 79), (b"1", 80), (b"12", 81)] {
+            let input = AadInput {
+                suite: Suite::Aes256Gcm,
+                type_byte: 0x02,
+                head: &head,
+                key_version: 1,
+                record: "",
+                field: "",
+                id,
+            };
+            let aad = input.with(<[u8]>::to_vec);
+            assert_eq!(aad.len(), total);
+            assert_eq!(aad, spec(&input, name.as_bytes()));
+        }
+    }
+
     /// Every length across the short-copy branches of `put` (0-3, 4-7, 8-16, 17+), for each part.
     #[test]
     fn every_short_length_is_copied_exactly() {

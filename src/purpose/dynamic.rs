@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::purpose::{Purpose, validate_name};
+use crate::purpose::{Purpose, is_valid_name, validate_name};
 
 /// A purpose whose name comes from configuration, checked when created.
 ///
@@ -29,7 +29,29 @@ impl DynPurpose {
     }
 
     /// The run-time form of a compile-time purpose.
+    ///
+    /// `P::NAME` is checked when this is compiled for `P`: [`purpose!`](crate::purpose!) checks it
+    /// already, and a hand-written `impl Purpose` with an invalid name fails to build as soon as
+    /// a key or value uses it, rather than sealing values no reader accepts:
+    ///
+    /// ```compile_fail
+    /// use fieldseal::{Keyring, Purpose, Suite};
+    ///
+    /// struct Loyalty;
+    /// impl Purpose for Loyalty {
+    ///     const NAME: &'static str = "Loyalty Program"; // upper case and a space
+    /// }
+    ///
+    /// let keyring = Keyring::generate(Suite::Aes256Gcm).unwrap();
+    /// let key = keyring.purpose_key::<Loyalty>(); // error: invalid purpose name
+    /// ```
     pub fn of<P: Purpose>() -> Self {
+        const {
+            assert!(
+                is_valid_name(P::NAME),
+                "invalid purpose name: 1 to 64 bytes of a-z, 0-9, '-' and ':'"
+            );
+        };
         Self(Arc::from(P::NAME))
     }
 

@@ -210,7 +210,7 @@ macro_rules! integer {
             const TYPE_NAME: &'static str = stringify!($ty);
 
             #[inline]
-    fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+            fn with_payload<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
                 f(&self.to_be_bytes())
             }
 
