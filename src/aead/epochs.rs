@@ -9,14 +9,22 @@
 //! FORMAT.md §5 has the arithmetic: at 2^48 values per purpose key version the chance of any nonce
 //! repeating under any epoch key stays below 2^-32.
 //!
+//! Each sealing thread has its own current epoch (a [`ThreadLocal`] per purpose key version): the
+//! sealing path takes no lock and touches no counter that another thread writes, so threads
+//! sealing under one key never contend for a cache line. FORMAT.md §5's bound depends on the
+//! values per epoch and in all, not on how many epochs there are, so more epochs cost nothing in
+//! safety. The per-thread epochs are dropped, and their keys zeroized, with the purpose key version.
+//!
 //! A forked child must not go on counting in its parent's epoch (both would fill it to the limit):
 //! an epoch remembers the [`rng::fork_generation`] it was created under, and a seal that sees the
 //! generation moved starts a new epoch.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+use thread_local::ThreadLocal;
 
 use crate::aead::raw::{AES_NONCE_LEN, AesGcm};
 use crate::aead::suite::TAG_LEN;
@@ -39,17 +47,19 @@ const OPEN_CACHE_MAX: usize = 1024;
 /// (about 40 instructions, callgrind).
 const SLOTS: usize = 16;
 
+/// One thread's current epoch.
 struct Epoch {
     id: [u8; EPOCH_ID_LEN],
     cipher: Arc<AesGcm>,
-    used: AtomicU64,
+    used: u64,
     generation: u64,
 }
 
 /// The epoch state of one purpose key version.
 #[derive(Default)]
 pub(crate) struct AesEpochs {
-    current: RwLock<Option<Epoch>>,
+    /// Each sealing thread's current epoch, `None` before its first seal.
+    current: ThreadLocal<RefCell<Option<Epoch>>>,
     /// Slot `id % SLOTS` holds, for good, the first epoch with such an id to be remembered: one
     /// this process sealed under, or one whose value authenticated. So no forged id ever fills
     /// a slot; a writer to the database can still choose which genuine epochs come first (by
@@ -148,44 +158,32 @@ impl AesEpochs {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN]> {
-        loop {
-            {
-                let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
-                if let Some(epoch) = current.as_ref() {
-                    if epoch.generation == generation
-                        && epoch.used.fetch_add(1, Ordering::Relaxed) < EPOCH_LIMIT
-                    {
-                        nonce_out[..EPOCH_ID_LEN].copy_from_slice(&epoch.id);
-                        nonce_out[EPOCH_ID_LEN..].copy_from_slice(nonce);
-                        return Ok(epoch.cipher.seal(nonce, aad, buf));
-                    }
-                }
-            }
-            self.start_epoch(pk, generation)?;
-        }
+        // This thread's alone: nothing called below seals again, so the borrow never clashes.
+        let mut current = self.current.get_or(|| RefCell::new(None)).borrow_mut();
+        let epoch = match current.as_mut() {
+            Some(epoch) if epoch.generation == generation && epoch.used < EPOCH_LIMIT => epoch,
+            _ => current.insert(self.new_epoch(pk, generation)?),
+        };
+        epoch.used += 1;
+        nonce_out[..EPOCH_ID_LEN].copy_from_slice(&epoch.id);
+        nonce_out[EPOCH_ID_LEN..].copy_from_slice(nonce);
+        Ok(epoch.cipher.seal(nonce, aad, buf))
     }
 
-    /// Replaces the current epoch unless another thread already did.
-    fn start_epoch(&self, pk: &SecretKey, generation: u64) -> Result<()> {
-        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
-        let fresh = current.as_ref().is_some_and(|e| {
-            e.generation == generation && e.used.load(Ordering::Relaxed) < EPOCH_LIMIT
-        });
-        if fresh {
-            return Ok(());
-        }
+    /// A fresh epoch for this thread, remembered for opening.
+    #[cold]
+    fn new_epoch(&self, pk: &SecretKey, generation: u64) -> Result<Epoch> {
         let block = rng::nonce_block().map_err(|()| Error::Rng)?;
         let mut id = [0u8; EPOCH_ID_LEN];
         id.copy_from_slice(&block[..EPOCH_ID_LEN]);
         let cipher = Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id)));
         self.remember(id, Arc::clone(&cipher));
-        *current = Some(Epoch {
+        Ok(Epoch {
             id,
             cipher,
-            used: AtomicU64::new(0),
+            used: 0,
             generation,
-        });
-        Ok(())
+        })
     }
 
     /// Opens `buf` in place. `Err(())` on authentication failure.
@@ -284,6 +282,54 @@ mod tests {
         let next = seal_one(&epochs, &pk);
         assert_ne!(next[..EPOCH_ID_LEN], first[..EPOCH_ID_LEN]);
         assert_eq!(epochs.epochs_cached(), 2);
+    }
+
+    #[test]
+    fn each_thread_seals_in_an_epoch_of_its_own_and_every_value_opens() {
+        let (pk, sealer, opener) = (pk(), AesEpochs::default(), AesEpochs::default());
+        // All three threads live until each has sealed: a thread that exits hands its slot, and
+        // so its epoch, to the next thread started (one after the other, never at once).
+        let all_sealed = std::sync::Barrier::new(3);
+        let by_thread: Vec<Vec<_>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..3)
+                .map(|_| {
+                    s.spawn(|| {
+                        let values: Vec<_> = (0..5)
+                            .map(|_| {
+                                let mut nonce = [0u8; 20];
+                                let mut buf = *b"value";
+                                let tag = sealer.seal(&pk, &mut nonce, b"aad", &mut buf).unwrap();
+                                (nonce, buf, tag)
+                            })
+                            .collect();
+                        all_sealed.wait();
+                        values
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut epochs: Vec<_> = by_thread
+            .iter()
+            .map(|values| {
+                let id = &values[0].0[..EPOCH_ID_LEN];
+                assert!(
+                    values
+                        .iter()
+                        .all(|(nonce, ..)| &nonce[..EPOCH_ID_LEN] == id)
+                );
+                id.to_vec()
+            })
+            .collect();
+        epochs.sort();
+        epochs.dedup();
+        assert_eq!(epochs.len(), 3, "one epoch per thread");
+        for (nonce, buf, tag) in by_thread.iter().flatten() {
+            let mut copy = *buf;
+            opener.open(&pk, nonce, b"aad", &mut copy, tag).unwrap();
+            assert_eq!(&copy, b"value");
+        }
+        assert_eq!(sealer.epochs_cached(), 3);
     }
 
     #[test]
