@@ -25,7 +25,6 @@ const HEAD_ROOM: usize = 5 + MAX_NAME_LEN;
 /// The start of every associated data of one purpose, `version suite type lp16(purpose)`, laid out
 /// once per purpose key and zero-padded to a fixed size: each seal and open copies it whole (a
 /// fixed-size copy, no call) and fills in the suite and type bytes.
-#[derive(Clone)]
 pub(crate) struct AadHead {
     bytes: [u8; HEAD_ROOM],
     len: usize,

@@ -183,19 +183,11 @@ pub(crate) fn for_each_part<'a>(
 /// Finds the part of `purpose` in a well-formed value. `None` if the value is malformed or holds
 /// no such part: [`for_each_part`] then says which.
 ///
-/// Runs on every open, so it walks the lengths without building errors or walking the value
-/// twice.
+/// Runs on every open, so it makes the same checks as [`Reader`] without building errors or
+/// walking the value twice.
 #[inline]
 pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header, PartRef<'a>)> {
-    match locate_fast(bytes, purpose.as_bytes()) {
-        Some((header, Some(part))) => Some((header, part)),
-        _ => None,
-    }
-}
-
-/// The same checks as [`Reader`], without error detail: `None` for any malformed value.
-#[inline]
-fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<PartRef<'a>>)> {
+    let purpose = purpose.as_bytes();
     let (head, mut rest) = bytes.split_at_checked(HEADER_LEN)?;
     let suite = Suite::from_id(head[1]).ok()?;
     let type_byte = head[2];
@@ -231,13 +223,15 @@ fn locate_fast<'a>(bytes: &'a [u8], purpose: &[u8]) -> Option<(Header, Option<Pa
             });
         }
     }
+    // The whole value is checked, trailing bytes included, before a part is handed out.
+    let part = found.filter(|_| rest.is_empty())?;
     let header = Header {
         suite,
         type_byte,
         count,
         ct_len,
     };
-    rest.is_empty().then_some((header, found))
+    Some((header, part))
 }
 
 /// The shape of a value being written, for the sealing code to fill (FORMAT.md §2).

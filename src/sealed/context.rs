@@ -109,13 +109,8 @@ impl<'a> Context<'a> {
     /// The record type, field and id, once each is checked against its FORMAT.md §6 limit.
     #[inline]
     pub(crate) fn parts(&self) -> Result<(&str, &str, &[u8])> {
-        let id = self.id();
-        // The common case in one comparison: a total within the smallest limit breaks none.
-        if self.record.len() + self.field.len() + id.len() <= MAX_RECORD_LEN {
-            return Ok((self.record, self.field, id));
-        }
-        self.check_each()?;
-        Ok((self.record, self.field, id))
+        self.check()?;
+        Ok((self.record, self.field, self.id()))
     }
 
     #[cold]
