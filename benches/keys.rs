@@ -24,7 +24,7 @@ fieldseal::purpose!(Marketing = "marketing");
 
 fn reseal(c: &mut Criterion) {
     let mut keyring = Keyring::generate(Suite::Aes256Gcm).unwrap();
-    let ctx = Context::new("customer", "email").with_id_u64(7);
+    let ctx = Context::new("customer", "email").with_id_int(7);
     let value = [0x61u8; 32];
     let old: Sealed<Vec<u8>, Marketing> =
         Sealed::seal(&value[..], &ctx, &keyring.purpose_key::<Marketing>()).unwrap();

@@ -84,7 +84,7 @@ fn measure<A: AeadInPlace + Aead + KeyInit>(len: usize, suite: Suite) -> Vec<Bat
         keyring.purpose_key::<Marketing>(),
         keyring.purpose_key::<Analytics>(),
     );
-    let ctx = Context::new("customer", "email").with_id_u64(42);
+    let ctx = Context::new("customer", "email").with_id_int(42);
     let one = Sealed::<Vec<u8>, Fulfillment>::seal(&msg, &ctx, &f).expect("seals");
     let three = (&f, &m, &a);
     let all = Sealed::<Vec<u8>, (Fulfillment, Marketing, Analytics)>::seal(&msg, &ctx, &three)

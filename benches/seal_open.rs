@@ -63,7 +63,7 @@ const fn aad_len(purpose: &str) -> usize {
 const _: () = assert!(aad_len("fulfillment") == 47);
 
 fn ctx() -> Context<'static> {
-    Context::new(RECORD, FIELD).with_id_u64(ID)
+    Context::new(RECORD, FIELD).with_id_int(ID)
 }
 
 /// `raw`, `raw+alloc` and `raw-open` for one AEAD and one size.

@@ -42,7 +42,7 @@ struct CustomerRow {
 
 /// Where a customer's field belongs. Every value is bound to it: it opens only in the same place.
 fn place(field: &str, customer_id: u64) -> Context<'_> {
-    Context::new("customer", field).with_id_u64(customer_id)
+    Context::new("customer", field).with_id_int(customer_id)
 }
 
 fn main() -> Result<(), Error> {

@@ -24,6 +24,13 @@ pub const AES_EPOCH_LABEL: &[u8] = b"fieldseal/v1/aes-256-gcm/epoch";
 /// XChaCha20-Poly1305 key of a purpose key.
 pub const XCHACHA_KEY_LABEL: &[u8] = b"fieldseal/v1/xchacha20-poly1305";
 
+/// FORMAT.md §4.1: `KCV = HKDF-Expand-SHA256[info = KEY_CHECK_LABEL || lp(purpose) ||
+/// u32be(version)](PK, 16)`, the public check value of a purpose key version.
+pub const KEY_CHECK_LABEL: &[u8] = b"fieldseal/v1/key-check";
+
+/// Length of a key check value.
+pub(crate) const KEY_CHECK_LEN: usize = 16;
+
 /// HKDF-SHA256 (RFC 5869): extract with `salt` (or none), expand with the concatenation of
 /// `info`, fill `out`. The one HKDF call of the crate, so the RFC 5869 and Wycheproof vectors test
 /// exactly what the derivations use. `Err(())` only if `out` is longer than 255 * 32 bytes.
@@ -60,6 +67,22 @@ pub(crate) fn purpose_key(root: &SecretKey, purpose: &str, version: u32) -> Secr
     hkdf_sha256(Some(ROOT_SALT), root.expose_secret(), &info, out.as_mut())
         .expect("32 bytes is a valid HKDF-SHA256 output length");
     SecretKey::from_bytes(out)
+}
+
+/// The key check value of purpose key `pk` of `purpose` at `version` (FORMAT.md §4.1).
+pub(crate) fn key_check(pk: &SecretKey, purpose: &str, version: u32) -> [u8; KEY_CHECK_LEN] {
+    let name = purpose.as_bytes();
+    let name_len = u32::try_from(name.len()).expect("purpose names are at most 64 bytes");
+    let info: [&[u8]; 4] = [
+        KEY_CHECK_LABEL,
+        &name_len.to_be_bytes(),
+        name,
+        &version.to_be_bytes(),
+    ];
+    let mut out = [0u8; KEY_CHECK_LEN];
+    hkdf_expand_sha256(pk.expose_secret(), &info, &mut out)
+        .expect("a 32-byte PRK and a 16-byte output are valid for HKDF-SHA256");
+    out
 }
 
 /// Expands a purpose key into a suite key (FORMAT.md §4.2 and §4.3).

@@ -23,7 +23,7 @@ use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
 /// let marketing_service = KeySet::new().with(keyring.purpose_key::<Marketing>());
 /// drop(keyring); // services never see a root key
 ///
-/// let ctx = Context::new("customer", "email").with_id_u64(7);
+/// let ctx = Context::new("customer", "email").with_id_int(7);
 /// let email = ingest.seal::<(Fulfillment, Marketing), String>("ada@example.com", &ctx)?;
 /// assert_eq!(email.open_with::<Marketing, _>(&marketing_service, &ctx)?, "ada@example.com");
 /// assert!(email.open_with::<Fulfillment, _>(&marketing_service, &ctx).is_err());
@@ -151,7 +151,7 @@ impl KeySet {
     /// fieldseal::purpose!(Marketing = "marketing");
     ///
     /// let mut keyring = Keyring::generate(Suite::default())?;
-    /// let ctx = Context::new("customer", "email").with_id_u64(7);
+    /// let ctx = Context::new("customer", "email").with_id_int(7);
     /// let old: Sealed<String, Marketing> =
     ///     Sealed::seal("ada@example.com", &ctx, &keyring.purpose_key::<Marketing>())?;
     ///

@@ -17,7 +17,7 @@ mod rng;
 mod sealed;
 mod secret;
 
-pub use kdf::{AES_EPOCH_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT, XCHACHA_KEY_LABEL};
+pub use kdf::{AES_EPOCH_LABEL, KEY_CHECK_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT, XCHACHA_KEY_LABEL};
 
 /// What generated code names; not part of the public API.
 #[doc(hidden)]
@@ -98,8 +98,12 @@ pub use fieldseal_derive::Seal;
 pub use aead::Suite;
 pub use error::{Error, KeyFileError, KeyringError, Malformed, Result};
 pub use keyfile::{Argon2Params, Kek, KeyBundle, KeyProtector, Passphrase};
-pub use keyring::{BundleExport, DynPurposeKey, Keyring, KeyringId, PurposeKey, VersionState};
+pub use keyring::{
+    BundleExport, DynPurposeKey, KeyCheck, Keyring, KeyringId, PurposeKey, VersionState,
+};
 pub use keyset::KeySet;
 pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
-pub use sealed::{AsPlaintext, Context, Inspection, Json, Plaintext, Sealed, SealingKeys};
+pub use sealed::{
+    AsPlaintext, Context, ContextBuilder, Inspection, Json, Plaintext, Sealed, SealingKeys,
+};
 pub use secret::{KEY_LEN, SecretKey};

@@ -121,7 +121,7 @@ fn check_suite(suite: Suite) {
     let m = keyring.purpose_key::<Marketing>();
     let a = keyring.purpose_key::<Analytics>();
     let three = (&f, &m, &a);
-    let ctx = Context::new("customer", "email").with_id_u64(42);
+    let ctx = Context::new("customer", "email").with_id_int(42);
     let email = "ada.lovelace@analytical.example".to_string() + "!";
     assert_eq!(email.len(), 32);
 

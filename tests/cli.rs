@@ -437,7 +437,7 @@ fn export_a_marketing_bundle(s: &Scratch, customers: &[Customer], keyring_id: &s
         assert!(matches!(
             stored.name.open_with::<Fulfillment, _>(
                 &keys,
-                &fieldseal::Context::new("customer", "name").with_id_u64(customer.customer_id)
+                &fieldseal::Context::new("customer", "name").with_id_int(customer.customer_id)
             ),
             Err(Error::NoKeyForPurpose { .. })
         ));

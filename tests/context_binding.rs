@@ -7,31 +7,31 @@ mod common;
 use common::{Analytics, Fulfillment, Marketing, PLAINTEXT, ctx, layout};
 use fieldseal::{Context, DynPurpose, Error, KeySet, Sealed, Suite};
 
-/// Contexts that differ from `ctx()` (customer / email / id 42 as 8 bytes) in exactly one way, or
-/// only in how their parts are split.
+/// Contexts that differ from `ctx()` (customer / email / integer id 42, bound as 16 bytes) in
+/// exactly one way, or only in how their parts are split.
 fn other_contexts() -> Vec<(&'static str, Context<'static>)> {
     vec![
         (
             "other field",
-            Context::new("customer", "phone").with_id_u64(42),
+            Context::new("customer", "phone").with_id_int(42),
         ),
         (
             "other record type",
-            Context::new("order", "email").with_id_u64(42),
+            Context::new("order", "email").with_id_int(42),
         ),
         (
             "other id",
-            Context::new("customer", "email").with_id_u64(43),
+            Context::new("customer", "email").with_id_int(43),
         ),
-        ("no id", Context::new("customer", "email")),
+        ("no id", Context::new("customer", "email").without_id()),
         ("empty id", Context::new("customer", "email").with_id(b"")),
         (
             "id as string",
             Context::new("customer", "email").with_id_str("42"),
         ),
         (
-            "id as u128",
-            Context::new("customer", "email").with_id_u128(42),
+            "id as its 8 bytes (not the 16 an integer id binds)",
+            Context::new("customer", "email").with_id(&[0, 0, 0, 0, 0, 0, 0, 42]),
         ),
         (
             "id one byte longer",
@@ -39,19 +39,88 @@ fn other_contexts() -> Vec<(&'static str, Context<'static>)> {
         ),
         (
             "record and field swapped",
-            Context::new("email", "customer").with_id_u64(42),
+            Context::new("email", "customer").with_id_int(42),
         ),
         (
             "field boundary moved",
-            Context::new("customere", "mail").with_id_u64(42),
+            Context::new("customere", "mail").with_id_int(42),
         ),
         (
             "field name case",
-            Context::new("customer", "Email").with_id_u64(42),
+            Context::new("customer", "Email").with_id_int(42),
         ),
-        ("empty field", Context::new("customer", "").with_id_u64(42)),
-        ("empty record", Context::new("", "email").with_id_u64(42)),
     ]
+}
+
+/// A context without a record type or field is refused when sealing and when opening, before any
+/// cryptography, naming the empty part (FORMAT.md §6, §9).
+#[test]
+fn an_empty_record_type_or_field_is_refused() {
+    for suite in Suite::ALL {
+        let f = common::keyring(suite).purpose_key::<Fulfillment>();
+        let valid: Sealed<String, Fulfillment> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &f).unwrap();
+        for (ctx, part) in [
+            (Context::new("customer", "").with_id_int(42), "field"),
+            (Context::new("", "email").with_id_int(42), "record type"),
+            (Context::new("", "").without_id(), "record type"),
+        ] {
+            let sealing = Sealed::<String, Fulfillment>::seal(&PLAINTEXT.to_owned(), &ctx, &f);
+            for result in [sealing.map(drop), valid.open(&f, &ctx).map(drop)] {
+                match result {
+                    Err(Error::EmptyContext { part: p }) => assert_eq!(p, part),
+                    other => panic!("{suite:?} {part}: {other:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// FORMAT.md §6: an integer id binds its value as 16 bytes whatever its Rust type, so a value
+/// sealed with a `u32` id opens with the same id as `u64`, `i64` or `u128` (an id column can
+/// change type), and a negative id is sign-extended.
+#[test]
+fn every_integer_id_type_binds_the_same_value_the_same_way() {
+    for suite in Suite::ALL {
+        let f = common::keyring(suite).purpose_key::<Fulfillment>();
+        let place = Context::new("customer", "email");
+        let by_u32: Sealed<String, Fulfillment> =
+            Sealed::seal(PLAINTEXT, &place.with_id_int(4_000_000_000u32), &f).unwrap();
+        for same in [
+            place.with_id_int(4_000_000_000u64),
+            place.with_id_int(4_000_000_000i64),
+            place.with_id_int(4_000_000_000u128),
+            place.with_id(&4_000_000_000u128.to_be_bytes()),
+        ] {
+            assert_eq!(by_u32.open(&f, &same).unwrap(), PLAINTEXT);
+        }
+        for other in [
+            place.with_id(&4_000_000_000u32.to_be_bytes()),
+            place.with_id(&4_000_000_000u64.to_be_bytes()),
+            place.with_id_int(4_000_000_001u64),
+        ] {
+            assert!(matches!(by_u32.open(&f, &other), Err(Error::CannotOpen)));
+        }
+        let negative: Sealed<String, Fulfillment> =
+            Sealed::seal(PLAINTEXT, &place.with_id_int(-7i16), &f).unwrap();
+        assert_eq!(
+            negative.open(&f, &place.with_id_int(-7i128)).unwrap(),
+            PLAINTEXT
+        );
+        assert_eq!(
+            negative
+                .open(
+                    &f,
+                    &place.with_id(&[0xff; 15].iter().copied().chain([0xf9]).collect::<Vec<_>>())
+                )
+                .unwrap(),
+            PLAINTEXT
+        );
+        assert!(matches!(
+            negative.open(&f, &place.with_id_int(u128::from(u16::MAX - 6))),
+            Err(Error::CannotOpen)
+        ));
+    }
 }
 
 #[test]
@@ -95,20 +164,21 @@ fn a_value_opens_only_in_its_own_context() {
 fn empty_id_and_some_id_do_not_mix() {
     for suite in Suite::ALL {
         let f = common::keyring(suite).purpose_key::<Fulfillment>();
-        let no_id = Context::new("customer", "email");
+        let place = Context::new("customer", "email");
+        let no_id = place.without_id();
         let sealed: Sealed<String, Fulfillment> =
             Sealed::seal(&PLAINTEXT.to_owned(), &no_id, &f).unwrap();
         assert_eq!(sealed.open(&f, &no_id).unwrap(), PLAINTEXT);
-        assert_eq!(sealed.open(&f, &no_id.with_id(&[])).unwrap(), PLAINTEXT);
+        assert_eq!(sealed.open(&f, &place.with_id(&[])).unwrap(), PLAINTEXT);
         for id in [&[0u8][..], b" ", &0u64.to_be_bytes()] {
-            let with_id = no_id.with_id(id);
+            let with_id = place.with_id(id);
             assert!(
                 matches!(sealed.open(&f, &with_id), Err(Error::CannotOpen)),
                 "{id:?}"
             );
         }
         assert!(matches!(
-            sealed.open(&f, &no_id.with_id_u64(0)),
+            sealed.open(&f, &place.with_id_int(0)),
             Err(Error::CannotOpen)
         ));
     }
@@ -120,12 +190,12 @@ fn an_id_is_its_bytes() {
     for suite in Suite::ALL {
         let f = common::keyring(suite).purpose_key::<Fulfillment>();
         let sealed: Sealed<bool, Fulfillment> = Sealed::seal(&true, &ctx(), &f).unwrap();
-        let id = 42u64.to_be_bytes();
+        let id = 42u128.to_be_bytes();
         let same = Context::new("customer", "email").with_id(&id);
         assert!(sealed.open(&f, &same).unwrap());
         let uuid = 0x0b7e_5c1a_5d4e_4a8e_9f1b_2c3d_4e5f_6a7b_u128;
         let by_uuid: Sealed<bool, Fulfillment> =
-            Sealed::seal(&true, &Context::new("order", "gift").with_id_u128(uuid), &f).unwrap();
+            Sealed::seal(&true, &Context::new("order", "gift").with_id_int(uuid), &f).unwrap();
         let same = uuid.to_be_bytes();
         assert!(
             by_uuid
@@ -208,11 +278,21 @@ fieldseal::purpose!(Relabelled = "fulfillmenx");
 #[test]
 fn context_parts_above_their_limits_are_refused() {
     let long_record = "r".repeat(65);
-    let long_field = "f".repeat(65);
+    let long_field = "f".repeat(256);
     let long_id = [7u8; 257];
     let cases = [
-        (Context::new(&long_record, "email"), "record type", 65, 64),
-        (Context::new("customer", &long_field), "field", 65, 64),
+        (
+            Context::new(&long_record, "email").without_id(),
+            "record type",
+            65,
+            64,
+        ),
+        (
+            Context::new("customer", &long_field).without_id(),
+            "field",
+            256,
+            255,
+        ),
         (
             Context::new("customer", "email").with_id(&long_id),
             "id",

@@ -109,6 +109,10 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
         b
     };
     let parse = |b: Vec<u8>| Sealed::<String, Fulfillment>::from_bytes(b).map(drop);
+    let name_at = common::layout(&bytes).parts[0].name_bytes.start;
+    let flag: Sealed<bool, Fulfillment> = Sealed::seal(&true, &ctx(), &f).unwrap();
+    let mut flag_as_two_bytes = flag.as_bytes().to_vec();
+    flag_as_two_bytes[8] = 2; // ct_len 2 for a bool, whose payload is 1 byte
     let secret_id = PLAINTEXT.repeat(13);
     let long_id = Context::new("customer", "email").with_id(secret_id.as_bytes());
     let long_record = format!("{PLAINTEXT}{}", "x".repeat(64));
@@ -119,7 +123,11 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
     let only_v2 = DynPurposeKey::from_versions(
         DynPurpose::of::<Fulfillment>(),
         suite,
-        [(2, v2.as_dyn().dangerous_export_version(2).unwrap())],
+        [(
+            2,
+            v2.as_dyn().dangerous_export_version(2).unwrap(),
+            v2.as_dyn().key_check(2).unwrap(),
+        )],
         2,
     )
     .unwrap();
@@ -141,7 +149,8 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
     let results: Vec<(&str, fieldseal::Result<()>)> = vec![
         (
             "cannot open: context",
-            one.open(&f, &Context::new("customer", "email")).map(drop),
+            one.open(&f, &Context::new("customer", "email").without_id())
+                .map(drop),
         ),
         (
             "cannot open: foreign key",
@@ -153,10 +162,14 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
             "trailing",
             parse([&bytes[..], PLAINTEXT.as_bytes()].concat()),
         ),
-        ("bad length", parse(with(4, 0x80))),
-        ("no parts", parse(with(3, 0))),
-        ("too many parts", parse(with(3, 9))),
-        ("bad purpose name", parse(with(9, b'F'))),
+        ("bad length", parse(with(5, 0x80))),
+        (
+            "payload length",
+            Sealed::<bool, Fulfillment>::from_bytes(flag_as_two_bytes).map(drop),
+        ),
+        ("no parts", parse(with(4, 0))),
+        ("too many parts", parse(with(4, 9))),
+        ("bad purpose name", parse(with(name_at, b'F'))),
         (
             "purpose set mismatch",
             Sealed::<String, Marketing>::from_bytes(bytes.clone()).map(drop),
@@ -175,6 +188,8 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
         ),
         ("unknown version", parse(with(0, 2))),
         ("unknown suite", parse(with(1, 0x7f))),
+        ("unknown mode", parse(with(2, 0x02))),
+        ("unknown plaintext type", parse(with(3, 0x0e))),
         ("not sealed for", one.open_dyn(m.as_dyn(), &ctx()).map(drop)),
         (
             "unknown key version",
@@ -206,7 +221,13 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
         ),
         (
             "context too long: record",
-            one.open(&f, &Context::new(&long_record, "email")).map(drop),
+            one.open(&f, &Context::new(&long_record, "email").without_id())
+                .map(drop),
+        ),
+        (
+            "empty context",
+            one.open(&f, &Context::new("customer", "").without_id())
+                .map(drop),
         ),
         (
             "type mismatch",
@@ -268,7 +289,7 @@ fn duplicate_part(two: &Sealed<String, (Fulfillment, Marketing)>) -> Vec<u8> {
     let bytes = two.as_bytes();
     let parts = common::layout(bytes).parts;
     let first = &bytes[parts[0].all()];
-    [&bytes[..common::HEADER_LEN], first, first].concat()
+    [&bytes[..parts[0].name_len_at], first, first].concat()
 }
 
 #[test]
@@ -369,7 +390,7 @@ fn sealed_values_and_contexts_print_no_content() {
         "shows the id length: {shown}"
     );
     let numeric = Context::new("customer", "email")
-        .with_id_u128(u128::from_be_bytes(ROOT_KEY[..16].try_into().unwrap()));
+        .with_id_int(u128::from_be_bytes(ROOT_KEY[..16].try_into().unwrap()));
     secrets.check_debug("context", &numeric);
 }
 
@@ -405,6 +426,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("truncated", "Malformed(Truncated {"),
     ("trailing", "Malformed(TrailingBytes {"),
     ("bad length", "Malformed(BadLength {"),
+    ("payload length", "Malformed(PayloadLength {"),
     ("no parts", "Malformed(NoParts)"),
     ("too many parts", "Malformed(TooManyParts {"),
     ("bad purpose name", "Malformed(BadPurposeName {"),
@@ -414,6 +436,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("bad base64", "Malformed(BadBase64)"),
     ("unknown version", "UnknownVersion {"),
     ("unknown suite", "UnknownSuite {"),
+    ("unknown mode", "UnknownMode {"),
+    ("unknown plaintext type", "UnknownPlaintextType {"),
     ("not sealed for", "NotSealedFor {"),
     ("unknown key version", "UnknownKeyVersion {"),
     ("no key for purpose", "NoKeyForPurpose {"),
@@ -423,6 +447,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("no purpose", "NoPurpose"),
     ("context too long: id", "ContextTooLong {"),
     ("context too long: record", "ContextTooLong {"),
+    ("empty context", "EmptyContext {"),
     ("type mismatch", "TypeMismatch {"),
     ("json as another type", "PlaintextEncoding {"),
     ("json missing field", "PlaintextEncoding {"),

@@ -39,7 +39,7 @@ fn kek() -> Kek {
 }
 
 fn ctx() -> Context<'static> {
-    Context::new("customer", "email").with_id_u64(7)
+    Context::new("customer", "email").with_id_int(7)
 }
 
 /// Fixes the checksum after a deliberate edit, as an attacker who knows the format would.
@@ -666,7 +666,7 @@ fn reseal_moves_values_to_the_active_version_and_is_idempotent() {
     // The text form, and the context still binds.
     let text = admin.reseal_text(&old.to_text(), &ctx()).unwrap().unwrap();
     assert!(text.starts_with("fs1:"));
-    let other = Context::new("customer", "email").with_id_u64(8);
+    let other = Context::new("customer", "email").with_id_int(8);
     assert!(matches!(admin.reseal(&old, &other), Err(Error::CannotOpen)));
     // A key set lacking one of the value's purposes cannot re-seal it.
     let marketing_only = KeySet::new().with(keyring.purpose_key::<Marketing>());

@@ -163,9 +163,14 @@ fn a_key_holding_only_v2_names_the_missing_version() {
         let full = keyring.purpose_key::<Fulfillment>();
         let v2 = seal_f(&full);
         let bytes = full.as_dyn().dangerous_export_version(2).unwrap();
-        let only_v2 =
-            DynPurposeKey::from_versions(DynPurpose::of::<Fulfillment>(), suite, [(2, bytes)], 2)
-                .unwrap();
+        let check = full.as_dyn().key_check(2).unwrap();
+        let only_v2 = DynPurposeKey::from_versions(
+            DynPurpose::of::<Fulfillment>(),
+            suite,
+            [(2, bytes, check)],
+            2,
+        )
+        .unwrap();
         assert_eq!(only_v2.versions(), [2]);
         let typed = PurposeKey::<Fulfillment>::from_dyn(only_v2.share()).unwrap();
         assert_eq!(v2.open(&typed, &ctx()).unwrap(), PLAINTEXT);
@@ -193,9 +198,9 @@ fn a_key_holding_only_v2_names_the_missing_version() {
 
 #[test]
 fn from_versions_checks_the_active_version_and_from_dyn_the_purpose() {
-    let bytes = || Zeroizing::new([3u8; 32]);
+    let bytes = || common::checked("fulfillment", 1, [3u8; 32]);
     let purpose = DynPurpose::of::<Fulfillment>();
-    match DynPurposeKey::from_versions(purpose.clone(), Suite::default(), [(1, bytes())], 2) {
+    match DynPurposeKey::from_versions(purpose.clone(), Suite::default(), [bytes()], 2) {
         Err(Error::UnknownKeyVersion {
             version: 2, held, ..
         }) => assert_eq!(held, [1]),
@@ -207,7 +212,7 @@ fn from_versions_checks_the_active_version_and_from_dyn_the_purpose() {
         }) => assert!(held.is_empty()),
         other => panic!("{other:?}"),
     }
-    let key = DynPurposeKey::from_versions(purpose, Suite::default(), [(1, bytes())], 1).unwrap();
+    let key = DynPurposeKey::from_versions(purpose, Suite::default(), [bytes()], 1).unwrap();
     match PurposeKey::<Marketing>::from_dyn(key) {
         Err(Error::NoKeyForPurpose { purpose, .. }) => assert_eq!(purpose, "marketing"),
         other => panic!("{other:?}"),
@@ -227,7 +232,8 @@ fn a_service_key_set_opens_exactly_its_purposes() {
         let export = |p: &DynPurpose| {
             let key = keyring.dyn_purpose_key(p);
             let bytes = key.dangerous_export_version(1).unwrap();
-            DynPurposeKey::from_versions(p.clone(), suite, [(1, bytes)], 1).unwrap()
+            let check = key.key_check(1).unwrap();
+            DynPurposeKey::from_versions(p.clone(), suite, [(1, bytes, check)], 1).unwrap()
         };
         let mut service = KeySet::new();
         assert!(
@@ -615,7 +621,7 @@ fn keys_of_different_suites_do_not_seal_one_value() {
 #[test]
 fn key_version_zero_is_refused() {
     let purpose = DynPurpose::new("marketing").unwrap();
-    let zero = [(0, Zeroizing::new([1u8; 32]))];
+    let zero = [common::checked("marketing", 0, [1u8; 32])];
     assert!(matches!(
         DynPurposeKey::from_versions(purpose, Suite::default(), zero, 0),
         Err(Error::Keyring(KeyringError::ZeroVersion))

@@ -204,7 +204,7 @@ fn fields_moved_to_another_record_or_field_do_not_open() {
     json["phone"] = serde_json::to_value(
         fieldseal::Sealed::<String, (Fulfillment, Support)>::seal(
             "+44 20 7946 0958",
-            &fieldseal::Context::new("Customer", "email").with_id_u64(1),
+            &fieldseal::Context::new("Customer", "email").with_id_int(1),
             &k.ingest,
         )
         .unwrap(),
@@ -221,7 +221,7 @@ fn fields_moved_to_another_record_or_field_do_not_open() {
     json["phone"] = serde_json::to_value(
         fieldseal::Sealed::<String, (Fulfillment, Support)>::seal(
             "+1 555 0199",
-            &fieldseal::Context::new("Customer", "phone").with_id_u64(1),
+            &fieldseal::Context::new("Customer", "phone").with_id_int(1),
             &k.ingest,
         )
         .unwrap(),

@@ -34,7 +34,7 @@ fn four_threads_keep_sealing_and_opening_through_rotations() {
                 while !stop.load(Ordering::Relaxed) {
                     let keys = Arc::clone(&current.read().unwrap());
                     let id = thread << 32 | n;
-                    let ctx = Context::new("customer", "email").with_id_u64(id);
+                    let ctx = Context::new("customer", "email").with_id_int(id);
                     let plaintext = format!("customer-{id}@example.com");
                     let value: Value = keys.seal(&plaintext, &ctx).unwrap();
                     assert_eq!(
@@ -44,7 +44,7 @@ fn four_threads_keep_sealing_and_opening_through_rotations() {
                     // And a value another thread sealed, maybe under an older version.
                     let older = sealed.lock().unwrap().get(n as usize / 2).cloned();
                     if let Some((id, text, value)) = older {
-                        let ctx = Context::new("customer", "email").with_id_u64(id);
+                        let ctx = Context::new("customer", "email").with_id_int(id);
                         assert_eq!(
                             value.open_with::<Fulfillment, _>(&keys, &ctx).unwrap(),
                             text
@@ -68,7 +68,7 @@ fn four_threads_keep_sealing_and_opening_through_rotations() {
     let sealed = sealed.into_inner().unwrap();
     let mut versions_seen = std::collections::BTreeSet::new();
     for (id, text, value) in &sealed {
-        let ctx = Context::new("customer", "email").with_id_u64(*id);
+        let ctx = Context::new("customer", "email").with_id_int(*id);
         assert_eq!(&value.open_with::<Marketing, _>(&keys, &ctx).unwrap(), text);
         assert_eq!(
             &value.open_with::<Fulfillment, _>(&keys, &ctx).unwrap(),

@@ -219,21 +219,22 @@ proptest! {
         round_trips(&Json(value), &common::ctx())?;
     }
 
-    /// Any context within the limits: names up to 64 bytes, ids up to 256 bytes (or none).
+    /// Any context within the limits: record types of 1 to 64 bytes, fields of 1 to 255 (paths
+    /// included), ids up to 256 bytes (or none).
     #[test]
     fn any_context(
         value in any::<String>(),
-        record in "[a-z_]{0,64}",
-        field in "\\PC{0,16}",
+        record in "[a-z_]{1,64}",
+        field in "\\PC{1,64}",
         id in vec(any::<u8>(), 0..=256),
         n in any::<u64>(),
         uuid in any::<u128>(),
     ) {
-        prop_assume!(field.len() <= 64);
+        prop_assume!(field.len() <= 255);
         round_trips(&value, &Context::new(&record, &field).with_id(&id))?;
-        round_trips(&value, &Context::new(&record, &field))?;
-        round_trips(&value, &Context::new(&record, &field).with_id_u64(n))?;
-        round_trips(&value, &Context::new(&record, &field).with_id_u128(uuid))?;
+        round_trips(&value, &Context::new(&record, &field).without_id())?;
+        round_trips(&value, &Context::new(&record, &field).with_id_int(n))?;
+        round_trips(&value, &Context::new(&record, &field).with_id_int(uuid))?;
     }
 
     /// Eight purposes, the most a value holds, sealed with an eight-key tuple.
@@ -312,9 +313,9 @@ fn sealing_twice_gives_different_values() {
     }
 }
 
-/// The bytes follow the FORMAT v1 layout: header, then one part per purpose in the order of the
-/// purpose set, each with the suite's nonce length and `ct_len` = payload length; the header names
-/// the type.
+/// The bytes follow the FORMAT v1 layout: header (with the value's nonce), then one part per
+/// purpose in the order of the purpose set, each with the suite's epoch id length and `ct_len` =
+/// payload length; the header names the mode and the type.
 #[test]
 fn layout_matches_the_format() {
     let ctx = common::ctx();
@@ -327,15 +328,16 @@ fn layout_matches_the_format() {
         let sealed: Sealed<String, (Marketing, Fulfillment)> =
             Sealed::seal(&"abc".to_owned(), &ctx, &(&m, &f)).unwrap();
         let bytes = sealed.as_bytes();
-        assert_eq!(bytes[..4], [0x01, suite.id(), 0x01, 2]);
+        assert_eq!(bytes[..9], [0x01, suite.id(), 0x01, 0x01, 2, 0, 0, 0, 3]);
         let layout = common::layout(bytes);
         assert_eq!(layout.suite, suite);
         assert_eq!(layout.ct_len, 3);
+        assert_eq!(layout.nonce.len(), suite.nonce_len());
         let names: Vec<&str> = layout.parts.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["marketing", "fulfillment"]);
         for part in &layout.parts {
             assert_eq!(bytes[part.key_version.clone()], [0, 0, 0, 1]);
-            assert_eq!(part.nonce.len(), suite.nonce_len());
+            assert_eq!(part.epoch.len(), suite.epoch_len());
         }
     }
 }

@@ -359,11 +359,16 @@ fn binary_serde_errors_do_not_quote_header_bytes() {
         &b"alice@example.com"[..],
         b"\x01\x07zzzz",
         b"\x01\x01\x7fzzzzzz",
+        b"\x01\x01\x01\x7fzzzzzz",
+        // ct_len 0x7f7f7f7f: above the limit, and its digits are clear text.
+        b"\x01\x01\x01\x01\x01\x7f\x7f\x7f\x7fzzzzzz",
+        // a bool whose ct_len is 0x7f.
+        b"\x01\x01\x01\x03\x01\x00\x00\x00\x7fzzzzzz",
     ] {
         let encoded = bincode::serialize(&clear.to_vec()).unwrap();
         let err = bincode::deserialize::<Sealed<String, Fulfillment>>(&encoded).unwrap_err();
         let shown = err.to_string();
-        for byte in ["97", "0x61", "0x07", "0x7f", "127"] {
+        for byte in ["97", "0x61", "0x07", "0x7f", "127", "2139062143"] {
             assert!(!shown.contains(byte), "{shown}");
         }
     }

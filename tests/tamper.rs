@@ -15,13 +15,16 @@ type Open<'a, Ps> = &'a dyn Fn(&Sealed<String, Ps>) -> fieldseal::Result<String>
 enum Region {
     Version,
     Suite,
+    Mode,
     Type,
     Count,
     CtLen,
+    /// The value's nonce, shared by every part.
+    Nonce,
     NameLen(usize),
     Name(usize),
     KeyVersion(usize),
-    Nonce(usize),
+    Epoch(usize),
     Ciphertext(usize),
     Tag(usize),
 }
@@ -30,9 +33,11 @@ fn region(layout: &Layout, offset: usize) -> Region {
     match offset {
         0 => return Region::Version,
         1 => return Region::Suite,
-        2 => return Region::Type,
-        3 => return Region::Count,
-        4..=7 => return Region::CtLen,
+        2 => return Region::Mode,
+        3 => return Region::Type,
+        4 => return Region::Count,
+        5..=8 => return Region::CtLen,
+        _ if layout.nonce.contains(&offset) => return Region::Nonce,
         _ => {}
     }
     for (i, part) in layout.parts.iter().enumerate() {
@@ -42,7 +47,7 @@ fn region(layout: &Layout, offset: usize) -> Region {
         for (range, region) in [
             (&part.name_bytes, Region::Name(i)),
             (&part.key_version, Region::KeyVersion(i)),
-            (&part.nonce, Region::Nonce(i)),
+            (&part.epoch, Region::Epoch(i)),
             (&part.ciphertext, Region::Ciphertext(i)),
             (&part.tag, Region::Tag(i)),
         ] {
@@ -56,7 +61,7 @@ fn region(layout: &Layout, offset: usize) -> Region {
 
 /// Flips every bit of `sealed` in turn and checks what each purpose's `opens[i]` (in part order)
 /// makes of it: the flipped part's purpose fails with the error its region calls for, every other
-/// purpose still opens to the original.
+/// purpose still opens to the original; a flip in the value's shared nonce fails every purpose.
 fn every_bit_flip_is_caught<Ps: PurposeSet>(sealed: &Sealed<String, Ps>, opens: &[Open<'_, Ps>]) {
     let original = sealed.as_bytes();
     let layout = layout(original);
@@ -80,37 +85,19 @@ fn every_bit_flip_is_caught<Ps: PurposeSet>(sealed: &Sealed<String, Ps>, opens: 
             let tampered = match Sealed::<String, Ps>::from_bytes(bytes.clone()) {
                 Ok(tampered) => tampered,
                 Err(e) => {
-                    match (region, &e) {
-                        (
-                            Region::Version,
-                            Error::UnknownVersion {
-                                found,
-                                supported: 1,
-                            },
-                        ) => {
-                            assert_eq!(*found, bytes[0], "{at}");
-                        }
-                        (Region::Suite, Error::UnknownSuite { found }) => {
-                            assert_eq!(*found, bytes[1], "{at}");
-                        }
-                        (Region::Type, Error::UnknownPlaintextType { found }) => {
-                            assert_eq!(*found, bytes[2], "{at}");
-                        }
-                        (Region::Type, Error::TypeMismatch { expected, .. }) => {
-                            assert_eq!(*expected, "String", "{at}");
-                        }
-                        (
-                            Region::Count | Region::CtLen | Region::NameLen(_) | Region::Name(_),
-                            Error::Malformed(_),
-                        )
-                        | (Region::KeyVersion(_), Error::Malformed(Malformed::ZeroKeyVersion)) => {}
-                        _ => panic!("{at}: unexpected parse error {e:?}"),
-                    }
+                    parse_error_fits_region(region, &e, &bytes, &at);
                     continue;
                 }
             };
+            if region == Region::Nonce {
+                for (i, open) in opens.iter().enumerate() {
+                    let opened = open(&tampered);
+                    assert!(matches!(opened, Err(Error::CannotOpen)), "{at}: part {i}");
+                }
+                continue;
+            }
             let (Region::KeyVersion(flipped_part)
-            | Region::Nonce(flipped_part)
+            | Region::Epoch(flipped_part)
             | Region::Ciphertext(flipped_part)
             | Region::Tag(flipped_part)) = region
             else {
@@ -142,6 +129,43 @@ fn every_bit_flip_is_caught<Ps: PurposeSet>(sealed: &Sealed<String, Ps>, opens: 
                 }
             }
         }
+    }
+}
+
+/// A flip of a header or name byte fails to parse, with the error of its region.
+fn parse_error_fits_region(region: Region, e: &Error, bytes: &[u8], at: &str) {
+    match (region, e) {
+        (
+            Region::Version,
+            Error::UnknownVersion {
+                found,
+                supported: 1,
+            },
+        ) => {
+            assert_eq!(*found, bytes[0], "{at}");
+        }
+        (Region::Suite, Error::UnknownSuite { found }) => {
+            assert_eq!(*found, bytes[1], "{at}");
+        }
+        (Region::Mode, Error::UnknownMode { found }) => {
+            assert_eq!(*found, bytes[2], "{at}");
+        }
+        (Region::Type, Error::UnknownPlaintextType { found }) => {
+            assert_eq!(*found, bytes[3], "{at}");
+        }
+        (Region::Type, Error::TypeMismatch { expected, .. }) => {
+            assert_eq!(*expected, "String", "{at}");
+        }
+        // A fixed-width type whose width is not the value's length.
+        (Region::Type, Error::Malformed(Malformed::PayloadLength { type_byte, .. })) => {
+            assert_eq!(*type_byte, bytes[3], "{at}");
+        }
+        (
+            Region::Count | Region::CtLen | Region::NameLen(_) | Region::Name(_),
+            Error::Malformed(_),
+        )
+        | (Region::KeyVersion(_), Error::Malformed(Malformed::ZeroKeyVersion)) => {}
+        _ => panic!("{at}: unexpected parse error {e:?}"),
     }
 }
 
@@ -337,6 +361,7 @@ fn check_two(
 
 /// Swapping one region of the fulfillment part between two values sealed for the same purposes,
 /// context and plaintext length breaks that part in both; the marketing parts still open.
+/// Swapping the values' nonces breaks every part of both.
 #[test]
 fn swapping_regions_between_values_is_caught() {
     for suite in Suite::ALL {
@@ -351,14 +376,24 @@ fn swapping_regions_between_values_is_caught() {
             Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &(&f, &m)).unwrap();
         let second: Sealed<String, (Fulfillment, Marketing)> =
             Sealed::seal(&other_text.to_owned(), &ctx(), &(&f, &m)).unwrap();
-        let part = layout(first.as_bytes()).parts[0].clone();
-        for range in [part.nonce, part.ciphertext, part.tag] {
+        let layout = layout(first.as_bytes());
+        let part = layout.parts[0].clone();
+        for range in [part.epoch, part.ciphertext, part.tag] {
+            if first.as_bytes()[range.clone()] == second.as_bytes()[range.clone()] {
+                // No epoch id (XChaCha20-Poly1305), or the same epoch (one thread sealed both).
+                continue;
+            }
             let mut one = first.as_bytes().to_vec();
             let mut two = second.as_bytes().to_vec();
             one[range.clone()].swap_with_slice(&mut two[range]);
             check_two(one, &keyring, None, Some(PLAINTEXT));
             check_two(two, &keyring, None, Some(other_text));
         }
+        let mut one = first.as_bytes().to_vec();
+        let mut two = second.as_bytes().to_vec();
+        one[layout.nonce.clone()].swap_with_slice(&mut two[layout.nonce]);
+        check_two(one, &keyring, None, None);
+        check_two(two, &keyring, None, None);
     }
 }
 
@@ -375,11 +410,14 @@ fn swapping_regions_between_parts_is_caught() {
             Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &(&f, &m)).unwrap();
         let parts = layout(a.as_bytes()).parts;
         for pick in [
-            |p: &common::PartLayout| p.nonce.clone(),
+            |p: &common::PartLayout| p.epoch.clone(),
             |p: &common::PartLayout| p.ciphertext.clone(),
             |p: &common::PartLayout| p.tag.clone(),
         ] {
             let (first, second) = (pick(&parts[0]), pick(&parts[1]));
+            if first.is_empty() {
+                continue; // XChaCha20-Poly1305 parts have no epoch id
+            }
             let mut bytes = a.as_bytes().to_vec();
             let saved = bytes[first.clone()].to_vec();
             bytes.copy_within(second.clone(), first.start);
@@ -389,8 +427,9 @@ fn swapping_regions_between_parts_is_caught() {
     }
 }
 
-/// A whole part spliced in from a value of another record id, or of another keyring: that purpose
-/// cannot open, the other still opens the original.
+/// A whole part spliced in from a value of another record id, of another keyring, or from an
+/// older value of the same record, field and purposes (FORMAT.md §5: the parts of one value share
+/// its nonce): that purpose cannot open, the other still opens the original.
 #[test]
 fn splicing_a_part_from_another_value_is_caught() {
     for suite in Suite::ALL {
@@ -402,7 +441,7 @@ fn splicing_a_part_from_another_value_is_caught() {
         );
         let a: Sealed<String, (Fulfillment, Marketing)> =
             Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &(&f, &m)).unwrap();
-        let other_row = ctx().with_id_u64(43);
+        let other_row = common::place().with_id_int(43);
         let from_other_row: Sealed<String, (Fulfillment, Marketing)> =
             Sealed::seal(&PLAINTEXT.to_owned(), &other_row, &(&f, &m)).unwrap();
         let (sf, sm) = (
@@ -411,7 +450,10 @@ fn splicing_a_part_from_another_value_is_caught() {
         );
         let from_stranger: Sealed<String, (Fulfillment, Marketing)> =
             Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &(&sf, &sm)).unwrap();
-        for donor in [&from_other_row, &from_stranger] {
+        // The same customer's email before it changed, sealed for the same purposes.
+        let older: Sealed<String, (Fulfillment, Marketing)> =
+            Sealed::seal(&"OLD-PLAINTEXT-0000000".to_owned(), &ctx(), &(&f, &m)).unwrap();
+        for donor in [&from_other_row, &from_stranger, &older] {
             for (index, expect) in [(0, (None, Some(PLAINTEXT))), (1, (Some(PLAINTEXT), None))] {
                 let range = layout(a.as_bytes()).parts[index].all();
                 let mut bytes = a.as_bytes().to_vec();

@@ -53,7 +53,7 @@ fn one_key_set_serves_four_threads_at_once() {
                         let mut nonces = Vec::with_capacity(PER_THREAD);
                         for i in 0..PER_THREAD {
                             let value = format!("thread {t} value {i}");
-                            let row = ctx().with_id_u64((t * PER_THREAD + i) as u64);
+                            let row = common::place().with_id_int((t * PER_THREAD + i) as u64);
                             let sealed = keys
                                 .seal::<(Fulfillment, Marketing), String>(&value, &row)
                                 .unwrap();
@@ -97,7 +97,7 @@ fn one_thread_seals_while_others_open() {
                 openers.push(scope.spawn(move || {
                     let mut opened = 0;
                     for (i, sealed) in rx {
-                        let row = ctx().with_id_u64(i as u64);
+                        let row = common::place().with_id_int(i as u64);
                         let expected = format!("value {i}");
                         assert_eq!(
                             sealed.open_with::<Marketing, _>(keys, &row).unwrap(),
@@ -119,7 +119,7 @@ fn one_thread_seals_while_others_open() {
             let keys = &keys;
             let sealer = scope.spawn(move || {
                 for i in 0..PER_THREAD * 2 {
-                    let row = ctx().with_id_u64(i as u64);
+                    let row = common::place().with_id_int(i as u64);
                     let sealed = keys.seal(&format!("value {i}"), &row).unwrap();
                     senders[i % senders.len()].send((i, sealed)).unwrap();
                 }

@@ -86,12 +86,30 @@ fn freed_copies(pattern: &[u8], f: impl FnOnce()) -> usize {
 
 const PURPOSE_KEY: [u8; 32] = [0x5a; 32];
 
+/// FORMAT.md §4.1's key check value of `PURPOSE_KEY` as marketing version 1, from the raw HKDF.
+fn independent_key_check(pk: &[u8; 32]) -> fieldseal::KeyCheck {
+    let mut info = b"fieldseal/v1/key-check".to_vec();
+    info.extend_from_slice(&9u32.to_be_bytes());
+    info.extend_from_slice(b"marketing");
+    info.extend_from_slice(&1u32.to_be_bytes());
+    let mut out = [0u8; 16];
+    Hkdf::<Sha256>::from_prk(pk)
+        .unwrap()
+        .expand(&info, &mut out)
+        .unwrap();
+    fieldseal::KeyCheck::from_bytes(out)
+}
+
 fn key_set(suite: Suite) -> (KeySet, DynPurpose) {
     let purpose = DynPurpose::new("marketing").unwrap();
     let key = DynPurposeKey::from_versions(
         purpose.clone(),
         suite,
-        [(1, Zeroizing::new(PURPOSE_KEY))],
+        [(
+            1,
+            Zeroizing::new(PURPOSE_KEY),
+            independent_key_check(&PURPOSE_KEY),
+        )],
         1,
     )
     .unwrap();
@@ -117,7 +135,7 @@ fn aead_key(suite: Suite, nonce: &[u8]) -> [u8; 32] {
 #[test]
 fn keys_and_plaintext_are_wiped_before_their_memory_is_freed() {
     let _serial = serial();
-    let ctx = Context::new("customer", "email").with_id_u64(1);
+    let ctx = Context::new("customer", "email").with_id_int(1);
     let secret = "SECRET-PLAINTEXT-0xC0FFEE-4711";
     for suite in Suite::ALL {
         let (keys, purpose) = key_set(suite);

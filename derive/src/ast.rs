@@ -1,6 +1,7 @@
 //! The record as the derive sees it, validated: every mistake is a spanned error.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 use syn::{
     Data, DeriveInput, Fields, GenericArgument, Ident, Path, PathArguments, Result, Type,
@@ -91,8 +92,8 @@ impl<'a> Field<'a> {
             });
         }
         let name = match &attrs.rename {
-            Some(lit) => checked_name(lit.value(), lit.span(), "field")?,
-            None => checked_name(ident.to_string(), ident.span(), "field")?,
+            Some(lit) => checked_field_name(lit.value(), lit.span())?,
+            None => checked_field_name(ident.unraw().to_string(), ident.span())?,
         };
         if attrs.purposes.len() > 8 {
             return Err(syn::Error::new(
@@ -235,6 +236,19 @@ fn checked_name(name: String, span: Span, what: &str) -> Result<String> {
         ));
     }
     Ok(name)
+}
+
+/// A field name bound into contexts: a name of 1 to 64 bytes without `.`, which joins the field
+/// names of a nested record's path (FORMAT.md §13).
+fn checked_field_name(name: String, span: Span) -> Result<String> {
+    if name.contains('.') {
+        return Err(syn::Error::new(
+            span,
+            "a field name must not contain `.`: it joins the field names of a nested record's \
+             path (`billing.street`)",
+        ));
+    }
+    checked_name(name, span, "field")
 }
 
 /// `T` if `ty` is `Option<T>` (written `Option`, `std::option::Option` or `core::option::Option`).

@@ -36,32 +36,44 @@ fn sealed_ty(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
     }
 }
 
-/// Runs `body` (an expression using `__id: &[u8]`) with the record id's bytes: its own id field,
-/// or else `__outer_id` (the id of the record it is nested in, empty at the top).
-pub(crate) fn with_id(record: &Record<'_>, body: &TokenStream) -> TokenStream {
+/// Runs `body` (an expression using `__at: &Nesting`, the place of this record) after entering
+/// the record from `__outer` (its caller's place: `Nesting::TOP` for a top-level record) with its
+/// own id field, if it has one (FORMAT.md §13).
+pub(crate) fn enter(record: &Record<'_>, body: &TokenStream) -> TokenStream {
+    let name = &record.context_name;
     if let Some(id) = record.id {
         quote! {{
-            let _ = __outer_id;
-            ::fieldseal::record::RecordId::with_id_bytes(&self.#id, |__id: &[u8]| #body)
+            ::fieldseal::record::RecordId::with_id_bytes(&self.#id, |__own: &[u8]| {
+                let __at = &__outer.enter(#name, __own);
+                #body
+            })
         }}
     } else {
         quote! {{
-            let __id: &[u8] = __outer_id;
+            let __at = &__outer.enter(#name, &[]);
             #body
         }}
     }
+}
+
+/// `__at.field(name, |__ctx| call)?`: `call` (an expression using `__ctx: &Context`) in the
+/// context of a sealed field.
+pub(crate) fn in_context(sealed: &SealedField, call: &TokenStream) -> TokenStream {
+    let name = &sealed.name;
+    quote!(__at.field(#name, |__ctx: &::fieldseal::Context<'_>| #call)?)
+}
+
+/// `__at.nest(field, |__child| call)?`: `call` (an expression using `__child: &Nesting`) for a
+/// nested record field.
+pub(crate) fn nested(field: &Field<'_>, call: &TokenStream) -> TokenStream {
+    let name = syn::ext::IdentExt::unraw(field.ident).to_string();
+    quote!(__at.nest(#name, |__child: &::fieldseal::record::Nesting<'_>| #call)?)
 }
 
 /// `<T as SealRecord>::Sealed` for a nested record field of type `T`.
 fn nested_sealed_ty(field: &Field<'_>) -> TokenStream {
     let ty = field.ty;
     quote!(<#ty as ::fieldseal::record::SealRecord>::Sealed)
-}
-
-pub(crate) fn context(record: &Record<'_>, sealed: &SealedField) -> TokenStream {
-    let record_name = &record.context_name;
-    let field_name = &sealed.name;
-    quote!(::fieldseal::Context::new(#record_name, #field_name).with_id(__id))
 }
 
 pub(crate) fn record(record: &Record<'_>) -> TokenStream {
@@ -150,7 +162,6 @@ fn seal_value(
     field: &Field<'_>,
     sealed: &SealedField,
     value: &TokenStream,
-    ctx: &TokenStream,
 ) -> TokenStream {
     let plaintext = plaintext_ty(field, sealed);
     let set = purpose_set(&sealed.purposes);
@@ -160,7 +171,10 @@ fn seal_value(
         quote!(#value)
     };
     let keys = field_keys(record, sealed);
-    quote!(::fieldseal::Sealed::<#plaintext, #set>::seal(#value, &#ctx, #keys)?)
+    in_context(
+        sealed,
+        &quote!(::fieldseal::Sealed::<#plaintext, #set>::seal(#value, __ctx, #keys)),
+    )
 }
 
 fn seal(record: &Record<'_>) -> TokenStream {
@@ -168,14 +182,17 @@ fn seal(record: &Record<'_>) -> TokenStream {
     let inits = record.fields.iter().map(|field| {
         let fident = field.ident;
         match &field.sealed {
-            None if field.nested.is_some() => quote! {
-                #fident: ::fieldseal::record::SealRecord::seal_with_id(&self.#fident, keys, __id)?
-            },
+            None if field.nested.is_some() => {
+                let call = nested(
+                    field,
+                    &quote!(::fieldseal::record::SealRecord::seal_nested(&self.#fident, keys, __child)),
+                );
+                quote!(#fident: #call)
+            }
             None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
             Some(sealed) => {
-                let ctx = context(record, sealed);
                 if sealed.optional.is_some() {
-                    let one = seal_value(record, field, sealed, &quote!(__value), &ctx);
+                    let one = seal_value(record, field, sealed, &quote!(__value));
                     quote! {
                         #fident: match &self.#fident {
                             ::core::option::Option::Some(__value) => ::core::option::Option::Some(#one),
@@ -183,7 +200,7 @@ fn seal(record: &Record<'_>) -> TokenStream {
                         }
                     }
                 } else {
-                    let one = seal_value(record, field, sealed, &quote!(&self.#fident), &ctx);
+                    let one = seal_value(record, field, sealed, &quote!(&self.#fident));
                     quote!(#fident: #one)
                 }
             }
@@ -205,7 +222,7 @@ fn seal(record: &Record<'_>) -> TokenStream {
         let local = key_local(record, purpose);
         quote!(let #local = keys.require::<#purpose>()?;)
     });
-    let body = with_id(
+    let body = enter(
         record,
         &quote!({
             #(#lookups)*
@@ -224,7 +241,11 @@ fn seal(record: &Record<'_>) -> TokenStream {
         impl #ident {
             #[doc = #doc]
             pub fn seal(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#sealed_ident> {
-                ::fieldseal::record::SealRecord::seal_with_id(self, keys, &[])
+                ::fieldseal::record::SealRecord::seal_nested(
+                    self,
+                    keys,
+                    &::fieldseal::record::Nesting::TOP,
+                )
             }
         }
 
@@ -232,10 +253,10 @@ fn seal(record: &Record<'_>) -> TokenStream {
         impl ::fieldseal::record::SealRecord for #ident {
             type Sealed = #sealed_ident;
 
-            fn seal_with_id(
+            fn seal_nested(
                 &self,
                 keys: &::fieldseal::KeySet,
-                __outer_id: &[u8],
+                __outer: &::fieldseal::record::Nesting<'_>,
             ) -> ::fieldseal::Result<#sealed_ident> {
                 #body
             }
@@ -244,32 +265,32 @@ fn seal(record: &Record<'_>) -> TokenStream {
 }
 
 /// The value a sealed field opens to, as an expression over `self`.
-fn open_value(record: &Record<'_>, field: &Field<'_>, sealed: &SealedField) -> TokenStream {
-    open_with(record, field, sealed, &format_ident!("open"), &quote!(key))
+fn open_value(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
+    open_with(field, sealed, &format_ident!("open"), &quote!(key))
 }
 
-/// The value a sealed field opens to through `self.field.method(key, &context)`.
+/// The value a sealed field opens to through `self.field.method(key, context)`.
 fn open_with(
-    record: &Record<'_>,
     field: &Field<'_>,
     sealed: &SealedField,
     method: &Ident,
     key: &TokenStream,
 ) -> TokenStream {
     let fident = field.ident;
-    let ctx = context(record, sealed);
     let unwrap = if sealed.json { quote!(.0) } else { quote!() };
     if sealed.optional.is_some() {
+        let open = in_context(sealed, &quote!(__sealed.#method(#key, __ctx)));
         quote! {
             match &self.#fident {
                 ::core::option::Option::Some(__sealed) => {
-                    ::core::option::Option::Some(__sealed.#method(#key, &#ctx)? #unwrap)
+                    ::core::option::Option::Some(#open #unwrap)
                 }
                 ::core::option::Option::None => ::core::option::Option::None,
             }
         }
     } else {
-        quote!(self.#fident.#method(#key, &#ctx)? #unwrap)
+        let open = in_context(sealed, &quote!(self.#fident.#method(#key, __ctx)));
+        quote!(#open #unwrap)
     }
 }
 
@@ -310,14 +331,18 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
     let inits = readable.iter().map(|f| {
         let fident = f.ident;
         match &f.sealed {
-            None if f.nested.is_some() => quote! {
-                #fident: ::fieldseal::record::View::<#purpose>::open_view_with_id(
-                    &self.#fident, key, __id,
-                )?
-            },
+            None if f.nested.is_some() => {
+                let call = nested(
+                    f,
+                    &quote!(::fieldseal::record::View::<#purpose>::open_view_nested(
+                        &self.#fident, key, __child,
+                    )),
+                );
+                quote!(#fident: #call)
+            }
             None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
             Some(sealed) => {
-                let value = open_value(record, f, sealed);
+                let value = open_value(f, sealed);
                 quote!(#fident: #value)
             }
         }
@@ -332,7 +357,7 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
         }
     });
     let view_name = view_ident.to_string();
-    let body = with_id(
+    let body = enter(
         record,
         &quote!(::core::result::Result::Ok(#view_ident { #(#inits,)* })),
     );
@@ -359,10 +384,10 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
         impl ::fieldseal::record::View<#purpose> for #sealed_ident {
             type View = #view_ident;
 
-            fn open_view_with_id(
+            fn open_view_nested(
                 &self,
                 key: &::fieldseal::PurposeKey<#purpose>,
-                __outer_id: &[u8],
+                __outer: &::fieldseal::record::Nesting<'_>,
             ) -> ::fieldseal::Result<#view_ident> {
                 #body
             }
@@ -378,20 +403,22 @@ fn openers(record: &Record<'_>) -> TokenStream {
         let method = format_ident!("open_{}", fident);
         let ty = field.ty;
         let set = purpose_set(&sealed.purposes);
-        let body = with_id(
-            record,
-            &if sealed.json || sealed.optional.is_some() {
-                let value = open_value(record, field, sealed);
-                quote!(::core::result::Result::Ok(#value))
-            } else {
-                let ctx = context(record, sealed);
-                quote!(self.#fident.open(key, &#ctx))
-            },
-        );
+        let body = if sealed.json || sealed.optional.is_some() {
+            let value = open_value(field, sealed);
+            enter(record, &quote!(::core::result::Result::Ok(#value)))
+        } else {
+            let name = &sealed.name;
+            enter(
+                record,
+                &quote!(__at.field(#name, |__ctx: &::fieldseal::Context<'_>| {
+                    self.#fident.open(key, __ctx)
+                })),
+            )
+        };
         let doc = format!(
             "Opens `{fident}` alone with the key of a purpose it is sealed for (any other does \
-             not compile), its context filled in. (A record nested in another and without an \
-             id of its own is bound to its outer record's id: open it through the outer record.)"
+             not compile), its context filled in. (A record nested in another is bound to its \
+             place in the outer record: open it through the outer record.)"
         );
         Some(quote! {
             #[doc = #doc]
@@ -402,8 +429,8 @@ fn openers(record: &Record<'_>) -> TokenStream {
             where
                 #set: ::fieldseal::Includes<__P, __I>,
             {
-                // A record nested without an id of its own opens through its outer record.
-                let __outer_id: &[u8] = &[];
+                // A record nested in another opens through its outer record.
+                let __outer = &::fieldseal::record::Nesting::TOP;
                 #body
             }
         })
@@ -455,16 +482,18 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
             quote!(#fvis #fident: #ty)
         }
     });
-    let locals = record.fields.iter().filter_map(|f| dyn_local(record, f));
+    let locals = record.fields.iter().filter_map(dyn_local);
     let inits = record.fields.iter().map(|f| {
         let fident = f.ident;
         if f.sealed.is_some() {
             let local = format_ident!("__field_{}", fident);
             quote!(#fident: #local)
         } else if f.nested.is_some() {
-            quote! {
-                #fident: ::fieldseal::record::OpenRecord::open_dyn_with_id(&self.#fident, keys, __id)?
-            }
+            let call = nested(
+                f,
+                &quote!(::fieldseal::record::OpenRecord::open_dyn_nested(&self.#fident, keys, __child)),
+            );
+            quote!(#fident: #call)
         } else {
             quote!(#fident: ::core::clone::Clone::clone(&self.#fident))
         }
@@ -479,7 +508,7 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
         }
     });
     let view_name = view_ident.to_string();
-    let body = with_id(
+    let body = enter(
         record,
         &quote!({
             let mut __missing: ::std::vec::Vec<&'static str> = ::std::vec::Vec::new();
@@ -519,7 +548,11 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
             /// # Errors
             /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
             pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
-                ::fieldseal::record::OpenRecord::open_dyn_with_id(self, keys, &[])
+                ::fieldseal::record::OpenRecord::open_dyn_nested(
+                    self,
+                    keys,
+                    &::fieldseal::record::Nesting::TOP,
+                )
             }
         }
 
@@ -527,10 +560,10 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
         impl ::fieldseal::record::OpenRecord for #sealed_ident {
             type DynView = #view_ident;
 
-            fn open_dyn_with_id(
+            fn open_dyn_nested(
                 &self,
                 keys: &::fieldseal::KeySet,
-                __outer_id: &[u8],
+                __outer: &::fieldseal::record::Nesting<'_>,
             ) -> ::fieldseal::Result<#view_ident> {
                 #body
             }
@@ -540,18 +573,12 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
 
 /// In the run-time view, the local holding one sealed field: opened with the first of its purposes
 /// the key set holds, or `None` and its name added to `__missing`.
-fn dyn_local(record: &Record<'_>, f: &Field<'_>) -> Option<TokenStream> {
+fn dyn_local(f: &Field<'_>) -> Option<TokenStream> {
     let sealed = f.sealed.as_ref()?;
     let (fident, purposes) = (f.ident, &sealed.purposes);
     let local = format_ident!("__field_{}", fident);
     let name = fident.to_string();
-    let open = open_with(
-        record,
-        f,
-        sealed,
-        &format_ident!("open_dyn"),
-        &quote!(__key),
-    );
+    let open = open_with(f, sealed, &format_ident!("open_dyn"), &quote!(__key));
     Some(quote! {
         let #local = match [#(<#purposes as ::fieldseal::Purpose>::NAME),*]
             .iter()

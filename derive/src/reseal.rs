@@ -5,25 +5,31 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::ast::Record;
-use crate::expand::{context, with_id};
+use crate::expand::{enter, in_context, nested};
 
 pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
     let sealed_ident = &record.sealed_ident;
     let inits = record.fields.iter().map(|field| {
         let fident = field.ident;
         match &field.sealed {
-            None if field.nested.is_some() => quote! {
-                #fident: match ::fieldseal::record::ResealRecord::reseal_with_id(&self.#fident, keys, __id)? {
-                    ::core::option::Option::Some(__new) => { __changed = true; __new }
-                    ::core::option::Option::None => ::core::clone::Clone::clone(&self.#fident),
+            None if field.nested.is_some() => {
+                let call = nested(
+                    field,
+                    &quote!(::fieldseal::record::ResealRecord::reseal_nested(&self.#fident, keys, __child)),
+                );
+                quote! {
+                    #fident: match #call {
+                        ::core::option::Option::Some(__new) => { __changed = true; __new }
+                        ::core::option::Option::None => ::core::clone::Clone::clone(&self.#fident),
+                    }
                 }
-            },
+            }
             None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
             Some(sealed) => {
-                let ctx = context(record, sealed);
                 let one = |value: TokenStream| {
+                    let resealed = in_context(sealed, &quote!(keys.reseal(#value, __ctx)));
                     quote! {
-                        match keys.reseal(#value, &#ctx)? {
+                        match #resealed {
                             ::core::option::Option::Some(__new) => { __changed = true; __new }
                             ::core::option::Option::None => ::core::clone::Clone::clone(#value),
                         }
@@ -44,7 +50,7 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
             }
         }
     });
-    let body = with_id(
+    let body = enter(
         record,
         &quote!({
             let mut __changed = false;
@@ -69,16 +75,20 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
                 &self,
                 keys: &::fieldseal::KeySet,
             ) -> ::fieldseal::Result<::core::option::Option<Self>> {
-                ::fieldseal::record::ResealRecord::reseal_with_id(self, keys, &[])
+                ::fieldseal::record::ResealRecord::reseal_nested(
+                    self,
+                    keys,
+                    &::fieldseal::record::Nesting::TOP,
+                )
             }
         }
 
         #[automatically_derived]
         impl ::fieldseal::record::ResealRecord for #sealed_ident {
-            fn reseal_with_id(
+            fn reseal_nested(
                 &self,
                 keys: &::fieldseal::KeySet,
-                __outer_id: &[u8],
+                __outer: &::fieldseal::record::Nesting<'_>,
             ) -> ::fieldseal::Result<::core::option::Option<Self>> {
                 #body
             }

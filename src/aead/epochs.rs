@@ -132,29 +132,16 @@ impl Hasher for FoldedMultiply {
 }
 
 impl AesEpochs {
-    /// Seals `buf` in place; writes the 8-byte epoch id and 12-byte nonce into `nonce_out`.
+    /// Seals `buf` in place under this thread's current epoch with the value's `iv`, writing the
+    /// epoch id into `epoch_out`. `generation` is [`rng::fork_generation`] read after the value's
+    /// nonce was drawn: in a forked child the draw itself moves it, and a new epoch starts.
     #[inline]
     pub(crate) fn seal(
         &self,
         pk: &SecretKey,
-        nonce_out: &mut [u8],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; TAG_LEN]> {
-        let block = rng::nonce_block().map_err(|()| Error::Rng)?;
-        let mut nonce = [0u8; AES_NONCE_LEN];
-        nonce.copy_from_slice(&block[..AES_NONCE_LEN]);
-        // Read after the draw: in a forked child the draw itself moves the generation.
-        self.seal_in_generation(pk, rng::fork_generation(), &nonce, nonce_out, aad, buf)
-    }
-
-    #[inline]
-    fn seal_in_generation(
-        &self,
-        pk: &SecretKey,
         generation: u64,
-        nonce: &[u8; AES_NONCE_LEN],
-        nonce_out: &mut [u8],
+        iv: &[u8; AES_NONCE_LEN],
+        epoch_out: &mut [u8],
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN]> {
@@ -165,9 +152,8 @@ impl AesEpochs {
             _ => current.insert(self.new_epoch(pk, generation)?),
         };
         epoch.used += 1;
-        nonce_out[..EPOCH_ID_LEN].copy_from_slice(&epoch.id);
-        nonce_out[EPOCH_ID_LEN..].copy_from_slice(nonce);
-        Ok(epoch.cipher.seal(nonce, aad, buf))
+        epoch_out.copy_from_slice(&epoch.id);
+        Ok(epoch.cipher.seal(iv, aad, buf))
     }
 
     /// A fresh epoch for this thread, remembered for opening.
@@ -186,24 +172,23 @@ impl AesEpochs {
         })
     }
 
-    /// Opens `buf` in place. `Err(())` on authentication failure.
+    /// Opens `buf` in place under the epoch `epoch` (the part's 8-byte id) with the value's `iv`.
+    /// `Err(())` on authentication failure.
     #[inline]
     pub(crate) fn open(
         &self,
         pk: &SecretKey,
-        nonce_in: &[u8],
+        epoch: &[u8],
+        iv: &[u8; AES_NONCE_LEN],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), ()> {
-        let mut id = [0u8; EPOCH_ID_LEN];
-        id.copy_from_slice(&nonce_in[..EPOCH_ID_LEN]);
-        let mut nonce = [0u8; AES_NONCE_LEN];
-        nonce.copy_from_slice(&nonce_in[EPOCH_ID_LEN..]);
+        let id: [u8; EPOCH_ID_LEN] = epoch.try_into().map_err(|_| ())?;
         let key = u64::from_le_bytes(id);
         if let Some((held, cipher)) = self.slots[slot_of(key)].get() {
             if *held == key {
-                return cipher.open(&nonce, aad, buf, tag);
+                return cipher.open(iv, aad, buf, tag);
             }
         }
         {
@@ -211,13 +196,13 @@ impl AesEpochs {
             // per open, and writers only ever wait for one decryption.
             let opened = self.opened.read().unwrap_or_else(PoisonError::into_inner);
             if let Some(cipher) = opened.get(&key) {
-                return cipher.open(&nonce, aad, buf, tag);
+                return cipher.open(iv, aad, buf, tag);
             }
         }
         // Not cached: derive, and keep the cipher only if the value authenticates, so that forged
         // epoch ids cannot flush the cache of real ones.
         let cipher = AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id));
-        cipher.open(&nonce, aad, buf, tag)?;
+        cipher.open(iv, aad, buf, tag)?;
         self.remember(id, Arc::new(cipher));
         Ok(())
     }
@@ -254,15 +239,53 @@ mod tests {
     }
 
     /// Seals as a process whose fork generation is `generation` (0 in these tests, whatever the
-    /// real generation is).
+    /// real generation is); returns the epoch id and the IV.
     fn seal_in(epochs: &AesEpochs, pk: &SecretKey, generation: u64) -> [u8; 20] {
         let mut out = [0u8; 20];
         let mut buf = *b"value";
-        let nonce = [1u8; AES_NONCE_LEN];
+        let (epoch, iv) = out.split_at_mut(EPOCH_ID_LEN);
+        iv.fill(1);
+        let iv: [u8; AES_NONCE_LEN] = (&*iv).try_into().unwrap();
         epochs
-            .seal_in_generation(pk, generation, &nonce, &mut out, b"aad", &mut buf)
+            .seal(pk, generation, &iv, epoch, b"aad", &mut buf)
             .unwrap();
         out
+    }
+
+    /// Seals `buf` with a fresh random IV in the current generation: (epoch id || IV, tag).
+    fn seal_random(
+        epochs: &AesEpochs,
+        pk: &SecretKey,
+        buf: &mut [u8],
+    ) -> ([u8; 20], [u8; TAG_LEN]) {
+        let mut nonce = [0u8; 20];
+        let block = rng::nonce_block().unwrap();
+        nonce[EPOCH_ID_LEN..].copy_from_slice(&block);
+        let iv: [u8; AES_NONCE_LEN] = block;
+        let tag = epochs
+            .seal(
+                pk,
+                rng::fork_generation(),
+                &iv,
+                &mut nonce[..EPOCH_ID_LEN],
+                b"aad",
+                buf,
+            )
+            .unwrap();
+        (nonce, tag)
+    }
+
+    /// Opens with `nonce` = epoch id || IV.
+    fn open_split(
+        epochs: &AesEpochs,
+        pk: &SecretKey,
+        nonce: &[u8; 20],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), ()> {
+        let iv: [u8; AES_NONCE_LEN] = nonce[EPOCH_ID_LEN..].try_into().unwrap();
+        epochs.open(pk, &nonce[..EPOCH_ID_LEN], &iv, aad, buf, tag)
     }
 
     fn seal_one(epochs: &AesEpochs, pk: &SecretKey) -> [u8; 20] {
@@ -296,9 +319,8 @@ mod tests {
                     s.spawn(|| {
                         let values: Vec<_> = (0..5)
                             .map(|_| {
-                                let mut nonce = [0u8; 20];
                                 let mut buf = *b"value";
-                                let tag = sealer.seal(&pk, &mut nonce, b"aad", &mut buf).unwrap();
+                                let (nonce, tag) = seal_random(&sealer, &pk, &mut buf);
                                 (nonce, buf, tag)
                             })
                             .collect();
@@ -326,7 +348,7 @@ mod tests {
         assert_eq!(epochs.len(), 3, "one epoch per thread");
         for (nonce, buf, tag) in by_thread.iter().flatten() {
             let mut copy = *buf;
-            opener.open(&pk, nonce, b"aad", &mut copy, tag).unwrap();
+            open_split(&opener, &pk, nonce, b"aad", &mut copy, tag).unwrap();
             assert_eq!(&copy, b"value");
         }
         assert_eq!(sealer.epochs_cached(), 3);
@@ -347,20 +369,22 @@ mod tests {
     #[test]
     fn opens_values_of_any_cached_or_new_epoch() {
         let (pk, sealer, opener) = (pk(), AesEpochs::default(), AesEpochs::default());
-        let mut nonce = [0u8; 20];
         let mut buf = *b"value";
-        let tag = sealer.seal(&pk, &mut nonce, b"aad", &mut buf).unwrap();
+        let (nonce, tag) = seal_random(&sealer, &pk, &mut buf);
         // A fresh opener derives the epoch key from the id, then caches it.
         let mut copy = buf;
-        opener.open(&pk, &nonce, b"aad", &mut copy, &tag).unwrap();
+        open_split(&opener, &pk, &nonce, b"aad", &mut copy, &tag).unwrap();
         assert_eq!(&copy, b"value");
         assert_eq!(opener.epochs_cached(), 1);
         let mut copy = buf;
-        assert!(opener.open(&pk, &nonce, b"other", &mut copy, &tag).is_err());
-        let mut forged = nonce;
-        forged[0] ^= 1;
-        let mut copy = buf;
-        assert!(opener.open(&pk, &forged, b"aad", &mut copy, &tag).is_err());
+        assert!(open_split(&opener, &pk, &nonce, b"other", &mut copy, &tag).is_err());
+        for byte in [0, EPOCH_ID_LEN] {
+            // A changed epoch id (another key) or IV does not open.
+            let mut forged = nonce;
+            forged[byte] ^= 1;
+            let mut copy = buf;
+            assert!(open_split(&opener, &pk, &forged, b"aad", &mut copy, &tag).is_err());
+        }
     }
 
     #[test]
@@ -371,7 +395,7 @@ mod tests {
         for i in 0..100u64 {
             let mut nonce = [0u8; 20];
             nonce[..8].copy_from_slice(&i.to_le_bytes());
-            assert!(epochs.open(&pk, &nonce, b"", &mut buf, &tag).is_err());
+            assert!(open_split(&epochs, &pk, &nonce, b"", &mut buf, &tag).is_err());
         }
         assert_eq!(epochs.epochs_cached(), 0);
     }
@@ -382,19 +406,19 @@ mod tests {
         let (sealer, opener) = (AesEpochs::default(), AesEpochs::default());
         for generation in 0..(OPEN_CACHE_MAX as u64 + 10) {
             // A new generation is a new epoch: every value below has its own epoch id.
-            let mut nonce = [0u8; 20];
+            let mut nonce = [2u8; 20];
             let mut buf = *b"v";
             let tag = sealer
-                .seal_in_generation(
+                .seal(
                     &pk,
                     generation,
                     &[2; AES_NONCE_LEN],
-                    &mut nonce,
+                    &mut nonce[..EPOCH_ID_LEN],
                     b"",
                     &mut buf,
                 )
                 .unwrap();
-            opener.open(&pk, &nonce, b"", &mut buf, &tag).unwrap();
+            open_split(&opener, &pk, &nonce, b"", &mut buf, &tag).unwrap();
             assert!(opener.epochs_cached() <= SLOTS + OPEN_CACHE_MAX);
         }
         assert!(opener.epochs_cached() >= 10);

@@ -16,7 +16,7 @@ use crate::kdf::{self, XCHACHA_KEY_LABEL};
 use crate::rng;
 use crate::secret::SecretKey;
 use epochs::AesEpochs;
-use raw::{XCHACHA_NONCE_LEN, XChaCha};
+use raw::{AES_NONCE_LEN, XCHACHA_NONCE_LEN, XChaCha};
 
 /// The ciphers of one purpose key version, built on first use of each suite.
 #[derive(Default)]
@@ -31,48 +31,103 @@ impl SuiteCiphers {
             .get_or_init(|| XChaCha::new(&kdf::suite_key(pk, XCHACHA_KEY_LABEL, &[])))
     }
 
-    /// Seals `buf` in place under `suite`, writing the suite's nonce material into `nonce_out`
-    /// (exactly `suite.nonce_len()` bytes) and returning the tag.
+    /// Seals `buf` in place under `suite` with the value's `nonce`, writing the part's epoch id
+    /// into `epoch_out` (exactly `suite.epoch_len()` bytes) and returning the tag.
     #[inline]
     pub(crate) fn seal(
         &self,
         pk: &SecretKey,
         suite: Suite,
-        nonce_out: &mut [u8],
+        nonce: &ValueNonce,
+        epoch_out: &mut [u8],
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN]> {
-        debug_assert_eq!(nonce_out.len(), suite.nonce_len());
+        debug_assert_eq!(epoch_out.len(), suite.epoch_len());
         match suite {
-            Suite::Aes256Gcm => self.aes.seal(pk, nonce_out, aad, buf),
-            Suite::XChaCha20Poly1305 => {
-                let mut nonce = [0u8; XCHACHA_NONCE_LEN];
-                for half in nonce.chunks_exact_mut(rng::DRAW_LEN) {
-                    half.copy_from_slice(&rng::nonce_block().map_err(|()| Error::Rng)?);
-                }
-                nonce_out.copy_from_slice(&nonce);
-                Ok(self.xchacha(pk).seal(&nonce, aad, buf))
+            Suite::Aes256Gcm => {
+                self.aes
+                    .seal(pk, nonce.generation, nonce.aes_iv(), epoch_out, aad, buf)
             }
+            Suite::XChaCha20Poly1305 => Ok(self.xchacha(pk).seal(&nonce.bytes, aad, buf)),
         }
     }
 
-    /// Opens `buf` in place. `Err(())` on authentication failure, whatever its cause.
+    /// Opens `buf` in place with the value's `nonce` and the part's `epoch` id. `Err(())` on
+    /// authentication failure, whatever its cause.
     #[inline]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the AEAD's inputs, each its own slice of the value; a struct would only rename them"
+    )]
     pub(crate) fn open(
         &self,
         pk: &SecretKey,
         suite: Suite,
-        nonce_in: &[u8],
+        nonce: &[u8],
+        epoch: &[u8],
         aad: &[u8],
         buf: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), ()> {
         match suite {
-            Suite::Aes256Gcm => self.aes.open(pk, nonce_in, aad, buf, tag),
+            Suite::Aes256Gcm => {
+                let iv: &[u8; AES_NONCE_LEN] = nonce.try_into().map_err(|_| ())?;
+                self.aes.open(pk, epoch, iv, aad, buf, tag)
+            }
             Suite::XChaCha20Poly1305 => {
-                let nonce: &[u8; XCHACHA_NONCE_LEN] = nonce_in.try_into().map_err(|_| ())?;
+                let nonce: &[u8; XCHACHA_NONCE_LEN] = nonce.try_into().map_err(|_| ())?;
                 self.xchacha(pk).open(nonce, aad, buf, tag)
             }
         }
     }
 }
+
+/// The nonce of one value (FORMAT.md §5), drawn once and shared by every part: each part is sealed
+/// under its own key, so one nonce never meets one key twice, and a part moved into another value
+/// meets another nonce and fails to open.
+pub(crate) struct ValueNonce {
+    /// The nonce; AES-256-GCM uses the first [`AES_NONCE_LEN`] bytes.
+    bytes: [u8; XCHACHA_NONCE_LEN],
+    len: usize,
+    /// [`rng::fork_generation`] read after the draw.
+    generation: u64,
+}
+
+impl ValueNonce {
+    /// Draws a fresh nonce for `suite`: one generator draw for AES-256-GCM, two for
+    /// XChaCha20-Poly1305.
+    #[inline]
+    pub(crate) fn draw(suite: Suite) -> Result<Self> {
+        let mut bytes = [0u8; XCHACHA_NONCE_LEN];
+        let len = suite.nonce_len();
+        for chunk in bytes[..len].chunks_exact_mut(rng::DRAW_LEN) {
+            chunk.copy_from_slice(&rng::nonce_block().map_err(|()| Error::Rng)?);
+        }
+        // Read after the draw: in a forked child the draw itself moves the generation.
+        let generation = rng::fork_generation();
+        Ok(Self {
+            bytes,
+            len,
+            generation,
+        })
+    }
+
+    /// The nonce as written in the value's header.
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    #[inline]
+    fn aes_iv(&self) -> &[u8; AES_NONCE_LEN] {
+        self.bytes[..AES_NONCE_LEN]
+            .try_into()
+            .expect("the buffer holds at least an AES-GCM IV")
+    }
+}
+
+const _: () = assert!(
+    AES_NONCE_LEN == rng::DRAW_LEN && XCHACHA_NONCE_LEN == 2 * rng::DRAW_LEN,
+    "a nonce is a whole number of generator draws"
+);

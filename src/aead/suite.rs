@@ -52,12 +52,21 @@ impl Suite {
         }
     }
 
-    /// Bytes of nonce material in each part: the 8-byte epoch id and 12-byte nonce of AES-256-GCM,
-    /// or the 24-byte nonce of XChaCha20-Poly1305.
+    /// Bytes of the nonce in a value's header, shared by its parts (FORMAT.md §2, §5): the
+    /// 12-byte GCM IV of AES-256-GCM, or the 24-byte nonce of XChaCha20-Poly1305.
     pub const fn nonce_len(self) -> usize {
         match self {
-            Suite::Aes256Gcm => 20,
+            Suite::Aes256Gcm => 12,
             Suite::XChaCha20Poly1305 => 24,
+        }
+    }
+
+    /// Bytes of the epoch id in each part (FORMAT.md §4.2): 8 for AES-256-GCM, none for
+    /// XChaCha20-Poly1305.
+    pub const fn epoch_len(self) -> usize {
+        match self {
+            Suite::Aes256Gcm => 8,
+            Suite::XChaCha20Poly1305 => 0,
         }
     }
 

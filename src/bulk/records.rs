@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// fieldseal::purpose!(Marketing = "marketing");
 ///
 /// let mut keyring = Keyring::generate(Suite::default())?;
-/// let ctx = Context::new("Customer", "email").with_id_u64(7);
+/// let ctx = Context::new("Customer", "email").with_id_int(7);
 /// let email: Sealed<String, Marketing> =
 ///     Sealed::seal("ada@example.com", &ctx, &keyring.purpose_key::<Marketing>())?;
 /// let rows = vec![serde_json::json!({ "id": 7, "email": email.to_text() })];

@@ -54,6 +54,17 @@ pub enum Error {
         found: u8,
     },
 
+    /// The value uses a key mode this library does not know (FORMAT.md §2: `0x01` is direct mode;
+    /// other modes, such as per-subject keys, come with newer releases).
+    #[error(
+        "unknown key mode {found:#04x} (this library reads 0x01, direct); the value was written \
+         by a newer fieldseal or is corrupt"
+    )]
+    UnknownMode {
+        /// The mode byte found.
+        found: u8,
+    },
+
     /// The value holds a plaintext type this library does not know.
     #[error(
         "unknown plaintext type {found:#04x}; the value was written by a newer fieldseal or is \
@@ -119,6 +130,27 @@ pub enum Error {
         held: Vec<String>,
     },
 
+    /// A purpose key handed over as raw bytes does not match its key check value (FORMAT.md
+    /// §4.1): it is another key, or another purpose's or version's.
+    #[error(
+        "the key given for purpose `{purpose}` version {version} does not match its key check \
+         value: it is another key, or the key of another purpose or version; take the key and its \
+         check value from the same export"
+    )]
+    KeyCheckFailed {
+        /// The purpose the key was given for.
+        purpose: String,
+        /// The version it was given for.
+        version: u32,
+    },
+
+    /// A key check value's text form is not valid.
+    #[error("invalid key check value: {reason}")]
+    InvalidKeyCheck {
+        /// What is wrong.
+        reason: &'static str,
+    },
+
     /// A purpose name breaks the naming rules.
     #[error(
         "invalid purpose name {name:?}: {reason}; a purpose name is 1 to 64 bytes of lower-case \
@@ -178,6 +210,13 @@ pub enum Error {
         len: usize,
         /// The limit.
         max: usize,
+    },
+
+    /// A context names no record type or no field (FORMAT.md §6: both are 1 byte at least).
+    #[error("context {part} is empty; name the record type and the field the value belongs to")]
+    EmptyContext {
+        /// Which part: `record type` or `field`.
+        part: &'static str,
     },
 
     /// The value opened, but holds another plaintext type than the one asked for.
@@ -286,6 +325,20 @@ pub enum Malformed {
     BadLength {
         /// The length found.
         len: usize,
+    },
+    /// The ciphertext length differs from the fixed payload length of the value's type (a
+    /// `bool` is 1 byte, a `u32` 4, ...): refused before any cryptography (FORMAT.md §8).
+    #[error(
+        "ciphertext length {found} does not fit plaintext type {type_byte:#04x}, whose payload is \
+         {expected} bytes"
+    )]
+    PayloadLength {
+        /// The type byte.
+        type_byte: u8,
+        /// The type's payload length.
+        expected: usize,
+        /// The ciphertext length found.
+        found: usize,
     },
     /// The value holds no part at all.
     #[error("the value holds no purpose part")]

@@ -1,30 +1,32 @@
 //! FORMAT.md §6: the associated data that binds each part to where it belongs.
 //!
 //! ```text
-//! aad = version:u8 suite:u8 type:u8 lp16(purpose) key_version:u32be lp16(record) lp16(field)
-//!       lp16(id)
+//! aad = version:u8 suite:u8 mode:u8 type:u8 lp16(purpose) key_version:u32be lp16(record)
+//!       lp16(field) lp16(id)
 //! lp16(x) = u16be(len(x)) x
 //! ```
 //! No label: the AEAD keys are already separated by their HKDF labels (FORMAT.md §4), and every
 //! byte here is hashed again on each seal and open. The context limits keep it under [`AAD_MAX`].
 
 use crate::aead::Suite;
+#[cfg(test)]
+use crate::format::MODE_DIRECT;
 use crate::format::{FORMAT_VERSION, MAX_FIELD_LEN, MAX_ID_LEN, MAX_RECORD_LEN};
 use crate::purpose::MAX_NAME_LEN;
 
 /// The longest associated data.
 pub(crate) const AAD_MAX: usize =
-    3 + 2 + MAX_NAME_LEN + 4 + 2 + MAX_RECORD_LEN + 2 + MAX_FIELD_LEN + 2 + MAX_ID_LEN;
+    4 + 2 + MAX_NAME_LEN + 4 + 2 + MAX_RECORD_LEN + 2 + MAX_FIELD_LEN + 2 + MAX_ID_LEN;
 
 /// Associated data this long or shorter is laid out in a small stack buffer.
 const AAD_SMALL: usize = 80;
 
-/// Room for the longest head: `version suite type lp16(purpose)`.
-const HEAD_ROOM: usize = 5 + MAX_NAME_LEN;
+/// Room for the longest head: `version suite mode type lp16(purpose)`.
+const HEAD_ROOM: usize = 6 + MAX_NAME_LEN;
 
-/// The start of every associated data of one purpose, `version suite type lp16(purpose)`, laid out
-/// once per purpose key and zero-padded to a fixed size: each seal and open copies it whole (a
-/// fixed-size copy, no call) and fills in the suite and type bytes.
+/// The start of every associated data of one purpose, `version suite mode type lp16(purpose)`,
+/// laid out once per purpose key and zero-padded to a fixed size: each seal and open copies it
+/// whole (a fixed-size copy, no call) and fills in the suite, mode and type bytes.
 pub(crate) struct AadHead {
     bytes: [u8; HEAD_ROOM],
     len: usize,
@@ -36,10 +38,10 @@ impl AadHead {
         let name = purpose.as_bytes();
         let mut bytes = [0u8; HEAD_ROOM];
         bytes[0] = FORMAT_VERSION;
-        put_lp16(&mut bytes[3..], name);
+        put_lp16(&mut bytes[4..], name);
         Self {
             bytes,
-            len: 5 + name.len(),
+            len: 6 + name.len(),
         }
     }
 }
@@ -47,6 +49,7 @@ impl AadHead {
 /// The inputs of one part's associated data. Callers have checked every length against its limit.
 pub(crate) struct AadInput<'a> {
     pub(crate) suite: Suite,
+    pub(crate) mode: u8,
     pub(crate) type_byte: u8,
     pub(crate) head: &'a AadHead,
     pub(crate) key_version: u32,
@@ -84,7 +87,8 @@ impl AadInput<'_> {
     fn write(&self, buf: &mut [u8]) {
         buf[..HEAD_ROOM].copy_from_slice(&self.head.bytes);
         buf[1] = self.suite.id();
-        buf[2] = self.type_byte;
+        buf[2] = self.mode;
+        buf[3] = self.type_byte;
         let rest = put(&mut buf[self.head.len..], &self.key_version.to_be_bytes());
         let rest = put_lp16(rest, self.record.as_bytes());
         let rest = put_lp16(rest, self.field.as_bytes());
@@ -136,7 +140,12 @@ mod tests {
     fn spec(input: &AadInput<'_>, purpose: &[u8]) -> Vec<u8> {
         let lp16 = |x: &[u8]| [&(x.len() as u16).to_be_bytes()[..], x].concat();
         [
-            vec![FORMAT_VERSION, input.suite.id(), input.type_byte],
+            vec![
+                FORMAT_VERSION,
+                input.suite.id(),
+                input.mode,
+                input.type_byte,
+            ],
             lp16(purpose),
             input.key_version.to_be_bytes().to_vec(),
             lp16(input.record.as_bytes()),
@@ -163,6 +172,7 @@ mod tests {
             for suite in Suite::ALL {
                 let input = AadInput {
                     suite,
+                    mode: MODE_DIRECT,
                     type_byte: 0x10,
                     head: &head,
                     key_version: 0x0102_0304,
@@ -177,17 +187,18 @@ mod tests {
         }
     }
 
-    /// Totals of 79, 80 and 81 bytes: the last in the small stack buffer and the first two past
+    /// Totals of 80, 81 and 82 bytes: the last in the small stack buffer and the first two past
     /// it: the boundary between the two buffers of `with`.
     #[test]
     fn lays_out_both_sides_of_the_small_buffer() {
         let name = "p".repeat(MAX_NAME_LEN);
         let head = AadHead::new(&name);
-        // 69 (head) + 4 (key version) + 2 + 2 + 2 (three empty parts) = 79, then one more byte
+        // 70 (head) + 4 (key version) + 2 + 2 + 2 (three empty parts) = 80, then one more byte
         // of id at a time.
-        for (id, total) in [(&b""[..], 79), (b"1", 80), (b"12", 81)] {
+        for (id, total) in [(&b""[..], 80), (b"1", 81), (b"12", 82)] {
             let input = AadInput {
                 suite: Suite::Aes256Gcm,
+                mode: MODE_DIRECT,
                 type_byte: 0x02,
                 head: &head,
                 key_version: 1,
@@ -216,6 +227,7 @@ mod tests {
             for (record, field, id) in cases {
                 let input = AadInput {
                     suite: Suite::Aes256Gcm,
+                    mode: MODE_DIRECT,
                     type_byte: 0x01,
                     head: &head,
                     key_version: 7,

@@ -9,10 +9,15 @@ mod value;
 pub(crate) use aad::{AadHead, AadInput};
 pub use text::TEXT_PREFIX;
 pub(crate) use text::{decode_text, encode_text};
-pub(crate) use value::{HEADER_LEN, Header, Layout, PartRef, find_part, for_each_part, parse};
+pub(crate) use value::{Header, Layout, PartRef, find_part, for_each_part, parse};
 
 /// FORMAT.md §2: the format version this library writes and reads.
 pub const FORMAT_VERSION: u8 = 0x01;
+
+/// FORMAT.md §2, §4: key mode `0x01`, *direct*: each part is sealed under a key derived from its
+/// purpose key (FORMAT.md §4.1). Other mode bytes are reserved for later modes (subject mode:
+/// per-subject data keys) and rejected by this version as [`Error::UnknownMode`](crate::Error::UnknownMode).
+pub const MODE_DIRECT: u8 = 0x01;
 
 /// FORMAT.md §2: the most purposes one value is sealed for.
 pub const MAX_PARTS: usize = 8;
@@ -26,9 +31,24 @@ pub(crate) const fn is_known_type(type_byte: u8) -> bool {
     matches!(type_byte, 0x01..=0x0d | 0x10)
 }
 
+/// FORMAT.md §8: the payload length of a fixed-width type (`bool` and the integers), `None` for the
+/// types whose payload has any length. A value whose `ct_len` differs is malformed, and is
+/// refused when it is parsed, before any cryptography.
+pub(crate) const fn fixed_payload_len(type_byte: u8) -> Option<usize> {
+    match type_byte {
+        0x03 | 0x04 | 0x09 => Some(1),
+        0x05 | 0x0a => Some(2),
+        0x06 | 0x0b => Some(4),
+        0x07 | 0x0c => Some(8),
+        0x08 | 0x0d => Some(16),
+        _ => None,
+    }
+}
+
 /// FORMAT.md §6: the longest record type name in a context.
 pub const MAX_RECORD_LEN: usize = 64;
-/// FORMAT.md §6: the longest field name in a context.
-pub const MAX_FIELD_LEN: usize = 64;
+/// FORMAT.md §6: the longest field name (or field path, `outer.inner`, for a field of a nested
+/// record) in a context.
+pub const MAX_FIELD_LEN: usize = 255;
 /// FORMAT.md §6: the longest record or subject id in a context.
 pub const MAX_ID_LEN: usize = 256;

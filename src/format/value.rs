@@ -1,11 +1,13 @@
 //! FORMAT.md §2: the binary layout of a sealed value.
 //!
 //! ```text
-//! value = version:u8 suite:u8 type:u8 count:u8 ct_len:u32be part{count}
-//! part  = name_len:u8 name key_version:u32be nonce[suite.nonce_len] ciphertext[ct_len] tag[16]
+//! value = version:u8 suite:u8 mode:u8 type:u8 count:u8 ct_len:u32be nonce[N] part{count}
+//! part  = name_len:u8 name key_version:u32be epoch[E] ciphertext[ct_len] tag[16]
 //! ```
-//! Every part holds the same plaintext sealed for its own purpose, so they share `type` and
-//! `ct_len`.
+//! `N` and `E` are the suite's ([`Suite::nonce_len`], [`Suite::epoch_len`]). Every part holds the
+//! same plaintext sealed for its own purpose, under its own key and the value's one nonce, so they
+//! share `type`, `ct_len` and `nonce`: the shared nonce is what ties the parts of one value
+//! together (FORMAT.md §5).
 //!
 //! [`parse`] checks everything (it runs when a value comes in from outside); [`find_part`] only
 //! walks the lengths to find one part (it runs on every open of a value already checked). Both
@@ -13,19 +15,24 @@
 
 use crate::aead::{Suite, TAG_LEN};
 use crate::error::{Error, Malformed, Result};
-use crate::format::{FORMAT_VERSION, MAX_PARTS, MAX_PLAINTEXT, is_known_type};
+use crate::format::{
+    FORMAT_VERSION, MAX_PARTS, MAX_PLAINTEXT, MODE_DIRECT, fixed_payload_len, is_known_type,
+};
 use crate::purpose::validate_name;
 
-/// Bytes before the first part.
-pub(crate) const HEADER_LEN: usize = 8;
+/// Bytes before the nonce: version, suite, mode, type, count, ct_len.
+pub(crate) const FIXED_HEADER_LEN: usize = 9;
 
-/// The header of a value.
+/// The header of a value, its nonce borrowed from the value's bytes.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Header {
+pub(crate) struct Header<'a> {
     pub(crate) suite: Suite,
+    pub(crate) mode: u8,
     pub(crate) type_byte: u8,
     pub(crate) count: usize,
     pub(crate) ct_len: usize,
+    /// The value's nonce, shared by its parts: [`Suite::nonce_len`] bytes.
+    pub(crate) nonce: &'a [u8],
 }
 
 /// One part of a value, borrowed from the value's bytes.
@@ -34,7 +41,8 @@ pub(crate) struct PartRef<'a> {
     /// The purpose name's bytes: valid UTF-8 once [`parse`] accepted the value.
     pub(crate) purpose: &'a [u8],
     pub(crate) key_version: u32,
-    pub(crate) nonce: &'a [u8],
+    /// The part's epoch id: [`Suite::epoch_len`] bytes (none for XChaCha20-Poly1305).
+    pub(crate) epoch: &'a [u8],
     pub(crate) ciphertext: &'a [u8],
     pub(crate) tag: &'a [u8; TAG_LEN],
 }
@@ -76,7 +84,9 @@ impl<'a> Reader<'a> {
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn header(&mut self) -> Result<Header> {
+    /// FORMAT.md §9 step 1, in the order the bytes come: version, suite, mode, type, count,
+    /// `ct_len` (its limit, then the fixed width of the type), nonce.
+    fn header(&mut self) -> Result<Header<'a>> {
         let version = self.u8("version")?;
         if version != FORMAT_VERSION {
             return Err(Error::UnknownVersion {
@@ -85,6 +95,10 @@ impl<'a> Reader<'a> {
             });
         }
         let suite = Suite::from_id(self.u8("suite")?)?;
+        let mode = self.u8("mode")?;
+        if mode != MODE_DIRECT {
+            return Err(Error::UnknownMode { found: mode });
+        }
         let type_byte = self.u8("plaintext type")?;
         if !is_known_type(type_byte) {
             return Err(Error::UnknownPlaintextType { found: type_byte });
@@ -104,22 +118,33 @@ impl<'a> Reader<'a> {
         if ct_len > MAX_PLAINTEXT {
             return Err(Malformed::BadLength { len: ct_len }.into());
         }
+        if let Some(expected) = fixed_payload_len(type_byte).filter(|&n| n != ct_len) {
+            return Err(Malformed::PayloadLength {
+                type_byte,
+                expected,
+                found: ct_len,
+            }
+            .into());
+        }
+        let nonce = self.take(suite.nonce_len(), "nonce")?;
         Ok(Header {
             suite,
+            mode,
             type_byte,
             count,
             ct_len,
+            nonce,
         })
     }
 
-    fn part(&mut self, header: &Header) -> Result<PartRef<'a>> {
+    fn part(&mut self, header: &Header<'_>) -> Result<PartRef<'a>> {
         let name_len = usize::from(self.u8("purpose length")?);
         let purpose = self.take(name_len, "purpose name")?;
         let key_version = self.u32("key version")?;
         if key_version == 0 {
             return Err(Malformed::ZeroKeyVersion.into());
         }
-        let nonce = self.take(header.suite.nonce_len(), "nonce")?;
+        let epoch = self.take(header.suite.epoch_len(), "epoch id")?;
         let ciphertext = self.take(header.ct_len, "ciphertext")?;
         let tag = self
             .take(TAG_LEN, "tag")?
@@ -128,7 +153,7 @@ impl<'a> Reader<'a> {
         Ok(PartRef {
             purpose,
             key_version,
-            nonce,
+            epoch,
             ciphertext,
             tag,
         })
@@ -142,9 +167,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Checks a value completely (FORMAT.md §2): version, suite, lengths, purpose names, no duplicate
-/// purpose, no trailing bytes. Returns the header and the purpose names in part order.
-pub(crate) fn parse(bytes: &[u8]) -> Result<(Header, Vec<&str>)> {
+/// Checks a value completely (FORMAT.md §2, §9 step 1): header, lengths, purpose names, no
+/// duplicate purpose, no trailing bytes. Returns the header and the purpose names in part order.
+pub(crate) fn parse(bytes: &[u8]) -> Result<(Header<'_>, Vec<&str>)> {
     let mut r = Reader { bytes, pos: 0 };
     let header = r.header()?;
     let mut names: Vec<&str> = Vec::with_capacity(header.count);
@@ -170,7 +195,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<(Header, Vec<&str>)> {
 pub(crate) fn for_each_part<'a>(
     bytes: &'a [u8],
     mut f: impl FnMut(&PartRef<'a>),
-) -> Result<Header> {
+) -> Result<Header<'a>> {
     let mut r = Reader { bytes, pos: 0 };
     let header = r.header()?;
     for _ in 0..header.count {
@@ -186,27 +211,31 @@ pub(crate) fn for_each_part<'a>(
 /// Runs on every open, so it makes the same checks as [`Reader`] without building errors or
 /// walking the value twice.
 #[inline]
-pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header, PartRef<'a>)> {
+pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header<'a>, PartRef<'a>)> {
     let purpose = purpose.as_bytes();
-    let (head, mut rest) = bytes.split_at_checked(HEADER_LEN)?;
+    let (head, rest) = bytes.split_at_checked(FIXED_HEADER_LEN)?;
     let suite = Suite::from_id(head[1]).ok()?;
-    let type_byte = head[2];
-    let count = usize::from(head[3]);
-    let ct_len = u32::from_be_bytes([head[4], head[5], head[6], head[7]]) as usize;
+    let mode = head[2];
+    let type_byte = head[3];
+    let count = usize::from(head[4]);
+    let ct_len = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) as usize;
     let valid = head[0] == FORMAT_VERSION
+        && mode == MODE_DIRECT
         && is_known_type(type_byte)
         && (1..=MAX_PARTS).contains(&count)
-        && ct_len <= MAX_PLAINTEXT;
+        && ct_len <= MAX_PLAINTEXT
+        && fixed_payload_len(type_byte).is_none_or(|n| n == ct_len);
     if !valid {
         return None;
     }
-    let nonce_len = suite.nonce_len();
+    let (nonce, mut rest) = rest.split_at_checked(suite.nonce_len())?;
+    let epoch_len = suite.epoch_len();
     let mut found = None;
     for _ in 0..count {
         let (&name_len, after) = rest.split_first()?;
         let (name, after) = after.split_at_checked(usize::from(name_len))?;
         let (version, after) = after.split_at_checked(4)?;
-        let (nonce, after) = after.split_at_checked(nonce_len)?;
+        let (epoch, after) = after.split_at_checked(epoch_len)?;
         let (ciphertext, after) = after.split_at_checked(ct_len)?;
         let (tag, after) = after.split_at_checked(TAG_LEN)?;
         rest = after;
@@ -217,7 +246,7 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header, P
             found = Some(PartRef {
                 purpose: name,
                 key_version: u32::from_be_bytes(version.try_into().ok()?),
-                nonce,
+                epoch,
                 ciphertext,
                 tag: tag.try_into().ok()?,
             });
@@ -227,9 +256,11 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header, P
     let part = found.filter(|_| rest.is_empty())?;
     let header = Header {
         suite,
+        mode,
         type_byte,
         count,
         ct_len,
+        nonce,
     };
     Some((header, part))
 }
@@ -241,30 +272,37 @@ pub(crate) struct Layout {
     pub(crate) ct_len: usize,
 }
 
-/// The regions of one part that sealing fills: nonce material, plaintext (encrypted in place) and
-/// tag.
+/// The regions of one part that sealing fills: epoch id, plaintext (encrypted in place) and tag.
 pub(crate) struct PartMut<'a> {
-    pub(crate) nonce: &'a mut [u8],
+    pub(crate) epoch: &'a mut [u8],
     pub(crate) body: &'a mut [u8],
     pub(crate) tag: &'a mut [u8],
 }
 
 impl Layout {
+    /// Length of the header, nonce included.
+    #[inline]
+    pub(crate) fn header_len(&self) -> usize {
+        FIXED_HEADER_LEN + self.suite.nonce_len()
+    }
+
     /// Length of a part of purpose `purpose`.
     #[inline]
     pub(crate) fn part_len(&self, purpose: &str) -> usize {
-        1 + purpose.len() + 4 + self.suite.nonce_len() + self.ct_len + TAG_LEN
+        1 + purpose.len() + 4 + self.suite.epoch_len() + self.ct_len + TAG_LEN
     }
 
-    /// Writes the header into the first [`HEADER_LEN`] bytes of `out`.
+    /// Writes the header into the first [`header_len`](Self::header_len) bytes of `out`, the
+    /// nonce included.
     #[inline]
-    pub(crate) fn write_header(&self, out: &mut [u8], count: usize) {
+    pub(crate) fn write_header(&self, out: &mut [u8], count: usize, nonce: &[u8]) {
         let ct_len = u32::try_from(self.ct_len).expect("ct_len checked against MAX_PLAINTEXT");
         let [a, b, c, d] = ct_len.to_be_bytes();
         let count = u8::try_from(count).expect("count checked against MAX_PARTS");
-        out[..HEADER_LEN].copy_from_slice(&[
+        out[..FIXED_HEADER_LEN].copy_from_slice(&[
             FORMAT_VERSION,
             self.suite.id(),
+            MODE_DIRECT,
             self.type_byte,
             count,
             a,
@@ -272,6 +310,7 @@ impl Layout {
             c,
             d,
         ]);
+        out[FIXED_HEADER_LEN..self.header_len()].copy_from_slice(nonce);
     }
 
     /// Writes a part's name and key version into `part` (exactly [`part_len`](Self::part_len)
@@ -288,9 +327,9 @@ impl Layout {
         head[0] = u8::try_from(name.len()).expect("purpose names are at most 64 bytes");
         head[1..=name.len()].copy_from_slice(name);
         head[1 + name.len()..].copy_from_slice(&key_version.to_be_bytes());
-        let (nonce, rest) = rest.split_at_mut(self.suite.nonce_len());
+        let (epoch, rest) = rest.split_at_mut(self.suite.epoch_len());
         let (body, tag) = rest.split_at_mut(self.ct_len);
-        PartMut { nonce, body, tag }
+        PartMut { epoch, body, tag }
     }
 }
 
@@ -306,28 +345,30 @@ mod tests {
             ct_len: 5,
         };
         let names = ["fulfillment", "marketing"];
-        let total = HEADER_LEN + names.iter().map(|n| layout.part_len(n)).sum::<usize>();
+        let header_len = layout.header_len();
+        let total = header_len + names.iter().map(|n| layout.part_len(n)).sum::<usize>();
         let mut out = vec![0u8; total];
-        let (header, mut rest) = out.split_at_mut(HEADER_LEN);
-        layout.write_header(header, names.len());
+        let (header, mut rest) = out.split_at_mut(header_len);
+        layout.write_header(header, names.len(), &[0x99; 12]);
         for (version, name) in (1..).zip(names) {
             let (part, after) = rest.split_at_mut(layout.part_len(name));
             rest = after;
             let part = layout.write_part(part, name, version);
-            part.nonce.fill(0xaa);
+            part.epoch.fill(0xaa);
             part.body.fill(0xbb);
             part.tag.fill(0xcc);
         }
         out
     }
 
-    type Seen = (usize, u32, Vec<u8>, Vec<u8>, [u8; TAG_LEN]);
+    type Seen = (usize, Vec<u8>, u32, Vec<u8>, Vec<u8>, [u8; TAG_LEN]);
 
-    fn seen(header: &Header, part: &PartRef<'_>) -> Seen {
+    fn seen(header: &Header<'_>, part: &PartRef<'_>) -> Seen {
         (
             header.ct_len,
+            header.nonce.to_vec(),
             part.key_version,
-            part.nonce.to_vec(),
+            part.epoch.to_vec(),
             part.ciphertext.to_vec(),
             *part.tag,
         )

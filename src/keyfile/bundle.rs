@@ -278,7 +278,7 @@ impl KeyBundle {
                 .entries
                 .iter()
                 .filter_map(|e| e.key().map(|k| (e.version, Zeroizing::new(*k))));
-            keys.insert(DynPurposeKey::from_versions_retired(
+            keys.insert(DynPurposeKey::from_trusted_versions(
                 name, suite, live, active, retired,
             )?);
         }

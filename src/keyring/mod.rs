@@ -21,7 +21,7 @@ use std::time::SystemTime;
 pub use exports::BundleExport;
 pub use id::KeyringId;
 pub(crate) use purpose_key::KeyState;
-pub use purpose_key::{DynPurposeKey, PurposeKey};
+pub use purpose_key::{DynPurposeKey, KeyCheck, PurposeKey};
 pub(crate) use version_key::VersionKey;
 
 use crate::aead::Suite;

@@ -4,11 +4,13 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
 use crate::aead::Suite;
 use crate::error::{Error, KeyringError, Result};
 use crate::format::AadHead;
+use crate::kdf::{self, KEY_CHECK_LEN};
 use crate::keyring::version_key::VersionKey;
 use crate::purpose::{DynPurpose, Purpose};
 use crate::secret::{KEY_LEN, SecretKey};
@@ -119,15 +121,33 @@ pub struct DynPurposeKey {
 
 impl DynPurposeKey {
     /// Builds a purpose key from raw key versions, for a service that was handed its purpose keys
-    /// (a key bundle) and holds no root key. `active` is the version it seals with.
+    /// outside a key file (a secret manager, say) and holds no root key. `active` is the version
+    /// it seals with.
+    ///
+    /// Each version comes with its key check value ([`key_check`](Self::key_check), FORMAT.md
+    /// §4.1), checked in constant time: a wrong key, or a key labelled with another purpose or
+    /// version, is refused here, before anything is sealed under it that nobody else could open.
+    ///
+    /// ```
+    /// use fieldseal::{DynPurpose, DynPurposeKey, Keyring, Suite};
+    /// let keyring = Keyring::generate(Suite::default())?;
+    /// let marketing = DynPurpose::new("marketing")?;
+    /// let exported = keyring.dyn_purpose_key(&marketing);
+    /// let (key, check) = (exported.dangerous_export_version(1)?, exported.key_check(1)?);
+    ///
+    /// // The service, given key and check value:
+    /// let key = DynPurposeKey::from_versions(marketing, Suite::default(), [(1, key, check)], 1)?;
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
     ///
     /// # Errors
+    /// [`Error::KeyCheckFailed`] if a key does not match its check value;
     /// [`Error::UnknownKeyVersion`] if `active` is not among `versions`;
     /// [`KeyringError::VersionExists`] if a version is given twice.
     pub fn from_versions(
         purpose: DynPurpose,
         seal_suite: Suite,
-        versions: impl IntoIterator<Item = (u32, Zeroizing<[u8; KEY_LEN]>)>,
+        versions: impl IntoIterator<Item = (u32, Zeroizing<[u8; KEY_LEN]>, KeyCheck)>,
         active: u32,
     ) -> Result<Self> {
         Self::from_versions_retired(purpose, seal_suite, versions, active, Vec::new())
@@ -142,6 +162,29 @@ impl DynPurposeKey {
     pub fn from_versions_retired(
         purpose: DynPurpose,
         seal_suite: Suite,
+        versions: impl IntoIterator<Item = (u32, Zeroizing<[u8; KEY_LEN]>, KeyCheck)>,
+        active: u32,
+        retired: Vec<u32>,
+    ) -> Result<Self> {
+        let mut checked = Vec::new();
+        for (version, bytes, check) in versions {
+            let key = SecretKey::from_bytes(bytes);
+            let expected = kdf::key_check(&key, purpose.name(), version);
+            if !bool::from(expected.ct_eq(&check.0)) {
+                return Err(Error::KeyCheckFailed {
+                    purpose: purpose.name().to_owned(),
+                    version,
+                });
+            }
+            checked.push(Arc::new(VersionKey::new(version, key)));
+        }
+        Self::from_version_keys(purpose, seal_suite, checked, active, retired)
+    }
+
+    /// From key versions whose origin already vouches for them (an authenticated key file).
+    pub(crate) fn from_trusted_versions(
+        purpose: DynPurpose,
+        seal_suite: Suite,
         versions: impl IntoIterator<Item = (u32, Zeroizing<[u8; KEY_LEN]>)>,
         active: u32,
         retired: Vec<u32>,
@@ -150,10 +193,34 @@ impl DynPurposeKey {
             .into_iter()
             .map(|(v, bytes)| Arc::new(VersionKey::new(v, SecretKey::from_bytes(bytes))))
             .collect();
+        Self::from_version_keys(purpose, seal_suite, versions, active, retired)
+    }
+
+    fn from_version_keys(
+        purpose: DynPurpose,
+        seal_suite: Suite,
+        versions: Vec<Arc<VersionKey>>,
+        active: u32,
+        retired: Vec<u32>,
+    ) -> Result<Self> {
         let state = KeyState::new(purpose, seal_suite, versions, active)?.with_retired(retired);
         Ok(Self {
             state: Arc::new(state),
         })
+    }
+
+    /// The key check value of one version (FORMAT.md §4.1): 16 public bytes to hand over with
+    /// the key, so that [`from_versions`](Self::from_versions) can catch a wrong one.
+    ///
+    /// # Errors
+    /// [`Error::UnknownKeyVersion`] if the version is not held.
+    pub fn key_check(&self, version: u32) -> Result<KeyCheck> {
+        let key = &self.state.version(version)?.secret;
+        Ok(KeyCheck(kdf::key_check(
+            key,
+            self.state.purpose.name(),
+            version,
+        )))
     }
 
     /// The purpose this key serves.
@@ -270,22 +337,76 @@ impl<P: Purpose> fmt::Debug for PurposeKey<P> {
     }
 }
 
+/// The key check value of a purpose key version (FORMAT.md §4.1): public, and derived so that it
+/// reveals nothing of the key. Written as 32 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyCheck([u8; KEY_CHECK_LEN]);
+
+impl KeyCheck {
+    /// A check value from its 16 bytes.
+    pub const fn from_bytes(bytes: [u8; KEY_CHECK_LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// Its 16 bytes.
+    pub const fn to_bytes(self) -> [u8; KEY_CHECK_LEN] {
+        self.0
+    }
+}
+
+impl fmt::Display for KeyCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for KeyCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyCheck({self})")
+    }
+}
+
+impl std::str::FromStr for KeyCheck {
+    type Err = Error;
+
+    /// Parses 32 hex digits.
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = || Error::InvalidKeyCheck {
+            reason: "a key check value is 32 hex digits",
+        };
+        let digits = text.as_bytes();
+        if digits.len() != 2 * KEY_CHECK_LEN || !text.is_ascii() {
+            return Err(bad());
+        }
+        let mut out = [0u8; KEY_CHECK_LEN];
+        for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+            *byte = u8::from_str_radix(pair, 16).map_err(|_| bad())?;
+        }
+        Ok(Self(out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A version's key with its check value, as an export hands them over.
+    fn checked(purpose: &str, version: u32, byte: u8) -> (u32, Zeroizing<[u8; KEY_LEN]>, KeyCheck) {
+        let key = SecretKey::from_bytes(Zeroizing::new([byte; KEY_LEN]));
+        let check = KeyCheck(kdf::key_check(&key, purpose, version));
+        (version, Zeroizing::new([byte; KEY_LEN]), check)
+    }
+
     #[test]
     fn from_versions_refuses_a_version_twice_and_a_missing_active_version() {
         let purpose = DynPurpose::new("marketing").unwrap();
-        let twice = [
-            (1, Zeroizing::new([1; KEY_LEN])),
-            (1, Zeroizing::new([2; KEY_LEN])),
-        ];
+        let twice = [checked("marketing", 1, 1), checked("marketing", 1, 2)];
         assert!(matches!(
             DynPurposeKey::from_versions(purpose.clone(), Suite::default(), twice, 1),
             Err(Error::Keyring(KeyringError::VersionExists { version: 1 }))
         ));
-        let one = [(1, Zeroizing::new([1; KEY_LEN]))];
+        let one = [checked("marketing", 1, 1)];
         assert!(matches!(
             DynPurposeKey::from_versions(purpose.clone(), Suite::default(), one, 2),
             Err(Error::UnknownKeyVersion { version: 2, .. })
@@ -293,15 +414,59 @@ mod tests {
         let key = DynPurposeKey::from_versions(
             purpose,
             Suite::default(),
-            [
-                (2, Zeroizing::new([2; KEY_LEN])),
-                (1, Zeroizing::new([1; KEY_LEN])),
-            ],
+            [checked("marketing", 2, 2), checked("marketing", 1, 1)],
             2,
         )
         .unwrap();
         assert_eq!(key.versions(), vec![1, 2]);
         assert_eq!(key.active_version(), 2);
         assert!(!format!("{key:?}").contains("[2, 2"));
+    }
+
+    #[test]
+    fn a_key_that_does_not_match_its_check_value_is_refused() {
+        let purpose = DynPurpose::new("fulfillment").unwrap();
+        // Another purpose's key, another version's, and a wrong key, each under a valid-looking
+        // check value: all refused, naming purpose and version.
+        let (_, _, marketing_check) = checked("marketing", 1, 7);
+        let (_, _, v2_check) = checked("fulfillment", 2, 7);
+        let (_, _, other_key_check) = checked("fulfillment", 1, 8);
+        for check in [marketing_check, v2_check, other_key_check] {
+            let given = [(1, Zeroizing::new([7; KEY_LEN]), check)];
+            match DynPurposeKey::from_versions(purpose.clone(), Suite::default(), given, 1) {
+                Err(Error::KeyCheckFailed { purpose, version }) => {
+                    assert_eq!((purpose.as_str(), version), ("fulfillment", 1));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let good = DynPurposeKey::from_versions(
+            purpose,
+            Suite::default(),
+            [checked("fulfillment", 1, 7)],
+            1,
+        )
+        .unwrap();
+        assert_eq!(good.key_check(1).unwrap(), checked("fulfillment", 1, 7).2);
+    }
+
+    #[test]
+    fn a_key_check_value_reads_back_from_its_hex_form() {
+        let check = checked("marketing", 3, 9).2;
+        let text = check.to_string();
+        assert_eq!(text.len(), 32);
+        assert_eq!(text.parse::<KeyCheck>().unwrap(), check);
+        for bad in [
+            "",
+            "00",
+            &text[..31],
+            &format!("{text}0"),
+            &text.replace(|_| true, "g"),
+        ] {
+            assert!(matches!(
+                bad.parse::<KeyCheck>(),
+                Err(Error::InvalidKeyCheck { .. })
+            ));
+        }
     }
 }

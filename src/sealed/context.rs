@@ -6,24 +6,42 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::format::{MAX_FIELD_LEN, MAX_ID_LEN, MAX_RECORD_LEN};
+use crate::record::IntegerId;
 
-/// Room for ids held inline (integers up to 128 bits, UUIDs).
+/// Ids held inline: integers (FORMAT.md §6: always 16 bytes) and UUIDs.
 const INLINE_ID: usize = 16;
 
 #[derive(Clone, Copy)]
 enum Id<'a> {
     Borrowed(&'a [u8]),
-    Inline { bytes: [u8; INLINE_ID], len: u8 },
+    Inline([u8; INLINE_ID]),
 }
 
-/// The context a value is sealed in and must be opened in.
+/// The context a value is sealed in and must be opened in: record type, field and the record's (or
+/// subject's) id (FORMAT.md §6).
+///
+/// Built in two steps, so that binding no id is a visible choice: [`Context::new`] names the
+/// record type and field, then one of the `with_id` methods, or [`without_id`](ContextBuilder::without_id),
+/// makes the context.
 ///
 /// ```
 /// use fieldseal::Context;
-/// let ctx = Context::new("customer", "email").with_id_u64(42);
-/// assert_eq!(ctx.id(), 42u64.to_be_bytes());
-/// let by_uuid = Context::new("order", "address").with_id(b"0b7e5c1a-5d4e-4a8e-9f1b-2c3d4e5f6a7b");
-/// # let _ = by_uuid;
+/// let ctx = Context::new("customer", "email").with_id_int(42u64);
+/// assert_eq!(ctx.id(), 42u128.to_be_bytes());
+/// let by_name = Context::new("customer", "email").with_id_str("cust-0042");
+/// let survey = Context::new("survey", "answers").without_id();
+/// # let _ = (by_name, survey);
+/// ```
+///
+/// A record type and field alone are not a context:
+///
+/// ```compile_fail
+/// # use fieldseal::{Context, Keyring, Sealed, Suite};
+/// # fieldseal::purpose!(Marketing = "marketing");
+/// # let keyring = Keyring::generate(Suite::default()).unwrap();
+/// let ctx = Context::new("customer", "email"); // no id chosen
+/// let email: Sealed<String, Marketing> =
+///     Sealed::seal("ada@example.com", &ctx, &keyring.purpose_key::<Marketing>()).unwrap();
 /// ```
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
@@ -32,51 +50,72 @@ pub struct Context<'a> {
     id: Id<'a>,
 }
 
+/// A record type and field waiting for an id: see [`Context`].
+#[derive(Clone, Copy, Debug)]
+#[must_use = "a ContextBuilder is not a context yet: bind an id with `with_id...`, or say `without_id()`"]
+pub struct ContextBuilder<'a> {
+    record: &'a str,
+    field: &'a str,
+}
+
 impl<'a> Context<'a> {
-    /// A context naming the record type and field; no id yet.
-    pub const fn new(record: &'a str, field: &'a str) -> Self {
-        Self {
-            record,
-            field,
-            id: Id::Borrowed(&[]),
+    /// Names the record type (1 to 64 bytes) and the field (1 to 255 bytes; a field of a nested
+    /// record is named by its path, `billing.street`, FORMAT.md §13). Bind an id next.
+    #[allow(
+        clippy::new_ret_no_self,
+        reason = "two steps on purpose: `Context::new(record, field)` then an id, or `without_id()`"
+    )]
+    pub const fn new(record: &'a str, field: &'a str) -> ContextBuilder<'a> {
+        ContextBuilder { record, field }
+    }
+}
+
+impl<'a> ContextBuilder<'a> {
+    const fn bind(self, id: Id<'a>) -> Context<'a> {
+        Context {
+            record: self.record,
+            field: self.field,
+            id,
         }
     }
 
     /// Binds the record's (or subject's) id, as bytes. At most 256 bytes: hash longer ids.
-    #[must_use]
-    pub const fn with_id(mut self, id: &'a [u8]) -> Self {
-        self.id = Id::Borrowed(id);
-        self
+    #[inline]
+    pub const fn with_id(self, id: &'a [u8]) -> Context<'a> {
+        self.bind(Id::Borrowed(id))
     }
 
     /// Binds a string id (its UTF-8 bytes).
-    #[must_use]
-    pub const fn with_id_str(self, id: &'a str) -> Self {
+    #[inline]
+    pub const fn with_id_str(self, id: &'a str) -> Context<'a> {
         self.with_id(id.as_bytes())
     }
 
-    /// Binds an integer id, as its 8 big-endian bytes.
-    #[must_use]
-    pub fn with_id_u64(self, id: u64) -> Self {
-        self.with_inline_id(&id.to_be_bytes())
+    /// Binds an integer id of any integer type, as 16 big-endian bytes, two's complement
+    /// (FORMAT.md §6): `with_id_int(7u32)` and `with_id_int(7i64)` bind the same bytes, so an id
+    /// column can change integer type without breaking stored values.
+    #[inline]
+    pub fn with_id_int(self, id: impl IntegerId) -> Context<'a> {
+        self.bind(Id::Inline(id.id_bytes()))
     }
 
-    /// Binds a 128-bit id (a UUID, say), as its 16 big-endian bytes.
-    #[must_use]
-    pub fn with_id_u128(self, id: u128) -> Self {
-        self.with_inline_id(&id.to_be_bytes())
+    /// Binds a UUID, as its 16 bytes (the same bytes as `with_id_int(id.as_u128())`).
+    #[cfg(feature = "uuid")]
+    #[inline]
+    pub fn with_id_uuid(self, id: uuid::Uuid) -> Context<'a> {
+        self.bind(Id::Inline(id.into_bytes()))
     }
 
-    fn with_inline_id(mut self, id: &[u8]) -> Self {
-        let mut bytes = [0; INLINE_ID];
-        bytes[..id.len()].copy_from_slice(id);
-        self.id = Id::Inline {
-            bytes,
-            len: id.len() as u8,
-        };
-        self
+    /// Binds no id: the value is then bound to this field of *every* record of this type, and a
+    /// value copied from one record to another opens. Right for data that belongs to no record
+    /// (a configuration secret, say); for customer data, bind the record's id.
+    #[inline]
+    pub const fn without_id(self) -> Context<'a> {
+        self.bind(Id::Borrowed(&[]))
     }
+}
 
+impl Context<'_> {
     /// The record type.
     pub fn record(&self) -> &str {
         self.record
@@ -92,15 +131,19 @@ impl<'a> Context<'a> {
     pub fn id(&self) -> &[u8] {
         match &self.id {
             Id::Borrowed(id) => id,
-            Id::Inline { bytes, len } => &bytes[..usize::from(*len)],
+            Id::Inline(bytes) => bytes,
         }
     }
 
-    /// Checks every part against its FORMAT.md §6 limit.
+    /// Checks every part against its FORMAT.md §6 limits: a record type of 1 to 64 bytes, a field
+    /// of 1 to 255, an id of at most 256. Sealing and opening both check, before any cryptography.
     #[inline]
     pub(crate) fn check(&self) -> Result<()> {
         // The common case in one comparison: a total within the smallest limit breaks none.
-        if self.record.len() + self.field.len() + self.id().len() <= MAX_RECORD_LEN {
+        if self.record.len() + self.field.len() + self.id().len() <= MAX_RECORD_LEN
+            && !self.record.is_empty()
+            && !self.field.is_empty()
+        {
             return Ok(());
         }
         self.check_each()
@@ -115,6 +158,11 @@ impl<'a> Context<'a> {
 
     #[cold]
     fn check_each(&self) -> Result<()> {
+        for (part, name) in [("record type", self.record), ("field", self.field)] {
+            if name.is_empty() {
+                return Err(Error::EmptyContext { part });
+            }
+        }
         let parts = [
             ("record type", self.record.len(), MAX_RECORD_LEN),
             ("field", self.field.len(), MAX_FIELD_LEN),

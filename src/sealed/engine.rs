@@ -5,9 +5,10 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::aead::ValueNonce;
 use crate::error::{Error, Result};
 use crate::format::{
-    self, AadInput, HEADER_LEN, Header, Layout, MAX_PARTS, MAX_PLAINTEXT, PartRef,
+    self, AadInput, Header, Layout, MAX_PARTS, MAX_PLAINTEXT, MODE_DIRECT, PartRef,
 };
 use crate::keyring::KeyState;
 use crate::sealed::context::Context;
@@ -55,6 +56,7 @@ pub(crate) fn seal_payload(
         type_byte,
         ct_len,
     };
+    let header_len = layout.header_len();
     // Checked: 8 parts of up to 2^30 bytes overflow a 32-bit usize.
     #[allow(
         clippy::unnecessary_lazy_evaluations,
@@ -62,7 +64,7 @@ pub(crate) fn seal_payload(
     )]
     let total = keys
         .iter()
-        .try_fold(HEADER_LEN, |sum, k| {
+        .try_fold(header_len, |sum, k| {
             sum.checked_add(layout.part_len(k.purpose.name()))
         })
         // Lazily: an `Error` built eagerly would be dropped on every seal.
@@ -72,10 +74,13 @@ pub(crate) fn seal_payload(
         })?;
     // One allocation, the output. Wiped if sealing stops before every part is encrypted: an early
     // return (or a panic) must not free plaintext.
+    // One nonce for the whole value (FORMAT.md §5): every part is under its own key, and the
+    // shared nonce is what binds the parts of this seal together.
+    let nonce = ValueNonce::draw(suite)?;
     let mut out = WipeUnlessSealed(Vec::with_capacity(total));
     out.0.resize(total, 0);
-    let (header, mut rest) = out.0.split_at_mut(HEADER_LEN);
-    layout.write_header(header, keys.len());
+    let (header, mut rest) = out.0.split_at_mut(header_len);
+    layout.write_header(header, keys.len(), nonce.as_bytes());
     for key in keys {
         let name = key.purpose.name();
         let (part, after) = std::mem::take(&mut rest).split_at_mut(layout.part_len(name));
@@ -85,6 +90,7 @@ pub(crate) fn seal_payload(
         part.body.copy_from_slice(payload);
         let tag = AadInput {
             suite,
+            mode: MODE_DIRECT,
             type_byte,
             head: &key.aad_head,
             key_version: active.version,
@@ -95,7 +101,7 @@ pub(crate) fn seal_payload(
         .with(|aad| {
             active
                 .ciphers
-                .seal(&active.secret, suite, part.nonce, aad, part.body)
+                .seal(&active.secret, suite, &nonce, part.epoch, aad, part.body)
         })?;
         part.tag.copy_from_slice(&tag);
     }
@@ -189,7 +195,7 @@ fn find_part<'a>(
     key: &KeyState,
     bytes: &'a [u8],
     ctx: &Context<'_>,
-) -> Result<(Header, PartRef<'a>)> {
+) -> Result<(Header<'a>, PartRef<'a>)> {
     ctx.check()?;
     format::find_part(bytes, key.purpose.name()).ok_or_else(|| no_part(key, bytes))
 }
@@ -222,7 +228,7 @@ fn no_part(key: &KeyState, bytes: &[u8]) -> Error {
 #[inline]
 fn open_in(
     key: &KeyState,
-    header: &Header,
+    header: &Header<'_>,
     part: &PartRef<'_>,
     ctx: &Context<'_>,
     buf: &mut [u8],
@@ -230,6 +236,7 @@ fn open_in(
     let version = key.version(part.key_version)?;
     AadInput {
         suite: header.suite,
+        mode: header.mode,
         type_byte: header.type_byte,
         head: &key.aad_head,
         key_version: part.key_version,
@@ -241,7 +248,8 @@ fn open_in(
         version.ciphers.open(
             &version.secret,
             header.suite,
-            part.nonce,
+            header.nonce,
+            part.epoch,
             aad,
             buf,
             part.tag,

@@ -14,7 +14,7 @@ use crate::sealed::plaintext::type_name;
 /// fieldseal::purpose!(Marketing = "marketing");
 ///
 /// let keyring = Keyring::generate(Suite::default())?;
-/// let ctx = Context::new("customer", "email");
+/// let ctx = Context::new("customer", "email").with_id_int(7);
 /// let email: Sealed<String, Marketing> =
 ///     Sealed::seal("ada@example.com", &ctx, &keyring.purpose_key::<Marketing>())?;
 ///

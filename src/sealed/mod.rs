@@ -11,7 +11,7 @@ mod serde;
 use std::fmt;
 use std::marker::PhantomData;
 
-pub use context::Context;
+pub use context::{Context, ContextBuilder};
 pub use inspect::Inspection;
 pub use keys::SealingKeys;
 pub use plaintext::{AsPlaintext, Json, Plaintext};
@@ -37,7 +37,7 @@ use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 /// let fulfillment = keyring.purpose_key::<Fulfillment>();
 /// let marketing = keyring.purpose_key::<Marketing>();
 ///
-/// let ctx = Context::new("customer", "email").with_id_u64(42);
+/// let ctx = Context::new("customer", "email").with_id_int(42);
 /// let email: Sealed<String, (Fulfillment, Marketing)> =
 ///     Sealed::seal("ada@example.com", &ctx, &(&fulfillment, &marketing))?;
 /// assert_eq!(email.open(&marketing, &ctx)?, "ada@example.com");
@@ -49,7 +49,7 @@ use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 /// # fieldseal::purpose!(Fulfillment = "fulfillment");
 /// # fieldseal::purpose!(Marketing = "marketing");
 /// # let keyring = Keyring::generate(Suite::default()).unwrap();
-/// # let ctx = Context::new("customer", "name");
+/// # let ctx = Context::new("customer", "name").with_id_int(42);
 /// let name: Sealed<String, Fulfillment> =
 ///     Sealed::seal(&"Ada".to_string(), &ctx, &keyring.purpose_key::<Fulfillment>()).unwrap();
 /// name.open(&keyring.purpose_key::<Marketing>(), &ctx); // not sealed for marketing

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{self, EnumAccess, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::Error;
+use crate::error::{Error, Malformed};
 use crate::purpose::Purposes;
 use crate::sealed::{Plaintext, Sealed};
 
@@ -100,16 +100,21 @@ impl<'de, T: Plaintext, Ps: Purposes> Visitor<'de> for SealedVisitor<T, Ps> {
     }
 }
 
-/// A parse error, without the header byte that unknown-version, -suite and -type errors name: in
-/// a column that held clear text by mistake that byte is a byte of the clear text.
+/// A parse error, without the header bytes that unknown-version, -suite, -mode and -type errors,
+/// and the length errors, name: in a column that held clear text by mistake those bytes are bytes
+/// of the clear text.
 fn quiet<E: de::Error>(error: Error) -> E {
     match error {
         Error::UnknownVersion { .. }
         | Error::UnknownSuite { .. }
+        | Error::UnknownMode { .. }
         | Error::UnknownPlaintextType { .. } => E::custom(
             "not a fieldseal value, or one written by a newer fieldseal (unknown format \
-                 version, suite or plaintext type)",
+                 version, suite, key mode or plaintext type)",
         ),
+        Error::Malformed(Malformed::BadLength { .. } | Malformed::PayloadLength { .. }) => {
+            E::custom("not a well-formed fieldseal value: its ciphertext length is impossible")
+        }
         other => E::custom(other),
     }
 }

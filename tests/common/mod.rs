@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 use std::time::SystemTime;
 
-use fieldseal::{Context, Keyring, SecretKey, Suite};
+use fieldseal::{Context, ContextBuilder, Keyring, SecretKey, Suite};
 use zeroize::Zeroizing;
 
 fieldseal::purpose!(pub(crate) Fulfillment = "fulfillment");
@@ -31,15 +31,21 @@ pub(crate) const ROOT_KEY: [u8; 32] = [
     0x29, 0xdd, 0x64, 0x17, 0xca, 0x5b, 0xee, 0x83, 0x3f, 0x90, 0x0c, 0x7d, 0xb6, 0x21, 0xf8, 0x55,
 ];
 
-/// Header bytes before the first part: version, suite, plaintext type, count, ct_len.
-pub(crate) const HEADER_LEN: usize = 8;
+/// Header bytes before the value's nonce: version, suite, mode, plaintext type, count, ct_len.
+pub(crate) const HEADER_LEN: usize = 9;
 
 /// Length of every tag.
 pub(crate) const TAG_LEN: usize = 16;
 
 /// The usual context of the tests.
 pub(crate) fn ctx() -> Context<'static> {
-    Context::new("customer", "email").with_id_u64(42)
+    place().with_id_int(42)
+}
+
+/// The record type and field of [`ctx`], to bind another id.
+#[allow(dead_code)] // not every test binary uses it
+pub(crate) fn place() -> ContextBuilder<'static> {
+    Context::new("customer", "email")
 }
 
 /// A fresh random keyring.
@@ -72,7 +78,8 @@ pub(crate) struct PartLayout {
     pub(crate) name_len_at: usize,
     pub(crate) name_bytes: Range<usize>,
     pub(crate) key_version: Range<usize>,
-    pub(crate) nonce: Range<usize>,
+    /// The epoch id (AES-256-GCM), empty for XChaCha20-Poly1305.
+    pub(crate) epoch: Range<usize>,
     pub(crate) ciphertext: Range<usize>,
     pub(crate) tag: Range<usize>,
 }
@@ -89,14 +96,24 @@ impl PartLayout {
 pub(crate) struct Layout {
     pub(crate) suite: Suite,
     pub(crate) ct_len: usize,
+    /// The value's nonce, shared by its parts.
+    pub(crate) nonce: Range<usize>,
     pub(crate) parts: Vec<PartLayout>,
 }
 
-/// Nonce bytes per part: 8-byte epoch id and 12-byte GCM nonce, or a 24-byte XChaCha nonce.
+/// The value nonce's length: a 12-byte GCM IV or a 24-byte XChaCha nonce.
 pub(crate) fn nonce_len(suite: Suite) -> usize {
     match suite {
-        Suite::Aes256Gcm => 20,
+        Suite::Aes256Gcm => 12,
         _ => 24,
+    }
+}
+
+/// Each part's epoch id length: 8 for AES-256-GCM, 0 for XChaCha20-Poly1305.
+pub(crate) fn epoch_len(suite: Suite) -> usize {
+    match suite {
+        Suite::Aes256Gcm => 8,
+        _ => 0,
     }
 }
 
@@ -107,17 +124,19 @@ pub(crate) fn layout(bytes: &[u8]) -> Layout {
         .into_iter()
         .find(|s| s.id() == bytes[1])
         .expect("a known suite id");
-    let count = usize::from(bytes[3]);
+    assert_eq!(bytes[2], 0x01, "key mode: direct");
+    let count = usize::from(bytes[4]);
     assert!((1..=8).contains(&count), "part count {count}");
-    let ct_len = u32::from_be_bytes(bytes[4..8].try_into().expect("4 bytes")) as usize;
-    let mut at = HEADER_LEN;
+    let ct_len = u32::from_be_bytes(bytes[5..9].try_into().expect("4 bytes")) as usize;
+    let nonce = HEADER_LEN..HEADER_LEN + nonce_len(suite);
+    let mut at = nonce.end;
     let mut parts = Vec::with_capacity(count);
     for _ in 0..count {
         let name_len_at = at;
         let name_bytes = at + 1..at + 1 + usize::from(bytes[at]);
         let key_version = name_bytes.end..name_bytes.end + 4;
-        let nonce = key_version.end..key_version.end + nonce_len(suite);
-        let ciphertext = nonce.end..nonce.end + ct_len;
+        let epoch = key_version.end..key_version.end + epoch_len(suite);
+        let ciphertext = epoch.end..epoch.end + ct_len;
         let tag = ciphertext.end..ciphertext.end + TAG_LEN;
         at = tag.end;
         parts.push(PartLayout {
@@ -125,7 +144,7 @@ pub(crate) fn layout(bytes: &[u8]) -> Layout {
             name_len_at,
             name_bytes,
             key_version,
-            nonce,
+            epoch,
             ciphertext,
             tag,
         });
@@ -134,16 +153,48 @@ pub(crate) fn layout(bytes: &[u8]) -> Layout {
     Layout {
         suite,
         ct_len,
+        nonce,
         parts,
     }
 }
 
-/// The nonce region (for AES-256-GCM: epoch id, then nonce) of the first part of a value.
+/// The nonce material the first part of a value is sealed with: for AES-256-GCM its epoch id,
+/// then the value's IV; for XChaCha20-Poly1305 the value's nonce.
 pub(crate) fn first_nonce(bytes: &[u8]) -> Vec<u8> {
-    let suite = Suite::ALL
-        .into_iter()
-        .find(|s| s.id() == bytes[1])
-        .expect("a known suite id");
-    let start = HEADER_LEN + 1 + usize::from(bytes[HEADER_LEN]) + 4;
-    bytes[start..start + nonce_len(suite)].to_vec()
+    let layout = layout(bytes);
+    [
+        &bytes[layout.parts[0].epoch.clone()],
+        &bytes[layout.nonce.clone()],
+    ]
+    .concat()
+}
+
+/// The key check value of FORMAT.md §4.1, computed from the spec with the raw HKDF (not through
+/// fieldseal), for handing raw purpose keys to `DynPurposeKey::from_versions` in tests.
+#[allow(dead_code)] // not every test binary uses it
+pub(crate) fn key_check(pk: &[u8; 32], purpose: &str, version: u32) -> fieldseal::KeyCheck {
+    let mut info = b"fieldseal/v1/key-check".to_vec();
+    info.extend_from_slice(&u32::try_from(purpose.len()).unwrap().to_be_bytes());
+    info.extend_from_slice(purpose.as_bytes());
+    info.extend_from_slice(&version.to_be_bytes());
+    let mut out = [0u8; 16];
+    hkdf::Hkdf::<sha2::Sha256>::from_prk(pk)
+        .unwrap()
+        .expand(&info, &mut out)
+        .unwrap();
+    fieldseal::KeyCheck::from_bytes(out)
+}
+
+/// A raw purpose key version as `DynPurposeKey::from_versions` takes it: with its check value.
+#[allow(dead_code)] // not every test binary uses it
+pub(crate) fn checked(
+    purpose: &str,
+    version: u32,
+    key: [u8; 32],
+) -> (u32, Zeroizing<[u8; 32]>, fieldseal::KeyCheck) {
+    (
+        version,
+        Zeroizing::new(key),
+        key_check(&key, purpose, version),
+    )
 }

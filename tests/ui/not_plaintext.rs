@@ -6,6 +6,6 @@ fieldseal::purpose!(Analytics = "analytics");
 fn main() {
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let analytics = keyring.purpose_key::<Analytics>();
-    let ctx = Context::new("customer", "score").with_id_u64(42);
+    let ctx = Context::new("customer", "score").with_id_int(42);
     let _score: Sealed<f64, Analytics> = Sealed::seal(&0.5f64, &ctx, &analytics).unwrap();
 }

@@ -10,7 +10,7 @@ fn main() {
     let fulfillment = keyring.purpose_key::<Fulfillment>();
     let marketing = keyring.purpose_key::<Marketing>();
     let analytics = keyring.purpose_key::<Analytics>();
-    let ctx = Context::new("customer", "email").with_id_u64(42);
+    let ctx = Context::new("customer", "email").with_id_int(42);
     let email: Sealed<String, (Fulfillment, Marketing)> = Sealed::seal(
         &"ada@example.com".to_string(),
         &ctx,

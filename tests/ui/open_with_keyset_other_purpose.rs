@@ -11,7 +11,7 @@ fn main() {
         .with(keyring.purpose_key::<Fulfillment>())
         .with(keyring.purpose_key::<Marketing>())
         .with(keyring.purpose_key::<Analytics>());
-    let ctx = Context::new("customer", "email").with_id_u64(42);
+    let ctx = Context::new("customer", "email").with_id_int(42);
     let email: Sealed<String, (Fulfillment, Marketing)> =
         keys.seal(&"ada@example.com".to_string(), &ctx).unwrap();
     let _ = email.open_with::<Analytics, _>(&keys, &ctx);

@@ -8,7 +8,7 @@ fn main() {
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let fulfillment = keyring.purpose_key::<Fulfillment>();
     let marketing = keyring.purpose_key::<Marketing>();
-    let ctx = Context::new("customer", "name").with_id_u64(42);
+    let ctx = Context::new("customer", "name").with_id_int(42);
     let name: Sealed<String, Fulfillment> =
         Sealed::seal(&"Ada Lovelace".to_string(), &ctx, &fulfillment).unwrap();
     let _ = name.open(&marketing, &ctx);

@@ -8,7 +8,7 @@ fieldseal::purpose!(Marketing = "marketing");
 fn main() {
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let fulfillment_key = keyring.purpose_key::<Fulfillment>();
-    let ctx = Context::new("customer", "email").with_id_u64(42);
+    let ctx = Context::new("customer", "email").with_id_int(42);
     let email = "ada@example.com".to_string();
     let _by_binding: Sealed<String, (Fulfillment, Marketing)> =
         Sealed::seal(&email, &ctx, &fulfillment_key).unwrap();
