@@ -54,4 +54,10 @@ struct UnknownContainerKey {
     name: String,
 }
 
+#[derive(Seal)]
+struct DottedName {
+    #[seal(Fulfillment, rename = "billing.street")]
+    street: String,
+}
+
 fn main() {}
