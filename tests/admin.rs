@@ -152,24 +152,20 @@ fn a_locked_keyring_holds_the_lock_until_dropped() {
     assert!(KeyringLock::try_acquire(&path).unwrap().is_none());
     let waiting = std::thread::spawn({
         let path = path.clone();
-        move || {
-            let start = Instant::now();
-            Keyring::update(&path, &kek(), Keyring::rotate).unwrap();
-            start.elapsed()
-        }
+        move || Keyring::update(&path, &kek(), Keyring::rotate).unwrap()
     });
     std::thread::sleep(Duration::from_millis(300));
-    locked.rotate().unwrap();
-    locked.save(&kek()).unwrap();
+    let mine = locked.rotate().unwrap();
+    let root = *locked.dangerous_root_key(mine).unwrap().expose_secret();
+    locked.save(&kek()).unwrap(); // would be refused had the other saved meanwhile
     drop(locked);
-    assert!(
-        waiting.join().unwrap() >= Duration::from_millis(300),
-        "it did not wait"
-    );
-    // Both rotations: the waiting one was made to the file as the first left it.
+    // The waiting rotation was made after this one, to the file as this one left it.
+    assert_eq!((mine, waiting.join().unwrap()), (2, 3));
+    let keyring = Keyring::load(&path, &kek()).unwrap();
+    assert_eq!(keyring.versions(), vec![1, 2, 3]);
     assert_eq!(
-        Keyring::load(&path, &kek()).unwrap().versions(),
-        vec![1, 2, 3]
+        keyring.dangerous_root_key(2).unwrap().expose_secret(),
+        &root
     );
     fs::remove_dir_all(dir).unwrap();
 }
