@@ -250,7 +250,7 @@ impl Ceiling {
 }
 
 /// `128 MiB`, or `19500 KiB` when not a whole number of MiB.
-pub(crate) fn memory(kib: u32) -> String {
+fn memory(kib: u32) -> String {
     if kib % 1024 == 0 {
         format!("{} MiB", kib / 1024)
     } else {
