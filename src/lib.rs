@@ -97,9 +97,12 @@ pub use fieldseal_derive::Seal;
 // The public interface is:
 pub use aead::Suite;
 pub use error::{Error, KeyFileError, KeyringError, Malformed, Result};
-pub use keyfile::{Argon2Params, Kek, KeyBundle, KeyProtector, Passphrase};
+pub use keyfile::{
+    Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, LockedKeyring, Passphrase,
+};
 pub use keyring::{
-    BundleExport, DynPurposeKey, KeyCheck, Keyring, KeyringId, PurposeKey, VersionState,
+    BundleExport, DynPurposeKey, KeyCheck, Keyring, KeyringId, ParseKeyringIdError, PurposeKey,
+    VersionState,
 };
 pub use keyset::KeySet;
 pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};

@@ -334,11 +334,14 @@ fn saving_is_owner_only_leaves_no_temporary_file_and_keeps_argon2_parameters() {
     assert_eq!(protector.params(), cheap());
     loaded.rotate().unwrap();
     loaded.save(&path, &protector).unwrap();
-    let names: Vec<_> = fs::read_dir(&dir)
+    let mut names: Vec<_> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["keyring.fsk"]);
+    names.sort();
+    // Beside the keyring, its (empty) administration lock file, which stays (FORMAT.md §14.6).
+    assert_eq!(names, ["keyring.fsk", "keyring.fsk.lock"]);
+    assert_eq!(fs::metadata(dir.join("keyring.fsk.lock")).unwrap().len(), 0);
     let again = Keyring::load(&path, &passphrase("pass one")).unwrap();
     assert_eq!(again.versions(), vec![1, 2]);
     // The saved file wraps with the cheap parameters still (bytes 23.. hold m, t, p).

@@ -141,6 +141,48 @@ pub enum KeyFileError {
         found: String,
     },
 
+    /// The bundle was exported from another keyring than the one expected.
+    #[error(
+        "this key bundle was exported from keyring {found}, not from keyring {expected}; load \
+         the bundle exported from keyring {expected} (`fieldseal status` shows a keyring's id)"
+    )]
+    WrongKeyring {
+        /// The keyring expected.
+        expected: crate::KeyringId,
+        /// The keyring the bundle names.
+        found: crate::KeyringId,
+    },
+
+    /// Another process holds the administration lock of the keyring file (FORMAT.md §14.6).
+    #[error(
+        "another administrator holds the lock on {} ({}) and kept it for {} s; nothing was \
+         changed: run the command again once theirs has finished",
+        .path.display(),
+        .lock.display(),
+        .waited.as_secs()
+    )]
+    Locked {
+        /// The keyring file.
+        path: PathBuf,
+        /// Its lock file.
+        lock: PathBuf,
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
+
+    /// The file is larger than any key file can be (FORMAT.md §14.1): reading stopped there.
+    #[error(
+        "{} is larger than any key file can be (at most {max} bytes); nothing was loaded: check \
+         the path",
+        .path.display()
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The largest key file.
+        max: u64,
+    },
+
     /// A parameter given to a protector is refused.
     #[error("{0}")]
     BadProtector(String),

@@ -105,10 +105,12 @@ pub enum Error {
     },
 
     /// The value was sealed under a key version that has been retired: its key bytes were
-    /// destroyed on purpose, and nobody can open it any more.
+    /// destroyed on purpose in the keyring these keys come from, so they cannot open it. (Only a
+    /// bundle exported before the retirement, while it exists, still holds that version's key.)
     #[error(
-        "purpose `{purpose}` key version {version} is retired: its key was destroyed, so this \
-         value can no longer be opened by anyone; re-seal data before retiring its version"
+        "purpose `{purpose}` key version {version} is retired: its key was destroyed in the \
+         keyring these keys come from, so they cannot open this value; re-seal data before \
+         retiring its version"
     )]
     RetiredKeyVersion {
         /// The purpose of the part being opened.

@@ -5,10 +5,11 @@
 //! POSIX file systems), fsync the directory so the rename itself survives a power cut.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::error::{KeyFileError, Result};
+use crate::keyfile::container::MAX_FILE_LEN;
 
 /// Replaces `path` with `bytes` atomically and durably. A symbolic link is followed: the file it
 /// points to is replaced, and the link kept.
@@ -79,12 +80,12 @@ pub(crate) fn checksum_of_file(path: &Path) -> Result<Option<[u8; 32]>> {
     Ok(read_if_exists(path)?.map(|bytes| checksum(&bytes)))
 }
 
-/// The file at `path`, `None` if there is none.
+/// The file at `path`, `None` if there is none; at most [`MAX_FILE_LEN`] bytes.
 pub(crate) fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::read(path) {
+    match read_capped(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_error("read", path, e)),
+        Err(e) => Err(read_error(path, e)),
     }
 }
 
@@ -96,9 +97,41 @@ pub(crate) fn checksum(bytes: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Reads a whole key file.
+/// Reads a whole key file, refusing one larger than any key file can be ([`MAX_FILE_LEN`]):
+/// a path naming a device, a pipe or a large file of something else is never read without end.
 pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
-    fs::read(path).map_err(|e| io_error("read", path, e))
+    read_capped(path).map_err(|e| read_error(path, e))
+}
+
+/// A read error; [`KeyFileError::TooLarge`] past [`MAX_FILE_LEN`].
+fn read_error(path: &Path, e: std::io::Error) -> crate::Error {
+    if e.kind() == std::io::ErrorKind::FileTooLarge {
+        KeyFileError::TooLarge {
+            path: path.to_path_buf(),
+            max: MAX_FILE_LEN,
+        }
+        .into()
+    } else {
+        io_error("read", path, e)
+    }
+}
+
+/// At most [`MAX_FILE_LEN`] bytes of `path`; `FileTooLarge` if there are more. A regular file
+/// is judged by its length before reading anything.
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    let too_large = || std::io::Error::from(std::io::ErrorKind::FileTooLarge);
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > MAX_FILE_LEN {
+        return Err(too_large());
+    }
+    let hint = if meta.is_file() { meta.len() } else { 0 };
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
+    file.take(MAX_FILE_LEN + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 fn io_error(action: &'static str, path: &Path, source: std::io::Error) -> crate::Error {

@@ -135,6 +135,39 @@ impl KeyBundle {
         }
     }
 
+    /// Checks that the bundle was exported from the keyring `keyring`: a service given a bundle
+    /// of another keyring (staging's, or an old keyring's) would otherwise seal values that the
+    /// rest of the deployment cannot open, without a word. Give the id the keyring's
+    /// administrator sees (`fieldseal status`), parsed with [`str::parse`].
+    ///
+    /// ```
+    /// use fieldseal::{DynPurpose, Keyring, KeyringId, Suite};
+    /// fieldseal::purpose!(Marketing = "marketing");
+    /// let production = Keyring::generate(Suite::default())?;
+    /// let staging = Keyring::generate(Suite::default())?;
+    /// let expected: KeyringId = production.id().to_string().parse().unwrap(); // from config
+    ///
+    /// let bundle = production.export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])?;
+    /// assert!(bundle.require_keyring(expected).is_ok());
+    /// let bundle = staging.export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])?;
+    /// assert!(bundle.require_keyring(expected).is_err());
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`KeyFileError::WrongKeyring`] naming both keyrings.
+    pub fn require_keyring(self, keyring: KeyringId) -> Result<Self> {
+        if self.keyring_id == keyring {
+            Ok(self)
+        } else {
+            Err(KeyFileError::WrongKeyring {
+                expected: keyring,
+                found: self.keyring_id,
+            }
+            .into())
+        }
+    }
+
     /// When the bundle was exported.
     pub fn created(&self) -> SystemTime {
         self.created
@@ -166,12 +199,25 @@ impl KeyBundle {
     /// Replaces an existing file only if it is a key bundle (of any keyring): a keyring file or
     /// any other file at `path` is refused, so that a mistyped path cannot destroy root keys.
     ///
+    /// Needs no lock: a bundle is written whole by one export and holds nothing another
+    /// administrator could lose.
+    ///
     /// # Errors
     /// [`KeyFileError::NotABundle`], and as [`Keyring::save`].
     pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
         let path = path.as_ref();
         let bytes = self.to_protected_bytes(protector)?;
-        if let Some(existing) = atomic::read_if_exists(path)? {
+        let existing = match atomic::read_if_exists(path) {
+            Err(Error::KeyFile(KeyFileError::TooLarge { .. })) => {
+                return Err(KeyFileError::NotABundle {
+                    path: path.to_path_buf(),
+                    found: "something larger than any key file",
+                }
+                .into());
+            }
+            other => other?,
+        };
+        if let Some(existing) = existing {
             let found = match container::parse(&existing) {
                 Ok(c) if c.kind == Kind::Bundle => None,
                 Ok(c) if c.kind == Kind::Keyring => Some("a keyring"),

@@ -23,6 +23,10 @@ pub(crate) const NONCE_LEN: usize = 12;
 const CHECKSUM_LEN: usize = 32;
 /// A body larger than this is refused (a keyring of 2^16 versions is about 3 MiB).
 const MAX_BODY: usize = 64 << 20;
+/// The largest key file there can be: every field at its longest (FORMAT.md §14.1), 2^26 +
+/// 65,857 bytes. Readers read no further.
+pub(crate) const MAX_FILE_LEN: u64 =
+    (MAGIC.len() + 1 + 1 + 1 + 255 + 2 + 0xffff + NONCE_LEN + 4 + MAX_BODY + CHECKSUM_LEN) as u64;
 
 /// What a key file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,6 +253,19 @@ mod tests {
             flipped[i / 8] ^= 1 << (i % 8);
             assert!(parse(&flipped).is_err(), "bit {i}");
         }
+    }
+
+    #[test]
+    fn the_largest_file_is_the_one_format_md_states() {
+        assert_eq!(MAX_FILE_LEN, (1 << 26) + 65_857);
+        let head = header(
+            prefix(Kind::Bundle, &"p".repeat(255)).unwrap(),
+            &vec![0; 0xffff],
+            &[0; NONCE_LEN],
+            MAX_BODY,
+        )
+        .unwrap();
+        assert_eq!(head.len() + MAX_BODY + CHECKSUM_LEN, MAX_FILE_LEN as usize);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use crate::aead::Suite;
 use crate::error::{KeyFileError, Result};
 use crate::keyfile::body::{Entry, ExportEntry, KeyringBody};
-use crate::keyfile::{KeyProtector, Kind, atomic, open_file, seal_file};
+use crate::keyfile::{KeyProtector, KeyringLock, Kind, atomic, open_file, seal_file};
 use crate::keyring::{BundleExport, Keyring, KeyringId, VersionState};
 use crate::purpose::DynPurpose;
 use crate::secret::SecretKey;
@@ -21,8 +21,15 @@ impl Keyring {
     ///
     /// Never replaces a key file that this keyring was not loaded from or last saved to, nor one
     /// changed on disk since: a new keyring saved over an existing file, or two administrators
-    /// saving the same file, would otherwise destroy keys. (The check and the rename are not one
-    /// atomic step: run one administration job at a time.)
+    /// saving the same file, would otherwise destroy keys. The check and the rename are made
+    /// under the file's [`KeyringLock`](crate::KeyringLock) (waiting up to
+    /// [`KeyringLock::DEFAULT_TIMEOUT`](crate::KeyringLock::DEFAULT_TIMEOUT)), so another process
+    /// cannot save in between. A change made to a keyring loaded with [`load`](Self::load) is
+    /// refused ([`KeyFileError::WouldOverwrite`]) if another process saved the file since; load
+    /// with [`load_locked`](Self::load_locked), or use [`update`](Self::update), to have changes
+    /// made one after the other instead. (A process holding a [`LockedKeyring`](crate::LockedKeyring)
+    /// saves with [`LockedKeyring::save`](crate::LockedKeyring::save): this would wait for its own
+    /// lock.)
     ///
     /// ```
     /// use fieldseal::{Kek, Keyring, SecretKey, Suite};
@@ -43,30 +50,41 @@ impl Keyring {
     /// ```
     ///
     /// # Errors
-    /// [`KeyFileError::WouldOverwrite`]; [`KeyFileError::Io`] naming the step that failed (the
-    /// previous file is untouched); whatever the protector returns.
+    /// [`KeyFileError::WouldOverwrite`]; [`KeyFileError::Locked`]; [`KeyFileError::Io`] naming
+    /// the step that failed (the previous file is untouched); whatever the protector returns.
     pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
         let path = path.as_ref();
-        let bytes = self.to_protected_bytes(protector)?;
+        let bytes = self.to_protected_bytes(protector)?; // Argon2id, if any, before locking
+        let _lock = KeyringLock::acquire(path, KeyringLock::DEFAULT_TIMEOUT)?;
+        self.save_bytes_locked(path, &bytes)
+    }
+
+    /// The check and the write of [`save`](Self::save), for a caller holding the file's lock.
+    pub(crate) fn save_bytes_locked(&self, path: &Path, bytes: &[u8]) -> Result<()> {
         let mut last = self
             .file_checksum
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(on_disk) = atomic::checksum_of_file(path)? {
-            if *last != Some(on_disk) {
-                return Err(KeyFileError::WouldOverwrite {
-                    path: path.to_path_buf(),
-                }
-                .into());
+        let ours = match atomic::checksum_of_file(path) {
+            Ok(None) => true,
+            Ok(Some(on_disk)) => *last == Some(on_disk),
+            // Larger than a key file: not the one this keyring was loaded from.
+            Err(crate::Error::KeyFile(KeyFileError::TooLarge { .. })) => false,
+            Err(e) => return Err(e),
+        };
+        if !ours {
+            return Err(KeyFileError::WouldOverwrite {
+                path: path.to_path_buf(),
             }
+            .into());
         }
-        let written = atomic::write_atomic(path, &bytes);
+        let written = atomic::write_atomic(path, bytes);
         // Even if a late step failed (the directory's fsync, say), the file may be the new one:
         // then it is ours, and the next save must not be refused.
         if written.is_ok()
-            || atomic::checksum_of_file(path).ok().flatten() == Some(atomic::checksum(&bytes))
+            || atomic::checksum_of_file(path).ok().flatten() == Some(atomic::checksum(bytes))
         {
-            *last = Some(atomic::checksum(&bytes));
+            *last = Some(atomic::checksum(bytes));
         }
         written
     }
@@ -79,7 +97,9 @@ impl Keyring {
     /// [`Damaged`](KeyFileError::Damaged), [`WrongKind`](KeyFileError::WrongKind),
     /// [`WrongProtector`](KeyFileError::WrongProtector),
     /// [`WrongPassphrase`](KeyFileError::WrongPassphrase), [`WrongKek`](KeyFileError::WrongKek),
-    /// [`Tampered`](KeyFileError::Tampered), [`Io`](KeyFileError::Io).
+    /// [`Tampered`](KeyFileError::Tampered), [`Io`](KeyFileError::Io),
+    /// [`TooLarge`](KeyFileError::TooLarge) (reading stops at the largest size a key file can
+    /// have, FORMAT.md §14.1).
     pub fn load(path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<Self> {
         Self::from_protected_bytes(&atomic::read(path.as_ref())?, protector)
     }

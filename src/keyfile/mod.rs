@@ -2,14 +2,17 @@
 //! from a [`KeyProtector`], saved atomically.
 //!
 //! Layers: [`container`] and [`body`] are bytes only; this file seals and opens a container;
-//! [`protector`] and [`passphrase`] wrap the file key; [`atomic`] writes files;
-//! [`keyring_file`] and [`bundle`] are the public faces.
+//! [`protector`] and [`passphrase`] wrap the file key; [`atomic`] reads (capped) and writes
+//! files; [`lock`] keeps administrators one at a time; [`keyring_file`], [`locked`] and
+//! [`bundle`] are the public faces.
 
 mod atomic;
 mod body;
 mod bundle;
 mod container;
 mod keyring_file;
+mod lock;
+mod locked;
 mod passphrase;
 mod protector;
 
@@ -19,6 +22,8 @@ use zeroize::Zeroizing;
 
 pub use bundle::KeyBundle;
 pub(crate) use container::Kind;
+pub use lock::KeyringLock;
+pub use locked::LockedKeyring;
 pub use passphrase::{Argon2Params, Passphrase};
 pub use protector::{Kek, KeyProtector};
 

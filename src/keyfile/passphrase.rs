@@ -2,6 +2,7 @@
 //! (FORMAT.md §14.2).
 
 use std::fmt;
+use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -81,6 +82,50 @@ impl Argon2Params {
     /// Lanes.
     pub fn parallelism(&self) -> u32 {
         self.parallelism
+    }
+
+    /// The parameters a passphrase-protected key file asks for, read from its clear header
+    /// (FORMAT.md §14.2) without any passphrase and without deriving anything: for saying what
+    /// unlocking it will cost before asking for the passphrase. `None` for a file under another
+    /// protector. The values are as stored: loading checks them.
+    ///
+    /// ```
+    /// use fieldseal::{Argon2Params, Keyring, Passphrase, Suite};
+    ///
+    /// let cheap = Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1)?;
+    /// let protector = Passphrase::new("correct horse battery staple".to_owned())?.with_params(cheap);
+    /// let file = Keyring::generate(Suite::default())?.to_protected_bytes(&protector)?;
+    /// assert_eq!(Argon2Params::of_key_file(&file)?, Some(cheap));
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Keyring::load`](crate::Keyring::load), for a file that is not a whole key file.
+    pub fn of_key_file(bytes: &[u8]) -> Result<Option<Self>> {
+        let file = super::container::parse(bytes)?;
+        if file.protector != PROTECTOR_ID || file.wrap.len() != BLOB_LEN {
+            return Ok(None);
+        }
+        Ok(Some(Self::from_blob(file.wrap)))
+    }
+
+    /// [`of_key_file`](Self::of_key_file) of the file at `path`, read up to the size of the
+    /// largest key file.
+    ///
+    /// # Errors
+    /// As [`Keyring::load`](crate::Keyring::load), for a file that is not a whole key file.
+    pub fn of_key_file_at(path: impl AsRef<Path>) -> Result<Option<Self>> {
+        Self::of_key_file(&super::atomic::read(path.as_ref())?)
+    }
+
+    /// The parameters at the start of an `argon2id` wrap: `m_cost t_cost p_cost`.
+    fn from_blob(blob: &[u8]) -> Self {
+        let word = |i: usize| u32::from_be_bytes(blob[i..i + 4].try_into().expect("4 bytes"));
+        Self {
+            memory_kib: word(0),
+            iterations: word(4),
+            parallelism: word(8),
+        }
     }
 
     /// The limits applied to a file's parameters before any work is done: they stop a hostile
@@ -170,7 +215,47 @@ struct Derived {
 pub struct Passphrase {
     phrase: Zeroizing<String>,
     params: Argon2Params,
+    ceiling: Ceiling,
     derived: Mutex<Option<Derived>>,
+}
+
+/// The most a file may ask of [`Passphrase::unwrap`](KeyProtector::unwrap), below the hard
+/// bounds of [`Argon2Params`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ceiling {
+    memory_kib: u32,
+    iterations: u32,
+}
+
+impl Ceiling {
+    const HARD: Self = Self {
+        memory_kib: Argon2Params::MAX_MEMORY_KIB,
+        iterations: Argon2Params::MAX_ITERATIONS,
+    };
+
+    fn check(self, asked: Argon2Params) -> Result<(), KeyFileError> {
+        if asked.memory_kib <= self.memory_kib && asked.iterations <= self.iterations {
+            return Ok(());
+        }
+        Err(unsafe_params(format!(
+            "the file asks for {} and {} passes, above the ceiling of {} and {} passes this \
+             loader was given; nothing was derived: raise the ceiling if the file is trusted, \
+             else find out who wrote it",
+            memory(asked.memory_kib),
+            asked.iterations,
+            memory(self.memory_kib),
+            self.iterations
+        )))
+    }
+}
+
+/// `128 MiB`, or `19500 KiB` when not a whole number of MiB.
+fn memory(kib: u32) -> String {
+    if kib % 1024 == 0 {
+        format!("{} MiB", kib / 1024)
+    } else {
+        format!("{kib} KiB")
+    }
 }
 
 impl Passphrase {
@@ -189,8 +274,39 @@ impl Passphrase {
         Ok(Self {
             phrase: passphrase,
             params: Argon2Params::DEFAULT,
+            ceiling: Ceiling::HARD,
             derived: Mutex::new(None),
         })
+    }
+
+    /// Refuses to load a file that asks for more than `max_memory_kib` KiB of memory or
+    /// `max_iterations` passes, before deriving anything. Without it, a file may ask for up to
+    /// [`Argon2Params::MAX_MEMORY_KIB`] (1 GiB) and [`Argon2Params::MAX_ITERATIONS`] (16), about
+    /// 25 s of work per attempt: a service that knows what its bundle should cost can refuse a
+    /// planted one at once. Values above those bounds change nothing; files written keep their
+    /// own parameters ([`with_params`](Self::with_params)).
+    ///
+    /// ```
+    /// use fieldseal::{Argon2Params, Error, KeyFileError, Keyring, Passphrase, Suite};
+    ///
+    /// let costly = Argon2Params::new(32 * 1024, 2, 1)?;
+    /// let writer = Passphrase::new("correct horse battery staple".to_owned())?.with_params(costly);
+    /// let file = Keyring::generate(Suite::default())?.to_protected_bytes(&writer)?;
+    ///
+    /// let service = Passphrase::new("correct horse battery staple".to_owned())?
+    ///     .with_max_cost(Argon2Params::MIN_MEMORY_KIB, 3);
+    /// let err = Keyring::from_protected_bytes(&file, &service).unwrap_err();
+    /// assert!(matches!(err, Error::KeyFile(KeyFileError::UnsafeParameters { .. })));
+    /// assert!(err.to_string().contains("asks for 32 MiB and 2 passes"));
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_max_cost(mut self, max_memory_kib: u32, max_iterations: u32) -> Self {
+        self.ceiling = Ceiling {
+            memory_kib: max_memory_kib.min(Argon2Params::MAX_MEMORY_KIB),
+            iterations: max_iterations.min(Argon2Params::MAX_ITERATIONS),
+        };
+        self
     }
 
     /// Uses `params` for files written from now on (files already written keep theirs).
@@ -219,7 +335,8 @@ impl fmt::Debug for Passphrase {
         f.debug_struct("Passphrase")
             .field("passphrase", &"[REDACTED]")
             .field("params", &self.params())
-            .finish()
+            .field("ceiling", &self.ceiling)
+            .finish_non_exhaustive()
     }
 }
 
@@ -260,13 +377,9 @@ impl KeyProtector for Passphrase {
             }
             .into());
         }
-        let word = |i: usize| u32::from_be_bytes(wrapped[i..i + 4].try_into().expect("4 bytes"));
-        let params = Argon2Params {
-            memory_kib: word(0),
-            iterations: word(4),
-            parallelism: word(8),
-        };
+        let params = Argon2Params::from_blob(wrapped);
         params.check_bounds()?;
+        self.ceiling.check(params)?;
         let salt: [u8; SALT_LEN] = wrapped[12..12 + SALT_LEN].try_into().expect("salt");
         let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
         let reuse = derived

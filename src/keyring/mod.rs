@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
 pub use exports::BundleExport;
-pub use id::KeyringId;
+pub use id::{KeyringId, ParseKeyringIdError};
 pub(crate) use purpose_key::KeyState;
 pub use purpose_key::{DynPurposeKey, KeyCheck, PurposeKey};
 pub(crate) use version_key::VersionKey;
@@ -39,7 +39,10 @@ pub enum VersionState {
     /// Opens the values sealed under it; seals nothing new. A rotation leaves the previous active
     /// version here until its data is re-sealed.
     DecryptOnly,
-    /// Key bytes destroyed; only the number is kept. Its data can no longer be opened by anyone.
+    /// Key bytes destroyed; only the number is kept. The keyring, and every key taken or bundle
+    /// exported from it since, can no longer open its data. Bundles exported before the
+    /// retirement still hold its purpose keys, and open its data, until they are re-exported and
+    /// their old copies destroyed.
     Retired,
 }
 

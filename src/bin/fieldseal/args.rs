@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fieldseal::bulk::{IdType, RecordLayout};
-use fieldseal::{DynPurpose, Suite};
+use fieldseal::{DynPurpose, KeyringId, Suite};
 
 /// The environment variable naming the keyring file when `--keyring` is not given.
 pub(crate) const KEYRING_ENV: &str = "FIELDSEAL_KEYRING";
@@ -28,7 +28,13 @@ Secrets are never taken from the command line. The keyring is unlocked with a pa
 --passphrase-env VAR (the name of an environment variable holding it) or --passphrase-file PATH
 (the file's first line), or with a key-encryption key from --kek-file PATH; without either,
 fieldseal asks for the passphrase on the terminal. Nothing fieldseal prints contains a key or a
-passphrase.";
+passphrase.
+
+The commands that change the keyring (init, rotate, retire, export-bundle, rekey) hold its lock,
+the file <KEYRING>.lock beside it, from loading the keyring to saving it: a second administrator
+waits for the first (up to 60 s, and says so) and then changes the keyring as the first left it,
+instead of undoing the first one's change. The lock file stays; it is empty, and a lock dies with
+the process that held it.";
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -37,7 +43,9 @@ Exit status:
   2  usage: bad arguments, or a secret source that cannot be used
   3  the keyring or bundle did not unlock: wrong passphrase or KEK, or another kind of protector
   4  refused: it would overwrite a file or destroy a key (init over a keyring, an existing
-     output, retiring the active version, retiring without --yes)";
+     output, a bundle of another keyring, retiring the active version, retiring without --yes)
+  5  busy: another administrator held the keyring's lock for 60 s; nothing was changed, run the
+     command again";
 
 /// `fieldseal`: the whole command line.
 #[derive(Debug, Parser)]
@@ -69,6 +77,27 @@ pub(crate) struct KeyringArgs {
     /// How to unlock the keyring.
     #[command(flatten)]
     pub(crate) secret: KeyringSecretArgs,
+
+    /// The most a key file may ask of its passphrase.
+    #[command(flatten)]
+    pub(crate) ceiling: CeilingArgs,
+}
+
+/// The most Argon2id work a passphrase-protected key file (keyring or bundle) may ask for before
+/// it is refused, without deriving anything.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Unlocking")]
+pub(crate) struct CeilingArgs {
+    /// Refuse a key file asking for more Argon2id memory than this, in MiB [default: 1024]
+    ///
+    /// A key file stores the Argon2id cost of its passphrase, up to 1 GiB and 16 passes (about
+    /// 25 s per attempt). A file asking more than this is refused before any work.
+    #[arg(long, global = true, value_name = "MIB")]
+    pub(crate) max_kdf_memory_mib: Option<u32>,
+
+    /// Refuse a key file asking for more Argon2id passes than this [default: 16]
+    #[arg(long, global = true, value_name = "N")]
+    pub(crate) max_kdf_iterations: Option<u32>,
 }
 
 /// The secret of the keyring: at most one source (checked when it is used: clap does not check
@@ -201,13 +230,16 @@ Afterwards: re-export every service's bundle (export-bundle), re-seal stored dat
 retire the old version (retire).")]
     Rotate,
 
-    /// Destroy the key of a decrypt-only version (asks for --yes)
+    /// Destroy the root key of a decrypt-only version (asks for --yes)
     #[command(long_about = "\
-Retire a key version: destroy its key bytes, keeping only its number, so that data still sealed
-under it reports a retired version instead of failing to open. That data can never be opened
-again by anyone: re-seal first (reseal). The active version cannot be retired.
+Retire a key version: destroy its root key in the keyring file, keeping only its number, so that
+data still sealed under it reports a retired version instead of failing to open. The keyring, and
+bundles exported from now on, can no longer open that data: re-seal first (reseal). The active
+version cannot be retired.
 
-Bundles exported before still hold the version's key: re-export them afterwards.")]
+Bundles exported before the retirement still hold the version's purpose keys and still open its
+data: re-export them afterwards (export-bundle --force) and destroy the services' old copies. So
+do older backups of the keyring file.")]
     Retire(RetireArgs),
 
     /// Show the keyring's versions, their states and ages, or a bundle's purposes
@@ -326,6 +358,14 @@ pub(crate) struct StatusArgs {
     #[arg(long)]
     pub(crate) json: bool,
 
+    /// With --bundle: check that the bundle comes from the keyring of this id
+    ///
+    /// The id `fieldseal status` shows for the keyring (32 hex digits). A bundle of another
+    /// keyring fails (exit status 1), naming both. Without it, the bundle's keyring is shown
+    /// but not checked: --bundle unlocks the bundle only, never the keyring.
+    #[arg(long, value_name = "ID", requires = "bundle", value_parser = parse_keyring_id)]
+    pub(crate) expect_keyring: Option<KeyringId>,
+
     /// How to unlock the bundle (with --bundle).
     #[command(flatten)]
     pub(crate) bundle_secret: BundleSecretArgs,
@@ -353,6 +393,9 @@ pub(crate) struct ExportBundleArgs {
     pub(crate) out: PathBuf,
 
     /// Replace an existing bundle file (as after a rotation)
+    ///
+    /// Only a bundle: never a file of another kind, and never a bundle that opens with the new
+    /// bundle's secret and comes from another keyring.
     #[arg(long)]
     pub(crate) force: bool,
 
@@ -426,6 +469,11 @@ pub(crate) struct ResealArgs {
     /// Threads re-sealing in parallel [default: the number of CPUs]
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<NonZeroUsize>,
+}
+
+fn parse_keyring_id(id: &str) -> Result<KeyringId, String> {
+    id.parse()
+        .map_err(|e: fieldseal::ParseKeyringIdError| e.to_string())
 }
 
 fn parse_purpose(name: &str) -> Result<DynPurpose, String> {

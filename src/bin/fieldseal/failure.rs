@@ -17,6 +17,8 @@ pub(crate) enum Exit {
     Locked = 3,
     /// Refused: it would overwrite a file or destroy a key.
     Refused = 4,
+    /// Another administrator held the keyring's lock for longer than the wait.
+    Busy = 5,
 }
 
 /// A failed command.
@@ -83,6 +85,7 @@ fn exit_of(error: &Error) -> Exit {
         | Error::KeyFile(KeyFileError::WouldOverwrite { .. } | KeyFileError::NotABundle { .. }) => {
             Exit::Refused
         }
+        Error::KeyFile(KeyFileError::Locked { .. }) => Exit::Busy,
         _ => Exit::Failure,
     }
 }

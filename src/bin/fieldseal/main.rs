@@ -5,7 +5,8 @@
 //!
 //! Secrets never come from a command-line argument, and nothing printed holds a key or a
 //! passphrase. Results go to standard output; errors go to standard error as `error: ...`, with
-//! the exit status listed in `fieldseal --help`.
+//! the exit status listed in `fieldseal --help`; a standard output or error that cannot be
+//! written never turns that status into a panic's.
 
 #![forbid(unsafe_code)]
 
@@ -15,6 +16,7 @@ mod dates;
 mod failure;
 mod progress;
 mod secrets;
+mod stderr;
 
 use std::io::{self, Write as _};
 use std::process::ExitCode;
@@ -31,7 +33,7 @@ fn main() -> ExitCode {
         Err(failure) if failure.is_broken_pipe() => ExitCode::SUCCESS,
         Err(failure) => {
             let _ = out.flush();
-            eprintln!("error: {failure}");
+            stderr::line(format_args!("error: {failure}"));
             failure.exit_code()
         }
     }

@@ -3,7 +3,8 @@
 //! the command line, a file, or the terminal.
 
 use std::fmt;
-use std::fs;
+use std::fs::File;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -13,11 +14,49 @@ use fieldseal::{
 };
 use zeroize::Zeroizing;
 
-use crate::args::{BundleSecretArgs, KdfArgs, KeyringSecretArgs, NewSecretArgs};
+use crate::args::{BundleSecretArgs, CeilingArgs, KdfArgs, KeyringSecretArgs, NewSecretArgs};
 use crate::failure::{Exit, Failure, Outcome};
 
 /// Wrong passphrases typed at the prompt before giving up.
 const PROMPT_ATTEMPTS: u32 = 3;
+
+/// The most read of a `--*-passphrase-file` (its first line) or a `--*-kek-file`: a passphrase
+/// or a KEK needs far less, and a path naming a device or a large file must not be read without
+/// end.
+const MAX_SECRET_FILE: usize = 4096;
+
+/// The most Argon2id work a key file may ask for (`--max-kdf-memory-mib`,
+/// `--max-kdf-iterations`), given to every passphrase protector that unlocks a file.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ceiling {
+    memory_kib: u32,
+    iterations: u32,
+}
+
+impl Ceiling {
+    /// From the command line; the library's hard bounds by default.
+    pub(crate) fn new(args: &CeilingArgs) -> Outcome<Self> {
+        let memory_kib = match args.max_kdf_memory_mib {
+            Some(mib) => mib.checked_mul(1024).ok_or_else(|| {
+                Failure::new(
+                    Exit::Usage,
+                    format!("--max-kdf-memory-mib {mib} is too large"),
+                )
+            })?,
+            None => Argon2Params::MAX_MEMORY_KIB,
+        };
+        Ok(Self {
+            memory_kib,
+            iterations: args
+                .max_kdf_iterations
+                .unwrap_or(Argon2Params::MAX_ITERATIONS),
+        })
+    }
+
+    fn admits(self, asked: Argon2Params) -> bool {
+        asked.memory_kib() <= self.memory_kib && asked.iterations() <= self.iterations
+    }
+}
 
 /// Where one file's secret comes from.
 #[derive(Debug)]
@@ -63,36 +102,40 @@ const NEW_FLAGS: Flags = Flags {
 pub(crate) struct Secret {
     source: Source,
     flags: &'static Flags,
+    ceiling: Ceiling,
 }
 
 impl Secret {
     /// The keyring's secret.
-    pub(crate) fn keyring(args: &KeyringSecretArgs) -> Outcome<Self> {
+    pub(crate) fn keyring(args: &KeyringSecretArgs, ceiling: Ceiling) -> Outcome<Self> {
         Self::from_options(
             args.passphrase_env.as_ref(),
             args.passphrase_file.as_ref(),
             args.kek_file.as_ref(),
             &KEYRING_FLAGS,
+            ceiling,
         )
     }
 
     /// The keyring's new secret, for `rekey`.
-    pub(crate) fn new_keyring(args: &NewSecretArgs) -> Outcome<Self> {
+    pub(crate) fn new_keyring(args: &NewSecretArgs, ceiling: Ceiling) -> Outcome<Self> {
         Self::from_options(
             args.new_passphrase_env.as_ref(),
             args.new_passphrase_file.as_ref(),
             args.new_kek_file.as_ref(),
             &NEW_FLAGS,
+            ceiling,
         )
     }
 
     /// A bundle's secret.
-    pub(crate) fn bundle(args: &BundleSecretArgs) -> Outcome<Self> {
+    pub(crate) fn bundle(args: &BundleSecretArgs, ceiling: Ceiling) -> Outcome<Self> {
         Self::from_options(
             args.bundle_passphrase_env.as_ref(),
             args.bundle_passphrase_file.as_ref(),
             args.bundle_kek_file.as_ref(),
             &BUNDLE_FLAGS,
+            ceiling,
         )
     }
 
@@ -101,6 +144,7 @@ impl Secret {
         file: Option<&PathBuf>,
         kek: Option<&PathBuf>,
         flags: &'static Flags,
+        ceiling: Ceiling,
     ) -> Outcome<Self> {
         let given = [env.is_some(), file.is_some(), kek.is_some()];
         if given.into_iter().filter(|&g| g).count() > 1 {
@@ -118,29 +162,53 @@ impl Secret {
             (_, _, Some(path)) => Source::Kek(path.clone()),
             _ => Source::Prompt,
         };
-        Ok(Self { source, flags })
+        Ok(Self {
+            source,
+            flags,
+            ceiling,
+        })
     }
 
-    /// Unlocks an existing key file: `load` is tried with the protector. At the terminal, a
-    /// wrong passphrase may be typed again.
+    /// Unlocks the existing key file at `path`: `load` is tried with the protector. At the
+    /// terminal, the prompt says what Argon2id work the file asks for when it is more than the
+    /// default, and a wrong passphrase may be typed again.
     pub(crate) fn unlock<T>(
         &self,
         what: &str,
+        path: &Path,
         load: impl Fn(&dyn KeyProtector) -> fieldseal::Result<T>,
     ) -> Outcome<(T, Protector)> {
         let prompting = matches!(self.source, Source::Prompt);
+        // What the file asks for, from its clear header (nothing derived). A file that cannot be
+        // read this way fails to load below, with its own error.
+        let asks = if prompting {
+            Argon2Params::of_key_file_at(path).ok().flatten()
+        } else {
+            None
+        };
+        if let Some(asked) = asks.filter(|&a| !self.ceiling.admits(a)) {
+            return Err(Failure::new(
+                Exit::Failure,
+                format!(
+                    "{what} asks for Argon2id with {} and {} passes, above the ceiling of \
+                     --max-kdf-memory-mib and --max-kdf-iterations; nothing was asked or derived",
+                    mib(asked.memory_kib()),
+                    asked.iterations()
+                ),
+            ));
+        }
         let mut attempt = 1;
         loop {
             let protector = match &self.source {
                 Source::Kek(path) => Protector::Kek(Kek::new(read_kek(path, self.flags.kek)?)),
-                _ => Protector::passphrase(self.passphrase(what, false)?)?,
+                _ => Protector::passphrase(self.passphrase(what, false, asks)?, self.ceiling)?,
             };
             match load(protector.as_dyn()) {
                 Ok(loaded) => return Ok((loaded, protector)),
                 Err(Error::KeyFile(KeyFileError::WrongPassphrase))
                     if prompting && attempt < PROMPT_ATTEMPTS =>
                 {
-                    eprintln!("wrong passphrase for {what}, try again");
+                    crate::stderr::line(format_args!("wrong passphrase for {what}, try again"));
                     attempt += 1;
                 }
                 Err(e) => return Err(self.unlock_failure(what, &e)),
@@ -165,12 +233,18 @@ impl Secret {
             return Ok(Protector::Kek(Kek::new(read_kek(path, self.flags.kek)?)));
         }
         let params = argon2_params(kdf)?;
-        let passphrase = self.passphrase(what, true)?;
-        Ok(Protector::passphrase(passphrase)?.with_params(params))
+        let passphrase = self.passphrase(what, true, None)?;
+        Ok(Protector::passphrase(passphrase, self.ceiling)?.with_params(params))
     }
 
-    /// The passphrase, from its source; `new` asks twice at the terminal.
-    fn passphrase(&self, what: &str, new: bool) -> Outcome<Zeroizing<String>> {
+    /// The passphrase, from its source; `new` asks twice at the terminal. `asks` is what the
+    /// file to unlock asks for, for the prompt.
+    fn passphrase(
+        &self,
+        what: &str,
+        new: bool,
+        asks: Option<Argon2Params>,
+    ) -> Outcome<Zeroizing<String>> {
         let (phrase, origin) = match &self.source {
             Source::Env(var) => (read_env(var, self.flags.env)?, format!("${var}")),
             Source::File(path) => (
@@ -179,7 +253,7 @@ impl Secret {
             ),
             Source::Prompt if new => (self.prompt_new(what)?, "the terminal".to_owned()),
             Source::Prompt => (
-                self.prompt(&format!("Passphrase for {what}: "))?,
+                self.prompt(&prompt_text(what, asks))?,
                 "the terminal".to_owned(),
             ),
             Source::Kek(_) => unreachable!("a KEK source has no passphrase"),
@@ -224,6 +298,9 @@ impl Secret {
     fn unlock_failure(&self, what: &str, error: &Error) -> Failure {
         let failure = Failure::lib(format_args!("cannot unlock {what}"), error);
         match error {
+            Error::KeyFile(KeyFileError::Locked { .. }) => {
+                Failure::lib(format_args!("cannot lock {what}"), error)
+            }
             Error::KeyFile(KeyFileError::WrongProtector { found, .. }) => {
                 let flags = self.flags;
                 let hint = if found == "kek" {
@@ -250,9 +327,9 @@ pub(crate) enum Protector {
 }
 
 impl Protector {
-    fn passphrase(phrase: Zeroizing<String>) -> Outcome<Self> {
+    fn passphrase(phrase: Zeroizing<String>, ceiling: Ceiling) -> Outcome<Self> {
         Passphrase::new(phrase)
-            .map(Self::Passphrase)
+            .map(|p| Self::Passphrase(p.with_max_cost(ceiling.memory_kib, ceiling.iterations)))
             .map_err(|e| Failure::new(Exit::Usage, e.to_string()))
     }
 
@@ -260,6 +337,16 @@ impl Protector {
         match self {
             Self::Passphrase(p) => Self::Passphrase(p.with_params(params)),
             kek @ Self::Kek(_) => kek,
+        }
+    }
+
+    /// After loading an existing file with a protector meant for a new one: forgets the loaded
+    /// file's salt and parameters, so that the new file gets a fresh salt and the parameters
+    /// chosen for it (a passphrase protector reuses those of the last file it loaded).
+    pub(crate) fn for_new_file(self, params: Option<Argon2Params>) -> Self {
+        match params {
+            Some(params) => self.with_params(params),
+            None => self,
         }
     }
 
@@ -331,13 +418,67 @@ fn argon2_params(kdf: &KdfArgs) -> Outcome<Argon2Params> {
     })
 }
 
+/// The passphrase prompt; for a file asking more Argon2id work than the default, what it asks.
+fn prompt_text(what: &str, asks: Option<Argon2Params>) -> String {
+    let default = Argon2Params::DEFAULT;
+    match asks {
+        Some(a)
+            if a.memory_kib() > default.memory_kib() || a.iterations() > default.iterations() =>
+        {
+            let work = u64::from(a.memory_kib()) * u64::from(a.iterations());
+            let default_work = u64::from(default.memory_kib()) * u64::from(default.iterations());
+            format!(
+                "{what} asks for Argon2id with {} and {} passes, about {} times the default's \
+                 work ({} and {} passes): unlocking takes that much longer (--max-kdf-memory-mib \
+                 and --max-kdf-iterations refuse such a file).\nPassphrase for {what}: ",
+                mib(a.memory_kib()),
+                a.iterations(),
+                work.div_ceil(default_work),
+                mib(default.memory_kib()),
+                default.iterations()
+            )
+        }
+        _ => format!("Passphrase for {what}: "),
+    }
+}
+
+/// `128 MiB`, or `19500 KiB` when not a whole number of MiB.
+fn mib(kib: u32) -> String {
+    if kib % 1024 == 0 {
+        format!("{} MiB", kib / 1024)
+    } else {
+        format!("{kib} KiB")
+    }
+}
+
+/// Whether `name` looks like an environment variable's name (`FIELDSEAL_PASSPHRASE`): upper-case
+/// letters, digits and `_`, not starting with a digit. Only such a name is repeated in messages:
+/// anything else given to `--passphrase-env` may be a passphrase typed in the wrong place.
+fn looks_like_a_variable_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
 fn read_env(var: &str, flag: &str) -> Outcome<Zeroizing<String>> {
     match std::env::var_os(var) {
-        None => Err(Failure::new(
+        None if looks_like_a_variable_name(var) => Err(Failure::new(
             Exit::Usage,
             format!(
                 "environment variable {var} is not set ({flag} takes the name of a variable that \
                  holds the passphrase)"
+            ),
+        )),
+        None => Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "the environment variable named by {flag} is not set; the name given is not \
+                 repeated here, as it does not look like a variable's name (upper-case letters, \
+                 digits, `_`) and may be a passphrase: {flag} takes the name of a variable that \
+                 holds the passphrase, such as FIELDSEAL_PASSPHRASE. A passphrase given on the \
+                 command line was visible to every user in the process list: change it"
             ),
         )),
         Some(value) => value.into_string().map(Zeroizing::new).map_err(|_| {
@@ -349,10 +490,25 @@ fn read_env(var: &str, flag: &str) -> Outcome<Zeroizing<String>> {
     }
 }
 
-/// The first line of a file, without its line ending.
+/// The first line of a file, without its line ending; what follows it is not read beyond
+/// [`MAX_SECRET_FILE`] bytes.
 fn read_first_line(path: &Path, flag: &str) -> Outcome<Zeroizing<String>> {
     let bytes = read_secret_file(path, flag)?;
-    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let Some(end) = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .or_else(|| Some(bytes.len()).filter(|&len| len <= MAX_SECRET_FILE))
+    else {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "{flag} {}: no line ends within its first {MAX_SECRET_FILE} bytes; a passphrase \
+                 file holds the passphrase on its first line",
+                path.display()
+            ),
+        ));
+    };
+    let line = &bytes[..end];
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     match String::from_utf8(line.to_vec()) {
         Ok(text) => Ok(Zeroizing::new(text)),
@@ -369,19 +525,35 @@ fn read_first_line(path: &Path, flag: &str) -> Outcome<Zeroizing<String>> {
     }
 }
 
+/// Up to [`MAX_SECRET_FILE`] + 1 bytes of a secret file (more would not be a secret file), into
+/// a buffer allocated once, so that no copy is left unwiped by a reallocation.
 fn read_secret_file(path: &Path, flag: &str) -> Outcome<Zeroizing<Vec<u8>>> {
-    fs::read(path).map(Zeroizing::new).map_err(|e| {
-        Failure::new(
-            Exit::Usage,
-            format!("cannot read {flag} {}: {e}", path.display()),
-        )
-    })
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_SECRET_FILE + 1));
+    File::open(path)
+        .and_then(|f| f.take(MAX_SECRET_FILE as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| {
+            Failure::new(
+                Exit::Usage,
+                format!("cannot read {flag} {}: {e}", path.display()),
+            )
+        })?;
+    Ok(bytes)
 }
 
 /// A KEK file: 32 raw bytes, 64 hex digits, or base64 (standard or URL-safe, padded or not) of
 /// 32 bytes; surrounding white space is ignored in the text forms.
 fn read_kek(path: &Path, flag: &str) -> Outcome<SecretKey> {
     let bytes = read_secret_file(path, flag)?;
+    if bytes.len() > MAX_SECRET_FILE {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!(
+                "{flag} {} is larger than {MAX_SECRET_FILE} bytes: a KEK file holds 32 random raw \
+                 bytes, 64 hex digits, or base64 of 32 bytes",
+                path.display()
+            ),
+        ));
+    }
     parse_kek(&bytes).map(SecretKey::from_bytes).ok_or_else(|| {
         Failure::new(
             Exit::Usage,
@@ -437,7 +609,55 @@ fn nibble(digit: u8) -> u8 {
 mod tests {
     use fieldseal::Argon2Params;
 
-    use super::parse_kek;
+    use super::{looks_like_a_variable_name, parse_kek, prompt_text};
+
+    #[test]
+    fn the_prompt_says_what_a_costly_file_asks_for() {
+        let what = "keyring k.fsk";
+        assert_eq!(prompt_text(what, None), "Passphrase for keyring k.fsk: ");
+        let cheap = Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1).unwrap();
+        assert_eq!(
+            prompt_text(what, Some(cheap)),
+            "Passphrase for keyring k.fsk: "
+        );
+        assert_eq!(
+            prompt_text(what, Some(Argon2Params::DEFAULT)),
+            "Passphrase for keyring k.fsk: "
+        );
+        let costly = Argon2Params::new(Argon2Params::MAX_MEMORY_KIB, 16, 1).unwrap();
+        let prompt = prompt_text(what, Some(costly));
+        for says in [
+            "keyring k.fsk asks for Argon2id with 1024 MiB and 16 passes",
+            "about 43 times the default's work (128 MiB and 3 passes)",
+            "--max-kdf-memory-mib",
+        ] {
+            assert!(prompt.contains(says), "{prompt}");
+        }
+        assert!(
+            prompt.ends_with("\nPassphrase for keyring k.fsk: "),
+            "{prompt}"
+        );
+        // More passes alone is more work too.
+        let passes = Argon2Params::new(128 * 1024, 4, 1).unwrap();
+        assert!(prompt_text(what, Some(passes)).contains("4 passes, about 2 times"));
+    }
+
+    #[test]
+    fn only_names_that_look_like_variables_are_repeated() {
+        for name in ["FIELDSEAL_PASSPHRASE", "FS_TEST_UNSET", "_X", "PASS2"] {
+            assert!(looks_like_a_variable_name(name), "{name}");
+        }
+        for secret in [
+            "",
+            "correct horse battery staple",
+            "hunter2hunter2",
+            "Tr0ub4dor&3",
+            "2FAST",
+            &"A".repeat(65),
+        ] {
+            assert!(!looks_like_a_variable_name(secret), "{secret}");
+        }
+    }
 
     #[test]
     fn the_help_states_the_library_defaults() {

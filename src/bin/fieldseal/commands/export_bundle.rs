@@ -1,11 +1,14 @@
 //! `fieldseal export-bundle`: the keys of some purposes, for one service.
 
 use std::io::Write;
+use std::path::Path;
 
-use crate::args::ExportBundleArgs;
+use fieldseal::{KeyBundle, KeyringId};
+
+use crate::args::{ExportBundleArgs, KEYRING_ENV};
 use crate::commands::{KeyringFile, list, refuse_existing};
-use crate::failure::{Failure, Outcome};
-use crate::secrets::Secret;
+use crate::failure::{Exit, Failure, Outcome};
+use crate::secrets::{Protector, Secret};
 
 pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Write) -> Outcome {
     if !args.force {
@@ -14,24 +17,33 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
             "give --force to replace it (as after a rotation), or choose another --out",
         )?;
     }
+    // A first look: the keyring's secret is checked before the bundle's is asked for, and no
+    // lock is held while either is typed.
     let (keyring, keyring_protector) = file.load()?;
+    let what = format!("bundle {} (service {})", args.out.display(), args.service);
+    let protector =
+        Secret::bundle(&args.bundle_secret, file.ceiling())?.protect_new(&what, &args.kdf)?;
+    let protector = refuse_another_keyrings_bundle(&args.out, keyring.id(), file, protector)?;
+    // Under the lock from here to the keyring's save: the export is recorded in the keyring as
+    // it is now, and no other administrator's change is undone by this save.
+    let keyring = file.relock(&keyring_protector)?;
     let bundle = keyring
         .export_bundle(&args.service, &args.purposes)
         .map_err(|e| Failure::lib("cannot export the bundle", &e))?;
-    let what = format!("bundle {} (service {})", args.out.display(), args.service);
-    let protector = Secret::bundle(&args.bundle_secret)?.protect_new(&what, &args.kdf)?;
     bundle
         .save(&args.out, protector.as_dyn())
         .map_err(|e| Failure::lib(format_args!("cannot write {}", args.out.display()), &e))?;
     // The keyring records the export (service, purposes, versions; no key) for `status`.
     file.save(&keyring, &keyring_protector)?;
+    let id = keyring.id();
+    drop(keyring); // the lock
     writeln!(
         out,
         "exported the bundle of service `{}` to {}",
         args.service,
         args.out.display()
     )?;
-    writeln!(out, "keyring:      {}", keyring.id())?;
+    writeln!(out, "keyring:      {id}")?;
     writeln!(out, "protected by: {protector}")?;
     for purpose in bundle.purposes() {
         if let Some(key) = bundle.key(purpose.name()) {
@@ -50,4 +62,38 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
          after every rotation or retirement"
     )?;
     Ok(())
+}
+
+/// Refuses to replace a bundle exported from another keyring: exporting from the wrong keyring
+/// (another `--keyring` or `$FIELDSEAL_KEYRING`, staging's say) would hand the service keys that
+/// nothing else in its deployment opens. Only a bundle that opens with the new bundle's secret
+/// can be checked; another is replaced as before. Returns the protector, ready for the new file.
+fn refuse_another_keyrings_bundle(
+    out: &Path,
+    keyring: KeyringId,
+    file: &KeyringFile,
+    protector: Protector,
+) -> Outcome<Protector> {
+    if !out.is_file() {
+        return Ok(protector);
+    }
+    let params = protector.argon2(); // those chosen for the new file: nothing derived yet
+    let found = KeyBundle::load(out, protector.as_dyn())
+        .ok()
+        .map(|b| b.keyring_id());
+    let protector = protector.for_new_file(params);
+    match found {
+        Some(other) if other != keyring => Err(Failure::new(
+            Exit::Refused,
+            format!(
+                "{} holds a bundle of another keyring, {other}, not of keyring {keyring} ({}); \
+                 nothing was written: check --keyring and {KEYRING_ENV}, or, if the service is to \
+                 move to this keyring, remove {} first",
+                out.display(),
+                file.what(),
+                out.display()
+            ),
+        )),
+        _ => Ok(protector),
+    }
 }

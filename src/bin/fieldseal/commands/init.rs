@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use fieldseal::Keyring;
+use fieldseal::{Keyring, LockedKeyring};
 
 use crate::args::InitArgs;
 use crate::commands::{KeyringFile, refuse_existing};
@@ -18,10 +18,11 @@ pub(crate) fn run(file: &KeyringFile, args: &InitArgs, out: &mut dyn Write) -> O
     let protector = file.secret().protect_new(&file.what(), &args.kdf)?;
     let keyring = Keyring::generate(args.suite.suite())
         .map_err(|e| Failure::lib("cannot generate the root key", &e))?;
-    // Keyring::save never replaces a file this keyring was not loaded from: a file that appeared
-    // since the check above is refused too.
+    // Saving never replaces a file this keyring was not loaded from, and is made under the
+    // keyring's lock: a keyring that another `init` created since the check above is refused.
+    let keyring = LockedKeyring::new(file.lock()?, keyring);
     keyring
-        .save(path, protector.as_dyn())
+        .save(protector.as_dyn())
         .map_err(|e| Failure::lib(format_args!("cannot write {}", path.display()), &e))?;
     writeln!(
         out,

@@ -13,11 +13,11 @@ mod status;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use fieldseal::Keyring;
+use fieldseal::{Keyring, KeyringLock, LockedKeyring};
 
 use crate::args::{Cli, Command, DEFAULT_KEYRING, KEYRING_ENV, KeyringArgs};
 use crate::failure::{Exit, Failure, Outcome};
-use crate::secrets::{Protector, Secret};
+use crate::secrets::{Ceiling, Protector, Secret};
 
 /// Runs the command, writing its results to `out`.
 pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
@@ -36,9 +36,15 @@ pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
 }
 
 /// The keyring file named on the command line, and how to unlock it.
+///
+/// Commands that only read it (`status`, `reseal`) [`load`](Self::load) it. Commands that change
+/// it hold its [`KeyringLock`] from loading to saving ([`load_locked`](Self::load_locked), or
+/// [`relock`](Self::relock) after a first look and a question), so that two administrators'
+/// changes are made one after the other.
 pub(crate) struct KeyringFile {
     path: PathBuf,
     secret: Secret,
+    ceiling: Ceiling,
 }
 
 impl KeyringFile {
@@ -53,10 +59,17 @@ impl KeyringFile {
                     .map(PathBuf::from)
             })
             .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYRING));
+        let ceiling = Ceiling::new(&args.ceiling)?;
         Ok(Self {
             path,
-            secret: Secret::keyring(&args.secret)?,
+            secret: Secret::keyring(&args.secret, ceiling)?,
+            ceiling,
         })
+    }
+
+    /// The most Argon2id work a key file may ask for, for the secrets of other files.
+    pub(crate) fn ceiling(&self) -> Ceiling {
+        self.ceiling
     }
 
     /// The file.
@@ -74,24 +87,66 @@ impl KeyringFile {
         format!("keyring {}", self.path.display())
     }
 
-    /// Loads the keyring, asking for its secret once the file is known to exist.
+    /// Loads the keyring to read it, asking for its secret once the file is known to exist.
     pub(crate) fn load(&self) -> Outcome<(Keyring, Protector)> {
+        self.require()?;
+        self.secret
+            .unlock(&self.what(), &self.path, |p| Keyring::load(&self.path, p))
+    }
+
+    /// Loads the keyring to change it: under its lock, taken after its secret is asked for (a
+    /// passphrase being typed holds no lock).
+    pub(crate) fn load_locked(&self) -> Outcome<(LockedKeyring, Protector)> {
+        self.require()?;
+        self.secret.unlock(&self.what(), &self.path, |p| {
+            LockedKeyring::load(self.lock_waiting()?, p)
+        })
+    }
+
+    /// Loads the keyring again under its lock, with the protector of a first [`load`](Self::load):
+    /// for a change decided after a look at the keyring or a question to the operator, made to
+    /// the file as it is once the lock is held. (A passphrase protector derives nothing again.)
+    pub(crate) fn relock(&self, protector: &Protector) -> Outcome<LockedKeyring> {
+        self.lock_waiting()
+            .and_then(|lock| LockedKeyring::load(lock, protector.as_dyn()))
+            .map_err(|e| Failure::lib(format_args!("cannot load {}", self.what()), &e))
+    }
+
+    /// The keyring's lock, for creating it (`init`).
+    pub(crate) fn lock(&self) -> Outcome<KeyringLock> {
+        self.lock_waiting()
+            .map_err(|e| Failure::lib(format_args!("cannot lock {}", self.what()), &e))
+    }
+
+    /// Takes the lock, saying so on standard error when another administrator holds it, and
+    /// waiting up to [`KeyringLock::DEFAULT_TIMEOUT`].
+    fn lock_waiting(&self) -> fieldseal::Result<KeyringLock> {
+        if let Some(lock) = KeyringLock::try_acquire(&self.path)? {
+            return Ok(lock);
+        }
+        crate::stderr::line(format_args!(
+            "note: another administrator holds the lock on {}; waiting for it (up to {} s)",
+            self.what(),
+            KeyringLock::DEFAULT_TIMEOUT.as_secs()
+        ));
+        KeyringLock::acquire(&self.path, KeyringLock::DEFAULT_TIMEOUT)
+    }
+
+    /// Saves the keyring over its file under the lock it was loaded with.
+    pub(crate) fn save(&self, keyring: &LockedKeyring, protector: &Protector) -> Outcome {
+        keyring
+            .save(protector.as_dyn())
+            .map_err(|e| Failure::lib(format_args!("cannot save {}", self.what()), &e))
+    }
+
+    fn require(&self) -> Outcome {
         require_file(&self.path, || {
             format!(
                 "no keyring at {}: create one with `fieldseal init`, or name it with --keyring \
                  PATH or {KEYRING_ENV}",
                 self.path.display()
             )
-        })?;
-        self.secret
-            .unlock(&self.what(), |p| Keyring::load(&self.path, p))
-    }
-
-    /// Saves the keyring over its file, atomically, with the protector it was loaded with.
-    pub(crate) fn save(&self, keyring: &Keyring, protector: &Protector) -> Outcome {
-        keyring
-            .save(&self.path, protector.as_dyn())
-            .map_err(|e| Failure::lib(format_args!("cannot save {}", self.what()), &e))
+        })
     }
 }
 

@@ -1,8 +1,8 @@
-//! `fieldseal retire`: destroys the key of a decrypt-only version.
+//! `fieldseal retire`: destroys the root key of a decrypt-only version.
 
 use std::io::{self, BufRead as _, IsTerminal as _, Write};
 
-use fieldseal::VersionState;
+use fieldseal::{Keyring, VersionState};
 
 use crate::args::RetireArgs;
 use crate::commands::KeyringFile;
@@ -10,51 +10,69 @@ use crate::failure::{Exit, Failure, Outcome};
 
 pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) -> Outcome {
     let version = args.version;
+    // A first look, without the lock: nobody waits while the operator confirms.
     let (mut keyring, protector) = file.load()?;
-    match keyring.state(version) {
-        Some(VersionState::Retired) => {
-            writeln!(out, "version {version} is retired already; nothing changed")?;
-            return Ok(());
-        }
-        Some(VersionState::DecryptOnly) => {}
-        _ => {
-            // Active, or no such version: the library says why it refuses (nothing is saved).
-            return Err(match keyring.retire(version) {
-                Err(e) => Failure::lib(format_args!("cannot retire version {version}"), &e),
-                Ok(()) => Failure::new(
-                    Exit::Refused,
-                    format!("version {version} is not decrypt-only; nothing changed"),
-                ),
-            });
-        }
+    if !check(&mut keyring, version, out)? {
+        return Ok(());
     }
     if !args.yes {
         confirm(version)?;
+    }
+    // Under the lock, the keyring as it is now: another administrator may have changed it.
+    let mut keyring = file.relock(&protector)?;
+    if !check(&mut keyring, version, out)? {
+        return Ok(());
     }
     keyring
         .retire(version)
         .map_err(|e| Failure::lib(format_args!("cannot retire version {version}"), &e))?;
     file.save(&keyring, &protector)?;
+    let id = keyring.id();
+    drop(keyring); // the lock
     writeln!(
         out,
-        "retired version {version} of keyring {}: its key is destroyed, and values still sealed \
-         under it can no longer be opened by anyone",
-        keyring.id()
+        "retired version {version} of keyring {id}: its root key is destroyed in the keyring \
+         file, so the keyring and bundles exported from now on can no longer open values sealed \
+         under it"
     )?;
     writeln!(
         out,
-        "bundles exported before still hold version {version}'s key: re-export them \
-         (fieldseal export-bundle --force) and replace the services' copies"
+        "bundles exported before the retirement still hold version {version}'s purpose keys and \
+         still open those values: re-export them (fieldseal export-bundle --force), replace the \
+         services' copies and destroy the old ones; older backups of the keyring file still hold \
+         the root key too"
     )?;
     Ok(())
+}
+
+/// Whether `version` is decrypt-only, so that retiring it is to go on. A retired version is
+/// said so (`false`); the active version or a missing one is refused, as the library says.
+fn check(keyring: &mut Keyring, version: u32, out: &mut dyn Write) -> Outcome<bool> {
+    match keyring.state(version) {
+        Some(VersionState::Retired) => {
+            writeln!(out, "version {version} is retired already; nothing changed")?;
+            Ok(false)
+        }
+        Some(VersionState::DecryptOnly) => Ok(true),
+        // Active, or no such version: the library says why it refuses (and changes nothing;
+        // nothing is saved either way).
+        _ => Err(match keyring.retire(version) {
+            Err(e) => Failure::lib(format_args!("cannot retire version {version}"), &e),
+            Ok(()) => Failure::new(
+                Exit::Refused,
+                format!("version {version} is not decrypt-only; nothing changed"),
+            ),
+        }),
+    }
 }
 
 /// Asks at the terminal; refuses without one.
 fn confirm(version: u32) -> Outcome {
     let warning = format!(
-        "retiring version {version} destroys its key for good: values still sealed under it can \
-         never be opened again, so re-seal them first (fieldseal reseal) and check that none is \
-         left, services' new writes included (fieldseal scan)"
+        "retiring version {version} destroys its root key in the keyring file for good: the \
+         keyring can then never open values still sealed under it, so re-seal them first \
+         (fieldseal reseal) and check that none is left, services' new writes included \
+         (fieldseal scan)"
     );
     if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
         return Err(Failure::new(
@@ -63,7 +81,7 @@ fn confirm(version: u32) -> Outcome {
         ));
     }
     let expected = format!("retire {version}");
-    eprint!("{warning}.\nType `{expected}` to go on: ");
+    crate::stderr::ask(format_args!("{warning}.\nType `{expected}` to go on: "));
     let mut answer = String::new();
     io::stdin()
         .lock()

@@ -6,16 +6,18 @@ use crate::commands::KeyringFile;
 use crate::failure::{Failure, Outcome};
 
 pub(crate) fn run(file: &KeyringFile, out: &mut dyn Write) -> Outcome {
-    let (mut keyring, protector) = file.load()?;
+    // Under the keyring's lock from load to save: a rotation racing another is made after it.
+    let (mut keyring, protector) = file.load_locked()?;
     let old = keyring.active_version();
     let new = keyring
         .rotate()
         .map_err(|e| Failure::lib("cannot rotate", &e))?;
     file.save(&keyring, &protector)?;
+    let id = keyring.id();
+    drop(keyring); // the lock
     writeln!(
         out,
-        "rotated keyring {}: version {new} is active, new values are sealed under it",
-        keyring.id()
+        "rotated keyring {id}: version {new} is active, new values are sealed under it"
     )?;
     writeln!(
         out,

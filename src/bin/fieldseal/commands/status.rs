@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::args::StatusArgs;
 use crate::commands::{KeyringFile, list, require_file};
 use crate::dates::{age, ago, unix_secs, utc};
-use crate::failure::Outcome;
+use crate::failure::{Failure, Outcome};
 use crate::secrets::{Protector, Secret};
 
 pub(crate) fn run(file: &KeyringFile, args: &StatusArgs, out: &mut dyn Write) -> Outcome {
@@ -19,7 +19,16 @@ pub(crate) fn run(file: &KeyringFile, args: &StatusArgs, out: &mut dyn Write) ->
         require_file(path, || format!("no bundle at {}", path.display()))?;
         let what = format!("bundle {}", path.display());
         let (bundle, protector) =
-            Secret::bundle(&args.bundle_secret)?.unlock(&what, |p| KeyBundle::load(path, p))?;
+            Secret::bundle(&args.bundle_secret, file.ceiling())?
+                .unlock(&what, path, |p| KeyBundle::load(path, p))?;
+        // --bundle unlocks the bundle only, never the keyring, so it checks the bundle's keyring
+        // against the id it is given, if any.
+        let bundle = match args.expect_keyring {
+            Some(id) => bundle
+                .require_keyring(id)
+                .map_err(|e| Failure::lib(&what, &e))?,
+            None => bundle,
+        };
         if args.json {
             writeln!(out, "{}", bundle_json(path, &bundle, &protector, now))?;
         } else {
