@@ -65,6 +65,7 @@ fn note_seeding() {
 /// Caches of nonce state above this module (the AES-256-GCM epochs) compare it, after drawing a
 /// nonce, with the value they were created under, and start afresh when it moved: a child never
 /// keeps counting in its parent's epoch.
+#[inline]
 pub(crate) fn fork_generation() -> u64 {
     FORK_GENERATION.load(Ordering::Acquire)
 }

@@ -101,8 +101,10 @@ impl ValueNonce {
     pub(crate) fn draw(suite: Suite) -> Result<Self> {
         let mut bytes = [0u8; XCHACHA_NONCE_LEN];
         let len = suite.nonce_len();
-        for chunk in bytes[..len].chunks_exact_mut(rng::DRAW_LEN) {
-            chunk.copy_from_slice(&rng::nonce_block().map_err(|()| Error::Rng)?);
+        let draw = || rng::nonce_block().map_err(|()| Error::Rng);
+        bytes[..rng::DRAW_LEN].copy_from_slice(&draw()?);
+        if len > rng::DRAW_LEN {
+            bytes[rng::DRAW_LEN..].copy_from_slice(&draw()?);
         }
         // Read after the draw: in a forked child the draw itself moves the generation.
         let generation = rng::fork_generation();

@@ -139,11 +139,12 @@ impl Context<'_> {
     /// of 1 to 255, an id of at most 256. Sealing and opening both check, before any cryptography.
     #[inline]
     pub(crate) fn check(&self) -> Result<()> {
-        // The common case in one comparison: a total within the smallest limit breaks none.
-        if self.record.len() + self.field.len() + self.id().len() <= MAX_RECORD_LEN
-            && !self.record.is_empty()
-            && !self.field.is_empty()
-        {
+        // Three comparisons and no branch between them (`&`, not `&&`): `len - 1` wraps for an
+        // empty name, so one comparison checks both ends.
+        let fits = (self.record.len().wrapping_sub(1) < MAX_RECORD_LEN)
+            & (self.field.len().wrapping_sub(1) < MAX_FIELD_LEN)
+            & (self.id().len() <= MAX_ID_LEN);
+        if fits {
             return Ok(());
         }
         self.check_each()
