@@ -8,6 +8,14 @@
 //!   what to do.
 //!
 //! No message contains plaintext or key bytes: only purpose names, versions, lengths and positions.
+//!
+//! Size (decided before 1.0): [`Error`] is a flat enum of 72 bytes, so every `Result<T>` is at
+//! least that big. It stays flat: callers match on its variants and read their fields
+//! (`Err(Error::NotSealedFor { sealed_for, .. })`), which boxing would put behind a deref, and the
+//! fields are what make an error say what to do. On the success path a large error type costs one
+//! store for the discriminant; what did cost instructions on the hot path was nesting results
+//! (`Result<Result<..>>` copied through every frame, removed in the stop-7 work, BENCHMARKS.md).
+//! The assertion below keeps the size from growing unnoticed.
 
 mod keyfile;
 
@@ -456,6 +464,11 @@ impl fmt::Display for Versions<'_> {
         Ok(())
     }
 }
+
+const _: () = assert!(
+    std::mem::size_of::<Error>() <= 72,
+    "Error grew: box the new variant's payload, or revisit the size decision above"
+);
 
 /// The result type of fieldseal.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

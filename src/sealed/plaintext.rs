@@ -235,6 +235,14 @@ integer! {
 
 /// Any serde type, sealed as its JSON text (FORMAT.md §8, type byte `0x10`).
 ///
+/// **Transient copies** (decided before 1.0, SECURITY.md): the JSON text is written into a buffer
+/// that is wiped, and the decrypted payload is wiped after decoding, but two copies are not ours
+/// to wipe. Sealing decodes the JSON once more into a `T` and drops it, to refuse a value that
+/// would not open again (serde_json writes a NaN as `null`, and a type whose `Serialize` and
+/// `Deserialize` disagree is caught the same way): losing data silently is worse than a copy in
+/// freed memory. And serde_json decodes escaped strings through scratch buffers of its own. Seal
+/// the most sensitive fields as `String`, `Vec<u8>` or integers, which leave no copy behind.
+///
 /// ```
 /// use fieldseal::Json;
 /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
