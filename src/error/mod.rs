@@ -466,7 +466,7 @@ impl fmt::Display for Versions<'_> {
 }
 
 const _: () = assert!(
-    std::mem::size_of::<Error>() <= 72,
+    size_of::<Error>() <= 72,
     "Error grew: box the new variant's payload, or revisit the size decision above"
 );
 
