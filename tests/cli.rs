@@ -68,6 +68,14 @@ fn customer(id: u64) -> Customer {
     }
 }
 
+/// What a run reads on standard input.
+enum Stdin {
+    /// These bytes, then the end.
+    Bytes(Vec<u8>),
+    /// This file (`/dev/zero`, say).
+    File(fs::File),
+}
+
 /// A fresh directory for one test, removed afterwards (kept when the test fails, to look at).
 struct Scratch {
     dir: PathBuf,
@@ -149,26 +157,46 @@ impl Scratch {
     /// Runs the tool in the directory with `input` on standard input. The passphrases are in
     /// the environment, under the names the tests pass to `--*-env`.
     fn run_with_input(&self, args: &[&str], input: &[u8]) -> Run {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
-            .args(args)
+        let mut command = self.command(env!("CARGO_BIN_EXE_fieldseal"));
+        command.args(args);
+        Self::collect(command, Stdin::Bytes(input.to_vec()))
+    }
+
+    /// `program` to run in the directory, with the test's environment.
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command
             .current_dir(&self.dir)
             .env_remove("FIELDSEAL_KEYRING")
             .env(PASSPHRASE_VAR, PASSPHRASE)
             .env(BUNDLE_VAR, BUNDLE_PASSPHRASE)
-            .env(WRONG_VAR, "incorrect horse battery staple")
-            .stdin(Stdio::piped())
+            .env(WRONG_VAR, "incorrect horse battery staple");
+        command
+    }
+
+    /// Runs `command` to its end, checking that it printed no secret and only prefixed errors.
+    fn collect(mut command: Command, stdin: Stdin) -> Run {
+        let (stdin, input) = match stdin {
+            Stdin::Bytes(input) => (Stdio::piped(), Some(input)),
+            Stdin::File(file) => (Stdio::from(file), None),
+        };
+        let mut child = command
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("the fieldseal binary runs");
-        let mut stdin = child.stdin.take().unwrap();
-        let input = input.to_vec();
         // A writer thread: the child may fill its stdout before reading all of its input.
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
+        let writer = input.map(|input| {
+            let mut stdin = child.stdin.take().unwrap();
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&input);
+            })
         });
         let output = child.wait_with_output().unwrap();
-        writer.join().unwrap();
+        if let Some(writer) = writer {
+            writer.join().unwrap();
+        }
         let run = Run {
             code: output.status.code(),
             stdout: String::from_utf8(output.stdout).unwrap(),
@@ -1121,4 +1149,26 @@ fn rekey_changes_the_secret_and_nothing_else_and_scan_counts_versions_without_ke
     assert!(text.contains("KEY VERSION"), "{text}");
     s.write("bad.jsonl", "{\"x\": \"fs1:AAAA\"}\n");
     s.run(&["scan", "--input", "bad.jsonl"]).fails(1, "line 1");
+}
+
+#[test]
+fn scan_and_inspect_refuse_endless_lines_instead_of_reading_them_whole() {
+    let s = Scratch::new("endless");
+    // 64 MiB of zero bytes and no line end (a sparse file: nothing is written to disk).
+    fs::File::create(s.path("zeros.bin"))
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let limit = format!("longer than {} bytes", fieldseal::bulk::MAX_LINE);
+    s.run(&["scan", "--input", "zeros.bin"]).fails(1, &limit);
+    let zeros = vec![0u8; 20 << 20];
+    s.run_with_input(&["inspect"], &zeros).fails(1, &limit);
+    #[cfg(unix)]
+    {
+        s.run(&["scan", "--input", "/dev/zero"]).fails(1, &limit);
+        let mut command = s.command(env!("CARGO_BIN_EXE_fieldseal"));
+        command.arg("inspect");
+        let dev_zero = fs::File::open("/dev/zero").unwrap();
+        Scratch::collect(command, Stdin::File(dev_zero)).fails(1, &limit);
+    }
 }

@@ -5,19 +5,17 @@
 //! that finds them keeps the partial output's first lines, checks that the input starts with the
 //! same lines, and goes on from there.
 
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Read as _, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::bulk::batch::{BATCH, run_batch};
 use crate::bulk::layout::{Counts, RecordLayout, Reseal};
+use crate::bulk::lines::read_line;
 use crate::error::{Error, Result};
-
-/// The longest input line read: longer ones are refused rather than buffered without bound.
-pub const MAX_LINE: usize = 16 << 20;
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,9 +32,11 @@ pub struct Summary {
 
 /// Re-seals every record of `input` (one JSON object per line) into `output`, in order, after
 /// skipping the first `skip` lines. Records are re-sealed on `threads` threads, a batch at a time;
-/// `progress` is called after each batch. A record with nothing to re-seal is written back
-/// byte for byte; a changed one is written as compact JSON. Blank lines are kept. Lines longer
-/// than [`MAX_LINE`] are refused.
+/// `progress` is called after each batch. Only the sealed strings of a record change: every other
+/// byte of the line (numbers as written, escapes, key order, white space, its line ending) is
+/// copied, and a record with nothing to re-seal is written back byte for byte
+/// ([`RecordLayout::reseal`]). Blank lines are kept; a last line without an ending gets `\n`.
+/// Lines longer than [`MAX_LINE`](crate::bulk::MAX_LINE) are refused.
 ///
 /// # Errors
 /// [`Error::AtLine`] for the first record that fails (everything before it is written), and
@@ -72,23 +72,11 @@ impl Run<'_> {
     /// The next line with its ending, `None` at the end of the input.
     fn next_line(&mut self) -> Result<Option<String>> {
         let mut line = String::new();
-        let limit = MAX_LINE as u64 + 1;
-        let n = (&mut *self.input)
-            .take(limit)
-            .read_line(&mut line)
-            .map_err(|e| io_error("read the input", e))?;
+        let n = read_line(self.input, &mut line, self.line_no + 1)?;
         if n == 0 {
             return Ok(None);
         }
         self.line_no += 1;
-        if n > MAX_LINE {
-            return Err(Error::AtLine {
-                line: self.line_no,
-                source: Box::new(Error::BadRecord {
-                    reason: format!("the line is longer than {MAX_LINE} bytes"),
-                }),
-            });
-        }
         self.summary.bytes_read += n as u64;
         Ok(Some(line))
     }
@@ -137,7 +125,7 @@ impl Run<'_> {
                 reseal_line(keys, layout, line.as_str())
             });
             for (i, (result, line)) in results.into_iter().zip(&batch).enumerate() {
-                let (text, counts) = match result {
+                let (new, counts) = match result {
                     Ok(done) => done,
                     Err(e) => {
                         // What is written is checkpointed: a rerun resumes at the failed line.
@@ -152,9 +140,14 @@ impl Run<'_> {
                         });
                     }
                 };
-                output
-                    .write_all(text.as_bytes())
-                    .map_err(|e| io_error("write the output", e))?;
+                let written = match &new {
+                    Some(text) => output.write_all(text.as_bytes()),
+                    None if line.ends_with('\n') => output.write_all(line.as_bytes()),
+                    None => output
+                        .write_all(line.as_bytes())
+                        .and_then(|()| output.write_all(b"\n")),
+                };
+                written.map_err(|e| io_error("write the output", e))?;
                 self.consumed.update(line.as_bytes());
                 self.summary.records += 1;
                 self.summary.values += counts;
@@ -171,34 +164,23 @@ impl Run<'_> {
     }
 }
 
-type Outcome = Result<(String, Counts)>;
+/// A line re-sealed: its new text with a line ending, or `None` to write it as it was.
+pub(crate) type Outcome = Result<(Option<String>, Counts)>;
 
-/// One line, re-sealed, with its line ending.
-fn reseal_line(keys: &dyn Reseal, layout: &RecordLayout, line: &str) -> Outcome {
-    let body = line.trim_end_matches(['\n', '\r']);
-    if body.trim().is_empty() {
-        return Ok((line.to_owned(), Counts::default()));
+/// One line, re-sealed by splicing (only its sealed strings change, its line ending stays).
+pub(crate) fn reseal_line(keys: &dyn Reseal, layout: &RecordLayout, line: &str) -> Outcome {
+    if line.trim().is_empty() {
+        return Ok((None, Counts::default()));
     }
-    let mut record: Value = serde_json::from_str(body).map_err(|e| Error::BadRecord {
-        reason: format!("not JSON: {e}"),
-    })?;
-    let counts = layout.reseal(keys, &mut record)?;
-    if counts.resealed == 0 {
-        return Ok((ensure_newline(line), counts));
+    match layout.reseal(keys, line)? {
+        (Cow::Borrowed(_), counts) => Ok((None, counts)),
+        (Cow::Owned(mut text), counts) => {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            Ok((Some(text), counts))
+        }
     }
-    let mut out = serde_json::to_string(&record).map_err(|e| Error::BadRecord {
-        reason: format!("cannot write JSON: {e}"),
-    })?;
-    out.push('\n');
-    Ok((out, counts))
-}
-
-fn ensure_newline(line: &str) -> String {
-    let mut out = line.to_owned();
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
 }
 
 /// [`reseal_jsonl`] from a file (or standard input, for `None`) to a new file, resumable.

@@ -229,7 +229,7 @@ Re-export after every rotation or retirement.")]
 Show what a sealed value's header says, without any key: format version, suite, plaintext type,
 and each purpose it is sealed for with the key version of that purpose's copy. Nothing is
 decrypted. Takes text-form values (`fs1:...`, quotes around them are dropped) as arguments, or one
-per line on standard input.")]
+per line on standard input; a line longer than 16 MiB is refused.")]
     Inspect(InspectArgs),
 
     /// Change the keyring's passphrase or KEK, or its Argon2id cost; the keys stay the same
@@ -245,7 +245,7 @@ passphrase's backups apart: they still open with the old secret.")]
 Count every sealed value (`fs1:...` string, at any depth) of a JSON Lines file by purpose and key
 version, reading headers only: no key is needed. Run it over stored data before `retire`: no value
 may be left under the version to retire, or it is lost. Services still on an old bundle keep
-sealing under the old version until they load a new one.")]
+sealing under the old version until they load a new one. A line longer than 16 MiB is refused.")]
     Scan(ScanArgs),
 
     /// Re-seal a JSON Lines file of records under the active key version
