@@ -619,6 +619,63 @@ fn a_record_naming_its_id_twice_is_refused() {
     fs::remove_dir_all(dir).unwrap();
 }
 
+#[test]
+fn a_partial_output_that_does_not_match_its_checkpoint_is_refused() {
+    let dir = scratch("forged");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    let members = write_members(&keyring, &input, 200);
+    keyring.rotate().unwrap();
+    let good = fs::read_to_string(&input).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines[120] = lines[120].replacen("\"member_id\":121", "\"member_id\":999", 1);
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.join("out.jsonl");
+    reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap_err();
+    fs::write(&input, &good).unwrap();
+    let partial = fs::read(partial_path(&out)).unwrap();
+    let checkpoint = fs::read_to_string(checkpoint_path(&out)).unwrap();
+
+    // A record of the partial output changed after its checkpoint: not trusted, not cut.
+    let mut changed = partial.clone();
+    let at = changed.iter().position(|&b| b == b':').unwrap() + 1;
+    changed[at] = if changed[at] == b'1' { b'2' } else { b'1' };
+    fs::write(partial_path(&out), &changed).unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its checkpoint"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("remove both"), "{err}");
+    assert_eq!(fs::read(partial_path(&out)).unwrap(), changed);
+
+    // A checkpoint claiming other bytes than the partial output holds.
+    fs::write(partial_path(&out), &partial).unwrap();
+    let (claim, rest) = checkpoint.split_once("output-bytes ").unwrap();
+    let (bytes, rest) = rest.split_once('\n').unwrap();
+    let fewer = bytes.parse::<u64>().unwrap() - 1;
+    fs::write(
+        checkpoint_path(&out),
+        format!("{claim}output-bytes {fewer}\n{rest}"),
+    )
+    .unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its checkpoint"),
+        "{err}"
+    );
+
+    // The true pair resumes.
+    fs::write(checkpoint_path(&out), &checkpoint).unwrap();
+    let summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap();
+    assert_eq!((summary.resumed, summary.records), (120, 80));
+    check(&keyring, &out, &members, 2);
+    fs::remove_dir_all(dir).unwrap();
+}
+
 /// Endless zero bytes, up to `left`; past it, an error (the code under test read too far).
 struct Zeros {
     left: usize,

@@ -1151,6 +1151,105 @@ fn rekey_changes_the_secret_and_nothing_else_and_scan_counts_versions_without_ke
     s.run(&["scan", "--input", "bad.jsonl"]).fails(1, "line 1");
 }
 
+/// `records.jsonl`, whose first record was moved to another customer: a run over it stops at
+/// line 1, leaving `<out>.partial` and its checkpoint with nothing done.
+fn stop_at_line_1(s: &Scratch, out: &str) {
+    let records = s.read_text("records.jsonl");
+    s.write(
+        "broken.jsonl",
+        records.replacen("\"customer_id\":1,", "\"customer_id\":999999,", 1),
+    );
+    s.keyring_cmd(&reseal_args("broken.jsonl", out))
+        .fails(1, "line 1");
+    assert!(s.path(&format!("{out}.partial.progress")).exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn reseal_never_writes_through_a_link_at_its_output_or_side_files() {
+    use std::os::unix::fs::symlink;
+    let s = Scratch::new("links");
+    s.init();
+    let customers = s.seal_records("records.jsonl", 40);
+    s.keyring_cmd(&["rotate"]).ok();
+    s.write("victim.txt", "precious\n");
+    for side in ["", ".partial", ".partial.progress", ".partial.progress.tmp"] {
+        for target in ["victim.txt", "absent.txt"] {
+            let out = format!("out{}-{target}.jsonl", side.replace('.', "-"));
+            if side == ".partial" {
+                // With a true checkpoint of nothing done, which would let it cut the file.
+                stop_at_line_1(&s, &out);
+                fs::remove_file(s.path(&format!("{out}.partial"))).unwrap();
+            }
+            symlink(target, s.path(&format!("{out}{side}"))).unwrap();
+            let run = s.keyring_cmd(&reseal_args("records.jsonl", &out));
+            assert_ne!(run.code, Some(0), "{side} -> {target}: {run:?}");
+            let says = if side.is_empty() {
+                "exists already"
+            } else {
+                "is a symbolic link"
+            };
+            assert!(run.stderr.contains(says), "{side} -> {target}: {run:?}");
+            assert_eq!(s.read_text("victim.txt"), "precious\n", "{side}");
+            assert!(!s.path("absent.txt").exists(), "{side}");
+            assert!(
+                fs::symlink_metadata(s.path(&out)).is_err() || side.is_empty(),
+                "{side}"
+            );
+        }
+    }
+    // The links removed, the same command runs.
+    fs::remove_file(s.path("out-partial-progress-tmp-victim.txt.jsonl.partial.progress.tmp"))
+        .unwrap();
+    s.keyring_cmd(&reseal_args(
+        "records.jsonl",
+        "out-partial-progress-tmp-victim.txt.jsonl",
+    ))
+    .ok();
+    s.check_records("out-partial-progress-tmp-victim.txt.jsonl", &customers, 2);
+}
+
+/// Runs `args` with writes limited to a few blocks per file: a disk that fills up.
+#[cfg(unix)]
+fn run_on_a_full_disk(s: &Scratch, args: &[&str]) -> Run {
+    let mut command = s.command("sh");
+    // SIGXFSZ ignored: a write past the limit fails with EFBIG, as one on a full disk fails.
+    command
+        .args(["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_fieldseal"))
+        .args(args)
+        .args([
+            "--keyring",
+            "keyring.fsk",
+            "--passphrase-env",
+            PASSPHRASE_VAR,
+        ]);
+    Scratch::collect(command, Stdin::Bytes(Vec::new()))
+}
+
+#[cfg(unix)]
+#[test]
+fn a_disk_full_in_the_first_batch_says_how_to_recover_and_the_rerun_does_it() {
+    let s = Scratch::new("disk-full");
+    s.init();
+    let customers = s.seal_records("records.jsonl", 300);
+    s.keyring_cmd(&["rotate"]).ok();
+    let failed = run_on_a_full_disk(&s, &reseal_args("records.jsonl", "out.jsonl"));
+    let failed = failed.fails(1, "run the same command again");
+    assert!(failed.stderr.contains("out.jsonl.partial"), "{failed:?}");
+    assert!(!s.path("out.jsonl").exists());
+    assert!(s.path("out.jsonl.partial").exists());
+    // The rerun says what it does, and does it.
+    let rerun = s
+        .keyring_cmd(&reseal_args("records.jsonl", "out.jsonl"))
+        .fails(0, "no finished batch");
+    assert!(!rerun.stderr.contains("resuming"), "{rerun:?}");
+    assert_eq!(rerun.count("records:"), 300);
+    s.check_records("out.jsonl", &customers, 2);
+    assert!(!s.path("out.jsonl.partial").exists());
+    assert!(!s.path("out.jsonl.partial.progress").exists());
+}
+
 #[test]
 fn scan_and_inspect_refuse_endless_lines_instead_of_reading_them_whole() {
     let s = Scratch::new("endless");

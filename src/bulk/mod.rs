@@ -11,6 +11,8 @@
 //! column, say) go through [`reseal_records`]. Input lines are read up to [`MAX_LINE`] bytes.
 
 mod batch;
+mod checkpoint;
+mod file;
 mod jsonl;
 mod layout;
 mod lines;
@@ -18,7 +20,8 @@ mod members;
 mod records;
 mod scan;
 
-pub use jsonl::{Summary, checkpoint_path, partial_path, reseal_jsonl, reseal_jsonl_file};
+pub use file::{Interrupted, checkpoint_path, interrupted_run, partial_path, reseal_jsonl_file};
+pub use jsonl::{Summary, reseal_jsonl};
 pub use layout::{Counts, IdType, RecordLayout, Reseal};
 pub use lines::MAX_LINE;
 pub use records::reseal_records;

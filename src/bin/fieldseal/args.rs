@@ -251,18 +251,21 @@ sealing under the old version until they load a new one. A line longer than 16 M
     /// Re-seal a JSON Lines file of records under the active key version
     #[command(long_about = "\
 Re-seal every sealed value (`fs1:...` strings) of a JSON Lines file of records, as
-#[derive(Seal)] serializes them, under the keyring's active key version, into a new file. Values
-already current are left as they are, and a record with nothing to re-seal is copied byte for
-byte, so running it again over its own output changes nothing.
+#[derive(Seal)] serializes them, under the keyring's active key version, into a new file. Only
+the sealed strings change: every other byte of a record (numbers as written, escapes, key order,
+spacing) is copied. Values already current are left as they are, and a record with nothing to
+re-seal is copied byte for byte, so running it again over its own output changes nothing.
 
 Each value is bound to (record, field, id): give the record name (--record, the struct's name or
 its #[seal(record = \"...\")]), the id field and its type, and every field whose context name
 differs from its JSON key (--rename), and each nested record (--nested).
 
-The output is written to <OUT>.partial, with a checkpoint in <OUT>.partial.progress after every
-batch, and moved to <OUT> at the end. If they exist, an earlier run was interrupted or stopped at a
-bad record: its output is kept up to the checkpoint and the run goes on after it, once the input
-is checked to start with the same lines. An existing <OUT> is never overwritten.")]
+The output is written to <OUT>.partial, with a checkpoint in <OUT>.partial.progress from the start
+and after every batch, and moved to <OUT> at the end. If they exist, an earlier run was
+interrupted or stopped at a bad record: once the partial output is checked to match the
+checkpoint and the input to start with the same lines, its output is kept up to the checkpoint
+and the run goes on after it. An existing <OUT> is never overwritten, and none of these files is
+read or written through a symbolic link. Lines longer than 16 MiB are refused.")]
     Reseal(ResealArgs),
 }
 
