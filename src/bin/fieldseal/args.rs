@@ -402,18 +402,21 @@ pub(crate) struct ResealArgs {
     #[arg(long, value_name = "TYPE", default_value = "auto", value_parser = parse_id_type)]
     pub(crate) id_type: IdType,
 
-    /// A field whose context name is not its JSON key, as JSON_KEY=NAME
+    /// A field whose context name is not its JSON key, as [PATH.]JSON_KEY=NAME
     ///
-    /// As #[seal(rename = "NAME")] says; repeat for each such field.
+    /// As #[seal(rename = "NAME")] says; repeat for each such field. A field of a nested record
+    /// is named by its path: billing.street=road.
     #[arg(long = "rename", value_name = "JSON_KEY=NAME", value_parser = parse_rename)]
     pub(crate) renames: Vec<(String, String)>,
 
-    /// A nested record (#[seal(nested(..))]), as JSON_KEY=RECORD[:ID_FIELD[:ID_TYPE]]
+    /// A nested record (#[seal(nested(..))]), as PATH=RECORD[:ID_FIELD[:ID_TYPE]]
     ///
-    /// RECORD is the nested struct's name (or its #[seal(record = "...")]). Without an ID_FIELD
-    /// it is bound to the outer record's id, as the derive does. Repeat for each nested field. A
-    /// sealed value that no option covers stops the run: skipped, it would be lost at `retire`.
-    #[arg(long = "nested", value_name = "JSON_KEY=RECORD", value_parser = parse_nested)]
+    /// PATH is its JSON key, or for a record nested deeper, the keys from the top joined by dots
+    /// (billing=Address, then billing.geo=Geo). RECORD is the nested struct's name (or its
+    /// #[seal(record = "...")]). Without an ID_FIELD it is bound to the id of the record it is
+    /// in, as the derive does. Repeat for each nested field. A sealed value that no option
+    /// covers stops the run: skipped, it would be lost at `retire`.
+    #[arg(long = "nested", value_name = "PATH=RECORD", value_parser = parse_nested)]
     pub(crate) nested: Vec<(String, RecordLayout)>,
 
     /// The JSON Lines file to read [default: standard input, also `-`]
@@ -444,12 +447,15 @@ fn parse_rename(pair: &str) -> Result<(String, String), String> {
         Some((key, name)) if !key.is_empty() && !name.is_empty() => {
             Ok((key.to_owned(), name.to_owned()))
         }
-        _ => Err("expected JSON_KEY=NAME, for example wants_newsletter=newsletter".to_owned()),
+        _ => {
+            Err("expected [PATH.]JSON_KEY=NAME, for example wants_newsletter=newsletter".to_owned())
+        }
     }
 }
 
 fn parse_nested(spec: &str) -> Result<(String, RecordLayout), String> {
-    let usage = "expected JSON_KEY=RECORD[:ID_FIELD[:ID_TYPE]], for example billing=Billing";
+    let usage = "expected PATH=RECORD[:ID_FIELD[:ID_TYPE]], for example billing=Billing or \
+                 billing.geo=Geo";
     let (key, rest) = spec
         .split_once('=')
         .filter(|(k, r)| !k.is_empty() && !r.is_empty())
