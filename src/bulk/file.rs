@@ -88,12 +88,12 @@ pub fn reseal_jsonl_file(
             side.write_checkpoint(position)
         },
     );
-    let summary = result.map_err(|e| side.with_recovery(e))?;
+    let summary = result.map_err(with_recovery)?;
     let file = writer
         .into_inner()
-        .map_err(|e| side.with_recovery(io_error(&format!("write {name}"), e.into_error())))?;
+        .map_err(|e| with_recovery(io_error(&format!("write {name}"), e.into_error())))?;
     file.sync_all()
-        .map_err(|e| side.with_recovery(io_error(&format!("fsync {name}"), e)))?;
+        .map_err(|e| with_recovery(io_error(&format!("fsync {name}"), e)))?;
     side.publish(&file)?;
     Ok(summary)
 }
@@ -414,19 +414,19 @@ impl SideFiles {
             self.checkpoint.display()
         ))
     }
+}
 
-    /// `error`, from a run that stopped after its checkpoint, with how to resume it.
-    fn with_recovery(&self, error: Error) -> Error {
-        match error {
-            Error::Io { action, source } => Error::Io {
-                action: format!(
-                    "{action} (the work up to the last checkpoint is kept: make room or fix the \
-                     cause, then run the same command again to resume)"
-                ),
-                source,
-            },
-            other => other,
-        }
+/// `error`, from a run that stopped after its checkpoint, with how to resume it.
+fn with_recovery(error: Error) -> Error {
+    match error {
+        Error::Io { action, source } => Error::Io {
+            action: format!(
+                "{action} (the work up to the last checkpoint is kept: make room or fix the \
+                 cause, then run the same command again to resume)"
+            ),
+            source,
+        },
+        other => other,
     }
 }
 
