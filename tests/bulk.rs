@@ -706,3 +706,62 @@ fn scan_refuses_a_line_longer_than_max_line_instead_of_reading_it_all() {
         "{err}"
     );
 }
+
+#[test]
+fn what_a_crash_leaves_is_resumed_or_named_and_interrupted_run_says_which() {
+    use fieldseal::bulk::{Interrupted, interrupted_run};
+    let dir = scratch("leftovers");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    let members = write_members(&keyring, &input, 30);
+    keyring.rotate().unwrap();
+    let out = dir.join("out.jsonl");
+    let tmp = dir.join("out.jsonl.partial.progress.tmp");
+    assert_eq!(interrupted_run(&out).unwrap(), None);
+
+    // Killed before its first checkpoint: an empty partial output, a half-written .tmp.
+    fs::write(partial_path(&out), "").unwrap();
+    fs::write(&tmp, "fieldseal reseal chec").unwrap();
+    assert_eq!(interrupted_run(&out).unwrap(), None);
+    reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap();
+    check(&keyring, &out, &members, 2);
+    assert!(!tmp.exists() && !checkpoint_path(&out).exists());
+
+    // Stopped at line 11: interrupted_run reports what a rerun resumes after.
+    let out = dir.join("stopped.jsonl");
+    let good = fs::read_to_string(&input).unwrap();
+    fs::write(
+        &input,
+        good.replacen("\"member_id\":11,", "\"member_id\":99,", 1),
+    )
+    .unwrap();
+    reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap_err();
+    let partial_len = fs::metadata(partial_path(&out)).unwrap().len();
+    let found = interrupted_run(&out).unwrap().unwrap();
+    assert_eq!((found.lines, found.bytes), (10, partial_len));
+    let _: Interrupted = found;
+
+    // A checkpoint without its partial output, a directory in its place: named, with the fix.
+    let partial = fs::read(partial_path(&out)).unwrap();
+    fs::remove_file(partial_path(&out)).unwrap();
+    let err = interrupted_run(&out).unwrap_err().to_string();
+    assert!(err.contains("stopped.jsonl.partial does not"), "{err}");
+    assert!(
+        err.contains("remove") && err.contains("to start over"),
+        "{err}"
+    );
+    fs::create_dir(partial_path(&out)).unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    fs::remove_dir(partial_path(&out)).unwrap();
+
+    // Put back, with the input fixed, it resumes after line 10.
+    fs::write(partial_path(&out), &partial).unwrap();
+    fs::write(&input, &good).unwrap();
+    let summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap();
+    assert_eq!((summary.resumed, summary.records), (10, 20));
+    check(&keyring, &out, &members, 2);
+    fs::remove_dir_all(dir).unwrap();
+}

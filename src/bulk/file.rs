@@ -50,7 +50,6 @@ pub fn reseal_jsonl_file(
 ) -> Result<Summary> {
     let side = SideFiles::new(output);
     side.check()?;
-    let (file, at, written) = side.open_partial()?;
     let stdin = io::stdin();
     let mut reader: Box<dyn BufRead> = match input {
         Some(path) => Box::new(BufReader::new(
@@ -58,6 +57,7 @@ pub fn reseal_jsonl_file(
         )),
         None => Box::new(stdin.lock()),
     };
+    let (file, at, written) = side.open_partial()?;
     let name = side.partial.display().to_string();
     let mut run = Run::new(&mut *reader, &name, Some(written));
     run.skip(at.input_lines)
@@ -178,10 +178,7 @@ impl SideFiles {
                 Ok(meta) if !meta.is_file() => {
                     return Err(io_error(
                         &format!("use {}", path.display()),
-                        io::Error::new(
-                            io::ErrorKind::InvalidInput,
-                            "it is not a regular file: remove it, or choose another output",
-                        ),
+                        io::Error::new(io::ErrorKind::InvalidInput, NOT_A_FILE),
                     ));
                 }
                 Ok(_) => {}
@@ -204,8 +201,8 @@ impl SideFiles {
         match read.ok().and_then(|_| Checkpoint::parse(&text)) {
             Some(at) => Ok(Some(at)),
             None => Err(self.refuse(format!(
-                "{} is not a checkpoint of this version of fieldseal reseal: remove it and \
-                     {} to start over",
+                "{} is not a checkpoint of this version of fieldseal reseal: remove it and {} to \
+                 start over",
                 self.checkpoint.display(),
                 self.partial.display()
             ))),
@@ -270,8 +267,8 @@ impl SideFiles {
         let other_links = false;
         if !meta.is_file() || other_links {
             return Err(self.refuse(format!(
-                "{name} is not a file reseal wrote (not a regular file, or it has other \
-                     hard links): remove it and {} to start over",
+                "it is not a file reseal wrote (not a regular file, or it has other hard links): \
+                 remove it and {} to start over",
                 self.checkpoint.display()
             )));
         }
@@ -298,9 +295,9 @@ impl SideFiles {
         if read != at.output_bytes || <[u8; 32]>::from(hash.clone().finalize()) != at.output_sha256
         {
             return Err(self.refuse(format!(
-                "{name} does not match its checkpoint {} (which records the length and \
-                     SHA-256 of its first {} bytes): they are not from the same run, or one was \
-                     changed; remove both files to start over",
+                "it does not match its checkpoint {} (which records the length and SHA-256 of \
+                 its first {} bytes): they are not from the same run, or one was changed; remove \
+                 both files to start over",
                 self.checkpoint.display(),
                 at.output_bytes
             )));
@@ -327,8 +324,11 @@ impl SideFiles {
         match create() {
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 let meta = fs::symlink_metadata(&self.tmp)?;
-                if !meta.is_file() {
+                if meta.file_type().is_symlink() {
                     return Err(io::Error::new(io::ErrorKind::InvalidInput, LINK));
+                }
+                if !meta.is_file() {
+                    return Err(io::Error::new(io::ErrorKind::InvalidInput, NOT_A_FILE));
                 }
                 fs::remove_file(&self.tmp)?;
                 create()
@@ -397,7 +397,7 @@ impl SideFiles {
     fn without_checkpoint(&self) -> Error {
         self.refuse(format!(
             "it exists without its checkpoint {}, so which of its lines are complete is not \
-                 known: remove it to start over",
+             known: remove it to start over",
             self.checkpoint.display()
         ))
     }
@@ -429,6 +429,9 @@ fn with_recovery(error: Error) -> Error {
         other => other,
     }
 }
+
+/// Why something other than a regular file is refused.
+const NOT_A_FILE: &str = "it is not a regular file: remove it, or choose another output";
 
 /// Why a symbolic link is refused.
 const LINK: &str = "it is a symbolic link, and reseal never reads or writes its files through \

@@ -61,7 +61,7 @@ pub(crate) struct Run<'a> {
     line_no: u64,
     /// Bytes written so far, resumed ones included, and their hash: `None` when not needed.
     written: Option<(u64, Sha256)>,
-    pub(crate) summary: Summary,
+    summary: Summary,
 }
 
 impl<'a> Run<'a> {

@@ -108,11 +108,12 @@ impl IdType {
 /// bound into contexts, the id field, the fields whose context name differs from their JSON key,
 /// and nested records (at any depth: a nested layout has nested layouts of its own).
 ///
-/// Every top-level string that is a sealed value (`fs1:...`, escapes decoded) is re-sealed with
-/// the context [`binding`] gives it; every other byte of the record is copied unchanged (FORMAT.md
-/// §13). A sealed value anywhere else (in an object not declared [`nested`](Self::nested), in an
-/// array) is an error: skipped, it would stay under its old key version and be lost when that
-/// version is retired.
+/// Every string member of the record, or of a nested record it declares, that is a sealed value
+/// (`fs1:...`, escapes decoded) is re-sealed with the context `#[derive(Seal)]` binds it to
+/// (record, field, id: FORMAT.md §13); every other byte of the record is copied unchanged. A
+/// sealed value anywhere else (in an object not declared [`nested`](Self::nested), in an array)
+/// is an error: skipped, it would stay under its old key version and be lost when that version
+/// is retired.
 #[derive(Clone, Debug)]
 pub struct RecordLayout {
     record: String,
