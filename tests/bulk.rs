@@ -249,25 +249,37 @@ fn id_types_bind_the_bytes_of_their_rust_types() {
     assert_eq!(IdType::parse("string").unwrap(), IdType::String);
     let err = IdType::parse("f32").unwrap_err();
     assert!(err.to_string().contains("u64"), "{err}");
-    // A u32 member id bound as u64 does not open: the layout must match the record's type.
+    // FORMAT.md §6: every integer id binds as 16 bytes, so a u32 member id read as u64 (or as
+    // `auto`) re-seals and opens; read as a string, or as a type it does not fit, it is a bad
+    // record, named by its line.
     let dir = scratch("id-types");
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
     let input = dir.join("members.jsonl");
-    write_members(&keyring, &input, 3);
+    let members = write_members(&keyring, &input, 3);
     keyring.rotate().unwrap();
-    let as_u64 = RecordLayout::new("Member")
-        .id("member_id", IdType::parse("u64").unwrap())
-        .rename("email", "mail");
-    let err = reseal_jsonl_file(
-        &keyring,
-        &as_u64,
-        Some(&input),
-        &dir.join("o"),
-        1,
-        &mut |_| {},
-    )
-    .unwrap_err();
-    assert!(matches!(err, Error::AtLine { line: 1, .. }));
+    for (i, id_type) in ["u64", "auto", "i64"].into_iter().enumerate() {
+        let layout = RecordLayout::new("Member")
+            .id("member_id", IdType::parse(id_type).unwrap())
+            .rename("email", "mail");
+        let out = dir.join(format!("ok-{i}"));
+        reseal_jsonl_file(&keyring, &layout, Some(&input), &out, 1, &mut |_| {}).unwrap();
+        check(&keyring, &out, &members, 2);
+    }
+    let many = dir.join("many.jsonl");
+    write_members(&keyring, &many, 130);
+    // Member 128 is the first beyond i8; any member is beyond a string.
+    for (id_type, input, line) in [("string", &input, 1), ("i8", &many, 128)] {
+        let layout = RecordLayout::new("Member")
+            .id("member_id", IdType::parse(id_type).unwrap())
+            .rename("email", "mail");
+        let out = dir.join(format!("bad-{id_type}"));
+        let err =
+            reseal_jsonl_file(&keyring, &layout, Some(input), &out, 1, &mut |_| {}).unwrap_err();
+        match err {
+            Error::AtLine { line: at, .. } => assert_eq!(at, line, "{id_type}"),
+            other => panic!("{id_type}: {other}"),
+        }
+    }
     fs::remove_dir_all(dir).unwrap();
 }
 
@@ -275,8 +287,8 @@ fn id_types_bind_the_bytes_of_their_rust_types() {
 fn records_from_an_iterator_are_resealed_in_order_and_a_failure_is_numbered() {
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
     let keys = keys(&keyring);
-    let mut records: Vec<serde_json::Value> = (1..=300)
-        .map(|i| serde_json::to_value(member(i).seal(&keys).unwrap()).unwrap())
+    let mut records: Vec<String> = (1..=300)
+        .map(|i| serde_json::to_string(&member(i).seal(&keys).unwrap()).unwrap())
         .collect();
     keyring.rotate().unwrap();
     let mut out = Vec::new();
@@ -295,14 +307,14 @@ fn records_from_an_iterator_are_resealed_in_order_and_a_failure_is_numbered() {
     assert_eq!((summary.records, summary.values.resealed), (300, 750));
     let keys = self::keys(&keyring);
     for (i, record) in out.iter().enumerate() {
-        let sealed: SealedMember = serde_json::from_value(record.clone()).unwrap();
+        let sealed: SealedMember = serde_json::from_str(record).unwrap();
         assert_eq!(
             sealed.open_dyn(&keys).unwrap().name,
             Some(format!("Member {}", i + 1))
         );
     }
 
-    records[199]["member_id"] = serde_json::json!(9999);
+    records[199] = records[199].replacen("\"member_id\":200", "\"member_id\":9999", 1);
     let mut written = 0;
     let err =
         fieldseal::bulk::reseal_records(&keyring, &layout(), records, 2, &mut |_| {}, &mut |_| {
@@ -387,8 +399,8 @@ fn typed_twins_reseal_themselves_nested_records_included() {
 #[test]
 fn a_json_layout_reseals_nested_records_with_the_outer_id() {
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
-    let records: Vec<serde_json::Value> = (1..=6)
-        .map(|i| serde_json::to_value(order(i).seal(&keys(&keyring)).unwrap()).unwrap())
+    let records: Vec<String> = (1..=6)
+        .map(|i| serde_json::to_string(&order(i).seal(&keys(&keyring)).unwrap()).unwrap())
         .collect();
     keyring.rotate().unwrap();
     let layout = RecordLayout::new("order")
@@ -405,7 +417,7 @@ fn a_json_layout_reseals_nested_records_with_the_outer_id() {
     assert_eq!(summary.values.resealed, 15);
     let keys = keys(&keyring);
     for (i, record) in out.into_iter().enumerate() {
-        let sealed: SealedOrder = serde_json::from_value(record).unwrap();
+        let sealed: SealedOrder = serde_json::from_str(&record).unwrap();
         assert!(sealed.reseal(&keys).unwrap().is_none());
         let view = sealed.open_dyn(&keys).unwrap();
         assert_eq!(view.billing.iban, Some(order(i as u32 + 1).billing.iban));
@@ -415,8 +427,8 @@ fn a_json_layout_reseals_nested_records_with_the_outer_id() {
 #[test]
 fn a_sealed_value_the_layout_does_not_cover_stops_the_run_instead_of_being_skipped() {
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
-    let records: Vec<serde_json::Value> = (1..=3)
-        .map(|i| serde_json::to_value(order(i).seal(&keys(&keyring)).unwrap()).unwrap())
+    let records: Vec<String> = (1..=3)
+        .map(|i| serde_json::to_string(&order(i).seal(&keys(&keyring)).unwrap()).unwrap())
         .collect();
     keyring.rotate().unwrap();
     // The nested billing record is not declared: its IBAN would stay under version 1.
@@ -433,4 +445,335 @@ fn a_sealed_value_the_layout_does_not_cover_stops_the_run_instead_of_being_skipp
     assert!(matches!(err, Error::AtLine { line: 1, .. }), "{err:?}");
     assert!(err.to_string().contains("`billing.iban`"), "{err}");
     assert!(err.to_string().contains("--nested billing=RECORD"), "{err}");
+}
+
+/// The text of every sealed value of member `i` (sealed now, under the active version), by key.
+fn sealed_texts(keyring: &Keyring, i: u32) -> serde_json::Map<String, serde_json::Value> {
+    let value = serde_json::to_value(member(i).seal(&keys(keyring)).unwrap()).unwrap();
+    let serde_json::Value::Object(map) = value else {
+        unreachable!()
+    };
+    map.into_iter()
+        .filter(|(_, v)| v.as_str().is_some_and(|s| s.starts_with("fs1:")))
+        .collect()
+}
+
+fn text<'a>(map: &'a serde_json::Map<String, serde_json::Value>, key: &str) -> &'a str {
+    map[key].as_str().unwrap()
+}
+
+/// The name and email of `line`, member `id`'s, open and are sealed under `version`.
+fn opens_under(keyring: &Keyring, line: &str, id: u32, version: u32) {
+    let value: serde_json::Value = serde_json::from_str(line).unwrap();
+    let keys = keys(keyring);
+    let id_bytes = u128::from(id).to_be_bytes(); // FORMAT.md §6: integer ids are 16 bytes
+    let name = fieldseal::Sealed::<String, Fulfillment>::from_text(value["name"].as_str().unwrap())
+        .unwrap();
+    let email = fieldseal::Sealed::<String, (Fulfillment, Marketing)>::from_text(
+        value["email"].as_str().unwrap(),
+    )
+    .unwrap();
+    let versions = [name.key_versions(), email.key_versions()];
+    assert!(
+        versions.iter().flatten().all(|(_, v)| *v == version),
+        "{line}"
+    );
+    let ctx = |field| fieldseal::Context::new("Member", field).with_id(&id_bytes);
+    let opened = (
+        name.open_with::<Fulfillment, _>(&keys, &ctx("name"))
+            .unwrap(),
+        email
+            .open_with::<Marketing, _>(&keys, &ctx("mail"))
+            .unwrap(),
+    );
+    assert_eq!(opened, (member(id).name, member(id).email));
+}
+
+#[test]
+fn plain_fields_come_out_byte_for_byte_and_only_sealed_strings_change() {
+    let dir = scratch("bytes");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let old = sealed_texts(&keyring, 7);
+    let (name, email) = (text(&old, "name"), text(&old, "email"));
+    // Keys out of alphabetical order, spaces, numbers beyond f64, floats as written, escapes,
+    // and a CRLF line ending: none of it may change.
+    let template = |name: &str, email: &str| {
+        format!(
+            "{{ \"zeta\" : 18446744073709551617, \"member_id\":7,\"name\": \"{name}\", \
+             \"big\": -123456789012345678901234567890, \"f\": [1.50, 1E+2, -0.0, 2.5e-3], \
+             \"tier\":\"caf\\u00e9 \\ud83d\\ude00 \\\"q\\\" \\/\", \"email\":\"{email}\", \
+             \"a\": {{\"y\": 1, \"x\": null}}, \"\\u0041\": true }}\r\n"
+        )
+    };
+    let line = template(name, email);
+    let input = dir.join("in.jsonl");
+    fs::write(&input, format!("{line}{line}")).unwrap();
+    keyring.rotate().unwrap();
+
+    let out = dir.join("out.jsonl");
+    let summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap();
+    assert_eq!((summary.records, summary.values.resealed), (2, 4));
+    let written = fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = written.split_inclusive('\n').collect();
+    assert_eq!(lines.len(), 2);
+    for got in lines {
+        let value: serde_json::Value = serde_json::from_str(got).unwrap();
+        let (new_name, new_email) = (
+            value["name"].as_str().unwrap(),
+            value["email"].as_str().unwrap(),
+        );
+        assert_ne!((new_name, new_email), (name, email));
+        // Byte for byte what went in, the two sealed strings excepted.
+        assert_eq!(got, template(new_name, new_email));
+        opens_under(&keyring, got, 7, 2);
+    }
+    fs::remove_dir_all(dir).unwrap();
+}
+
+/// A ledger entry whose amount needs 128 bits.
+#[derive(Seal)]
+#[seal(id = entry_id)]
+struct Entry {
+    entry_id: u64,
+    amount: u128,
+    #[seal(Fulfillment)]
+    memo: String,
+}
+
+#[test]
+fn a_u128_plain_field_still_loads_as_its_record_type_after_reseal() {
+    let dir = scratch("u128");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let entry = Entry {
+        entry_id: 3,
+        amount: u128::from(u64::MAX) + 2,
+        memo: "refund".to_owned(),
+    };
+    let input = dir.join("in.jsonl");
+    let line = serde_json::to_string(&entry.seal(&keys(&keyring)).unwrap()).unwrap();
+    assert!(line.contains("18446744073709551617"), "{line}");
+    fs::write(&input, line + "\n").unwrap();
+    keyring.rotate().unwrap();
+    let out = dir.join("out.jsonl");
+    let layout = RecordLayout::new("Entry").id("entry_id", IdType::parse("u64").unwrap());
+    reseal_jsonl_file(&keyring, &layout, Some(&input), &out, 1, &mut |_| {}).unwrap();
+    let stored: SealedEntry = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(stored.amount, entry.amount);
+    let view = stored.open_dyn(&keys(&keyring)).unwrap();
+    assert_eq!(view.memo.as_deref(), Some("refund"));
+    fs::remove_dir_all(dir).unwrap();
+}
+
+/// `text` with its `fs1:` prefix written as JSON escapes, as some encoders write it.
+fn escaped(text: &str) -> String {
+    format!("\\u0066\\u0073\\u0031:{}", &text[4..])
+}
+
+#[test]
+fn a_sealed_value_written_with_escapes_is_resealed_or_kept_as_it_was() {
+    let dir = scratch("escapes");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let old = sealed_texts(&keyring, 4);
+    keyring.rotate().unwrap();
+    let new = sealed_texts(&keyring, 4);
+    let input = dir.join("in.jsonl");
+    // Line 1 stale, line 2 current: both spelled with escapes.
+    let stale = format!(
+        "{{\"member_id\":4,\"name\":\"{}\",\"email\":\"{}\"}}\n",
+        escaped(text(&old, "name")),
+        escaped(text(&old, "email"))
+    );
+    let current = format!(
+        "{{\"member_id\":4,\"name\":\"{}\",\"email\":\"{}\"}}\n",
+        escaped(text(&new, "name")),
+        escaped(text(&new, "email"))
+    );
+    fs::write(&input, format!("{stale}{current}")).unwrap();
+    let out = dir.join("out.jsonl");
+    let summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap();
+    assert_eq!((summary.values.resealed, summary.values.current), (2, 2));
+    let written = fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = written.split_inclusive('\n').collect();
+    opens_under(&keyring, lines[0], 4, 2);
+    assert!(lines[0].contains("\"name\":\"fs1:"), "{}", lines[0]);
+    assert_eq!(lines[1], current, "a current record is kept byte for byte");
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_record_naming_its_id_twice_is_refused() {
+    let dir = scratch("twice");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let old = sealed_texts(&keyring, 5);
+    keyring.rotate().unwrap();
+    let input = dir.join("in.jsonl");
+    fs::write(
+        &input,
+        format!(
+            "{{\"member_id\":5,\"name\":\"{}\",\"member_id\":6}}\n",
+            text(&old, "name")
+        ),
+    )
+    .unwrap();
+    let err = reseal_jsonl_file(
+        &keyring,
+        &layout(),
+        Some(&input),
+        &dir.join("out.jsonl"),
+        1,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("`member_id` twice"), "{err}");
+    fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_partial_output_that_does_not_match_its_checkpoint_is_refused() {
+    let dir = scratch("forged");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    let members = write_members(&keyring, &input, 200);
+    keyring.rotate().unwrap();
+    let good = fs::read_to_string(&input).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines[120] = lines[120].replacen("\"member_id\":121", "\"member_id\":999", 1);
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.join("out.jsonl");
+    reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap_err();
+    fs::write(&input, &good).unwrap();
+    let partial = fs::read(partial_path(&out)).unwrap();
+    let checkpoint = fs::read_to_string(checkpoint_path(&out)).unwrap();
+
+    // A record of the partial output changed after its checkpoint: not trusted, not cut.
+    let mut changed = partial.clone();
+    let at = changed.iter().position(|&b| b == b':').unwrap() + 1;
+    changed[at] = if changed[at] == b'1' { b'2' } else { b'1' };
+    fs::write(partial_path(&out), &changed).unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its checkpoint"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("remove both"), "{err}");
+    assert_eq!(fs::read(partial_path(&out)).unwrap(), changed);
+
+    // A checkpoint claiming other bytes than the partial output holds.
+    fs::write(partial_path(&out), &partial).unwrap();
+    let (claim, rest) = checkpoint.split_once("output-bytes ").unwrap();
+    let (bytes, rest) = rest.split_once('\n').unwrap();
+    let fewer = bytes.parse::<u64>().unwrap() - 1;
+    fs::write(
+        checkpoint_path(&out),
+        format!("{claim}output-bytes {fewer}\n{rest}"),
+    )
+    .unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("does not match its checkpoint"),
+        "{err}"
+    );
+
+    // The true pair resumes.
+    fs::write(checkpoint_path(&out), &checkpoint).unwrap();
+    let summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap();
+    assert_eq!((summary.resumed, summary.records), (120, 80));
+    check(&keyring, &out, &members, 2);
+    fs::remove_dir_all(dir).unwrap();
+}
+
+/// Endless zero bytes, up to `left`; past it, an error (the code under test read too far).
+struct Zeros {
+    left: usize,
+}
+
+impl std::io::Read for Zeros {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(
+                "the test's endless input was read past 64 MiB",
+            ));
+        }
+        let n = buf.len().min(self.left);
+        buf[..n].fill(0);
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn scan_refuses_a_line_longer_than_max_line_instead_of_reading_it_all() {
+    let mut input = std::io::BufReader::new(Zeros { left: 64 << 20 });
+    let err = fieldseal::bulk::scan_jsonl(&mut input).unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 1, .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("longer than {} bytes", fieldseal::bulk::MAX_LINE)),
+        "{err}"
+    );
+}
+
+#[test]
+fn what_a_crash_leaves_is_resumed_or_named_and_interrupted_run_says_which() {
+    use fieldseal::bulk::{Interrupted, interrupted_run};
+    let dir = scratch("leftovers");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    let members = write_members(&keyring, &input, 30);
+    keyring.rotate().unwrap();
+    let out = dir.join("out.jsonl");
+    let tmp = dir.join("out.jsonl.partial.progress.tmp");
+    assert_eq!(interrupted_run(&out).unwrap(), None);
+
+    // Killed before its first checkpoint: an empty partial output, a half-written .tmp.
+    fs::write(partial_path(&out), "").unwrap();
+    fs::write(&tmp, "fieldseal reseal chec").unwrap();
+    assert_eq!(interrupted_run(&out).unwrap(), None);
+    reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap();
+    check(&keyring, &out, &members, 2);
+    assert!(!tmp.exists() && !checkpoint_path(&out).exists());
+
+    // Stopped at line 11: interrupted_run reports what a rerun resumes after.
+    let out = dir.join("stopped.jsonl");
+    let good = fs::read_to_string(&input).unwrap();
+    fs::write(
+        &input,
+        good.replacen("\"member_id\":11,", "\"member_id\":99,", 1),
+    )
+    .unwrap();
+    reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap_err();
+    let partial_len = fs::metadata(partial_path(&out)).unwrap().len();
+    let found = interrupted_run(&out).unwrap().unwrap();
+    assert_eq!((found.lines, found.bytes), (10, partial_len));
+    let _: Interrupted = found;
+
+    // A checkpoint without its partial output, a directory in its place: named, with the fix.
+    let partial = fs::read(partial_path(&out)).unwrap();
+    fs::remove_file(partial_path(&out)).unwrap();
+    let err = interrupted_run(&out).unwrap_err().to_string();
+    assert!(err.contains("stopped.jsonl.partial does not"), "{err}");
+    assert!(
+        err.contains("remove") && err.contains("to start over"),
+        "{err}"
+    );
+    fs::create_dir(partial_path(&out)).unwrap();
+    let err =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    fs::remove_dir(partial_path(&out)).unwrap();
+
+    // Put back, with the input fixed, it resumes after line 10.
+    fs::write(partial_path(&out), &partial).unwrap();
+    fs::write(&input, &good).unwrap();
+    let summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap();
+    assert_eq!((summary.resumed, summary.records), (10, 20));
+    check(&keyring, &out, &members, 2);
+    fs::remove_dir_all(dir).unwrap();
 }

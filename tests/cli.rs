@@ -68,6 +68,14 @@ fn customer(id: u64) -> Customer {
     }
 }
 
+/// What a run reads on standard input.
+enum Stdin {
+    /// These bytes, then the end.
+    Bytes(Vec<u8>),
+    /// This file (`/dev/zero`, say).
+    File(fs::File),
+}
+
 /// A fresh directory for one test, removed afterwards (kept when the test fails, to look at).
 struct Scratch {
     dir: PathBuf,
@@ -149,26 +157,46 @@ impl Scratch {
     /// Runs the tool in the directory with `input` on standard input. The passphrases are in
     /// the environment, under the names the tests pass to `--*-env`.
     fn run_with_input(&self, args: &[&str], input: &[u8]) -> Run {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
-            .args(args)
+        let mut command = self.command(env!("CARGO_BIN_EXE_fieldseal"));
+        command.args(args);
+        Self::collect(command, Stdin::Bytes(input.to_vec()))
+    }
+
+    /// `program` to run in the directory, with the test's environment.
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command
             .current_dir(&self.dir)
             .env_remove("FIELDSEAL_KEYRING")
             .env(PASSPHRASE_VAR, PASSPHRASE)
             .env(BUNDLE_VAR, BUNDLE_PASSPHRASE)
-            .env(WRONG_VAR, "incorrect horse battery staple")
-            .stdin(Stdio::piped())
+            .env(WRONG_VAR, "incorrect horse battery staple");
+        command
+    }
+
+    /// Runs `command` to its end, checking that it printed no secret and only prefixed errors.
+    fn collect(mut command: Command, stdin: Stdin) -> Run {
+        let (stdin, input) = match stdin {
+            Stdin::Bytes(input) => (Stdio::piped(), Some(input)),
+            Stdin::File(file) => (Stdio::from(file), None),
+        };
+        let mut child = command
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("the fieldseal binary runs");
-        let mut stdin = child.stdin.take().unwrap();
-        let input = input.to_vec();
         // A writer thread: the child may fill its stdout before reading all of its input.
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
+        let writer = input.map(|input| {
+            let mut stdin = child.stdin.take().unwrap();
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&input);
+            })
         });
         let output = child.wait_with_output().unwrap();
-        writer.join().unwrap();
+        if let Some(writer) = writer {
+            writer.join().unwrap();
+        }
         let run = Run {
             code: output.status.code(),
             stdout: String::from_utf8(output.stdout).unwrap(),
@@ -1028,7 +1056,7 @@ fn reseal_refuses_an_undeclared_nested_record_and_reseals_a_declared_one() {
     s.keyring_cmd(&[
         "reseal", "--nested", "address", "--out", "x", "--record", "R",
     ])
-    .fails(2, "JSON_KEY=RECORD");
+    .fails(2, "PATH=RECORD");
 }
 
 #[test]
@@ -1121,4 +1149,235 @@ fn rekey_changes_the_secret_and_nothing_else_and_scan_counts_versions_without_ke
     assert!(text.contains("KEY VERSION"), "{text}");
     s.write("bad.jsonl", "{\"x\": \"fs1:AAAA\"}\n");
     s.run(&["scan", "--input", "bad.jsonl"]).fails(1, "line 1");
+}
+
+/// `records.jsonl`, whose first record was moved to another customer: a run over it stops at
+/// line 1, leaving `<out>.partial` and its checkpoint with nothing done.
+fn stop_at_line_1(s: &Scratch, out: &str) {
+    let records = s.read_text("records.jsonl");
+    s.write(
+        "broken.jsonl",
+        records.replacen("\"customer_id\":1,", "\"customer_id\":999999,", 1),
+    );
+    s.keyring_cmd(&reseal_args("broken.jsonl", out))
+        .fails(1, "line 1");
+    assert!(s.path(&format!("{out}.partial.progress")).exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn reseal_never_writes_through_a_link_at_its_output_or_side_files() {
+    use std::os::unix::fs::symlink;
+    let s = Scratch::new("links");
+    s.init();
+    let customers = s.seal_records("records.jsonl", 40);
+    s.keyring_cmd(&["rotate"]).ok();
+    s.write("victim.txt", "precious\n");
+    for side in ["", ".partial", ".partial.progress", ".partial.progress.tmp"] {
+        for target in ["victim.txt", "absent.txt"] {
+            let out = format!("out{}-{target}.jsonl", side.replace('.', "-"));
+            if side == ".partial" {
+                // With a true checkpoint of nothing done, which would let it cut the file.
+                stop_at_line_1(&s, &out);
+                fs::remove_file(s.path(&format!("{out}.partial"))).unwrap();
+            }
+            symlink(target, s.path(&format!("{out}{side}"))).unwrap();
+            let run = s.keyring_cmd(&reseal_args("records.jsonl", &out));
+            assert_ne!(run.code, Some(0), "{side} -> {target}: {run:?}");
+            let says = if side.is_empty() {
+                "exists already"
+            } else {
+                "is a symbolic link"
+            };
+            assert!(run.stderr.contains(says), "{side} -> {target}: {run:?}");
+            assert_eq!(s.read_text("victim.txt"), "precious\n", "{side}");
+            assert!(!s.path("absent.txt").exists(), "{side}");
+            assert!(
+                fs::symlink_metadata(s.path(&out)).is_err() || side.is_empty(),
+                "{side}"
+            );
+        }
+    }
+    // The links removed, the same command runs.
+    fs::remove_file(s.path("out-partial-progress-tmp-victim.txt.jsonl.partial.progress.tmp"))
+        .unwrap();
+    s.keyring_cmd(&reseal_args(
+        "records.jsonl",
+        "out-partial-progress-tmp-victim.txt.jsonl",
+    ))
+    .ok();
+    s.check_records("out-partial-progress-tmp-victim.txt.jsonl", &customers, 2);
+}
+
+/// Runs `args` with writes limited to a few blocks per file: a disk that fills up.
+#[cfg(unix)]
+fn run_on_a_full_disk(s: &Scratch, args: &[&str]) -> Run {
+    let mut command = s.command("sh");
+    // SIGXFSZ ignored: a write past the limit fails with EFBIG, as one on a full disk fails.
+    command
+        .args(["-c", "trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_fieldseal"))
+        .args(args)
+        .args([
+            "--keyring",
+            "keyring.fsk",
+            "--passphrase-env",
+            PASSPHRASE_VAR,
+        ]);
+    Scratch::collect(command, Stdin::Bytes(Vec::new()))
+}
+
+#[cfg(unix)]
+#[test]
+fn a_disk_full_in_the_first_batch_says_how_to_recover_and_the_rerun_does_it() {
+    let s = Scratch::new("disk-full");
+    s.init();
+    let customers = s.seal_records("records.jsonl", 300);
+    s.keyring_cmd(&["rotate"]).ok();
+    let failed = run_on_a_full_disk(&s, &reseal_args("records.jsonl", "out.jsonl"));
+    let failed = failed.fails(1, "run the same command again");
+    assert!(failed.stderr.contains("out.jsonl.partial"), "{failed:?}");
+    assert!(!s.path("out.jsonl").exists());
+    assert!(s.path("out.jsonl.partial").exists());
+    // The rerun says what it does, and does it.
+    let rerun = s
+        .keyring_cmd(&reseal_args("records.jsonl", "out.jsonl"))
+        .fails(0, "no finished batch");
+    assert!(!rerun.stderr.contains("resuming"), "{rerun:?}");
+    assert_eq!(rerun.count("records:"), 300);
+    s.check_records("out.jsonl", &customers, 2);
+    assert!(!s.path("out.jsonl.partial").exists());
+    assert!(!s.path("out.jsonl.partial.progress").exists());
+}
+
+/// An order with a nested shipping record, which nests a geolocation in turn: both bound to
+/// the order's id, as the derive binds them.
+#[derive(Seal, Clone)]
+struct Geo {
+    #[seal(Fulfillment)]
+    lat: String,
+}
+
+#[derive(Seal, Clone)]
+struct Shipping {
+    #[seal(Fulfillment, rename = "road")]
+    street: String,
+    #[seal(nested(Fulfillment))]
+    geo: Geo,
+}
+
+#[derive(Seal)]
+#[seal(id = order_id, record = "order")]
+struct Parcel {
+    order_id: u64,
+    #[seal(nested(Fulfillment))]
+    shipping: Shipping,
+    weight_grams: u32,
+}
+
+#[test]
+fn reseal_handles_records_nested_two_levels_deep() {
+    let s = Scratch::new("nested-deep");
+    s.init();
+    let keyring = s.load_keyring();
+    let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    let parcel = |i: u64| Parcel {
+        order_id: i,
+        shipping: Shipping {
+            street: format!("{i} Quay Street"),
+            geo: Geo {
+                lat: format!("51.{i:04}"),
+            },
+        },
+        weight_grams: 250,
+    };
+    let jsonl: String = (1..=30)
+        .map(|i| serde_json::to_string(&parcel(i).seal(&keys).unwrap()).unwrap() + "\n")
+        .collect();
+    s.write("parcels.jsonl", jsonl);
+    s.keyring_cmd(&["rotate"]).ok();
+    let base = [
+        "reseal",
+        "--input",
+        "parcels.jsonl",
+        "--record",
+        "order",
+        "--id-field",
+        "order_id",
+        "--id-type",
+        "u64",
+        "--nested",
+        "shipping=Shipping",
+        "--rename",
+        "shipping.street=road",
+    ];
+    // One level declared: the second is named, with the option that covers it.
+    let mut args = base.to_vec();
+    args.extend(["--out", "one-level.jsonl"]);
+    s.keyring_cmd(&args)
+        .fails(1, "--nested shipping.geo=RECORD");
+    // A level whose parent is not declared is refused before anything runs.
+    s.keyring_cmd(&[
+        "reseal",
+        "--record",
+        "order",
+        "--out",
+        "x",
+        "--nested",
+        "shipping.geo=Geo",
+    ])
+    .fails(2, "--nested shipping=RECORD");
+    let mut args = base.to_vec();
+    args.extend(["--out", "x", "--rename", "shipping.geo.lat=latitude"]);
+    s.keyring_cmd(&args).fails(
+        2,
+        "declare the record it is in, with --nested shipping.geo=RECORD",
+    );
+    let mut args = base.to_vec();
+    args.extend(["--out", "x", "--nested", "shipping=Shipping"]);
+    s.keyring_cmd(&args).fails(2, "given twice");
+    let mut args = base.to_vec();
+    args.extend(["--out", "x", "--nested", "shipping..geo=Geo"]);
+    s.keyring_cmd(&args).fails(2, "none of them empty");
+
+    let mut args = base.to_vec();
+    args.extend(["--nested", "shipping.geo=Geo", "--out", "resealed.jsonl"]);
+    let done = s.keyring_cmd(&args).ok();
+    assert_eq!(done.count("values re-sealed:"), 60, "{done:?}");
+    let keyring = s.load_keyring();
+    let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    let fulfillment = keys.require::<Fulfillment>().unwrap();
+    for (i, line) in s.read_text("resealed.jsonl").lines().enumerate() {
+        let stored: SealedParcel = serde_json::from_str(line).unwrap();
+        assert!(
+            stored.reseal(&keys).unwrap().is_none(),
+            "all under version 2"
+        );
+        let view = stored.open(&fulfillment).unwrap();
+        let expected = parcel(i as u64 + 1);
+        assert_eq!(view.shipping.street, expected.shipping.street);
+        assert_eq!(view.shipping.geo.lat, expected.shipping.geo.lat);
+    }
+}
+
+#[test]
+fn scan_and_inspect_refuse_endless_lines_instead_of_reading_them_whole() {
+    let s = Scratch::new("endless");
+    // 64 MiB of zero bytes and no line end (a sparse file: nothing is written to disk).
+    fs::File::create(s.path("zeros.bin"))
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let limit = format!("longer than {} bytes", fieldseal::bulk::MAX_LINE);
+    s.run(&["scan", "--input", "zeros.bin"]).fails(1, &limit);
+    let zeros = vec![0u8; 20 << 20];
+    s.run_with_input(&["inspect"], &zeros).fails(1, &limit);
+    #[cfg(unix)]
+    {
+        s.run(&["scan", "--input", "/dev/zero"]).fails(1, &limit);
+        let mut command = s.command(env!("CARGO_BIN_EXE_fieldseal"));
+        command.arg("inspect");
+        let dev_zero = fs::File::open("/dev/zero").unwrap();
+        Scratch::collect(command, Stdin::File(dev_zero)).fails(1, &limit);
+    }
 }

@@ -82,7 +82,10 @@ fn customer(id: u64) -> Customer {
     }
 }
 
-#[allow(clippy::needless_pass_by_value, reason = "called on results straight from a call")]
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "called on results straight from a call"
+)]
 fn refused<T: std::fmt::Debug>(result: fieldseal::Result<T>, what: &str) {
     assert!(
         matches!(result, Err(Error::CannotOpen)),

@@ -1,23 +1,17 @@
-//! Re-sealing a JSON Lines file of records: in parallel, in order, resumable.
-//!
-//! A resumable run writes `<out>.partial` and, after every batch, a checkpoint
-//! `<out>.partial.progress`: how many input lines are done and the SHA-256 of those lines. A run
-//! that finds them keeps the partial output's first lines, checks that the input starts with the
-//! same lines, and goes on from there.
+//! Re-sealing JSON Lines records from a reader to a writer: in parallel, in order, a batch at a
+//! time, with where the run stands after each batch (what a resumable run's checkpoint records,
+//! src/bulk/file.rs).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Read as _, Write};
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::io::{self, BufRead, Write};
 
-use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::bulk::batch::{BATCH, run_batch};
+use crate::bulk::checkpoint::Checkpoint;
 use crate::bulk::layout::{Counts, RecordLayout, Reseal};
+use crate::bulk::lines::read_line;
 use crate::error::{Error, Result};
-
-/// The longest input line read: longer ones are refused rather than buffered without bound.
-pub const MAX_LINE: usize = 16 << 20;
 
 /// Where a run stands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,9 +28,11 @@ pub struct Summary {
 
 /// Re-seals every record of `input` (one JSON object per line) into `output`, in order, after
 /// skipping the first `skip` lines. Records are re-sealed on `threads` threads, a batch at a time;
-/// `progress` is called after each batch. A record with nothing to re-seal is written back
-/// byte for byte; a changed one is written as compact JSON. Blank lines are kept. Lines longer
-/// than [`MAX_LINE`] are refused.
+/// `progress` is called after each batch. Only the sealed strings of a record change: every other
+/// byte of the line (numbers as written, escapes, key order, white space, its line ending) is
+/// copied, and a record with nothing to re-seal is written back byte for byte
+/// ([`RecordLayout::reseal`]). Blank lines are kept; a last line without an ending gets `\n`.
+/// Lines longer than [`MAX_LINE`](crate::bulk::MAX_LINE) are refused.
 ///
 /// # Errors
 /// [`Error::AtLine`] for the first record that fails (everything before it is written), and
@@ -50,51 +46,97 @@ pub fn reseal_jsonl(
     threads: usize,
     progress: &mut dyn FnMut(&Summary),
 ) -> Result<Summary> {
-    let mut run = Run {
-        input,
-        consumed: Sha256::new(),
-        line_no: 0,
-        summary: Summary::default(),
-    };
+    let mut run = Run::new(input, "the output", None);
     run.skip(skip)?;
-    run.reseal(keys, layout, output, threads, progress, &mut |_, _| Ok(()))
+    run.reseal(keys, layout, output, threads, progress, &mut |_| Ok(()))
 }
 
-/// Reading state: lines consumed so far and their hash.
-struct Run<'a> {
+/// A run: lines consumed so far and their hash, and (for a resumable run) the bytes written and
+/// their hash.
+pub(crate) struct Run<'a> {
     input: &'a mut dyn BufRead,
+    /// The output's name in errors.
+    output_name: &'a str,
     consumed: Sha256,
     line_no: u64,
+    /// Bytes written so far, resumed ones included, and their hash: `None` when not needed.
+    written: Option<(u64, Sha256)>,
     summary: Summary,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    /// A run reading `input`; `written` continues the output's length and hash (a resumable
+    /// run), or is `None`.
+    pub(crate) fn new(
+        input: &'a mut dyn BufRead,
+        output_name: &'a str,
+        written: Option<(u64, Sha256)>,
+    ) -> Self {
+        Self {
+            input,
+            output_name,
+            consumed: Sha256::new(),
+            line_no: 0,
+            written,
+            summary: Summary::default(),
+        }
+    }
+
+    /// The hash of the input lines consumed so far.
+    pub(crate) fn input_hash(&self) -> [u8; 32] {
+        self.consumed.clone().finalize().into()
+    }
+
+    /// Where the run stands: what a checkpoint records.
+    fn position(&self) -> Checkpoint {
+        let (output_bytes, output_sha256) =
+            self.written.as_ref().map_or((0, [0; 32]), |(len, hash)| {
+                (*len, hash.clone().finalize().into())
+            });
+        Checkpoint {
+            input_lines: self.line_no_done(),
+            input_sha256: self.input_hash(),
+            output_bytes,
+            output_sha256,
+        }
+    }
+
+    /// Input lines done: resumed, written or skipped blank.
+    fn line_no_done(&self) -> u64 {
+        self.summary.resumed + self.summary.records
+    }
+
+    fn write(&mut self, output: &mut dyn Write, bytes: &[u8]) -> Result<()> {
+        output
+            .write_all(bytes)
+            .map_err(|e| io_error(&format!("write {}", self.output_name), e))?;
+        if let Some((len, hash)) = &mut self.written {
+            *len += bytes.len() as u64;
+            hash.update(bytes);
+        }
+        Ok(())
+    }
+
+    fn flush(&self, output: &mut dyn Write) -> Result<()> {
+        output
+            .flush()
+            .map_err(|e| io_error(&format!("write {}", self.output_name), e))
+    }
+
     /// The next line with its ending, `None` at the end of the input.
     fn next_line(&mut self) -> Result<Option<String>> {
         let mut line = String::new();
-        let limit = MAX_LINE as u64 + 1;
-        let n = (&mut *self.input)
-            .take(limit)
-            .read_line(&mut line)
-            .map_err(|e| io_error("read the input", e))?;
+        let n = read_line(self.input, &mut line, self.line_no + 1)?;
         if n == 0 {
             return Ok(None);
         }
         self.line_no += 1;
-        if n > MAX_LINE {
-            return Err(Error::AtLine {
-                line: self.line_no,
-                source: Box::new(Error::BadRecord {
-                    reason: format!("the line is longer than {MAX_LINE} bytes"),
-                }),
-            });
-        }
         self.summary.bytes_read += n as u64;
         Ok(Some(line))
     }
 
     /// Skips `count` lines, already done by an earlier run.
-    fn skip(&mut self, count: u64) -> Result<()> {
+    pub(crate) fn skip(&mut self, count: u64) -> Result<()> {
         while self.line_no < count {
             let Some(line) = self.next_line()? else {
                 return Err(Error::BadRecord {
@@ -111,15 +153,16 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Re-seals the rest of the input; `checkpoint(lines, hash)` runs after each batch is written.
-    fn reseal(
+    /// Re-seals the rest of the input; `checkpoint` runs after each batch is written and flushed,
+    /// and before an error on a record is returned.
+    pub(crate) fn reseal(
         &mut self,
         keys: &dyn Reseal,
         layout: &RecordLayout,
         output: &mut dyn Write,
         threads: usize,
         progress: &mut dyn FnMut(&Summary),
-        checkpoint: &mut dyn FnMut(u64, [u8; 32]) -> Result<()>,
+        checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
     ) -> Result<Summary> {
         let mut batch: Vec<String> = Vec::with_capacity(BATCH);
         loop {
@@ -137,32 +180,33 @@ impl Run<'_> {
                 reseal_line(keys, layout, line.as_str())
             });
             for (i, (result, line)) in results.into_iter().zip(&batch).enumerate() {
-                let (text, counts) = match result {
+                let (new, counts) = match result {
                     Ok(done) => done,
                     Err(e) => {
                         // What is written is checkpointed: a rerun resumes at the failed line.
-                        output
-                            .flush()
-                            .map_err(|e| io_error("write the output", e))?;
-                        let done = first_line - 1 + i as u64;
-                        checkpoint(done, self.consumed.clone().finalize().into())?;
+                        self.flush(output)?;
+                        debug_assert_eq!(self.line_no_done(), first_line - 1 + i as u64);
+                        checkpoint(&self.position())?;
                         return Err(Error::AtLine {
-                            line: done + 1,
+                            line: first_line + i as u64,
                             source: Box::new(e),
                         });
                     }
                 };
-                output
-                    .write_all(text.as_bytes())
-                    .map_err(|e| io_error("write the output", e))?;
+                if let Some(text) = &new {
+                    self.write(output, text.as_bytes())?;
+                } else {
+                    self.write(output, line.as_bytes())?;
+                    if !line.ends_with('\n') {
+                        self.write(output, b"\n")?;
+                    }
+                }
                 self.consumed.update(line.as_bytes());
                 self.summary.records += 1;
                 self.summary.values += counts;
             }
-            output
-                .flush()
-                .map_err(|e| io_error("write the output", e))?;
-            checkpoint(self.line_no, self.consumed.clone().finalize().into())?;
+            self.flush(output)?;
+            checkpoint(&self.position())?;
             progress(&self.summary);
             if eof {
                 return Ok(self.summary);
@@ -171,277 +215,23 @@ impl Run<'_> {
     }
 }
 
-type Outcome = Result<(String, Counts)>;
+/// A line re-sealed: its new text with a line ending, or `None` to write it as it was.
+pub(crate) type Outcome = Result<(Option<String>, Counts)>;
 
-/// One line, re-sealed, with its line ending.
-fn reseal_line(keys: &dyn Reseal, layout: &RecordLayout, line: &str) -> Outcome {
-    let body = line.trim_end_matches(['\n', '\r']);
-    if body.trim().is_empty() {
-        return Ok((line.to_owned(), Counts::default()));
+/// One line, re-sealed by splicing (only its sealed strings change, its line ending stays).
+pub(crate) fn reseal_line(keys: &dyn Reseal, layout: &RecordLayout, line: &str) -> Outcome {
+    if line.trim().is_empty() {
+        return Ok((None, Counts::default()));
     }
-    let mut record: Value = serde_json::from_str(body).map_err(|e| Error::BadRecord {
-        reason: format!("not JSON: {e}"),
-    })?;
-    let counts = layout.reseal(keys, &mut record)?;
-    if counts.resealed == 0 {
-        return Ok((ensure_newline(line), counts));
-    }
-    let mut out = serde_json::to_string(&record).map_err(|e| Error::BadRecord {
-        reason: format!("cannot write JSON: {e}"),
-    })?;
-    out.push('\n');
-    Ok((out, counts))
-}
-
-fn ensure_newline(line: &str) -> String {
-    let mut out = line.to_owned();
-    if !out.ends_with('\n') {
-        out.push('\n');
-    }
-    out
-}
-
-/// [`reseal_jsonl`] from a file (or standard input, for `None`) to a new file, resumable.
-///
-/// Writes to `<output>.partial` and, once every record is written and synced, moves it to
-/// `output` (never replacing an existing file). After each batch it records in
-/// `<output>.partial.progress` how many input lines are done and their SHA-256. If those two files
-/// exist, an earlier run was interrupted: the partial output is cut back to the recorded lines,
-/// the input must start with the same lines (checked), and the run goes on after them.
-///
-/// # Errors
-/// As [`reseal_jsonl`]; [`Error::Io`] if `output` exists; [`Error::BadRecord`] if the input is
-/// not the interrupted run's or the partial output has no checkpoint.
-pub fn reseal_jsonl_file(
-    keys: &dyn Reseal,
-    layout: &RecordLayout,
-    input: Option<&Path>,
-    output: &Path,
-    threads: usize,
-    progress: &mut dyn FnMut(&Summary),
-) -> Result<Summary> {
-    if output.exists() {
-        return Err(exists(output));
-    }
-    let partial = partial_path(output);
-    let checkpoint_path = checkpoint_path(output);
-    let resume = read_checkpoint(&partial, &checkpoint_path)?;
-    // Append mode: after the cut below, writes go to the new end wherever the reads left off.
-    let file = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(&partial)
-        .map_err(|e| io_error(&format!("open {}", partial.display()), e))?;
-    let (done_lines, done_hash) = resume.unwrap_or((0, None));
-    let kept = cut_after_lines(&file, done_lines)
-        .map_err(|e| io_error(&format!("read {}", partial.display()), e))?;
-    if kept < done_lines {
-        return Err(Error::BadRecord {
-            reason: format!(
-                "{} holds {kept} complete lines but its checkpoint says {done_lines}; remove both \
-                 files to start over",
-                partial.display()
-            ),
-        });
-    }
-    let mut writer = BufWriter::new(file);
-    let stdin = io::stdin();
-    let mut reader: Box<dyn BufRead> = match input {
-        Some(path) => Box::new(BufReader::new(
-            File::open(path).map_err(|e| io_error(&format!("open {}", path.display()), e))?,
-        )),
-        None => Box::new(stdin.lock()),
-    };
-    let mut run = Run {
-        input: &mut *reader,
-        consumed: Sha256::new(),
-        line_no: 0,
-        summary: Summary::default(),
-    };
-    run.skip(done_lines)?;
-    if let Some(expected) = done_hash {
-        if <[u8; 32]>::from(run.consumed.clone().finalize()) != expected {
-            return Err(Error::BadRecord {
-                reason: format!(
-                    "the input's first {done_lines} lines differ from those the interrupted run \
-                     re-sealed into {}: give it the same input, or remove that file and its \
-                     .progress to start over",
-                    partial.display()
-                ),
-            });
-        }
-    }
-    let summary = run.reseal(
-        keys,
-        layout,
-        &mut writer,
-        threads,
-        progress,
-        &mut |lines, hash| {
-            writer_sync(&partial)?;
-            write_checkpoint(&checkpoint_path, lines, &hash)
-        },
-    );
-    let file = writer
-        .into_inner()
-        .map_err(|e| io_error("write the output", e.into_error()))?;
-    file.sync_all()
-        .map_err(|e| io_error(&format!("fsync {}", partial.display()), e))?;
-    let summary = summary?;
-    publish(&partial, output)?;
-    let _ = fs::remove_file(&checkpoint_path); // the output is complete without it
-    Ok(summary)
-}
-
-/// `<output>.partial`.
-pub fn partial_path(output: &Path) -> PathBuf {
-    with_suffix(output, ".partial")
-}
-
-/// `<output>.partial.progress`.
-pub fn checkpoint_path(output: &Path) -> PathBuf {
-    with_suffix(output, ".partial.progress")
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// The interrupted run's checkpoint: lines done and their hash. `None` for a fresh start.
-fn read_checkpoint(partial: &Path, checkpoint: &Path) -> Result<Option<(u64, Option<[u8; 32]>)>> {
-    let text = match fs::read_to_string(checkpoint) {
-        Ok(text) => text,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            if partial.exists() && fs::metadata(partial).is_ok_and(|m| m.len() > 0) {
-                return Err(Error::BadRecord {
-                    reason: format!(
-                        "{} exists without its checkpoint {}: remove it to start over",
-                        partial.display(),
-                        checkpoint.display()
-                    ),
-                });
+    match layout.reseal(keys, line)? {
+        (Cow::Borrowed(_), counts) => Ok((None, counts)),
+        (Cow::Owned(mut text), counts) => {
+            if !text.ends_with('\n') {
+                text.push('\n');
             }
-            return Ok(None);
-        }
-        Err(e) => return Err(io_error(&format!("read {}", checkpoint.display()), e)),
-    };
-    let bad = || Error::BadRecord {
-        reason: format!(
-            "{} is not a reseal checkpoint: remove it and {} to start over",
-            checkpoint.display(),
-            partial.display()
-        ),
-    };
-    let mut lines = text.lines();
-    let count = lines
-        .next()
-        .and_then(|l| l.strip_prefix("lines "))
-        .and_then(|n| n.parse::<u64>().ok())
-        .ok_or_else(bad)?;
-    let hash = lines
-        .next()
-        .and_then(|l| l.strip_prefix("sha256 "))
-        .filter(|h| h.len() == 64)
-        .and_then(|h| {
-            let mut out = [0u8; 32];
-            for (i, byte) in out.iter_mut().enumerate() {
-                *byte = u8::from_str_radix(h.get(2 * i..2 * i + 2)?, 16).ok()?;
-            }
-            Some(out)
-        })
-        .ok_or_else(bad)?;
-    Ok(Some((count, Some(hash))))
-}
-
-fn write_checkpoint(path: &Path, lines: u64, hash: &[u8; 32]) -> Result<()> {
-    use std::fmt::Write as _;
-    let mut text = format!("lines {lines}\nsha256 ");
-    for b in hash {
-        let _ = write!(text, "{b:02x}");
-    }
-    text.push('\n');
-    let tmp = with_suffix(path, ".tmp");
-    fs::write(&tmp, text)
-        .and_then(|()| fs::rename(&tmp, path))
-        .map_err(|e| io_error(&format!("write {}", path.display()), e))
-}
-
-/// Syncs the partial output to disk before its checkpoint says it holds a batch.
-fn writer_sync(partial: &Path) -> Result<()> {
-    File::open(partial)
-        .and_then(|f| f.sync_data())
-        .map_err(|e| io_error(&format!("fsync {}", partial.display()), e))
-}
-
-/// Cuts `file` after its first `lines` complete lines (or its last complete line, if fewer);
-/// returns how many complete lines it keeps. Reads in blocks: a large partial output is fine.
-fn cut_after_lines(file: &File, lines: u64) -> io::Result<u64> {
-    let mut reader = BufReader::with_capacity(1 << 16, file);
-    // `end`: just after the last complete line kept; `pos`: bytes consumed so far.
-    let (mut kept, mut end, mut pos) = (0u64, 0u64, 0u64);
-    while kept < lines {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        let mut used = buf.len();
-        for (i, &b) in buf.iter().enumerate() {
-            if b == b'\n' {
-                kept += 1;
-                end = pos + i as u64 + 1;
-                if kept == lines {
-                    used = i + 1;
-                    break;
-                }
-            }
-        }
-        reader.consume(used);
-        pos += used as u64;
-    }
-    file.set_len(end)?;
-    Ok(kept)
-}
-
-/// Moves the finished output into place without ever replacing an existing file, then syncs the
-/// directory so that the move survives a crash.
-fn publish(partial: &Path, output: &Path) -> Result<()> {
-    match fs::hard_link(partial, output) {
-        Ok(()) => {
-            fs::remove_file(partial)
-                .map_err(|e| io_error(&format!("remove {}", partial.display()), e))?;
-        }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(exists(output)),
-        // A file system without hard links: check, then rename.
-        Err(_) => {
-            if output.exists() {
-                return Err(exists(output));
-            }
-            fs::rename(partial, output)
-                .map_err(|e| io_error(&format!("rename {} into place", partial.display()), e))?;
+            Ok((Some(text), counts))
         }
     }
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    #[cfg(unix)]
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_error(&format!("fsync {}", dir.display()), e))?;
-    Ok(())
-}
-
-fn exists(output: &Path) -> Error {
-    io_error(
-        &format!("write {}", output.display()),
-        io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            "it exists already; remove it or choose another output",
-        ),
-    )
 }
 
 fn io_error(action: &str, source: io::Error) -> Error {

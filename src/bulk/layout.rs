@@ -1,7 +1,12 @@
-//! Where the sealed values of a JSON record are, and the context each is bound to.
+//! Where the sealed values of a JSON record are, and the context each is bound to ([`binding`]).
+//! A record is re-sealed by splicing: only the text of its sealed strings is replaced.
+
+use std::borrow::Cow;
+use std::ops::Range;
 
 use serde_json::Value;
 
+use crate::bulk::members::{Kind, Member, kind, object_members, offset_in, string_text};
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
 use crate::keyring::Keyring;
@@ -9,29 +14,31 @@ use crate::keyset::KeySet;
 use crate::purpose::DynPurpose;
 use crate::sealed::Context;
 
-/// How a record's id is bound into its contexts: the same bytes as the
-/// [`RecordId`](crate::record::RecordId) impl of the id field's Rust type.
+/// How a record's id is read from its JSON, and checked: bound as the
+/// [`RecordId`](crate::record::RecordId) impl of the id field's Rust type binds it (FORMAT.md §6:
+/// a string as UTF-8, every integer as 16 bytes of two's complement, whatever its width).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum IdType {
     /// A JSON string, bound as UTF-8 (`String`, `&str`).
     String,
-    /// A JSON integer, bound as 2, 4, 8 or 16 big-endian bytes, signed or not. JSON integers
-    /// beyond the 64-bit range are not read (serde_json reads them as floats): bind such ids as
-    /// strings.
+    /// A JSON integer that must fit a Rust integer type of this width and signedness (a value
+    /// outside it is a bad record), bound as 16 bytes like every integer id. Read from the JSON
+    /// text itself, so ids beyond 64 bits (`u128`, `i128`) are exact.
     Int {
-        /// Width in bytes.
+        /// Width in bytes: 1, 2, 4, 8 or 16.
         bytes: u8,
         /// Signed (`i64`) or not (`u64`).
         signed: bool,
     },
-    /// A string or an unsigned integer, as the JSON says: strings as UTF-8, integers as `u64`.
+    /// A string or an integer, as the JSON says: strings as UTF-8, integers (any in the range of
+    /// `i128` or `u128`) as 16 bytes.
     #[default]
     Auto,
 }
 
 impl IdType {
-    /// Parses `string`, `auto`, `u16` .. `u128`, `i16` .. `i128`.
+    /// Parses `string`, `auto`, `u8` .. `u128`, `i8` .. `i128`.
     ///
     /// # Errors
     /// [`Error::BadRecord`] naming the accepted names.
@@ -40,73 +47,115 @@ impl IdType {
         match name {
             "string" => Ok(Self::String),
             "auto" => Ok(Self::Auto),
+            "u8" => int(1, false),
             "u16" => int(2, false),
             "u32" => int(4, false),
             "u64" => int(8, false),
             "u128" => int(16, false),
+            "i8" => int(1, true),
             "i16" => int(2, true),
             "i32" => int(4, true),
             "i64" => int(8, true),
             "i128" => int(16, true),
             other => Err(Error::BadRecord {
                 reason: format!(
-                    "unknown id type `{other}`; use string, auto, u16, u32, u64, u128, i16, i32, \
-                     i64 or i128"
+                    "unknown id type `{other}`; use string, auto, u8, u16, u32, u64, u128, i8, \
+                     i16, i32, i64 or i128"
                 ),
             }),
         }
     }
 
-    /// The id bytes of a JSON id value.
-    fn bytes(self, field: &str, value: &Value) -> Result<Vec<u8>> {
+    /// The id bytes of an id member, from its JSON text (FORMAT.md §6). Never quotes the value:
+    /// ids can be personal data.
+    fn bytes(self, field: &str, json: &str) -> Result<Vec<u8>> {
         let wrong = |want: &str| Error::BadRecord {
             reason: format!("id field `{field}` is not {want}"),
         };
-        match (self, value) {
-            (Self::String | Self::Auto, Value::String(s)) => Ok(s.as_bytes().to_vec()),
-            (Self::Auto, Value::Number(n)) => n
-                .as_u64()
-                .map(|n| n.to_be_bytes().to_vec())
-                .ok_or_else(|| wrong("an unsigned integer")),
-            (Self::Int { bytes, signed }, Value::Number(n)) => {
-                let n: i128 = if let Some(u) = n.as_u64() {
-                    i128::from(u)
-                } else {
-                    i128::from(n.as_i64().ok_or_else(|| wrong("an integer"))?)
-                };
-                let fits = match (bytes, signed) {
-                    (2, true) => i16::try_from(n).is_ok(),
-                    (4, true) => i32::try_from(n).is_ok(),
-                    (8, true) => i64::try_from(n).is_ok(),
-                    (2, false) => u16::try_from(n).is_ok(),
-                    (4, false) => u32::try_from(n).is_ok(),
-                    (8, false) => u64::try_from(n).is_ok(),
-                    (16, true) => true,
-                    (16, false) => u128::try_from(n).is_ok(),
-                    _ => false, // not a Rust integer width
-                };
-                let width = usize::from(bytes);
-                if !fits {
-                    return Err(wrong(&format!("within a {width}-byte integer type")));
-                }
-                // Sign-extended big-endian bytes, cut to the type's width: what `to_be_bytes`
-                // of the Rust type gives.
-                Ok(n.to_be_bytes()[16 - width..].to_vec())
+        if json.starts_with('"') {
+            if let Self::Int { .. } = self {
+                return Err(wrong("an integer"));
             }
-            (Self::String, _) => Err(wrong("a string")),
-            _ => Err(wrong("an integer")),
+            let text: String = serde_json::from_str(json).map_err(|_| wrong("a JSON string"))?;
+            return Ok(text.into_bytes());
+        }
+        if self == Self::String {
+            return Err(wrong("a string"));
+        }
+        let n = JsonInt::parse(json).ok_or_else(|| wrong("an integer"))?;
+        let fits = match self {
+            Self::Int { bytes, signed } => n.fits(bytes, signed),
+            _ => true,
+        };
+        if !fits {
+            let Self::Int { bytes, signed } = self else {
+                unreachable!("only integer types have a range")
+            };
+            let kind = if signed { "signed" } else { "unsigned" };
+            return Err(wrong(&format!("within a {bytes}-byte {kind} integer type")));
+        }
+        Ok(n.id_bytes().to_vec())
+    }
+}
+
+/// A JSON integer (RFC 8259: an optional minus, digits without a leading zero, no fraction or
+/// exponent) in the range of `i128` or `u128`, read from its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JsonInt {
+    Signed(i128),
+    /// Above `i128::MAX`.
+    Large(u128),
+}
+
+impl JsonInt {
+    fn parse(text: &str) -> Option<Self> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let well_formed = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && (digits == "0" || !digits.starts_with('0'));
+        if !well_formed {
+            return None;
+        }
+        text.parse::<i128>()
+            .map(Self::Signed)
+            .or_else(|_| text.parse::<u128>().map(Self::Large))
+            .ok()
+    }
+
+    /// Whether the value fits a Rust integer of `bytes` bytes, signed or not.
+    fn fits(self, bytes: u8, signed: bool) -> bool {
+        let bits = u32::from(bytes) * 8;
+        if !matches!(bytes, 1 | 2 | 4 | 8 | 16) {
+            return false; // not a Rust integer width
+        }
+        match (self, signed) {
+            (Self::Large(_), signed) => !signed && bits == 128,
+            (Self::Signed(n), true) => {
+                bits == 128 || (n >= -(1i128 << (bits - 1)) && n < (1i128 << (bits - 1)))
+            }
+            (Self::Signed(n), false) => n >= 0 && (bits == 128 || n < (1i128 << bits)),
+        }
+    }
+
+    /// FORMAT.md §6: 16 bytes, two's complement, big-endian.
+    fn id_bytes(self) -> [u8; 16] {
+        match self {
+            Self::Signed(n) => n.to_be_bytes(),
+            Self::Large(n) => n.to_be_bytes(),
         }
     }
 }
 
 /// The layout of one record type as `#[derive(Seal)]` serializes its sealed twin: the record name
 /// bound into contexts, the id field, the fields whose context name differs from their JSON key,
-/// and nested records.
+/// and nested records (at any depth: a nested layout has nested layouts of its own).
 ///
-/// Every top-level string that is a sealed value (`fs1:...`) is re-sealed with the context
-/// `(record, field, id)`; other fields are copied unchanged. A sealed value anywhere else (in an
-/// object not declared [`nested`](Self::nested), in an array) is an error: skipped, it would stay
-/// under its old key version and be lost when that version is retired.
+/// Every string member of the record, or of a nested record it declares, that is a sealed value
+/// (`fs1:...`, escapes decoded) is re-sealed with the context `#[derive(Seal)]` binds it to
+/// (record, field, id: FORMAT.md §13); every other byte of the record is copied unchanged. A
+/// sealed value anywhere else (in an object not declared [`nested`](Self::nested), in an array)
+/// is an error: skipped, it would stay under its old key version and be lost when that version
+/// is retired.
 #[derive(Clone, Debug)]
 pub struct RecordLayout {
     record: String,
@@ -144,85 +193,285 @@ impl RecordLayout {
     }
 
     /// A nested record (`#[seal(nested(..))]`) under `json_key`; without an id field of its own,
-    /// it is bound to this record's id.
+    /// it is bound to this record's id. Its layout may declare nested records in turn.
     #[must_use]
     pub fn nested(mut self, json_key: impl Into<String>, layout: RecordLayout) -> Self {
         self.nested.push((json_key.into(), layout));
         self
     }
 
-    /// Re-seals every sealed value of `record` in place; returns how many changed and how many
-    /// were already current.
+    /// Re-seals every sealed value of `record`, the JSON text of one record: returns the text
+    /// with only those values replaced (every other byte as it was; `record` itself when nothing
+    /// changed), and how many values changed and how many were already current. White space
+    /// around the object, a line ending say, is kept too.
+    ///
+    /// ```
+    /// use fieldseal::bulk::{IdType, RecordLayout};
+    /// use fieldseal::{Context, Keyring, Sealed, Suite};
+    /// fieldseal::purpose!(Marketing = "marketing");
+    ///
+    /// let mut keyring = Keyring::generate(Suite::default())?;
+    /// let ctx = Context::new("Customer", "email").with_id_int(7);
+    /// let email: Sealed<String, Marketing> =
+    ///     Sealed::seal("ada@example.com", &ctx, &keyring.purpose_key::<Marketing>())?;
+    /// let record = format!(r#"{{"id": 7, "email": "{}", "points": 1.50}}"#, email.to_text());
+    /// keyring.rotate()?;
+    ///
+    /// let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64")?);
+    /// let (resealed, counts) = layout.reseal(&keyring, &record)?;
+    /// assert_eq!(counts.resealed, 1);
+    /// assert!(resealed.starts_with(r#"{"id": 7, "email": "fs1:"#));
+    /// assert!(resealed.ends_with(r#"", "points": 1.50}"#));
+    /// // Already current: the same text, not a copy.
+    /// let (again, counts) = layout.reseal(&keyring, &resealed)?;
+    /// assert!(matches!(again, std::borrow::Cow::Borrowed(_)));
+    /// assert_eq!(counts.current, 1);
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
     ///
     /// # Errors
-    /// [`Error::BadRecord`] for a record that does not fit the layout, and as
+    /// [`Error::BadRecord`] for a record that is not JSON or does not fit the layout, and as
     /// [`KeySet::reseal`].
-    pub fn reseal(&self, keys: &dyn Reseal, record: &mut Value) -> Result<Counts> {
-        self.reseal_with_id(keys, record, &[])
+    pub fn reseal<'r>(&self, keys: &dyn Reseal, record: &'r str) -> Result<(Cow<'r, str>, Counts)> {
+        let mut walk = Walk {
+            keys,
+            text: record,
+            edits: Vec::new(),
+            counts: Counts::default(),
+        };
+        self.walk(&mut walk, None, Cow::Borrowed(""), record)?;
+        Ok((splice(record, &walk.edits), walk.counts))
     }
 
-    fn reseal_with_id(
-        &self,
-        keys: &dyn Reseal,
-        record: &mut Value,
-        outer: &[u8],
-    ) -> Result<Counts> {
-        let Value::Object(map) = record else {
-            return Err(Error::BadRecord {
-                reason: format!("a `{}` record must be a JSON object", self.record),
-            });
+    /// The context name of the field under `json_key`.
+    fn context_name<'a>(&'a self, json_key: &'a str) -> &'a str {
+        self.renames
+            .iter()
+            .find(|(k, _)| k == json_key)
+            .map_or(json_key, |(_, name)| name.as_str())
+    }
+
+    /// Re-seals the record `text`, reached from `parent` under `key`.
+    fn walk<'t>(
+        &'t self,
+        walk: &mut Walk<'t, '_>,
+        parent: Option<&Level<'_>>,
+        key: Cow<'t, str>,
+        text: &'t str,
+    ) -> Result<()> {
+        let members = object_members(text)
+            .map_err(|e| Error::BadRecord {
+                reason: format!("not JSON: {e}"),
+            })?
+            .ok_or_else(|| Error::BadRecord {
+                reason: match parent {
+                    None => format!("a `{}` record must be a JSON object", self.record),
+                    Some(parent) => format!(
+                        "`{}` in a `{}` record must be a JSON object (a nested `{}` record) or \
+                         null",
+                        parent.path(&key),
+                        parent.top().layout.record,
+                        self.record
+                    ),
+                },
+            })?;
+        let level = Level {
+            parent,
+            key,
+            layout: self,
+            id: self.read_id(&members)?,
         };
-        let id = match &self.id_field {
-            Some(field) => {
-                let value = map.get(field).ok_or_else(|| Error::BadRecord {
-                    reason: format!("no id field `{field}` in a `{}` record", self.record),
-                })?;
-                self.id_type.bytes(field, value)?
-            }
-            None => outer.to_vec(),
-        };
-        let mut counts = Counts::default();
-        for (key, value) in map.iter_mut() {
-            if let Some((_, layout)) = self.nested.iter().find(|(k, _)| k == key) {
-                if !value.is_null() {
-                    counts += layout.reseal_with_id(keys, value, &id)?;
+        for member in &members {
+            let value = member.value;
+            if let Some((_, nested)) = self.nested.iter().find(|(k, _)| *k == member.key) {
+                if kind(value) != Kind::Null {
+                    nested.walk(walk, Some(&level), member.key.clone(), value)?;
                 }
                 continue;
             }
-            let Value::String(text) = value else {
-                // A sealed value the layout does not reach would be left under its old version,
-                // and destroyed by a later retire: refuse rather than skip it.
-                if let Some(path) = find_sealed(value) {
-                    return Err(Error::BadRecord {
-                        reason: format!(
-                            "`{key}{path}` in a `{}` record is a sealed value the layout does not \
-                             cover; declare `{key}` as a nested record (RecordLayout::nested, \
-                             fieldseal reseal --nested {key}=RECORD)",
-                            self.record
-                        ),
-                    });
+            match kind(value) {
+                Kind::String => {
+                    let text = string_text(value).map_err(|e| Error::BadRecord {
+                        reason: format!("not JSON: {e}"),
+                    })?;
+                    if text.starts_with(TEXT_PREFIX) {
+                        let binding = binding(&level, &member.key);
+                        walk.reseal(value, &text, &binding.context())?;
+                    }
                 }
-                continue;
-            };
-            if !text.starts_with(TEXT_PREFIX) {
-                continue;
-            }
-            let field = self
-                .renames
-                .iter()
-                .find(|(k, _)| k == key)
-                .map_or(key.as_str(), |(_, name)| name.as_str());
-            let ctx = Context::new(&self.record, field).with_id(&id);
-            match keys.reseal_text(text, &ctx)? {
-                Some(new) => {
-                    *text = new;
-                    counts.resealed += 1;
-                }
-                None => counts.current += 1,
+                Kind::Object | Kind::Array => level.refuse_uncovered(&member.key, value)?,
+                Kind::Null | Kind::Scalar => {}
             }
         }
-        Ok(counts)
+        Ok(())
     }
+
+    /// The bytes of the record's own id, if the layout names an id field.
+    fn read_id(&self, members: &[Member<'_>]) -> Result<Option<Vec<u8>>> {
+        let Some(field) = &self.id_field else {
+            return Ok(None);
+        };
+        let mut ids = members.iter().filter(|m| m.key == field.as_str());
+        let (Some(id), None) = (ids.next(), ids.next()) else {
+            let reason = if members.iter().any(|m| m.key == field.as_str()) {
+                format!(
+                    "a `{}` record has the id field `{field}` twice: it is not known which one \
+                     its values are bound to",
+                    self.record
+                )
+            } else {
+                format!("no id field `{field}` in a `{}` record", self.record)
+            };
+            return Err(Error::BadRecord { reason });
+        };
+        self.id_type.bytes(field, id.value.trim()).map(Some)
+    }
+}
+
+/// A record being walked: the top-level one, or one nested in it.
+struct Level<'a> {
+    /// The record holding this one (`None` at the top).
+    parent: Option<&'a Level<'a>>,
+    /// This record's JSON key in its parent (empty at the top).
+    key: Cow<'a, str>,
+    layout: &'a RecordLayout,
+    /// The bytes of this record's own id field, if its layout names one.
+    id: Option<Vec<u8>>,
+}
+
+impl Level<'_> {
+    /// The top-level record.
+    fn top(&self) -> &Level<'_> {
+        self.parent.map_or(self, Level::top)
+    }
+
+    /// The dotted path from the top-level record to `key` in this one: `billing.geo.lat`.
+    fn path(&self, key: &str) -> String {
+        match self.parent {
+            None => key.to_owned(),
+            Some(parent) => parent.path(&format!("{}.{key}", self.key)),
+        }
+    }
+
+    /// Fails if `value`, an object or array under `key` that no layout covers, holds a sealed
+    /// value: left under its old version, it would be lost when that version is retired.
+    fn refuse_uncovered(&self, key: &str, value: &str) -> Result<()> {
+        // Only a string spelling `fs1:` (or an escape that could spell it) can be sealed.
+        if !value.contains(TEXT_PREFIX) && !value.contains('\\') {
+            return Ok(());
+        }
+        let parsed: Value = serde_json::from_str(value).map_err(|e| Error::BadRecord {
+            reason: format!("not JSON: {e}"),
+        })?;
+        let Some(inside) = find_sealed(&parsed) else {
+            return Ok(());
+        };
+        let path = self.path(key);
+        Err(Error::BadRecord {
+            reason: format!(
+                "`{path}{inside}` in a `{}` record is a sealed value the layout does not cover; \
+                 declare `{path}` as a nested record (RecordLayout::nested of the `{}` layout, \
+                 fieldseal reseal --nested {path}=RECORD)",
+                self.top().layout.record,
+                self.layout.record,
+            ),
+        })
+    }
+}
+
+/// The context of one sealed value: record type, field and id (FORMAT.md §6).
+struct Binding<'a> {
+    record: Cow<'a, str>,
+    field: Cow<'a, str>,
+    id: Cow<'a, [u8]>,
+}
+
+impl Binding<'_> {
+    fn context(&self) -> Context<'_> {
+        Context::new(&self.record, &self.field).with_id(&self.id)
+    }
+}
+
+/// The context the sealed value under `key` in the record `level` is bound to (FORMAT.md §13):
+/// the one place where the binding rules of re-sealing live, the same as `#[derive(Seal)]`'s
+/// (`record::Nesting`). `level` leads up through its parents to the top-level record, with each
+/// record's JSON key, layout and own id bytes.
+///
+/// Record = the *top-level* record's name; field = the key's context name (its rename, else the
+/// key), behind the JSON keys of the nested records leading to it, joined by `.`
+/// (`billing.geo.lat`); id = the id of the *outermost* record that has an id field, empty if none
+/// has.
+fn binding<'a>(level: &'a Level<'a>, key: &'a str) -> Binding<'a> {
+    let mut chain = Vec::new();
+    let mut at = Some(level);
+    while let Some(record) = at {
+        chain.push(record);
+        at = record.parent;
+    }
+    // From the top down.
+    chain.reverse();
+    let id = chain
+        .iter()
+        .find_map(|record| record.id.as_deref())
+        .unwrap_or_default();
+    let field = level.layout.context_name(key);
+    let field = if chain.len() == 1 {
+        Cow::Borrowed(field)
+    } else {
+        let mut path: Vec<&str> = chain[1..].iter().map(|record| &*record.key).collect();
+        path.push(field);
+        Cow::Owned(path.join(crate::record::PATH_SEPARATOR.encode_utf8(&mut [0; 4])))
+    };
+    Binding {
+        record: Cow::Borrowed(&chain[0].layout.record),
+        field,
+        id: Cow::Borrowed(id),
+    }
+}
+
+/// One record's walk: its text, the replacements found so far and the counts.
+struct Walk<'t, 'k> {
+    keys: &'k dyn Reseal,
+    text: &'t str,
+    /// Byte ranges of `text` (string values, quotes included), in order, and the new text of each.
+    edits: Vec<(Range<usize>, String)>,
+    counts: Counts,
+}
+
+impl Walk<'_, '_> {
+    /// Re-seals the sealed value `text`, written in the record as the string `value` (a slice of
+    /// it), and records the replacement if it changed.
+    fn reseal(&mut self, value: &str, text: &str, ctx: &Context<'_>) -> Result<()> {
+        match self.keys.reseal_text(text, ctx)? {
+            Some(new) => {
+                let start = offset_in(self.text, value);
+                self.edits.push((start..start + value.len(), new));
+                self.counts.resealed += 1;
+            }
+            None => self.counts.current += 1,
+        }
+        Ok(())
+    }
+}
+
+/// `text` with each edited range replaced by its new sealed value, as a JSON string.
+fn splice<'r>(text: &'r str, edits: &[(Range<usize>, String)]) -> Cow<'r, str> {
+    if edits.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let grown: usize = edits.iter().map(|(_, new)| new.len() + 2).sum();
+    let mut out = String::with_capacity(text.len() + grown);
+    let mut at = 0;
+    for (range, new) in edits {
+        out.push_str(&text[at..range.start]);
+        // The text form is `fs1:` and base64url (FORMAT.md §7): nothing to escape.
+        out.push('"');
+        out.push_str(new);
+        out.push('"');
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
 }
 
 /// The path (`.a[2].b`) of the first sealed string inside `value`, if any.
@@ -300,33 +549,45 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn integer_ids_bind_the_bytes_of_their_rust_type_and_never_panic() {
+    fn integer_ids_bind_sixteen_bytes_whatever_their_type_and_never_panic() {
         let int = |bytes, signed| IdType::Int { bytes, signed };
-        assert_eq!(int(2, false).bytes("id", &json!(258)).unwrap(), [1, 2]);
+        let wide = |n: i128| n.to_be_bytes().to_vec();
+        assert_eq!(int(2, false).bytes("id", "258").unwrap(), wide(258));
+        assert_eq!(int(4, true).bytes("id", "-2").unwrap(), wide(-2));
+        assert_eq!(int(16, true).bytes("id", "-1").unwrap(), wide(-1));
+        assert_eq!(int(16, false).bytes("id", "7").unwrap(), wide(7));
+        assert_eq!(IdType::Auto.bytes("id", "7").unwrap(), wide(7));
+        assert_eq!(IdType::Auto.bytes("id", "-7").unwrap(), wide(-7));
+        // Beyond 64 bits, read exactly from the text (serde_json would have read a float).
+        let big = "18446744073709551617";
         assert_eq!(
-            int(4, true).bytes("id", &json!(-2)).unwrap(),
-            (-2i32).to_be_bytes()
+            int(16, false).bytes("id", big).unwrap(),
+            18_446_744_073_709_551_617u128.to_be_bytes()
         );
-        assert_eq!(
-            int(16, true).bytes("id", &json!(-1)).unwrap(),
-            (-1i128).to_be_bytes()
-        );
-        assert_eq!(
-            int(16, false).bytes("id", &json!(7)).unwrap(),
-            7u128.to_be_bytes()
-        );
-        assert_eq!(
-            IdType::Auto.bytes("id", &json!(7)).unwrap(),
-            7u64.to_be_bytes()
-        );
-        assert_eq!(IdType::Auto.bytes("id", &json!("c-7")).unwrap(), b"c-7");
-        assert!(int(2, false).bytes("id", &json!(65536)).is_err());
-        assert!(int(8, false).bytes("id", &json!(-1)).is_err());
-        assert!(int(2, true).bytes("id", &json!(40000)).is_err());
-        assert!(int(16, false).bytes("id", &json!(-1)).is_err());
-        assert!(int(20, false).bytes("id", &json!(1)).is_err());
-        assert!(int(8, false).bytes("id", &json!(1.5)).is_err());
-        assert!(IdType::String.bytes("id", &json!(1)).is_err());
+        let max = u128::MAX.to_string();
+        assert_eq!(IdType::Auto.bytes("id", &max).unwrap(), [0xff; 16]);
+        assert!(int(16, true).bytes("id", &max).is_err());
+        assert_eq!(IdType::Auto.bytes("id", "\"c-7\"").unwrap(), b"c-7");
+        assert_eq!(IdType::Auto.bytes("id", r#""c\u002d7""#).unwrap(), b"c-7");
+        assert!(int(1, false).bytes("id", "256").is_err());
+        assert!(int(1, true).bytes("id", "-129").is_err());
+        assert_eq!(int(1, true).bytes("id", "-128").unwrap(), wide(-128));
+        assert!(int(2, false).bytes("id", "65536").is_err());
+        assert!(int(8, false).bytes("id", "-1").is_err());
+        assert!(int(2, true).bytes("id", "40000").is_err());
+        assert!(int(16, false).bytes("id", "-1").is_err());
+        assert!(int(20, false).bytes("id", "1").is_err());
+        for not_an_integer in ["1.5", "1e3", "01", "-", "", "+1", "0x10", "true", "null"] {
+            assert!(
+                IdType::Auto.bytes("id", not_an_integer).is_err(),
+                "{not_an_integer}"
+            );
+        }
+        assert!(IdType::String.bytes("id", "1").is_err());
+        assert!(int(8, false).bytes("id", "\"1\"").is_err());
+        let beyond = format!("{}0", u128::MAX);
+        let err = IdType::Auto.bytes("id", &beyond).unwrap_err().to_string();
+        assert!(!err.contains(&beyond), "{err}");
     }
 
     #[test]
@@ -337,5 +598,106 @@ mod tests {
         );
         assert_eq!(find_sealed(&json!(["plain", "fs1:y"])).unwrap(), "[1]");
         assert!(find_sealed(&json!({"a": "plain", "b": [1, null]})).is_none());
+    }
+
+    /// Records the context of every value it is asked to re-seal, and re-seals `fs1:old...`.
+    struct Recorder(std::sync::Mutex<Vec<(String, String, Vec<u8>)>>);
+
+    impl Reseal for Recorder {
+        fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
+            let seen = (ctx.record().into(), ctx.field().into(), ctx.id().to_vec());
+            self.0.lock().unwrap().push(seen);
+            Ok(text
+                .strip_prefix("fs1:old")
+                .map(|rest| format!("fs1:new{rest}")))
+        }
+    }
+
+    #[test]
+    fn every_value_is_bound_as_the_derive_binds_it_at_any_depth_and_only_it_changes() {
+        let layout = RecordLayout::new("order")
+            .id("id", IdType::String)
+            .rename("mail", "email")
+            .nested(
+                "ship",
+                RecordLayout::new("Ship")
+                    .rename("st", "street")
+                    .nested("geo", RecordLayout::new("Geo"))
+                    .nested(
+                        "box",
+                        RecordLayout::new("Box").id("n", IdType::parse("u16").unwrap()),
+                    ),
+            );
+        let record = concat!(
+            "{\"mail\" : \"fs1:old1\", \"id\":\"o-1\", \"n\": 1.0e1,",
+            " \"ship\":{\"geo\":{\"lat\":\"fs1:old2\"},\"st\":\"\\u0066s1:old3\",",
+            "\"box\":{\"n\":258,\"tag\":\"fs1:cur\"},\"x\":[\"plain\"]},\"z\":null}\n"
+        );
+        let keys = Recorder(std::sync::Mutex::new(Vec::new()));
+        let (out, counts) = layout.reseal(&keys, record).unwrap();
+        assert_eq!(
+            out,
+            concat!(
+                "{\"mail\" : \"fs1:new1\", \"id\":\"o-1\", \"n\": 1.0e1,",
+                " \"ship\":{\"geo\":{\"lat\":\"fs1:new2\"},\"st\":\"fs1:new3\",",
+                "\"box\":{\"n\":258,\"tag\":\"fs1:cur\"},\"x\":[\"plain\"]},\"z\":null}\n"
+            )
+        );
+        assert_eq!((counts.resealed, counts.current), (3, 1));
+        let seen = keys.0.into_inner().unwrap();
+        let bound = |r: &str, f: &str, id: &[u8]| (r.to_owned(), f.to_owned(), id.to_vec());
+        assert_eq!(
+            seen,
+            [
+                bound("order", "email", b"o-1"),
+                bound("order", "ship.geo.lat", b"o-1"),
+                bound("order", "ship.street", b"o-1"),
+                // The outermost id wins over the nested record's own (FORMAT.md §13).
+                bound("order", "ship.box.tag", b"o-1"),
+            ]
+        );
+
+        // Nothing to re-seal: the same text back, not a copy.
+        let plain = "{\"id\":\"o-2\",\"n\":18446744073709551617}";
+        let keys = Recorder(std::sync::Mutex::new(Vec::new()));
+        assert!(matches!(
+            layout.reseal(&keys, plain).unwrap().0,
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn records_that_do_not_fit_the_layout_are_refused_by_path_without_their_values() {
+        let keys = Recorder(std::sync::Mutex::new(Vec::new()));
+        let layout = RecordLayout::new("order").nested(
+            "ship",
+            RecordLayout::new("Ship").nested("geo", RecordLayout::new("Geo")),
+        );
+        let refused = |record: &str| layout.reseal(&keys, record).unwrap_err().to_string();
+        let err = refused("{\"ship\":{\"geo\":{\"a\":[{\"b\":\"fs1:x\"}]}}}");
+        assert!(
+            err.contains("`ship.geo.a[0].b` in a `order` record"),
+            "{err}"
+        );
+        assert!(err.contains("--nested ship.geo.a=RECORD"), "{err}");
+        let err = refused("{\"ship\":{\"geo\":\"secret street\"}}");
+        assert!(
+            err.contains("`ship.geo` in a `order` record must be a JSON object"),
+            "{err}"
+        );
+        assert!(!err.contains("secret"), "{err}");
+        let err = refused("\"secret\"");
+        assert!(
+            err.contains("must be a JSON object") && !err.contains("secret"),
+            "{err}"
+        );
+        assert!(refused("{\"ship\": }").contains("not JSON"));
+        let err = RecordLayout::new("order")
+            .id("id", IdType::String)
+            .reseal(&keys, "{\"id\":\"a\",\"id\":\"b\"}")
+            .unwrap_err();
+        assert!(err.to_string().contains("`id` twice"), "{err}");
+        // An escaped `fs1:` inside an undeclared object is found too.
+        assert!(refused("{\"x\":{\"y\":\"\\u0066s1:x\"}}").contains("`x.y`"));
     }
 }

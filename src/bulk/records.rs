@@ -1,15 +1,17 @@
 //! Re-sealing records given as an iterator (rows read from a database, say).
 
-use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::bulk::Summary;
 use crate::bulk::batch::{BATCH, run_batch};
 use crate::bulk::layout::{RecordLayout, Reseal};
 use crate::error::{Error, Result};
 
-/// Re-seals every record of `records` in place, a batch at a time on `threads` threads, and hands
-/// each one to `sink` in order: write it back where it came from. `progress` is called after each
-/// batch. `Summary::bytes_read` stays 0 here.
+/// Re-seals every record of `records` (the JSON text of each, as a database returns a JSON column),
+/// a batch at a time on `threads` threads, and hands each one to `sink` in order: write it back
+/// where it came from. Only sealed strings change (every other byte of a record is kept); a record
+/// with nothing to re-seal is handed back as it came. `progress` is called after each batch.
+/// `Summary::bytes_read` stays 0 here.
 ///
 /// ```
 /// use fieldseal::bulk::{IdType, RecordLayout, reseal_records};
@@ -20,7 +22,7 @@ use crate::error::{Error, Result};
 /// let ctx = Context::new("Customer", "email").with_id_int(7);
 /// let email: Sealed<String, Marketing> =
 ///     Sealed::seal("ada@example.com", &ctx, &keyring.purpose_key::<Marketing>())?;
-/// let rows = vec![serde_json::json!({ "id": 7, "email": email.to_text() })];
+/// let rows = vec![format!(r#"{{"id": 7, "email": "{}"}}"#, email.to_text())];
 ///
 /// keyring.rotate()?;
 /// let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64")?);
@@ -30,7 +32,8 @@ use crate::error::{Error, Result};
 ///     Ok(())
 /// })?;
 /// assert_eq!(summary.values.resealed, 1);
-/// let email = Sealed::<String, Marketing>::from_text(written[0]["email"].as_str().unwrap())?;
+/// let row: serde_json::Value = serde_json::from_str(&written[0]).unwrap();
+/// let email = Sealed::<String, Marketing>::from_text(row["email"].as_str().unwrap())?;
 /// assert_eq!(email.key_versions()[0].1, 2);
 /// # Ok::<(), fieldseal::Error>(())
 /// ```
@@ -41,24 +44,31 @@ use crate::error::{Error, Result};
 pub fn reseal_records(
     keys: &dyn Reseal,
     layout: &RecordLayout,
-    records: impl IntoIterator<Item = Value>,
+    records: impl IntoIterator<Item = String>,
     threads: usize,
     progress: &mut dyn FnMut(&Summary),
-    sink: &mut dyn FnMut(Value) -> Result<()>,
+    sink: &mut dyn FnMut(String) -> Result<()>,
 ) -> Result<Summary> {
     let mut summary = Summary::default();
     let mut records = records.into_iter().peekable();
-    let mut batch: Vec<Value> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<String> = Vec::with_capacity(BATCH);
     while records.peek().is_some() {
         batch.clear();
         batch.extend(records.by_ref().take(BATCH));
-        let results = run_batch(&mut batch, threads, |record| layout.reseal(keys, record));
+        let results = run_batch(&mut batch, threads, |record| {
+            layout
+                .reseal(keys, record)
+                .map(|(text, counts)| match text {
+                    Cow::Borrowed(_) => (None, counts),
+                    Cow::Owned(text) => (Some(text), counts),
+                })
+        });
         for (record, result) in batch.drain(..).zip(results) {
-            let counts = result.map_err(|e| Error::AtLine {
+            let (new, counts) = result.map_err(|e| Error::AtLine {
                 line: summary.records + 1,
                 source: Box::new(e),
             })?;
-            sink(record)?;
+            sink(new.unwrap_or(record))?;
             summary.records += 1;
             summary.values += counts;
         }

@@ -5,6 +5,7 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
+use crate::bulk::lines::read_line;
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
 use crate::sealed::Inspection;
@@ -29,22 +30,22 @@ use crate::sealed::Inspection;
 /// ```
 ///
 /// # Errors
-/// [`Error::AtLine`] for a line that is not JSON or holds a malformed sealed value;
-/// [`Error::Io`].
+/// [`Error::AtLine`] for a line that is not JSON, holds a malformed sealed value or is longer
+/// than [`MAX_LINE`](crate::bulk::MAX_LINE) (input without line ends included); [`Error::Io`].
 pub fn scan_jsonl(input: &mut dyn BufRead) -> Result<BTreeMap<(String, u32), u64>> {
     let mut counts = BTreeMap::new();
-    for (index, line) in input.lines().enumerate() {
-        let at = |e: Error| Error::AtLine {
-            line: index as u64 + 1,
-            source: Box::new(e),
-        };
-        let line = line.map_err(|source| Error::Io {
-            action: "read the input".to_owned(),
-            source,
-        })?;
+    let mut line = String::new();
+    for line_no in 1.. {
+        if read_line(input, &mut line, line_no)? == 0 {
+            break;
+        }
         if line.trim().is_empty() {
             continue;
         }
+        let at = |e: Error| Error::AtLine {
+            line: line_no,
+            source: Box::new(e),
+        };
         let value: Value = serde_json::from_str(&line).map_err(|e| {
             at(Error::BadRecord {
                 reason: format!("not JSON: {e}"),

@@ -294,7 +294,7 @@ impl Layout {
 
     /// Writes the header into the first [`header_len`](Self::header_len) bytes of `out`, the
     /// nonce (`nonce.len()` is the suite's nonce length) included.
-    #[inline(always)]
+    #[inline]
     pub(crate) fn write_header(&self, out: &mut [u8], count: usize, nonce: &[u8]) {
         let ct_len = u32::try_from(self.ct_len).expect("ct_len checked against MAX_PLAINTEXT");
         let [a, b, c, d] = ct_len.to_be_bytes();

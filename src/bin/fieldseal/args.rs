@@ -261,7 +261,7 @@ Re-export after every rotation or retirement.")]
 Show what a sealed value's header says, without any key: format version, suite, plaintext type,
 and each purpose it is sealed for with the key version of that purpose's copy. Nothing is
 decrypted. Takes text-form values (`fs1:...`, quotes around them are dropped) as arguments, or one
-per line on standard input.")]
+per line on standard input; a line longer than 16 MiB is refused.")]
     Inspect(InspectArgs),
 
     /// Change the keyring's passphrase or KEK, or its Argon2id cost; the keys stay the same
@@ -277,24 +277,27 @@ passphrase's backups apart: they still open with the old secret.")]
 Count every sealed value (`fs1:...` string, at any depth) of a JSON Lines file by purpose and key
 version, reading headers only: no key is needed. Run it over stored data before `retire`: no value
 may be left under the version to retire, or it is lost. Services still on an old bundle keep
-sealing under the old version until they load a new one.")]
+sealing under the old version until they load a new one. A line longer than 16 MiB is refused.")]
     Scan(ScanArgs),
 
     /// Re-seal a JSON Lines file of records under the active key version
     #[command(long_about = "\
 Re-seal every sealed value (`fs1:...` strings) of a JSON Lines file of records, as
-#[derive(Seal)] serializes them, under the keyring's active key version, into a new file. Values
-already current are left as they are, and a record with nothing to re-seal is copied byte for
-byte, so running it again over its own output changes nothing.
+#[derive(Seal)] serializes them, under the keyring's active key version, into a new file. Only
+the sealed strings change: every other byte of a record (numbers as written, escapes, key order,
+spacing) is copied. Values already current are left as they are, and a record with nothing to
+re-seal is copied byte for byte, so running it again over its own output changes nothing.
 
 Each value is bound to (record, field, id): give the record name (--record, the struct's name or
 its #[seal(record = \"...\")]), the id field and its type, and every field whose context name
 differs from its JSON key (--rename), and each nested record (--nested).
 
-The output is written to <OUT>.partial, with a checkpoint in <OUT>.partial.progress after every
-batch, and moved to <OUT> at the end. If they exist, an earlier run was interrupted or stopped at a
-bad record: its output is kept up to the checkpoint and the run goes on after it, once the input
-is checked to start with the same lines. An existing <OUT> is never overwritten.")]
+The output is written to <OUT>.partial, with a checkpoint in <OUT>.partial.progress from the start
+and after every batch, and moved to <OUT> at the end. If they exist, an earlier run was
+interrupted or stopped at a bad record: once the partial output is checked to match the
+checkpoint and the input to start with the same lines, its output is kept up to the checkpoint
+and the run goes on after it. An existing <OUT> is never overwritten, and none of these files is
+read or written through a symbolic link. Lines longer than 16 MiB are refused.")]
     Reseal(ResealArgs),
 }
 
@@ -442,18 +445,21 @@ pub(crate) struct ResealArgs {
     #[arg(long, value_name = "TYPE", default_value = "auto", value_parser = parse_id_type)]
     pub(crate) id_type: IdType,
 
-    /// A field whose context name is not its JSON key, as JSON_KEY=NAME
+    /// A field whose context name is not its JSON key, as [PATH.]JSON_KEY=NAME
     ///
-    /// As #[seal(rename = "NAME")] says; repeat for each such field.
+    /// As #[seal(rename = "NAME")] says; repeat for each such field. A field of a nested record
+    /// is named by its path: billing.street=road.
     #[arg(long = "rename", value_name = "JSON_KEY=NAME", value_parser = parse_rename)]
     pub(crate) renames: Vec<(String, String)>,
 
-    /// A nested record (#[seal(nested(..))]), as JSON_KEY=RECORD[:ID_FIELD[:ID_TYPE]]
+    /// A nested record (#[seal(nested(..))]), as PATH=RECORD[:ID_FIELD[:ID_TYPE]]
     ///
-    /// RECORD is the nested struct's name (or its #[seal(record = "...")]). Without an ID_FIELD
-    /// it is bound to the outer record's id, as the derive does. Repeat for each nested field. A
-    /// sealed value that no option covers stops the run: skipped, it would be lost at `retire`.
-    #[arg(long = "nested", value_name = "JSON_KEY=RECORD", value_parser = parse_nested)]
+    /// PATH is its JSON key, or for a record nested deeper, the keys from the top joined by dots
+    /// (billing=Address, then billing.geo=Geo). RECORD is the nested struct's name (or its
+    /// #[seal(record = "...")]). Without an ID_FIELD it is bound to the id of the record it is
+    /// in, as the derive does. Repeat for each nested field. A sealed value that no option
+    /// covers stops the run: skipped, it would be lost at `retire`.
+    #[arg(long = "nested", value_name = "PATH=RECORD", value_parser = parse_nested)]
     pub(crate) nested: Vec<(String, RecordLayout)>,
 
     /// The JSON Lines file to read [default: standard input, also `-`]
@@ -489,12 +495,15 @@ fn parse_rename(pair: &str) -> Result<(String, String), String> {
         Some((key, name)) if !key.is_empty() && !name.is_empty() => {
             Ok((key.to_owned(), name.to_owned()))
         }
-        _ => Err("expected JSON_KEY=NAME, for example wants_newsletter=newsletter".to_owned()),
+        _ => {
+            Err("expected [PATH.]JSON_KEY=NAME, for example wants_newsletter=newsletter".to_owned())
+        }
     }
 }
 
 fn parse_nested(spec: &str) -> Result<(String, RecordLayout), String> {
-    let usage = "expected JSON_KEY=RECORD[:ID_FIELD[:ID_TYPE]], for example billing=Billing";
+    let usage = "expected PATH=RECORD[:ID_FIELD[:ID_TYPE]], for example billing=Billing or \
+                 billing.geo=Geo";
     let (key, rest) = spec
         .split_once('=')
         .filter(|(k, r)| !k.is_empty() && !r.is_empty())

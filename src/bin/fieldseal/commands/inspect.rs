@@ -1,8 +1,9 @@
 //! `fieldseal inspect`: what a sealed value's header says, without any key.
 
-use std::io::{self, BufRead as _, IsTerminal as _, Write};
+use std::io::{self, BufRead, IsTerminal as _, Read as _, Write};
 
 use fieldseal::Inspection;
+use fieldseal::bulk::MAX_LINE;
 use serde_json::{Value, json};
 
 use crate::args::InspectArgs;
@@ -28,12 +29,14 @@ pub(crate) fn run(args: &InspectArgs, out: &mut dyn Write) -> Outcome {
         if io::stdin().is_terminal() {
             eprintln!("note: reading values from the terminal, one a line; end with Ctrl-D");
         }
-        for (index, line) in io::stdin().lock().lines().enumerate() {
-            let line = line.map_err(|e| {
-                Failure::new(Exit::Failure, format!("cannot read standard input: {e}"))
-            })?;
+        let mut stdin = io::stdin().lock();
+        let mut line = String::new();
+        for line_no in 1.. {
+            if !read_value_line(&mut stdin, &mut line, line_no)? {
+                break;
+            }
             if !line.trim().is_empty() {
-                show(&line, &|| format!("the value on line {}", index + 1))?;
+                show(&line, &|| format!("the value on line {line_no}"))?;
             }
         }
     } else {
@@ -48,6 +51,26 @@ pub(crate) fn run(args: &InspectArgs, out: &mut dyn Write) -> Outcome {
         ));
     }
     Ok(())
+}
+
+/// Reads line `line_no` of standard input into `line`: `false` at the end. A line is read up to
+/// [`MAX_LINE`] bytes (16 MiB, as `reseal` and `scan` read), never without bound.
+fn read_value_line(input: &mut dyn BufRead, line: &mut String, line_no: u64) -> Outcome<bool> {
+    line.clear();
+    let n = input
+        .take(MAX_LINE as u64 + 1)
+        .read_line(line)
+        .map_err(|e| Failure::new(Exit::Failure, format!("cannot read standard input: {e}")))?;
+    if n > MAX_LINE {
+        return Err(Failure::new(
+            Exit::Failure,
+            format!(
+                "cannot inspect the value on line {line_no}: the line is longer than {MAX_LINE} \
+                 bytes, or has no line end; give one sealed value a line"
+            ),
+        ));
+    }
+    Ok(n > 0)
 }
 
 /// The header of a text-form value. Surrounding white space and JSON quotes are dropped.

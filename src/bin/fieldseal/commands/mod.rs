@@ -3,6 +3,7 @@
 mod export_bundle;
 mod init;
 mod inspect;
+mod layout;
 mod rekey;
 mod reseal;
 mod retire;

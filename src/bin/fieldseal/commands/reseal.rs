@@ -3,9 +3,10 @@
 use std::io::{IsTerminal as _, Write};
 use std::path::Path;
 
-use fieldseal::bulk::{RecordLayout, partial_path, reseal_jsonl_file};
+use fieldseal::bulk::{interrupted_run, partial_path, reseal_jsonl_file};
 
 use crate::args::ResealArgs;
+use crate::commands::layout::layout;
 use crate::commands::{KeyringFile, refuse_existing};
 use crate::failure::{Exit, Failure, Outcome};
 use crate::progress::Progress;
@@ -26,27 +27,32 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
         ),
         None => None,
     };
+    let layout = layout(args)?;
+    // What an interrupted run left, checked as the run will check it: the note below and what
+    // the run does agree, and a refusal comes before the secret is asked for.
+    let interrupted = interrupted_run(&args.out).map_err(|e| {
+        Failure::lib(
+            format_args!("cannot re-seal {from} into {}", args.out.display()),
+            &e,
+        )
+    })?;
     let (keyring, _) = file.load()?;
-    let layout = args.renames.iter().fold(
-        match &args.id_field {
-            Some(field) => RecordLayout::new(&args.record).id(field, args.id_type),
-            None => RecordLayout::new(&args.record),
-        },
-        |layout, (key, name)| layout.rename(key, name),
-    );
-    let layout = args.nested.iter().fold(layout, |layout, (key, nested)| {
-        layout.nested(key, nested.clone())
-    });
     if input.is_none() && std::io::stdin().is_terminal() {
         eprintln!("note: reading records from the terminal; end with Ctrl-D");
     }
     let partial = partial_path(&args.out);
-    if partial.exists() {
-        eprintln!(
-            "note: resuming the interrupted run in {} (checked: the input must start with the \
-             lines it re-sealed)",
+    match interrupted {
+        Some(run) if run.lines > 0 => eprintln!(
+            "note: resuming the interrupted run in {} after its {} lines (checked: the input \
+             must start with the lines it re-sealed)",
+            partial.display(),
+            run.lines
+        ),
+        Some(_) => eprintln!(
+            "note: {} holds no finished batch of an interrupted run: starting over",
             partial.display()
-        );
+        ),
+        None => {}
     }
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
