@@ -280,8 +280,9 @@ pub enum Error {
         reason: String,
     },
 
-    /// Bulk work failed on one record; the records before it were written.
-    #[error("record on line {line}: {source}; fix or remove it and run again (work resumes)")]
+    /// Bulk work failed on one record. A re-seal wrote the records before it and resumes from
+    /// there when run again; a scan stops there.
+    #[error("record on line {line}: {source}; fix or remove it and run again")]
     AtLine {
         /// The record's line, counting from 1.
         line: u64,

@@ -27,7 +27,9 @@ pub(crate) fn run(args: &InspectArgs, out: &mut dyn Write) -> Outcome {
     };
     if args.values.is_empty() {
         if io::stdin().is_terminal() {
-            eprintln!("note: reading values from the terminal, one a line; end with Ctrl-D");
+            crate::stderr::line(format_args!(
+                "note: reading values from the terminal, one a line; end with Ctrl-D"
+            ));
         }
         let mut stdin = io::stdin().lock();
         let mut line = String::new();

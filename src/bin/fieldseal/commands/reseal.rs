@@ -38,20 +38,22 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
     })?;
     let (keyring, _) = file.load()?;
     if input.is_none() && std::io::stdin().is_terminal() {
-        eprintln!("note: reading records from the terminal; end with Ctrl-D");
+        crate::stderr::line(format_args!(
+            "note: reading records from the terminal; end with Ctrl-D"
+        ));
     }
     let partial = partial_path(&args.out);
     match interrupted {
-        Some(run) if run.lines > 0 => eprintln!(
+        Some(run) if run.lines > 0 => crate::stderr::line(format_args!(
             "note: resuming the interrupted run in {} after its {} lines (checked: the input \
              must start with the lines it re-sealed)",
             partial.display(),
             run.lines
-        ),
-        Some(_) => eprintln!(
+        )),
+        Some(_) => crate::stderr::line(format_args!(
             "note: {} holds no finished batch of an interrupted run: starting over",
             partial.display()
-        ),
+        )),
         None => {}
     }
     let threads = args.threads.map_or_else(
