@@ -206,10 +206,18 @@ fn opens_consistently(twin: &SealedCustomer) -> bool {
 
 fn reseals(twin: &SealedCustomer, view: Option<&CustomerDynView>) {
     let keys = &FIXED.keys;
+    // A field already under the active version is left as it is, unopened (so that a rerun is
+    // cheap): a twin with such a field that does not open still re-seals its other fields.
     if let Ok(Some(new)) = twin.reseal(keys) {
-        let view = view.expect("a twin that re-seals opens");
-        let after = new.open_dyn(keys).expect("a re-sealed twin opens");
-        assert_eq!(opened(&after), opened(view), "re-sealing keeps every field");
+        let after = new.open_dyn(keys);
+        assert_eq!(
+            after.is_ok(),
+            view.is_some(),
+            "re-sealing neither breaks nor mends a twin"
+        );
+        if let (Ok(after), Some(view)) = (after, view) {
+            assert_eq!(opened(&after), opened(view), "re-sealing keeps every field");
+        }
         assert!(
             matches!(new.reseal(keys), Ok(None)),
             "a re-sealed twin is current"
