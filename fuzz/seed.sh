@@ -7,4 +7,4 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-cargo test --all-features --test fuzz_regressions -- --ignored --exact write_seed_corpus
+cargo test --all-features --test fuzz_regressions -- --ignored --exact --nocapture write_seed_corpus

@@ -50,9 +50,13 @@ fn regressions(target: &str) {
         "fuzz/regressions/{target}/ holds no input: each target keeps at least one"
     );
     let (failed, _) = run_all(check, &inputs);
+    let failed: Vec<String> = failed
+        .iter()
+        .map(|name| format!("fuzz/regressions/{target}/{name}"))
+        .collect();
     assert!(
         failed.is_empty(),
-        "target `{target}` failed on fuzz/regressions/{target}/{failed:?} (panics printed above)"
+        "target `{target}` failed on {failed:?} (panics printed above)"
     );
 }
 
