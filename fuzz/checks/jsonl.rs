@@ -67,7 +67,7 @@ fn reseal(layout: &RecordLayout, data: &[u8]) -> fieldseal::Result<(Summary, Vec
         &mut &data[..],
         &mut out,
         0,
-        1,
+        2, // two threads: batches of 64 lines or more are split between them
         &mut |_| {},
     );
     match summary {

@@ -4,6 +4,7 @@
 //! under the fixed keys in [`ctx`], so whatever opens must open to one of its plaintexts, and
 //! nothing opens in another context or with another keyring's key. A value that re-seals moves to
 //! the active version, keeps its purposes and plaintext, and re-sealing it again does nothing.
+//! No error shows a plaintext.
 
 use std::fmt::Debug;
 
@@ -53,9 +54,7 @@ fn open_as<T: Plaintext + PartialEq + Debug>(data: &[u8], known: impl Fn() -> Ve
                 );
                 opened = true;
             }
-            Err(e) => {
-                let _ = e.to_string();
-            }
+            Err(e) => no_plaintext(&e),
         }
         assert!(
             sealed.open_dyn(key, &other_ctx()).is_err(),
@@ -103,14 +102,25 @@ fn reseal<T: Plaintext + PartialEq + Debug>(sealed: &Sealed<T, AnyPurposes>) {
             );
         }
         Ok(None) => assert!(current(sealed), "only a current value is left as it is"),
-        Err(e) => {
-            let _ = e.to_string();
-        }
+        Err(e) => no_plaintext(&e),
     }
     assert!(
         !matches!(keys.reseal(sealed, &other_ctx()), Ok(Some(_))),
         "re-sealed in a context it was not sealed in"
     );
+}
+
+/// An error never shows a plaintext, in `Display` or `Debug`: here, none of the known strings
+/// (which only decryption could have put there).
+fn no_plaintext(error: &fieldseal::Error) {
+    for shown in [error.to_string(), format!("{error:?}")] {
+        for plaintext in STRINGS.iter().filter(|s| s.len() > 1) {
+            assert!(
+                !shown.contains(plaintext),
+                "an error shows a plaintext: {shown}"
+            );
+        }
+    }
 }
 
 /// Values sealed under the fixed keys in [`ctx`]: every known plaintext, in both suites, under
