@@ -137,11 +137,25 @@ fn none_stays_none_and_json_round_trips() {
     let stored = customer.seal(&k.ingest).unwrap();
     assert!(stored.wants_newsletter.is_none());
     let json = serde_json::to_string(&stored).unwrap();
-    assert!(!json.contains("newsletter"), "{json}");
+    // FORMAT.md §13: `None` is written as `null` (a format without field names could not read
+    // back a field left out), and an absent member reads as `None` too.
+    assert!(json.contains("\"wants_newsletter\":null"), "{json}");
     assert!(json.contains("\"email\":\"fs1:"), "{json}");
     let back: SealedCustomer = serde_json::from_str(&json).unwrap();
     assert_eq!(back, stored);
     assert_eq!(back.open(&k.marketing).unwrap().wants_newsletter, None);
+    let absent = json.replace("\"wants_newsletter\":null,", "");
+    assert_ne!(absent, json);
+    assert_eq!(
+        serde_json::from_str::<SealedCustomer>(&absent).unwrap(),
+        stored
+    );
+    // And a binary format reads back what it wrote, `None` included.
+    let bytes = bincode::serialize(&stored).unwrap();
+    assert_eq!(
+        bincode::deserialize::<SealedCustomer>(&bytes).unwrap(),
+        stored
+    );
 }
 
 /// An older version of the record, before `wants_newsletter` existed.

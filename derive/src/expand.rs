@@ -109,10 +109,10 @@ fn twin(record: &Record<'_>) -> TokenStream {
             Some(sealed) => {
                 let ty = sealed_ty(field, sealed);
                 // A field added later as `Option<T>` is absent from older records: it reads as
-                // `None` (schema evolution, FORMAT.md §13).
-                let evolve = sealed.optional.as_ref().map(|_| {
-                    quote!(#[serde(default, skip_serializing_if = "::core::option::Option::is_none")])
-                });
+                // `None` (schema evolution, FORMAT.md §13). `None` is written (JSON `null`), not
+                // skipped: a format that does not name its fields (bincode, MessagePack arrays)
+                // cannot read back a struct with a field left out.
+                let evolve = sealed.optional.as_ref().map(|_| quote!(#[serde(default)]));
                 quote!(#evolve #fvis #fident: #ty)
             }
         }
