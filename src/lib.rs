@@ -105,7 +105,9 @@ pub use keyring::{
     VersionState,
 };
 pub use keyset::KeySet;
-pub use purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
+pub use purpose::{
+    AnyPurposes, DynPurpose, Includes, Purpose, PurposePolicy, PurposeSet, Purposes,
+};
 pub use sealed::{
     AsPlaintext, Context, ContextBuilder, Inspection, Json, Plaintext, Sealed, SealingKeys,
 };

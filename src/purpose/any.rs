@@ -18,12 +18,21 @@ pub trait Purposes: Send + Sync + 'static {
 }
 
 impl<Ps: PurposeSet> Purposes for Ps {
+    /// The value's purposes must be the set's, except that a purpose needing consent may have no
+    /// copy (the subject had not consented when it was sealed: FORMAT.md §15).
     fn check(found: &[&str]) -> Result<()> {
-        // `found` holds distinct names (the parser rejects duplicates), so equal lengths and
-        // every found name in the set mean the same set, and a set type that repeats a purpose
-        // never matches.
-        let matches =
-            found.len() == Ps::NAMES.len() && found.iter().all(|name| Ps::NAMES.contains(name));
+        // `found` holds distinct names (the parser rejects duplicates). A set type that repeats a
+        // purpose never matches: the count of its distinct names is below its length.
+        let distinct = Ps::NAMES
+            .iter()
+            .enumerate()
+            .all(|(i, name)| !Ps::NAMES[..i].contains(name));
+        let all_known = found.iter().all(|name| Ps::NAMES.contains(name));
+        let required_present = Ps::NAMES
+            .iter()
+            .zip(Ps::POLICIES)
+            .all(|(name, policy)| policy.needs_consent() || found.contains(name));
+        let matches = distinct && !found.is_empty() && all_known && required_present;
         if matches {
             Ok(())
         } else {
@@ -69,6 +78,32 @@ mod tests {
         }
         // A set type that repeats a purpose matches no value (values never repeat one).
         assert!(<Twice as Purposes>::check(&["marketing", "fulfillment"]).is_err());
+        assert!(<Twice as Purposes>::check(&["marketing"]).is_err());
         assert!(<AnyPurposes as Purposes>::check(&["x", "y"]).is_ok());
+    }
+
+    crate::purpose!(Newsletter = "newsletter", consent);
+    crate::purpose!(Acme = "third-party:acme");
+
+    #[test]
+    fn a_purpose_needing_consent_may_have_no_copy_and_no_other_may() {
+        type Set = (Fulfillment, Newsletter, Acme);
+        for found in [
+            &["fulfillment", "newsletter", "third-party:acme"][..],
+            &["fulfillment", "newsletter"],
+            &["third-party:acme", "fulfillment"],
+            &["fulfillment"],
+        ] {
+            assert!(<Set as Purposes>::check(found).is_ok(), "{found:?}");
+        }
+        for found in [
+            &["newsletter", "third-party:acme"][..],
+            &["fulfillment", "marketing"],
+            &[],
+        ] {
+            assert!(<Set as Purposes>::check(found).is_err(), "{found:?}");
+        }
+        // A set of consent purposes only still needs one copy: a value has at least one part.
+        assert!(<(Newsletter, Acme) as Purposes>::check(&[]).is_err());
     }
 }

@@ -5,12 +5,14 @@
 //! (the index type `I0`..`I7` says *where* in the tuple the purpose sits, as frunk's `Plucker`
 //! does), so opening with any other purpose's key is a compile error.
 
-use crate::purpose::Purpose;
+use crate::purpose::{Purpose, PurposePolicy};
 
 /// A purpose or a tuple of up to eight distinct purposes.
 pub trait PurposeSet: Send + Sync + 'static {
     /// The names of the purposes, in order.
     const NAMES: &'static [&'static str];
+    /// Their policies, in the same order.
+    const POLICIES: &'static [PurposePolicy];
 }
 
 /// Type-level proof that purpose `P` is in the set `Self`, at position `I`.
@@ -25,6 +27,7 @@ pub trait Includes<P, I> {}
 
 impl<P: Purpose> PurposeSet for P {
     const NAMES: &'static [&'static str] = &[P::NAME];
+    const POLICIES: &'static [PurposePolicy] = &[P::POLICY];
 }
 
 #[diagnostic::do_not_recommend]
@@ -68,6 +71,7 @@ macro_rules! purpose_tuple {
     ($($p:ident $index:ident),+) => {
         impl<$($p: Purpose),+> PurposeSet for ($($p,)+) {
             const NAMES: &'static [&'static str] = &[$($p::NAME),+];
+            const POLICIES: &'static [PurposePolicy] = &[$($p::POLICY),+];
         }
         purpose_tuple!(@includes [$($p),+] $($p $index),+);
     };
