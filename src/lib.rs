@@ -29,9 +29,10 @@ pub mod __private {
 /// type per purpose; see the crate documentation and `fieldseal::record`.
 ///
 /// Attributes: on the struct, `#[seal(id = field)]` (the field that binds every sealed field to
-/// its record), `#[seal(sealed = TypeName)]` (the twin's name, default `Sealed` + the record's),
-/// `#[seal(record = "name")]` (the record type bound into each context, default the struct's
-/// name). On a field, `#[seal(Purpose, ...)]` seals it for up to eight purposes;
+/// its record) or `#[seal(without_id)]` (none: one of the two is required, so that binding no id
+/// is a visible choice), `#[seal(sealed = TypeName)]` (the twin's name, default `Sealed` + the
+/// record's), `#[seal(record = "name")]` (the record type bound into each context, default the
+/// struct's name). On a field, `#[seal(Purpose, ...)]` seals it for up to eight purposes;
 /// `#[seal(rename = "name")]` binds a stable name instead of the Rust field's; `#[seal(json)]`
 /// seals through JSON a type the derive would otherwise take for a plaintext type;
 /// `#[seal(nested(Purpose, ...))]` marks a field whose type derives `Seal` itself, shown in the
@@ -40,7 +41,10 @@ pub mod __private {
 /// `bool` or an integer seal as [`Json`]. Every derived record also gets a run-time view,
 /// `open_dyn(&KeySet)`, for services whose purposes come from configuration, and the twin a
 /// `reseal(&KeySet)` that moves every sealed field to the active key versions after a rotation
-/// (`None` when all are current).
+/// (`None` when all are current), and `record_layout()`, the layout of its JSON for bulk
+/// re-sealing (`fieldseal::bulk`), written from the same declarations. A record nested in
+/// another binds the top-level record type, the path of fields (`billing.street`) and the
+/// outermost non-empty id (FORMAT.md §13).
 ///
 /// ```
 /// use fieldseal::{KeySet, Keyring, Seal, Suite};

@@ -328,6 +328,7 @@ fn records_from_an_iterator_are_resealed_in_order_and_a_failure_is_numbered() {
 
 /// Billing details nested in an order, bound to the order's id.
 #[derive(Seal, Clone)]
+#[seal(without_id)]
 struct Billing {
     #[seal(Fulfillment)]
     iban: String,

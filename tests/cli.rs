@@ -982,6 +982,7 @@ fn inspect_refuses_what_is_not_a_value() {
 
 /// A shipment with a nested address record, bound to the shipment's id.
 #[derive(Seal, Clone)]
+#[seal(without_id)]
 struct Address {
     #[seal(Fulfillment)]
     street: String,
@@ -1253,12 +1254,14 @@ fn a_disk_full_in_the_first_batch_says_how_to_recover_and_the_rerun_does_it() {
 /// An order with a nested shipping record, which nests a geolocation in turn: both bound to
 /// the order's id, as the derive binds them.
 #[derive(Seal, Clone)]
+#[seal(without_id)]
 struct Geo {
     #[seal(Fulfillment)]
     lat: String,
 }
 
 #[derive(Seal, Clone)]
+#[seal(without_id)]
 struct Shipping {
     #[seal(Fulfillment, rename = "road")]
     street: String,
@@ -1273,6 +1276,46 @@ struct Parcel {
     #[seal(nested(Fulfillment))]
     shipping: Shipping,
     weight_grams: u32,
+}
+
+/// A plain member whose text starts with `fs1:` stops a run that guesses which members are
+/// sealed; naming them (`--sealed`, at every level) copies it as it is.
+fn plain_fs1_text_is_left_alone_once_the_sealed_fields_are_named(s: &Scratch, base: &[&str]) {
+    let noted: String = s
+        .read_text("parcels.jsonl")
+        .lines()
+        .map(|line| line.replacen('{', r#"{"note":"fs1:hello","#, 1) + "\n")
+        .collect();
+    s.write("noted.jsonl", noted);
+    let mut args: Vec<&str> = base
+        .iter()
+        .map(|&a| {
+            if a == "parcels.jsonl" {
+                "noted.jsonl"
+            } else {
+                a
+            }
+        })
+        .collect();
+    args.extend(["--nested", "shipping.geo=Geo"]);
+    let mut guessing = args.clone();
+    guessing.extend(["--out", "guessing.jsonl"]);
+    s.keyring_cmd(&guessing).fails(1, "line 1");
+    args.extend([
+        "--sealed",
+        "shipping.street",
+        "--sealed",
+        "shipping.geo.lat",
+        "--out",
+        "declared.jsonl",
+    ]);
+    let done = s.keyring_cmd(&args).ok();
+    assert_eq!(done.count("values re-sealed:"), 60, "{done:?}");
+    assert!(
+        s.read_text("declared.jsonl")
+            .lines()
+            .all(|line| line.starts_with(r#"{"note":"fs1:hello","#))
+    );
 }
 
 #[test]
@@ -1339,6 +1382,8 @@ fn reseal_handles_records_nested_two_levels_deep() {
     let mut args = base.to_vec();
     args.extend(["--out", "x", "--nested", "shipping..geo=Geo"]);
     s.keyring_cmd(&args).fails(2, "none of them empty");
+
+    plain_fs1_text_is_left_alone_once_the_sealed_fields_are_named(&s, &base);
 
     let mut args = base.to_vec();
     args.extend(["--nested", "shipping.geo=Geo", "--out", "resealed.jsonl"]);

@@ -662,6 +662,17 @@ fn reseal_moves_values_to_the_active_version_and_is_idempotent() {
     let versions: Vec<u32> = new.key_versions().iter().map(|(_, v)| *v).collect();
     assert_eq!(versions, [2, 2]);
     assert!(admin.reseal(&new, &ctx()).unwrap().is_none());
+    // A current value is not re-sealed, but its context is still checked: a wrong layout shows
+    // before any value is stale.
+    let empty = Context::new("", "email").with_id_int(7);
+    assert!(matches!(
+        admin.reseal(&new, &empty),
+        Err(Error::EmptyContext { .. })
+    ));
+    assert!(matches!(
+        fieldseal::bulk::Reseal::reseal_text(&keyring, &new.to_text(), &empty),
+        Err(Error::EmptyContext { .. })
+    ));
     assert_eq!(
         new.open_with::<Fulfillment, _>(&admin, &ctx()).unwrap(),
         "ada@example.com"

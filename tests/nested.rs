@@ -10,12 +10,14 @@ use fieldseal::{Error, KeySet, Keyring, PurposeKey, Seal, Suite};
 fieldseal::purpose!(Fulfillment = "fulfillment");
 
 #[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(without_id)]
 struct Geo {
     #[seal(Fulfillment)]
     lat: i64,
 }
 
 #[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(without_id)]
 struct PostalAddress {
     #[seal(Fulfillment)]
     street: String,

@@ -367,6 +367,7 @@ fn a_run_time_key_set_sees_what_it_holds_and_says_what_is_missing() {
 
 /// Billing details: a record of its own, nested in an order and bound to the order's id.
 #[derive(Seal, Clone)]
+#[seal(without_id)]
 struct Billing {
     #[seal(Fulfillment)]
     iban: String,

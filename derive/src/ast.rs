@@ -15,6 +15,8 @@ const MAX_CONTEXT_NAME: usize = 64;
 
 pub(crate) struct Record<'a> {
     pub(crate) ident: &'a Ident,
+    /// The id field's type, if the record has an id.
+    pub(crate) id_ty: Option<&'a Type>,
     pub(crate) vis: &'a Visibility,
     pub(crate) sealed_ident: Ident,
     pub(crate) context_name: String,
@@ -178,6 +180,7 @@ impl<'a> Record<'a> {
                 "no field is sealed: add `#[seal(Purpose)]` to the fields to protect",
             ));
         }
+        check_id_choice(input, &container)?;
         let id = match &container.id {
             Some(id) => {
                 let field = fields.iter().find(|f| f.ident == id).ok_or_else(|| {
@@ -193,6 +196,7 @@ impl<'a> Record<'a> {
             }
             None => None,
         };
+        let id_ty = id.and_then(|id| fields.iter().find(|f| f.ident == id).map(|f| f.ty));
         let purposes = record_purposes(&fields);
         let sealed_ident = container
             .sealed
@@ -200,6 +204,7 @@ impl<'a> Record<'a> {
             .unwrap_or_else(|| Ident::new(&format!("Sealed{}", input.ident), input.ident.span()));
         Ok(Self {
             ident: &input.ident,
+            id_ty,
             vis: &input.vis,
             sealed_ident,
             context_name: record_name,
@@ -208,6 +213,29 @@ impl<'a> Record<'a> {
             purposes,
         })
     }
+}
+
+/// A record names its id field or says it has none, not both (`id = ..`, `without_id`).
+fn check_id_choice(input: &DeriveInput, container: &attr::ContainerAttrs) -> Result<()> {
+    match (&container.id, container.without_id) {
+        (Some(id), Some(_)) => {
+            return Err(syn::Error::new(
+                id.span(),
+                "`id = ..` and `without_id` contradict each other; keep one",
+            ));
+        }
+        (None, None) => {
+            return Err(syn::Error::new(
+                input.ident.span(),
+                "name the field that binds every sealed field to its record, \
+                 `#[seal(id = field)]`, or say `#[seal(without_id)]`: then a value moved to \
+                 another record of this type still opens (a record nested in another is bound \
+                 to the outer record's id)",
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Every purpose of any field or nested record, first appearance first.

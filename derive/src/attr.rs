@@ -12,6 +12,9 @@ pub(crate) struct ContainerAttrs {
     pub(crate) sealed: Option<Ident>,
     /// `record = "name"`: the record type bound into every context.
     pub(crate) record: Option<LitStr>,
+    /// `without_id`: the record has no id of its own, said out loud (nested, it is bound to the
+    /// outer record's id).
+    pub(crate) without_id: Option<proc_macro2::Span>,
 }
 
 /// `#[seal(...)]` on a field.
@@ -54,10 +57,12 @@ pub(crate) fn container(attrs: &[Attribute]) -> Result<ContainerAttrs> {
             } else if meta.path.is_ident("record") {
                 let value: LitStr = meta.value()?.parse()?;
                 set_once(&mut out.record, value, span, "record")
+            } else if meta.path.is_ident("without_id") {
+                set_once(&mut out.without_id, span, span, "without_id")
             } else {
                 Err(meta.error(
-                    "unknown key on the struct; expected `id = field`, `sealed = TypeName` or \
-                     `record = \"name\"`",
+                    "unknown key on the struct; expected `id = field`, `without_id`, \
+                     `sealed = TypeName` or `record = \"name\"`",
                 ))
             }
         })?;

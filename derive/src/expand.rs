@@ -83,6 +83,7 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
     let dyn_view = dyn_view(record);
     let openers = openers(record);
     let reseal = crate::reseal::reseal(record);
+    let layout = crate::layout::layout(record);
     quote! {
         #twin
         #seal
@@ -90,6 +91,7 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
         #dyn_view
         #openers
         #reseal
+        #layout
     }
 }
 
@@ -349,7 +351,7 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
     });
     let debug_fields = readable.iter().map(|f| {
         let fident = f.ident;
-        let name = fident.to_string();
+        let name = syn::ext::IdentExt::unraw(fident).to_string();
         if f.sealed.is_some() {
             quote!(.field(#name, &"[REDACTED]"))
         } else {
@@ -500,7 +502,7 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
     });
     let debug_fields = record.fields.iter().map(|f| {
         let fident = f.ident;
-        let name = fident.to_string();
+        let name = syn::ext::IdentExt::unraw(fident).to_string();
         if f.sealed.is_some() {
             quote!(.field(#name, &self.#fident.as_ref().map(|_| "[REDACTED]")))
         } else {
@@ -577,7 +579,7 @@ fn dyn_local(f: &Field<'_>) -> Option<TokenStream> {
     let sealed = f.sealed.as_ref()?;
     let (fident, purposes) = (f.ident, &sealed.purposes);
     let local = format_ident!("__field_{}", fident);
-    let name = fident.to_string();
+    let name = syn::ext::IdentExt::unraw(fident).to_string();
     let open = open_with(f, sealed, &format_ident!("open_dyn"), &quote!(__key));
     Some(quote! {
         let #local = match [#(<#purposes as ::fieldseal::Purpose>::NAME),*]

@@ -11,6 +11,7 @@
 mod ast;
 mod attr;
 mod expand;
+mod layout;
 mod reseal;
 
 use proc_macro::TokenStream;

@@ -38,6 +38,7 @@ pub(crate) struct Customer {
 
 /// Billing details, bound to the customer's id.
 #[derive(Seal)]
+#[seal(without_id)]
 pub(crate) struct Billing {
     #[seal(Fulfillment)]
     pub(crate) iban: String,

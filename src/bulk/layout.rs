@@ -35,10 +35,47 @@ pub enum IdType {
     /// `i128` or `u128`) as 16 bytes.
     #[default]
     Auto,
+    /// A UUID, written in JSON as a string (hyphenated, as serde writes `uuid::Uuid`, or 32 hex
+    /// digits), bound as its 16 bytes.
+    Uuid,
 }
 
 impl IdType {
-    /// Parses `string`, `auto`, `u8` .. `u128`, `i8` .. `i128`.
+    /// The id type of a Rust id field of type `T`, as `#[derive(Seal)]`'s generated layout uses
+    /// it: each integer type, `String`, `uuid::Uuid` (feature `uuid`); any other type (an id type
+    /// of your own, implementing [`RecordId`](crate::record::RecordId)) is [`Auto`](Self::Auto),
+    /// right only if its JSON is the string or integer whose bytes it binds.
+    pub fn of<T: ?Sized + 'static>() -> Self {
+        use std::any::TypeId;
+        let t = TypeId::of::<T>();
+        let int = |bytes, signed| Self::Int { bytes, signed };
+        let ints = [
+            (TypeId::of::<u8>(), int(1, false)),
+            (TypeId::of::<u16>(), int(2, false)),
+            (TypeId::of::<u32>(), int(4, false)),
+            (TypeId::of::<u64>(), int(8, false)),
+            (TypeId::of::<u128>(), int(16, false)),
+            (TypeId::of::<usize>(), int(size_of::<usize>() as u8, false)),
+            (TypeId::of::<i8>(), int(1, true)),
+            (TypeId::of::<i16>(), int(2, true)),
+            (TypeId::of::<i32>(), int(4, true)),
+            (TypeId::of::<i64>(), int(8, true)),
+            (TypeId::of::<i128>(), int(16, true)),
+            (TypeId::of::<isize>(), int(size_of::<isize>() as u8, true)),
+            (TypeId::of::<String>(), Self::String),
+            (TypeId::of::<str>(), Self::String),
+        ];
+        if let Some((_, id_type)) = ints.iter().find(|(id, _)| *id == t) {
+            return *id_type;
+        }
+        #[cfg(feature = "uuid")]
+        if t == TypeId::of::<uuid::Uuid>() {
+            return Self::Uuid;
+        }
+        Self::Auto
+    }
+
+    /// Parses `string`, `auto`, `uuid`, `u8` .. `u128`, `i8` .. `i128`.
     ///
     /// # Errors
     /// [`Error::BadRecord`] naming the accepted names.
@@ -47,6 +84,7 @@ impl IdType {
         match name {
             "string" => Ok(Self::String),
             "auto" => Ok(Self::Auto),
+            "uuid" => Ok(Self::Uuid),
             "u8" => int(1, false),
             "u16" => int(2, false),
             "u32" => int(4, false),
@@ -59,8 +97,8 @@ impl IdType {
             "i128" => int(16, true),
             other => Err(Error::BadRecord {
                 reason: format!(
-                    "unknown id type `{other}`; use string, auto, u8, u16, u32, u64, u128, i8, \
-                     i16, i32, i64 or i128"
+                    "unknown id type `{other}`; use string, auto, uuid, u8, u16, u32, u64, u128, \
+                     i8, i16, i32, i64 or i128"
                 ),
             }),
         }
@@ -77,10 +115,17 @@ impl IdType {
                 return Err(wrong("an integer"));
             }
             let text: String = serde_json::from_str(json).map_err(|_| wrong("a JSON string"))?;
+            if self == Self::Uuid {
+                return uuid_bytes(&text)
+                    .map(|b| b.to_vec())
+                    .ok_or_else(|| wrong("a UUID (hyphenated, or 32 hex digits)"));
+            }
             return Ok(text.into_bytes());
         }
-        if self == Self::String {
-            return Err(wrong("a string"));
+        match self {
+            Self::String => return Err(wrong("a string")),
+            Self::Uuid => return Err(wrong("a UUID string")),
+            _ => {}
         }
         let n = JsonInt::parse(json).ok_or_else(|| wrong("an integer"))?;
         let fits = match self {
@@ -146,16 +191,55 @@ impl JsonInt {
     }
 }
 
+/// A sealed twin that knows its own JSON layout: `#[derive(Seal)]` implements it, from the same
+/// declarations that seal the record, so that bulk re-sealing binds exactly what the derive
+/// binds (FORMAT.md §13).
+pub trait SealedLayout {
+    /// The layout of the twin's JSON.
+    fn record_layout() -> RecordLayout;
+}
+
+/// The 16 bytes of a UUID written hyphenated (`0b7e5c1a-5d4e-4a8e-9f1b-2c3d4e5f6a7b`, any case)
+/// or as 32 hex digits.
+fn uuid_bytes(text: &str) -> Option<[u8; 16]> {
+    let hex: Vec<u8> = match text.len() {
+        36 => {
+            let dashes = [8, 13, 18, 23];
+            let bytes = text.as_bytes();
+            if !dashes.iter().all(|&i| bytes[i] == b'-') {
+                return None;
+            }
+            bytes.iter().copied().filter(|&b| b != b'-').collect()
+        }
+        32 => text.as_bytes().to_vec(),
+        _ => return None,
+    };
+    if hex.len() != 32 || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
 /// The layout of one record type as `#[derive(Seal)]` serializes its sealed twin: the record name
 /// bound into contexts, the id field, the fields whose context name differs from their JSON key,
 /// and nested records (at any depth: a nested layout has nested layouts of its own).
 ///
-/// Every string member of the record, or of a nested record it declares, that is a sealed value
-/// (`fs1:...`, escapes decoded) is re-sealed with the context `#[derive(Seal)]` binds it to
-/// (record, field, id: FORMAT.md §13); every other byte of the record is copied unchanged. A
-/// sealed value anywhere else (in an object not declared [`nested`](Self::nested), in an array)
-/// is an error: skipped, it would stay under its old key version and be lost when that version
-/// is retired.
+/// A derived record's sealed twin writes its own layout: `SealedX::record_layout()`, the one to
+/// use for records `#[derive(Seal)]` wrote. Built by hand (or by `fieldseal reseal`), a layout
+/// says what it knows of the record.
+///
+/// Which members are sealed: those listed with [`sealed`](Self::sealed), if the layout is
+/// [`declared`](Self::declared) (a derived layout is, so a plain field whose text happens to start
+/// with `fs1:` is copied as it is); otherwise every string member that starts with `fs1:`
+/// (escapes decoded).
+/// Each is re-sealed with the context `#[derive(Seal)]` binds it to (record, field, id: FORMAT.md
+/// §13); every other byte of the record is copied unchanged. A sealed value the layout does not
+/// reach (in an object not declared [`nested`](Self::nested), in an array) is an error: skipped,
+/// it would stay under its old key version and be lost when that version is retired.
 #[derive(Clone, Debug)]
 pub struct RecordLayout {
     record: String,
@@ -163,6 +247,10 @@ pub struct RecordLayout {
     id_type: IdType,
     renames: Vec<(String, String)>,
     nested: Vec<(String, RecordLayout)>,
+    /// The JSON keys of the sealed members, when declared.
+    sealed: Vec<String>,
+    /// Whether `sealed` is the whole list (possibly empty).
+    declared: bool,
 }
 
 impl RecordLayout {
@@ -174,7 +262,38 @@ impl RecordLayout {
             id_type: IdType::Auto,
             renames: Vec::new(),
             nested: Vec::new(),
+            sealed: Vec::new(),
+            declared: false,
         }
+    }
+
+    /// Declares that this layout lists every sealed member of its record with
+    /// [`sealed`](Self::sealed) (none, if it lists none): other members are plain, whatever their
+    /// text. Nested layouts say so for themselves.
+    #[must_use]
+    pub fn declared(mut self) -> Self {
+        self.declared = true;
+        self
+    }
+
+    /// The record type bound into contexts.
+    pub fn record(&self) -> &str {
+        &self.record
+    }
+
+    /// How the id field is read, if the layout names one.
+    pub fn id_type(&self) -> Option<IdType> {
+        self.id_field.as_ref().map(|_| self.id_type)
+    }
+
+    /// Declares a sealed member (its JSON key), and that the layout lists them all
+    /// ([`declared`](Self::declared)): only listed members are re-sealed, and a listed member
+    /// that is not a sealed value (or `null`) is a bad record.
+    #[must_use]
+    pub fn sealed(mut self, json_key: impl Into<String>) -> Self {
+        self.sealed.push(json_key.into());
+        self.declared = true;
+        self
     }
 
     /// The id field (`#[seal(id)]`) and how its value is bound.
@@ -289,6 +408,13 @@ impl RecordLayout {
                 }
                 continue;
             }
+            let declared = self.declared;
+            let is_sealed_member = self.sealed.iter().any(|k| *k == member.key);
+            if declared && !is_sealed_member {
+                // Declared layouts say which members are sealed: anything else is plain data,
+                // whatever its text.
+                continue;
+            }
             match kind(value) {
                 Kind::String => {
                     let text = string_text(value).map_err(|e| Error::BadRecord {
@@ -297,10 +423,14 @@ impl RecordLayout {
                     if text.starts_with(TEXT_PREFIX) {
                         let binding = binding(&level, &member.key);
                         walk.reseal(value, &text, &binding.context())?;
+                    } else if is_sealed_member {
+                        return Err(not_sealed(&level, &member.key));
                     }
                 }
+                Kind::Null => {}
+                _ if is_sealed_member => return Err(not_sealed(&level, &member.key)),
                 Kind::Object | Kind::Array => level.refuse_uncovered(&member.key, value)?,
-                Kind::Null | Kind::Scalar => {}
+                Kind::Scalar => {}
             }
         }
         Ok(())
@@ -379,6 +509,18 @@ impl Level<'_> {
     }
 }
 
+/// A member declared sealed that holds something else.
+fn not_sealed(level: &Level<'_>, key: &str) -> Error {
+    Error::BadRecord {
+        reason: format!(
+            "`{}` in a `{}` record is declared sealed but is not a sealed value (`fs1:...`) or \
+             null",
+            level.path(key),
+            level.top().layout.record
+        ),
+    }
+}
+
 /// The context of one sealed value: record type, field and id (FORMAT.md §6).
 struct Binding<'a> {
     record: Cow<'a, str>,
@@ -399,8 +541,8 @@ impl Binding<'_> {
 ///
 /// Record = the *top-level* record's name; field = the key's context name (its rename, else the
 /// key), behind the JSON keys of the nested records leading to it, joined by `.`
-/// (`billing.geo.lat`); id = the id of the *outermost* record that has an id field, empty if none
-/// has.
+/// (`billing.geo.lat`); id = the id of the *outermost* record whose id is not empty, empty if none
+/// has one.
 fn binding<'a>(level: &'a Level<'a>, key: &'a str) -> Binding<'a> {
     let mut chain = Vec::new();
     let mut at = Some(level);
@@ -410,9 +552,10 @@ fn binding<'a>(level: &'a Level<'a>, key: &'a str) -> Binding<'a> {
     }
     // From the top down.
     chain.reverse();
+    // As `record::Nesting::enter`: an empty id counts as none.
     let id = chain
         .iter()
-        .find_map(|record| record.id.as_deref())
+        .find_map(|record| record.id.as_deref().filter(|id| !id.is_empty()))
         .unwrap_or_default();
     let field = level.layout.context_name(key);
     let field = if chain.len() == 1 {
@@ -522,6 +665,8 @@ impl Reseal for KeySet {
 
 impl Reseal for Keyring {
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
+        // As `KeySet::reseal`: the context is checked even for a current value.
+        ctx.check()?;
         let bytes = crate::format::decode_text(text)?;
         let (header, names) = crate::format::parse(&bytes)?;
         // Every purpose key of a keyring seals under its active version: a current value needs

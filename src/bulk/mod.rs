@@ -9,6 +9,8 @@
 //! current is left as it is, a record with nothing to re-seal is kept byte for byte) and
 //! resumable ([`reseal_jsonl_file`]). Records from elsewhere (the JSON text of a database
 //! column, say) go through [`reseal_records`]. Input lines are read up to [`MAX_LINE`] bytes.
+//! A derived record's sealed twin gives its own layout (`SealedX::record_layout()`,
+//! [`SealedLayout`]).
 
 mod batch;
 mod checkpoint;
@@ -22,7 +24,7 @@ mod scan;
 
 pub use file::{Interrupted, checkpoint_path, interrupted_run, partial_path, reseal_jsonl_file};
 pub use jsonl::{Summary, reseal_jsonl};
-pub use layout::{Counts, IdType, RecordLayout, Reseal};
+pub use layout::{Counts, IdType, RecordLayout, Reseal, SealedLayout};
 pub use lines::MAX_LINE;
 pub use records::reseal_records;
 pub use scan::scan_jsonl;

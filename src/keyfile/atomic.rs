@@ -120,8 +120,28 @@ fn read_error(path: &Path, e: std::io::Error) -> crate::Error {
 /// is judged by its length before reading anything.
 fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     let too_large = || std::io::Error::from(std::io::ErrorKind::FileTooLarge);
-    let file = File::open(path)?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Never wait in `open` for the writer of a FIFO (a regular file or a device ignores
+        // O_NONBLOCK); what was opened is then checked for what it is.
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
     let meta = file.metadata()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        let kind = meta.file_type();
+        if kind.is_fifo() || kind.is_socket() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "it is a pipe or a socket, not a key file: give the path of the file itself",
+            ));
+        }
+    }
     if meta.is_file() && meta.len() > MAX_FILE_LEN {
         return Err(too_large());
     }

@@ -375,7 +375,8 @@ impl std::str::FromStr for KeyCheck {
             reason: "a key check value is 32 hex digits",
         };
         let digits = text.as_bytes();
-        if digits.len() != 2 * KEY_CHECK_LEN || !text.is_ascii() {
+        // Hex digits only: `from_str_radix` alone would take a sign (`+0`).
+        if digits.len() != 2 * KEY_CHECK_LEN || !digits.iter().all(u8::is_ascii_hexdigit) {
             return Err(bad());
         }
         let mut out = [0u8; KEY_CHECK_LEN];

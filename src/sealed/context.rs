@@ -79,7 +79,10 @@ impl<'a> ContextBuilder<'a> {
         }
     }
 
-    /// Binds the record's (or subject's) id, as bytes. At most 256 bytes: hash longer ids.
+    /// Binds the record's (or subject's) id, as the bytes given. At most 256 bytes: hash longer
+    /// ids. For an integer id use [`with_id_int`](Self::with_id_int), which binds 16 bytes
+    /// (FORMAT.md §6) as `#[derive(Seal)]` does: `with_id(&7u64.to_be_bytes())` binds 8 bytes,
+    /// another id.
     #[inline]
     pub const fn with_id(self, id: &'a [u8]) -> Context<'a> {
         self.bind(Id::Borrowed(id))

@@ -20,6 +20,9 @@ pub(crate) fn reseal(
     bytes: &[u8],
     ctx: &Context<'_>,
 ) -> Result<Option<Vec<u8>>> {
+    // The context is checked even when nothing is re-sealed: a wrong layout (an empty record
+    // type, an id too long) shows on the first run, not only once values are stale.
+    ctx.check()?;
     let mut current = true;
     let mut index = 0;
     let header = format::for_each_part(bytes, |part| {

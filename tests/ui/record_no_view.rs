@@ -4,6 +4,7 @@ fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Analytics = "analytics");
 
 #[derive(Seal)]
+#[seal(without_id)]
 struct Order {
     #[seal(Fulfillment)]
     address: String,

@@ -438,10 +438,11 @@ pub(crate) struct ResealArgs {
     #[arg(long, value_name = "FIELD")]
     pub(crate) id_field: Option<String>,
 
-    /// How the id is bound: the id field's Rust type, or auto
+    /// How the id is read: the id field's Rust type, or auto
     ///
-    /// One of u16, u32, u64, u128, i16, i32, i64, i128 and string, as the id field's Rust type;
-    /// auto binds a JSON string as text and a JSON integer as u64.
+    /// One of u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, string and uuid, as the id
+    /// field's Rust type (every integer binds as 16 bytes; a value outside the type is refused);
+    /// auto reads a JSON string as text and a JSON integer as an integer.
     #[arg(long, value_name = "TYPE", default_value = "auto", value_parser = parse_id_type)]
     pub(crate) id_type: IdType,
 
@@ -451,6 +452,14 @@ pub(crate) struct ResealArgs {
     /// is named by its path: billing.street=road.
     #[arg(long = "rename", value_name = "JSON_KEY=NAME", value_parser = parse_rename)]
     pub(crate) renames: Vec<(String, String)>,
+
+    /// A sealed field, as [PATH.]JSON_KEY; repeat for each sealed field
+    ///
+    /// Once any is given, only the fields named are re-sealed (in the record at PATH, for a
+    /// nested record's), and the others are copied as they are, even a plain string that starts
+    /// with fs1:. Without any, every string starting with fs1: is taken for a sealed value.
+    #[arg(long = "sealed", value_name = "FIELD")]
+    pub(crate) sealed: Vec<String>,
 
     /// A nested record (#[seal(nested(..))]), as PATH=RECORD[:ID_FIELD[:ID_TYPE]]
     ///

@@ -1,6 +1,6 @@
-//! The record layout that `reseal`'s options describe: `--nested` and `--rename` reach records
-//! nested at any depth by dotted path (`--nested billing=Address --nested billing.geo=Geo
-//! --rename billing.street=road`).
+//! The record layout that `reseal`'s options describe: `--nested`, `--rename` and `--sealed`
+//! reach records nested at any depth by dotted path (`--nested billing=Address --nested
+//! billing.geo=Geo --rename billing.street=road --sealed billing.street`).
 
 use fieldseal::bulk::RecordLayout;
 
@@ -29,6 +29,15 @@ pub(crate) fn layout(args: &ResealArgs) -> Outcome<RecordLayout> {
             )));
         }
     }
+    for path in &args.sealed {
+        check_path("--sealed", path)?;
+        let (parent, _) = split(path);
+        if !declared(parent) {
+            return Err(usage(format!(
+                "--sealed {path}: declare the record it is in, with --nested {parent}=RECORD"
+            )));
+        }
+    }
     for (path, _) in &args.renames {
         check_path("--rename", path)?;
         let (parent, _) = split(path);
@@ -46,6 +55,15 @@ fn build(mut layout: RecordLayout, path: &str, args: &ResealArgs) -> RecordLayou
     for (key, name) in &args.renames {
         if split(key).0 == path {
             layout = layout.rename(split(key).1, name);
+        }
+    }
+    if !args.sealed.is_empty() {
+        // Once any field is named, every record lists its own (a record with none has none).
+        layout = layout.declared();
+    }
+    for key in &args.sealed {
+        if split(key).0 == path {
+            layout = layout.sealed(split(key).1);
         }
     }
     for (key, nested) in &args.nested {
