@@ -2,18 +2,24 @@
 //! independent reader written from FORMAT.md alone against the raw primitives (hkdf, aes-gcm,
 //! chacha20poly1305, base64), so that the document, not only the code, is tested.
 //!
-//! The vector files were written once by `write_vectors` below (`FIELDSEAL_WRITE_VECTORS=1 cargo
-//! test --test vectors -- --ignored`); they are data now, and must keep opening forever.
+//! The vector files are written by `write_vectors` below (`FIELDSEAL_WRITE_VECTORS=1 cargo test
+//! --all-features --test vectors -- --ignored`); they are data now, and must keep opening forever.
+//! Beyond the vectors themselves, the two readers must agree on every truncation and every
+//! single-bit flip of every vector: the same plaintext, or the same `expect:` and `malformed:`
+//! names (FORMAT.md §9 fixes which fault wins when a value has several).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fieldseal::{
-    AnyPurposes, Context, DynPurpose, Error, Json, KeySet, Keyring, Plaintext, Sealed, SecretKey,
-    Suite,
+    AnyPurposes, Context, DynPurpose, Error, Json, KeySet, Keyring, Malformed, Plaintext, Sealed,
+    SecretKey, Suite,
 };
+use independent::Fail;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -34,9 +40,19 @@ impl Case {
             .unwrap_or_else(|| panic!("{}: no `{key}` line", self.name))
     }
 
+    fn opt(&self, key: &str) -> Option<&str> {
+        self.fields.get(key).map(String::as_str)
+    }
+
     fn hex(&self, key: &str) -> Vec<u8> {
         hex::decode(self.get(key))
             .unwrap_or_else(|e| panic!("{}: `{key}` is not hex: {e}", self.name))
+    }
+
+    fn root(&self) -> [u8; 32] {
+        self.hex("root_key")
+            .try_into()
+            .unwrap_or_else(|_| panic!("{}: root_key is not 32 bytes", self.name))
     }
 
     fn suite(&self) -> Suite {
@@ -50,6 +66,40 @@ impl Case {
     fn root_version(&self) -> u32 {
         self.get("root_version").parse().unwrap()
     }
+
+    /// A list of key versions: decimal numbers separated by spaces, possibly none.
+    fn versions(&self, key: &str) -> Vec<u32> {
+        self.get(key)
+            .split_whitespace()
+            .map(|v| {
+                v.parse()
+                    .unwrap_or_else(|e| panic!("{}: `{key}` holds {v}: {e}", self.name))
+            })
+            .collect()
+    }
+
+    fn context(&self) -> (String, String, Vec<u8>) {
+        (
+            self.get("record").to_owned(),
+            self.get("field").to_owned(),
+            self.hex("id"),
+        )
+    }
+
+    /// What opening `value` as `purpose` must give: the plaintext, or the failure.
+    fn expected(&self) -> Result<Vec<u8>, Fail> {
+        match (self.get("expect"), self.opt("malformed")) {
+            ("open", None) => Ok(self.hex("plaintext")),
+            ("malformed", Some(why)) => Err(Fail::malformed(leak(why))),
+            (expect, None) => Err(Fail::is(leak(expect))),
+            (expect, Some(_)) => panic!("{}: a `malformed:` line with expect {expect}", self.name),
+        }
+    }
+}
+
+/// The names of a vector, as the `&'static str` of [`Fail`] (a few bytes per vector, in a test).
+fn leak(name: &str) -> &'static str {
+    Box::leak(name.to_owned().into_boxed_str())
 }
 
 fn load_cases() -> Vec<Case> {
@@ -59,16 +109,14 @@ fn load_cases() -> Vec<Case> {
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
         .map(|path| {
             let text = fs::read_to_string(&path).unwrap();
-            let fields = text
-                .lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(|l| {
-                    let (k, v) = l
-                        .split_once(':')
-                        .unwrap_or_else(|| panic!("{}: bad line {l}", path.display()));
-                    (k.trim().to_owned(), v.trim().to_owned())
-                })
-                .collect();
+            let mut fields = BTreeMap::new();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let (k, v) = line
+                    .split_once(':')
+                    .unwrap_or_else(|| panic!("{}: bad line {line}", path.display()));
+                let old = fields.insert(k.trim().to_owned(), v.trim().to_owned());
+                assert!(old.is_none(), "{}: two `{k}` lines", path.display());
+            }
             Case {
                 name: path.file_name().unwrap().to_string_lossy().into_owned(),
                 fields,
@@ -79,38 +127,45 @@ fn load_cases() -> Vec<Case> {
     cases
 }
 
-fn keyring_of(case: &Case) -> Keyring {
-    let root: [u8; 32] = case.hex("root_key").try_into().unwrap();
-    Keyring::with_root(
-        case.suite(),
-        case.root_version(),
-        SecretKey::from_bytes(Zeroizing::new(root)),
-        SystemTime::UNIX_EPOCH,
-    )
-    .unwrap()
+/// The text form's binary form, or `None` when the text is not a value (FORMAT.md §7).
+fn binary(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text.strip_prefix("fs1:")?).ok()
 }
 
-fn context_of(case: &Case) -> (String, String, Vec<u8>) {
-    (
-        case.get("record").to_owned(),
-        case.get("field").to_owned(),
-        case.hex("id"),
-    )
+fn text(bytes: &[u8]) -> String {
+    format!("fs1:{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-/// Opens with the library as type `T`, returning the payload re-encoded as FORMAT.md §8 bytes.
-fn library_open<T: Plaintext>(
-    case: &Case,
-    encode: impl Fn(&T) -> Vec<u8>,
-) -> Result<Vec<u8>, Error> {
-    let keyring = keyring_of(case);
-    let purpose = DynPurpose::new(case.get("purpose")).unwrap();
-    let mut keys = KeySet::new();
-    keys.insert(keyring.dyn_purpose_key(&purpose));
-    let (record, field, id) = context_of(case);
-    let ctx = Context::new(&record, &field).with_id(&id);
-    let sealed = Sealed::<T, AnyPurposes>::from_text(case.get("value"))?;
-    keys.open_dyn(&sealed, &purpose, &ctx).map(|v| encode(&v))
+/// The keyring of a vector's reader: every version of `held_versions` with `root_key` as its root
+/// key, and the numbers of `retired_versions` (FORMAT.md §12).
+fn reader_keyring(case: &Case) -> Keyring {
+    let root = case.root();
+    let key = || SecretKey::from_bytes(Zeroizing::new(root));
+    let held = case.versions("held_versions");
+    let (&first, others) = held
+        .split_first()
+        .unwrap_or_else(|| panic!("{}: the reader holds no version", case.name));
+    let mut keyring =
+        Keyring::with_root(case.suite(), first, key(), SystemTime::UNIX_EPOCH).unwrap();
+    for &version in others {
+        keyring
+            .insert_version(version, key(), SystemTime::UNIX_EPOCH)
+            .unwrap();
+    }
+    for version in case.versions("retired_versions") {
+        keyring
+            .insert_retired(version, SystemTime::UNIX_EPOCH)
+            .unwrap();
+    }
+    keyring
+}
+
+/// The library, opening one vector's values as one purpose with the vector's keys and context.
+struct LibraryReader {
+    keys: KeySet,
+    purpose: DynPurpose,
+    context: (String, String, Vec<u8>),
+    ty: String,
 }
 
 /// An address, the serde type of the JSON vectors.
@@ -122,22 +177,50 @@ struct Address {
     country: String,
 }
 
-fn library_open_any(case: &Case) -> Result<Vec<u8>, Error> {
-    match case.get("type") {
-        "String" => library_open::<String>(case, |v| v.as_bytes().to_vec()),
-        "Vec<u8>" => library_open::<Vec<u8>>(case, Clone::clone),
-        "u16" => library_open::<u16>(case, |v| v.to_be_bytes().to_vec()),
-        "u64" => library_open::<u64>(case, |v| v.to_be_bytes().to_vec()),
-        "i64" => library_open::<i64>(case, |v| v.to_be_bytes().to_vec()),
-        "bool" => library_open::<bool>(case, |v| vec![u8::from(*v)]),
-        "Json" => library_open::<Json<Address>>(case, |v| serde_json::to_vec(&v.0).unwrap()),
-        other => panic!("{}: unknown type {other}", case.name),
+impl LibraryReader {
+    fn new(case: &Case, purpose: &str) -> Self {
+        let purpose = DynPurpose::new(purpose).unwrap();
+        Self {
+            keys: KeySet::from_keyring(&reader_keyring(case), std::slice::from_ref(&purpose)),
+            purpose,
+            context: case.context(),
+            ty: case.get("type").to_owned(),
+        }
+    }
+
+    /// Opens a text form, returning the payload re-encoded as FORMAT.md §8 bytes.
+    fn open(&self, text: &str) -> Result<Vec<u8>, Error> {
+        match self.ty.as_str() {
+            "String" => self.open_as::<String>(text, |v| v.as_bytes().to_vec()),
+            "Vec<u8>" => self.open_as::<Vec<u8>>(text, Clone::clone),
+            "u16" => self.open_as::<u16>(text, |v| v.to_be_bytes().to_vec()),
+            "u64" => self.open_as::<u64>(text, |v| v.to_be_bytes().to_vec()),
+            "i64" => self.open_as::<i64>(text, |v| v.to_be_bytes().to_vec()),
+            "bool" => self.open_as::<bool>(text, |v| vec![u8::from(*v)]),
+            "Json" => self.open_as::<Json<Address>>(text, |v| serde_json::to_vec(&v.0).unwrap()),
+            other => panic!("unknown type {other}"),
+        }
+    }
+
+    fn open_as<T: Plaintext>(
+        &self,
+        text: &str,
+        encode: impl Fn(&T) -> Vec<u8>,
+    ) -> Result<Vec<u8>, Error> {
+        let (record, field, id) = &self.context;
+        let ctx = Context::new(record, field).with_id(id);
+        let sealed = Sealed::<T, AnyPurposes>::from_text(text)?;
+        self.keys
+            .open_dyn(&sealed, &self.purpose, &ctx)
+            .map(|v| encode(&v))
     }
 }
 
-/// The `expect:` name of a library error (FORMAT.md §12).
-fn expect_name(error: &Error) -> &'static str {
-    match error {
+/// The `expect:` name of a library error, and for `malformed` its `malformed:` name (FORMAT.md
+/// §12).
+fn fail_of(error: &Error) -> Fail {
+    let expect = match error {
+        Error::Malformed(malformed) => return Fail::malformed(malformed_name(malformed)),
         Error::CannotOpen => "cannot-open",
         Error::NotSealedFor { .. } => "not-sealed-for",
         Error::UnknownVersion { .. } => "unknown-version",
@@ -145,48 +228,269 @@ fn expect_name(error: &Error) -> &'static str {
         Error::UnknownMode { .. } => "unknown-mode",
         Error::UnknownPlaintextType { .. } => "unknown-type",
         Error::TypeMismatch { .. } => "type-mismatch",
-        Error::Malformed(_) => "malformed",
         Error::EmptyContext { .. } | Error::ContextTooLong { .. } => "bad-context",
+        Error::UnknownKeyVersion { .. } => "unknown-key-version",
+        Error::RetiredKeyVersion { .. } => "retired-key-version",
         Error::PlaintextEncoding { .. } => "bad-plaintext",
         other => panic!("no vector expects {other:?}"),
+    };
+    Fail::is(expect)
+}
+
+fn malformed_name(malformed: &Malformed) -> &'static str {
+    match malformed {
+        Malformed::MissingPrefix { .. } => "missing-prefix",
+        Malformed::BadBase64 => "bad-base64",
+        Malformed::NoParts => "no-parts",
+        Malformed::TooManyParts { .. } => "too-many-parts",
+        Malformed::BadLength { .. } => "ct-len-above-limit",
+        Malformed::PayloadLength { .. } => "payload-length",
+        Malformed::Truncated { .. } => "truncated",
+        Malformed::ZeroKeyVersion => "zero-key-version",
+        Malformed::BadPurposeName { .. } => "bad-purpose-name",
+        Malformed::DuplicatePurpose { .. } => "duplicate-purpose",
+        Malformed::TrailingBytes { .. } => "trailing-bytes",
+        other => panic!("no vector expects {other:?}"),
     }
+}
+
+/// The independent reader's keys for one vector and purpose: §4.1 from `root_key`, for every
+/// version of `held_versions`.
+fn independent_keys(case: &Case, purpose: &str) -> independent::Keys {
+    independent::Keys::derive(
+        &case.root(),
+        purpose,
+        &case.versions("held_versions"),
+        &case.versions("retired_versions"),
+    )
+}
+
+fn independent_open(case: &Case, keys: &independent::Keys, text: &str) -> Result<Vec<u8>, Fail> {
+    let (record, field, id) = case.context();
+    independent::open(
+        text,
+        keys,
+        (&record, &field, &id),
+        type_byte(case.get("type")),
+    )
+    .map(|opened| opened.payload)
 }
 
 #[test]
 fn vectors_open_with_the_library() {
     let cases = load_cases();
-    assert!(cases.len() >= 25, "only {} vector files", cases.len());
+    assert!(cases.len() >= 60, "only {} vector files", cases.len());
     for case in &cases {
-        let got = library_open_any(case);
         let name = &case.name;
-        match (case.get("expect"), got) {
-            ("open", Ok(payload)) => {
-                assert_eq!(hex::encode(payload), case.get("plaintext"), "{name}");
+        let got = LibraryReader::new(case, case.get("purpose")).open(case.get("value"));
+        let outcome = got.as_ref().map(Clone::clone).map_err(fail_of);
+        assert_eq!(outcome, case.expected(), "{name}: {got:?}");
+        // What the errors name (FORMAT.md §9): the purpose and its parts, the versions.
+        match got {
+            Err(Error::NotSealedFor {
+                purpose,
+                sealed_for,
+            }) => {
+                assert_eq!(purpose, case.get("purpose"), "{name}");
+                assert!(!sealed_for.is_empty(), "{name}");
+                assert!(!sealed_for.contains(&purpose), "{name}");
             }
-            ("open", Err(e)) => panic!("{name}: expected open, got {e:?}"),
-            (expect, Ok(_)) => panic!("{name}: expected {expect}, but it opened"),
-            (expect, Err(e)) => {
-                assert_eq!(expect_name(&e), expect, "{name}: {e:?}");
-                if let Error::NotSealedFor {
-                    purpose,
-                    sealed_for,
-                } = &e
-                {
-                    assert_eq!(purpose, case.get("purpose"), "{name}");
-                    assert!(!sealed_for.is_empty(), "{name}");
-                }
-                if let Error::UnknownVersion { found, supported } = e {
-                    assert_eq!(supported, 1, "{name}");
-                    assert_ne!(found, 1, "{name}");
-                }
+            Err(Error::UnknownVersion { found, supported }) => {
+                assert_eq!(supported, 1, "{name}");
+                assert_ne!(found, 1, "{name}");
             }
+            Err(Error::UnknownKeyVersion {
+                purpose,
+                version,
+                held,
+            }) => {
+                assert_eq!(purpose, case.get("purpose"), "{name}");
+                assert_eq!(version, case.root_version(), "{name}");
+                assert_eq!(held, case.versions("held_versions"), "{name}");
+            }
+            Err(Error::RetiredKeyVersion { purpose, version }) => {
+                assert_eq!(purpose, case.get("purpose"), "{name}");
+                assert_eq!(version, case.root_version(), "{name}");
+            }
+            _ => {}
         }
-        if let Some(expected) = case.fields.get("purpose_key") {
-            let keyring = keyring_of(case);
-            let key = keyring.dyn_purpose_key(&DynPurpose::new(case.get("purpose")).unwrap());
-            let exported = key.dangerous_export_version(case.root_version()).unwrap();
-            assert_eq!(&hex::encode(*exported), expected, "{name}: purpose key");
+        // §4.1: the purpose key and its check value, from a keyring of the root version alone.
+        let keyring = Keyring::with_root(
+            case.suite(),
+            case.root_version(),
+            SecretKey::from_bytes(Zeroizing::new(case.root())),
+            SystemTime::UNIX_EPOCH,
+        )
+        .unwrap();
+        let key = keyring.dyn_purpose_key(&DynPurpose::new(case.get("purpose")).unwrap());
+        let exported = key.dangerous_export_version(case.root_version()).unwrap();
+        assert_eq!(hex::encode(*exported), case.get("purpose_key"), "{name}");
+        let check = key.key_check(case.root_version()).unwrap();
+        assert_eq!(
+            hex::encode(check.to_bytes()),
+            case.get("key_check"),
+            "{name}"
+        );
+        if let Some(also) = case.opt("also_opens_as") {
+            let got = LibraryReader::new(case, also).open(case.get("value"));
+            assert_eq!(
+                got.map_err(|e| fail_of(&e)),
+                Ok(case.hex("also_plaintext")),
+                "{name}: as {also}"
+            );
         }
+    }
+}
+
+#[test]
+fn vectors_open_with_an_independent_reader() {
+    let mut opened = 0;
+    for case in load_cases() {
+        let name = &case.name;
+        let purpose = case.get("purpose");
+        let keys = independent_keys(&case, purpose);
+        let (record, field, id) = case.context();
+        let result = independent::open(
+            case.get("value"),
+            &keys,
+            (&record, &field, &id),
+            type_byte(case.get("type")),
+        );
+        match (case.expected(), result) {
+            (Ok(plaintext), Ok(got)) => {
+                assert_eq!(hex::encode(got.payload), hex::encode(plaintext), "{name}");
+                assert_eq!(
+                    hex::encode(got.purpose_key),
+                    case.get("purpose_key"),
+                    "{name}"
+                );
+                assert_eq!(hex::encode(got.aead_key), case.get("aead_key"), "{name}");
+                opened += 1;
+            }
+            (expected, got) => assert_eq!(got.map(|o| o.payload), expected, "{name}"),
+        }
+        // §4.1, for every vector.
+        let pk = independent::purpose_key(&case.root(), purpose, case.root_version());
+        assert_eq!(hex::encode(pk), case.get("purpose_key"), "{name}");
+        let check = independent::key_check(&pk, purpose, case.root_version());
+        assert_eq!(hex::encode(check), case.get("key_check"), "{name}");
+        if let Some(also) = case.opt("also_opens_as") {
+            let keys = independent_keys(&case, also);
+            let got = independent_open(&case, &keys, case.get("value"));
+            assert_eq!(got, Ok(case.hex("also_plaintext")), "{name}: as {also}");
+        }
+    }
+    assert!(opened >= 12, "only {opened} positive vectors");
+}
+
+/// FORMAT.md §12 lists every `expect:` and `malformed:` name; each must be some vector's outcome,
+/// and no vector may use a name the document does not list.
+#[test]
+fn the_vectors_cover_every_outcome_format_md_lists() {
+    let format = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("FORMAT.md"))
+        .expect("FORMAT.md");
+    let section = format
+        .split("\n## 12. ")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("FORMAT.md has a §12");
+    let block = section
+        .split("```text\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("§12 opens with a text block");
+    // Continuation lines (`| more names`) belong to the line above.
+    let mut lines: Vec<String> = Vec::new();
+    for line in block.lines() {
+        match (line.trim_start().strip_prefix('|'), lines.last_mut()) {
+            (Some(more), Some(last)) => {
+                last.push_str(" |");
+                last.push_str(more);
+            }
+            _ => lines.push(line.to_owned()),
+        }
+    }
+    let listed = |key: &str| -> BTreeSet<String> {
+        let line = lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("{key}:")))
+            .unwrap_or_else(|| panic!("§12 lists no `{key}:` names"));
+        line.split('|').map(|n| n.trim().to_owned()).collect()
+    };
+    let cases = load_cases();
+    for key in ["expect", "malformed"] {
+        let used: BTreeSet<String> = cases
+            .iter()
+            .filter_map(|c| c.opt(key).map(str::to_owned))
+            .collect();
+        assert_eq!(
+            used,
+            listed(key),
+            "`{key}:` names used by the vectors and listed in §12"
+        );
+    }
+    for case in &cases {
+        assert_eq!(
+            case.opt("malformed").is_some(),
+            case.get("expect") == "malformed",
+            "{}: a `malformed:` line goes with expect: malformed, and only there",
+            case.name
+        );
+    }
+}
+
+/// FORMAT.md §9 fixes which fault a reader reports first; the library and the independent reader
+/// must report the same for every truncation and every single-bit flip of every vector (of its
+/// binary form, and truncations of its text form), opened as the vector's purposes.
+#[test]
+fn the_readers_agree_on_every_truncation_and_bit_flip_of_every_vector() {
+    let mut checked = 0usize;
+    let mut outcomes = BTreeSet::new();
+    for case in load_cases() {
+        let mut purposes = vec![case.get("purpose")];
+        purposes.extend(case.opt("also_opens_as"));
+        for purpose in purposes {
+            let library = LibraryReader::new(&case, purpose);
+            let keys = independent_keys(&case, purpose);
+            let mut agree = |mutated: &str| {
+                let ours = library.open(mutated).map_err(|e| fail_of(&e));
+                let theirs = independent_open(&case, &keys, mutated);
+                assert_eq!(ours, theirs, "{} as {purpose}: {mutated}", case.name);
+                outcomes.insert(ours.err());
+                checked += 1;
+            };
+            let value = case.get("value");
+            for end in 0..value.len() {
+                agree(&value[..end]);
+            }
+            let Some(bytes) = binary(value) else { continue };
+            for end in 0..bytes.len() {
+                agree(&text(&bytes[..end]));
+            }
+            for bit in 0..bytes.len() * 8 {
+                let mut flipped = bytes.clone();
+                flipped[bit / 8] ^= 1 << (bit % 8);
+                agree(&text(&flipped));
+            }
+            agree(&text(&[&bytes[..], &[0]].concat()));
+        }
+    }
+    assert!(checked > 10_000, "only {checked} values checked");
+    // The mutations reach most of §9, not only its first steps.
+    for expect in [
+        "unknown-version",
+        "unknown-suite",
+        "unknown-mode",
+        "unknown-type",
+        "type-mismatch",
+        "not-sealed-for",
+        "unknown-key-version",
+        "cannot-open",
+    ] {
+        assert!(
+            outcomes.iter().flatten().any(|f| f.expect == expect),
+            "no mutation gave {expect}"
+        );
     }
 }
 
@@ -195,6 +499,12 @@ fn vectors_open_with_the_library() {
 #[test]
 fn values_the_library_seals_open_with_the_independent_reader() {
     let root: [u8; 32] = core::array::from_fn(|i| (i * 7) as u8);
+    let address = Address {
+        street: "1 Bill Street".into(),
+        city: "Leeds".into(),
+        postcode: "LS1 1AA".into(),
+        country: "GB".into(),
+    };
     for suite in [Suite::Aes256Gcm, Suite::XChaCha20Poly1305] {
         let keyring = Keyring::with_root(
             suite,
@@ -240,15 +550,15 @@ fn values_the_library_seals_open_with_the_independent_reader() {
             ),
             (
                 0x10,
-                seal(&keys, &purposes, &Json(vec![1, 2]), &ctx),
-                b"[1,2]".to_vec(),
+                seal(&keys, &purposes, &Json(address.clone()), &ctx),
+                serde_json::to_vec(&address).unwrap(),
             ),
         ];
         for (type_byte, text, payload) in cases {
             for purpose in &purposes {
-                let opened =
-                    independent::open(&text, purpose.name(), &root, 1, spec_ctx, type_byte)
-                        .unwrap_or_else(|e| panic!("{suite:?} {type_byte:#04x} {purpose}: {e}"));
+                let keys = independent::Keys::derive(&root, purpose.name(), &[1], &[]);
+                let opened = independent::open(&text, &keys, spec_ctx, type_byte)
+                    .unwrap_or_else(|e| panic!("{suite:?} {type_byte:#04x} {purpose}: {e:?}"));
                 assert_eq!(opened.payload, payload);
             }
         }
@@ -269,13 +579,60 @@ fn seal<T: Plaintext>(
 mod independent {
     use aes_gcm::aead::{Aead, KeyInit, Payload};
     use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use hkdf::Hkdf;
     use sha2::Sha256;
+
+    /// Why a value did not open: the `expect:` name of §12, and for `malformed` the `malformed:`
+    /// name.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+    pub(crate) struct Fail {
+        pub(crate) expect: &'static str,
+        pub(crate) malformed: Option<&'static str>,
+    }
+
+    impl Fail {
+        pub(crate) const fn is(expect: &'static str) -> Self {
+            Self {
+                expect,
+                malformed: None,
+            }
+        }
+
+        pub(crate) const fn malformed(why: &'static str) -> Self {
+            Self {
+                expect: "malformed",
+                malformed: Some(why),
+            }
+        }
+    }
 
     pub(crate) struct Opened {
         pub(crate) purpose_key: [u8; 32],
         pub(crate) aead_key: [u8; 32],
         pub(crate) payload: Vec<u8>,
+    }
+
+    /// What a reader holds for one purpose: `PK` (§4.1) by key version, and the numbers of the
+    /// versions whose key was destroyed.
+    pub(crate) struct Keys {
+        purpose: String,
+        held: Vec<(u32, [u8; 32])>,
+        retired: Vec<u32>,
+    }
+
+    impl Keys {
+        /// The purpose keys of `purpose` at each of `held`, all from the root key `root`.
+        pub(crate) fn derive(root: &[u8], purpose: &str, held: &[u32], retired: &[u32]) -> Self {
+            Self {
+                purpose: purpose.to_owned(),
+                held: held
+                    .iter()
+                    .map(|&v| (v, purpose_key(root, purpose, v)))
+                    .collect(),
+                retired: retired.to_vec(),
+            }
+        }
     }
 
     fn lp(x: &[u8]) -> Vec<u8> {
@@ -290,7 +647,7 @@ mod independent {
         out
     }
 
-    /// §4.1.
+    /// §4.1: the purpose key.
     pub(crate) fn purpose_key(root: &[u8], name: &str, version: u32) -> [u8; 32] {
         let mut info = b"fieldseal/v1/purpose".to_vec();
         info.extend(lp(name.as_bytes()));
@@ -300,6 +657,19 @@ mod independent {
             .expand(&info, &mut pk)
             .unwrap();
         pk
+    }
+
+    /// §4.1: the key check value of a purpose key.
+    pub(crate) fn key_check(pk: &[u8; 32], name: &str, version: u32) -> [u8; 16] {
+        let mut info = b"fieldseal/v1/key-check".to_vec();
+        info.extend(lp(name.as_bytes()));
+        info.extend(version.to_be_bytes());
+        let mut out = [0u8; 16];
+        Hkdf::<Sha256>::from_prk(pk)
+            .unwrap()
+            .expand(&info, &mut out)
+            .unwrap();
+        out
     }
 
     fn expand(prk: &[u8; 32], info: &[u8]) -> [u8; 32] {
@@ -325,12 +695,12 @@ mod independent {
     /// §6.
     fn aad(
         head: [u8; 4],
-        purpose: &str,
+        purpose: &[u8],
         key_version: u32,
         (record, field, id): (&str, &str, &[u8]),
     ) -> Vec<u8> {
         let mut aad = head.to_vec();
-        aad.extend(lp16(purpose.as_bytes()));
+        aad.extend(lp16(purpose));
         aad.extend(key_version.to_be_bytes());
         aad.extend(lp16(record.as_bytes()));
         aad.extend(lp16(field.as_bytes()));
@@ -339,7 +709,7 @@ mod independent {
     }
 
     /// §3: value nonce and part epoch lengths.
-    fn lengths(suite: u8) -> (usize, usize) {
+    pub(crate) fn lengths(suite: u8) -> (usize, usize) {
         if suite == 1 { (12, 8) } else { (24, 0) }
     }
 
@@ -355,6 +725,7 @@ mod independent {
         }
     }
 
+    /// §4.1.
     fn valid_purpose(name: &[u8]) -> bool {
         (1..=64).contains(&name.len())
             && name
@@ -388,104 +759,147 @@ mod independent {
         match ty {
             0x01 => std::str::from_utf8(plaintext).is_ok(),
             0x03 => plaintext == [0] || plaintext == [1],
-            0x10 => serde_json::from_slice::<serde_json::Value>(plaintext).is_ok(),
+            // The vectors' `Json` is an address (§12).
+            0x10 => serde_json::from_slice::<super::Address>(plaintext).is_ok(),
             _ => true,
         }
     }
 
-    /// §9, steps 1 to 10, with a one-version key set; errors are the `expect:` names of §12.
+    /// §9 step 2 reads the value field by field; a field running past the end is truncated.
+    struct Cursor<'a> {
+        bytes: &'a [u8],
+        at: usize,
+    }
+
+    impl<'a> Cursor<'a> {
+        fn take(&mut self, n: usize) -> Result<&'a [u8], Fail> {
+            let out = self.bytes[self.at..]
+                .get(..n)
+                .ok_or(Fail::malformed("truncated"))?;
+            self.at += n;
+            Ok(out)
+        }
+
+        fn byte(&mut self) -> Result<u8, Fail> {
+            Ok(self.take(1)?[0])
+        }
+
+        fn u32(&mut self) -> Result<u32, Fail> {
+            Ok(u32::from_be_bytes(self.take(4)?.try_into().unwrap()))
+        }
+    }
+
+    /// §9, steps 1 to 10 (4 does not apply: this reader takes any set of purposes), opening
+    /// `text` as `keys`' purpose; errors are the names of §12.
     pub(crate) fn open(
         text: &str,
-        purpose: &str,
-        root: &[u8],
-        root_version: u32,
+        keys: &Keys,
         ctx: (&str, &str, &[u8]),
         expected_type: u8,
-    ) -> Result<Opened, &'static str> {
-        // 1.
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(text.strip_prefix("fs1:").ok_or("malformed")?)
-            .map_err(|_| "malformed")?;
-        // 2.
-        let take = |at: &mut usize, n: usize| -> Result<&[u8], &'static str> {
-            let out = bytes.get(*at..*at + n).ok_or("malformed")?;
-            *at += n;
-            Ok(out)
+    ) -> Result<Opened, Fail> {
+        // 1. The prefix, then unpadded base64url: the engine refuses `=`, characters outside the
+        // alphabet and a last character with unused bits set.
+        let body = text
+            .strip_prefix("fs1:")
+            .ok_or(Fail::malformed("missing-prefix"))?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| Fail::malformed("bad-base64"))?;
+        // 2. The header, each field checked as soon as it is read.
+        let mut c = Cursor {
+            bytes: &bytes,
+            at: 0,
         };
-        let mut at = 0;
-        let byte = |at: &mut usize| -> Result<u8, &'static str> { Ok(take(at, 1)?[0]) };
-        let version = byte(&mut at)?;
+        let version = c.byte()?;
         if version != 1 {
-            return Err("unknown-version");
+            return Err(Fail::is("unknown-version"));
         }
-        let suite = byte(&mut at)?;
+        let suite = c.byte()?;
         if suite != 1 && suite != 2 {
-            return Err("unknown-suite");
+            return Err(Fail::is("unknown-suite"));
         }
-        let mode = byte(&mut at)?;
+        let mode = c.byte()?;
         if mode != 1 {
-            return Err("unknown-mode");
+            return Err(Fail::is("unknown-mode"));
         }
-        let ty = byte(&mut at)?;
+        let ty = c.byte()?;
         if !matches!(ty, 0x01..=0x0d | 0x10) {
-            return Err("unknown-type");
+            return Err(Fail::is("unknown-type"));
         }
-        let count = usize::from(byte(&mut at)?);
-        if !(1..=8).contains(&count) {
-            return Err("malformed");
+        let count = c.byte()?;
+        if count == 0 {
+            return Err(Fail::malformed("no-parts"));
         }
-        let ct_len = u32::from_be_bytes(take(&mut at, 4)?.try_into().unwrap()) as usize;
-        if ct_len > 1 << 30 || fixed_width(ty).is_some_and(|n| n != ct_len) {
-            return Err("malformed");
+        if count > 8 {
+            return Err(Fail::malformed("too-many-parts"));
+        }
+        let ct_len = c.u32()? as usize;
+        if ct_len > 1 << 30 {
+            return Err(Fail::malformed("ct-len-above-limit"));
+        }
+        if fixed_width(ty).is_some_and(|n| n != ct_len) {
+            return Err(Fail::malformed("payload-length"));
         }
         let (nonce_len, epoch_len) = lengths(suite);
-        let nonce = take(&mut at, nonce_len)?.to_vec();
-        let mut names: Vec<Vec<u8>> = Vec::new();
+        let nonce = c.take(nonce_len)?;
+        // 2, the parts in order: each read whole (its key version checked as soon as it is read),
+        // then its name, then whether an earlier part has that name.
+        let mut names: Vec<&[u8]> = Vec::new();
         let mut found = None;
         for _ in 0..count {
-            let name_len = usize::from(byte(&mut at)?);
-            let name = take(&mut at, name_len)?.to_vec();
-            let key_version = u32::from_be_bytes(take(&mut at, 4)?.try_into().unwrap());
-            let epoch = take(&mut at, epoch_len)?.to_vec();
-            let sealed = take(&mut at, ct_len + 16)?.to_vec();
-            if key_version == 0 || !valid_purpose(&name) {
-                return Err("malformed");
+            let name_len = usize::from(c.byte()?);
+            let name = c.take(name_len)?;
+            let key_version = c.u32()?;
+            if key_version == 0 {
+                return Err(Fail::malformed("zero-key-version"));
             }
-            if name == purpose.as_bytes() {
-                found = Some((key_version, epoch, sealed));
+            let epoch = c.take(epoch_len)?;
+            let ciphertext = c.take(ct_len)?;
+            let tag = c.take(16)?;
+            if !valid_purpose(name) {
+                return Err(Fail::malformed("bad-purpose-name"));
+            }
+            if names.contains(&name) {
+                return Err(Fail::malformed("duplicate-purpose"));
             }
             names.push(name);
-        }
-        for (i, name) in names.iter().enumerate() {
-            if names[..i].contains(name) {
-                return Err("malformed");
+            if name == keys.purpose.as_bytes() {
+                found = Some((name, key_version, epoch, [ciphertext, tag].concat()));
             }
         }
-        if at != bytes.len() {
-            return Err("malformed");
+        // 2, the end.
+        if c.at != bytes.len() {
+            return Err(Fail::malformed("trailing-bytes"));
         }
         // 3.
         if ty != expected_type {
-            return Err("type-mismatch");
+            return Err(Fail::is("type-mismatch"));
         }
         // 5.
         let (record, field, id) = ctx;
         if !(1..=64).contains(&record.len()) || !(1..=255).contains(&field.len()) || id.len() > 256
         {
-            return Err("bad-context");
+            return Err(Fail::is("bad-context"));
         }
-        // 6, 7.
-        let (key_version, epoch, sealed) = found.ok_or("not-sealed-for")?;
-        assert_eq!(key_version, root_version, "vectors use one root version");
+        // 6.
+        let (name, key_version, epoch, sealed) = found.ok_or(Fail::is("not-sealed-for"))?;
+        // 7.
+        let pk = match keys.held.iter().find(|(v, _)| *v == key_version) {
+            Some((_, pk)) => *pk,
+            None if keys.retired.contains(&key_version) => {
+                return Err(Fail::is("retired-key-version"));
+            }
+            None => return Err(Fail::is("unknown-key-version")),
+        };
         // 8.
-        let pk = purpose_key(root, purpose, key_version);
-        let key = aead_key(suite, &pk, &epoch);
+        let key = aead_key(suite, &pk, epoch);
         // 9.
-        let aad = aad([version, suite, mode, ty], purpose, key_version, ctx);
-        let plaintext = decrypt(suite, &key, &nonce, &sealed, &aad).ok_or("cannot-open")?;
+        let aad = aad([version, suite, mode, ty], name, key_version, ctx);
+        let plaintext =
+            decrypt(suite, &key, nonce, &sealed, &aad).ok_or(Fail::is("cannot-open"))?;
         // 10.
         if !decodes(ty, &plaintext) {
-            return Err("bad-plaintext");
+            return Err(Fail::is("bad-plaintext"));
         }
         Ok(Opened {
             purpose_key: pk,
@@ -501,6 +915,7 @@ mod independent {
         pub(crate) type_byte: u8,
         pub(crate) root: [u8; 32],
         pub(crate) version: u32,
+        /// Written as given, even when §2 forbids them (a name twice, an invalid name).
         pub(crate) purposes: &'a [&'a str],
         pub(crate) payload: &'a [u8],
         pub(crate) ctx: (&'a str, &'a str, &'a [u8]),
@@ -509,21 +924,22 @@ mod independent {
         pub(crate) epochs: &'a [[u8; 8]],
     }
 
-    /// §2 and §5 written out: a value the library would refuse to write (a bad payload, a context
-    /// above its limits), with the given nonce and epoch ids.
-    pub(crate) fn seal(spec: &Spec<'_>) -> String {
+    /// §2 and §5 written out: a binary value the library would refuse to write (a bad payload, a
+    /// context above its limits, a bad purpose name), with the given nonce and epoch ids, every
+    /// part with a valid tag.
+    pub(crate) fn seal(spec: &Spec<'_>) -> Vec<u8> {
         let (nonce_len, epoch_len) = lengths(spec.suite);
         assert_eq!(spec.nonce.len(), nonce_len);
-        let mut out = vec![1, spec.suite, spec.mode, spec.type_byte];
+        let head = [1, spec.suite, spec.mode, spec.type_byte];
+        let mut out = head.to_vec();
         out.push(u8::try_from(spec.purposes.len()).unwrap());
         out.extend(u32::try_from(spec.payload.len()).unwrap().to_be_bytes());
         out.extend_from_slice(spec.nonce);
         for (i, purpose) in spec.purposes.iter().enumerate() {
-            let epoch = &spec.epochs.get(i).copied().unwrap_or_default()[..epoch_len];
+            let epoch = &spec.epochs[i][..epoch_len];
             let pk = purpose_key(&spec.root, purpose, spec.version);
             let key = aead_key(spec.suite, &pk, epoch);
-            let head = [1, spec.suite, spec.mode, spec.type_byte];
-            let aad = aad(head, purpose, spec.version, spec.ctx);
+            let aad = aad(head, purpose.as_bytes(), spec.version, spec.ctx);
             let payload = Payload {
                 msg: spec.payload,
                 aad: &aad,
@@ -544,10 +960,7 @@ mod independent {
             out.extend_from_slice(epoch);
             out.extend(sealed);
         }
-        format!(
-            "fs1:{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
-        )
+        out
     }
 }
 
@@ -565,39 +978,7 @@ fn type_byte(name: &str) -> u8 {
     }
 }
 
-#[test]
-fn vectors_open_with_an_independent_reader() {
-    let mut opened = 0;
-    for case in load_cases() {
-        let name = &case.name;
-        let (record, field, id) = context_of(&case);
-        let result = independent::open(
-            case.get("value"),
-            case.get("purpose"),
-            &case.hex("root_key"),
-            case.root_version(),
-            (&record, &field, &id),
-            type_byte(case.get("type")),
-        );
-        match (case.get("expect"), result) {
-            ("open", Ok(got)) => {
-                assert_eq!(
-                    hex::encode(got.purpose_key),
-                    case.get("purpose_key"),
-                    "{name}"
-                );
-                assert_eq!(hex::encode(got.aead_key), case.get("aead_key"), "{name}");
-                assert_eq!(hex::encode(got.payload), case.get("plaintext"), "{name}");
-                opened += 1;
-            }
-            (expect, Ok(_)) => panic!("{name}: expected {expect}, but it opened"),
-            (expect, Err(got)) => assert_eq!(got, expect, "{name}"),
-        }
-    }
-    assert!(opened >= 10, "only {opened} positive vectors");
-}
-
-/// Writes the vector files. Run once, by hand; the files are then fixed data.
+/// Writes the vector files. Run by hand; the files are then fixed data.
 #[test]
 #[ignore = "writes tests/vectors; run by hand with FIELDSEAL_WRITE_VECTORS=1"]
 fn write_vectors() {
@@ -609,32 +990,61 @@ fn write_vectors() {
     generator::write_all(&vectors_dir());
 }
 
-#[allow(clippy::format_push_string, clippy::too_many_lines)] // a one-off writer of data files
+#[allow(clippy::format_push_string, clippy::too_many_lines)] // a writer of data files
 mod generator {
-    use super::{Address, independent, type_byte};
-    use fieldseal::{
-        AnyPurposes, Context, DynPurpose, Json, KeySet, Keyring, Plaintext, Sealed, SecretKey,
-        Suite,
-    };
-    use std::path::Path;
+    use super::{Address, Fail, binary, independent, text, type_byte};
+    use fieldseal::{AnyPurposes, Context, DynPurpose, Json, KeySet, Keyring, Plaintext, Sealed};
+    use fieldseal::{SecretKey, Suite};
+    use std::path::{Path, PathBuf};
     use std::time::SystemTime;
     use zeroize::Zeroizing;
 
     /// One case: where it is sealed and how it is opened.
+    #[derive(Clone, Copy)]
     struct Case<'a> {
-        file: &'a str,
+        /// The file name, without its number.
+        name: &'a str,
         comment: &'a str,
         expect: &'a str,
+        /// For `expect: malformed`, which fault (FORMAT.md §12).
+        malformed: Option<&'a str>,
         suite: Suite,
         root: [u8; 32],
+        /// The version the value is sealed under.
         version: u32,
+        /// The versions the reader holds; none given: `version` alone.
+        held: &'a [u32],
+        retired: &'a [u32],
         sealed_for: &'a [&'a str],
         open_as: &'a str,
+        /// Another purpose the value opens as, and what it gives.
+        also: Option<(&'a str, &'a [u8])>,
         context: (&'a str, &'a str, &'a [u8]),
         open_context: Option<(&'a str, &'a str, &'a [u8])>,
         /// The Rust type the reader asks for (§8), and the payload it should get.
         ty: &'a str,
         payload: &'a [u8],
+    }
+
+    impl<'a> Case<'a> {
+        fn malformed(self, name: &'a str, why: &'a str, comment: &'a str) -> Self {
+            Self {
+                name,
+                comment,
+                expect: "malformed",
+                malformed: Some(why),
+                ..self
+            }
+        }
+
+        fn failing(self, name: &'a str, expect: &'a str, comment: &'a str) -> Self {
+            Self {
+                name,
+                comment,
+                expect,
+                ..self
+            }
+        }
     }
 
     fn suite_name(s: Suite) -> &'static str {
@@ -644,7 +1054,9 @@ mod generator {
         }
     }
 
-    fn keys(case: &Case<'_>) -> (KeySet, Vec<DynPurpose>) {
+    /// Seals `value` with the library, under `case`'s root key at `case.version`, for its
+    /// purposes, in its sealing context.
+    fn library_seal<T: Plaintext>(case: &Case<'_>, value: &T) -> Vec<u8> {
         let keyring = Keyring::with_root(
             case.suite,
             case.version,
@@ -657,12 +1069,7 @@ mod generator {
             .iter()
             .map(|p| DynPurpose::new(p).unwrap())
             .collect();
-        (KeySet::from_keyring(&keyring, &purposes), purposes)
-    }
-
-    /// Seals `value` with the library, under `case`'s keys and sealing context.
-    fn library_seal<T: Plaintext>(case: &Case<'_>, value: &T) -> Vec<u8> {
-        let (keys, purposes) = keys(case);
+        let keys = KeySet::from_keyring(&keyring, &purposes);
         let (record, field, id) = case.context;
         let sealed: Sealed<T, AnyPurposes> = keys
             .seal_dyn(&purposes, value, &Context::new(record, field).with_id(id))
@@ -670,64 +1077,15 @@ mod generator {
         sealed.into_bytes()
     }
 
-    fn text(bytes: &[u8]) -> String {
-        format!(
-            "fs1:{}",
-            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
-        )
-    }
-
-    /// Writes `case` with its value, checking it with the independent reader on the way.
-    fn write(dir: &Path, case: &Case<'_>, value: &str) {
-        let (orecord, ofield, oid) = case.open_context.unwrap_or(case.context);
-        let mut out = format!(
-            "comment: {}\nexpect: {}\nsuite: {}\nroot_key: {}\nroot_version: {}\npurpose: {}\n",
-            case.comment,
-            case.expect,
-            suite_name(case.suite),
-            hex::encode(case.root),
-            case.version,
-            case.open_as
-        );
-        let opened = independent::open(
-            value,
-            case.open_as,
-            &case.root,
-            case.version,
-            (orecord, ofield, oid),
-            type_byte(case.ty),
-        );
-        match (&opened, case.expect) {
-            (Ok(opened), "open") => {
-                assert_eq!(opened.payload, case.payload, "{}", case.file);
-                out += &format!(
-                    "purpose_key: {}\naead_key: {}\n",
-                    hex::encode(opened.purpose_key),
-                    hex::encode(opened.aead_key)
-                );
-            }
-            (Err(got), expect) => assert_eq!(*got, expect, "{}", case.file),
-            (Ok(_), expect) => panic!("{}: expected {expect}, but it opened", case.file),
-        }
-        out += &format!(
-            "record: {orecord}\nfield: {ofield}\nid: {}\ntype: {}\nplaintext: {}\nvalue: {value}\n",
-            hex::encode(oid),
-            case.ty,
-            hex::encode(case.payload)
-        );
-        std::fs::write(dir.join(case.file), out).unwrap();
-    }
-
-    /// A case sealed by the independent writer (fixed nonce and epoch ids): values the library
-    /// would refuse to write.
-    fn write_spec(dir: &Path, case: &Case<'_>, mode: u8, type_override: Option<u8>) {
+    /// Seals `case.payload` with the independent writer (fixed nonce and epoch ids): values the
+    /// library would refuse to write.
+    fn spec_seal(case: &Case<'_>, type_override: Option<u8>) -> Vec<u8> {
         let nonce: Vec<u8> = (0..case.suite.nonce_len())
             .map(|i| 0xa0 + i as u8)
             .collect();
-        let epochs = [[0x5e; 8], [0x6e; 8], [0x7e; 8]];
-        let value = independent::seal(&independent::Spec {
+        independent::seal(&independent::Spec {
             suite: case.suite.id(),
-            mode,
+            mode: 1,
             type_byte: type_override.unwrap_or(type_byte(case.ty)),
             root: case.root,
             version: case.version,
@@ -735,9 +1093,124 @@ mod generator {
             payload: case.payload,
             ctx: case.context,
             nonce: &nonce,
-            epochs: &epochs,
-        });
-        write(dir, case, &value);
+            epochs: &[[0x5e; 8], [0x6e; 8], [0x7e; 8]],
+        })
+    }
+
+    /// Where each part of a well-formed value starts, then where the value ends (FORMAT.md §2).
+    fn part_starts(bytes: &[u8]) -> Vec<usize> {
+        let (nonce_len, epoch_len) = independent::lengths(bytes[1]);
+        let ct_len = u32::from_be_bytes(bytes[5..9].try_into().unwrap()) as usize;
+        let mut at = 9 + nonce_len;
+        let mut starts = vec![at];
+        for _ in 0..bytes[4] {
+            at += 1 + usize::from(bytes[at]) + 4 + epoch_len + ct_len + 16;
+            starts.push(at);
+        }
+        assert_eq!(at, bytes.len(), "a well-formed value");
+        starts
+    }
+
+    /// Sets the key version of part `index` of a well-formed value.
+    fn set_key_version(bytes: &mut [u8], index: usize, version: u32) {
+        let start = part_starts(bytes)[index];
+        let at = start + 1 + usize::from(bytes[start]);
+        bytes[at..at + 4].copy_from_slice(&version.to_be_bytes());
+    }
+
+    fn set_ct_len(bytes: &mut [u8], ct_len: u32) {
+        bytes[5..9].copy_from_slice(&ct_len.to_be_bytes());
+    }
+
+    /// Writes numbered vector files.
+    struct Out {
+        dir: PathBuf,
+        written: usize,
+    }
+
+    impl Out {
+        fn bytes(&mut self, case: &Case<'_>, bytes: &[u8]) {
+            self.text(case, &text(bytes));
+        }
+
+        /// Writes `case` with its value, checking it with the independent reader on the way.
+        fn text(&mut self, case: &Case<'_>, value: &str) {
+            assert_eq!(
+                case.malformed.is_some(),
+                case.expect == "malformed",
+                "{}",
+                case.name
+            );
+            let held = if case.held.is_empty() {
+                vec![case.version]
+            } else {
+                case.held.to_vec()
+            };
+            let list = |versions: &[u32]| {
+                versions
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let pk = independent::purpose_key(&case.root, case.open_as, case.version);
+            let check = independent::key_check(&pk, case.open_as, case.version);
+            let mut out = format!("comment: {}\nexpect: {}\n", case.comment, case.expect);
+            if let Some(why) = case.malformed {
+                out += &format!("malformed: {why}\n");
+            }
+            out += &format!(
+                "suite: {}\nroot_key: {}\nroot_version: {}\nheld_versions: {}\n\
+                 retired_versions: {}\npurpose: {}\npurpose_key: {}\nkey_check: {}\n",
+                suite_name(case.suite),
+                hex::encode(case.root),
+                case.version,
+                list(&held),
+                list(case.retired),
+                case.open_as,
+                hex::encode(pk),
+                hex::encode(check),
+            );
+            let (record, field, id) = case.open_context.unwrap_or(case.context);
+            let open_as = |purpose: &str| {
+                let keys = independent::Keys::derive(&case.root, purpose, &held, case.retired);
+                independent::open(value, &keys, (record, field, id), type_byte(case.ty))
+            };
+            match (open_as(case.open_as), case.expect) {
+                (Ok(opened), "open") => {
+                    assert_eq!(opened.payload, case.payload, "{}", case.name);
+                    assert_eq!(opened.purpose_key, pk, "{}", case.name);
+                    out += &format!("aead_key: {}\n", hex::encode(opened.aead_key));
+                }
+                (Err(got), expect) => {
+                    let want = Fail {
+                        expect: super::leak(expect),
+                        malformed: case.malformed.map(super::leak),
+                    };
+                    assert_eq!(got, want, "{}", case.name);
+                }
+                (Ok(_), expect) => panic!("{}: expected {expect}, but it opened", case.name),
+            }
+            if let Some((also, plaintext)) = case.also {
+                let opened = open_as(also).unwrap_or_else(|e| panic!("{}: {e:?}", case.name));
+                assert_eq!(opened.payload, plaintext, "{}", case.name);
+                out += &format!(
+                    "also_opens_as: {also}\nalso_plaintext: {}\n",
+                    hex::encode(plaintext)
+                );
+            }
+            out += &format!(
+                "record: {record}\nfield: {field}\nid: {}\ntype: {}\nplaintext: {}\nvalue: {value}\n",
+                hex::encode(id),
+                case.ty,
+                hex::encode(case.payload)
+            );
+            // No trailing white space after an empty value (`id:`, `retired_versions:`).
+            let out: String = out.lines().flat_map(|l| [l.trim_end(), "\n"]).collect();
+            self.written += 1;
+            let file = format!("{:02}-{}.txt", self.written, case.name);
+            std::fs::write(self.dir.join(file), out).unwrap();
+        }
     }
 
     pub(super) fn write_all(dir: &Path) {
@@ -748,6 +1221,10 @@ mod generator {
                 std::fs::remove_file(path).unwrap();
             }
         }
+        let mut out = Out {
+            dir: dir.to_owned(),
+            written: 0,
+        };
         // FORMAT.md §6: integer ids are 16 bytes, two's complement.
         let id42 = 42u128.to_be_bytes();
         let id43 = 43u128.to_be_bytes();
@@ -760,30 +1237,44 @@ mod generator {
         let name = "Ada Lovelace";
         let email = "ada@example.com";
         let base = Case {
-            file: "",
+            name: "",
             comment: "",
             expect: "open",
+            malformed: None,
             suite: Suite::Aes256Gcm,
             root: root_a,
             version: 1,
+            held: &[],
+            retired: &[],
             sealed_for: &["fulfillment"],
             open_as: "fulfillment",
+            also: None,
             context: ("customer", "name", &id42),
             open_context: None,
             ty: "String",
             payload: name.as_bytes(),
         };
-        let with = |bytes: &[u8], case: &Case<'_>, dir: &Path| write(dir, case, &text(bytes));
+        let sealed_name = |c: &Case<'_>| library_seal(c, &name.to_owned());
+        // The same value with some bytes changed.
+        let mangled = |c: &Case<'_>, changes: &[(usize, u8)]| {
+            let mut bytes = sealed_name(c);
+            for &(at, byte) in changes {
+                bytes[at] = byte;
+            }
+            bytes
+        };
+
+        // Values that open (§9 to the end).
 
         let c = Case {
-            file: "01-aes-one-purpose-string.txt",
+            name: "aes-one-purpose-string",
             comment: "AES-256-GCM, one purpose, a String name bound to customer 42 (an integer id: 16 bytes)",
             ..base
         };
-        with(&library_seal(&c, &name.to_owned()), &c, dir);
+        out.bytes(&c, &sealed_name(&c));
 
         let c = Case {
-            file: "02-aes-three-purposes-string.txt",
+            name: "aes-three-purposes-string",
             comment: "AES-256-GCM, three purposes sharing the value's nonce, opened as the second (marketing)",
             sealed_for: &["fulfillment", "marketing", "analytics"],
             open_as: "marketing",
@@ -791,10 +1282,10 @@ mod generator {
             payload: email.as_bytes(),
             ..base
         };
-        with(&library_seal(&c, &email.to_owned()), &c, dir);
+        out.bytes(&c, &library_seal(&c, &email.to_owned()));
 
         let c = Case {
-            file: "03-xchacha-one-purpose-u16.txt",
+            name: "xchacha-one-purpose-u16",
             comment: "XChaCha20-Poly1305, one purpose, a u16 birth year",
             suite: Suite::XChaCha20Poly1305,
             root: root_b,
@@ -805,7 +1296,7 @@ mod generator {
             payload: &1815u16.to_be_bytes(),
             ..base
         };
-        with(&library_seal(&c, &1815u16), &c, dir);
+        out.bytes(&c, &library_seal(&c, &1815u16));
 
         let address = Address {
             street: "12 St James's Square".into(),
@@ -815,7 +1306,7 @@ mod generator {
         };
         let json = serde_json::to_vec(&address).unwrap();
         let c = Case {
-            file: "04-xchacha-two-purposes-json-uuid-id.txt",
+            name: "xchacha-two-purposes-json-uuid-id",
             comment: "XChaCha20-Poly1305, two purposes, a JSON address bound to a UUID id (its 16 bytes), opened as fulfillment",
             suite: Suite::XChaCha20Poly1305,
             root: root_b,
@@ -825,11 +1316,11 @@ mod generator {
             payload: &json,
             ..base
         };
-        with(&library_seal(&c, &Json(address.clone())), &c, dir);
+        out.bytes(&c, &library_seal(&c, &Json(address.clone())));
 
         let bytes = vec![0u8, 1, 2, 0xfe, 0xff];
         let c = Case {
-            file: "05-aes-bytes-no-id-version-3.txt",
+            name: "aes-bytes-no-id-version-3",
             comment: "AES-256-GCM, bytes, no id bound, root key version 3",
             root: root_b,
             version: 3,
@@ -840,10 +1331,10 @@ mod generator {
             payload: &bytes,
             ..base
         };
-        with(&library_seal(&c, &bytes), &c, dir);
+        out.bytes(&c, &library_seal(&c, &bytes));
 
         let c = Case {
-            file: "06-xchacha-three-purposes-i64.txt",
+            name: "xchacha-three-purposes-i64",
             comment: "XChaCha20-Poly1305, three purposes, a negative i64, opened as the third",
             suite: Suite::XChaCha20Poly1305,
             sealed_for: &["fulfillment", "support", "marketing"],
@@ -853,10 +1344,10 @@ mod generator {
             payload: &(-1234i64).to_be_bytes(),
             ..base
         };
-        with(&library_seal(&c, &-1234i64), &c, dir);
+        out.bytes(&c, &library_seal(&c, &-1234i64));
 
         let c = Case {
-            file: "07-aes-bool-string-id.txt",
+            name: "aes-bool-string-id",
             comment: "AES-256-GCM, a bool bound to a string id (its UTF-8 bytes)",
             sealed_for: &["marketing"],
             open_as: "marketing",
@@ -865,214 +1356,785 @@ mod generator {
             payload: &[1],
             ..base
         };
-        with(&library_seal(&c, &true), &c, dir);
+        out.bytes(&c, &library_seal(&c, &true));
 
         let c = Case {
-            file: "08-aes-u32-id.txt",
+            name: "aes-u32-id",
             comment: "AES-256-GCM, bound to a u32 id of 4000000000: widened to 16 bytes, as every integer id",
             context: ("customer", "name", &id_u32),
             ..base
         };
-        with(&library_seal(&c, &name.to_owned()), &c, dir);
+        out.bytes(&c, &sealed_name(&c));
 
         let c = Case {
-            file: "09-xchacha-negative-i64-id.txt",
+            name: "xchacha-negative-i64-id",
             comment: "XChaCha20-Poly1305, bound to an i64 id of -42: sign-extended to 16 bytes",
             suite: Suite::XChaCha20Poly1305,
             context: ("customer", "name", &id_neg),
             ..base
         };
-        with(&library_seal(&c, &name.to_owned()), &c, dir);
+        out.bytes(&c, &sealed_name(&c));
 
         let street = "1 Bill Street";
         let c = Case {
-            file: "10-aes-nested-field-path.txt",
+            name: "aes-nested-field-path",
             comment: "AES-256-GCM, a field of a nested record: the top-level record type, the field path billing.street, the top-level id (section 13)",
             context: ("Customer", "billing.street", &id7),
             payload: street.as_bytes(),
             ..base
         };
-        with(&library_seal(&c, &street.to_owned()), &c, dir);
+        out.bytes(&c, &library_seal(&c, &street.to_owned()));
 
+        let (record64, field255, id256) = ("r".repeat(64), "f".repeat(255), [0x1d; 256]);
         let c = Case {
-            file: "11-not-sealed-for.txt",
-            comment: "sealed for fulfillment only; marketing must get not-sealed-for, naming fulfillment",
-            expect: "not-sealed-for",
-            open_as: "marketing",
+            name: "aes-context-at-its-limits",
+            comment: "a record type of 64 bytes, a field of 255 and an id of 256, the longest allowed (section 6)",
+            context: (&record64, &field255, &id256),
             ..base
         };
-        with(&library_seal(&c, &name.to_owned()), &c, dir);
+        out.bytes(&c, &sealed_name(&c));
 
         let c = Case {
-            file: "12-cannot-open-other-record.txt",
-            comment: "sealed for customer 42, opened as customer 43: the context differs, so it must not open",
-            expect: "cannot-open",
-            open_context: Some(("customer", "name", &id43)),
-            ..base
-        };
-        with(&library_seal(&c, &name.to_owned()), &c, dir);
-
-        // Two seals of the same customer's email, for the same purposes in the same context; the
-        // marketing part of the older one spliced into the newer (section 2).
-        let c = Case {
-            file: "13-cannot-open-spliced-part.txt",
-            comment: "the marketing part comes from an older value of the same record, field and purposes: its nonce is not this value's, so marketing must not open (fulfillment still would)",
-            expect: "cannot-open",
-            sealed_for: &["fulfillment", "marketing"],
-            open_as: "marketing",
-            context: ("customer", "email", &id42),
-            payload: email.as_bytes(),
-            ..base
-        };
-        let newer = library_seal(&c, &email.to_owned());
-        let older = library_seal(&c, &"old@example.com".to_owned());
-        let marketing_at = |bytes: &[u8]| {
-            // Header and nonce (9 + 12), then the fulfillment part (1 + 11 + 4 + 8 + 15 + 16).
-            let start = 9 + 12 + 1 + 11 + 4 + 8 + 15 + 16;
-            assert_eq!(&bytes[start + 1..start + 10], b"marketing");
-            start
-        };
-        let mut spliced = newer.clone();
-        let at = marketing_at(&newer);
-        spliced[at..].copy_from_slice(&older[marketing_at(&older)..]);
-        with(&spliced, &c, dir);
-
-        let mangled = |c: &Case<'_>, at: usize, byte: u8| {
-            let mut bytes = library_seal(c, &name.to_owned());
-            bytes[at] = byte;
-            bytes
-        };
-        let c = Case {
-            file: "14-unknown-version.txt",
-            comment: "version byte 0x02: readers of version 1 must reject it and name the version",
-            expect: "unknown-version",
-            ..base
-        };
-        with(&mangled(&c, 0, 2), &c, dir);
-
-        let c = Case {
-            file: "15-unknown-suite.txt",
-            comment: "suite id 0x07: readers must reject it and name the id",
-            expect: "unknown-suite",
-            suite: Suite::XChaCha20Poly1305,
-            root: root_b,
-            ..base
-        };
-        with(&mangled(&c, 1, 7), &c, dir);
-
-        let c = Case {
-            file: "16-unknown-mode.txt",
-            comment: "mode byte 0x02 (reserved for a later key mode): readers of this version must reject it and name it",
-            expect: "unknown-mode",
-            ..base
-        };
-        with(&mangled(&c, 2, 2), &c, dir);
-
-        let c = Case {
-            file: "17-unknown-type.txt",
-            comment: "type byte 0x0e, not a type of version 1: unknown type",
-            expect: "unknown-type",
-            ..base
-        };
-        with(&mangled(&c, 3, 0x0e), &c, dir);
-
-        let c = Case {
-            file: "18-order-mode-before-type.txt",
-            comment: "mode 0x02 and type 0x0e both unknown: the mode is checked first (section 9), so unknown mode",
-            expect: "unknown-mode",
-            ..base
-        };
-        let mut bytes = library_seal(&c, &name.to_owned());
-        bytes[2] = 2;
-        bytes[3] = 0x0e;
-        with(&bytes, &c, dir);
-
-        let c = Case {
-            file: "19-type-mismatch.txt",
-            comment: "a String value opened as a u64: type mismatch, before any cryptography",
-            expect: "type-mismatch",
-            ty: "u64",
-            ..base
-        };
-        with(&library_seal(&c, &name.to_owned()), &c, dir);
-
-        let c = Case {
-            file: "20-truncated.txt",
-            comment: "the last byte of the tag is missing: malformed (truncated)",
-            expect: "malformed",
-            ..base
-        };
-        let mut bytes = library_seal(&c, &name.to_owned());
-        bytes.pop();
-        with(&bytes, &c, dir);
-
-        let c = Case {
-            file: "21-payload-length.txt",
-            comment: "a bool whose ct_len is 2 (with a valid tag): malformed at parsing, before any cryptography (section 8)",
-            expect: "malformed",
-            context: ("customer", "newsletter", &id42),
-            ty: "bool",
-            payload: &[0, 1],
-            ..base
-        };
-        write_spec(dir, &c, 1, None);
-
-        let c = Case {
-            file: "22-bad-plaintext-bool.txt",
-            comment: "a bool payload of 0x02 (with a valid tag): bad plaintext, found after decryption (section 8)",
-            expect: "bad-plaintext",
-            context: ("customer", "newsletter", &id42),
-            ty: "bool",
-            payload: &[2],
-            ..base
-        };
-        write_spec(dir, &c, 1, None);
-
-        let c = Case {
-            file: "23-bad-plaintext-utf8.txt",
-            comment: "a String payload that is not UTF-8 (with a valid tag): bad plaintext",
-            expect: "bad-plaintext",
-            suite: Suite::XChaCha20Poly1305,
-            payload: &[b'A', 0xff, b'B'],
-            ..base
-        };
-        write_spec(dir, &c, 1, None);
-
-        let c = Case {
-            file: "24-bad-context-empty-field.txt",
-            comment: "sealed (by another writer) with an empty field name: readers must refuse the context, not open it (section 6)",
-            expect: "bad-context",
-            context: ("customer", "", &id42),
-            ..base
-        };
-        write_spec(dir, &c, 1, None);
-
-        let long_record = "r".repeat(65);
-        let c = Case {
-            file: "25-bad-context-long-record.txt",
-            comment: "sealed (by another writer) with a 65-byte record type: readers must refuse the context, not open it",
-            expect: "bad-context",
-            context: (&long_record, "name", &id42),
-            ..base
-        };
-        write_spec(dir, &c, 1, None);
-
-        let c = Case {
-            file: "26-duplicate-purpose.txt",
-            comment: "two parts named fulfillment (each with a valid tag): malformed",
-            expect: "malformed",
-            sealed_for: &["fulfillment", "fulfillment"],
-            ..base
-        };
-        write_spec(dir, &c, 1, None);
-
-        let c = Case {
-            file: "27-independent-writer-opens.txt",
+            name: "independent-writer-opens",
             comment: "written by the independent writer from this document, with a fixed nonce and epoch ids: opens",
             sealed_for: &["fulfillment", "marketing"],
             open_as: "marketing",
             ..base
         };
-        write_spec(dir, &c, 1, None);
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            name: "xchacha-reader-holds-two-versions",
+            comment: "sealed under key version 2; the reader holds versions 1 and 2 (both from root_key: the version is part of the derivation, section 4.1) and takes the key of the version the part names",
+            suite: Suite::XChaCha20Poly1305,
+            version: 2,
+            held: &[1, 2],
+            ..base
+        };
+        out.bytes(&c, &sealed_name(&c));
+
+        // Step 1: the text form.
+
+        let c = base.malformed(
+            "text-missing-prefix",
+            "missing-prefix",
+            "the base64url of a good value without its fs1: prefix",
+        );
+        let good = text(&sealed_name(&c));
+        out.text(&c, &good["fs1:".len()..]);
+
+        // "Ada Lovelace" under AES-256-GCM: 73 bytes, so the last character carries 2 bits and
+        // 4 unused ones, and a padded encoding would end in "==".
+        let c = base.malformed(
+            "text-padding",
+            "bad-base64",
+            "a good value with the base64 padding == appended: readers must refuse padding (section 7)",
+        );
+        let bytes = sealed_name(&c);
+        assert_eq!(bytes.len() % 3, 1);
+        out.text(&c, &format!("{}==", text(&bytes)));
+
+        let c = base.malformed(
+            "text-non-canonical-last-character",
+            "bad-base64",
+            "the last base64 character of a good value with an unused low bit set: it decodes to the same bytes, and readers must refuse it (section 7)",
+        );
+        let good = text(&sealed_name(&c));
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let last = alphabet
+            .iter()
+            .position(|&a| a == *good.as_bytes().last().unwrap())
+            .unwrap();
+        assert_eq!(last & 0x0f, 0, "4 unused bits, all zero");
+        let noncanonical = format!(
+            "{}{}",
+            &good[..good.len() - 1],
+            char::from(alphabet[last | 1])
+        );
+        assert_eq!(
+            base64::Engine::decode(
+                &base64::engine::general_purpose::GeneralPurpose::new(
+                    &base64::alphabet::URL_SAFE,
+                    base64::engine::general_purpose::NO_PAD.with_decode_allow_trailing_bits(true),
+                ),
+                &noncanonical["fs1:".len()..],
+            )
+            .unwrap(),
+            binary(&good).unwrap(),
+            "a lenient decoder reads the same value"
+        );
+        out.text(&c, &noncanonical);
+
+        let c = base.malformed(
+            "text-outside-alphabet",
+            "bad-base64",
+            "a good value with one base64url character (- or _) written as its standard-base64 twin (+ or /): outside the alphabet (section 7)",
+        );
+        let good = loop {
+            let good = text(&sealed_name(&c));
+            if good.contains(['-', '_']) {
+                break good;
+            }
+        };
+        let at = good.find(['-', '_']).unwrap();
+        let twin = if &good[at..=at] == "-" { "+" } else { "/" };
+        out.text(&c, &format!("{}{twin}{}", &good[..at], &good[at + 1..]));
+
+        let c = base.malformed(
+            "text-length-4k-plus-1",
+            "bad-base64",
+            "a good value's text without its last character: 4k+1 base64 characters, a length no byte string encodes to",
+        );
+        let good = text(&sealed_name(&c));
+        assert_eq!((good.len() - "fs1:".len()) % 4, 2);
+        out.text(&c, &good[..good.len() - 1]);
+
+        let c = base.malformed(
+            "order-prefix-before-base64",
+            "missing-prefix",
+            "no prefix and a padded body: the prefix is checked first (section 9 step 1)",
+        );
+        let good = text(&sealed_name(&c));
+        out.text(&c, &format!("{}==", &good["fs1:".len()..]));
+
+        let c = base.malformed(
+            "order-base64-before-version",
+            "bad-base64",
+            "padded base64 of a value of version 0x02: step 1 fails before the version is read",
+        );
+        out.text(&c, &format!("{}==", text(&mangled(&c, &[(0, 2)]))));
+
+        // Step 2: the header, field by field.
+
+        let c = base.malformed(
+            "empty-value",
+            "truncated",
+            "fs1: and nothing else: the version byte is missing",
+        );
+        out.text(&c, "fs1:");
+
+        let c = base.failing(
+            "unknown-version",
+            "unknown-version",
+            "version byte 0x02: readers of version 1 must reject it and name the version",
+        );
+        out.bytes(&c, &mangled(&c, &[(0, 2)]));
+
+        let c = Case {
+            suite: Suite::XChaCha20Poly1305,
+            root: root_b,
+            ..base
+        }
+        .failing(
+            "unknown-suite",
+            "unknown-suite",
+            "suite id 0x07: readers must reject it and name the id",
+        );
+        out.bytes(&c, &mangled(&c, &[(1, 7)]));
+
+        let c = base.failing(
+            "unknown-mode",
+            "unknown-mode",
+            "mode byte 0x02 (reserved for a later key mode): readers of this version must reject it and name it",
+        );
+        out.bytes(&c, &mangled(&c, &[(2, 2)]));
+
+        let c = base.failing(
+            "unknown-type",
+            "unknown-type",
+            "type byte 0x0e, not a type of version 1: unknown type",
+        );
+        out.bytes(&c, &mangled(&c, &[(3, 0x0e)]));
+
+        let c = base.malformed(
+            "count-zero",
+            "no-parts",
+            "count 0: a value holds 1 to 8 parts",
+        );
+        out.bytes(&c, &mangled(&c, &[(4, 0)]));
+
+        let c = base.malformed(
+            "count-nine",
+            "too-many-parts",
+            "count 9: a value holds 1 to 8 parts",
+        );
+        out.bytes(&c, &mangled(&c, &[(4, 9)]));
+
+        let c = base.malformed(
+            "ct-len-above-limit",
+            "ct-len-above-limit",
+            "ct_len 2^30 + 1: above the limit of section 2, refused before anything is read past the header",
+        );
+        let mut bytes = sealed_name(&c);
+        set_ct_len(&mut bytes, (1 << 30) + 1);
+        out.bytes(&c, &bytes);
+
+        let c = base.malformed(
+            "ct-len-at-limit",
+            "truncated",
+            "ct_len 2^30, the largest allowed: the header passes, and the first part's ciphertext runs past the end",
+        );
+        let mut bytes = sealed_name(&c);
+        set_ct_len(&mut bytes, 1 << 30);
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            context: ("customer", "newsletter", &id42),
+            ty: "bool",
+            payload: &[0, 1],
+            ..base
+        }
+        .malformed(
+            "payload-length",
+            "payload-length",
+            "a bool whose ct_len is 2 (with a valid tag): malformed at parsing, before any cryptography (section 8)",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = base.malformed(
+            "truncated",
+            "truncated",
+            "the last byte of the tag is missing: malformed (truncated)",
+        );
+        let mut bytes = sealed_name(&c);
+        bytes.pop();
+        out.bytes(&c, &bytes);
+
+        let c = base.malformed(
+            "key-version-zero",
+            "zero-key-version",
+            "the part names key version 0, which no key has (section 2)",
+        );
+        let mut bytes = sealed_name(&c);
+        set_key_version(&mut bytes, 0, 0);
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            sealed_for: &["fulfillment", "Marketing"],
+            ..base
+        }
+        .malformed(
+            "purpose-name-upper-case",
+            "bad-purpose-name",
+            "a second part named Marketing (each part with a valid tag): purpose names are lower case (section 4.1)",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            sealed_for: &["fulfillment", ""],
+            ..base
+        }
+        .malformed(
+            "purpose-name-empty",
+            "bad-purpose-name",
+            "a second part with an empty name (each part with a valid tag): purpose names are 1 to 64 bytes",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let long_name = "a".repeat(65);
+        let long_names = ["fulfillment", long_name.as_str()];
+        let c = Case {
+            sealed_for: &long_names,
+            ..base
+        }
+        .malformed(
+            "purpose-name-65-bytes",
+            "bad-purpose-name",
+            "a second part with a 65-byte name (each part with a valid tag): purpose names are 1 to 64 bytes",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            sealed_for: &["fulfillment", "fulfillment"],
+            ..base
+        }
+        .malformed(
+            "duplicate-purpose",
+            "duplicate-purpose",
+            "two parts named fulfillment (each with a valid tag): malformed",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = base.malformed(
+            "trailing-byte",
+            "trailing-bytes",
+            "a good value with one byte after its last part",
+        );
+        out.bytes(&c, &[sealed_name(&c), vec![0]].concat());
+
+        // Step 2: which fault wins when there are several.
+
+        let c = base.failing(
+            "order-version-before-suite",
+            "unknown-version",
+            "version 0x02 and suite 0x07: the version is read and checked first",
+        );
+        out.bytes(&c, &mangled(&c, &[(0, 2), (1, 7)]));
+
+        let c = base.failing(
+            "order-suite-before-mode",
+            "unknown-suite",
+            "suite 0x07 and mode 0x02: the suite is checked first",
+        );
+        out.bytes(&c, &mangled(&c, &[(1, 7), (2, 2)]));
+
+        let c = base.failing(
+            "order-mode-before-type",
+            "unknown-mode",
+            "mode 0x02 and type 0x0e both unknown: the mode is checked first (section 9), so unknown mode",
+        );
+        out.bytes(&c, &mangled(&c, &[(2, 2), (3, 0x0e)]));
+
+        let c = base.failing(
+            "order-type-before-count",
+            "unknown-type",
+            "type 0x0e and count 0: the type is checked first",
+        );
+        out.bytes(&c, &mangled(&c, &[(3, 0x0e), (4, 0)]));
+
+        let c = base.failing(
+            "order-version-before-truncation",
+            "unknown-version",
+            "a value of one byte, 0x02: the version is checked as soon as it is read, before the missing suite byte",
+        );
+        out.bytes(&c, &[2]);
+
+        let c = base.malformed(
+            "order-count-before-truncation",
+            "no-parts",
+            "the first five bytes of a value whose count is 0: the count is checked before ct_len is read",
+        );
+        out.bytes(&c, &mangled(&c, &[(4, 0)])[..5]);
+
+        let c = base.malformed(
+            "order-count-before-ct-len",
+            "too-many-parts",
+            "count 9 and ct_len 2^30 + 1: the count is checked first",
+        );
+        let mut bytes = mangled(&c, &[(4, 9)]);
+        set_ct_len(&mut bytes, (1 << 30) + 1);
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            sealed_for: &["marketing"],
+            open_as: "marketing",
+            context: ("customer", "newsletter", &id42),
+            ty: "bool",
+            payload: &[1],
+            ..base
+        }
+        .malformed(
+            "order-ct-len-limit-before-width",
+            "ct-len-above-limit",
+            "a bool with ct_len 2^30 + 1: the limit is checked before the width of the type",
+        );
+        let mut bytes = library_seal(&c, &true);
+        set_ct_len(&mut bytes, (1 << 30) + 1);
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            context: ("customer", "newsletter", &id42),
+            ty: "bool",
+            payload: &[0, 1],
+            ..base
+        }
+        .malformed(
+            "order-width-before-nonce",
+            "payload-length",
+            "a bool with ct_len 2, cut inside the nonce: ct_len is checked before the nonce is read",
+        );
+        out.bytes(&c, &spec_seal(&c, None)[..15]);
+
+        let three = Case {
+            sealed_for: &["fulfillment", "marketing", "analytics"],
+            ..base
+        };
+        let c = three.malformed(
+            "order-key-version-zero-before-truncation",
+            "zero-key-version",
+            "three parts; the first names key version 0 and the value ends inside the first part's tag: the key version is checked as soon as it is read, before the rest of its part",
+        );
+        let mut bytes = sealed_name(&c);
+        set_key_version(&mut bytes, 0, 0);
+        let first_end = part_starts(&bytes)[1];
+        out.bytes(&c, &bytes[..first_end - 5]);
+
+        let c = Case {
+            sealed_for: &["Fulfillment", "marketing", "analytics"],
+            open_as: "marketing",
+            ..base
+        }
+        .malformed(
+            "order-part-read-before-name",
+            "truncated",
+            "three parts; the first is named Fulfillment and the value ends inside its tag: a part is read whole before its name is checked",
+        );
+        let bytes = spec_seal(&c, None);
+        out.bytes(&c, &bytes[..part_starts(&bytes)[1] - 5]);
+
+        let c = Case {
+            sealed_for: &["Fulfillment", "marketing"],
+            open_as: "marketing",
+            ..base
+        }
+        .malformed(
+            "order-key-version-zero-before-name",
+            "zero-key-version",
+            "the first part is named Fulfillment and names key version 0: the key version is checked first",
+        );
+        let mut bytes = spec_seal(&c, None);
+        set_key_version(&mut bytes, 0, 0);
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            sealed_for: &["fulfillment", "fulfillment", "marketing"],
+            ..base
+        }
+        .malformed(
+            "order-duplicate-before-later-truncation",
+            "duplicate-purpose",
+            "three parts, the second named as the first, and the last byte missing: each part's name is checked, against the parts before it, before the next part is read",
+        );
+        let bytes = spec_seal(&c, None);
+        out.bytes(&c, &bytes[..bytes.len() - 1]);
+
+        let c = Case {
+            sealed_for: &["fulfillment", "fulfillment"],
+            ..base
+        }
+        .malformed(
+            "order-part-read-before-duplicate",
+            "truncated",
+            "two parts named fulfillment and the last byte missing: the second part is read whole (truncated) before its name is compared",
+        );
+        let bytes = spec_seal(&c, None);
+        out.bytes(&c, &bytes[..bytes.len() - 1]);
+
+        let c = Case {
+            sealed_for: &["Fulfillment", "marketing"],
+            open_as: "marketing",
+            ..base
+        }
+        .malformed(
+            "order-name-before-later-key-version",
+            "bad-purpose-name",
+            "the first part is named Fulfillment, the second names key version 0: parts are checked in order",
+        );
+        let mut bytes = spec_seal(&c, None);
+        set_key_version(&mut bytes, 1, 0);
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            sealed_for: &["fulfillment", "fulfillment", "Marketing"],
+            ..base
+        }
+        .malformed(
+            "order-duplicate-before-later-bad-name",
+            "duplicate-purpose",
+            "the second part repeats the first's name, the third is named Marketing (valid tags): the duplicate is found at the second part, before the third is read",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            sealed_for: &["fulfillment", "Marketing", "fulfillment"],
+            ..base
+        }
+        .malformed(
+            "order-bad-name-before-later-duplicate",
+            "bad-purpose-name",
+            "the second part is named Marketing, the third repeats the first's name (valid tags): the bad name is found first",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            sealed_for: &["fulfillment", "fulfillment"],
+            ..base
+        }
+        .malformed(
+            "order-duplicate-before-trailing",
+            "duplicate-purpose",
+            "two parts named fulfillment and a byte after them: the parts are checked before the end",
+        );
+        out.bytes(&c, &[spec_seal(&c, None), vec![0]].concat());
+
+        let c = Case { ty: "u64", ..base }.malformed(
+            "order-malformed-before-type-mismatch",
+            "truncated",
+            "a String value missing its last byte, opened as a u64: step 2 before step 3",
+        );
+        let mut bytes = sealed_name(&c);
+        bytes.pop();
+        out.bytes(&c, &bytes);
+
+        // Step 3.
+
+        let c = Case { ty: "u64", ..base }.failing(
+            "type-mismatch",
+            "type-mismatch",
+            "a String value opened as a u64: type mismatch, before any cryptography",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        let c = Case {
+            ty: "u64",
+            open_context: Some(("customer", "", &id42)),
+            ..base
+        }
+        .failing(
+            "order-type-before-context",
+            "type-mismatch",
+            "a String value opened as a u64 with an empty field name: step 3 before step 5",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        // Step 5.
+
+        let c = Case {
+            context: ("customer", "", &id42),
+            ..base
+        }
+        .failing(
+            "bad-context-empty-field",
+            "bad-context",
+            "sealed (by another writer) with an empty field name: readers must refuse the context, not open it (section 6)",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let long_record = "r".repeat(65);
+        let c = Case {
+            context: (&long_record, "name", &id42),
+            ..base
+        }
+        .failing(
+            "bad-context-long-record",
+            "bad-context",
+            "sealed (by another writer) with a 65-byte record type: readers must refuse the context, not open it",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let long_field = "f".repeat(256);
+        let c = Case {
+            context: ("customer", &long_field, &id42),
+            ..base
+        }
+        .failing(
+            "bad-context-long-field",
+            "bad-context",
+            "sealed (by another writer) with a 256-byte field name: readers must refuse the context",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let long_id = [0x1d; 257];
+        let c = Case {
+            context: ("customer", "name", &long_id),
+            ..base
+        }
+        .failing(
+            "bad-context-long-id",
+            "bad-context",
+            "sealed (by another writer) with a 257-byte id: readers must refuse the context",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            open_as: "marketing",
+            open_context: Some(("customer", "", &id42)),
+            ..base
+        }
+        .failing(
+            "order-context-before-not-sealed-for",
+            "bad-context",
+            "sealed for fulfillment, opened as marketing with an empty field name: step 5 before step 6",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        // Step 6.
+
+        let c = Case {
+            open_as: "marketing",
+            ..base
+        }
+        .failing(
+            "not-sealed-for",
+            "not-sealed-for",
+            "sealed for fulfillment only; marketing must get not-sealed-for, naming fulfillment",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        let c = Case {
+            version: 2,
+            held: &[1],
+            open_as: "marketing",
+            ..base
+        }
+        .failing(
+            "order-not-sealed-for-before-key-version",
+            "not-sealed-for",
+            "sealed for fulfillment under key version 2, opened as marketing by a reader holding version 1 only: step 6 before step 7",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        // Step 7.
+
+        let c = Case {
+            version: 2,
+            held: &[1, 3],
+            ..base
+        }
+        .failing(
+            "unknown-key-version",
+            "unknown-key-version",
+            "sealed under key version 2; the reader holds versions 1 and 3: unknown key version, naming 2",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        let c = Case {
+            suite: Suite::XChaCha20Poly1305,
+            held: &[2],
+            retired: &[1],
+            ..base
+        }
+        .failing(
+            "retired-key-version",
+            "retired-key-version",
+            "sealed under key version 1, which the reader knows was retired (it holds version 2): retired, naming 1",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        let c = Case {
+            version: 2,
+            held: &[1],
+            ..base
+        }
+        .failing(
+            "order-key-version-before-authentication",
+            "unknown-key-version",
+            "sealed under key version 2, its tag's last bit flipped, opened by a reader holding version 1: step 7 before step 9",
+        );
+        let mut bytes = sealed_name(&c);
+        *bytes.last_mut().unwrap() ^= 1;
+        out.bytes(&c, &bytes);
+
+        // Step 9.
+
+        let c = Case {
+            open_context: Some(("customer", "name", &id43)),
+            ..base
+        }
+        .failing(
+            "cannot-open-other-record",
+            "cannot-open",
+            "sealed for customer 42, opened as customer 43: the context differs, so it must not open",
+        );
+        out.bytes(&c, &sealed_name(&c));
+
+        // Two seals of the same customer's email, for the same purposes in the same context; the
+        // marketing part of the older one spliced into the newer (section 2).
+        let c = Case {
+            sealed_for: &["fulfillment", "marketing"],
+            open_as: "marketing",
+            also: Some(("fulfillment", email.as_bytes())),
+            context: ("customer", "email", &id42),
+            payload: email.as_bytes(),
+            ..base
+        }
+        .failing(
+            "cannot-open-spliced-part",
+            "cannot-open",
+            "the marketing part comes from an older value of the same record, field and purposes: its nonce is not this value's, so marketing must not open, while fulfillment still does",
+        );
+        let newer = library_seal(&c, &email.to_owned());
+        let older = library_seal(&c, &"old@example.com".to_owned());
+        let (at_newer, at_older) = (part_starts(&newer)[1], part_starts(&older)[1]);
+        assert_eq!(&newer[at_newer + 1..at_newer + 10], b"marketing");
+        assert_eq!(at_newer, at_older);
+        out.bytes(&c, &[&newer[..at_newer], &older[at_older..]].concat());
+
+        let c = base.failing(
+            "cannot-open-flipped-ciphertext",
+            "cannot-open",
+            "one bit of the ciphertext flipped: the tag does not authenticate",
+        );
+        let mut bytes = sealed_name(&c);
+        let start = part_starts(&bytes)[0];
+        bytes[start + 1 + "fulfillment".len() + 4 + 8] ^= 0x80;
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            held: &[1, 2],
+            ..base
+        }
+        .failing(
+            "cannot-open-key-version-changed",
+            "cannot-open",
+            "sealed under key version 1, the part's key version changed to 2, opened by a reader holding both: version 2's key and associated data do not authenticate it",
+        );
+        let mut bytes = sealed_name(&c);
+        set_key_version(&mut bytes, 0, 2);
+        out.bytes(&c, &bytes);
+
+        // Step 10.
+
+        let bool_case = Case {
+            context: ("customer", "newsletter", &id42),
+            ty: "bool",
+            payload: &[2],
+            ..base
+        };
+        let c = bool_case.failing(
+            "bad-plaintext-bool",
+            "bad-plaintext",
+            "a bool payload of 0x02 (with a valid tag): bad plaintext, found after decryption (section 8)",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            suite: Suite::XChaCha20Poly1305,
+            payload: &[b'A', 0xff, b'B'],
+            ..base
+        }
+        .failing(
+            "bad-plaintext-utf8",
+            "bad-plaintext",
+            "a String payload that is not UTF-8 (with a valid tag): bad plaintext",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let json_case = Case {
+            sealed_for: &["fulfillment", "third-party:acme"],
+            context: ("order", "shipping_address", &uuid),
+            ty: "Json",
+            ..base
+        };
+        let c = Case {
+            payload: br#"{"street":"1 Bill Street","city":"#,
+            ..json_case
+        }
+        .failing(
+            "bad-plaintext-json",
+            "bad-plaintext",
+            "a Json payload that is not JSON, cut short (with a valid tag): bad plaintext",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = Case {
+            payload: b"[1,2]",
+            ..json_case
+        }
+        .failing(
+            "bad-plaintext-json-not-an-address",
+            "bad-plaintext",
+            "a Json payload that is JSON but not the address the reader asks for (with a valid tag): bad plaintext",
+        );
+        out.bytes(&c, &spec_seal(&c, None));
+
+        let c = bool_case.failing(
+            "order-authentication-before-plaintext",
+            "cannot-open",
+            "a bool payload of 0x02 with its tag's last bit flipped: step 9 before step 10",
+        );
+        let mut bytes = spec_seal(&c, None);
+        *bytes.last_mut().unwrap() ^= 1;
+        out.bytes(&c, &bytes);
     }
 }
