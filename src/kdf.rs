@@ -28,6 +28,13 @@ pub const XCHACHA_KEY_LABEL: &[u8] = b"fieldseal/v1/xchacha20-poly1305";
 /// u32be(version)](PK, 16)`, the public check value of a purpose key version.
 pub const KEY_CHECK_LABEL: &[u8] = b"fieldseal/v1/key-check";
 
+/// FORMAT.md §15.2: `KEK = HKDF-Expand-SHA256[info = VAULT_WRAP_LABEL](PK, 32)`, the key that
+/// wraps subjects' data keys of one purpose key version.
+pub const VAULT_WRAP_LABEL: &[u8] = b"fieldseal/v1/vault-wrap";
+
+/// FORMAT.md §15.2: the first bytes of a wrapped data key's associated data.
+pub const VAULT_ENTRY_LABEL: &[u8] = b"fieldseal/v1/vault-entry";
+
 /// Length of a key check value.
 pub(crate) const KEY_CHECK_LEN: usize = 16;
 

@@ -16,8 +16,12 @@ pub mod record;
 mod rng;
 mod sealed;
 mod secret;
+pub mod vault;
 
-pub use kdf::{AES_EPOCH_LABEL, KEY_CHECK_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT, XCHACHA_KEY_LABEL};
+pub use kdf::{
+    AES_EPOCH_LABEL, KEY_CHECK_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT, VAULT_ENTRY_LABEL,
+    VAULT_WRAP_LABEL, XCHACHA_KEY_LABEL,
+};
 
 /// What generated code names; not part of the public API.
 #[doc(hidden)]
@@ -100,7 +104,7 @@ pub use fieldseal_derive::Seal;
 
 // The public interface is:
 pub use aead::Suite;
-pub use error::{Error, KeyFileError, KeyringError, Malformed, Result};
+pub use error::{Error, KeyFileError, KeyringError, Malformed, Result, VaultError};
 pub use keyfile::{
     Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, LockedKeyring, Passphrase,
 };

@@ -18,10 +18,12 @@
 //! The assertion below keeps the size from growing unnoticed.
 
 mod keyfile;
+mod vault;
 
 use std::fmt;
 
 pub use keyfile::KeyFileError;
+pub use vault::VaultError;
 
 /// Everything that can go wrong in fieldseal.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +73,21 @@ pub enum Error {
     UnknownMode {
         /// The mode byte found.
         found: u8,
+    },
+
+    /// The value is sealed in another key mode than the key given opens: a subject-mode value
+    /// (per-subject data keys, FORMAT.md §15) opened with a purpose key, or the reverse.
+    #[error(
+        "this value is sealed in {} mode, and this key opens {} mode values; {}",
+        mode_name(*.found),
+        mode_name(*.expected),
+        mode_hint(*.found)
+    )]
+    WrongMode {
+        /// The mode byte of the value.
+        found: u8,
+        /// The mode of the key.
+        expected: u8,
     },
 
     /// The value holds a plaintext type this library does not know.
@@ -303,6 +320,64 @@ pub enum Error {
     #[error("key file: {0}")]
     KeyFile(#[from] KeyFileError),
 
+    /// A key vault operation failed (subject mode).
+    #[error("key vault: {0}")]
+    Vault(#[from] VaultError),
+
+    /// The value holds no copy for this purpose: it needs the subject's consent, and none was
+    /// recorded when the value was sealed (FORMAT.md §15).
+    #[error(
+        "this value holds no `{purpose}` copy: `{purpose}` needs the customer's consent, and          there was none when it was sealed; once consent is recorded, seal the data again"
+    )]
+    NoConsentCopy {
+        /// The purpose.
+        purpose: String,
+    },
+
+    /// The subject withdrew consent for this purpose: the data key of this value was destroyed.
+    #[error(
+        "the customer withdrew consent for `{purpose}`: the data key of this value was destroyed          and it can no longer be opened for `{purpose}`; this is as it should be"
+    )]
+    ConsentWithdrawn {
+        /// The purpose.
+        purpose: String,
+        /// When, in seconds since the Unix epoch.
+        at: u64,
+    },
+
+    /// The purpose's retention period ended: the data key of this value was destroyed.
+    #[error(
+        "the retention period of `{purpose}` for this customer ended: the data key of this value          was destroyed and it can no longer be opened for `{purpose}`"
+    )]
+    RetentionExpired {
+        /// The purpose.
+        purpose: String,
+        /// When the data key was destroyed, in seconds since the Unix epoch.
+        at: u64,
+    },
+
+    /// The subject was forgotten (right to erasure): none of their data opens, and nothing is
+    /// sealed for them again.
+    #[error(
+        "this customer was erased: every data key was destroyed, so none of their data opens,          and nothing can be sealed for them again; a returning customer gets a new id"
+    )]
+    SubjectErased {
+        /// When, in seconds since the Unix epoch.
+        at: u64,
+    },
+
+    /// The vault has no data key of this generation for the subject and purpose: the value comes
+    /// from another vault, or the vault was restored from an older backup.
+    #[error(
+        "no `{purpose}` data key of generation {generation} for this customer in this vault: the          value comes from another vault, or the vault was restored from a backup older than the          value"
+    )]
+    UnknownDataKey {
+        /// The purpose.
+        purpose: String,
+        /// The generation the value names.
+        generation: u32,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed; retry, and check the host")]
     Rng,
@@ -351,9 +426,15 @@ pub enum Malformed {
         /// The ciphertext length found.
         found: usize,
     },
-    /// The value holds no part at all.
+    /// The value holds no part at all (only a subject-mode value may: FORMAT.md §15).
     #[error("the value holds no purpose part")]
     NoParts,
+    /// A value without parts names a ciphertext length: it can hold no data (FORMAT.md §15).
+    #[error("a value without parts has ciphertext length {len}, not 0")]
+    EmptyWithLength {
+        /// The length found.
+        len: usize,
+    },
     /// Too many parts.
     #[error("the value holds {count} parts, more than the {max} allowed")]
     TooManyParts {
@@ -435,6 +516,22 @@ pub enum KeyringError {
         /// The last version.
         last: u32,
     },
+}
+
+fn mode_name(mode: u8) -> &'static str {
+    match mode {
+        crate::format::MODE_DIRECT => "direct",
+        crate::format::MODE_SUBJECT => "subject",
+        _ => "an unknown",
+    }
+}
+
+fn mode_hint(found: u8) -> &'static str {
+    if found == crate::format::MODE_SUBJECT {
+        "open it through `SubjectKeys` with the subject's id"
+    } else {
+        "open it with the purpose key (`KeySet`, `PurposeKey`)"
+    }
 }
 
 fn fmt_names(names: &[String]) -> String {

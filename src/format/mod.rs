@@ -19,6 +19,17 @@ pub const FORMAT_VERSION: u8 = 0x01;
 /// per-subject data keys) and rejected by this version as [`Error::UnknownMode`](crate::Error::UnknownMode).
 pub const MODE_DIRECT: u8 = 0x01;
 
+/// FORMAT.md §2, §15: key mode `0x02`, *subject*: each part is sealed under a key derived from the
+/// subject's data key for its purpose, kept in a key vault; a part's `key_version` names that data
+/// key's generation, and a value may hold no part at all (no purpose it is sealed for had
+/// consent).
+pub const MODE_SUBJECT: u8 = 0x02;
+
+/// Whether `mode` is a key mode of this format version.
+pub(crate) const fn is_known_mode(mode: u8) -> bool {
+    matches!(mode, MODE_DIRECT | MODE_SUBJECT)
+}
+
 /// FORMAT.md §2: the most purposes one value is sealed for.
 pub const MAX_PARTS: usize = 8;
 

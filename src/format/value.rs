@@ -16,7 +16,8 @@
 use crate::aead::{Suite, TAG_LEN};
 use crate::error::{Error, Malformed, Result};
 use crate::format::{
-    FORMAT_VERSION, MAX_PARTS, MAX_PLAINTEXT, MODE_DIRECT, fixed_payload_len, is_known_type,
+    FORMAT_VERSION, MAX_PARTS, MAX_PLAINTEXT, MODE_SUBJECT, fixed_payload_len, is_known_mode,
+    is_known_type,
 };
 use crate::purpose::validate_name;
 
@@ -96,7 +97,7 @@ impl<'a> Reader<'a> {
         }
         let suite = Suite::from_id(self.u8("suite")?)?;
         let mode = self.u8("mode")?;
-        if mode != MODE_DIRECT {
+        if !is_known_mode(mode) {
             return Err(Error::UnknownMode { found: mode });
         }
         let type_byte = self.u8("plaintext type")?;
@@ -104,7 +105,8 @@ impl<'a> Reader<'a> {
             return Err(Error::UnknownPlaintextType { found: type_byte });
         }
         let count = usize::from(self.u8("part count")?);
-        if count == 0 {
+        // FORMAT.md §15: only a subject-mode value may hold no part.
+        if count == 0 && mode != MODE_SUBJECT {
             return Err(Malformed::NoParts.into());
         }
         if count > MAX_PARTS {
@@ -118,7 +120,10 @@ impl<'a> Reader<'a> {
         if ct_len > MAX_PLAINTEXT {
             return Err(Malformed::BadLength { len: ct_len }.into());
         }
-        if let Some(expected) = fixed_payload_len(type_byte).filter(|&n| n != ct_len) {
+        if count == 0 && ct_len != 0 {
+            return Err(Malformed::EmptyWithLength { len: ct_len }.into());
+        }
+        if let Some(expected) = fixed_payload_len(type_byte).filter(|&n| n != ct_len && count > 0) {
             return Err(Malformed::PayloadLength {
                 type_byte,
                 expected,
@@ -220,11 +225,15 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header<'a
     let count = usize::from(head[4]);
     let ct_len = u32::from_be_bytes([head[5], head[6], head[7], head[8]]) as usize;
     let valid = head[0] == FORMAT_VERSION
-        && mode == MODE_DIRECT
+        && is_known_mode(mode)
         && is_known_type(type_byte)
-        && (1..=MAX_PARTS).contains(&count)
+        && count <= MAX_PARTS
         && ct_len <= MAX_PLAINTEXT
-        && fixed_payload_len(type_byte).is_none_or(|n| n == ct_len);
+        && if count == 0 {
+            mode == MODE_SUBJECT && ct_len == 0
+        } else {
+            fixed_payload_len(type_byte).is_none_or(|n| n == ct_len)
+        };
     if !valid {
         return None;
     }
@@ -268,6 +277,7 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header<'a
 /// The shape of a value being written, for the sealing code to fill (FORMAT.md §2).
 pub(crate) struct Layout {
     pub(crate) suite: Suite,
+    pub(crate) mode: u8,
     pub(crate) type_byte: u8,
     pub(crate) ct_len: usize,
 }
@@ -302,7 +312,7 @@ impl Layout {
         out[..FIXED_HEADER_LEN].copy_from_slice(&[
             FORMAT_VERSION,
             self.suite.id(),
-            MODE_DIRECT,
+            self.mode,
             self.type_byte,
             count,
             a,
@@ -346,6 +356,7 @@ mod tests {
     fn value() -> Vec<u8> {
         let layout = Layout {
             suite: Suite::Aes256Gcm,
+            mode: crate::format::MODE_DIRECT,
             type_byte: 0x01,
             ct_len: 5,
         };

@@ -30,6 +30,9 @@ pub struct KeyState {
     retired: Vec<u32>,
     /// The purpose's part of every associated data (FORMAT.md §6), laid out once.
     pub(crate) aad_head: AadHead,
+    /// The key mode of the values it seals and opens (FORMAT.md §2): direct for a purpose key,
+    /// subject for a subject's data key (whose "versions" are its generations).
+    pub(crate) mode: u8,
 }
 
 impl KeyState {
@@ -59,12 +62,19 @@ impl KeyState {
             })?;
         Ok(Self {
             aad_head: AadHead::new(purpose.name()),
+            mode: crate::format::MODE_DIRECT,
             purpose,
             seal_suite,
             versions,
             active,
             retired: Vec::new(),
         })
+    }
+
+    /// The same key, for values of key mode `mode` (FORMAT.md §2).
+    pub(crate) fn with_mode(mut self, mode: u8) -> Self {
+        self.mode = mode;
+        self
     }
 
     /// Records the retired versions; any of them that is also held stays held.

@@ -1,8 +1,10 @@
 //! One purpose key version: the derived key and the ciphers built from it.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::aead::SuiteCiphers;
+use crate::aead::raw::AesGcm;
 use crate::secret::SecretKey;
 
 /// `PK` of one purpose at one root version (FORMAT.md §4.1), with its ciphers built on first use
@@ -11,6 +13,9 @@ pub(crate) struct VersionKey {
     pub(crate) version: u32,
     pub(crate) secret: SecretKey,
     pub(crate) ciphers: SuiteCiphers,
+    /// The key that wraps subjects' data keys of this purpose and version (FORMAT.md §15.2),
+    /// built on first use.
+    pub(crate) vault_wrap: OnceLock<AesGcm>,
 }
 
 impl VersionKey {
@@ -19,6 +24,7 @@ impl VersionKey {
             version,
             secret,
             ciphers: SuiteCiphers::default(),
+            vault_wrap: OnceLock::new(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Purpose sets known only at run time.
 
 use crate::error::{Malformed, Result};
-use crate::purpose::PurposeSet;
+use crate::purpose::{PurposePolicy, PurposeSet};
 
 /// The purpose set of a value whose purposes are known only at run time (config-driven services,
 /// tools that inspect any value): `Sealed<T, AnyPurposes>`. Such a value opens only through the
@@ -12,15 +12,17 @@ pub struct AnyPurposes;
 /// What the second parameter of [`Sealed`](crate::Sealed) can be: a [`PurposeSet`], checked by
 /// the compiler, or [`AnyPurposes`], checked at run time.
 pub trait Purposes: Send + Sync + 'static {
-    /// Checks the purposes found in a value coming in from outside.
+    /// Checks the purposes found in a value coming in from outside; `subject_mode` if the value
+    /// is in subject mode (FORMAT.md §15), where a value may hold no copy at all.
     #[doc(hidden)]
-    fn check(found: &[&str]) -> Result<()>;
+    fn check(found: &[&str], subject_mode: bool) -> Result<()>;
 }
 
 impl<Ps: PurposeSet> Purposes for Ps {
     /// The value's purposes must be the set's, except that a purpose needing consent may have no
-    /// copy (the subject had not consented when it was sealed: FORMAT.md §15).
-    fn check(found: &[&str]) -> Result<()> {
+    /// copy (the subject had not consented when it was sealed: FORMAT.md §15); a subject-mode
+    /// value may hold none at all if every purpose of the set needs consent.
+    fn check(found: &[&str], subject_mode: bool) -> Result<()> {
         // `found` holds distinct names (the parser rejects duplicates). A set type that repeats a
         // purpose never matches: the count of its distinct names is below its length.
         let distinct = Ps::NAMES
@@ -32,7 +34,9 @@ impl<Ps: PurposeSet> Purposes for Ps {
             .iter()
             .zip(Ps::POLICIES)
             .all(|(name, policy)| policy.needs_consent() || found.contains(name));
-        let matches = distinct && !found.is_empty() && all_known && required_present;
+        let may_be_empty = subject_mode && Ps::POLICIES.iter().all(PurposePolicy::needs_consent);
+        let matches =
+            distinct && (!found.is_empty() || may_be_empty) && all_known && required_present;
         if matches {
             Ok(())
         } else {
@@ -46,7 +50,7 @@ impl<Ps: PurposeSet> Purposes for Ps {
 }
 
 impl Purposes for AnyPurposes {
-    fn check(_: &[&str]) -> Result<()> {
+    fn check(_: &[&str], _: bool) -> Result<()> {
         Ok(())
     }
 }
@@ -64,22 +68,22 @@ mod tests {
 
     #[test]
     fn a_set_matches_its_own_purposes_in_any_order_and_nothing_else() {
-        assert!(<Both as Purposes>::check(&["marketing", "fulfillment"]).is_ok());
-        assert!(<Fulfillment as Purposes>::check(&["fulfillment"]).is_ok());
+        assert!(<Both as Purposes>::check(&["marketing", "fulfillment"], false).is_ok());
+        assert!(<Fulfillment as Purposes>::check(&["fulfillment"], false).is_ok());
         for found in [
             &["fulfillment"][..],
             &["fulfillment", "analytics"],
             &["a", "b", "c"],
         ] {
             assert!(matches!(
-                <Both as Purposes>::check(found),
+                <Both as Purposes>::check(found, false),
                 Err(Error::Malformed(Malformed::PurposeSetMismatch { .. }))
             ));
         }
         // A set type that repeats a purpose matches no value (values never repeat one).
-        assert!(<Twice as Purposes>::check(&["marketing", "fulfillment"]).is_err());
-        assert!(<Twice as Purposes>::check(&["marketing"]).is_err());
-        assert!(<AnyPurposes as Purposes>::check(&["x", "y"]).is_ok());
+        assert!(<Twice as Purposes>::check(&["marketing", "fulfillment"], false).is_err());
+        assert!(<Twice as Purposes>::check(&["marketing"], false).is_err());
+        assert!(<AnyPurposes as Purposes>::check(&["x", "y"], false).is_ok());
     }
 
     crate::purpose!(Newsletter = "newsletter", consent);
@@ -94,16 +98,16 @@ mod tests {
             &["third-party:acme", "fulfillment"],
             &["fulfillment"],
         ] {
-            assert!(<Set as Purposes>::check(found).is_ok(), "{found:?}");
+            assert!(<Set as Purposes>::check(found, false).is_ok(), "{found:?}");
         }
         for found in [
             &["newsletter", "third-party:acme"][..],
             &["fulfillment", "marketing"],
             &[],
         ] {
-            assert!(<Set as Purposes>::check(found).is_err(), "{found:?}");
+            assert!(<Set as Purposes>::check(found, false).is_err(), "{found:?}");
         }
         // A set of consent purposes only still needs one copy: a value has at least one part.
-        assert!(<(Newsletter, Acme) as Purposes>::check(&[]).is_err());
+        assert!(<(Newsletter, Acme) as Purposes>::check(&[], false).is_err());
     }
 }

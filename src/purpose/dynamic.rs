@@ -114,6 +114,13 @@ impl DynPurpose {
     }
 }
 
+impl<P: Purpose> From<P> for DynPurpose {
+    /// The run-time form of a purpose value: `Marketing.into()`.
+    fn from(_: P) -> Self {
+        Self::of::<P>()
+    }
+}
+
 impl fmt::Debug for DynPurpose {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DynPurpose({:?})", &*self.0)

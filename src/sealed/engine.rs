@@ -7,9 +7,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::aead::ValueNonce;
 use crate::error::{Error, Result};
-use crate::format::{
-    self, AadInput, Header, Layout, MAX_PARTS, MAX_PLAINTEXT, MODE_DIRECT, PartRef,
-};
+use crate::format::{self, AadInput, Header, Layout, MAX_PARTS, MAX_PLAINTEXT, PartRef};
 use crate::keyring::KeyState;
 use crate::sealed::context::Context;
 use crate::sealed::plaintext::{AsPlaintext, Plaintext, type_name};
@@ -38,12 +36,15 @@ pub(crate) fn seal_payload(
     let (record, field, id) = ctx.parts()?;
     check_distinct(keys)?;
     let suite = keys[0].seal_suite; // checked non-empty above
+    let mode = keys[0].mode;
     if let Some(other) = keys.iter().map(|k| k.seal_suite).find(|&s| s != suite) {
         return Err(Error::MixedSuites {
             first: suite,
             other,
         });
     }
+    // A value has one key mode: purpose keys and subjects' data keys never mix in it.
+    debug_assert!(keys.iter().all(|k| k.mode == mode));
     let ct_len = payload.len();
     if ct_len > MAX_PLAINTEXT {
         return Err(Error::TooLarge {
@@ -53,6 +54,7 @@ pub(crate) fn seal_payload(
     }
     let layout = Layout {
         suite,
+        mode,
         type_byte,
         ct_len,
     };
@@ -90,7 +92,7 @@ pub(crate) fn seal_payload(
         part.body.copy_from_slice(payload);
         let tag = AadInput {
             suite,
-            mode: MODE_DIRECT,
+            mode,
             type_byte,
             head: &key.aad_head,
             key_version: active.version,
@@ -106,6 +108,26 @@ pub(crate) fn seal_payload(
         part.tag.copy_from_slice(&tag);
     }
     Ok(out.sealed())
+}
+
+/// A subject-mode value that holds no copy (FORMAT.md §15.1): every purpose it is sealed for
+/// needed consent, and none had it. A header alone: no part, `ct_len` 0, a fresh nonce.
+pub(crate) fn seal_empty(
+    suite: crate::aead::Suite,
+    type_byte: u8,
+    ctx: &Context<'_>,
+) -> Result<Vec<u8>> {
+    ctx.check()?;
+    let layout = Layout {
+        suite,
+        mode: format::MODE_SUBJECT,
+        type_byte,
+        ct_len: 0,
+    };
+    let nonce = ValueNonce::draw(suite)?;
+    let mut out = vec![0u8; layout.header_len()];
+    layout.write_header(&mut out, 0, nonce.as_bytes());
+    Ok(out)
 }
 
 /// The output of a seal in progress: zeroized if dropped, handed over by [`Self::sealed`] once
@@ -197,6 +219,16 @@ fn find_part<'a>(
     ctx: &Context<'_>,
 ) -> Result<(Header<'a>, PartRef<'a>)> {
     ctx.check()?;
+    // FORMAT.md §9 step 6: a value of another key mode is refused before its parts are looked at
+    // (a well-formed value: its mode byte is a known one).
+    if let Some(&mode) = bytes.get(2) {
+        if mode != key.mode && format::is_known_mode(mode) {
+            return Err(Error::WrongMode {
+                found: mode,
+                expected: key.mode,
+            });
+        }
+    }
     format::find_part(bytes, key.purpose.name()).ok_or_else(|| no_part(key, bytes))
 }
 

@@ -132,7 +132,7 @@ impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
                     found: plaintext::type_name(header.type_byte),
                 });
             }
-            Ps::check(&names)?;
+            Ps::check(&names, header.mode == format::MODE_SUBJECT)?;
         }
         Ok(Self::from_trusted(bytes))
     }
@@ -147,6 +147,20 @@ impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
 }
 
 pub(crate) use reseal::reseal;
+
+/// Opens `bytes` with one key state (subject mode's data keys).
+pub(crate) fn open_state<T: Plaintext>(
+    key: &crate::keyring::KeyState,
+    bytes: &[u8],
+    ctx: &Context<'_>,
+) -> Result<T> {
+    engine::open(key, bytes, ctx)
+}
+
+/// A subject-mode value without copies (FORMAT.md §15.1).
+pub(crate) fn seal_empty<T: Plaintext>(suite: Suite, ctx: &Context<'_>) -> Result<Vec<u8>> {
+    engine::seal_empty(suite, T::TYPE_BYTE, ctx)
+}
 
 /// Seals for the given key states (the run-time path of [`KeySet::seal_dyn`]).
 pub(crate) fn seal_states<T: Plaintext, V: AsPlaintext<T> + ?Sized>(

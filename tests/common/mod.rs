@@ -6,6 +6,8 @@
     reason = "every test crate includes this module and uses a different subset of it"
 )]
 
+pub(crate) mod vault_suite;
+
 use std::ops::Range;
 use std::sync::LazyLock;
 use std::time::SystemTime;

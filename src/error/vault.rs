@@ -1,0 +1,81 @@
+//! Errors of key vaults (subject mode, FORMAT.md §15): what the storage behind it reports, and
+//! what a vault row that does not read back means. Opening errors that concern a subject's
+//! choices (no consent, consent withdrawn, erased, expired) are variants of
+//! [`Error`](crate::Error), since they are answers rather than failures.
+
+/// Why a key vault operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultError {
+    /// A row does not read back as what it should be: changed by hand, damaged, or wrapped under
+    /// another keyring. Nothing was changed.
+    #[error(
+        "{reason}; nothing was changed: restore the vault from a backup, or ask who changed it"
+    )]
+    Corrupt {
+        /// What does not read back (names, never key bytes or subject ids).
+        reason: String,
+    },
+
+    /// The vault belongs to another keyring: its keys cannot be unwrapped with this one.
+    #[error(
+        "this key vault belongs to keyring {vault}, not to keyring {given}; open the vault of \
+         this keyring, or load the keys of keyring {vault}"
+    )]
+    WrongKeyring {
+        /// The keyring id the vault was bound to.
+        vault: crate::KeyringId,
+        /// The keyring id of the keys given.
+        given: crate::KeyringId,
+    },
+
+    /// The vault's schema is newer than this fieldseal reads.
+    #[error(
+        "the key vault's schema version {found} is newer than this fieldseal reads (version \
+         {supported}); upgrade fieldseal to use it"
+    )]
+    NewerSchema {
+        /// The schema version found.
+        found: u32,
+        /// The schema version this library reads and writes.
+        supported: u32,
+    },
+
+    /// Another process holds the vault's database locked for longer than the vault waits.
+    #[error(
+        "the key vault is busy ({action}): another process holds it locked; nothing was changed, \
+         try again"
+    )]
+    Busy {
+        /// What was being done.
+        action: &'static str,
+    },
+
+    /// The vault cannot be written: a read-only file, database or user.
+    #[error(
+        "the key vault is read-only ({action}); nothing was changed: open it writable to seal \
+         new subjects, record consent or erase"
+    )]
+    ReadOnly {
+        /// What was being done.
+        action: &'static str,
+    },
+
+    /// The disk (or the database's quota) is full.
+    #[error(
+        "the key vault's storage is full ({action}); nothing was changed: free space and retry"
+    )]
+    Full {
+        /// What was being done.
+        action: &'static str,
+    },
+
+    /// The storage failed in another way.
+    #[error("the key vault failed ({action}): {source}")]
+    Backend {
+        /// What was being done.
+        action: &'static str,
+        /// The storage's own error (never holds key bytes: none reach the storage in the clear).
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}

@@ -1,0 +1,594 @@
+//! `SubjectKeys`: sealing and opening in subject mode, each value under its subject's own data key
+//! for each purpose, the keys kept wrapped in a [`KeyVault`] (FORMAT.md §15).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result, VaultError};
+use crate::format::{self, MODE_SUBJECT};
+use crate::keyring::{DynPurposeKey, KeyState, KeyringId, VersionKey};
+use crate::keyset::KeySet;
+use crate::purpose::{
+    AnyPurposes, DynPurpose, Includes, Purpose, PurposePolicy, PurposeSet, Purposes,
+};
+use crate::rng;
+use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
+use crate::secret::{KEY_LEN, SecretKey};
+use crate::vault::cache::{Cached, DataKeyCache};
+use crate::vault::records::{
+    Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState, WRAPPED_LEN,
+};
+use crate::vault::store::KeyVault;
+use crate::vault::subject::Subject;
+use crate::vault::{seal_empty, wrap};
+
+/// Cache entries kept by default: about 1 KiB each (a key and its ciphers).
+pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
+
+/// How long a cached data key (or a cached "withdrawn", "erased") is trusted by default before the
+/// vault is asked again: what other processes' withdrawals and erasures wait for, at most.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(60);
+
+/// The source of the current time, injectable for tests of retention.
+type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+
+/// Subject mode: a service's purpose keys, a key vault, and the data keys it has unwrapped.
+///
+/// Every (subject, purpose) gets its own random 256-bit data key, created on first use and kept in
+/// the vault wrapped under the purpose key (FORMAT.md §15). So withdrawing a customer's consent to
+/// one purpose, or forgetting the customer, is deleting keys: every copy of their data for it, in
+/// any database, cache, export or backup, stops opening at once.
+///
+/// ```
+/// use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
+/// use fieldseal::{Context, Error, KeySet, Keyring, Sealed, Suite};
+/// fieldseal::purpose!(Fulfillment = "fulfillment");
+/// fieldseal::purpose!(Marketing = "marketing", consent);
+///
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let keys = KeySet::new()
+///     .with(keyring.purpose_key::<Fulfillment>())
+///     .with(keyring.purpose_key::<Marketing>());
+/// let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id())?;
+///
+/// let ada = Subject::int(1001);
+/// let ctx = Context::new("customer", "email").with_id_int(1001);
+/// subjects.grant(&ada, &Marketing.into(), "signup form", Some("privacy notice v3"))?;
+/// let email: Sealed<String, (Fulfillment, Marketing)> =
+///     subjects.seal(&ada, "ada@example.com", &ctx)?;
+/// assert_eq!(subjects.open::<Marketing, _, _, _>(&email, &ada, &ctx)?, "ada@example.com");
+///
+/// // Withdrawn: marketing's copy no longer opens; fulfillment's still does.
+/// subjects.withdraw(&ada, &Marketing.into())?;
+/// assert!(matches!(
+///     subjects.open::<Marketing, _, _, _>(&email, &ada, &ctx),
+///     Err(Error::ConsentWithdrawn { .. })
+/// ));
+/// assert_eq!(subjects.open::<Fulfillment, _, _, _>(&email, &ada, &ctx)?, "ada@example.com");
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+pub struct SubjectKeys<V> {
+    vault: V,
+    keys: KeySet,
+    keyring: KeyringId,
+    cache: DataKeyCache,
+    clock: Clock,
+}
+
+impl<V: KeyVault> SubjectKeys<V> {
+    /// Subject mode over `vault`, with the purpose keys `keys` of keyring `keyring` (a bundle's
+    /// `keyring_id()`, or `Keyring::id`). The vault is bound to that keyring on first use.
+    ///
+    /// # Errors
+    /// [`VaultError::WrongKeyring`] if the vault belongs to another keyring; a backend error.
+    pub fn new(vault: V, keys: KeySet, keyring: KeyringId) -> Result<Self> {
+        let bound = vault.bind_keyring(keyring)?;
+        if bound != keyring {
+            return Err(VaultError::WrongKeyring {
+                vault: bound,
+                given: keyring,
+            }
+            .into());
+        }
+        Ok(Self {
+            vault,
+            keys,
+            keyring,
+            cache: DataKeyCache::new(DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL),
+            clock: Arc::new(SystemTime::now),
+        })
+    }
+
+    /// Keeps at most `capacity` unwrapped data keys (and negative answers), each trusted for
+    /// `ttl`: the longest another process's withdrawal or erasure can go unnoticed here.
+    #[must_use]
+    pub fn with_cache(mut self, capacity: usize, ttl: Duration) -> Self {
+        self.cache = DataKeyCache::new(capacity, ttl);
+        self
+    }
+
+    /// Takes the current time from `clock` (retention periods, consent and erasure times): for
+    /// tests, and for jobs that run as of a given time.
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The vault.
+    pub fn vault(&self) -> &V {
+        &self.vault
+    }
+
+    /// The purpose keys.
+    pub fn keys(&self) -> &KeySet {
+        &self.keys
+    }
+
+    /// The keyring the keys and the vault belong to.
+    pub fn keyring_id(&self) -> KeyringId {
+        self.keyring
+    }
+
+    /// The current time, in seconds since the Unix epoch.
+    pub(crate) fn now(&self) -> u64 {
+        (self.clock)()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    pub(crate) fn cache(&self) -> &DataKeyCache {
+        &self.cache
+    }
+
+    /// The purpose key of `purpose`.
+    pub(crate) fn purpose_key(&self, purpose: &str) -> Result<&DynPurposeKey> {
+        self.keys
+            .get(purpose)
+            .ok_or_else(|| Error::NoKeyForPurpose {
+                purpose: purpose.to_owned(),
+                held: self
+                    .keys
+                    .purposes()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            })
+    }
+
+    /// Seals `value` for `subject`, for every purpose of `Ps` whose key this service holds... and
+    /// needs: every purpose of `Ps`, under the subject's data key for it (created on first use).
+    /// A purpose that needs consent gets a copy only if the subject's consent stands; without,
+    /// its copy is left out (check with [`Sealed::purposes`]), and a value none of whose
+    /// purposes had consent holds no copy at all.
+    ///
+    /// # Errors
+    /// [`Error::SubjectErased`] for a forgotten subject, [`Error::NoKeyForPurpose`], a vault
+    /// error, and as [`Sealed::seal`].
+    pub fn seal<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        subject: &Subject<'_>,
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, Ps>> {
+        let purposes: Vec<DynPurpose> = Ps::NAMES
+            .iter()
+            .zip(Ps::POLICIES)
+            .map(|(name, policy)| DynPurpose::new(name).map(|p| p.with_policy(*policy)))
+            .collect::<Result<_>>()?;
+        let bytes = self.seal_bytes(subject, &purposes, value, ctx)?;
+        Ok(Sealed::from_trusted(bytes))
+    }
+
+    /// As [`seal`](Self::seal), for purposes known at run time (their policies as the
+    /// [`DynPurpose`]s say).
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub fn seal_dyn<T: Plaintext>(
+        &self,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, AnyPurposes>> {
+        self.seal_bytes(subject, purposes, value, ctx)
+            .map(Sealed::from_trusted)
+    }
+
+    fn seal_bytes<T: Plaintext>(
+        &self,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Vec<u8>> {
+        let states = self.sealing_keys(subject, purposes)?;
+        seal_with(&states, purposes, value, ctx, self.suite_of(purposes))
+    }
+
+    /// The suite a value of these purposes is sealed with: the first purpose key's.
+    fn suite_of(&self, purposes: &[DynPurpose]) -> crate::aead::Suite {
+        purposes
+            .first()
+            .and_then(|p| self.keys.get(p.name()))
+            .map_or_else(Default::default, DynPurposeKey::suite)
+    }
+
+    /// Opens `sealed`'s copy for purpose `P`, for `subject`, under `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::NoConsentCopy`] if the value holds no copy for `P` (it needs consent, and had none
+    /// when sealed), [`Error::ConsentWithdrawn`], [`Error::RetentionExpired`],
+    /// [`Error::SubjectErased`], [`Error::UnknownDataKey`], [`Error::NoKeyForPurpose`], a vault
+    /// error, and as [`Sealed::open`].
+    pub fn open<P: Purpose, T: Plaintext, Ps: Purposes + Includes<P, I>, I>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        self.open_bytes(sealed.as_bytes(), &DynPurpose::of::<P>(), subject, ctx)
+    }
+
+    /// Opens `sealed`'s copy for a purpose known at run time.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), and [`Error::NotSealedFor`] for a purpose the value is not sealed
+    /// for and that needs no consent.
+    pub fn open_dyn<T: Plaintext, Ps: Purposes>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        purpose: &DynPurpose,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        self.open_bytes(sealed.as_bytes(), purpose, subject, ctx)
+    }
+
+    pub(crate) fn open_bytes<T: Plaintext>(
+        &self,
+        bytes: &[u8],
+        purpose: &DynPurpose,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        subject.check()?;
+        let generation = part_generation(bytes, purpose)?;
+        let key = self.opening_key(subject, purpose.name(), generation)?;
+        crate::sealed::open_state(&key, bytes, ctx)
+    }
+
+    /// The data keys to seal with, one per purpose, `None` where consent is wanting.
+    pub(crate) fn sealing_keys(
+        &self,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+    ) -> Result<Vec<Option<Arc<KeyState>>>> {
+        subject.check()?;
+        let id = subject.as_bytes();
+        let now = self.now();
+        let mut out = vec![None; purposes.len()];
+        let mut misses = Vec::new();
+        for (i, purpose) in purposes.iter().enumerate() {
+            match self.cache.get(id, purpose.name()) {
+                Some(Cached::Live { key, expires, .. }) if expires.is_none_or(|e| e > now) => {
+                    out[i] = Some(key);
+                }
+                Some(Cached::NoConsent) if purpose.policy().needs_consent() => {}
+                Some(Cached::Erased { at }) => return Err(Error::SubjectErased { at }),
+                _ => misses.push(i),
+            }
+        }
+        if misses.is_empty() {
+            return Ok(out);
+        }
+        let names: Vec<&str> = misses.iter().map(|&i| purposes[i].name()).collect();
+        let state = self.vault.read(id, &names)?;
+        self.refuse_erased(id, &state, purposes)?;
+        for (&i, (_, slot)) in misses.iter().zip(&state.slots) {
+            out[i] = self.key_for_sealing(subject, &purposes[i], slot, &state, now)?;
+        }
+        Ok(out)
+    }
+
+    /// Fails for a subject the vault says was forgotten, remembering it.
+    fn refuse_erased(
+        &self,
+        id: &[u8],
+        state: &SubjectState,
+        purposes: &[DynPurpose],
+    ) -> Result<()> {
+        if let Some(at) = state.erased {
+            for purpose in purposes {
+                self.cache.put(id, purpose.name(), Cached::Erased { at });
+            }
+            return Err(Error::SubjectErased { at });
+        }
+        Ok(())
+    }
+
+    /// The live data key of one (subject, purpose) to seal with, created if none is live.
+    fn key_for_sealing(
+        &self,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+        slot: &KeySlot,
+        state: &SubjectState,
+        now: u64,
+    ) -> Result<Option<Arc<KeyState>>> {
+        let id = subject.as_bytes();
+        if let KeySlot::Live { key, previous } = slot {
+            if key.expires.is_none_or(|e| e > now) {
+                return self.unwrap_live(key, *previous).map(Some);
+            }
+        }
+        let policy = purpose.policy();
+        let consented = state
+            .consents
+            .iter()
+            .any(|c| c.purpose == purpose.name() && c.is_active());
+        if policy.needs_consent() && !consented {
+            self.cache.put(id, purpose.name(), Cached::NoConsent);
+            return Ok(None);
+        }
+        let mut last = slot.last_generation();
+        let previous = match slot {
+            KeySlot::Destroyed(d) => Some(*d),
+            // A live key past its retention: `create` destroys it first, as expired.
+            KeySlot::Live { key, .. } => Some(Destruction {
+                generation: key.generation,
+                reason: DestroyReason::Expired,
+                at: now,
+            }),
+            KeySlot::Empty => None,
+        };
+        // A racing withdrawal and grant can move the generation between read and create: try
+        // again with the vault's last generation, a bounded number of times.
+        for _ in 0..4 {
+            match self.create(id, purpose, policy, last, previous, now)? {
+                CreateOutcome::Key(key) => return Ok(Some(key)),
+                CreateOutcome::NoConsent => {
+                    self.cache.put(id, purpose.name(), Cached::NoConsent);
+                    return Ok(None);
+                }
+                CreateOutcome::Moved(moved) => last = moved,
+            }
+        }
+        Err(VaultError::Busy {
+            action: "create a data key (the slot kept changing)",
+        }
+        .into())
+    }
+
+    /// Creates generation `last + 1` of (subject, purpose), or takes the key a racing sealer
+    /// created first.
+    fn create(
+        &self,
+        id: &[u8],
+        purpose: &DynPurpose,
+        policy: PurposePolicy,
+        last: u32,
+        previous: Option<Destruction>,
+        now: u64,
+    ) -> Result<CreateOutcome> {
+        let purpose_key = self.purpose_key(purpose.name())?;
+        let active = purpose_key.state.active();
+        let generation = last.checked_add(1).ok_or(VaultError::Corrupt {
+            reason: format!("purpose `{purpose}` has no data key generation left"),
+        })?;
+        let mut key = StoredKey {
+            subject: id.to_vec(),
+            purpose: purpose.name().to_owned(),
+            generation,
+            key_version: active.version,
+            created: now,
+            expires: policy.retention().map(|r| now.saturating_add(r.as_secs())),
+            wrapped: [0; WRAPPED_LEN],
+        };
+        let mut dek = zeroize::Zeroizing::new([0u8; KEY_LEN]);
+        rng::os_random(dek.as_mut())?;
+        let dek = SecretKey::from_bytes(dek);
+        wrap::wrap(self.keyring, active, &mut key, &dek)?;
+        match self.vault.create(&key, policy.needs_consent(), now)? {
+            Created::Inserted => {
+                let state = self.data_key_state(&key, dek)?;
+                self.remember(&key, previous, &state);
+                Ok(CreateOutcome::Key(state))
+            }
+            Created::Existing(winner) => {
+                // `previous` is not known here; an open that needs it reads the vault.
+                self.unwrap_live(&winner, None).map(CreateOutcome::Key)
+            }
+            Created::Refused(Refusal::NoConsent) => Ok(CreateOutcome::NoConsent),
+            Created::Refused(Refusal::Erased { at }) => {
+                self.cache.put(id, purpose.name(), Cached::Erased { at });
+                Err(Error::SubjectErased { at })
+            }
+            Created::Refused(Refusal::GenerationMoved { last }) => Ok(CreateOutcome::Moved(last)),
+        }
+    }
+
+    /// Unwraps a live stored key and remembers it.
+    fn unwrap_live(&self, key: &StoredKey, previous: Option<Destruction>) -> Result<Arc<KeyState>> {
+        let purpose_key = self.purpose_key(&key.purpose)?;
+        let version: &VersionKey = purpose_key.state.version(key.key_version)?;
+        let dek = wrap::unwrap(self.keyring, version, key)?;
+        let state = self.data_key_state(key, dek)?;
+        self.remember(key, previous, &state);
+        Ok(state)
+    }
+
+    /// The key state of a subject's data key: the key plays the purpose key's part (FORMAT.md
+    /// §15.1), its generation the key version's.
+    fn data_key_state(&self, key: &StoredKey, dek: SecretKey) -> Result<Arc<KeyState>> {
+        let purpose_key = self.purpose_key(&key.purpose)?;
+        let purpose = purpose_key.purpose().clone();
+        let version = Arc::new(VersionKey::new(key.generation, dek));
+        let state = KeyState::new(purpose, purpose_key.suite(), vec![version], key.generation)?;
+        Ok(Arc::new(state.with_mode(MODE_SUBJECT)))
+    }
+
+    fn remember(&self, key: &StoredKey, previous: Option<Destruction>, state: &Arc<KeyState>) {
+        self.cache.put(
+            &key.subject,
+            &key.purpose,
+            Cached::Live {
+                generation: key.generation,
+                key: Arc::clone(state),
+                expires: key.expires,
+                previous,
+            },
+        );
+    }
+
+    /// The data key of generation `generation` of (subject, purpose), to open with.
+    pub(crate) fn opening_key(
+        &self,
+        subject: &Subject<'_>,
+        purpose: &str,
+        generation: u32,
+    ) -> Result<Arc<KeyState>> {
+        let id = subject.as_bytes();
+        let now = self.now();
+        if let Some(cached) = self.cache.get(id, purpose) {
+            if let Some(answer) = answer(cached, purpose, generation, now) {
+                return answer;
+            }
+        }
+        let state = self.vault.read(id, &[purpose])?;
+        if let Some(at) = state.erased {
+            self.cache.put(id, purpose, Cached::Erased { at });
+            return Err(Error::SubjectErased { at });
+        }
+        let slot = state.slots.into_iter().next().map(|(_, s)| s);
+        let cached = match slot {
+            Some(KeySlot::Live { key, previous }) => {
+                let state = self.unwrap_live(&key, previous)?;
+                Cached::Live {
+                    generation: key.generation,
+                    key: state,
+                    expires: key.expires,
+                    previous,
+                }
+            }
+            Some(KeySlot::Destroyed(d)) => {
+                self.cache.put(id, purpose, Cached::Destroyed(d));
+                Cached::Destroyed(d)
+            }
+            Some(KeySlot::Empty) | None => {
+                return Err(Error::UnknownDataKey {
+                    purpose: purpose.to_owned(),
+                    generation,
+                });
+            }
+        };
+        answer(cached, purpose, generation, now).unwrap_or_else(|| {
+            Err(Error::UnknownDataKey {
+                purpose: purpose.to_owned(),
+                generation,
+            })
+        })
+    }
+}
+
+/// What a cached slot says about opening generation `generation`: `None` when it cannot tell
+/// (a generation newer than the cached one: ask the vault).
+fn answer(
+    cached: Cached,
+    purpose: &str,
+    generation: u32,
+    now: u64,
+) -> Option<Result<Arc<KeyState>>> {
+    let destroyed = |d: Destruction| match d.reason {
+        DestroyReason::Withdrawn => Error::ConsentWithdrawn {
+            purpose: purpose.to_owned(),
+            at: d.at,
+        },
+        DestroyReason::Expired => Error::RetentionExpired {
+            purpose: purpose.to_owned(),
+            at: d.at,
+        },
+    };
+    match cached {
+        Cached::Erased { at } => Some(Err(Error::SubjectErased { at })),
+        Cached::Live {
+            generation: live,
+            key,
+            expires,
+            previous,
+        } => {
+            if generation == live {
+                if let Some(at) = expires.filter(|&e| e <= now) {
+                    return Some(Err(Error::RetentionExpired {
+                        purpose: purpose.to_owned(),
+                        at,
+                    }));
+                }
+                Some(Ok(key))
+            } else {
+                // An older generation: destroyed, if the cache knows why; else ask the vault.
+                previous
+                    .filter(|d| generation <= d.generation)
+                    .map(|d| Err(destroyed(d)))
+            }
+        }
+        Cached::Destroyed(d) if generation <= d.generation => Some(Err(destroyed(d))),
+        Cached::Destroyed(_) | Cached::NoConsent => None,
+    }
+}
+
+enum CreateOutcome {
+    Key(Arc<KeyState>),
+    NoConsent,
+    Moved(u32),
+}
+
+/// The generation the part of `purpose` in `bytes` names, or why there is no such part.
+fn part_generation(bytes: &[u8], purpose: &DynPurpose) -> Result<u32> {
+    if let Some((_, part)) = format::find_part(bytes, purpose.name()) {
+        return Ok(part.key_version);
+    }
+    // No such part: malformed (the exact error), withheld for want of consent, or not sealed for.
+    let mut sealed_for = Vec::new();
+    let header = format::for_each_part(bytes, |p| sealed_for.push(p.purpose_name().to_owned()))?;
+    if header.mode == MODE_SUBJECT && purpose.policy().needs_consent() {
+        return Err(Error::NoConsentCopy {
+            purpose: purpose.name().to_owned(),
+        });
+    }
+    Err(Error::NotSealedFor {
+        purpose: purpose.name().to_owned(),
+        sealed_for,
+    })
+}
+
+/// Seals with the keys found (`None`: left out for want of consent); a value with no key at all
+/// holds no copy (FORMAT.md §15.1).
+pub(crate) fn seal_with<T: Plaintext>(
+    states: &[Option<Arc<KeyState>>],
+    purposes: &[DynPurpose],
+    value: &(impl AsPlaintext<T> + ?Sized),
+    ctx: &Context<'_>,
+    suite: crate::aead::Suite,
+) -> Result<Vec<u8>> {
+    debug_assert_eq!(states.len(), purposes.len());
+    let present: Vec<&KeyState> = states.iter().flatten().map(|s| &**s).collect();
+    if present.is_empty() {
+        if purposes.is_empty() {
+            return Err(Error::NoPurpose);
+        }
+        return seal_empty::<T>(suite, ctx);
+    }
+    crate::sealed::seal_states(&present, value, ctx)
+}
+
+impl<V> fmt::Debug for SubjectKeys<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubjectKeys")
+            .field("keyring", &self.keyring)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
+}

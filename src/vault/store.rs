@@ -1,0 +1,184 @@
+//! The storage trait behind subject mode: a narrow set of operations, each atomic in the backend,
+//! so that many processes on many machines can share one vault database (FORMAT.md §15,
+//! SECURITY.md "Key vault").
+
+use crate::error::Result;
+use crate::keyring::KeyringId;
+use crate::vault::records::{
+    ConsentRecord, Created, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor, StoredKey,
+    SubjectState, VaultStats, VersionCount, Withdrawal,
+};
+
+/// Where subjects' wrapped data keys, consents and logs are stored: an in-memory vault
+/// ([`MemoryVault`](super::MemoryVault)), SQLite (`SqliteVault`, feature `sqlite`), or your own.
+///
+/// A backend stores and answers; it never sees a key in the clear (every key it holds is wrapped,
+/// FORMAT.md §15.2) and does no cryptography. What it must guarantee is atomicity: each method is
+/// one transaction, so that two processes sealing for the same subject at once end with one data
+/// key, and a withdrawal racing a seal never leaves a key live after the consent is gone. Rows are
+/// keyed by (subject, purpose); times are seconds since the Unix epoch, given by the caller (so a
+/// test can set the clock).
+///
+/// A write is durable when the method returns. Each call is expected to be one short round trip:
+/// [`SubjectKeys`](super::SubjectKeys) calls only [`read`](Self::read) and
+/// [`create`](Self::create) on its sealing and opening paths, and only on a cache miss.
+pub trait KeyVault: Send + Sync {
+    /// Binds the vault to a keyring on first use and returns the keyring it belongs to: `id` if
+    /// it was unbound, its own otherwise (the caller refuses a vault of another keyring).
+    ///
+    /// # Errors
+    /// A backend error.
+    fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId>;
+
+    /// What the vault holds for `subject` and `purposes`: whether it was erased, the key slot of
+    /// each purpose (in the order asked) and their consent records.
+    ///
+    /// # Errors
+    /// A backend error; [`VaultError::Corrupt`](crate::VaultError::Corrupt) for a row that does
+    /// not read back.
+    fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState>;
+
+    /// Stores `key` as the live data key of its (subject, purpose), atomically with these checks,
+    /// in this order: the subject was not forgotten ([`Refusal::Erased`](super::Refusal)); a live
+    /// key whose `expires` is at or before `now` is destroyed first (as a retention sweep would);
+    /// a live key already there is returned instead ([`Created::Existing`]); if
+    /// `requires_consent`, a consent stands for the pair ([`Refusal::NoConsent`](super::Refusal));
+    /// `key.generation` is one more than the last generation of the pair
+    /// ([`Refusal::GenerationMoved`](super::Refusal)).
+    ///
+    /// # Errors
+    /// A backend error.
+    fn create(&self, key: &StoredKey, requires_consent: bool, now: u64) -> Result<Created>;
+
+    /// Records (or renews) a subject's consent to a purpose; a record withdrawn before is
+    /// replaced. Refused for a forgotten subject: returns `false` then, `true` when recorded.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn grant(&self, consent: &ConsentRecord) -> Result<bool>;
+
+    /// Withdraws a subject's consent to a purpose, atomically: marks the consent record
+    /// withdrawn at `at` and destroys the live data key, if any (keeping its generation, so that
+    /// a later key gets a higher one, and the reason, so that opening says why).
+    ///
+    /// # Errors
+    /// A backend error.
+    fn withdraw(&self, subject: &[u8], purpose: &str, at: u64) -> Result<Withdrawal>;
+
+    /// Forgets a subject, atomically: removes every data key slot and consent record of it,
+    /// appends the receipt to the erasure log and keeps the subject marked as erased (so that
+    /// opening says so, and nothing can be sealed for it again). Forgetting a subject twice
+    /// returns the first receipt.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn forget(&self, subject: &[u8], at: u64) -> Result<ErasureReceipt>;
+
+    /// Destroys (as expired) up to `limit` live data keys whose `expires` is at or before `now`,
+    /// and returns them. Called until it returns fewer than `limit`.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn expire(&self, now: u64, limit: usize) -> Result<Vec<ExpiredKey>>;
+
+    /// Up to `limit` live data keys after `after` (in (subject, purpose) order; from the start
+    /// when `None`): how a rewrap walks the vault, resumably.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn keys_after(&self, after: Option<&KeyCursor>, limit: usize) -> Result<Vec<StoredKey>>;
+
+    /// Replaces the wrap of a live key, if it is still `old` (same generation and key version):
+    /// returns whether it was replaced. `new` differs from `old` only in `key_version` and
+    /// `wrapped`.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn rewrap(&self, old: &StoredKey, new: &StoredKey) -> Result<bool>;
+
+    /// How many live data keys each purpose key version wraps.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn key_versions(&self) -> Result<Vec<VersionCount>>;
+
+    /// The consent records of one subject.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>>;
+
+    /// Appends a disclosure to the disclosure log.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()>;
+
+    /// The disclosure log, oldest first; of one partner purpose only, if given.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>>;
+
+    /// The erasure log, oldest first.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn erasures(&self) -> Result<Vec<ErasureReceipt>>;
+
+    /// What the vault holds, counted.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn stats(&self) -> Result<VaultStats>;
+}
+
+/// A shared vault: several [`SubjectKeys`](super::SubjectKeys) (for example one per service in a
+/// process, or in tests) over one backend.
+impl<V: KeyVault + ?Sized> KeyVault for std::sync::Arc<V> {
+    fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId> {
+        (**self).bind_keyring(id)
+    }
+    fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
+        (**self).read(subject, purposes)
+    }
+    fn create(&self, key: &StoredKey, requires_consent: bool, now: u64) -> Result<Created> {
+        (**self).create(key, requires_consent, now)
+    }
+    fn grant(&self, consent: &ConsentRecord) -> Result<bool> {
+        (**self).grant(consent)
+    }
+    fn withdraw(&self, subject: &[u8], purpose: &str, at: u64) -> Result<Withdrawal> {
+        (**self).withdraw(subject, purpose, at)
+    }
+    fn forget(&self, subject: &[u8], at: u64) -> Result<ErasureReceipt> {
+        (**self).forget(subject, at)
+    }
+    fn expire(&self, now: u64, limit: usize) -> Result<Vec<ExpiredKey>> {
+        (**self).expire(now, limit)
+    }
+    fn keys_after(&self, after: Option<&KeyCursor>, limit: usize) -> Result<Vec<StoredKey>> {
+        (**self).keys_after(after, limit)
+    }
+    fn rewrap(&self, old: &StoredKey, new: &StoredKey) -> Result<bool> {
+        (**self).rewrap(old, new)
+    }
+    fn key_versions(&self) -> Result<Vec<VersionCount>> {
+        (**self).key_versions()
+    }
+    fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
+        (**self).consents(subject)
+    }
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
+        (**self).log_disclosure(disclosure)
+    }
+    fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>> {
+        (**self).disclosures(partner)
+    }
+    fn erasures(&self) -> Result<Vec<ErasureReceipt>> {
+        (**self).erasures()
+    }
+    fn stats(&self) -> Result<VaultStats> {
+        (**self).stats()
+    }
+}
