@@ -563,6 +563,20 @@ impl fmt::Display for Versions<'_> {
     }
 }
 
+impl Error {
+    /// Whether this is a copy the subject's own choices withhold, rather than a failure: no
+    /// consent when it was sealed, consent withdrawn, or its retention period over (subject
+    /// mode). A run-time view lists such fields as missing instead of failing.
+    pub fn is_withheld(&self) -> bool {
+        matches!(
+            self,
+            Self::NoConsentCopy { .. }
+                | Self::ConsentWithdrawn { .. }
+                | Self::RetentionExpired { .. }
+        )
+    }
+}
+
 const _: () = assert!(
     size_of::<Error>() <= 72,
     "Error grew: box the new variant's payload, or revisit the size decision above"

@@ -13,6 +13,7 @@ pub use nesting::{Nesting, PATH_SEPARATOR};
 use crate::error::Result;
 use crate::keyring::PurposeKey;
 use crate::keyset::KeySet;
+use crate::vault::{KeyVault, SubjectSession};
 
 /// A record `#[derive(Seal)]` can seal: what a nested record field needs of its type.
 pub trait SealRecord {
@@ -26,6 +27,17 @@ pub trait SealRecord {
     /// # Errors
     /// As the derived `seal`.
     fn seal_nested(&self, keys: &KeySet, at: &Nesting<'_>) -> Result<Self::Sealed>;
+
+    /// Seals the record in subject mode (FORMAT.md §15), through the session of its subject (the
+    /// top-level record's); `at` as in [`seal_nested`](Self::seal_nested).
+    ///
+    /// # Errors
+    /// As the derived subject-mode `seal`.
+    fn seal_subject_nested<V: KeyVault>(
+        &self,
+        session: &SubjectSession<'_, V>,
+        at: &Nesting<'_>,
+    ) -> Result<Self::Sealed>;
 }
 
 /// A sealed twin opened at run time: what a nested record field needs of its sealed type.
@@ -38,6 +50,18 @@ pub trait OpenRecord {
     /// # Errors
     /// As the derived `open_dyn`.
     fn open_dyn_nested(&self, keys: &KeySet, at: &Nesting<'_>) -> Result<Self::DynView>;
+
+    /// Opens, in subject mode, every field the session's keys may read; a field whose copy the
+    /// subject's choices withhold ([`Error::is_withheld`](crate::Error::is_withheld)) is `None`
+    /// and listed as missing. `at` as in [`SealRecord::seal_nested`].
+    ///
+    /// # Errors
+    /// As the derived subject-mode `open_dyn`.
+    fn open_dyn_subject_nested<V: KeyVault>(
+        &self,
+        session: &SubjectSession<'_, V>,
+        at: &Nesting<'_>,
+    ) -> Result<Self::DynView>;
 }
 
 /// A sealed twin re-sealed after a rotation: what a nested record field needs of its sealed type.
@@ -74,4 +98,15 @@ pub trait View<P> {
     /// # Errors
     /// As [`open_view`](Self::open_view).
     fn open_view_nested(&self, key: &PurposeKey<P>, at: &Nesting<'_>) -> Result<Self::View>;
+
+    /// Opens every field sealed for `P` in subject mode, through the session of its subject; `at`
+    /// as in [`SealRecord::seal_nested`].
+    ///
+    /// # Errors
+    /// As the derived subject-mode `open`.
+    fn open_view_subject_nested<V: KeyVault>(
+        &self,
+        session: &SubjectSession<'_, V>,
+        at: &Nesting<'_>,
+    ) -> Result<Self::View>;
 }

@@ -24,6 +24,7 @@ mod cache;
 mod keys;
 mod memory;
 mod records;
+mod session;
 mod store;
 mod subject;
 mod wrap;
@@ -36,6 +37,7 @@ pub use records::{
     ErasureReceipt, ExpiredKey, KeyCursor, KeySlot, Refusal, StoredKey, SubjectState, VaultStats,
     VersionCount, WRAPPED_LEN, Withdrawal,
 };
+pub use session::SubjectSession;
 pub use store::KeyVault;
 pub use subject::Subject;
 

@@ -1,0 +1,195 @@
+//! `SubjectSession`: one subject's data keys, resolved once for a whole record, so that sealing or
+//! opening its fields costs no more vault or cache lookups than it has purposes.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::format;
+use crate::keyring::KeyState;
+use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
+use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
+use crate::vault::keys::{SubjectKeys, seal_with};
+use crate::vault::store::KeyVault;
+use crate::vault::subject::Subject;
+
+/// A subject's data keys for some purposes, resolved once: what a record's sealing and opening go
+/// through (`#[derive(Seal)]` with `#[seal(subject = ..)]` uses one per record).
+///
+/// Sealing resolves every purpose up front (creating keys as needed, leaving out purposes without
+/// consent); opening resolves each (purpose, generation) on first use and keeps it for the
+/// session. Not shared between threads: make one per record, or per request.
+///
+/// ```
+/// use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
+/// use fieldseal::{Context, DynPurpose, KeySet, Keyring, Sealed, Suite};
+/// fieldseal::purpose!(Fulfillment = "fulfillment");
+///
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+/// let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id())?;
+/// let ada = Subject::int(7);
+/// let session = subjects.session(&ada, &[Fulfillment.into()])?;
+/// let ctx = Context::new("customer", "name").with_id_int(7);
+/// let name: Sealed<String, Fulfillment> = session.seal("Ada", &ctx)?;
+/// assert_eq!(session.open::<Fulfillment, _, _, _>(&name, &ctx)?, "Ada");
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+pub struct SubjectSession<'k, V> {
+    keys: &'k SubjectKeys<V>,
+    subject: Vec<u8>,
+    purposes: Vec<DynPurpose>,
+    /// Per purpose, the key to seal with (`None`: no consent, or not resolved for sealing).
+    sealing: Vec<Option<Arc<KeyState>>>,
+    /// Keys resolved for opening: (purpose, generation, key).
+    opening: RefCell<Vec<(DynPurpose, u32, Arc<KeyState>)>>,
+}
+
+impl<V: KeyVault> SubjectKeys<V> {
+    /// A session for `subject` and `purposes`, ready to seal: the data key of each purpose is
+    /// looked up (and created where needed and allowed) now, in one vault round trip at most.
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub fn session(
+        &self,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+    ) -> Result<SubjectSession<'_, V>> {
+        let sealing = self.sealing_keys(subject, purposes)?;
+        Ok(SubjectSession {
+            keys: self,
+            subject: subject.as_bytes().to_vec(),
+            purposes: purposes.to_vec(),
+            sealing,
+            opening: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// A session for `subject` that only opens: nothing is looked up until a value is opened.
+    ///
+    /// # Errors
+    /// The subject id's length (1 to 256 bytes).
+    pub fn opening_session(&self, subject: &Subject<'_>) -> Result<SubjectSession<'_, V>> {
+        subject.check()?;
+        Ok(SubjectSession {
+            keys: self,
+            subject: subject.as_bytes().to_vec(),
+            purposes: Vec::new(),
+            sealing: Vec::new(),
+            opening: RefCell::new(Vec::new()),
+        })
+    }
+}
+
+impl<V: KeyVault> SubjectSession<'_, V> {
+    /// The subject keys the session belongs to.
+    pub fn keys(&self) -> &SubjectKeys<V> {
+        self.keys
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> Subject<'_> {
+        Subject::bytes(&self.subject)
+    }
+
+    /// Seals `value` for the purposes `Ps`, each of which the session was made for; a purpose
+    /// without consent gets no copy (as [`SubjectKeys::seal`]).
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`] for a purpose the session was not made for, and as
+    /// [`SubjectKeys::seal`].
+    pub fn seal<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, Ps>> {
+        let mut states = Vec::with_capacity(Ps::NAMES.len());
+        let mut purposes = Vec::with_capacity(Ps::NAMES.len());
+        for name in Ps::NAMES {
+            let i = self
+                .purposes
+                .iter()
+                .position(|p| p.name() == *name)
+                .ok_or_else(|| Error::NoKeyForPurpose {
+                    purpose: (*name).to_owned(),
+                    held: self.purposes.iter().map(ToString::to_string).collect(),
+                })?;
+            states.push(self.sealing[i].clone());
+            purposes.push(self.purposes[i].clone());
+        }
+        let suite = self
+            .keys
+            .keys()
+            .get(Ps::NAMES[0])
+            .map_or_else(Default::default, crate::DynPurposeKey::suite);
+        seal_with(&states, &purposes, value, ctx, suite).map(Sealed::from_trusted)
+    }
+
+    /// Opens `sealed`'s copy for `P`.
+    ///
+    /// # Errors
+    /// As [`SubjectKeys::open`].
+    pub fn open<P: Purpose, T: Plaintext, Ps: Purposes + Includes<P, I>, I>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        self.open_as(sealed.as_bytes(), &DynPurpose::of::<P>(), ctx)
+    }
+
+    /// Opens `sealed`'s copy for a purpose known at run time.
+    ///
+    /// # Errors
+    /// As [`SubjectKeys::open_dyn`].
+    pub fn open_dyn<T: Plaintext, Ps: Purposes>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        purpose: &DynPurpose,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        self.open_as(sealed.as_bytes(), purpose, ctx)
+    }
+
+    fn open_as<T: Plaintext>(
+        &self,
+        bytes: &[u8],
+        purpose: &DynPurpose,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        let Some((_, part)) = format::find_part(bytes, purpose.name()) else {
+            // The reasons (malformed, no consent copy, not sealed for), as the keys say them.
+            return self.keys.open_bytes(bytes, purpose, &self.subject(), ctx);
+        };
+        let generation = part.key_version;
+        let known = self
+            .opening
+            .borrow()
+            .iter()
+            .find(|(p, g, _)| *g == generation && p == purpose)
+            .map(|(_, _, key)| Arc::clone(key));
+        let key = match known {
+            Some(key) => key,
+            None => {
+                let key = self
+                    .keys
+                    .opening_key(&self.subject(), purpose.name(), generation)?;
+                self.opening
+                    .borrow_mut()
+                    .push((purpose.clone(), generation, Arc::clone(&key)));
+                key
+            }
+        };
+        crate::sealed::open_state(&key, bytes, ctx)
+    }
+}
+
+impl<V> fmt::Debug for SubjectSession<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SubjectSession")
+            .field("subject_len", &self.subject.len())
+            .field("purposes", &self.purposes)
+            .finish_non_exhaustive()
+    }
+}
