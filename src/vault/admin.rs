@@ -9,7 +9,7 @@ use crate::vault::records::{
     ConsentRecord, DisclosedSubject, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor,
     StoredKey, VersionCount, Withdrawal,
 };
-use crate::vault::store::KeyVault;
+use crate::vault::store::{AsyncKeyVault, Blocking, KeyVault, run_ready};
 use crate::vault::subject::Subject;
 use crate::vault::wrap;
 
@@ -47,17 +47,11 @@ pub struct Disclosure<R> {
     pub record: DisclosureRecord,
 }
 
-impl<V: KeyVault> SubjectKeys<V> {
-    /// Records `subject`'s consent to `purpose`, given through `source` (a form, an app), with a
-    /// reference to the text consented to. Sealing for `purpose` gives a copy from then on (in
-    /// this process at once; in others once their cached answer is older than its time to live).
-    /// After a withdrawal, a new grant makes a new data key: what was sealed before stays
-    /// unreadable for `purpose`.
-    ///
-    /// # Errors
-    /// [`Error::SubjectErased`] for a forgotten subject; a vault error.
-    pub fn grant(
+impl<V> SubjectKeys<V> {
+    /// As [`grant`](SubjectKeys::grant), over `vault`.
+    pub(crate) async fn grant_in<A: AsyncKeyVault>(
         &self,
+        vault: &A,
         subject: &Subject<'_>,
         purpose: &DynPurpose,
         source: &str,
@@ -72,10 +66,10 @@ impl<V: KeyVault> SubjectKeys<V> {
             reference: reference.map(str::to_owned),
             withdrawn: None,
         };
-        if !self.vault().grant(&consent)? {
-            let at = self
-                .vault()
-                .read(subject.as_bytes(), &[])?
+        if !vault.grant(&consent).await? {
+            let at = vault
+                .read(subject.as_bytes(), &[])
+                .await?
                 .erased
                 .unwrap_or(0);
             return Err(Error::SubjectErased { at });
@@ -84,40 +78,39 @@ impl<V: KeyVault> SubjectKeys<V> {
         Ok(consent)
     }
 
-    /// Withdraws `subject`'s consent to `purpose` and destroys their data key for it: every copy
-    /// of their data sealed for `purpose`, wherever it is stored, stops opening for `purpose`,
-    /// while their other purposes keep working. Takes effect in this process at once, and in
-    /// others once their cached key is older than its time to live.
-    ///
-    /// # Errors
-    /// A vault error.
-    pub fn withdraw(&self, subject: &Subject<'_>, purpose: &DynPurpose) -> Result<Withdrawal> {
+    /// As [`withdraw`](SubjectKeys::withdraw), over `vault`.
+    pub(crate) async fn withdraw_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+    ) -> Result<Withdrawal> {
         subject.check()?;
-        let withdrawal = self
-            .vault()
-            .withdraw(subject.as_bytes(), purpose.name(), self.now())?;
+        let withdrawal = vault
+            .withdraw(subject.as_bytes(), purpose.name(), self.now())
+            .await?;
         self.cache().remove(subject.as_bytes(), purpose.name());
         Ok(withdrawal)
     }
 
-    /// The consent records of `subject`.
-    ///
-    /// # Errors
-    /// A vault error.
-    pub fn consents(&self, subject: &Subject<'_>) -> Result<Vec<ConsentRecord>> {
+    /// As [`consents`](SubjectKeys::consents), over `vault`.
+    pub(crate) async fn consents_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+    ) -> Result<Vec<ConsentRecord>> {
         subject.check()?;
-        self.vault().consents(subject.as_bytes())
+        vault.consents(subject.as_bytes()).await
     }
 
-    /// Forgets `subject` (right to erasure): destroys all their data keys and consent records.
-    /// Nothing of theirs opens any more, from any copy, and nothing can be sealed for them again.
-    /// Returns the receipt the erasure log keeps.
-    ///
-    /// # Errors
-    /// A vault error.
-    pub fn forget(&self, subject: &Subject<'_>) -> Result<ErasureReceipt> {
+    /// As [`forget`](SubjectKeys::forget), over `vault`.
+    pub(crate) async fn forget_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+    ) -> Result<ErasureReceipt> {
         subject.check()?;
-        let receipt = self.vault().forget(subject.as_bytes(), self.now())?;
+        let receipt = vault.forget(subject.as_bytes(), self.now()).await?;
         for purpose in self.keys().purposes() {
             self.cache().put(
                 subject.as_bytes(),
@@ -128,16 +121,12 @@ impl<V: KeyVault> SubjectKeys<V> {
         Ok(receipt)
     }
 
-    /// Destroys every data key whose retention period has passed, now (the clock's time), and
-    /// reports each.
-    ///
-    /// # Errors
-    /// A vault error; keys destroyed before it stay destroyed.
-    pub fn sweep(&self) -> Result<SweepReport> {
+    /// As [`sweep`](SubjectKeys::sweep), over `vault`.
+    pub(crate) async fn sweep_in<A: AsyncKeyVault>(&self, vault: &A) -> Result<SweepReport> {
         let at = self.now();
         let mut destroyed = Vec::new();
         loop {
-            let batch = self.vault().expire(at, SWEEP_BATCH)?;
+            let batch = vault.expire(at, SWEEP_BATCH).await?;
             let done = batch.len() < SWEEP_BATCH;
             for key in &batch {
                 self.cache().remove(&key.subject, &key.purpose);
@@ -149,16 +138,14 @@ impl<V: KeyVault> SubjectKeys<V> {
         }
     }
 
-    /// Rewraps up to `batch` live data keys after `after` under the active version of their
-    /// purpose key (after a root rotation), and says where to go on from. Field data is never
-    /// touched: only the vault's wrapped keys change. Run it until `next` is `None`; it can stop
-    /// and resume at any point (or start over: current keys are skipped), and several jobs may
-    /// share the work.
-    ///
-    /// # Errors
-    /// [`Error::NoKeyForPurpose`] for a key of a purpose this key set lacks; a vault error.
-    pub fn rewrap(&self, after: Option<&KeyCursor>, batch: usize) -> Result<RewrapProgress> {
-        let keys = self.vault().keys_after(after, batch.max(1))?;
+    /// As [`rewrap`](SubjectKeys::rewrap), over `vault`.
+    pub(crate) async fn rewrap_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        after: Option<&KeyCursor>,
+        batch: usize,
+    ) -> Result<RewrapProgress> {
+        let keys = vault.keys_after(after, batch.max(1)).await?;
         let mut progress = RewrapProgress {
             next: keys.last().map(|k| KeyCursor {
                 subject: k.subject.clone(),
@@ -183,7 +170,7 @@ impl<V: KeyVault> SubjectKeys<V> {
                 ..old.clone()
             };
             wrap::wrap(self.keyring_id(), active, &mut new, &dek)?;
-            if self.vault().rewrap(old, &new)? {
+            if vault.rewrap(old, &new).await? {
                 progress.rewrapped += 1;
             } else {
                 progress.skipped += 1;
@@ -192,30 +179,18 @@ impl<V: KeyVault> SubjectKeys<V> {
         Ok(progress)
     }
 
-    /// How many live data keys each purpose key version wraps: a root version can be retired
-    /// once no purpose has a key under it.
-    ///
-    /// # Errors
-    /// A vault error.
-    pub fn key_versions(&self) -> Result<Vec<VersionCount>> {
-        self.vault().key_versions()
+    /// As [`key_versions`](SubjectKeys::key_versions), over `vault`.
+    pub(crate) async fn key_versions_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+    ) -> Result<Vec<VersionCount>> {
+        vault.key_versions().await
     }
 
-    /// Hands records to the third party of `partner` (a `third-party:` purpose): for each subject
-    /// whose consent to `partner` stands, `hand_over(subject)` makes the partner's record (for
-    /// example: open the fields the partner may see and seal them in direct mode under the
-    /// partner's purpose key, which the partner holds in its bundle); subjects without consent are
-    /// left out. The disclosure log records the partner, `fields`, the time, each subject with the
-    /// consent relied on, and how many were left out.
-    ///
-    /// A hand-over cannot be taken back: a withdrawal afterwards stops further disclosures, not
-    /// what the partner already has.
-    ///
-    /// # Errors
-    /// [`Error::InvalidPurposeName`] if `partner` is not a third-party purpose; what `hand_over`
-    /// returns (nothing is logged then); a vault error.
-    pub fn disclose<R>(
+    /// As [`disclose`](SubjectKeys::disclose), over `vault`.
+    pub(crate) async fn disclose_in<R, A: AsyncKeyVault>(
         &self,
+        vault: &A,
         partner: &DynPurpose,
         fields: &[&str],
         subjects: &[Subject<'_>],
@@ -232,7 +207,7 @@ impl<V: KeyVault> SubjectKeys<V> {
         let mut withheld = 0;
         for subject in subjects {
             subject.check()?;
-            let state = self.vault().read(subject.as_bytes(), &[partner.name()])?;
+            let state = vault.read(subject.as_bytes(), &[partner.name()]).await?;
             let consent = state
                 .consents
                 .into_iter()
@@ -254,8 +229,133 @@ impl<V: KeyVault> SubjectKeys<V> {
             subjects: disclosed,
             withheld,
         };
-        self.vault().log_disclosure(&record)?;
+        vault.log_disclosure(&record).await?;
         Ok(Disclosure { records, record })
+    }
+
+    /// As [`disclosures`](SubjectKeys::disclosures), over `vault`.
+    pub(crate) async fn disclosures_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        partner: Option<&DynPurpose>,
+    ) -> Result<Vec<DisclosureRecord>> {
+        vault.disclosures(partner.map(DynPurpose::name)).await
+    }
+
+    /// As [`erasures`](SubjectKeys::erasures), over `vault`.
+    pub(crate) async fn erasures_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+    ) -> Result<Vec<ErasureReceipt>> {
+        vault.erasures().await
+    }
+}
+
+impl<V: KeyVault> SubjectKeys<V> {
+    /// Records `subject`'s consent to `purpose`, given through `source` (a form, an app), with a
+    /// reference to the text consented to. Sealing for `purpose` gives a copy from then on (in
+    /// this process at once; in others once their cached answer is older than its time to live).
+    /// After a withdrawal, a new grant makes a new data key: what was sealed before stays
+    /// unreadable for `purpose`.
+    ///
+    /// # Errors
+    /// [`Error::SubjectErased`] for a forgotten subject; a vault error.
+    pub fn grant(
+        &self,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+        source: &str,
+        reference: Option<&str>,
+    ) -> Result<ConsentRecord> {
+        run_ready(self.grant_in(&Blocking(self.vault()), subject, purpose, source, reference))
+    }
+
+    /// Withdraws `subject`'s consent to `purpose` and destroys their data key for it: every copy
+    /// of their data sealed for `purpose`, wherever it is stored, stops opening for `purpose`,
+    /// while their other purposes keep working. Takes effect in this process at once, and in
+    /// others once their cached key is older than its time to live.
+    ///
+    /// # Errors
+    /// A vault error.
+    pub fn withdraw(&self, subject: &Subject<'_>, purpose: &DynPurpose) -> Result<Withdrawal> {
+        run_ready(self.withdraw_in(&Blocking(self.vault()), subject, purpose))
+    }
+
+    /// The consent records of `subject`.
+    ///
+    /// # Errors
+    /// A vault error.
+    pub fn consents(&self, subject: &Subject<'_>) -> Result<Vec<ConsentRecord>> {
+        run_ready(self.consents_in(&Blocking(self.vault()), subject))
+    }
+
+    /// Forgets `subject` (right to erasure): destroys all their data keys and consent records.
+    /// Nothing of theirs opens any more, from any copy, and nothing can be sealed for them again.
+    /// Returns the receipt the erasure log keeps.
+    ///
+    /// # Errors
+    /// A vault error.
+    pub fn forget(&self, subject: &Subject<'_>) -> Result<ErasureReceipt> {
+        run_ready(self.forget_in(&Blocking(self.vault()), subject))
+    }
+
+    /// Destroys every data key whose retention period has passed, now (the clock's time), and
+    /// reports each.
+    ///
+    /// # Errors
+    /// A vault error; keys destroyed before it stay destroyed.
+    pub fn sweep(&self) -> Result<SweepReport> {
+        run_ready(self.sweep_in(&Blocking(self.vault())))
+    }
+
+    /// Rewraps up to `batch` live data keys after `after` under the active version of their
+    /// purpose key (after a root rotation), and says where to go on from. Field data is never
+    /// touched: only the vault's wrapped keys change. Run it until `next` is `None`; it can stop
+    /// and resume at any point (or start over: current keys are skipped), and several jobs may
+    /// share the work.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`] for a key of a purpose this key set lacks; a vault error.
+    pub fn rewrap(&self, after: Option<&KeyCursor>, batch: usize) -> Result<RewrapProgress> {
+        run_ready(self.rewrap_in(&Blocking(self.vault()), after, batch))
+    }
+
+    /// How many live data keys each purpose key version wraps: a root version can be retired
+    /// once no purpose has a key under it.
+    ///
+    /// # Errors
+    /// A vault error.
+    pub fn key_versions(&self) -> Result<Vec<VersionCount>> {
+        run_ready(self.key_versions_in(&Blocking(self.vault())))
+    }
+
+    /// Hands records to the third party of `partner` (a `third-party:` purpose): for each subject
+    /// whose consent to `partner` stands, `hand_over(subject)` makes the partner's record (for
+    /// example: open the fields the partner may see and seal them in direct mode under the
+    /// partner's purpose key, which the partner holds in its bundle); subjects without consent are
+    /// left out. The disclosure log records the partner, `fields`, the time, each subject with the
+    /// consent relied on, and how many were left out.
+    ///
+    /// A hand-over cannot be taken back: a withdrawal afterwards stops further disclosures, not
+    /// what the partner already has.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPurposeName`] if `partner` is not a third-party purpose; what `hand_over`
+    /// returns (nothing is logged then); a vault error.
+    pub fn disclose<R>(
+        &self,
+        partner: &DynPurpose,
+        fields: &[&str],
+        subjects: &[Subject<'_>],
+        hand_over: impl FnMut(&Subject<'_>) -> Result<R>,
+    ) -> Result<Disclosure<R>> {
+        run_ready(self.disclose_in(
+            &Blocking(self.vault()),
+            partner,
+            fields,
+            subjects,
+            hand_over,
+        ))
     }
 
     /// The disclosure log; of one partner, if given.
@@ -263,7 +363,7 @@ impl<V: KeyVault> SubjectKeys<V> {
     /// # Errors
     /// A vault error.
     pub fn disclosures(&self, partner: Option<&DynPurpose>) -> Result<Vec<DisclosureRecord>> {
-        self.vault().disclosures(partner.map(DynPurpose::name))
+        run_ready(self.disclosures_in(&Blocking(self.vault()), partner))
     }
 
     /// The erasure log.
@@ -271,6 +371,113 @@ impl<V: KeyVault> SubjectKeys<V> {
     /// # Errors
     /// A vault error.
     pub fn erasures(&self) -> Result<Vec<ErasureReceipt>> {
-        self.vault().erasures()
+        run_ready(self.erasures_in(&Blocking(self.vault())))
+    }
+}
+
+impl<V: AsyncKeyVault> SubjectKeys<V> {
+    /// As [`grant`](Self::grant), for async callers.
+    ///
+    /// # Errors
+    /// As [`grant`](Self::grant).
+    pub async fn grant_async(
+        &self,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+        source: &str,
+        reference: Option<&str>,
+    ) -> Result<ConsentRecord> {
+        self.grant_in(self.vault(), subject, purpose, source, reference)
+            .await
+    }
+
+    /// As [`withdraw`](Self::withdraw), for async callers.
+    ///
+    /// # Errors
+    /// As [`withdraw`](Self::withdraw).
+    pub async fn withdraw_async(
+        &self,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+    ) -> Result<Withdrawal> {
+        self.withdraw_in(self.vault(), subject, purpose).await
+    }
+
+    /// As [`consents`](Self::consents), for async callers.
+    ///
+    /// # Errors
+    /// As [`consents`](Self::consents).
+    pub async fn consents_async(&self, subject: &Subject<'_>) -> Result<Vec<ConsentRecord>> {
+        self.consents_in(self.vault(), subject).await
+    }
+
+    /// As [`forget`](Self::forget), for async callers.
+    ///
+    /// # Errors
+    /// As [`forget`](Self::forget).
+    pub async fn forget_async(&self, subject: &Subject<'_>) -> Result<ErasureReceipt> {
+        self.forget_in(self.vault(), subject).await
+    }
+
+    /// As [`sweep`](Self::sweep), for async callers.
+    ///
+    /// # Errors
+    /// As [`sweep`](Self::sweep).
+    pub async fn sweep_async(&self) -> Result<SweepReport> {
+        self.sweep_in(self.vault()).await
+    }
+
+    /// As [`rewrap`](Self::rewrap), for async callers.
+    ///
+    /// # Errors
+    /// As [`rewrap`](Self::rewrap).
+    pub async fn rewrap_async(
+        &self,
+        after: Option<&KeyCursor>,
+        batch: usize,
+    ) -> Result<RewrapProgress> {
+        self.rewrap_in(self.vault(), after, batch).await
+    }
+
+    /// As [`key_versions`](Self::key_versions), for async callers.
+    ///
+    /// # Errors
+    /// As [`key_versions`](Self::key_versions).
+    pub async fn key_versions_async(&self) -> Result<Vec<VersionCount>> {
+        self.key_versions_in(self.vault()).await
+    }
+
+    /// As [`disclose`](Self::disclose), for async callers.
+    ///
+    /// # Errors
+    /// As [`disclose`](Self::disclose).
+    pub async fn disclose_async<R>(
+        &self,
+        partner: &DynPurpose,
+        fields: &[&str],
+        subjects: &[Subject<'_>],
+        hand_over: impl FnMut(&Subject<'_>) -> Result<R>,
+    ) -> Result<Disclosure<R>> {
+        self.disclose_in(self.vault(), partner, fields, subjects, hand_over)
+            .await
+    }
+
+    /// As [`disclosures`](Self::disclosures), for async callers.
+    ///
+    /// # Errors
+    /// As [`disclosures`](Self::disclosures).
+    pub async fn disclosures_async(
+        &self,
+        partner: Option<&DynPurpose>,
+    ) -> Result<Vec<DisclosureRecord>> {
+        self.disclosures_in(self.vault(), partner).await
+    }
+
+    /// As [`erasures`](Self::erasures), for async callers.
+    ///
+    /// # Errors
+    /// As [`erasures`](Self::erasures).
+    pub async fn erasures_async(&self) -> Result<Vec<ErasureReceipt>> {
+        self.erasures_in(self.vault()).await
     }
 }

@@ -19,7 +19,7 @@ use crate::vault::cache::{Cached, DataKeyCache};
 use crate::vault::records::{
     Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState, WRAPPED_LEN,
 };
-use crate::vault::store::KeyVault;
+use crate::vault::store::{AsyncKeyVault, Blocking, KeyVault, run_ready};
 use crate::vault::subject::Subject;
 use crate::vault::{seal_empty, wrap};
 
@@ -84,6 +84,139 @@ impl<V: KeyVault> SubjectKeys<V> {
     /// [`VaultError::WrongKeyring`] if the vault belongs to another keyring; a backend error.
     pub fn new(vault: V, keys: KeySet, keyring: KeyringId) -> Result<Self> {
         let bound = vault.bind_keyring(keyring)?;
+        Self::assemble(vault, keys, keyring, bound)
+    }
+
+    /// Seals `value` for `subject` and every purpose of `Ps`, each under the subject's data key
+    /// for it (created on first use; this service must hold every purpose's key). A purpose that
+    /// needs consent gets a copy only if the subject's consent stands; without, its copy is left
+    /// out (check with [`Sealed::purposes`]), and a value none of whose purposes had consent
+    /// holds no copy at all.
+    ///
+    /// # Errors
+    /// [`Error::SubjectErased`] for a forgotten subject, [`Error::NoKeyForPurpose`], a vault
+    /// error, and as [`Sealed::seal`].
+    pub fn seal<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        subject: &Subject<'_>,
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, Ps>> {
+        let purposes = purposes_of::<Ps>()?;
+        let bytes = self.seal_bytes(subject, &purposes, value, ctx)?;
+        Ok(Sealed::from_trusted(bytes))
+    }
+
+    /// As [`seal`](Self::seal), for purposes known at run time (their policies as the
+    /// [`DynPurpose`]s say).
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub fn seal_dyn<T: Plaintext>(
+        &self,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, AnyPurposes>> {
+        self.seal_bytes(subject, purposes, value, ctx)
+            .map(Sealed::from_trusted)
+    }
+
+    fn seal_bytes<T: Plaintext>(
+        &self,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Vec<u8>> {
+        let states = self.sealing_keys(subject, purposes)?;
+        seal_with(&states, purposes, value, ctx, self.suite_of(purposes))
+    }
+
+    /// Opens `sealed`'s copy for purpose `P`, for `subject`, under `ctx`.
+    ///
+    /// # Errors
+    /// [`Error::NoConsentCopy`] if the value holds no copy for `P` (it needs consent, and had none
+    /// when sealed), [`Error::ConsentWithdrawn`], [`Error::RetentionExpired`],
+    /// [`Error::SubjectErased`], [`Error::UnknownDataKey`], [`Error::NoKeyForPurpose`], a vault
+    /// error, and as [`Sealed::open`].
+    pub fn open<P: Purpose, T: Plaintext, Ps: Purposes + Includes<P, I>, I>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        self.open_bytes(sealed.as_bytes(), &DynPurpose::of::<P>(), subject, ctx)
+    }
+
+    /// Opens `sealed`'s copy for a purpose known at run time.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), and [`Error::NotSealedFor`] for a purpose the value is not sealed
+    /// for and that needs no consent.
+    pub fn open_dyn<T: Plaintext, Ps: Purposes>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        purpose: &DynPurpose,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        self.open_bytes(sealed.as_bytes(), purpose, subject, ctx)
+    }
+
+    pub(crate) fn open_bytes<T: Plaintext>(
+        &self,
+        bytes: &[u8],
+        purpose: &DynPurpose,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        subject.check()?;
+        let generation = part_generation(bytes, purpose)?;
+        let key = self.opening_key(subject, purpose.name(), generation)?;
+        crate::sealed::open_state(&key, bytes, ctx)
+    }
+
+    /// The data keys to seal with, one per purpose, `None` where consent is wanting.
+    pub(crate) fn sealing_keys(
+        &self,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+    ) -> Result<Vec<Option<Arc<KeyState>>>> {
+        let (mut out, misses, now) = self.cached_sealing_keys(subject, purposes)?;
+        if !misses.is_empty() {
+            run_ready(self.fill_sealing_keys(
+                &Blocking(&self.vault),
+                subject,
+                purposes,
+                &mut out,
+                &misses,
+                now,
+            ))?;
+        }
+        Ok(out)
+    }
+
+    /// The data key of generation `generation` of (subject, purpose), to open with.
+    pub(crate) fn opening_key(
+        &self,
+        subject: &Subject<'_>,
+        purpose: &str,
+        generation: u32,
+    ) -> Result<Arc<KeyState>> {
+        run_ready(self.opening_key_in(&Blocking(&self.vault), subject, purpose, generation))
+    }
+}
+
+impl<V> SubjectKeys<V> {
+    /// Subject keys over a vault bound to keyring `bound`, refused unless it is `keyring`.
+    pub(crate) fn assemble(
+        vault: V,
+        keys: KeySet,
+        keyring: KeyringId,
+        bound: KeyringId,
+    ) -> Result<Self> {
         if bound != keyring {
             return Err(VaultError::WrongKeyring {
                 vault: bound,
@@ -98,6 +231,14 @@ impl<V: KeyVault> SubjectKeys<V> {
             cache: DataKeyCache::new(DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL),
             clock: Arc::new(SystemTime::now),
         })
+    }
+
+    /// The suite a value of these purposes is sealed with: the first purpose key's.
+    pub(crate) fn suite_of(&self, purposes: &[DynPurpose]) -> crate::aead::Suite {
+        purposes
+            .first()
+            .and_then(|p| self.keys.get(p.name()))
+            .map_or_else(Default::default, DynPurposeKey::suite)
     }
 
     /// Keeps at most `capacity` unwrapped data keys (and negative answers), each trusted for
@@ -157,115 +298,12 @@ impl<V: KeyVault> SubjectKeys<V> {
             })
     }
 
-    /// Seals `value` for `subject`, for every purpose of `Ps` whose key this service holds... and
-    /// needs: every purpose of `Ps`, under the subject's data key for it (created on first use).
-    /// A purpose that needs consent gets a copy only if the subject's consent stands; without,
-    /// its copy is left out (check with [`Sealed::purposes`]), and a value none of whose
-    /// purposes had consent holds no copy at all.
-    ///
-    /// # Errors
-    /// [`Error::SubjectErased`] for a forgotten subject, [`Error::NoKeyForPurpose`], a vault
-    /// error, and as [`Sealed::seal`].
-    pub fn seal<T: Plaintext, Ps: PurposeSet>(
-        &self,
-        subject: &Subject<'_>,
-        value: &(impl AsPlaintext<T> + ?Sized),
-        ctx: &Context<'_>,
-    ) -> Result<Sealed<T, Ps>> {
-        let purposes: Vec<DynPurpose> = Ps::NAMES
-            .iter()
-            .zip(Ps::POLICIES)
-            .map(|(name, policy)| DynPurpose::new(name).map(|p| p.with_policy(*policy)))
-            .collect::<Result<_>>()?;
-        let bytes = self.seal_bytes(subject, &purposes, value, ctx)?;
-        Ok(Sealed::from_trusted(bytes))
-    }
-
-    /// As [`seal`](Self::seal), for purposes known at run time (their policies as the
-    /// [`DynPurpose`]s say).
-    ///
-    /// # Errors
-    /// As [`seal`](Self::seal).
-    pub fn seal_dyn<T: Plaintext>(
+    /// The data keys of `purposes` the cache holds; the indexes of the others; the time.
+    pub(crate) fn cached_sealing_keys(
         &self,
         subject: &Subject<'_>,
         purposes: &[DynPurpose],
-        value: &(impl AsPlaintext<T> + ?Sized),
-        ctx: &Context<'_>,
-    ) -> Result<Sealed<T, AnyPurposes>> {
-        self.seal_bytes(subject, purposes, value, ctx)
-            .map(Sealed::from_trusted)
-    }
-
-    fn seal_bytes<T: Plaintext>(
-        &self,
-        subject: &Subject<'_>,
-        purposes: &[DynPurpose],
-        value: &(impl AsPlaintext<T> + ?Sized),
-        ctx: &Context<'_>,
-    ) -> Result<Vec<u8>> {
-        let states = self.sealing_keys(subject, purposes)?;
-        seal_with(&states, purposes, value, ctx, self.suite_of(purposes))
-    }
-
-    /// The suite a value of these purposes is sealed with: the first purpose key's.
-    fn suite_of(&self, purposes: &[DynPurpose]) -> crate::aead::Suite {
-        purposes
-            .first()
-            .and_then(|p| self.keys.get(p.name()))
-            .map_or_else(Default::default, DynPurposeKey::suite)
-    }
-
-    /// Opens `sealed`'s copy for purpose `P`, for `subject`, under `ctx`.
-    ///
-    /// # Errors
-    /// [`Error::NoConsentCopy`] if the value holds no copy for `P` (it needs consent, and had none
-    /// when sealed), [`Error::ConsentWithdrawn`], [`Error::RetentionExpired`],
-    /// [`Error::SubjectErased`], [`Error::UnknownDataKey`], [`Error::NoKeyForPurpose`], a vault
-    /// error, and as [`Sealed::open`].
-    pub fn open<P: Purpose, T: Plaintext, Ps: Purposes + Includes<P, I>, I>(
-        &self,
-        sealed: &Sealed<T, Ps>,
-        subject: &Subject<'_>,
-        ctx: &Context<'_>,
-    ) -> Result<T> {
-        self.open_bytes(sealed.as_bytes(), &DynPurpose::of::<P>(), subject, ctx)
-    }
-
-    /// Opens `sealed`'s copy for a purpose known at run time.
-    ///
-    /// # Errors
-    /// As [`open`](Self::open), and [`Error::NotSealedFor`] for a purpose the value is not sealed
-    /// for and that needs no consent.
-    pub fn open_dyn<T: Plaintext, Ps: Purposes>(
-        &self,
-        sealed: &Sealed<T, Ps>,
-        purpose: &DynPurpose,
-        subject: &Subject<'_>,
-        ctx: &Context<'_>,
-    ) -> Result<T> {
-        self.open_bytes(sealed.as_bytes(), purpose, subject, ctx)
-    }
-
-    pub(crate) fn open_bytes<T: Plaintext>(
-        &self,
-        bytes: &[u8],
-        purpose: &DynPurpose,
-        subject: &Subject<'_>,
-        ctx: &Context<'_>,
-    ) -> Result<T> {
-        subject.check()?;
-        let generation = part_generation(bytes, purpose)?;
-        let key = self.opening_key(subject, purpose.name(), generation)?;
-        crate::sealed::open_state(&key, bytes, ctx)
-    }
-
-    /// The data keys to seal with, one per purpose, `None` where consent is wanting.
-    pub(crate) fn sealing_keys(
-        &self,
-        subject: &Subject<'_>,
-        purposes: &[DynPurpose],
-    ) -> Result<Vec<Option<Arc<KeyState>>>> {
+    ) -> Result<CachedKeys> {
         subject.check()?;
         let id = subject.as_bytes();
         let now = self.now();
@@ -281,16 +319,30 @@ impl<V: KeyVault> SubjectKeys<V> {
                 _ => misses.push(i),
             }
         }
-        if misses.is_empty() {
-            return Ok(out);
-        }
+        Ok((out, misses, now))
+    }
+
+    /// Fills in `out` the keys of the purposes at `misses`, from the vault (creating them where
+    /// needed and allowed).
+    pub(crate) async fn fill_sealing_keys<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+        out: &mut [Option<Arc<KeyState>>],
+        misses: &[usize],
+        now: u64,
+    ) -> Result<()> {
+        let id = subject.as_bytes();
         let names: Vec<&str> = misses.iter().map(|&i| purposes[i].name()).collect();
-        let state = self.vault.read(id, &names)?;
+        let state = vault.read(id, &names).await?;
         self.refuse_erased(id, &state, purposes)?;
         for (&i, (_, slot)) in misses.iter().zip(&state.slots) {
-            out[i] = self.key_for_sealing(subject, &purposes[i], slot, &state, now)?;
+            out[i] = self
+                .key_for_sealing(vault, subject, &purposes[i], slot, &state, now)
+                .await?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Fails for a subject the vault says was forgotten, remembering it.
@@ -310,8 +362,9 @@ impl<V: KeyVault> SubjectKeys<V> {
     }
 
     /// The live data key of one (subject, purpose) to seal with, created if none is live.
-    fn key_for_sealing(
+    async fn key_for_sealing<A: AsyncKeyVault>(
         &self,
+        vault: &A,
         subject: &Subject<'_>,
         purpose: &DynPurpose,
         slot: &KeySlot,
@@ -347,7 +400,10 @@ impl<V: KeyVault> SubjectKeys<V> {
         // A racing withdrawal and grant can move the generation between read and create: try
         // again with the vault's last generation, a bounded number of times.
         for _ in 0..4 {
-            match self.create(id, purpose, policy, last, previous, now)? {
+            match self
+                .create(vault, id, purpose, policy, last, previous, now)
+                .await?
+            {
                 CreateOutcome::Key(key) => return Ok(Some(key)),
                 CreateOutcome::NoConsent => {
                     self.cache.put(id, purpose.name(), Cached::NoConsent);
@@ -364,8 +420,10 @@ impl<V: KeyVault> SubjectKeys<V> {
 
     /// Creates generation `last + 1` of (subject, purpose), or takes the key a racing sealer
     /// created first.
-    fn create(
+    #[allow(clippy::too_many_arguments, reason = "one key's every coordinate")]
+    async fn create<A: AsyncKeyVault>(
         &self,
+        vault: &A,
         id: &[u8],
         purpose: &DynPurpose,
         policy: PurposePolicy,
@@ -391,7 +449,7 @@ impl<V: KeyVault> SubjectKeys<V> {
         rng::os_random(dek.as_mut())?;
         let dek = SecretKey::from_bytes(dek);
         wrap::wrap(self.keyring, active, &mut key, &dek)?;
-        match self.vault.create(&key, policy.needs_consent(), now)? {
+        match vault.create(&key, policy.needs_consent(), now).await? {
             Created::Inserted => {
                 let state = self.data_key_state(&key, dek)?;
                 self.remember(&key, previous, &state);
@@ -444,8 +502,9 @@ impl<V: KeyVault> SubjectKeys<V> {
     }
 
     /// The data key of generation `generation` of (subject, purpose), to open with.
-    pub(crate) fn opening_key(
+    pub(crate) async fn opening_key_in<A: AsyncKeyVault>(
         &self,
+        vault: &A,
         subject: &Subject<'_>,
         purpose: &str,
         generation: u32,
@@ -457,7 +516,7 @@ impl<V: KeyVault> SubjectKeys<V> {
                 return answer;
             }
         }
-        let state = self.vault.read(id, &[purpose])?;
+        let state = vault.read(id, &[purpose]).await?;
         if let Some(at) = state.erased {
             self.cache.put(id, purpose, Cached::Erased { at });
             return Err(Error::SubjectErased { at });
@@ -545,8 +604,21 @@ enum CreateOutcome {
     Moved(u32),
 }
 
+/// What the cache gave for sealing: a key per purpose (`None`: not cached, or no consent), the
+/// indexes of the purposes to look up in the vault, and the time.
+pub(crate) type CachedKeys = (Vec<Option<Arc<KeyState>>>, Vec<usize>, u64);
+
+/// The purposes of `Ps`, with their policies.
+pub(crate) fn purposes_of<Ps: PurposeSet>() -> Result<Vec<DynPurpose>> {
+    Ps::NAMES
+        .iter()
+        .zip(Ps::POLICIES)
+        .map(|(name, policy)| DynPurpose::new(name).map(|p| p.with_policy(*policy)))
+        .collect()
+}
+
 /// The generation the part of `purpose` in `bytes` names, or why there is no such part.
-fn part_generation(bytes: &[u8], purpose: &DynPurpose) -> Result<u32> {
+pub(crate) fn part_generation(bytes: &[u8], purpose: &DynPurpose) -> Result<u32> {
     if let Some((_, part)) = format::find_part(bytes, purpose.name()) {
         return Ok(part.key_version);
     }

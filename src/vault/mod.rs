@@ -20,6 +20,7 @@
 //! Backends: [`MemoryVault`], and `SqliteVault` (feature `sqlite`), the embedded default.
 
 mod admin;
+mod asynchronous;
 mod cache;
 mod keys;
 mod memory;
@@ -38,7 +39,7 @@ pub use records::{
     VersionCount, WRAPPED_LEN, Withdrawal,
 };
 pub use session::SubjectSession;
-pub use store::KeyVault;
+pub use store::{AsyncKeyVault, Blocking, KeyVault};
 pub use subject::Subject;
 
 pub(crate) use crate::sealed::seal_empty;

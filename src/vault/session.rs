@@ -10,8 +10,8 @@ use crate::format;
 use crate::keyring::KeyState;
 use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
-use crate::vault::keys::{SubjectKeys, seal_with};
-use crate::vault::store::KeyVault;
+use crate::vault::keys::{SubjectKeys, part_generation, seal_with};
+use crate::vault::store::{AsyncKeyVault, KeyVault};
 use crate::vault::subject::Subject;
 
 /// A subject's data keys for some purposes, resolved once: what a record's sealing and opening go
@@ -58,15 +58,11 @@ impl<V: KeyVault> SubjectKeys<V> {
         purposes: &[DynPurpose],
     ) -> Result<SubjectSession<'_, V>> {
         let sealing = self.sealing_keys(subject, purposes)?;
-        Ok(SubjectSession {
-            keys: self,
-            subject: subject.as_bytes().to_vec(),
-            purposes: purposes.to_vec(),
-            sealing,
-            opening: RefCell::new(Vec::new()),
-        })
+        Ok(SubjectSession::resolved(self, subject, purposes, sealing))
     }
+}
 
+impl<V> SubjectKeys<V> {
     /// A session for `subject` that only opens: nothing is looked up until a value is opened.
     ///
     /// # Errors
@@ -83,7 +79,25 @@ impl<V: KeyVault> SubjectKeys<V> {
     }
 }
 
-impl<V: KeyVault> SubjectSession<'_, V> {
+impl<'k, V> SubjectSession<'k, V> {
+    /// A session whose sealing keys are resolved.
+    pub(crate) fn resolved(
+        keys: &'k SubjectKeys<V>,
+        subject: &Subject<'_>,
+        purposes: &[DynPurpose],
+        sealing: Vec<Option<Arc<KeyState>>>,
+    ) -> Self {
+        Self {
+            keys,
+            subject: subject.as_bytes().to_vec(),
+            purposes: purposes.to_vec(),
+            sealing,
+            opening: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl<V> SubjectSession<'_, V> {
     /// The subject keys the session belongs to.
     pub fn keys(&self) -> &SubjectKeys<V> {
         self.keys
@@ -126,7 +140,9 @@ impl<V: KeyVault> SubjectSession<'_, V> {
             .map_or_else(Default::default, crate::DynPurposeKey::suite);
         seal_with(&states, &purposes, value, ctx, suite).map(Sealed::from_trusted)
     }
+}
 
+impl<V: KeyVault> SubjectSession<'_, V> {
     /// Opens `sealed`'s copy for `P`.
     ///
     /// # Errors
@@ -163,25 +179,61 @@ impl<V: KeyVault> SubjectSession<'_, V> {
             return self.keys.open_bytes(bytes, purpose, &self.subject(), ctx);
         };
         let generation = part.key_version;
-        let known = self
-            .opening
+        let key = if let Some(key) = self.known(purpose, generation) {
+            key
+        } else {
+            let key = self
+                .keys
+                .opening_key(&self.subject(), purpose.name(), generation)?;
+            self.learn(purpose, generation, &key);
+            key
+        };
+        crate::sealed::open_state(&key, bytes, ctx)
+    }
+}
+
+impl<V: AsyncKeyVault> SubjectSession<'_, V> {
+    /// As [`open`](Self::open), for async callers.
+    ///
+    /// # Errors
+    /// As [`SubjectKeys::open`].
+    pub async fn open_async<P: Purpose, T: Plaintext, Ps: Purposes + Includes<P, I>, I>(
+        &self,
+        sealed: &Sealed<T, Ps>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        let bytes = sealed.as_bytes();
+        let purpose = DynPurpose::of::<P>();
+        let generation = part_generation(bytes, &purpose)?;
+        let key = if let Some(key) = self.known(&purpose, generation) {
+            key
+        } else {
+            let subject = self.subject();
+            let key = self
+                .keys
+                .opening_key_in(self.keys.vault(), &subject, purpose.name(), generation)
+                .await?;
+            self.learn(&purpose, generation, &key);
+            key
+        };
+        crate::sealed::open_state(&key, bytes, ctx)
+    }
+}
+
+impl<V> SubjectSession<'_, V> {
+    /// The key of (purpose, generation) this session resolved already, if any.
+    fn known(&self, purpose: &DynPurpose, generation: u32) -> Option<Arc<KeyState>> {
+        self.opening
             .borrow()
             .iter()
             .find(|(p, g, _)| *g == generation && p == purpose)
-            .map(|(_, _, key)| Arc::clone(key));
-        let key = match known {
-            Some(key) => key,
-            None => {
-                let key = self
-                    .keys
-                    .opening_key(&self.subject(), purpose.name(), generation)?;
-                self.opening
-                    .borrow_mut()
-                    .push((purpose.clone(), generation, Arc::clone(&key)));
-                key
-            }
-        };
-        crate::sealed::open_state(&key, bytes, ctx)
+            .map(|(_, _, key)| Arc::clone(key))
+    }
+
+    fn learn(&self, purpose: &DynPurpose, generation: u32, key: &Arc<KeyState>) {
+        self.opening
+            .borrow_mut()
+            .push((purpose.clone(), generation, Arc::clone(key)));
     }
 }
 

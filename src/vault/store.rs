@@ -182,3 +182,262 @@ impl<V: KeyVault + ?Sized> KeyVault for std::sync::Arc<V> {
         (**self).stats()
     }
 }
+
+/// A vault for async callers: the operations of [`KeyVault`], as futures (`Send`, so that they
+/// run on a multi-threaded runtime). A backend on an async database driver (PostgreSQL through
+/// `tokio-postgres`, say) implements this; [`SubjectKeys`](super::SubjectKeys)'s `_async`
+/// methods use it. A synchronous [`KeyVault`] is used from async code through [`Blocking`].
+#[allow(
+    missing_docs,
+    reason = "each method is documented on KeyVault, under the same name"
+)]
+pub trait AsyncKeyVault: Send + Sync {
+    fn bind_keyring(&self, id: KeyringId) -> impl Future<Output = Result<KeyringId>> + Send;
+    fn read(
+        &self,
+        subject: &[u8],
+        purposes: &[&str],
+    ) -> impl Future<Output = Result<SubjectState>> + Send;
+    fn create(
+        &self,
+        key: &StoredKey,
+        requires_consent: bool,
+        now: u64,
+    ) -> impl Future<Output = Result<Created>> + Send;
+    fn grant(&self, consent: &ConsentRecord) -> impl Future<Output = Result<bool>> + Send;
+    fn withdraw(
+        &self,
+        subject: &[u8],
+        purpose: &str,
+        at: u64,
+    ) -> impl Future<Output = Result<Withdrawal>> + Send;
+    fn forget(
+        &self,
+        subject: &[u8],
+        at: u64,
+    ) -> impl Future<Output = Result<ErasureReceipt>> + Send;
+    fn expire(
+        &self,
+        now: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ExpiredKey>>> + Send;
+    fn keys_after(
+        &self,
+        after: Option<&KeyCursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredKey>>> + Send;
+    fn rewrap(&self, old: &StoredKey, new: &StoredKey)
+    -> impl Future<Output = Result<bool>> + Send;
+    fn key_versions(&self) -> impl Future<Output = Result<Vec<VersionCount>>> + Send;
+    fn consents(&self, subject: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send;
+    fn log_disclosure(
+        &self,
+        disclosure: &DisclosureRecord,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn disclosures(
+        &self,
+        partner: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<DisclosureRecord>>> + Send;
+    fn erasures(&self) -> impl Future<Output = Result<Vec<ErasureReceipt>>> + Send;
+    fn stats(&self) -> impl Future<Output = Result<VaultStats>> + Send;
+}
+
+/// A synchronous vault used by async code: each call runs on the calling task, to completion.
+/// Right for vaults whose calls are short (SQLite on a local file, the in-memory vault); a vault
+/// whose calls can wait long belongs on a blocking thread pool, or behind a native
+/// [`AsyncKeyVault`].
+#[derive(Debug, Default)]
+pub struct Blocking<V>(pub V);
+
+impl<V: KeyVault> AsyncKeyVault for Blocking<V> {
+    fn bind_keyring(&self, id: KeyringId) -> impl Future<Output = Result<KeyringId>> + Send {
+        std::future::ready(self.0.bind_keyring(id))
+    }
+    fn read(
+        &self,
+        subject: &[u8],
+        purposes: &[&str],
+    ) -> impl Future<Output = Result<SubjectState>> + Send {
+        std::future::ready(self.0.read(subject, purposes))
+    }
+    fn create(
+        &self,
+        key: &StoredKey,
+        requires_consent: bool,
+        now: u64,
+    ) -> impl Future<Output = Result<Created>> + Send {
+        std::future::ready(self.0.create(key, requires_consent, now))
+    }
+    fn grant(&self, consent: &ConsentRecord) -> impl Future<Output = Result<bool>> + Send {
+        std::future::ready(self.0.grant(consent))
+    }
+    fn withdraw(
+        &self,
+        subject: &[u8],
+        purpose: &str,
+        at: u64,
+    ) -> impl Future<Output = Result<Withdrawal>> + Send {
+        std::future::ready(self.0.withdraw(subject, purpose, at))
+    }
+    fn forget(
+        &self,
+        subject: &[u8],
+        at: u64,
+    ) -> impl Future<Output = Result<ErasureReceipt>> + Send {
+        std::future::ready(self.0.forget(subject, at))
+    }
+    fn expire(
+        &self,
+        now: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<ExpiredKey>>> + Send {
+        std::future::ready(self.0.expire(now, limit))
+    }
+    fn keys_after(
+        &self,
+        after: Option<&KeyCursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredKey>>> + Send {
+        std::future::ready(self.0.keys_after(after, limit))
+    }
+    fn rewrap(
+        &self,
+        old: &StoredKey,
+        new: &StoredKey,
+    ) -> impl Future<Output = Result<bool>> + Send {
+        std::future::ready(self.0.rewrap(old, new))
+    }
+    fn key_versions(&self) -> impl Future<Output = Result<Vec<VersionCount>>> + Send {
+        std::future::ready(self.0.key_versions())
+    }
+    fn consents(&self, subject: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send {
+        std::future::ready(self.0.consents(subject))
+    }
+    fn log_disclosure(
+        &self,
+        disclosure: &DisclosureRecord,
+    ) -> impl Future<Output = Result<()>> + Send {
+        std::future::ready(self.0.log_disclosure(disclosure))
+    }
+    fn disclosures(
+        &self,
+        partner: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<DisclosureRecord>>> + Send {
+        std::future::ready(self.0.disclosures(partner))
+    }
+    fn erasures(&self) -> impl Future<Output = Result<Vec<ErasureReceipt>>> + Send {
+        std::future::ready(self.0.erasures())
+    }
+    fn stats(&self) -> impl Future<Output = Result<VaultStats>> + Send {
+        std::future::ready(self.0.stats())
+    }
+}
+
+/// The synchronous operations of the wrapped vault, unchanged.
+impl<V: KeyVault> KeyVault for Blocking<V> {
+    fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId> {
+        self.0.bind_keyring(id)
+    }
+    fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
+        self.0.read(subject, purposes)
+    }
+    fn create(&self, key: &StoredKey, requires_consent: bool, now: u64) -> Result<Created> {
+        self.0.create(key, requires_consent, now)
+    }
+    fn grant(&self, consent: &ConsentRecord) -> Result<bool> {
+        self.0.grant(consent)
+    }
+    fn withdraw(&self, subject: &[u8], purpose: &str, at: u64) -> Result<Withdrawal> {
+        self.0.withdraw(subject, purpose, at)
+    }
+    fn forget(&self, subject: &[u8], at: u64) -> Result<ErasureReceipt> {
+        self.0.forget(subject, at)
+    }
+    fn expire(&self, now: u64, limit: usize) -> Result<Vec<ExpiredKey>> {
+        self.0.expire(now, limit)
+    }
+    fn keys_after(&self, after: Option<&KeyCursor>, limit: usize) -> Result<Vec<StoredKey>> {
+        self.0.keys_after(after, limit)
+    }
+    fn rewrap(&self, old: &StoredKey, new: &StoredKey) -> Result<bool> {
+        self.0.rewrap(old, new)
+    }
+    fn key_versions(&self) -> Result<Vec<VersionCount>> {
+        self.0.key_versions()
+    }
+    fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
+        self.0.consents(subject)
+    }
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
+        self.0.log_disclosure(disclosure)
+    }
+    fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>> {
+        self.0.disclosures(partner)
+    }
+    fn erasures(&self) -> Result<Vec<ErasureReceipt>> {
+        self.0.erasures()
+    }
+    fn stats(&self) -> Result<VaultStats> {
+        self.0.stats()
+    }
+}
+
+/// Any reference to a vault is a vault (several `SubjectKeys` over one backend, borrowed).
+impl<V: KeyVault + ?Sized> KeyVault for &V {
+    fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId> {
+        (**self).bind_keyring(id)
+    }
+    fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
+        (**self).read(subject, purposes)
+    }
+    fn create(&self, key: &StoredKey, requires_consent: bool, now: u64) -> Result<Created> {
+        (**self).create(key, requires_consent, now)
+    }
+    fn grant(&self, consent: &ConsentRecord) -> Result<bool> {
+        (**self).grant(consent)
+    }
+    fn withdraw(&self, subject: &[u8], purpose: &str, at: u64) -> Result<Withdrawal> {
+        (**self).withdraw(subject, purpose, at)
+    }
+    fn forget(&self, subject: &[u8], at: u64) -> Result<ErasureReceipt> {
+        (**self).forget(subject, at)
+    }
+    fn expire(&self, now: u64, limit: usize) -> Result<Vec<ExpiredKey>> {
+        (**self).expire(now, limit)
+    }
+    fn keys_after(&self, after: Option<&KeyCursor>, limit: usize) -> Result<Vec<StoredKey>> {
+        (**self).keys_after(after, limit)
+    }
+    fn rewrap(&self, old: &StoredKey, new: &StoredKey) -> Result<bool> {
+        (**self).rewrap(old, new)
+    }
+    fn key_versions(&self) -> Result<Vec<VersionCount>> {
+        (**self).key_versions()
+    }
+    fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
+        (**self).consents(subject)
+    }
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
+        (**self).log_disclosure(disclosure)
+    }
+    fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>> {
+        (**self).disclosures(partner)
+    }
+    fn erasures(&self) -> Result<Vec<ErasureReceipt>> {
+        (**self).erasures()
+    }
+    fn stats(&self) -> Result<VaultStats> {
+        (**self).stats()
+    }
+}
+
+/// Runs a future whose every await is on a [`Blocking`] vault: it is ready at its first poll.
+pub(crate) fn run_ready<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(output) => output,
+        // Every await point of the futures this runs is a `Blocking` vault's ready future.
+        std::task::Poll::Pending => unreachable!("a blocking vault's operations complete at once"),
+    }
+}

@@ -1,0 +1,224 @@
+//! Subject mode for async callers: a vault whose every operation really suspends once (as a
+//! network round trip would), driven by an executor, gives the same answers as the synchronous
+//! API; a warm seal or open does not touch the vault at all.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context as TaskContext, Poll};
+
+use fieldseal::vault::{
+    AsyncKeyVault, ConsentRecord, Created, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor,
+    KeyVault, MemoryVault, StoredKey, Subject, SubjectKeys, SubjectState, VaultStats, VersionCount,
+    Withdrawal,
+};
+use fieldseal::{Context, Error, KeySet, Keyring, KeyringId, Result, Sealed, Suite};
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+fieldseal::purpose!(Marketing = "marketing", consent);
+
+/// Ready on its second poll, having woken itself: an await that really yields.
+struct YieldOnce<T> {
+    value: Option<T>,
+    yielded: bool,
+}
+
+impl<T: Unpin> Future for YieldOnce<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<T> {
+        if self.yielded {
+            Poll::Ready(self.value.take().expect("polled once more after Ready"))
+        } else {
+            self.yielded = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
+fn later<T: Unpin>(value: T) -> YieldOnce<T> {
+    YieldOnce {
+        value: Some(value),
+        yielded: false,
+    }
+}
+
+/// The in-memory vault behind an async interface that suspends on every call, counting them.
+#[derive(Default)]
+struct Remote {
+    inner: MemoryVault,
+    calls: AtomicUsize,
+}
+
+impl Remote {
+    fn call(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl AsyncKeyVault for Remote {
+    fn bind_keyring(&self, id: KeyringId) -> impl Future<Output = Result<KeyringId>> + Send {
+        self.call();
+        later(self.inner.bind_keyring(id))
+    }
+    fn read(&self, s: &[u8], p: &[&str]) -> impl Future<Output = Result<SubjectState>> + Send {
+        self.call();
+        later(self.inner.read(s, p))
+    }
+    fn create(
+        &self,
+        k: &StoredKey,
+        c: bool,
+        n: u64,
+    ) -> impl Future<Output = Result<Created>> + Send {
+        self.call();
+        later(self.inner.create(k, c, n))
+    }
+    fn grant(&self, c: &ConsentRecord) -> impl Future<Output = Result<bool>> + Send {
+        self.call();
+        later(self.inner.grant(c))
+    }
+    fn withdraw(
+        &self,
+        s: &[u8],
+        p: &str,
+        a: u64,
+    ) -> impl Future<Output = Result<Withdrawal>> + Send {
+        self.call();
+        later(self.inner.withdraw(s, p, a))
+    }
+    fn forget(&self, s: &[u8], a: u64) -> impl Future<Output = Result<ErasureReceipt>> + Send {
+        self.call();
+        later(self.inner.forget(s, a))
+    }
+    fn expire(&self, n: u64, l: usize) -> impl Future<Output = Result<Vec<ExpiredKey>>> + Send {
+        self.call();
+        later(self.inner.expire(n, l))
+    }
+    fn keys_after(
+        &self,
+        a: Option<&KeyCursor>,
+        l: usize,
+    ) -> impl Future<Output = Result<Vec<StoredKey>>> + Send {
+        self.call();
+        later(self.inner.keys_after(a, l))
+    }
+    fn rewrap(&self, o: &StoredKey, n: &StoredKey) -> impl Future<Output = Result<bool>> + Send {
+        self.call();
+        later(self.inner.rewrap(o, n))
+    }
+    fn key_versions(&self) -> impl Future<Output = Result<Vec<VersionCount>>> + Send {
+        self.call();
+        later(self.inner.key_versions())
+    }
+    fn consents(&self, s: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send {
+        self.call();
+        later(self.inner.consents(s))
+    }
+    fn log_disclosure(&self, d: &DisclosureRecord) -> impl Future<Output = Result<()>> + Send {
+        self.call();
+        later(self.inner.log_disclosure(d))
+    }
+    fn disclosures(
+        &self,
+        p: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<DisclosureRecord>>> + Send {
+        self.call();
+        later(self.inner.disclosures(p))
+    }
+    fn erasures(&self) -> impl Future<Output = Result<Vec<ErasureReceipt>>> + Send {
+        self.call();
+        later(self.inner.erasures())
+    }
+    fn stats(&self) -> impl Future<Output = Result<VaultStats>> + Send {
+        self.call();
+        later(self.inner.stats())
+    }
+}
+
+/// Futures the API returns are `Send`: they can run on a multi-threaded runtime.
+fn assert_send<F: Future + Send>(future: F) -> F {
+    future
+}
+
+#[test]
+fn the_async_api_over_a_suspending_vault_answers_as_the_synchronous_one() {
+    pollster::block_on(async {
+        let keyring = Keyring::generate(Suite::default()).unwrap();
+        let keys = KeySet::new()
+            .with(keyring.purpose_key::<Fulfillment>())
+            .with(keyring.purpose_key::<Marketing>());
+        let subjects = assert_send(SubjectKeys::new_async(
+            Remote::default(),
+            keys,
+            keyring.id(),
+        ))
+        .await
+        .unwrap();
+        let ada = Subject::int(7);
+        let ctx = Context::new("customer", "email").with_id_int(7);
+
+        let before: Sealed<String, (Fulfillment, Marketing)> =
+            assert_send(subjects.seal_async(&ada, "ada@example.com", &ctx))
+                .await
+                .unwrap();
+        assert_eq!(before.purposes().len(), 1, "no consent: no marketing copy");
+        subjects
+            .grant_async(&ada, &Marketing.into(), "form", None)
+            .await
+            .unwrap();
+        let with: Sealed<String, (Fulfillment, Marketing)> = subjects
+            .seal_async(&ada, "ada@example.com", &ctx)
+            .await
+            .unwrap();
+        let opened = assert_send(subjects.open_async::<Marketing, _, _, _>(&with, &ada, &ctx))
+            .await
+            .unwrap();
+        assert_eq!(opened, "ada@example.com");
+
+        // Warm: neither a seal nor an open reaches the vault.
+        let calls = subjects.vault().calls.load(Ordering::SeqCst);
+        let again: Sealed<String, (Fulfillment, Marketing)> = subjects
+            .seal_async(&ada, "x@example.com", &ctx)
+            .await
+            .unwrap();
+        subjects
+            .open_async::<Fulfillment, _, _, _>(&again, &ada, &ctx)
+            .await
+            .unwrap();
+        assert_eq!(subjects.vault().calls.load(Ordering::SeqCst), calls);
+
+        subjects
+            .withdraw_async(&ada, &Marketing.into())
+            .await
+            .unwrap();
+        assert!(matches!(
+            subjects
+                .open_async::<Marketing, _, _, _>(&with, &ada, &ctx)
+                .await,
+            Err(Error::ConsentWithdrawn { .. })
+        ));
+        let session = subjects
+            .session_async(&ada, &[Fulfillment.into()])
+            .await
+            .unwrap();
+        let name: Sealed<String, Fulfillment> = session.seal("Ada", &ctx).unwrap();
+        assert_eq!(
+            session
+                .open_async::<Fulfillment, _, _, _>(&name, &ctx)
+                .await
+                .unwrap(),
+            "Ada"
+        );
+        let receipt = subjects.forget_async(&ada).await.unwrap();
+        assert_eq!(receipt.purposes, ["fulfillment"]);
+        assert!(matches!(
+            subjects
+                .open_async::<Fulfillment, _, _, _>(&with, &ada, &ctx)
+                .await,
+            Err(Error::SubjectErased { .. })
+        ));
+        assert!(subjects.vault().calls.load(Ordering::SeqCst) > calls);
+    });
+}
