@@ -144,6 +144,17 @@ pub(crate) fn round_trip<V: KeyVault>(make: impl Fn() -> V) {
                 .open::<Fulfillment, _, _, _>(&email, &Subject::int(7), &ctx(9)),
             Err(Error::CannotOpen)
         ));
+        // A subject the vault has never seen: no data key, said so (not a failed decryption).
+        match w
+            .subjects
+            .open::<Fulfillment, _, _, _>(&email, &Subject::int(99), &ctx(7))
+        {
+            Err(Error::UnknownDataKey {
+                purpose,
+                generation: 1,
+            }) => assert_eq!(purpose, "fulfillment"),
+            other => panic!("{other:?}"),
+        }
         // A direct purpose key refuses a subject-mode value by its mode, not as tampering.
         let direct = w.keyring.purpose_key::<Fulfillment>();
         assert!(matches!(
