@@ -117,6 +117,6 @@ pub use purpose::{
     AnyPurposes, DynPurpose, Includes, Purpose, PurposePolicy, PurposeSet, Purposes,
 };
 pub use sealed::{
-    AsPlaintext, Context, ContextBuilder, Inspection, Json, Plaintext, Sealed, SealingKeys,
+    AsPlaintext, Context, ContextBuilder, Inspection, Json, KeyMode, Plaintext, Sealed, SealingKeys,
 };
 pub use secret::{KEY_LEN, SecretKey};

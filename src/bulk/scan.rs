@@ -8,11 +8,14 @@ use serde_json::Value;
 use crate::bulk::lines::read_line;
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
-use crate::sealed::Inspection;
+use crate::sealed::{Inspection, KeyMode};
 
-/// Counts, per `(purpose, key version)`, the parts of every sealed value (`fs1:...` string at
-/// any depth) in a JSON Lines input. Needs no key: run it before retiring a version, to see that
-/// nothing is left under it.
+/// Counts, per `(purpose, key version)`, the parts of every direct-mode sealed value (`fs1:...`
+/// string at any depth) in a JSON Lines input. Needs no key: run it before retiring a version, to
+/// see that nothing is left under it. Subject-mode values (FORMAT.md §15) are not counted: their
+/// parts name data key generations, not root versions, and they never need re-sealing (after a
+/// rotation, `SubjectKeys::rewrap` moves the vault's keys, and `SubjectKeys::key_versions` says
+/// what is left under a version).
 ///
 /// ```
 /// use fieldseal::bulk::scan_jsonl;
@@ -59,8 +62,11 @@ pub fn scan_jsonl(input: &mut dyn BufRead) -> Result<BTreeMap<(String, u32), u64
 fn count(value: &Value, counts: &mut BTreeMap<(String, u32), u64>) -> Result<()> {
     match value {
         Value::String(text) if text.starts_with(TEXT_PREFIX) => {
-            for part in Inspection::of_text(text)?.parts {
-                *counts.entry(part).or_insert(0) += 1;
+            let seen = Inspection::of_text(text)?;
+            if seen.mode == KeyMode::Direct {
+                for part in seen.parts {
+                    *counts.entry(part).or_insert(0) += 1;
+                }
             }
         }
         Value::Array(items) => items.iter().try_for_each(|v| count(v, counts))?,
@@ -68,4 +74,42 @@ fn count(value: &Value, counts: &mut BTreeMap<(String, u32), u64>) -> Result<()>
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keyset::KeySet;
+    use crate::vault::{MemoryVault, Subject, SubjectKeys};
+    use crate::{Context, DynPurpose, Keyring, Sealed, Suite};
+
+    #[test]
+    fn subject_mode_values_are_not_counted_against_root_versions() {
+        let keyring = Keyring::generate(Suite::default()).unwrap();
+        let keys = KeySet::from_keyring(&keyring, &[DynPurpose::new("support").unwrap()]);
+        let direct: Sealed<String, crate::AnyPurposes> = keys
+            .seal_dyn(
+                &[DynPurpose::new("support").unwrap()],
+                "a",
+                &Context::new("r", "f").with_id_int(1),
+            )
+            .unwrap();
+        let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
+        let subject: Sealed<String, crate::AnyPurposes> = subjects
+            .seal_dyn(
+                &Subject::int(1),
+                &[DynPurpose::new("support").unwrap()],
+                "a",
+                &Context::new("r", "f").with_id_int(1),
+            )
+            .unwrap();
+        let jsonl = format!(
+            "{{\"a\":\"{}\",\"b\":\"{}\"}}\n",
+            direct.to_text(),
+            subject.to_text()
+        );
+        let counts = scan_jsonl(&mut jsonl.as_bytes()).unwrap();
+        assert_eq!(counts.len(), 1);
+        assert_eq!(counts[&("support".to_owned(), 1)], 1);
+    }
 }

@@ -3,8 +3,28 @@
 
 use crate::aead::Suite;
 use crate::error::Result;
-use crate::format::{self, FORMAT_VERSION};
+use crate::format::{self, FORMAT_VERSION, MODE_SUBJECT};
 use crate::sealed::plaintext::type_name;
+
+/// How the parts of a value find their keys (FORMAT.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyMode {
+    /// Purpose keys (`0x01`): a part names the root key version its purpose key comes from.
+    Direct,
+    /// Subjects' data keys (`0x02`, FORMAT.md §15): a part names its data key's generation.
+    Subject,
+}
+
+impl KeyMode {
+    /// `direct` or `subject`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Subject => "subject",
+        }
+    }
+}
 
 /// A sealed value's header, read without keys: for operators (`fieldseal inspect`) and for
 /// finding values still under an old key version.
@@ -30,6 +50,9 @@ pub struct Inspection {
     pub version: u8,
     /// The AEAD suite.
     pub suite: Suite,
+    /// The key mode (FORMAT.md §2): direct (purpose keys), or subject (each subject's data keys,
+    /// §15), in which each part's "key version" is the generation of the subject's data key.
+    pub mode: KeyMode,
     /// The plaintext type, as its Rust name (FORMAT.md §8).
     pub plaintext_type: &'static str,
     /// The encoded plaintext's length in bytes (not hidden by the format: §10).
@@ -55,6 +78,11 @@ impl Inspection {
         Ok(Self {
             version: FORMAT_VERSION,
             suite: header.suite,
+            mode: if header.mode == MODE_SUBJECT {
+                KeyMode::Subject
+            } else {
+                KeyMode::Direct
+            },
             plaintext_type: type_name(header.type_byte),
             plaintext_len: header.ct_len,
             parts,

@@ -12,7 +12,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 pub use context::{Context, ContextBuilder};
-pub use inspect::Inspection;
+pub use inspect::{Inspection, KeyMode};
 pub use keys::SealingKeys;
 pub use plaintext::{AsPlaintext, Json, Plaintext};
 

@@ -88,12 +88,17 @@ fn inspect(text: &str) -> fieldseal::Result<Inspection> {
 fn write_text(out: &mut dyn Write, header: &Inspection) -> Outcome {
     writeln!(out, "format version  {}", header.version)?;
     writeln!(out, "suite           {}", header.suite)?;
+    writeln!(out, "key mode        {}", header.mode.name())?;
     writeln!(out, "plaintext type  {}", header.plaintext_type)?;
     writeln!(out, "plaintext size  {} bytes", header.plaintext_len)?;
     writeln!(out, "purposes        {}", header.parts.len())?;
     let width = header.parts.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+    let label = match header.mode {
+        fieldseal::KeyMode::Subject => "data key generation",
+        _ => "key version",
+    };
     for (purpose, version) in &header.parts {
-        writeln!(out, "  {purpose:<width$}  key version {version}")?;
+        writeln!(out, "  {purpose:<width$}  {label} {version}")?;
     }
     Ok(())
 }
@@ -108,6 +113,7 @@ fn to_json(header: &Inspection) -> Value {
         "format_version": header.version,
         "suite": header.suite.name(),
         "suite_id": header.suite.id(),
+        "key_mode": header.mode.name(),
         "plaintext_type": header.plaintext_type,
         "plaintext_size": header.plaintext_len,
         "purposes": purposes,
