@@ -17,7 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fieldseal::{
     AnyPurposes, Context, DynPurpose, Error, Json, KeySet, Keyring, Malformed, Plaintext, Sealed,
-    SecretKey, Suite,
+    SecretKey, Suite, VaultError,
 };
 use independent::Fail;
 use serde::{Deserialize, Serialize};
@@ -217,7 +217,7 @@ impl LibraryReader {
 }
 
 /// The `expect:` name of a library error, and for `malformed` its `malformed:` name (FORMAT.md
-/// §12).
+/// §12, §15.6).
 fn fail_of(error: &Error) -> Fail {
     let expect = match error {
         Error::Malformed(malformed) => return Fail::malformed(malformed_name(malformed)),
@@ -226,6 +226,13 @@ fn fail_of(error: &Error) -> Fail {
         Error::UnknownVersion { .. } => "unknown-version",
         Error::UnknownSuite { .. } => "unknown-suite",
         Error::UnknownMode { .. } => "unknown-mode",
+        Error::WrongMode { .. } => "wrong-mode",
+        Error::NoConsentCopy { .. } => "no-consent-copy",
+        Error::ConsentWithdrawn { .. } => "consent-withdrawn",
+        Error::RetentionExpired { .. } => "retention-expired",
+        Error::SubjectErased { .. } => "subject-erased",
+        Error::UnknownDataKey { .. } => "unknown-data-key",
+        Error::Vault(VaultError::Corrupt { .. }) => "corrupt-entry",
         Error::UnknownPlaintextType { .. } => "unknown-type",
         Error::TypeMismatch { .. } => "type-mismatch",
         Error::EmptyContext { .. } | Error::ContextTooLong { .. } => "bad-context",
@@ -242,6 +249,7 @@ fn malformed_name(malformed: &Malformed) -> &'static str {
         Malformed::MissingPrefix { .. } => "missing-prefix",
         Malformed::BadBase64 => "bad-base64",
         Malformed::NoParts => "no-parts",
+        Malformed::EmptyWithLength { .. } => "empty-with-length",
         Malformed::TooManyParts { .. } => "too-many-parts",
         Malformed::BadLength { .. } => "ct-len-above-limit",
         Malformed::PayloadLength { .. } => "payload-length",
@@ -359,11 +367,7 @@ fn vectors_open_with_an_independent_reader() {
         match (case.expected(), result) {
             (Ok(plaintext), Ok(got)) => {
                 assert_eq!(hex::encode(got.payload), hex::encode(plaintext), "{name}");
-                assert_eq!(
-                    hex::encode(got.purpose_key),
-                    case.get("purpose_key"),
-                    "{name}"
-                );
+                assert_eq!(hex::encode(got.key), case.get("purpose_key"), "{name}");
                 assert_eq!(hex::encode(got.aead_key), case.get("aead_key"), "{name}");
                 opened += 1;
             }
@@ -483,6 +487,7 @@ fn the_readers_agree_on_every_truncation_and_bit_flip_of_every_vector() {
         "unknown-mode",
         "unknown-type",
         "type-mismatch",
+        "wrong-mode",
         "not-sealed-for",
         "unknown-key-version",
         "cannot-open",
@@ -608,17 +613,62 @@ mod independent {
     }
 
     pub(crate) struct Opened {
-        pub(crate) purpose_key: [u8; 32],
+        /// The key step 7 took: the purpose key `PK` (direct mode) or the data key (subject mode).
+        pub(crate) key: [u8; 32],
         pub(crate) aead_key: [u8; 32],
         pub(crate) payload: Vec<u8>,
     }
 
-    /// What a reader holds for one purpose: `PK` (§4.1) by key version, and the numbers of the
-    /// versions whose key was destroyed.
+    /// What a reader holds to open values as one purpose, and how §9 uses it: the mode of its keys
+    /// (step 6), what it supplies besides the context (step 5), and how it finds a part's key
+    /// (step 7).
+    pub(crate) trait KeySource {
+        /// The purpose the reader opens as.
+        fn purpose(&self) -> &str;
+
+        /// The key mode of the reader's keys: `0x01` purpose keys, `0x02` subjects' data keys.
+        fn mode(&self) -> u8;
+
+        /// Step 5, after the context's limits: what the reader supplies besides (§15.1: the
+        /// subject's id).
+        fn check(&self) -> Result<(), Fail> {
+            Ok(())
+        }
+
+        /// Step 6: the value (of the reader's mode) holds no part for the purpose.
+        fn no_part(&self) -> Fail {
+            Fail::is("not-sealed-for")
+        }
+
+        /// Step 7: the key of a part's `key_version`.
+        fn key(&self, key_version: u32) -> Result<[u8; 32], Fail>;
+    }
+
+    /// What a direct-mode reader holds for one purpose: `PK` (§4.1) by key version, and the
+    /// numbers of the versions whose key was destroyed.
     pub(crate) struct Keys {
         purpose: String,
         held: Vec<(u32, [u8; 32])>,
         retired: Vec<u32>,
+    }
+
+    impl KeySource for Keys {
+        fn purpose(&self) -> &str {
+            &self.purpose
+        }
+
+        fn mode(&self) -> u8 {
+            1
+        }
+
+        /// §9 step 7, direct mode.
+        fn key(&self, key_version: u32) -> Result<[u8; 32], Fail> {
+            match self.held.iter().find(|(v, _)| *v == key_version) {
+                Some((_, pk)) => Ok(*pk),
+                None if self.retired.contains(&key_version) => Err(Fail::is("retired-key-version")),
+                None => Err(Fail::is("unknown-key-version")),
+            }
+        }
     }
 
     impl Keys {
@@ -790,10 +840,10 @@ mod independent {
     }
 
     /// §9, steps 1 to 10 (4 does not apply: this reader takes any set of purposes), opening
-    /// `text` as `keys`' purpose; errors are the names of §12.
+    /// `text` as `keys`' purpose; errors are the names of §12 and §15.6.
     pub(crate) fn open(
         text: &str,
-        keys: &Keys,
+        keys: &dyn KeySource,
         ctx: (&str, &str, &[u8]),
         expected_type: u8,
     ) -> Result<Opened, Fail> {
@@ -819,15 +869,16 @@ mod independent {
             return Err(Fail::is("unknown-suite"));
         }
         let mode = c.byte()?;
-        if mode != 1 {
+        if mode != 1 && mode != 2 {
             return Err(Fail::is("unknown-mode"));
         }
         let ty = c.byte()?;
         if !matches!(ty, 0x01..=0x0d | 0x10) {
             return Err(Fail::is("unknown-type"));
         }
+        // §15.1: a subject-mode value may hold no part.
         let count = c.byte()?;
-        if count == 0 {
+        if count == 0 && mode == 1 {
             return Err(Fail::malformed("no-parts"));
         }
         if count > 8 {
@@ -837,7 +888,10 @@ mod independent {
         if ct_len > 1 << 30 {
             return Err(Fail::malformed("ct-len-above-limit"));
         }
-        if fixed_width(ty).is_some_and(|n| n != ct_len) {
+        if count == 0 && ct_len != 0 {
+            return Err(Fail::malformed("empty-with-length"));
+        }
+        if count > 0 && fixed_width(ty).is_some_and(|n| n != ct_len) {
             return Err(Fail::malformed("payload-length"));
         }
         let (nonce_len, epoch_len) = lengths(suite);
@@ -863,7 +917,7 @@ mod independent {
                 return Err(Fail::malformed("duplicate-purpose"));
             }
             names.push(name);
-            if name == keys.purpose.as_bytes() {
+            if name == keys.purpose().as_bytes() {
                 found = Some((name, key_version, epoch, [ciphertext, tag].concat()));
             }
         }
@@ -881,29 +935,27 @@ mod independent {
         {
             return Err(Fail::is("bad-context"));
         }
-        // 6.
-        let (name, key_version, epoch, sealed) = found.ok_or(Fail::is("not-sealed-for"))?;
+        keys.check()?;
+        // 6. The mode, then the part.
+        if mode != keys.mode() {
+            return Err(Fail::is("wrong-mode"));
+        }
+        let (name, key_version, epoch, sealed) = found.ok_or_else(|| keys.no_part())?;
         // 7.
-        let pk = match keys.held.iter().find(|(v, _)| *v == key_version) {
-            Some((_, pk)) => *pk,
-            None if keys.retired.contains(&key_version) => {
-                return Err(Fail::is("retired-key-version"));
-            }
-            None => return Err(Fail::is("unknown-key-version")),
-        };
+        let key = keys.key(key_version)?;
         // 8.
-        let key = aead_key(suite, &pk, epoch);
+        let aead_key = aead_key(suite, &key, epoch);
         // 9.
         let aad = aad([version, suite, mode, ty], name, key_version, ctx);
         let plaintext =
-            decrypt(suite, &key, nonce, &sealed, &aad).ok_or(Fail::is("cannot-open"))?;
+            decrypt(suite, &aead_key, nonce, &sealed, &aad).ok_or(Fail::is("cannot-open"))?;
         // 10.
         if !decodes(ty, &plaintext) {
             return Err(Fail::is("bad-plaintext"));
         }
         Ok(Opened {
-            purpose_key: pk,
-            aead_key: key,
+            key,
+            aead_key,
             payload: plaintext,
         })
     }
@@ -922,11 +974,14 @@ mod independent {
         /// The value's nonce, then one epoch id per part (AES-256-GCM).
         pub(crate) nonce: &'a [u8],
         pub(crate) epochs: &'a [[u8; 8]],
+        /// The key of each part, when not the purpose key of `root` at `version`: a subject's
+        /// data keys (§15.1), `version` then being their generation.
+        pub(crate) part_keys: Option<&'a [[u8; 32]]>,
     }
 
-    /// §2 and §5 written out: a binary value the library would refuse to write (a bad payload, a
-    /// context above its limits, a bad purpose name), with the given nonce and epoch ids, every
-    /// part with a valid tag.
+    /// §2 and §5 written out (§15.1 in subject mode): a binary value the library would refuse to
+    /// write (a bad payload, a context above its limits, a bad purpose name), or one with fixed
+    /// bytes, with the given nonce and epoch ids, every part with a valid tag.
     pub(crate) fn seal(spec: &Spec<'_>) -> Vec<u8> {
         let (nonce_len, epoch_len) = lengths(spec.suite);
         assert_eq!(spec.nonce.len(), nonce_len);
@@ -937,7 +992,10 @@ mod independent {
         out.extend_from_slice(spec.nonce);
         for (i, purpose) in spec.purposes.iter().enumerate() {
             let epoch = &spec.epochs[i][..epoch_len];
-            let pk = purpose_key(&spec.root, purpose, spec.version);
+            let pk = spec.part_keys.map_or_else(
+                || purpose_key(&spec.root, purpose, spec.version),
+                |keys| keys[i],
+            );
             let key = aead_key(spec.suite, &pk, epoch);
             let aad = aad(head, purpose.as_bytes(), spec.version, spec.ctx);
             let payload = Payload {
@@ -1094,6 +1152,33 @@ mod generator {
             ctx: case.context,
             nonce: &nonce,
             epochs: &[[0x5e; 8], [0x6e; 8], [0x7e; 8]],
+            part_keys: None,
+        })
+    }
+
+    /// A subject-mode value (FORMAT.md §15.1), as another writer sealed it: `case.payload` for
+    /// each purpose of `case.sealed_for` under a data key of generation `generation` (none: a
+    /// value without copies), with a fixed nonce and epoch ids. A direct-mode reader must refuse
+    /// it whatever its keys.
+    fn subject_value(case: &Case<'_>, generation: u32) -> Vec<u8> {
+        let nonce: Vec<u8> = (0..case.suite.nonce_len())
+            .map(|i| 0xb0 + i as u8)
+            .collect();
+        let data_keys: Vec<[u8; 32]> = (0..case.sealed_for.len())
+            .map(|i| [0xd0 + i as u8; 32])
+            .collect();
+        independent::seal(&independent::Spec {
+            suite: case.suite.id(),
+            mode: 2,
+            type_byte: type_byte(case.ty),
+            root: case.root,
+            version: generation,
+            purposes: case.sealed_for,
+            payload: case.payload,
+            ctx: case.context,
+            nonce: &nonce,
+            epochs: &[[0x5d; 8], [0x6d; 8], [0x7d; 8]],
+            part_keys: Some(&data_keys),
         })
     }
 
@@ -1179,7 +1264,7 @@ mod generator {
             match (open_as(case.open_as), case.expect) {
                 (Ok(opened), "open") => {
                     assert_eq!(opened.payload, case.payload, "{}", case.name);
-                    assert_eq!(opened.purpose_key, pk, "{}", case.name);
+                    assert_eq!(opened.key, pk, "{}", case.name);
                     out += &format!("aead_key: {}\n", hex::encode(opened.aead_key));
                 }
                 (Err(got), expect) => {
@@ -1535,9 +1620,9 @@ mod generator {
         let c = base.failing(
             "unknown-mode",
             "unknown-mode",
-            "mode byte 0x02 (reserved for a later key mode): readers of this version must reject it and name it",
+            "mode byte 0x03, not a key mode of version 1 (0x01 direct, 0x02 subject): readers must reject it and name it",
         );
-        out.bytes(&c, &mangled(&c, &[(2, 2)]));
+        out.bytes(&c, &mangled(&c, &[(2, 3)]));
 
         let c = base.failing(
             "unknown-type",
@@ -1549,9 +1634,24 @@ mod generator {
         let c = base.malformed(
             "count-zero",
             "no-parts",
-            "count 0: a value holds 1 to 8 parts",
+            "count 0 in direct mode: a direct value holds 1 to 8 parts (only a subject-mode value may hold none, section 15.1)",
         );
         out.bytes(&c, &mangled(&c, &[(4, 0)]));
+
+        // A subject-mode value without copies (section 15.1), as another writer would seal it.
+        let no_copy = Case {
+            sealed_for: &[],
+            payload: &[],
+            ..base
+        };
+        let c = no_copy.malformed(
+            "count-zero-subject-with-length",
+            "empty-with-length",
+            "a subject-mode value with count 0 and ct_len 12: a value without copies has ct_len 0",
+        );
+        let mut bytes = subject_value(&c, 1);
+        set_ct_len(&mut bytes, 12);
+        out.bytes(&c, &bytes);
 
         let c = base.malformed(
             "count-nine",
@@ -1674,16 +1774,16 @@ mod generator {
         let c = base.failing(
             "order-suite-before-mode",
             "unknown-suite",
-            "suite 0x07 and mode 0x02: the suite is checked first",
+            "suite 0x07 and mode 0x03: the suite is checked first",
         );
-        out.bytes(&c, &mangled(&c, &[(1, 7), (2, 2)]));
+        out.bytes(&c, &mangled(&c, &[(1, 7), (2, 3)]));
 
         let c = base.failing(
             "order-mode-before-type",
             "unknown-mode",
-            "mode 0x02 and type 0x0e both unknown: the mode is checked first (section 9), so unknown mode",
+            "mode 0x03 and type 0x0e both unknown: the mode is checked first (section 9), so unknown mode",
         );
-        out.bytes(&c, &mangled(&c, &[(2, 2), (3, 0x0e)]));
+        out.bytes(&c, &mangled(&c, &[(2, 3), (3, 0x0e)]));
 
         let c = base.failing(
             "order-type-before-count",
@@ -1714,6 +1814,38 @@ mod generator {
         let mut bytes = mangled(&c, &[(4, 9)]);
         set_ct_len(&mut bytes, (1 << 30) + 1);
         out.bytes(&c, &bytes);
+
+        let c = no_copy.malformed(
+            "order-ct-len-limit-before-empty-with-length",
+            "ct-len-above-limit",
+            "a subject-mode value with count 0 and ct_len 2^30 + 1: the limit is checked before a value without copies is required to have ct_len 0",
+        );
+        let mut bytes = subject_value(&c, 1);
+        set_ct_len(&mut bytes, (1 << 30) + 1);
+        out.bytes(&c, &bytes);
+
+        let c = Case {
+            context: ("customer", "newsletter", &id42),
+            ty: "bool",
+            ..no_copy
+        }
+        .malformed(
+            "order-empty-with-length-not-width",
+            "empty-with-length",
+            "a subject-mode bool with count 0 and ct_len 2: for a count of 0, ct_len must be 0 (empty-with-length), and the width of the type is not checked (it would say payload-length)",
+        );
+        let mut bytes = subject_value(&c, 1);
+        set_ct_len(&mut bytes, 2);
+        out.bytes(&c, &bytes);
+
+        let c = no_copy.malformed(
+            "order-empty-with-length-before-nonce",
+            "empty-with-length",
+            "a subject-mode value with count 0 and ct_len 12, cut inside the nonce: ct_len is checked before the nonce is read",
+        );
+        let mut bytes = subject_value(&c, 1);
+        set_ct_len(&mut bytes, 12);
+        out.bytes(&c, &bytes[..14]);
 
         let c = Case {
             sealed_for: &["marketing"],
@@ -1948,7 +2080,43 @@ mod generator {
         );
         out.bytes(&c, &sealed_name(&c));
 
-        // Step 6.
+        let c = Case {
+            open_context: Some(("customer", "", &id42)),
+            ..base
+        }
+        .failing(
+            "order-context-before-wrong-mode",
+            "bad-context",
+            "a subject-mode value (section 15.1) opened by this direct-mode reader with an empty field name: step 5 before step 6",
+        );
+        out.bytes(&c, &subject_value(&c, 1));
+
+        // Step 6: the mode, then the part.
+
+        let c = base.failing(
+            "wrong-mode",
+            "wrong-mode",
+            "a subject-mode value (section 15.1) sealed for fulfillment under a data key of generation 2, opened with purpose keys: wrong mode, before the part's generation is taken for a key version (the reader holds version 1 only)",
+        );
+        out.bytes(&c, &subject_value(&c, 2));
+
+        let c = no_copy.failing(
+            "wrong-mode-without-copies",
+            "wrong-mode",
+            "a subject-mode value with count 0 (no copy, section 15.1), opened with purpose keys: well formed (step 2), then refused for its mode at step 6, before the part is looked for",
+        );
+        out.bytes(&c, &subject_value(&c, 1));
+
+        let c = Case {
+            open_as: "marketing",
+            ..base
+        }
+        .failing(
+            "order-wrong-mode-before-not-sealed-for",
+            "wrong-mode",
+            "a subject-mode value sealed for fulfillment, opened as marketing with purpose keys: the mode is checked before the part is looked for",
+        );
+        out.bytes(&c, &subject_value(&c, 1));
 
         let c = Case {
             open_as: "marketing",
