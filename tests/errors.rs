@@ -188,7 +188,7 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
         ),
         ("unknown version", parse(with(0, 2))),
         ("unknown suite", parse(with(1, 0x7f))),
-        ("unknown mode", parse(with(2, 0x02))),
+        ("unknown mode", parse(with(2, 0x03))),
         ("unknown plaintext type", parse(with(3, 0x0e))),
         ("not sealed for", one.open_dyn(m.as_dyn(), &ctx()).map(drop)),
         (
@@ -268,6 +268,8 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
             f.as_dyn().dangerous_export_version(9).map(drop),
         ),
     ];
+    let mut results = results;
+    results.extend(subject_mode_errors(keyring));
     results
         .into_iter()
         .map(|(what, result)| {
@@ -300,6 +302,9 @@ fn no_error_shows_plaintext_or_key_bytes() {
         let errors = provoke_errors(suite, &keyring);
         for (what, e) in &errors {
             secrets.check_error(what, e);
+            let shown = e.to_string();
+            assert!(!shown.contains("  "), "{what}: a broken line in {shown:?}");
+            assert!(!shown.contains(": ;"), "{what}: an empty list in {shown:?}");
         }
         // The errors that must stay opaque say nothing about why.
         let cannot: Vec<&String> = errors
@@ -456,7 +461,111 @@ const EXPECTED: &[(&str, &str)] = &[
     ("keyring: version exists", "Keyring(VersionExists {"),
     ("no such root version", "Keyring(NoSuchVersion {"),
     ("export of a missing version", "UnknownKeyVersion {"),
+    ("subject: wrong mode", "WrongMode {"),
+    ("subject: no consent copy", "NoConsentCopy {"),
+    ("subject: consent withdrawn", "ConsentWithdrawn {"),
+    ("subject: unknown data key", "UnknownDataKey {"),
+    ("subject: erased", "SubjectErased {"),
+    ("subject: retention expired", "RetentionExpired {"),
+    ("subject: wrong keyring", "Vault(WrongKeyring {"),
+    ("subject: corrupt row", "Vault(Corrupt {"),
 ];
+
+/// The errors of subject mode (FORMAT.md §15), each provoked for a subject whose id is the
+/// plaintext (ids can be personal data: no error may show one).
+fn subject_mode_errors(keyring: &Keyring) -> Vec<(&'static str, fieldseal::Result<()>)> {
+    use fieldseal::vault::{KeyVault, MemoryVault, Subject, SubjectKeys};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    fieldseal::purpose!(Newsletter = "newsletter", consent);
+    fieldseal::purpose!(Stats = "stats", retention_days = 1);
+
+    let purposes = [
+        DynPurpose::of::<Fulfillment>(),
+        DynPurpose::of::<Newsletter>(),
+        DynPurpose::of::<Stats>(),
+    ];
+    let vault = Arc::new(MemoryVault::new());
+    let clock = Arc::new(AtomicU64::new(1_800_000_000));
+    let at = Arc::clone(&clock);
+    let subjects = SubjectKeys::new(
+        Arc::clone(&vault),
+        KeySet::from_keyring(keyring, &purposes),
+        keyring.id(),
+    )
+    .unwrap()
+    .with_clock(move || {
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(at.load(Ordering::SeqCst))
+    })
+    .with_cache(10, std::time::Duration::ZERO);
+    let who = Subject::str(PLAINTEXT);
+    let other = Subject::str("nobody-at-all");
+    let email = |subjects: &SubjectKeys<Arc<MemoryVault>>| {
+        subjects
+            .seal::<String, (Fulfillment, Newsletter)>(&who, PLAINTEXT, &ctx())
+            .unwrap()
+    };
+    let without = email(&subjects);
+    subjects
+        .grant(&who, &Newsletter.into(), "form", None)
+        .unwrap();
+    let with = email(&subjects);
+    subjects.withdraw(&who, &Newsletter.into()).unwrap();
+    let stats: Sealed<u32, Stats> = subjects.seal(&who, &7, &ctx()).unwrap();
+    clock.fetch_add(2 * 86_400, Ordering::SeqCst);
+    let direct = keyring.purpose_key::<Fulfillment>();
+    let stranger = Keyring::generate(keyring.suite()).unwrap();
+    let wrong_ring = SubjectKeys::new(
+        Arc::clone(&vault),
+        KeySet::from_keyring(&stranger, &purposes),
+        stranger.id(),
+    );
+    let corrupt = {
+        let stored = vault.keys_after(None, 1).unwrap().remove(0);
+        let mut altered = stored.clone();
+        altered.wrapped[30] ^= 1;
+        assert!(vault.rewrap(&stored, &altered).unwrap());
+        let result = subjects.open::<Fulfillment, _, _, _>(&without, &who, &ctx());
+        assert!(vault.rewrap(&altered, &stored).unwrap());
+        result
+    };
+    let mut out = vec![
+        ("subject: wrong mode", with.open(&direct, &ctx()).map(drop)),
+        (
+            "subject: no consent copy",
+            subjects
+                .open::<Newsletter, _, _, _>(&without, &who, &ctx())
+                .map(drop),
+        ),
+        (
+            "subject: consent withdrawn",
+            subjects
+                .open::<Newsletter, _, _, _>(&with, &who, &ctx())
+                .map(drop),
+        ),
+        (
+            "subject: unknown data key",
+            subjects
+                .open::<Fulfillment, _, _, _>(&with, &other, &ctx())
+                .map(drop),
+        ),
+    ];
+    let expired = subjects
+        .open::<Stats, _, _, _>(&stats, &who, &ctx())
+        .map(drop);
+    subjects.forget(&who).unwrap();
+    out.push((
+        "subject: erased",
+        subjects
+            .open::<Fulfillment, _, _, _>(&with, &who, &ctx())
+            .map(drop),
+    ));
+    out.push(("subject: retention expired", expired));
+    out.push(("subject: wrong keyring", wrong_ring.map(drop)));
+    out.push(("subject: corrupt row", corrupt.map(drop)));
+    out
+}
 
 #[test]
 fn errors_are_the_variants_they_claim() {

@@ -1020,7 +1020,6 @@ fn the_readers_agree_on_every_truncation_and_bit_flip_of_every_subject_vector() 
 /// and a vault round trip. Each case below is a subject vector with one more fault; the
 /// independent reader gives §9's outcome, and so must the library.
 #[test]
-#[ignore = "finding: SubjectKeys checks the context and the mode only after the vault (FORMAT §9 steps 5 to 7)"]
 fn subject_readers_check_the_context_and_the_mode_before_the_vault() {
     let cases = load_subject_cases();
     let find = |name: &str| {

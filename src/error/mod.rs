@@ -104,7 +104,7 @@ pub enum Error {
     #[error(
         "this value was not sealed for purpose `{purpose}`; it was sealed for: {}; \
          open it with a key of one of those purposes",
-        .sealed_for.join(", ")
+        fmt_names(.sealed_for)
     )]
     NotSealedFor {
         /// The purpose the caller tried to open with.
@@ -327,7 +327,7 @@ pub enum Error {
     /// The value holds no copy for this purpose: it needs the subject's consent, and none was
     /// recorded when the value was sealed (FORMAT.md §15).
     #[error(
-        "this value holds no `{purpose}` copy: `{purpose}` needs the customer's consent, and          there was none when it was sealed; once consent is recorded, seal the data again"
+        "this value holds no `{purpose}` copy: `{purpose}` needs the customer's consent, and there was none when it was sealed; once consent is recorded, seal the data again"
     )]
     NoConsentCopy {
         /// The purpose.
@@ -336,7 +336,7 @@ pub enum Error {
 
     /// The subject withdrew consent for this purpose: the data key of this value was destroyed.
     #[error(
-        "the customer withdrew consent for `{purpose}`: the data key of this value was destroyed          and it can no longer be opened for `{purpose}`; this is as it should be"
+        "the customer withdrew consent for `{purpose}`: the data key of this value was destroyed and it can no longer be opened for `{purpose}`; this is as it should be"
     )]
     ConsentWithdrawn {
         /// The purpose.
@@ -347,7 +347,7 @@ pub enum Error {
 
     /// The purpose's retention period ended: the data key of this value was destroyed.
     #[error(
-        "the retention period of `{purpose}` for this customer ended: the data key of this value          was destroyed and it can no longer be opened for `{purpose}`"
+        "the retention period of `{purpose}` for this customer ended: the data key of this value was destroyed and it can no longer be opened for `{purpose}`"
     )]
     RetentionExpired {
         /// The purpose.
@@ -359,7 +359,7 @@ pub enum Error {
     /// The subject was forgotten (right to erasure): none of their data opens, and nothing is
     /// sealed for them again.
     #[error(
-        "this customer was erased: every data key was destroyed, so none of their data opens,          and nothing can be sealed for them again; a returning customer gets a new id"
+        "this customer was erased: every data key was destroyed, so none of their data opens, and nothing can be sealed for them again; a returning customer gets a new id"
     )]
     SubjectErased {
         /// When, in seconds since the Unix epoch.
@@ -369,7 +369,7 @@ pub enum Error {
     /// The vault has no data key of this generation for the subject and purpose: the value comes
     /// from another vault, or the vault was restored from an older backup.
     #[error(
-        "no `{purpose}` data key of generation {generation} for this customer in this vault: the          value comes from another vault, or the vault was restored from a backup older than the          value"
+        "no `{purpose}` data key of generation {generation} for this customer in this vault: the value comes from another vault, or the vault was restored from a backup older than the value"
     )]
     UnknownDataKey {
         /// The purpose.

@@ -6,7 +6,7 @@ use crate::keyring::KeyringId;
 use crate::keyset::KeySet;
 use crate::purpose::{AnyPurposes, DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
-use crate::vault::keys::{SubjectKeys, part_generation, purposes_of, seal_with};
+use crate::vault::keys::{SubjectKeys, part_generation, precheck, purposes_of, seal_with};
 use crate::vault::session::SubjectSession;
 use crate::vault::store::AsyncKeyVault;
 use crate::vault::subject::Subject;
@@ -105,7 +105,7 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
         subject: &Subject<'_>,
         ctx: &Context<'_>,
     ) -> Result<T> {
-        subject.check()?;
+        precheck(bytes, subject, ctx)?;
         let generation = part_generation(bytes, purpose)?;
         let key = self
             .opening_key_in(self.vault(), subject, purpose.name(), generation)

@@ -172,7 +172,7 @@ impl<V: KeyVault> SubjectKeys<V> {
         subject: &Subject<'_>,
         ctx: &Context<'_>,
     ) -> Result<T> {
-        subject.check()?;
+        precheck(bytes, subject, ctx)?;
         let generation = part_generation(bytes, purpose)?;
         let key = self.opening_key(subject, purpose.name(), generation)?;
         crate::sealed::open_state(&key, bytes, ctx)
@@ -615,6 +615,22 @@ pub(crate) fn purposes_of<Ps: PurposeSet>() -> Result<Vec<DynPurpose>> {
         .zip(Ps::POLICIES)
         .map(|(name, policy)| DynPurpose::new(name).map(|p| p.with_policy(*policy)))
         .collect()
+}
+
+/// FORMAT.md §9 steps 5 and 6, before anything is asked of the vault: the context limits, the
+/// subject id's (1 to 256 bytes), and the value's mode (a direct-mode value is refused by name).
+pub(crate) fn precheck(bytes: &[u8], subject: &Subject<'_>, ctx: &Context<'_>) -> Result<()> {
+    ctx.check()?;
+    subject.check()?;
+    match bytes.get(2) {
+        Some(&mode) if mode != MODE_SUBJECT && format::is_known_mode(mode) => {
+            Err(Error::WrongMode {
+                found: mode,
+                expected: MODE_SUBJECT,
+            })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The generation the part of `purpose` in `bytes` names, or why there is no such part.

@@ -10,7 +10,7 @@ use crate::format;
 use crate::keyring::KeyState;
 use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
-use crate::vault::keys::{SubjectKeys, part_generation, seal_with};
+use crate::vault::keys::{SubjectKeys, part_generation, precheck, seal_with};
 use crate::vault::store::{AsyncKeyVault, KeyVault};
 use crate::vault::subject::Subject;
 
@@ -174,6 +174,7 @@ impl<V: KeyVault> SubjectSession<'_, V> {
         purpose: &DynPurpose,
         ctx: &Context<'_>,
     ) -> Result<T> {
+        precheck(bytes, &self.subject(), ctx)?;
         let Some((_, part)) = format::find_part(bytes, purpose.name()) else {
             // The reasons (malformed, no consent copy, not sealed for), as the keys say them.
             return self.keys.open_bytes(bytes, purpose, &self.subject(), ctx);
@@ -204,6 +205,7 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
     ) -> Result<T> {
         let bytes = sealed.as_bytes();
         let purpose = DynPurpose::of::<P>();
+        precheck(bytes, &self.subject(), ctx)?;
         let generation = part_generation(bytes, &purpose)?;
         let key = if let Some(key) = self.known(&purpose, generation) {
             key
