@@ -50,6 +50,55 @@ pub mod __private {
 /// another binds the top-level record type, the path of fields (`billing.street`) and the
 /// outermost non-empty id (FORMAT.md §13).
 ///
+/// **Subject mode** (FORMAT.md §15): `#[seal(subject = field)]` names the plain field whose value
+/// is the subject the record is about (encoded as a record id: an integer as 16 bytes, a string
+/// as UTF-8, a UUID as its 16 bytes). Each sealed field is then sealed under the subject's own
+/// data key for each of its purposes, created on first use in a [`vault::KeyVault`], so that
+/// consent, its withdrawal, retention and erasure decide what opens. The id defaults to the
+/// subject field; `id = other` binds another (an order, `id = order_id`, about a customer,
+/// `subject = customer_id`), and `without_id` none. Such a record's entry points take the
+/// [`vault::SubjectKeys`] instead of purpose keys: `seal(&keys)`, `open::<P>(&keys)`,
+/// `open_dyn(&keys)` (a field whose copy the subject's choices withhold is `None` and listed in
+/// `missing`), `open_<field>::<P, _>(&keys)` and `with_subject(|subject| ..)`; there is no direct
+/// `reseal` or `record_layout()` (a rotation rewraps the vault's keys). The subject's data keys
+/// are looked up once per record, not per field. Records nested in a subject-mode record, whatever
+/// their own attributes, are sealed under the top-level record's subject; every derived record can
+/// be nested in either mode.
+///
+/// ```
+/// use fieldseal::vault::{MemoryVault, SubjectKeys};
+/// use fieldseal::{Error, KeySet, Keyring, Seal, Suite};
+/// fieldseal::purpose!(Fulfillment = "fulfillment");
+/// fieldseal::purpose!(Marketing = "marketing", consent);
+///
+/// #[derive(Seal)]
+/// #[seal(subject = customer_id)]
+/// struct Customer {
+///     customer_id: u64,
+///     #[seal(Fulfillment, Marketing)]
+///     email: String,
+/// }
+///
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let keys = KeySet::new()
+///     .with(keyring.purpose_key::<Fulfillment>())
+///     .with(keyring.purpose_key::<Marketing>());
+/// let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id())?;
+/// let customer = Customer { customer_id: 42, email: "ada@example.com".into() };
+///
+/// // No marketing consent yet: the email gets no marketing copy.
+/// let stored = customer.seal(&subjects)?;
+/// assert!(matches!(stored.open::<Marketing>(&subjects), Err(Error::NoConsentCopy { .. })));
+/// customer.with_subject(|ada| subjects.grant(ada, &Marketing.into(), "signup form", None))?;
+/// let stored = customer.seal(&subjects)?;
+/// assert_eq!(stored.open::<Marketing>(&subjects)?.email, "ada@example.com");
+///
+/// // Erasure: every copy, wherever it is kept, stops opening.
+/// stored.with_subject(|ada| subjects.forget(ada))?;
+/// assert!(matches!(stored.open::<Fulfillment>(&subjects), Err(Error::SubjectErased { .. })));
+/// # Ok::<(), fieldseal::Error>(())
+/// ```
+///
 /// ```
 /// use fieldseal::{KeySet, Keyring, Seal, Suite};
 /// fieldseal::purpose!(Fulfillment = "fulfillment");

@@ -21,6 +21,9 @@ pub(crate) struct Record<'a> {
     pub(crate) sealed_ident: Ident,
     pub(crate) context_name: String,
     pub(crate) id: Option<&'a Ident>,
+    /// Subject mode (FORMAT.md §15): the field whose value names the subject whose data keys seal
+    /// the record.
+    pub(crate) subject: Option<&'a Ident>,
     pub(crate) fields: Vec<Field<'a>>,
     /// Every purpose of any field, first appearance first.
     pub(crate) purposes: Vec<Path>,
@@ -181,19 +184,15 @@ impl<'a> Record<'a> {
             ));
         }
         check_id_choice(input, &container)?;
+        let subject = match &container.subject {
+            Some(subject) => Some(plain_field(&fields, subject, "subject")?),
+            None => None,
+        };
+        // With a subject, the id defaults to the subject field (a customer record is about its
+        // customer); `id = other` binds another (an order about a customer), `without_id` none.
         let id = match &container.id {
-            Some(id) => {
-                let field = fields.iter().find(|f| f.ident == id).ok_or_else(|| {
-                    syn::Error::new(id.span(), format!("no field named `{id}` for `id`"))
-                })?;
-                if field.sealed.is_some() || field.nested.is_some() {
-                    return Err(syn::Error::new(
-                        id.span(),
-                        "the `id` field must stay plain: it is what binds the sealed fields",
-                    ));
-                }
-                Some(field.ident)
-            }
+            Some(id) => Some(plain_field(&fields, id, "id")?),
+            None if container.without_id.is_none() => subject,
             None => None,
         };
         let id_ty = id.and_then(|id| fields.iter().find(|f| f.ident == id).map(|f| f.ty));
@@ -209,13 +208,33 @@ impl<'a> Record<'a> {
             sealed_ident,
             context_name: record_name,
             id,
+            subject,
             fields,
             purposes,
         })
     }
 }
 
-/// A record names its id field or says it has none, not both (`id = ..`, `without_id`).
+/// The field named by a container key (`id = ..`, `subject = ..`), which must exist and stay
+/// plain: it is read to bind or find the keys of the sealed fields.
+fn plain_field<'f>(fields: &[Field<'f>], name: &Ident, key: &str) -> Result<&'f Ident> {
+    let field = fields.iter().find(|f| f.ident == name).ok_or_else(|| {
+        syn::Error::new(name.span(), format!("no field named `{name}` for `{key}`"))
+    })?;
+    if field.sealed.is_some() || field.nested.is_some() {
+        let why = if key == "subject" {
+            "the `subject` field must stay plain: it names the subject whose data keys seal the \
+             record, and is needed to open it"
+        } else {
+            "the `id` field must stay plain: it is what binds the sealed fields"
+        };
+        return Err(syn::Error::new(name.span(), why));
+    }
+    Ok(field.ident)
+}
+
+/// A record names its id field or says it has none, not both (`id = ..`, `without_id`); with a
+/// `subject`, the id may be left out (it defaults to the subject field).
 fn check_id_choice(input: &DeriveInput, container: &attr::ContainerAttrs) -> Result<()> {
     match (&container.id, container.without_id) {
         (Some(id), Some(_)) => {
@@ -224,7 +243,7 @@ fn check_id_choice(input: &DeriveInput, container: &attr::ContainerAttrs) -> Res
                 "`id = ..` and `without_id` contradict each other; keep one",
             ));
         }
-        (None, None) => {
+        (None, None) if container.subject.is_none() => {
             return Err(syn::Error::new(
                 input.ident.span(),
                 "name the field that binds every sealed field to its record, \

@@ -15,6 +15,9 @@ pub(crate) struct ContainerAttrs {
     /// `without_id`: the record has no id of its own, said out loud (nested, it is bound to the
     /// outer record's id).
     pub(crate) without_id: Option<proc_macro2::Span>,
+    /// `subject = field`: the field whose value names the subject whose data keys seal the record
+    /// (subject mode, FORMAT.md §15).
+    pub(crate) subject: Option<Ident>,
 }
 
 /// `#[seal(...)]` on a field.
@@ -59,10 +62,13 @@ pub(crate) fn container(attrs: &[Attribute]) -> Result<ContainerAttrs> {
                 set_once(&mut out.record, value, span, "record")
             } else if meta.path.is_ident("without_id") {
                 set_once(&mut out.without_id, span, span, "without_id")
+            } else if meta.path.is_ident("subject") {
+                let value: Ident = meta.value()?.parse()?;
+                set_once(&mut out.subject, value, span, "subject")
             } else {
                 Err(meta.error(
                     "unknown key on the struct; expected `id = field`, `without_id`, \
-                     `sealed = TypeName` or `record = \"name\"`",
+                     `subject = field`, `sealed = TypeName` or `record = \"name\"`",
                 ))
             }
         })?;

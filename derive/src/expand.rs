@@ -8,7 +8,7 @@ use crate::ast::{Field, Record, SealedField};
 use crate::attr::path_key;
 
 /// The purpose set type of a field: `P` or `(P1, P2, ...)`.
-fn purpose_set(purposes: &[Path]) -> TokenStream {
+pub(crate) fn purpose_set(purposes: &[Path]) -> TokenStream {
     match purposes {
         [one] => quote!(#one),
         many => quote!((#(#many,)*)),
@@ -16,7 +16,7 @@ fn purpose_set(purposes: &[Path]) -> TokenStream {
 }
 
 /// The plaintext type a field is sealed as.
-fn plaintext_ty(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
+pub(crate) fn plaintext_ty(field: &Field<'_>, sealed: &SealedField) -> TokenStream {
     let value = sealed.value_ty(field.ty);
     if sealed.json {
         quote!(::fieldseal::Json<#value>)
@@ -81,18 +81,31 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
     let seal = seal(record);
     let views = record.purposes.iter().map(|purpose| view(record, purpose));
     let dyn_view = dyn_view(record);
-    let openers = openers(record);
     let reseal = crate::reseal::reseal(record);
     let layout = crate::layout::layout(record);
+    let purposes = crate::subject::purposes_fn(record);
+    // A subject-mode record's entry points take the subject keys, in place of the direct ones;
+    // the trait impls (what nesting needs) are the same in both modes.
+    let entry_points = if record.subject.is_some() {
+        crate::subject::entry_points(record, &dyn_view_ident(record))
+    } else {
+        openers(record)
+    };
     quote! {
         #twin
         #seal
         #(#views)*
         #dyn_view
-        #openers
+        #entry_points
         #reseal
         #layout
+        #purposes
     }
+}
+
+/// Whether the record seals in direct mode (purpose keys): it has the direct entry points.
+pub(crate) fn is_direct(record: &Record<'_>) -> bool {
+    record.subject.is_none()
 }
 
 fn twin(record: &Record<'_>) -> TokenStream {
@@ -238,18 +251,24 @@ fn seal(record: &Record<'_>) -> TokenStream {
          [`fieldseal::Error::NoKeyForPurpose`] if `keys` lacks a purpose, and as \
          [`fieldseal::Sealed::seal`]."
     );
-    quote! {
-        #[automatically_derived]
-        impl #ident {
-            #[doc = #doc]
-            pub fn seal(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#sealed_ident> {
-                ::fieldseal::record::SealRecord::seal_nested(
-                    self,
-                    keys,
-                    &::fieldseal::record::Nesting::TOP,
-                )
+    let entry = is_direct(record).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #ident {
+                #[doc = #doc]
+                pub fn seal(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#sealed_ident> {
+                    ::fieldseal::record::SealRecord::seal_nested(
+                        self,
+                        keys,
+                        &::fieldseal::record::Nesting::TOP,
+                    )
+                }
             }
         }
+    });
+    let subject = crate::subject::seal_method(record);
+    quote! {
+        #entry
 
         #[automatically_derived]
         impl ::fieldseal::record::SealRecord for #ident {
@@ -262,6 +281,8 @@ fn seal(record: &Record<'_>) -> TokenStream {
             ) -> ::fieldseal::Result<#sealed_ident> {
                 #body
             }
+
+            #subject
         }
     }
 }
@@ -367,6 +388,7 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
         "What purpose `{key}` may read of a [`{ident}`]: its plain fields and the fields sealed \
          for `{key}`, nothing else. `Debug` redacts the opened fields."
     );
+    let subject = crate::subject::view_method(record, purpose, &view_ident, &readable);
     quote! {
         #[doc = #doc]
         // A service reads the fields it needs; the others are no mistake.
@@ -393,6 +415,8 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
             ) -> ::fieldseal::Result<#view_ident> {
                 #body
             }
+
+            #subject
         }
     }
 }
@@ -472,7 +496,7 @@ pub(crate) fn fallback(input: &DeriveInput, error: &syn::Error) -> TokenStream {
 /// their purposes, with the names of the others in `missing`.
 fn dyn_view(record: &Record<'_>) -> TokenStream {
     let (vis, ident, sealed_ident) = (record.vis, record.ident, &record.sealed_ident);
-    let view_ident = format_ident!("{}DynView", ident);
+    let view_ident = dyn_view_ident(record);
     let decls = record.fields.iter().map(|f| {
         let (fvis, fident, ty) = (f.vis, f.ident, f.ty);
         if f.sealed.is_some() {
@@ -518,11 +542,23 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
             ::core::result::Result::Ok(#view_ident { #(#inits,)* missing: __missing })
         }),
     );
-    let doc = format!(
-        "A [`{ident}`] as a service whose purposes come from configuration sees it: each sealed \
-         field is `Some` where the key set holds a key of one of its purposes, `None` otherwise, \
-         and `missing` names the fields left out. `Debug` redacts the opened fields."
-    );
+    let doc = if is_direct(record) {
+        format!(
+            "A [`{ident}`] as a service whose purposes come from configuration sees it: each \
+             sealed field is `Some` where the key set holds a key of one of its purposes, `None` \
+             otherwise, and `missing` names the fields left out. `Debug` redacts the opened \
+             fields."
+        )
+    } else {
+        format!(
+            "A [`{ident}`] as a service whose purposes come from configuration sees it: each \
+             sealed field is `Some` where the key set holds a key of one of its purposes and the \
+             subject's choices (consent, retention) do not withhold that copy, `None` otherwise, \
+             and `missing` names the fields left out. `Debug` redacts the opened fields."
+        )
+    };
+    let entry = dyn_entry(record, &view_ident);
+    let subject = crate::subject::dyn_method(record, &view_ident);
     quote! {
         #[doc = #doc]
         #[allow(dead_code)]
@@ -542,21 +578,7 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
             }
         }
 
-        #[automatically_derived]
-        impl #sealed_ident {
-            /// Opens every field the key set holds a key for, at run time: for services whose
-            /// purposes come from configuration.
-            ///
-            /// # Errors
-            /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
-            pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
-                ::fieldseal::record::OpenRecord::open_dyn_nested(
-                    self,
-                    keys,
-                    &::fieldseal::record::Nesting::TOP,
-                )
-            }
-        }
+        #entry
 
         #[automatically_derived]
         impl ::fieldseal::record::OpenRecord for #sealed_ident {
@@ -569,8 +591,39 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
             ) -> ::fieldseal::Result<#view_ident> {
                 #body
             }
+
+            #subject
         }
     }
+}
+
+/// The direct-mode entry point of the run-time view: `open_dyn(&KeySet)`.
+fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
+    let sealed_ident = &record.sealed_ident;
+    is_direct(record).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #sealed_ident {
+                /// Opens every field the key set holds a key for, at run time: for services whose
+                /// purposes come from configuration.
+                ///
+                /// # Errors
+                /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
+                pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
+                    ::fieldseal::record::OpenRecord::open_dyn_nested(
+                        self,
+                        keys,
+                        &::fieldseal::record::Nesting::TOP,
+                    )
+                }
+            }
+        }
+    })
+}
+
+/// The run-time view type's name.
+fn dyn_view_ident(record: &Record<'_>) -> Ident {
+    format_ident!("{}DynView", record.ident)
 }
 
 /// In the run-time view, the local holding one sealed field: opened with the first of its purposes

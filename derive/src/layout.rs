@@ -36,6 +36,22 @@ pub(crate) fn layout(record: &Record<'_>) -> TokenStream {
         let rename = (*context_name != json_key).then(|| quote!(.rename(#json_key, #context_name)));
         quote!(.sealed(#json_key) #rename)
     });
+    // A subject-mode record has no `record_layout()`: its fields are never bulk re-sealed (a
+    // rotation rewraps data keys, FORMAT.md §15.2). The trait impl stays, for nesting in a
+    // direct-mode record.
+    let entry = crate::expand::is_direct(record).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #sealed_ident {
+                /// The layout of this record's JSON for bulk re-sealing after a rotation
+                /// (`fieldseal::bulk::reseal_jsonl`, `reseal_records`): record type, id, sealed
+                /// fields, renames and nested records, as this derive binds them.
+                pub fn record_layout() -> ::fieldseal::bulk::RecordLayout {
+                    <Self as ::fieldseal::bulk::SealedLayout>::record_layout()
+                }
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl ::fieldseal::bulk::SealedLayout for #sealed_ident {
@@ -44,14 +60,6 @@ pub(crate) fn layout(record: &Record<'_>) -> TokenStream {
             }
         }
 
-        #[automatically_derived]
-        impl #sealed_ident {
-            /// The layout of this record's JSON for bulk re-sealing after a rotation
-            /// (`fieldseal::bulk::reseal_jsonl`, `reseal_records`): record type, id, sealed
-            /// fields, renames and nested records, as this derive binds them.
-            pub fn record_layout() -> ::fieldseal::bulk::RecordLayout {
-                <Self as ::fieldseal::bulk::SealedLayout>::record_layout()
-            }
-        }
+        #entry
     }
 }

@@ -13,6 +13,7 @@ mod attr;
 mod expand;
 mod layout;
 mod reseal;
+mod subject;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -62,26 +62,35 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
             })
         }),
     );
-    quote! {
-        #[automatically_derived]
-        impl #sealed_ident {
-            /// Re-seals every sealed field under the active key version of its purposes (after a
-            /// rotation), with the context it was sealed under: `Ok(None)` when every field is
-            /// current already, so a rerun over re-sealed records writes nothing.
-            ///
-            /// # Errors
-            /// As [`fieldseal::KeySet::reseal`]: `keys` must hold every purpose the record uses.
-            pub fn reseal(
-                &self,
-                keys: &::fieldseal::KeySet,
-            ) -> ::fieldseal::Result<::core::option::Option<Self>> {
-                ::fieldseal::record::ResealRecord::reseal_nested(
-                    self,
-                    keys,
-                    &::fieldseal::record::Nesting::TOP,
-                )
+    // A subject-mode record has no direct `reseal`: rotation rewraps its subjects' data keys and
+    // never touches field data (FORMAT.md §15.2). The trait impl stays, for nesting in a
+    // direct-mode record.
+    let entry = crate::expand::is_direct(record).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #sealed_ident {
+                /// Re-seals every sealed field under the active key version of its purposes
+                /// (after a rotation), with the context it was sealed under: `Ok(None)` when every
+                /// field is current already, so a rerun over re-sealed records writes nothing.
+                ///
+                /// # Errors
+                /// As [`fieldseal::KeySet::reseal`]: `keys` must hold every purpose the record
+                /// uses.
+                pub fn reseal(
+                    &self,
+                    keys: &::fieldseal::KeySet,
+                ) -> ::fieldseal::Result<::core::option::Option<Self>> {
+                    ::fieldseal::record::ResealRecord::reseal_nested(
+                        self,
+                        keys,
+                        &::fieldseal::record::Nesting::TOP,
+                    )
+                }
             }
         }
+    });
+    quote! {
+        #entry
 
         #[automatically_derived]
         impl ::fieldseal::record::ResealRecord for #sealed_ident {
