@@ -83,7 +83,6 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
     let dyn_view = dyn_view(record);
     let reseal = crate::reseal::reseal(record);
     let layout = crate::layout::layout(record);
-    let purposes = crate::subject::purposes_fn(record);
     // A subject-mode record's entry points take the subject keys, in place of the direct ones;
     // the trait impls (what nesting needs) are the same in both modes.
     let entry_points = if record.subject.is_some() {
@@ -99,7 +98,6 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
         #entry_points
         #reseal
         #layout
-        #purposes
     }
 }
 
@@ -194,6 +192,7 @@ fn seal_value(
 
 fn seal(record: &Record<'_>) -> TokenStream {
     let (ident, sealed_ident) = (record.ident, &record.sealed_ident);
+    let purposes = crate::subject::purposes_fn(record);
     let inits = record.fields.iter().map(|field| {
         let fident = field.ident;
         match &field.sealed {
@@ -283,6 +282,10 @@ fn seal(record: &Record<'_>) -> TokenStream {
             }
 
             #subject
+
+            fn sealed_purposes() -> &'static [::fieldseal::DynPurpose] {
+                #purposes
+            }
         }
     }
 }

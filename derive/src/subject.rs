@@ -234,12 +234,10 @@ pub(crate) fn dyn_method(record: &Record<'_>, view_ident: &syn::Ident) -> TokenS
     }
 }
 
-/// `Record::__fieldseal_subject_purposes()`: every purpose a field of the record, or of a record
+/// The body of `SealRecord::sealed_purposes`: every purpose a field of the record, or of a record
 /// nested in it, is sealed for, each once: the purposes a subject-mode session resolves to seal
-/// it. Computed once per program. Every derived record has it, so that any can be nested in a
-/// subject-mode record.
+/// it. Computed once per program.
 pub(crate) fn purposes_fn(record: &Record<'_>) -> TokenStream {
-    let ident = record.ident;
     let own: Vec<&Path> = {
         let mut own: Vec<&Path> = Vec::new();
         for purpose in record
@@ -262,7 +260,7 @@ pub(crate) fn purposes_fn(record: &Record<'_>) -> TokenStream {
         .map(|f| {
             let ty = f.ty;
             quote! {
-                for __purpose in <#ty>::__fieldseal_subject_purposes() {
+                for __purpose in <#ty as ::fieldseal::record::SealRecord>::sealed_purposes() {
                     if !__purposes.contains(__purpose) {
                         __purposes.push(::core::clone::Clone::clone(__purpose));
                     }
@@ -270,23 +268,14 @@ pub(crate) fn purposes_fn(record: &Record<'_>) -> TokenStream {
             }
         });
     quote! {
-        #[automatically_derived]
-        impl #ident {
-            /// Every purpose a field of this record or of a record nested in it is sealed for,
-            /// each once: what a subject-mode session resolves to seal it. Generated code calls
-            /// it; not part of the API.
-            #[doc(hidden)]
-            pub fn __fieldseal_subject_purposes() -> &'static [::fieldseal::DynPurpose] {
-                static PURPOSES: ::std::sync::OnceLock<::std::vec::Vec<::fieldseal::DynPurpose>> =
-                    ::std::sync::OnceLock::new();
-                PURPOSES.get_or_init(|| {
-                    let mut __purposes: ::std::vec::Vec<::fieldseal::DynPurpose> =
-                        ::std::vec![#(::fieldseal::DynPurpose::of::<#own>()),*];
-                    #(#nested)*
-                    __purposes
-                })
-            }
-        }
+        static PURPOSES: ::std::sync::OnceLock<::std::vec::Vec<::fieldseal::DynPurpose>> =
+            ::std::sync::OnceLock::new();
+        PURPOSES.get_or_init(|| {
+            let mut __purposes: ::std::vec::Vec<::fieldseal::DynPurpose> =
+                ::std::vec![#(::fieldseal::DynPurpose::of::<#own>()),*];
+            #(#nested)*
+            __purposes
+        })
     }
 }
 
@@ -313,7 +302,10 @@ pub(crate) fn entry_points(record: &Record<'_>, dyn_view_ident: &syn::Ident) -> 
     let seal = with_subject_bytes(
         record,
         &quote! {
-            let __session = keys.session(&__subject, Self::__fieldseal_subject_purposes())?;
+            let __session = keys.session(
+                &__subject,
+                <Self as ::fieldseal::record::SealRecord>::sealed_purposes(),
+            )?;
             ::fieldseal::record::SealRecord::seal_subject_nested(
                 self,
                 &__session,

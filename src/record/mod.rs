@@ -38,6 +38,10 @@ pub trait SealRecord {
         session: &SubjectSession<'_, V>,
         at: &Nesting<'_>,
     ) -> Result<Self::Sealed>;
+
+    /// Every purpose a field of this record, or of a record nested in it, is sealed for, each
+    /// once: the purposes a subject-mode session resolves to seal it (FORMAT.md §15).
+    fn sealed_purposes() -> &'static [crate::DynPurpose];
 }
 
 /// A sealed twin opened at run time: what a nested record field needs of its sealed type.

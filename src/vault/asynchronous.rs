@@ -106,7 +106,12 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
         ctx: &Context<'_>,
     ) -> Result<T> {
         precheck(bytes, subject, ctx)?;
-        let generation = part_generation(bytes, purpose)?;
+        let generation = match part_generation(bytes, purpose) {
+            Err(crate::Error::NoConsentCopy { .. }) => {
+                return Err(self.why_no_copy(self.vault(), subject, purpose).await);
+            }
+            other => other?,
+        };
         let key = self
             .opening_key_in(self.vault(), subject, purpose.name(), generation)
             .await?;

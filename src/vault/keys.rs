@@ -173,7 +173,16 @@ impl<V: KeyVault> SubjectKeys<V> {
         ctx: &Context<'_>,
     ) -> Result<T> {
         precheck(bytes, subject, ctx)?;
-        let generation = part_generation(bytes, purpose)?;
+        let generation = match part_generation(bytes, purpose) {
+            Err(Error::NoConsentCopy { .. }) => {
+                return Err(run_ready(self.why_no_copy(
+                    &Blocking(&self.vault),
+                    subject,
+                    purpose,
+                )));
+            }
+            other => other?,
+        };
         let key = self.opening_key(subject, purpose.name(), generation)?;
         crate::sealed::open_state(&key, bytes, ctx)
     }
@@ -499,6 +508,32 @@ impl<V> SubjectKeys<V> {
                 previous,
             },
         );
+    }
+
+    /// Why a value holds no copy for `purpose`, which needs consent: the subject was forgotten
+    /// since (every answer about a forgotten subject is that it was), or there was no consent.
+    pub(crate) async fn why_no_copy<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+    ) -> Error {
+        let id = subject.as_bytes();
+        if let Some(Cached::Erased { at }) = self.cache.get(id, purpose.name()) {
+            return Error::SubjectErased { at };
+        }
+        match vault.read(id, &[]).await {
+            Ok(SubjectState {
+                erased: Some(at), ..
+            }) => {
+                self.cache.put(id, purpose.name(), Cached::Erased { at });
+                Error::SubjectErased { at }
+            }
+            Ok(_) => Error::NoConsentCopy {
+                purpose: purpose.name().to_owned(),
+            },
+            Err(e) => e,
+        }
     }
 
     /// The data key of generation `generation` of (subject, purpose), to open with.

@@ -205,12 +205,20 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
     ) -> Result<T> {
         let bytes = sealed.as_bytes();
         let purpose = DynPurpose::of::<P>();
-        precheck(bytes, &self.subject(), ctx)?;
-        let generation = part_generation(bytes, &purpose)?;
+        let subject = self.subject();
+        precheck(bytes, &subject, ctx)?;
+        let generation = match part_generation(bytes, &purpose) {
+            Err(Error::NoConsentCopy { .. }) => {
+                return Err(self
+                    .keys
+                    .why_no_copy(self.keys.vault(), &subject, &purpose)
+                    .await);
+            }
+            other => other?,
+        };
         let key = if let Some(key) = self.known(&purpose, generation) {
             key
         } else {
-            let subject = self.subject();
             let key = self
                 .keys
                 .opening_key_in(self.keys.vault(), &subject, purpose.name(), generation)

@@ -297,10 +297,26 @@ pub(crate) fn erasure<V: KeyVault>(make: impl Fn() -> V) {
         w.subjects.grant(&ada, &Marketing.into(), "form", None),
         Err(Error::SubjectErased { .. })
     ));
+    // A copy that never existed (no consent when sealed) says the same once the subject is gone.
+    let carol = Subject::int(9);
+    let carol_email = seal_email(&w.subjects, 9);
+    assert!(matches!(
+        open_as::<Marketing, _, _>(&w.subjects, &carol_email, 9),
+        Err(Error::NoConsentCopy { .. })
+    ));
+    w.subjects.forget(&carol).unwrap();
+    for subjects in [&w.subjects, &w.another_process(Duration::ZERO)] {
+        assert!(matches!(
+            open_as::<Marketing, _, _>(subjects, &carol_email, 9),
+            Err(Error::SubjectErased { .. })
+        ));
+    }
     // Forgetting twice gives the same receipt; the erasure log holds it once.
     assert_eq!(w.subjects.forget(&ada).unwrap(), receipt);
-    assert_eq!(w.subjects.erasures().unwrap(), [receipt]);
-    assert_eq!(w.vault.stats().unwrap().erased_subjects, 1);
+    let log = w.subjects.erasures().unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0], receipt);
+    assert_eq!(w.vault.stats().unwrap().erased_subjects, 2);
 }
 
 /// Retention: a key lives its purpose's period from creation; past it, the value no longer opens
