@@ -1430,9 +1430,12 @@ mod independent {
             }
         }
 
-        /// §9 step 6 in subject mode.
+        /// §9 step 6 in subject mode: a missing copy of a purpose that needs consent asks the
+        /// vault whether the subject was forgotten, and a forgotten subject wins (§15.1).
         fn no_part(&self) -> Fail {
-            if self.needs_consent {
+            if self.needs_consent && self.erased {
+                Fail::is("subject-erased")
+            } else if self.needs_consent {
                 Fail::is("no-consent-copy")
             } else {
                 Fail::is("not-sealed-for")
@@ -3834,9 +3837,9 @@ mod subject_generator {
         // Step 7, which fault wins.
 
         let v = Vector {
-            name: "order-no-consent-copy-before-erased",
-            comment: "the fulfillment-only value above opened as marketing for a forgotten subject: step 6 before step 7",
-            expect: "no-consent-copy",
+            name: "no-consent-copy-erased",
+            comment: "the fulfillment-only value above opened as marketing for a forgotten subject: the missing copy of a purpose that needs consent is reported as subject erased, with the time",
+            expect: "subject-erased",
             erased: Some(created + day),
             dek: dek(27),
             wnonce: wnonce(27),

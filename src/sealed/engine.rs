@@ -175,6 +175,19 @@ fn check_distinct(keys: &[&KeyState]) -> Result<()> {
 /// Opens `key`'s part of `bytes` as a `T`.
 pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>) -> Result<T> {
     let (header, part) = find_part(key, bytes, ctx)?;
+    open_found(key, &header, &part, ctx)
+}
+
+/// Opens a part already found in a well-formed value whose context and mode the caller checked
+/// (subject mode finds the part first, to learn which data key to take).
+#[inline]
+pub(crate) fn open_found<T: Plaintext>(
+    key: &KeyState,
+    header: &Header<'_>,
+    part: &PartRef<'_>,
+    ctx: &Context<'_>,
+) -> Result<T> {
+    let (header, part) = (*header, *part);
     // The type is in the header and authenticated with every part: a mismatch is a caller's
     // mistake, reported before any cryptography.
     if header.type_byte != T::TYPE_BYTE {

@@ -157,6 +157,16 @@ pub(crate) fn open_state<T: Plaintext>(
     engine::open(key, bytes, ctx)
 }
 
+/// Opens a part already found (subject mode: its generation names the key).
+pub(crate) fn open_found<T: Plaintext>(
+    key: &crate::keyring::KeyState,
+    header: &format::Header<'_>,
+    part: &format::PartRef<'_>,
+    ctx: &Context<'_>,
+) -> Result<T> {
+    engine::open_found(key, header, part, ctx)
+}
+
 /// A subject-mode value without copies (FORMAT.md §15.1).
 pub(crate) fn seal_empty<T: Plaintext>(suite: Suite, ctx: &Context<'_>) -> Result<Vec<u8>> {
     engine::seal_empty(suite, T::TYPE_BYTE, ctx)

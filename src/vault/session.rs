@@ -7,12 +7,16 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::format;
+use crate::format::MAX_PARTS;
 use crate::keyring::KeyState;
-use crate::purpose::{DynPurpose, Includes, Purpose, PurposeSet, Purposes};
+use crate::purpose::{DynPurpose, Includes, Purpose, PurposePolicy, PurposeSet, Purposes};
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
-use crate::vault::keys::{SubjectKeys, part_generation, precheck, seal_with};
+use crate::vault::keys::{SubjectKeys, part_generation, precheck};
 use crate::vault::store::{AsyncKeyVault, KeyVault};
 use crate::vault::subject::Subject;
+
+/// A data key resolved for opening: (purpose, generation, key).
+type OpeningKey = (Box<str>, u32, Arc<KeyState>);
 
 /// A subject's data keys for some purposes, resolved once: what a record's sealing and opening go
 /// through (`#[derive(Seal)]` with `#[seal(subject = ..)]` uses one per record).
@@ -42,8 +46,8 @@ pub struct SubjectSession<'k, V> {
     purposes: Vec<DynPurpose>,
     /// Per purpose, the key to seal with (`None`: no consent, or not resolved for sealing).
     sealing: Vec<Option<Arc<KeyState>>>,
-    /// Keys resolved for opening: (purpose, generation, key).
-    opening: RefCell<Vec<(DynPurpose, u32, Arc<KeyState>)>>,
+    /// Keys resolved for opening.
+    opening: RefCell<Vec<OpeningKey>>,
 }
 
 impl<V: KeyVault> SubjectKeys<V> {
@@ -119,26 +123,48 @@ impl<V> SubjectSession<'_, V> {
         value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, Ps>> {
-        let mut states = Vec::with_capacity(Ps::NAMES.len());
-        let mut purposes = Vec::with_capacity(Ps::NAMES.len());
+        // No allocation per field: the states are borrowed from the session. A first pass checks
+        // every purpose is in the session and finds the first copy to make.
+        let mut first = None;
         for name in Ps::NAMES {
-            let i = self
-                .purposes
-                .iter()
-                .position(|p| p.name() == *name)
-                .ok_or_else(|| Error::NoKeyForPurpose {
-                    purpose: (*name).to_owned(),
-                    held: self.purposes.iter().map(ToString::to_string).collect(),
-                })?;
-            states.push(self.sealing[i].clone());
-            purposes.push(self.purposes[i].clone());
+            let i = self.index_of(name)?;
+            if first.is_none() {
+                first = self.sealing[i].as_deref();
+            }
         }
-        let suite = self
-            .keys
-            .keys()
-            .get(Ps::NAMES[0])
-            .map_or_else(Default::default, crate::DynPurposeKey::suite);
-        seal_with(&states, &purposes, value, ctx, suite).map(Sealed::from_trusted)
+        let Some(first) = first else {
+            let suite = self
+                .keys
+                .keys()
+                .get(Ps::NAMES[0])
+                .map_or_else(Default::default, crate::DynPurposeKey::suite);
+            return crate::sealed::seal_empty::<T>(suite, ctx).map(Sealed::from_trusted);
+        };
+        let mut states: [&KeyState; MAX_PARTS] = [first; MAX_PARTS];
+        let mut count = 0;
+        for name in Ps::NAMES {
+            if let Some(state) = self.sealing[self.index_of(name)?].as_deref() {
+                states[count] = state;
+                count += 1;
+            }
+        }
+        crate::sealed::seal_states(&states[..count], value, ctx).map(Sealed::from_trusted)
+    }
+
+    /// Where `name` is among the session's purposes.
+    fn index_of(&self, name: &str) -> Result<usize> {
+        self.purposes
+            .iter()
+            .position(|p| p.name() == name)
+            .ok_or_else(|| self.not_in_session(name))
+    }
+
+    #[cold]
+    fn not_in_session(&self, name: &str) -> Error {
+        Error::NoKeyForPurpose {
+            purpose: name.to_owned(),
+            held: self.purposes.iter().map(ToString::to_string).collect(),
+        }
     }
 }
 
@@ -152,7 +178,7 @@ impl<V: KeyVault> SubjectSession<'_, V> {
         sealed: &Sealed<T, Ps>,
         ctx: &Context<'_>,
     ) -> Result<T> {
-        self.open_as(sealed.as_bytes(), &DynPurpose::of::<P>(), ctx)
+        self.open_as(sealed.as_bytes(), P::NAME, P::POLICY, ctx)
     }
 
     /// Opens `sealed`'s copy for a purpose known at run time.
@@ -165,19 +191,21 @@ impl<V: KeyVault> SubjectSession<'_, V> {
         purpose: &DynPurpose,
         ctx: &Context<'_>,
     ) -> Result<T> {
-        self.open_as(sealed.as_bytes(), purpose, ctx)
+        self.open_as(sealed.as_bytes(), purpose.name(), purpose.policy(), ctx)
     }
 
     fn open_as<T: Plaintext>(
         &self,
         bytes: &[u8],
-        purpose: &DynPurpose,
+        purpose: &str,
+        policy: PurposePolicy,
         ctx: &Context<'_>,
     ) -> Result<T> {
         precheck(bytes, &self.subject(), ctx)?;
-        let Some((_, part)) = format::find_part(bytes, purpose.name()) else {
+        let Some((header, part)) = format::find_part(bytes, purpose) else {
             // The reasons (malformed, no consent copy, not sealed for), as the keys say them.
-            return self.keys.open_bytes(bytes, purpose, &self.subject(), ctx);
+            let purpose = DynPurpose::new(purpose)?.with_policy(policy);
+            return self.keys.open_bytes(bytes, &purpose, &self.subject(), ctx);
         };
         let generation = part.key_version;
         let key = if let Some(key) = self.known(purpose, generation) {
@@ -185,11 +213,11 @@ impl<V: KeyVault> SubjectSession<'_, V> {
         } else {
             let key = self
                 .keys
-                .opening_key(&self.subject(), purpose.name(), generation)?;
+                .opening_key(&self.subject(), purpose, generation)?;
             self.learn(purpose, generation, &key);
             key
         };
-        crate::sealed::open_state(&key, bytes, ctx)
+        crate::sealed::open_found(&key, &header, &part, ctx)
     }
 }
 
@@ -216,14 +244,14 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
             }
             other => other?,
         };
-        let key = if let Some(key) = self.known(&purpose, generation) {
+        let key = if let Some(key) = self.known(purpose.name(), generation) {
             key
         } else {
             let key = self
                 .keys
                 .opening_key_in(self.keys.vault(), &subject, purpose.name(), generation)
                 .await?;
-            self.learn(&purpose, generation, &key);
+            self.learn(purpose.name(), generation, &key);
             key
         };
         crate::sealed::open_state(&key, bytes, ctx)
@@ -232,18 +260,18 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
 
 impl<V> SubjectSession<'_, V> {
     /// The key of (purpose, generation) this session resolved already, if any.
-    fn known(&self, purpose: &DynPurpose, generation: u32) -> Option<Arc<KeyState>> {
+    fn known(&self, purpose: &str, generation: u32) -> Option<Arc<KeyState>> {
         self.opening
             .borrow()
             .iter()
-            .find(|(p, g, _)| *g == generation && p == purpose)
+            .find(|(p, g, _)| *g == generation && p.as_ref() == purpose)
             .map(|(_, _, key)| Arc::clone(key))
     }
 
-    fn learn(&self, purpose: &DynPurpose, generation: u32, key: &Arc<KeyState>) {
+    fn learn(&self, purpose: &str, generation: u32, key: &Arc<KeyState>) {
         self.opening
             .borrow_mut()
-            .push((purpose.clone(), generation, Arc::clone(key)));
+            .push((purpose.into(), generation, Arc::clone(key)));
     }
 }
 
