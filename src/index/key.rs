@@ -64,33 +64,28 @@ pub struct IndexKey {
 }
 
 impl IndexKey {
-    /// The key of `info` from the key of each version in use (current and live).
-    pub(crate) fn new(info: IndexInfo, keys: Vec<(u32, SecretKey)>) -> Result<Self> {
-        let mut held = Vec::with_capacity(keys.len());
-        for version in info.lookup_versions() {
-            let Some(at) = keys.iter().position(|(v, _)| *v == version) else {
-                return Err(Error::UnknownIndexVersion {
-                    index: info.name.clone(),
-                    version,
-                    held: keys.iter().map(|(v, _)| *v).collect(),
-                });
-            };
-            held.push(at);
+    /// The key of `info`, with the key of each version in use (current and live) from
+    /// `key_of`, in the order [`terms`](Self::terms) gives them.
+    ///
+    /// Each key goes from `key_of` straight into a vector of its final size: a key moved
+    /// through a buffer that is then freed or grown would leave its bytes behind unwiped
+    /// (tests/zeroize.rs).
+    pub(crate) fn new(
+        info: IndexInfo,
+        mut key_of: impl FnMut(u32) -> Result<SecretKey>,
+    ) -> Result<Self> {
+        let in_use = info.lookup_versions();
+        let mut keys = Vec::with_capacity(in_use.len());
+        for version in in_use {
+            let secret = key_of(version)?;
+            let mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret())
+                .expect("HMAC takes keys of any length");
+            keys.push(VersionMac {
+                version,
+                secret,
+                mac,
+            });
         }
-        let mut keys: Vec<Option<(u32, SecretKey)>> = keys.into_iter().map(Some).collect();
-        let keys = held
-            .into_iter()
-            .map(|at| {
-                let (version, secret) = keys[at].take().expect("each version once");
-                let mac = Hmac::<Sha256>::new_from_slice(secret.expose_secret())
-                    .expect("HMAC takes keys of any length");
-                VersionMac {
-                    version,
-                    secret,
-                    mac,
-                }
-            })
-            .collect();
         Ok(Self {
             state: Arc::new(State { info, keys }),
         })

@@ -62,12 +62,11 @@ impl Keyring {
     /// pinned to was retired (which [`retire`](Self::retire) refuses).
     pub fn index_key(&self, name: &str) -> Result<IndexKey> {
         let info = self.index(name).ok_or_else(|| self.unknown_index(name))?;
-        let mut keys = Vec::new();
-        for v in in_use(info) {
-            let root = self.dangerous_root_key(v.root_version)?;
-            keys.push((v.version, kdf::index_key(root, name, v.version)));
-        }
-        IndexKey::new(info.clone(), keys)
+        IndexKey::new(info.clone(), |version| {
+            let root_version = info.version(version).map_or(0, |v| v.root_version);
+            let root = self.dangerous_root_key(root_version)?;
+            Ok(kdf::index_key(root, name, version))
+        })
     }
 
     /// The indexes defined, by name.

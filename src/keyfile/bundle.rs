@@ -411,15 +411,20 @@ impl KeyBundle {
         for def in &body.indexes {
             let info = index_info(def)?;
             // Keys are copied out, never moved: the body's entries wipe theirs when dropped.
-            let held = def
-                .entries
-                .iter()
-                .filter_map(|e| {
-                    e.key()
-                        .map(|k| (e.version, SecretKey::from_bytes(Zeroizing::new(*k))))
-                })
-                .collect();
-            keys.insert_index(IndexKey::new(info, held)?);
+            let key = IndexKey::new(info, |version| {
+                def.entries
+                    .iter()
+                    .find(|e| e.version == version)
+                    .and_then(|e| e.key())
+                    .map(|k| SecretKey::from_bytes(Zeroizing::new(*k)))
+                    .ok_or_else(|| {
+                        KeyFileError::Invalid {
+                            reason: format!("index `{}` version {version} has no key", def.name),
+                        }
+                        .into()
+                    })
+            })?;
+            keys.insert_index(key);
         }
         Ok(Self {
             keyring_id: KeyringId::from_bytes(body.keyring_id),
