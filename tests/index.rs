@@ -34,6 +34,14 @@ fn email(i: usize) -> String {
 
 const CUSTOMERS: usize = 200;
 
+/// Index keys and terms are shared across threads, as purpose keys are.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<IndexKey>();
+    shared::<IndexTerm>();
+    shared::<KeySet>();
+};
+
 /// Every customer is found by its email, and only its row (16-byte terms do not collide here).
 #[track_caller]
 fn every_lookup_finds_its_row(rows: &[Row], key: &IndexKey) {
