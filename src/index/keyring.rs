@@ -4,10 +4,9 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, KeyringError, Result};
-use crate::index::definition::{
-    IndexInfo, IndexSpec, IndexVersionInfo, IndexVersionState, validate_index_name,
-};
+use crate::index::definition::{IndexInfo, IndexVersionInfo, IndexVersionState};
 use crate::index::key::IndexKey;
+use crate::index::spec::{IndexSpec, validate_index_name};
 use crate::kdf;
 use crate::keyring::Keyring;
 

@@ -24,12 +24,11 @@ mod encode;
 mod key;
 mod keyring;
 mod serde;
+mod spec;
 mod term;
 
-pub use definition::{
-    DEFAULT_WIDTH, IndexInfo, IndexSpec, IndexVersionInfo, IndexVersionState, MAX_NORMALIZER_LEN,
-    MAX_WIDTH, MIN_WIDTH,
-};
+pub use definition::{IndexInfo, IndexVersionInfo, IndexVersionState};
 pub use encode::MAX_PARTS;
 pub use key::IndexKey;
+pub use spec::{DEFAULT_WIDTH, IndexSpec, MAX_NORMALIZER_LEN, MAX_WIDTH, MIN_WIDTH};
 pub use term::{IndexTerm, MAX_TERM_LEN, MIN_TERM_LEN};

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{BadTerm, Error, Result};
-use crate::index::definition::{MAX_WIDTH, MIN_WIDTH};
+use crate::index::spec::{MAX_WIDTH, MIN_WIDTH};
 
 /// The longest byte form of a term: a 4-byte version and a 32-byte HMAC.
 pub const MAX_TERM_LEN: usize = 4 + MAX_WIDTH as usize;
