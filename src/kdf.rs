@@ -16,6 +16,11 @@ pub const ROOT_SALT: &[u8] = b"fieldseal/v1/root";
 /// u32be(version)](root_key, 32)`.
 pub const PURPOSE_KEY_LABEL: &[u8] = b"fieldseal/v1/purpose";
 
+/// FORMAT.md §16.1: `IK = HKDF-SHA256[salt = ROOT_SALT, info = INDEX_KEY_LABEL || lp(index) ||
+/// u32be(index_version)](root_key_r, 32)`, the key of one blind index version, derived from the
+/// root version `r` the index version is pinned to.
+pub const INDEX_KEY_LABEL: &[u8] = b"fieldseal/v1/index";
+
 /// FORMAT.md §4.2: `K_epoch = HKDF-Expand-SHA256[info = AES_EPOCH_LABEL || epoch](PK, 32)`, the
 /// AES-256-GCM key of one 8-byte epoch id.
 pub const AES_EPOCH_LABEL: &[u8] = b"fieldseal/v1/aes-256-gcm/epoch";
@@ -69,6 +74,23 @@ pub(crate) fn purpose_key(root: &SecretKey, purpose: &str, version: u32) -> Secr
         &name_len.to_be_bytes(),
         name,
         &version.to_be_bytes(),
+    ];
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    hkdf_sha256(Some(ROOT_SALT), root.expose_secret(), &info, out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    SecretKey::from_bytes(out)
+}
+
+/// Derives the key of version `index_version` of blind index `index` from the root key its
+/// version is pinned to (FORMAT.md §16.1).
+pub(crate) fn index_key(root: &SecretKey, index: &str, index_version: u32) -> SecretKey {
+    let name = index.as_bytes();
+    let name_len = u32::try_from(name.len()).expect("index names are at most 64 bytes");
+    let info: [&[u8]; 4] = [
+        INDEX_KEY_LABEL,
+        &name_len.to_be_bytes(),
+        name,
+        &index_version.to_be_bytes(),
     ];
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     hkdf_sha256(Some(ROOT_SALT), root.expose_secret(), &info, out.as_mut())
@@ -160,5 +182,16 @@ mod tests {
         let epoch = suite_key(&a, AES_EPOCH_LABEL, &[0; 8]);
         assert_ne!(epoch, suite_key(&a, AES_EPOCH_LABEL, &[1; 8]));
         assert_ne!(epoch, suite_key(&a, XCHACHA_KEY_LABEL, &[]));
+    }
+
+    #[test]
+    fn index_keys_separate_names_versions_and_purposes() {
+        let root = SecretKey::from_bytes(Zeroizing::new([7; KEY_LEN]));
+        let email = index_key(&root, "email", 1);
+        assert_eq!(email, index_key(&root, "email", 1));
+        assert_ne!(email, index_key(&root, "email", 2));
+        assert_ne!(email, index_key(&root, "phone", 1));
+        // Its own label: an index and a purpose of the same name never share a key.
+        assert_ne!(email, purpose_key(&root, "email", 1));
     }
 }

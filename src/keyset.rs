@@ -1,9 +1,10 @@
-//! A key set: the purpose keys one service holds, and nothing else.
+//! A key set: the purpose keys and index keys one service holds, and nothing else.
 
 use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::format::MAX_PARTS;
+use crate::index::IndexKey;
 use crate::keyring::{DynPurposeKey, KeyState, Keyring, PurposeKey};
 use crate::purpose::{AnyPurposes, DynPurpose, Purpose, PurposeSet, Purposes};
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
@@ -29,10 +30,16 @@ use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
 /// assert!(email.open_with::<Fulfillment, _>(&marketing_service, &ctx).is_err());
 /// # Ok::<(), fieldseal::Error>(())
 /// ```
+///
+/// It may also hold index keys ([`with_index`](Self::with_index)), kept apart from purpose keys:
+/// an index key computes the terms of one blind index (FORMAT.md §16) and opens nothing, so a
+/// service that searches customers by phone number can hold the phone index's key alone.
 #[derive(Default)]
 pub struct KeySet {
     /// Few purposes per service: a scan beats hashing.
     keys: Vec<DynPurposeKey>,
+    /// Index keys, by name; never consulted to seal or open.
+    indexes: Vec<IndexKey>,
 }
 
 impl KeySet {
@@ -64,6 +71,69 @@ impl KeySet {
         }
         self.keys.push(key);
         None
+    }
+
+    /// Adds (or replaces) the key of a blind index.
+    ///
+    /// ```
+    /// use fieldseal::{Context, Error, IndexSpec, KeySet, Keyring, Sealed, Suite};
+    /// fieldseal::purpose!(Support = "support");
+    ///
+    /// let mut keyring = Keyring::generate(Suite::default())?;
+    /// keyring.add_index(IndexSpec::new("phone")?.with_normalizer("phone:GB")?)?;
+    /// let ctx = Context::new("customer", "phone").with_id_int(7);
+    /// let phone: Sealed<String, Support> =
+    ///     Sealed::seal("+442079460000", &ctx, &keyring.purpose_key::<Support>())?;
+    ///
+    /// // A search service: it finds the row, and cannot read it.
+    /// let search = KeySet::new().with_index(keyring.index_key("phone")?);
+    /// let terms = search.require_index("phone")?.terms(b"+442079460000")?;
+    /// assert!(!terms.is_empty());
+    /// assert!(matches!(
+    ///     phone.open_with::<Support, _>(&search, &ctx),
+    ///     Err(Error::NoKeyForPurpose { .. })
+    /// ));
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_index(mut self, key: IndexKey) -> Self {
+        self.insert_index(key);
+        self
+    }
+
+    /// Adds an index key, returning the key of the same index it replaces.
+    pub fn insert_index(&mut self, key: IndexKey) -> Option<IndexKey> {
+        if let Some(slot) = self.indexes.iter_mut().find(|k| k.name() == key.name()) {
+            return Some(std::mem::replace(slot, key));
+        }
+        self.indexes.push(key);
+        None
+    }
+
+    /// The key of a blind index.
+    pub fn index(&self, name: &str) -> Option<&IndexKey> {
+        self.indexes.iter().find(|k| k.name() == name)
+    }
+
+    /// The key of a blind index, or an error naming it and the indexes held.
+    ///
+    /// # Errors
+    /// [`Error::UnknownIndex`].
+    pub fn require_index(&self, name: &str) -> Result<&IndexKey> {
+        self.index(name).ok_or_else(|| Error::UnknownIndex {
+            index: name.to_owned(),
+            held: self.index_names(),
+        })
+    }
+
+    /// The names of the indexes whose keys are held.
+    pub fn index_names(&self) -> Vec<String> {
+        self.indexes.iter().map(|k| k.name().to_owned()).collect()
+    }
+
+    /// The index keys held.
+    pub fn index_keys(&self) -> impl Iterator<Item = &IndexKey> {
+        self.indexes.iter()
     }
 
     /// The purposes held.
@@ -241,6 +311,9 @@ impl KeySet {
 
 impl fmt::Debug for KeySet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.keys).finish()
+        f.debug_list()
+            .entries(&self.keys)
+            .entries(&self.indexes)
+            .finish()
     }
 }

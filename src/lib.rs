@@ -5,6 +5,7 @@ pub mod aead;
 pub mod bulk;
 mod error;
 pub mod format;
+pub mod index;
 mod kdf;
 #[cfg(test)]
 mod kdf_wycheproof_tests;
@@ -19,8 +20,8 @@ mod secret;
 pub mod vault;
 
 pub use kdf::{
-    AES_EPOCH_LABEL, KEY_CHECK_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT, VAULT_ENTRY_LABEL,
-    VAULT_WRAP_LABEL, XCHACHA_KEY_LABEL,
+    AES_EPOCH_LABEL, INDEX_KEY_LABEL, KEY_CHECK_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT,
+    VAULT_ENTRY_LABEL, VAULT_WRAP_LABEL, XCHACHA_KEY_LABEL,
 };
 
 /// What generated code names; not part of the public API.
@@ -153,13 +154,14 @@ pub use fieldseal_derive::Seal;
 
 // The public interface is:
 pub use aead::Suite;
-pub use error::{Error, KeyFileError, KeyringError, Malformed, Result, VaultError};
+pub use error::{BadTerm, Error, KeyFileError, KeyringError, Malformed, Result, VaultError};
+pub use index::{IndexKey, IndexSpec, IndexTerm};
 pub use keyfile::{
     Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, LockedKeyring, Passphrase,
 };
 pub use keyring::{
-    BundleExport, DynPurposeKey, KeyCheck, Keyring, KeyringId, ParseKeyringIdError, PurposeKey,
-    VersionState,
+    BundleExport, DynPurposeKey, IndexExport, KeyCheck, Keyring, KeyringId, ParseKeyringIdError,
+    PurposeKey, VersionState,
 };
 pub use keyset::KeySet;
 pub use purpose::{

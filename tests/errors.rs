@@ -13,7 +13,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::{Analytics, Fulfillment, Marketing, PLAINTEXT, ROOT_KEY, known_keyring};
 use fieldseal::{
-    Context, DynPurpose, DynPurposeKey, Json, KeySet, Keyring, PurposeKey, Sealed, SecretKey, Suite,
+    Context, DynPurpose, DynPurposeKey, IndexSpec, IndexTerm, Json, KeySet, Keyring, PurposeKey,
+    Sealed, SecretKey, Suite,
 };
 use zeroize::Zeroizing;
 
@@ -28,6 +29,10 @@ impl Secrets {
         for purpose in ["fulfillment", "marketing", "analytics"] {
             let key = keyring.dyn_purpose_key(&DynPurpose::new(purpose).unwrap());
             keys.push(*key.dangerous_export_version(1).unwrap());
+        }
+        // The index keys of `index_errors` (FORMAT.md §16.1), which the API never hands out.
+        for version in [1, 2] {
+            keys.push(index_key(&ROOT_KEY, "email", version));
         }
         let mut needles = vec![
             PLAINTEXT.to_owned(),
@@ -88,6 +93,94 @@ impl Secrets {
 
 fn ctx() -> Context<'static> {
     Context::new("customer", "email").with_id_str("ada@example.com")
+}
+
+/// FORMAT.md §16.1's index key, from the raw HKDF.
+fn index_key(root: &[u8; 32], name: &str, version: u32) -> [u8; 32] {
+    let mut info = b"fieldseal/v1/index".to_vec();
+    info.extend_from_slice(&(name.len() as u32).to_be_bytes());
+    info.extend_from_slice(name.as_bytes());
+    info.extend_from_slice(&version.to_be_bytes());
+    let mut out = [0; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(b"fieldseal/v1/root"), root)
+        .expand(&info, &mut out)
+        .unwrap();
+    out
+}
+
+/// The errors of blind indexes (FORMAT.md §16), with the plaintext as the value indexed.
+fn index_errors(suite: Suite) -> Vec<(&'static str, fieldseal::Result<()>)> {
+    let mut keyring = known_keyring(suite);
+    let spec = || {
+        IndexSpec::new("email")
+            .unwrap()
+            .with_normalizer("email")
+            .unwrap()
+    };
+    keyring.add_index(spec()).unwrap();
+    let before = keyring.index_key("email").unwrap();
+    keyring.add_version().unwrap();
+    keyring.set_active(2).unwrap();
+    keyring.rotate_index("email").unwrap();
+    let during = keyring.index_key("email").unwrap();
+    let new_term = during.term(PLAINTEXT.as_bytes()).unwrap();
+    let old_term = during
+        .term_with_version(1, &[PLAINTEXT.as_bytes()])
+        .unwrap();
+    keyring.finish_index_migration("email").unwrap();
+    let after = keyring.index_key("email").unwrap();
+    let mut narrow = known_keyring(suite);
+    narrow
+        .add_index(IndexSpec::new("email").unwrap().with_width(8).unwrap())
+        .unwrap();
+    let narrow = narrow.index_key("email").unwrap();
+    let mut pinned = known_keyring(suite);
+    pinned.add_index(spec()).unwrap();
+    pinned.rotate().unwrap();
+    vec![
+        (
+            "index: unknown",
+            KeySet::new().require_index("email").map(drop),
+        ),
+        (
+            "index: invalid name",
+            IndexSpec::new("Email Index").map(drop),
+        ),
+        (
+            "index: invalid width",
+            IndexSpec::new("email").unwrap().with_width(33).map(drop),
+        ),
+        (
+            "index: invalid normalizer",
+            IndexSpec::new("email")
+                .unwrap()
+                .with_normalizer(&format!("{PLAINTEXT}\n"))
+                .map(drop),
+        ),
+        ("index: no part", after.term_parts(&[]).map(drop)),
+        (
+            "index: text not base64",
+            IndexTerm::from_text(&format!("{PLAINTEXT}!")).map(drop),
+        ),
+        (
+            "index: text too long",
+            IndexTerm::from_text(&PLAINTEXT.repeat(4)).map(drop),
+        ),
+        (
+            "index: wrong width",
+            narrow.parse_term(&new_term.to_text()).map(drop),
+        ),
+        ("index: unknown version", before.check(&new_term)),
+        ("index: retired version", after.check(&old_term)),
+        (
+            "index: empty bundle",
+            keyring
+                .export_bundle_with_indexes("support-search", &[], &[])
+                .map(drop),
+        ),
+        ("index: exists", keyring.add_index(spec())),
+        ("index: root pinned", pinned.retire(1)),
+    ]
 }
 
 /// Every error variant the public API can be driven to, for one suite.
@@ -270,6 +363,7 @@ fn provoke_errors(suite: Suite, keyring: &Keyring) -> Vec<(String, fieldseal::Er
     ];
     let mut results = results;
     results.extend(subject_mode_errors(keyring));
+    results.extend(index_errors(suite));
     results
         .into_iter()
         .map(|(what, result)| {
@@ -350,6 +444,9 @@ fn keys_keyrings_and_key_sets_print_redacted() {
         let keys = KeySet::new()
             .with(f.share())
             .with(keyring.purpose_key::<Analytics>());
+        keyring.add_index(IndexSpec::new("email").unwrap()).unwrap();
+        let index = keyring.index_key("email").unwrap();
+        let keys = keys.with_index(index.share());
         let secret = SecretKey::from_bytes(Zeroizing::new(ROOT_KEY));
         assert_eq!(format!("{secret:?}"), "SecretKey([REDACTED])");
         assert!(format!("{:?}", keyring.dangerous_root_key(1).unwrap()).contains("[REDACTED]"));
@@ -358,6 +455,7 @@ fn keys_keyrings_and_key_sets_print_redacted() {
             ("purpose key", format!("{f:?}")),
             ("dyn purpose key", format!("{m:?}")),
             ("key set", format!("{keys:?}")),
+            ("index key", format!("{index:?}")),
             ("secret key", format!("{secret:?}")),
         ] {
             assert!(shown.contains("[REDACTED]"), "{what}: {shown}");
@@ -469,6 +567,19 @@ const EXPECTED: &[(&str, &str)] = &[
     ("subject: retention expired", "RetentionExpired {"),
     ("subject: wrong keyring", "Vault(WrongKeyring {"),
     ("subject: corrupt row", "Vault(Corrupt {"),
+    ("index: unknown", "UnknownIndex {"),
+    ("index: invalid name", "InvalidIndexName {"),
+    ("index: invalid width", "InvalidIndexSpec {"),
+    ("index: invalid normalizer", "InvalidIndexSpec {"),
+    ("index: no part", "BadIndexParts {"),
+    ("index: text not base64", "BadIndexTerm(NotBase64)"),
+    ("index: text too long", "BadIndexTerm(Length {"),
+    ("index: wrong width", "BadIndexTerm(WrongWidth {"),
+    ("index: unknown version", "UnknownIndexVersion {"),
+    ("index: retired version", "RetiredIndexVersion {"),
+    ("index: empty bundle", "EmptyBundle {"),
+    ("index: exists", "Keyring(IndexExists {"),
+    ("index: root pinned", "Keyring(RootPinnedByIndex {"),
 ];
 
 /// The errors of subject mode (FORMAT.md §15), each provoked for a subject whose id is the

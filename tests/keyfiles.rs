@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use common::{Fulfillment, Marketing, ROOT_KEY, known_keyring};
 use fieldseal::{
-    Argon2Params, Context, DynPurpose, Error, Kek, KeyBundle, KeyFileError, KeyProtector, KeySet,
-    Keyring, KeyringError, Passphrase, Sealed, SecretKey, Suite, VersionState,
+    Argon2Params, Context, DynPurpose, Error, IndexSpec, Kek, KeyBundle, KeyFileError,
+    KeyProtector, KeySet, Keyring, KeyringError, Passphrase, Sealed, SecretKey, Suite,
+    VersionState,
 };
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
@@ -811,9 +812,16 @@ fn key_file_vectors_load_with_the_library_and_an_independent_reader() {
             "{}",
             path.display()
         );
+        let has = |key: &str| text.lines().any(|l| l.starts_with(&format!("{key}:")));
+        if has("index_versions") {
+            index_sections_match(&field, &body);
+        }
         match field("kind").as_str() {
             "keyring" => {
                 let keyring = Keyring::from_protected_bytes(&file, &*protector).unwrap();
+                if has("index_versions") {
+                    keyring_indexes_match(&keyring, &field);
+                }
                 assert_eq!(keyring.id().to_string(), field("keyring_id"));
                 assert_eq!(keyring.active_version().to_string(), field("active"));
                 let root = field("root_key_active");
@@ -833,12 +841,254 @@ fn key_file_vectors_load_with_the_library_and_an_independent_reader() {
                 let names: Vec<String> =
                     bundle.purposes().iter().map(ToString::to_string).collect();
                 assert_eq!(names.join(","), field("purposes"));
+                if has("index_versions") {
+                    bundle_indexes_match(&bundle, &field);
+                }
             }
             other => panic!("unknown kind {other}"),
         }
         seen += 1;
     }
     assert!(seen >= 2, "expected the keyring and bundle vectors");
+}
+
+/// The keyring of an index vector holds the indexes and index exports the vector lists.
+fn keyring_indexes_match(keyring: &Keyring, field: &dyn Fn(&str) -> String) {
+    assert_eq!(
+        library_index_versions(keyring.indexes().iter()),
+        field("index_versions")
+    );
+    let exports: Vec<String> = keyring
+        .bundle_exports()
+        .iter()
+        .flat_map(|e| {
+            e.indexes
+                .iter()
+                .map(|i| format!("{}/{}/{}", e.service, i.index, join(&i.versions)))
+        })
+        .collect();
+    assert_eq!(exports.join(" "), field("index_exports"));
+}
+
+/// The bundle of an index vector holds the indexes the vector lists, and its keys compute the
+/// terms FORMAT.md §16.2 gives with the keys the vector lists.
+fn bundle_indexes_match(bundle: &KeyBundle, field: &dyn Fn(&str) -> String) {
+    let infos: Vec<_> = bundle
+        .indexes()
+        .iter()
+        .map(|name| bundle.index(name).unwrap().info().clone())
+        .collect();
+    assert_eq!(
+        library_index_versions(infos.iter()),
+        field("index_versions")
+    );
+    for entry in field("index_keys").split_whitespace() {
+        let [name, version, ik] = entry.split('/').collect::<Vec<_>>()[..] else {
+            panic!("bad index key {entry}");
+        };
+        let key = bundle.index(name).unwrap();
+        let version: u32 = version.parse().unwrap();
+        let term = key
+            .term_with_version(version, &[b"ada@example.com"])
+            .unwrap();
+        let encoded = b"\x01\0\0\0\x0fada@example.com";
+        let mac = reader::hmac(&hex::decode(ik).unwrap(), encoded);
+        assert_eq!(&term.as_bytes()[..4], version.to_be_bytes());
+        assert_eq!(term.mac(), &mac[..usize::from(key.width())]);
+    }
+}
+
+/// `name/width/normalizer ...` and `name/version/root/state ...`, as the vectors list indexes.
+fn library_index_versions<'a>(
+    infos: impl Iterator<Item = &'a fieldseal::index::IndexInfo>,
+) -> String {
+    infos
+        .flat_map(|i| {
+            i.versions.iter().map(move |v| {
+                format!(
+                    "{}/{}/{}/{}/{}/{}",
+                    i.name, i.width, i.normalizer, v.version, v.root_version, v.state
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn join(versions: &[u32]) -> String {
+    versions
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The index sections of a vector's body, read by [`reader::index_sections`] from FORMAT.md
+/// §14.3 and §14.4 alone, are what the vector says; a bundle's index keys are the `IK` of §16.1
+/// derived from the vector's root keys.
+fn index_sections_match(field: &dyn Fn(&str) -> String, body: &[u8]) {
+    let kind = field("kind");
+    let sections = reader::index_sections(body, kind == "bundle");
+    let versions: Vec<String> = sections
+        .indexes
+        .iter()
+        .flat_map(|(name, width, normalizer, entries)| {
+            entries.iter().map(move |(v, root, state, _)| {
+                let state = ["", "current", "live", "retired"][usize::from(*state)];
+                format!("{name}/{width}/{normalizer}/{v}/{root}/{state}")
+            })
+        })
+        .collect();
+    assert_eq!(versions.join(" "), field("index_versions"));
+    if kind == "keyring" {
+        let exports: Vec<String> = sections
+            .exports
+            .iter()
+            .flat_map(|(service, indexes)| {
+                indexes
+                    .iter()
+                    .map(move |(name, versions)| format!("{service}/{name}/{}", join(versions)))
+            })
+            .collect();
+        assert_eq!(exports.join(" "), field("index_exports"));
+        return;
+    }
+    let mut keys = Vec::new();
+    for (name, _, _, entries) in &sections.indexes {
+        for (v, root, _, key) in entries {
+            let Some(key) = key else { continue };
+            let root_key: [u8; 32] = hex::decode(field(&format!("root_key_{root}")))
+                .unwrap()
+                .try_into()
+                .unwrap();
+            assert_eq!(*key, reader::index_key(&root_key, name, *v), "{name} v{v}");
+            keys.push(format!("{name}/{v}/{}", hex::encode(key)));
+        }
+    }
+    assert_eq!(keys.join(" "), field("index_keys"));
+}
+
+/// A keyring file whose index is pinned to a retired root version does not load: the index's key
+/// could no longer be derived (FORMAT.md §14.3).
+#[test]
+fn a_keyring_file_with_an_index_pinned_to_a_retired_root_is_invalid() {
+    let mut body = vec![7u8; 16];
+    body.push(1); // AES-256-GCM
+    body.extend_from_slice(&2u32.to_be_bytes());
+    body.extend_from_slice(&1u32.to_be_bytes());
+    body.push(3); // retired
+    body.extend_from_slice(&0u64.to_be_bytes());
+    body.extend_from_slice(&2u32.to_be_bytes());
+    body.push(1); // active
+    body.extend_from_slice(&0u64.to_be_bytes());
+    body.extend_from_slice(&[2; 32]);
+    body.extend_from_slice(&0u16.to_be_bytes()); // no export
+    let with_index = |root: u32| {
+        let mut b = body.clone();
+        b.extend_from_slice(&1u16.to_be_bytes());
+        b.extend_from_slice(&[5, b'e', b'm', b'a', b'i', b'l', 16, 0]);
+        b.extend_from_slice(&1u32.to_be_bytes());
+        b.extend_from_slice(&1u32.to_be_bytes());
+        b.extend_from_slice(&root.to_be_bytes());
+        b.push(1); // current
+        b.extend_from_slice(&0u64.to_be_bytes());
+        b.extend_from_slice(&0u16.to_be_bytes()); // no index export
+        b
+    };
+    let load = |b: &[u8]| Keyring::from_protected_bytes(&reader::seal(1, b, [0x4b; 32]), &kek());
+    let keyring = load(&with_index(2)).unwrap();
+    assert_eq!(keyring.index("email").unwrap().versions[0].root_version, 2);
+    let err = load(&with_index(1)).unwrap_err();
+    assert!(
+        matches!(&err, Error::KeyFile(KeyFileError::Invalid { reason }) if reason.contains("retired")),
+        "{err:?}"
+    );
+    let err = load(&with_index(9)).unwrap_err();
+    assert!(
+        matches!(&err, Error::KeyFile(KeyFileError::Invalid { reason }) if reason.contains("version 9")),
+        "{err:?}"
+    );
+}
+
+/// Writes the index key file vectors (03 and 04) alone, leaving 01 and 02 as they are:
+/// `FIELDSEAL_WRITE_VECTORS=1 cargo test --all-features --test keyfiles write_index_ -- --ignored`.
+#[test]
+#[ignore = "writes tests/vectors/keyfiles/03 and 04; run by hand with FIELDSEAL_WRITE_VECTORS=1"]
+fn write_index_key_file_vectors() {
+    assert!(std::env::var_os("FIELDSEAL_WRITE_VECTORS").is_some());
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/keyfiles");
+    let mut keyring = known_keyring(Suite::default());
+    keyring
+        .insert_version(
+            2,
+            SecretKey::from_bytes(Zeroizing::new([2; 32])),
+            std::time::UNIX_EPOCH,
+        )
+        .unwrap();
+    let email = IndexSpec::new("email")
+        .unwrap()
+        .with_normalizer("email")
+        .unwrap();
+    keyring.add_index(email).unwrap(); // version 1, pinned to root 1
+    let phone = IndexSpec::new("phone").unwrap().with_width(8).unwrap();
+    keyring
+        .add_index(phone.with_normalizer("phone:GB").unwrap())
+        .unwrap();
+    keyring.set_active(2).unwrap();
+    keyring.rotate_index("email").unwrap(); // version 2, pinned to root 2
+    keyring.finish_index_migration("email").unwrap(); // version 1 retired
+    keyring.rotate_index("email").unwrap(); // version 3, pinned to root 2; version 2 live
+    let bundle = keyring
+        .export_bundle_with_indexes("support-search", &[], &["email", "phone"])
+        .unwrap();
+    let kek_bytes = [0x4b; 32];
+    let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new(kek_bytes)));
+    let versions = library_index_versions(keyring.indexes().iter());
+    let file = keyring.to_protected_bytes(&kek).unwrap();
+    let body = reader::open(&file, &kek_bytes, Some(kek_bytes));
+    fs::write(
+        dir.join("03-keyring-indexes.txt"),
+        format!(
+            "comment: a keyring file (§14.3) with an index section: email (versions 1 retired, 2 live, 3 current; 2 and 3 pinned to root 2) and phone (width 8, pinned to root 1), and the index keys of one exported bundle\n\
+             kind: keyring\nprotector: kek\nsecret: {}\nkeyring_id: {}\nactive: 2\nroot_key_active: {}\n\
+             index_versions: {versions}\nindex_exports: support-search/email/2,3 support-search/phone/1\n\
+             body: {}\nfile: {}\n",
+            hex::encode(kek_bytes),
+            keyring.id(),
+            hex::encode([2u8; 32]),
+            hex::encode(&body),
+            hex::encode(&file),
+        ),
+    )
+    .unwrap();
+    let file = bundle.to_protected_bytes(&kek).unwrap();
+    let body = reader::open(&file, &kek_bytes, Some(kek_bytes));
+    let keys: Vec<String> = reader::index_sections(&body, true)
+        .indexes
+        .iter()
+        .flat_map(|(name, _, _, entries)| {
+            entries.iter().filter_map(move |(v, _, _, key)| {
+                key.map(|k| format!("{name}/{v}/{}", hex::encode(k)))
+            })
+        })
+        .collect();
+    fs::write(
+        dir.join("04-bundle-index-keys-only.txt"),
+        format!(
+            "comment: a key bundle (§14.4) of index keys alone, no purpose: email versions 2 and 3 (1 retired, a number only) and phone version 1, each IK derived from the root key of the version it is pinned to\n\
+             kind: bundle\nprotector: kek\nsecret: {}\nkeyring_id: {}\npurposes:\n\
+             root_key_1: {}\nroot_key_2: {}\nindex_versions: {versions}\nindex_keys: {}\n\
+             body: {}\nfile: {}\n",
+            hex::encode(kek_bytes),
+            keyring.id(),
+            hex::encode(ROOT_KEY),
+            hex::encode([2u8; 32]),
+            keys.join(" "),
+            hex::encode(&body),
+            hex::encode(&file),
+        ),
+    )
+    .unwrap();
 }
 
 /// Writes the §14 vectors: `cargo test --test keyfiles write_key_file_vectors -- --ignored`.
@@ -901,6 +1151,8 @@ fn write_key_file_vectors() {
 mod reader {
     use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
     use aes_gcm::{Aes256Gcm, Nonce};
+    use hkdf::Hkdf;
+    use hmac::{Hmac, KeyInit as _, Mac as _};
     use sha2::{Digest as _, Sha256};
 
     /// A key file of `kind` holding `body`, under the `kek` protector.
@@ -1000,5 +1252,133 @@ mod reader {
                 },
             )
             .expect("the body opens")
+    }
+
+    /// FORMAT.md §16.1's `IK` of `name` at `version` from its root key.
+    pub(super) fn index_key(root_key: &[u8; 32], name: &str, version: u32) -> [u8; 32] {
+        let mut info = b"fieldseal/v1/index".to_vec();
+        info.extend_from_slice(&(name.len() as u32).to_be_bytes());
+        info.extend_from_slice(name.as_bytes());
+        info.extend_from_slice(&version.to_be_bytes());
+        let mut out = [0; 32];
+        Hkdf::<Sha256>::new(Some(b"fieldseal/v1/root"), root_key)
+            .expand(&info, &mut out)
+            .unwrap();
+        out
+    }
+
+    /// HMAC-SHA256 (FORMAT.md §16.2).
+    pub(super) fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// An index and its entries: name, width, normalizer, and per version its number, root
+    /// version, state byte and key (bundles).
+    pub(super) type Index = (String, u8, String, Vec<(u32, u32, u8, Option<[u8; 32]>)>);
+
+    /// An exported bundle's index keys: per index, the versions held.
+    pub(super) type Held = Vec<(String, Vec<u32>)>;
+
+    /// The index sections of a body.
+    pub(super) struct Sections {
+        pub(super) indexes: Vec<Index>,
+        /// Keyrings: per exported service, its index keys' versions.
+        pub(super) exports: Vec<(String, Held)>,
+    }
+
+    struct Cursor<'a>(&'a [u8]);
+
+    impl Cursor<'_> {
+        fn take(&mut self, n: usize) -> &[u8] {
+            let (head, rest) = self.0.split_at(n);
+            self.0 = rest;
+            head
+        }
+        fn u8(&mut self) -> u8 {
+            self.take(1)[0]
+        }
+        fn u16(&mut self) -> usize {
+            usize::from(u16::from_be_bytes(self.take(2).try_into().unwrap()))
+        }
+        fn u32(&mut self) -> u32 {
+            u32::from_be_bytes(self.take(4).try_into().unwrap())
+        }
+        fn name(&mut self) -> String {
+            let n = usize::from(self.u8());
+            String::from_utf8(self.take(n).to_vec()).unwrap()
+        }
+        /// A §14.3 `entry` list: skipped.
+        fn root_entries(&mut self) {
+            for _ in 0..self.u32() {
+                self.take(4);
+                let state = self.u8();
+                self.take(8);
+                if state != 3 {
+                    self.take(32);
+                }
+            }
+        }
+        fn index(&mut self, keys: bool) -> Index {
+            let name = self.name();
+            let width = self.u8();
+            let normalizer = self.name();
+            let entries = (0..self.u32())
+                .map(|_| {
+                    let (version, root, state) = (self.u32(), self.u32(), self.u8());
+                    self.take(8);
+                    let key = (keys && state != 3).then(|| self.take(32).try_into().unwrap());
+                    (version, root, state, key)
+                })
+                .collect();
+            (name, width, normalizer, entries)
+        }
+    }
+
+    /// Reads a keyring body (§14.3) or a bundle body (§14.4) up to its index section, and that.
+    pub(super) fn index_sections(body: &[u8], bundle: bool) -> Sections {
+        let mut c = Cursor(body);
+        c.take(17);
+        let mut sections = Sections {
+            indexes: Vec::new(),
+            exports: Vec::new(),
+        };
+        if bundle {
+            c.take(8);
+            c.name();
+            for _ in 0..c.u8() {
+                c.name();
+                c.root_entries();
+            }
+            let count = c.u8();
+            sections.indexes = (0..count).map(|_| c.index(true)).collect();
+        } else {
+            c.root_entries();
+            for _ in 0..c.u16() {
+                c.name();
+                c.take(12);
+                for _ in 0..c.u8() {
+                    c.name();
+                }
+                let n = c.u32() as usize;
+                c.take(4 * n);
+            }
+            let count = c.u16();
+            sections.indexes = (0..count).map(|_| c.index(false)).collect();
+            for _ in 0..c.u16() {
+                let service = c.name();
+                let indexes = (0..c.u8())
+                    .map(|_| {
+                        let name = c.name();
+                        let versions = (0..c.u32()).map(|_| c.u32()).collect();
+                        (name, versions)
+                    })
+                    .collect();
+                sections.exports.push((service, indexes));
+            }
+        }
+        assert!(c.0.is_empty(), "bytes follow the index section");
+        sections
     }
 }

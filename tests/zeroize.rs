@@ -2,7 +2,8 @@
 //! block as it is freed for a byte pattern.
 //!
 //! Covered: purpose keys, AES-256-GCM epoch keys (their expanded round keys start with the key
-//! itself), XChaCha20-Poly1305 keys, and `String`/`Vec<u8>` plaintext while sealing and opening.
+//! itself), XChaCha20-Poly1305 keys, index keys and the HMAC state keyed with them, and
+//! `String`/`Vec<u8>` plaintext while sealing and opening.
 //! Not covered, and said so in SECURITY.md: what the caller holds (the value it seals, the value
 //! an open returns), and `Json<T>`'s transient decoded copy.
 
@@ -14,8 +15,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use fieldseal::{
-    AnyPurposes, Context, DynPurpose, DynPurposeKey, Kek, KeyBundle, KeySet, Keyring, Sealed,
-    SecretKey, Suite,
+    AnyPurposes, Context, DynPurpose, DynPurposeKey, IndexSpec, Kek, KeyBundle, KeySet, Keyring,
+    Sealed, SecretKey, Suite,
 };
 use hkdf::Hkdf;
 use sha2::Sha256;
@@ -239,6 +240,96 @@ fn key_files_leave_no_key_behind() {
             drop(bundle.into_key_set());
         });
         assert_eq!((a, b, c, d), (0, 0, 0, 0), "reading key files");
+    }
+}
+
+/// FORMAT.md §16.1's index key of `email` version 1 under `root`, from the raw HKDF.
+fn index_key(root: &[u8; 32]) -> [u8; 32] {
+    let mut info = b"fieldseal/v1/index".to_vec();
+    info.extend_from_slice(&5u32.to_be_bytes());
+    info.extend_from_slice(b"email");
+    info.extend_from_slice(&1u32.to_be_bytes());
+    let mut out = [0; 32];
+    Hkdf::<Sha256>::new(Some(b"fieldseal/v1/root"), root)
+        .expand(&info, &mut out)
+        .unwrap();
+    out
+}
+
+/// The SHA-256 state after HMAC's first block, `key XOR ipad` (RFC 2104), as the keyed HMAC
+/// holds it in memory: it stands in for the key (whoever has it computes every term).
+fn ipad_state(key: &[u8; 32]) -> Vec<u8> {
+    let mut block = [0x36u8; 64];
+    for (b, k) in block.iter_mut().zip(key) {
+        *b ^= k;
+    }
+    let mut state: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    sha2::block_api::compress256(&mut state, &[block]);
+    state.iter().flat_map(|w| w.to_ne_bytes()).collect()
+}
+
+/// Index keys: their key bytes and the HMAC state keyed with them are wiped when the last handle
+/// is dropped, and neither is left behind by deriving the key, computing terms, or writing and
+/// reading a bundle of index keys.
+#[test]
+fn index_keys_and_their_keyed_hmac_state_are_wiped() {
+    let _serial = serial();
+    let root: [u8; 32] = std::array::from_fn(|i| 0x41 ^ (i as u8 * 3));
+    let mut keyring = Keyring::with_root(
+        Suite::default(),
+        1,
+        SecretKey::from_bytes(Zeroizing::new(root)),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    keyring.add_index(IndexSpec::new("email").unwrap()).unwrap();
+    let ik = index_key(&root);
+    let state = ipad_state(&ik);
+    let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new([0x22; 32])));
+    let bundle_file = keyring
+        .export_bundle_with_indexes("search", &[], &["email"])
+        .unwrap()
+        .to_protected_bytes(&kek)
+        .unwrap();
+    for (what, pattern) in [("index key", &ik[..]), ("keyed HMAC state", &state[..16])] {
+        let mut key = None;
+        let derive = freed_copies(pattern, || key = Some(keyring.index_key("email").unwrap()));
+        let key = key.unwrap();
+        let terms = freed_copies(pattern, || {
+            for i in 0..100u32 {
+                key.terms(&i.to_be_bytes()).unwrap();
+            }
+        });
+        let dropped = freed_copies(pattern, || drop(key));
+        let bundle = freed_copies(pattern, || {
+            let written = keyring
+                .export_bundle_with_indexes("search", &[], &["email"])
+                .unwrap()
+                .to_protected_bytes(&kek)
+                .unwrap();
+            drop(written);
+            let loaded = KeyBundle::from_protected_bytes(&bundle_file, &kek).unwrap();
+            loaded
+                .index("email")
+                .unwrap()
+                .term(b"ada@example.com")
+                .unwrap();
+            drop(loaded);
+        });
+        assert_eq!(
+            (derive, terms, dropped, bundle),
+            (0, 0, 0, 0),
+            "{what}: derive, terms, drop, bundle"
+        );
     }
 }
 

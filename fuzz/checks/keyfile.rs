@@ -5,8 +5,9 @@
 //! [`container`] encrypts into a genuine key file first, so that the fuzzer reaches the body
 //! reader behind the AEAD. Any other first byte is read as `0`.
 //!
-//! Never a panic; what loads saves and loads again to the same keyring or bundle, and seals and
-//! opens a value.
+//! Never a panic; what loads saves and loads again to the same keyring or bundle (its blind
+//! indexes, FORMAT.md §16, included, and the terms their keys compute), and seals and opens a
+//! value.
 
 use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -70,7 +71,8 @@ fn load_keyring(file: &[u8]) -> bool {
 fn describe_keyring(k: &Keyring) -> String {
     let created: Vec<_> = k.versions().into_iter().map(|v| k.created(v)).collect();
     format!(
-        "{:?} {:?} active {} versions {:?} live {:?} retired {:?} created {created:?} exports {:?}",
+        "{:?} {:?} active {} versions {:?} live {:?} retired {:?} created {created:?} exports {:?} \
+         indexes {:?} terms {:?}",
         k.id(),
         k.suite(),
         k.active_version(),
@@ -78,7 +80,20 @@ fn describe_keyring(k: &Keyring) -> String {
         k.live_versions(),
         k.retired_versions(),
         k.bundle_exports(),
+        k.indexes(),
+        k.indexes()
+            .iter()
+            .map(|i| probe_terms(
+                &k.index_key(&i.name)
+                    .expect("a loaded index derives its key")
+            ))
+            .collect::<Vec<_>>(),
     )
+}
+
+/// The terms of a probe value under every version an index key holds: they change if a key does.
+fn probe_terms(key: &fieldseal::IndexKey) -> Vec<fieldseal::IndexTerm> {
+    key.terms(b"probe").expect("a short value has terms")
 }
 
 fn load_bundle(file: &[u8]) -> bool {
@@ -126,8 +141,16 @@ fn describe_bundle(b: &KeyBundle) -> String {
             )
         })
         .collect();
+    let indexes: Vec<String> = b
+        .indexes()
+        .iter()
+        .map(|name| {
+            let k = b.index(name).expect("its own index");
+            format!("{:?} {:?}", k.info(), probe_terms(k))
+        })
+        .collect();
     format!(
-        "{:?} {:?} {:?} {keys:?}",
+        "{:?} {:?} {:?} {keys:?} {indexes:?}",
         b.keyring_id(),
         b.service(),
         b.created()

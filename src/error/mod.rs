@@ -17,11 +17,13 @@
 //! (`Result<Result<..>>` copied through every frame, removed in the stop-7 work, BENCHMARKS.md).
 //! The assertion below keeps the size from growing unnoticed.
 
+mod index;
 mod keyfile;
 mod vault;
 
 use std::fmt;
 
+pub use index::BadTerm;
 pub use keyfile::KeyFileError;
 pub use vault::VaultError;
 
@@ -378,6 +380,93 @@ pub enum Error {
         generation: u32,
     },
 
+    /// A key set, bundle or keyring holds no blind index of this name (FORMAT.md §16).
+    #[error(
+        "no index `{index}` here (indexes here: {}); check the name, define the index in the \
+         keyring (`fieldseal index add`), or give this service its key (`fieldseal export-bundle \
+         --index {index}`)",
+        fmt_names(.held)
+    )]
+    UnknownIndex {
+        /// The index asked for.
+        index: String,
+        /// The indexes there are.
+        held: Vec<String>,
+    },
+
+    /// An index name breaks the naming rules (those of purpose names, FORMAT.md §4.1, in a
+    /// namespace of its own).
+    #[error(
+        "invalid index name {name:?}: {reason}; an index name is 1 to 64 bytes of lower-case \
+         ASCII letters, digits, `-` and `:` (for example `email` or `last-name:postcode`)"
+    )]
+    InvalidIndexName {
+        /// The rejected name (index names are not secret).
+        name: String,
+        /// Which rule it breaks.
+        reason: &'static str,
+    },
+
+    /// An index definition is refused: its width or its normalizer description.
+    #[error("index `{index}` cannot be defined: {reason}")]
+    InvalidIndexSpec {
+        /// The index.
+        index: String,
+        /// What is wrong and what to choose instead.
+        reason: String,
+    },
+
+    /// The parts given for an index term cannot be encoded (FORMAT.md §16.2).
+    #[error("cannot compute a term of index `{index}`: {reason}")]
+    BadIndexParts {
+        /// The index.
+        index: String,
+        /// What is wrong (counts and lengths, never content).
+        reason: String,
+    },
+
+    /// Bytes or text that are not an index term, or not one of the index they were checked
+    /// against (FORMAT.md §16.3).
+    #[error("not an index term: {0}; store and query terms exactly as the index key computes them")]
+    BadIndexTerm(BadTerm),
+
+    /// A term of an index version the index key does not hold.
+    #[error(
+        "no key for index `{index}` version {version} (held versions: {}); the index key is \
+         older than the term (a stale key bundle?): re-export the bundle from the keyring",
+        fmt_versions(.held)
+    )]
+    UnknownIndexVersion {
+        /// The index.
+        index: String,
+        /// The version the term names.
+        version: u32,
+        /// The versions held.
+        held: Vec<u32>,
+    },
+
+    /// A term of an index version whose migration was finished: its key was destroyed.
+    #[error(
+        "index `{index}` version {version} is retired: its key was destroyed when its migration \
+         was finished, so terms of it are no longer computed or checked; recompute the term from \
+         the value with the current version"
+    )]
+    RetiredIndexVersion {
+        /// The index.
+        index: String,
+        /// The retired version.
+        version: u32,
+    },
+
+    /// A key bundle was to hold no key at all.
+    #[error(
+        "a bundle for service `{service}` would hold no key; name at least one purpose or index"
+    )]
+    EmptyBundle {
+        /// The service.
+        service: String,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed; retry, and check the host")]
     Rng,
@@ -515,6 +604,30 @@ pub enum KeyringError {
     VersionsExhausted {
         /// The last version.
         last: u32,
+    },
+    /// An index of that name is defined already (FORMAT.md §16).
+    #[error(
+        "index `{index}` is defined already; its width and normalizer never change: rotate it \
+         for a new key (`fieldseal index rotate`), or define a new index under another name"
+    )]
+    IndexExists {
+        /// The index.
+        index: String,
+    },
+    /// The root version cannot be retired: index versions still in use derive their keys from it
+    /// (FORMAT.md §16.1).
+    #[error(
+        "root key version {version} cannot be retired: index versions still in use derive their \
+         keys from it ({}); rotate each of those indexes (`fieldseal index rotate NAME`), recompute its \
+         stored terms with the new version, finish its migration (`fieldseal index finish NAME`), \
+         then retire version {version}",
+        fmt_names(.pinned)
+    )]
+    RootPinnedByIndex {
+        /// The root version.
+        version: u32,
+        /// The index versions pinned to it, as `index `email` version 1`.
+        pinned: Vec<String>,
     },
 }
 

@@ -1,19 +1,25 @@
 //! FORMAT.md §14.3 and §14.4: the plaintext bodies of keyring files and key bundles (bytes only).
 //!
 //! ```text
-//! keyring = keyring_id[16] suite:u8 count:u32be entry{count} [exports:u16be export{exports}]
+//! keyring = keyring_id[16] suite:u8 count:u32be entry{count}
+//!           [exports:u16be export{exports}
+//!            [indexes:u16be index{indexes} index_exports:u16be index_export{index_exports}]]
 //! export  = service_len:u8 service exported:u64be active:u32be
 //!           purposes:u8 (name_len:u8 name){purposes} versions:u32be version:u32be{versions}
 //! bundle  = keyring_id[16] suite:u8 created:u64be service_len:u8 service[service_len]
 //!           purposes:u8 (name_len:u8 name count:u32be entry{count}){purposes}
+//!           [indexes:u8 index{indexes}]
 //! entry   = version:u32be state:u8 created:u64be key[32]   (no key when state = retired)
 //! ```
-//! Entries ascend by version; exactly one per list is active. Bodies hold keys: they are built
-//! and read in [`Zeroizing`] buffers only.
+//! Entries ascend by version; exactly one per list is active. The index sections (`index`,
+//! `index_export`: src/keyfile/index_body.rs) are optional, written only when there is an index,
+//! and never empty when present. Bodies hold keys: they are built and read in [`Zeroizing`]
+//! buffers only.
 
 use zeroize::Zeroizing;
 
 use crate::error::KeyFileError;
+use crate::keyfile::index_body::{self, IndexDef, IndexExportEntry, Keys};
 use crate::keyring::VersionState;
 use crate::secret::KEY_LEN;
 
@@ -64,6 +70,10 @@ pub(crate) struct KeyringBody {
     pub(crate) suite: u8,
     pub(crate) entries: Vec<Entry>,
     pub(crate) exports: Vec<ExportEntry>,
+    /// The blind indexes defined (FORMAT.md §16.4), ascending by name; their entries hold no key.
+    pub(crate) indexes: Vec<IndexDef>,
+    /// The index keys of exported bundles, by service.
+    pub(crate) index_exports: Vec<IndexExportEntry>,
 }
 
 /// A bundle export the keyring remembers (no key).
@@ -89,6 +99,8 @@ pub(crate) struct BundleBody {
     pub(crate) created: u64,
     pub(crate) service: String,
     pub(crate) purposes: Vec<PurposeEntry>,
+    /// The index keys (FORMAT.md §16.1), each version's `IK`.
+    pub(crate) indexes: Vec<IndexDef>,
 }
 
 /// Bytes of a version list: its count and entries.
@@ -116,7 +128,18 @@ impl KeyringBody {
                     + 4 * e.versions.len()
             })
             .sum();
-        16 + 1 + entries_len(&self.entries) + 2 + exports
+        let indexes = if self.has_index_section() {
+            2 + index_body::defs_len(&self.indexes, Keys::None)
+                + 2
+                + index_body::exports_len(&self.index_exports)
+        } else {
+            0
+        };
+        16 + 1 + entries_len(&self.entries) + 2 + exports + indexes
+    }
+
+    fn has_index_section(&self) -> bool {
+        !self.indexes.is_empty() || !self.index_exports.is_empty()
     }
 
     pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
@@ -142,6 +165,16 @@ impl KeyringBody {
             for v in &export.versions {
                 out.extend_from_slice(&v.to_be_bytes());
             }
+        }
+        if self.has_index_section() {
+            let count =
+                u16::try_from(self.indexes.len()).map_err(|_| invalid("too many indexes"))?;
+            out.extend_from_slice(&count.to_be_bytes());
+            index_body::put_defs(&mut out, &self.indexes, Keys::None)?;
+            let count = u16::try_from(self.index_exports.len())
+                .map_err(|_| invalid("too many index exports"))?;
+            out.extend_from_slice(&count.to_be_bytes());
+            index_body::put_exports(&mut out, &self.index_exports)?;
         }
         debug_assert_eq!(out.len(), out.capacity(), "allocated once");
         Ok(out)
@@ -181,12 +214,44 @@ impl KeyringBody {
                 versions,
             });
         }
+        // The index section is optional too: bodies without an index end here.
+        let (mut indexes, mut index_exports) = (Vec::new(), Vec::new());
+        if r.pos < r.bytes.len() {
+            for _ in 0..u16::from_be_bytes(r.array()?) {
+                let def = index_body::read_def(&mut r, Keys::None)?;
+                if indexes
+                    .last()
+                    .is_some_and(|d: &IndexDef| d.name >= def.name)
+                {
+                    return Err(invalid("indexes must ascend by name, each once"));
+                }
+                indexes.push(def);
+            }
+            for _ in 0..u16::from_be_bytes(r.array()?) {
+                let export = index_body::read_export(&mut r)?;
+                if !exports.iter().any(|e| e.service == export.service)
+                    || index_exports
+                        .iter()
+                        .any(|e: &IndexExportEntry| e.service == export.service)
+                {
+                    return Err(invalid(
+                        "an index export names a service with no export, or twice",
+                    ));
+                }
+                index_exports.push(export);
+            }
+            if indexes.is_empty() && index_exports.is_empty() {
+                return Err(invalid("an index section holds no index"));
+            }
+        }
         r.end()?;
         Ok(Self {
             keyring_id,
             suite,
             entries,
             exports,
+            indexes,
+            index_exports,
         })
     }
 }
@@ -199,7 +264,12 @@ impl BundleBody {
             .iter()
             .map(|p| 1 + p.name.len() + entries_len(&p.entries))
             .sum();
-        16 + 1 + 8 + 1 + self.service.len() + 1 + purposes
+        let indexes = if self.indexes.is_empty() {
+            0
+        } else {
+            1 + index_body::defs_len(&self.indexes, Keys::Held)
+        };
+        16 + 1 + 8 + 1 + self.service.len() + 1 + purposes + indexes
     }
 
     pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
@@ -213,6 +283,12 @@ impl BundleBody {
         for purpose in &self.purposes {
             put_name(&mut out, &purpose.name, "purpose name")?;
             put_entries(&mut out, &purpose.entries)?;
+        }
+        if !self.indexes.is_empty() {
+            let count =
+                u8::try_from(self.indexes.len()).map_err(|_| invalid("over 255 index keys"))?;
+            out.push(count);
+            index_body::put_defs(&mut out, &self.indexes, Keys::Held)?;
         }
         debug_assert_eq!(out.len(), out.capacity(), "allocated once");
         Ok(out)
@@ -234,6 +310,21 @@ impl BundleBody {
             let entries = r.entries(&name)?;
             purposes.push(PurposeEntry { name, entries });
         }
+        // The index keys are optional: bundles without them end here.
+        let mut indexes: Vec<IndexDef> = Vec::new();
+        if r.pos < r.bytes.len() {
+            let count = r.u8()?;
+            if count == 0 {
+                return Err(invalid("an index section holds no index"));
+            }
+            for _ in 0..count {
+                let def = index_body::read_def(&mut r, Keys::Held)?;
+                if indexes.iter().any(|d| d.name == def.name) {
+                    return Err(invalid(&format!("index `{}` appears twice", def.name)));
+                }
+                indexes.push(def);
+            }
+        }
         r.end()?;
         Ok(Self {
             keyring_id,
@@ -241,17 +332,18 @@ impl BundleBody {
             created,
             service,
             purposes,
+            indexes,
         })
     }
 }
 
-fn invalid(reason: &str) -> KeyFileError {
+pub(super) fn invalid(reason: &str) -> KeyFileError {
     KeyFileError::Invalid {
         reason: reason.to_owned(),
     }
 }
 
-fn put_name(out: &mut Vec<u8>, name: &str, what: &str) -> Result<(), KeyFileError> {
+pub(super) fn put_name(out: &mut Vec<u8>, name: &str, what: &str) -> Result<(), KeyFileError> {
     let len = u8::try_from(name.len()).map_err(|_| invalid(&format!("{what} over 255 bytes")))?;
     out.push(len);
     out.extend_from_slice(name.as_bytes());
@@ -276,13 +368,17 @@ fn put_entries(out: &mut Vec<u8>, entries: &[Entry]) -> Result<(), KeyFileError>
     Ok(())
 }
 
-struct Reader<'a> {
+pub(super) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], KeyFileError> {
+    pub(super) fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], KeyFileError> {
         if self.bytes.len() - self.pos < n {
             return Err(invalid("the body ends early"));
         }
@@ -291,15 +387,15 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    fn u8(&mut self) -> Result<u8, KeyFileError> {
+    pub(super) fn u8(&mut self) -> Result<u8, KeyFileError> {
         Ok(self.take(1)?[0])
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], KeyFileError> {
+    pub(super) fn array<const N: usize>(&mut self) -> Result<[u8; N], KeyFileError> {
         Ok(self.take(N)?.try_into().expect("N bytes"))
     }
 
-    fn name(&mut self, what: &str) -> Result<String, KeyFileError> {
+    pub(super) fn name(&mut self, what: &str) -> Result<String, KeyFileError> {
         let len = self.u8()?;
         let bytes = self.take(usize::from(len))?;
         String::from_utf8(bytes.to_vec()).map_err(|_| invalid(&format!("a {what} is not UTF-8")))
@@ -387,6 +483,8 @@ mod tests {
                 entry(3, VersionState::Active),
             ],
             exports: vec![export],
+            indexes: Vec::new(),
+            index_exports: Vec::new(),
         };
         let bytes = body.encode().unwrap();
         let export_len = 1 + 10 + 8 + 4 + 1 + (1 + 9) + (1 + 9) + 4 + 8;
@@ -417,6 +515,8 @@ mod tests {
             suite: 1,
             entries: vec![entry(1, VersionState::Active)],
             exports: Vec::new(),
+            indexes: Vec::new(),
+            index_exports: Vec::new(),
         };
         let bytes = body.encode().unwrap();
         let back = KeyringBody::decode(&bytes[..bytes.len() - 2]).unwrap();
@@ -438,6 +538,7 @@ mod tests {
                     entry(2, VersionState::Active),
                 ],
             }],
+            indexes: Vec::new(),
         };
         let back = BundleBody::decode(&body.encode().unwrap()).unwrap();
         assert_eq!(back.service, "newsletter");
@@ -456,6 +557,8 @@ mod tests {
                 entry(2, VersionState::Active),
             ],
             exports: Vec::new(),
+            indexes: Vec::new(),
+            index_exports: Vec::new(),
         };
         let bytes = two_active.encode().unwrap();
         assert!(matches!(
@@ -470,6 +573,8 @@ mod tests {
                 entry(1, VersionState::DecryptOnly),
             ],
             exports: Vec::new(),
+            indexes: Vec::new(),
+            index_exports: Vec::new(),
         };
         assert!(KeyringBody::decode(&descending.encode().unwrap()).is_err());
         let good = KeyringBody {
@@ -477,6 +582,8 @@ mod tests {
             suite: 1,
             entries: vec![entry(1, VersionState::Active)],
             exports: Vec::new(),
+            indexes: Vec::new(),
+            index_exports: Vec::new(),
         }
         .encode()
         .unwrap();

@@ -1,4 +1,5 @@
-//! Service key bundles (FORMAT.md §14.4): the purpose keys of one service, and nothing else.
+//! Service key bundles (FORMAT.md §14.4): the purpose keys and index keys of one service, and
+//! nothing else.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,16 +10,20 @@ use zeroize::Zeroizing;
 
 use crate::aead::Suite;
 use crate::error::{Error, KeyFileError, Result};
+use crate::index::IndexKey;
 use crate::keyfile::body::{BundleBody, Entry, PurposeEntry};
-use crate::keyfile::keyring_file::{secs, time};
+use crate::keyfile::keyring_file::{index_def, index_info, secs, time};
 use crate::keyfile::{KeyProtector, Kind, atomic, container, open_file, seal_file};
-use crate::keyring::{BundleExport, DynPurposeKey, Keyring, KeyringId, VersionState};
+use crate::keyring::{BundleExport, DynPurposeKey, IndexExport, Keyring, KeyringId, VersionState};
 use crate::keyset::KeySet;
 use crate::purpose::DynPurpose;
+use crate::secret::SecretKey;
 
 /// The purpose keys of one service, exported from a keyring: every live version of each chosen
 /// purpose, the numbers of the retired ones, and no root key. A service that loads it can seal and
-/// open exactly its purposes.
+/// open exactly its purposes. It may also hold index keys
+/// ([`Keyring::export_bundle_with_indexes`]), with or without purposes: a service holding only
+/// index keys computes lookup terms and opens nothing.
 ///
 /// A bundle names its keyring ([`keyring_id`](Self::keyring_id)). After a rotation the admin
 /// exports it again; a service still on the old bundle gets
@@ -63,6 +68,43 @@ impl Keyring {
         if purposes.is_empty() {
             return Err(Error::NoPurpose);
         }
+        self.export_bundle_with_indexes(service, purposes, &[])
+    }
+
+    /// Exports the bundle of a service with the keys of `purposes` and of the blind indexes
+    /// `indexes` (FORMAT.md §16): for each index, the key of every version in use (never a root
+    /// key) and the numbers of the retired ones. Either list may be empty, not both: a bundle of
+    /// index keys alone lets a service find rows (support searching by phone number) without
+    /// opening any value. Recorded as [`export_bundle`](Self::export_bundle) records it.
+    ///
+    /// ```
+    /// use fieldseal::{Error, IndexSpec, Keyring, Suite};
+    /// let mut keyring = Keyring::generate(Suite::default())?;
+    /// keyring.add_index(IndexSpec::new("phone")?.with_normalizer("phone:GB")?)?;
+    /// let bundle = keyring.export_bundle_with_indexes("support-search", &[], &["phone"])?;
+    /// assert!(bundle.purposes().is_empty());
+    /// assert_eq!(
+    ///     bundle.index("phone").unwrap().term(b"+442079460000")?,
+    ///     keyring.index_key("phone")?.term(b"+442079460000")?
+    /// );
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::EmptyBundle`] for neither, [`Error::DuplicatePurpose`], [`Error::UnknownIndex`],
+    /// [`KeyFileError::Invalid`] for a service name over 255 bytes or more than 255 purposes or
+    /// indexes.
+    pub fn export_bundle_with_indexes(
+        &self,
+        service: &str,
+        purposes: &[DynPurpose],
+        indexes: &[&str],
+    ) -> Result<KeyBundle> {
+        if purposes.is_empty() && indexes.is_empty() {
+            return Err(Error::EmptyBundle {
+                service: service.to_owned(),
+            });
+        }
         for (i, p) in purposes.iter().enumerate() {
             if purposes[..i].contains(p) {
                 return Err(Error::DuplicatePurpose {
@@ -70,12 +112,22 @@ impl Keyring {
                 });
             }
         }
-        if service.len() > 255 || purposes.len() > 255 {
+        if service.len() > 255 || purposes.len() > 255 || indexes.len() > 255 {
             return Err(KeyFileError::Invalid {
-                reason: "a bundle holds up to 255 purposes and a service name of up to 255 bytes"
+                reason: "a bundle holds up to 255 purposes, 255 indexes and a service name of up \
+                         to 255 bytes"
                     .to_owned(),
             }
             .into());
+        }
+        let mut keys = KeySet::from_keyring(self, purposes);
+        for name in indexes {
+            if keys.insert_index(self.index_key(name)?).is_some() {
+                return Err(KeyFileError::Invalid {
+                    reason: format!("index `{name}` is listed twice; list each index once"),
+                }
+                .into());
+            }
         }
         let created = SystemTime::now();
         self.record_export(BundleExport {
@@ -84,13 +136,20 @@ impl Keyring {
             exported: created,
             active_version: self.active_version(),
             versions: self.live_versions(),
+            indexes: keys
+                .index_keys()
+                .map(|k| IndexExport {
+                    index: k.name().to_owned(),
+                    versions: k.versions(),
+                })
+                .collect(),
         });
         Ok(KeyBundle {
             keyring_id: self.id(),
             service: service.to_owned(),
             created,
             version_created: self.entries().map(|(v, _, c, _)| (v, c)).collect(),
-            keys: KeySet::from_keyring(self, purposes),
+            keys,
         })
     }
 }
@@ -181,6 +240,16 @@ impl KeyBundle {
     /// The key of one purpose.
     pub fn key(&self, purpose: &str) -> Option<&DynPurposeKey> {
         self.keys.get(purpose)
+    }
+
+    /// The names of the indexes the bundle holds keys for.
+    pub fn indexes(&self) -> Vec<String> {
+        self.keys.index_names()
+    }
+
+    /// The key of one index.
+    pub fn index(&self, name: &str) -> Option<&IndexKey> {
+        self.keys.index(name)
     }
 
     /// The service's keys.
@@ -278,12 +347,23 @@ impl KeyBundle {
                 entries,
             });
         }
+        let mut indexes = Vec::with_capacity(self.keys.index_keys().count());
+        for key in self.keys.index_keys() {
+            // Every version in use has its key: the export cannot fail past the first.
+            key.versions()
+                .into_iter()
+                .try_for_each(|v| key.dangerous_export_version(v).map(drop))?;
+            indexes.push(index_def(key.info(), |v| {
+                key.dangerous_export_version(v).ok()
+            }));
+        }
         let body = BundleBody {
             keyring_id: *self.keyring_id.as_bytes(),
             suite: suite.id(),
             created: secs(self.created),
             service: self.service.clone(),
             purposes,
+            indexes,
         };
         seal_file(Kind::Bundle, &body.encode()?, protector)
     }
@@ -327,6 +407,24 @@ impl KeyBundle {
             keys.insert(DynPurposeKey::from_trusted_versions(
                 name, suite, live, active, retired,
             )?);
+        }
+        for def in &body.indexes {
+            let info = index_info(def)?;
+            // Keys are copied out, never moved: the body's entries wipe theirs when dropped.
+            let key = IndexKey::new(info, |version| {
+                def.entries
+                    .iter()
+                    .find(|e| e.version == version)
+                    .and_then(|e| e.key())
+                    .map(|k| SecretKey::from_bytes(Zeroizing::new(*k)))
+                    .ok_or_else(|| {
+                        KeyFileError::Invalid {
+                            reason: format!("index `{}` version {version} has no key", def.name),
+                        }
+                        .into()
+                    })
+            })?;
+            keys.insert_index(key);
         }
         Ok(Self {
             keyring_id: KeyringId::from_bytes(body.keyring_id),

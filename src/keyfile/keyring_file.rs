@@ -8,9 +8,11 @@ use zeroize::Zeroizing;
 
 use crate::aead::Suite;
 use crate::error::{KeyFileError, Result};
+use crate::index::{IndexInfo, IndexVersionInfo};
 use crate::keyfile::body::{Entry, ExportEntry, KeyringBody};
+use crate::keyfile::index_body::{IndexDef, IndexEntry, IndexExportEntry};
 use crate::keyfile::{KeyProtector, KeyringLock, Kind, atomic, open_file, seal_file};
-use crate::keyring::{BundleExport, Keyring, KeyringId, VersionState};
+use crate::keyring::{BundleExport, IndexExport, Keyring, KeyringId, VersionState};
 use crate::purpose::DynPurpose;
 use crate::secret::SecretKey;
 
@@ -110,6 +112,7 @@ impl Keyring {
     /// # Errors
     /// Whatever the protector returns; [`Error::Rng`](crate::Error::Rng).
     pub fn to_protected_bytes(&self, protector: &dyn KeyProtector) -> Result<Vec<u8>> {
+        let exports = self.bundle_exports();
         let body = KeyringBody {
             keyring_id: *self.id().as_bytes(),
             suite: self.suite().id(),
@@ -117,15 +120,31 @@ impl Keyring {
                 .entries()
                 .map(|(version, state, created, key)| entry(version, state, created, key))
                 .collect(),
-            exports: self
-                .bundle_exports()
-                .into_iter()
+            exports: exports
+                .iter()
                 .map(|e| ExportEntry {
-                    service: e.service,
+                    service: e.service.clone(),
                     exported: secs(e.exported),
                     active: e.active_version,
                     purposes: e.purposes.iter().map(|p| p.name().to_owned()).collect(),
-                    versions: e.versions,
+                    versions: e.versions.clone(),
+                })
+                .collect(),
+            indexes: self
+                .indexes
+                .values()
+                .map(|i| index_def(i, |_| None))
+                .collect(),
+            index_exports: exports
+                .into_iter()
+                .filter(|e| !e.indexes.is_empty())
+                .map(|e| IndexExportEntry {
+                    service: e.service,
+                    indexes: e
+                        .indexes
+                        .into_iter()
+                        .map(|i| (i.index, i.versions))
+                        .collect(),
                 })
                 .collect(),
         };
@@ -156,7 +175,20 @@ impl Keyring {
             }
         }
         keyring.set_active(active)?; // the body reader checked there is exactly one
+        for def in &body.indexes {
+            // The root version of every index version in use must be live (FORMAT.md §16.4).
+            keyring
+                .insert_index(index_info(def)?)
+                .map_err(|e| KeyFileError::Invalid {
+                    reason: format!("index `{}`: {e}", def.name),
+                })?;
+        }
+        let mut index_exports = body.index_exports;
         for e in body.exports {
+            let indexes = match index_exports.iter().position(|i| i.service == e.service) {
+                Some(at) => index_exports.swap_remove(at).indexes,
+                None => Vec::new(),
+            };
             let purposes = e
                 .purposes
                 .iter()
@@ -171,6 +203,10 @@ impl Keyring {
                 exported: time(e.exported)?,
                 active_version: e.active,
                 versions: e.versions,
+                indexes: indexes
+                    .into_iter()
+                    .map(|(index, versions)| IndexExport { index, versions })
+                    .collect(),
             });
         }
         *keyring
@@ -179,6 +215,61 @@ impl Keyring {
             .unwrap_or_else(PoisonError::into_inner) = Some(atomic::checksum(bytes));
         Ok(keyring)
     }
+}
+
+/// An index as a body stores it, with the key of each version `key` gives (a bundle's) or none
+/// (a keyring's).
+pub(crate) fn index_def(
+    info: &IndexInfo,
+    key: impl Fn(u32) -> Option<Zeroizing<[u8; crate::secret::KEY_LEN]>>,
+) -> IndexDef {
+    IndexDef {
+        name: info.name.clone(),
+        width: info.width,
+        normalizer: info.normalizer.clone(),
+        entries: info
+            .versions
+            .iter()
+            .map(|v| {
+                let bytes = key(v.version);
+                IndexEntry::new(
+                    v.version,
+                    v.root_version,
+                    v.state,
+                    secs(v.created),
+                    bytes.as_deref(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// An index as a body stored it, checked (FORMAT.md §16.4).
+pub(crate) fn index_info(def: &IndexDef) -> Result<IndexInfo> {
+    let versions = def
+        .entries
+        .iter()
+        .map(|e| {
+            Ok(IndexVersionInfo {
+                version: e.version,
+                root_version: e.root_version,
+                created: time(e.created)?,
+                state: e.state,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    IndexInfo::checked(
+        def.name.clone(),
+        def.width,
+        def.normalizer.clone(),
+        versions,
+    )
+    .map_err(|e| {
+        KeyFileError::Invalid {
+            reason: format!("index `{}`: {e}", def.name),
+        }
+        .into()
+    })
 }
 
 /// One version as the body stores it.

@@ -10,6 +10,7 @@ mod atomic;
 mod body;
 mod bundle;
 mod container;
+mod index_body;
 mod keyring_file;
 mod lock;
 mod locked;

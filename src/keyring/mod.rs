@@ -18,7 +18,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
-pub use exports::BundleExport;
+pub use exports::{BundleExport, IndexExport};
 pub use id::{KeyringId, ParseKeyringIdError};
 pub(crate) use purpose_key::KeyState;
 pub use purpose_key::{DynPurposeKey, KeyCheck, PurposeKey};
@@ -26,6 +26,7 @@ pub(crate) use version_key::VersionKey;
 
 use crate::aead::Suite;
 use crate::error::{KeyringError, Result};
+use crate::index::IndexInfo;
 use crate::kdf;
 use crate::purpose::{DynPurpose, Purpose};
 use crate::secret::SecretKey;
@@ -98,6 +99,8 @@ pub struct Keyring {
     pub(crate) file_checksum: Mutex<Option<[u8; 32]>>,
     /// The latest bundle exported for each service.
     exports: Mutex<Vec<BundleExport>>,
+    /// The blind indexes defined, by name (FORMAT.md §16.4; src/index/keyring.rs).
+    pub(crate) indexes: BTreeMap<String, IndexInfo>,
 }
 
 impl Keyring {
@@ -138,6 +141,7 @@ impl Keyring {
             derived: RwLock::default(),
             file_checksum: Mutex::new(None),
             exports: Mutex::new(Vec::new()),
+            indexes: BTreeMap::new(),
         }
     }
 
@@ -244,22 +248,42 @@ impl Keyring {
     /// Whatever is still sealed under it becomes unreadable for good. Retiring a retired version
     /// does nothing. Purpose key handles taken before keep their copy until they are dropped.
     ///
+    /// A version that the key of an index version in use derives from (FORMAT.md §16.1) cannot
+    /// be retired: rotate the index, recompute its terms, finish its migration
+    /// ([`finish_index_migration`](Self::finish_index_migration)), then retire.
+    ///
     /// # Errors
-    /// [`KeyringError::RetireActive`] for the active version; [`KeyringError::NoSuchVersion`].
+    /// As [`check_retire`](Self::check_retire).
     pub fn retire(&mut self, version: u32) -> Result<()> {
-        if version == self.active {
-            return Err(KeyringError::RetireActive { version }.into());
+        self.check_retire(version)?;
+        if let Some(root) = self.roots.get_mut(&version) {
+            root.key = None; // SecretKey zeroizes on drop
         }
-        let present = self.versions();
-        let root = self
-            .roots
-            .get_mut(&version)
-            .ok_or(KeyringError::NoSuchVersion { version, present })?;
-        root.key = None; // SecretKey zeroizes on drop
         self.derived
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|(_, v), _| *v != version);
+        Ok(())
+    }
+
+    /// Whether [`retire`](Self::retire) would retire `version`, changing nothing: `Ok` for a
+    /// decrypt-only version that no index version in use is pinned to, and for a retired one.
+    ///
+    /// # Errors
+    /// [`KeyringError::RetireActive`] for the active version; [`KeyringError::NoSuchVersion`];
+    /// [`KeyringError::RootPinnedByIndex`] naming the index versions whose keys derive from it.
+    pub fn check_retire(&self, version: u32) -> Result<()> {
+        if version == self.active {
+            return Err(KeyringError::RetireActive { version }.into());
+        }
+        if !self.roots.contains_key(&version) {
+            let present = self.versions();
+            return Err(KeyringError::NoSuchVersion { version, present }.into());
+        }
+        let pinned = self.index_versions_pinned_to(version);
+        if !pinned.is_empty() {
+            return Err(KeyringError::RootPinnedByIndex { version, pinned }.into());
+        }
         Ok(())
     }
 
@@ -434,6 +458,7 @@ impl fmt::Debug for Keyring {
             .field("versions", &self.versions())
             .field("retired", &self.retired_versions())
             .field("active", &self.active)
+            .field("indexes", &self.indexes.keys().collect::<Vec<_>>())
             .field("root_keys", &"[REDACTED]")
             .finish_non_exhaustive()
     }

@@ -12,8 +12,8 @@ mod set;
 
 pub use any::{AnyPurposes, Purposes};
 pub use dynamic::DynPurpose;
-pub(crate) use name::validate_name;
 pub use name::{MAX_NAME_LEN, is_valid_name};
+pub(crate) use name::{rule_broken, validate_name};
 #[doc(hidden)]
 pub use policy::days;
 pub use policy::{PurposePolicy, THIRD_PARTY_PREFIX, is_third_party};

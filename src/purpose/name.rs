@@ -11,7 +11,7 @@ pub const fn is_valid_name(name: &str) -> bool {
     rule_broken(name).is_none()
 }
 
-const fn rule_broken(name: &str) -> Option<&'static str> {
+pub(crate) const fn rule_broken(name: &str) -> Option<&'static str> {
     let bytes = name.as_bytes();
     if bytes.is_empty() {
         return Some("it is empty");

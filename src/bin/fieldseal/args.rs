@@ -24,13 +24,21 @@ A rotation goes:
   fieldseal reseal ...                  for each stored data set, to move it to the new version
   fieldseal retire <OLD VERSION> --yes  once nothing is left under the old version
 
+Blind indexes (lookup columns of keyed hashes) keep the root version they were created under, so a
+rotation changes no lookup term; an index version keeps its root version from being retired until
+the index itself is rotated and migrated:
+  fieldseal index rotate NAME           new current index version; the old one is still queried
+  fieldseal export-bundle ... --index NAME   for each service that writes or looks up NAME
+  (recompute the stored terms with the current version)
+  fieldseal index finish NAME --yes     the old index versions are no longer queried
+
 Secrets are never taken from the command line. The keyring is unlocked with a passphrase from
 --passphrase-env VAR (the name of an environment variable holding it) or --passphrase-file PATH
 (the file's first line), or with a key-encryption key from --kek-file PATH; without either,
 fieldseal asks for the passphrase on the terminal. Nothing fieldseal prints contains a key or a
 passphrase.
 
-The commands that change the keyring (init, rotate, retire, export-bundle, rekey) hold its lock,
+The commands that change the keyring (init, rotate, retire, export-bundle, rekey, index) hold its lock,
 the file <KEYRING>.lock beside it, from loading the keyring to saving it: a second administrator
 waits for the first (up to 60 s, and says so) and then changes the keyring as the first left it,
 instead of undoing the first one's change. The lock file stays; it is empty, and a lock dies with
@@ -43,7 +51,8 @@ Exit status:
   2  usage: bad arguments, or a secret source that cannot be used
   3  the keyring or bundle did not unlock: wrong passphrase or KEK, or another kind of protector
   4  refused: it would overwrite a file or destroy a key (init over a keyring, an existing
-     output, a bundle of another keyring, retiring the active version, retiring without --yes)
+     output, a bundle of another keyring, retiring the active version or one an index version
+     still uses, retiring or finishing an index migration without --yes)
   5  busy: another administrator held the keyring's lock for 60 s; nothing was changed, run the
      command again";
 
@@ -242,18 +251,20 @@ data: re-export them afterwards (export-bundle --force) and destroy the services
 do older backups of the keyring file.")]
     Retire(RetireArgs),
 
-    /// Show the keyring's versions, their states and ages, or a bundle's purposes
+    /// Show the keyring's versions, indexes and bundles, or a bundle's purposes and indexes
     Status(StatusArgs),
 
-    /// Export the keys of some purposes into a bundle file for one service
+    /// Export the keys of some purposes and indexes into a bundle file for one service
     #[command(long_about = "\
 Export a service key bundle: the keys of the named purposes, every live version (the active one
-sealing), and no root key. The service loads it (fieldseal::KeyBundle::load) and can seal and open
-exactly those purposes.
+sealing), the keys of the named blind indexes, every version in use (the current one writing),
+and no root key. The service loads it (fieldseal::KeyBundle::load) and can seal and open exactly
+those purposes, and compute the terms of exactly those indexes. A bundle of index keys alone finds
+rows and opens nothing (support searching customers by phone number).
 
 The bundle is protected by the service's own secret, not the keyring's: --bundle-passphrase-env,
 --bundle-passphrase-file or --bundle-kek-file, or a passphrase asked twice on the terminal.
-Re-export after every rotation or retirement.")]
+Re-export after every rotation or retirement, and after an index rotation or finished migration.")]
     ExportBundle(ExportBundleArgs),
 
     /// Show a sealed value's header without any key: suite, type, purposes, key versions
@@ -271,6 +282,10 @@ Re-encrypt the keyring file under a new secret: a new passphrase (with --kdf-mem
 versions and every sealed value stay as they are. Back up the new file, and keep the old
 passphrase's backups apart: they still open with the old secret.")]
     Rekey(RekeyArgs),
+
+    /// Define, rotate and migrate blind indexes (lookup columns of keyed hashes)
+    #[command(subcommand)]
+    Index(IndexCommand),
 
     /// Count the sealed values of a JSON Lines file by purpose and key version, without any key
     #[command(long_about = "\
@@ -299,6 +314,79 @@ checkpoint and the input to start with the same lines, its output is kept up to 
 and the run goes on after it. An existing <OUT> is never overwritten, and none of these files is
 read or written through a symbolic link. Lines longer than 16 MiB are refused.")]
     Reseal(ResealArgs),
+}
+
+/// `index`: the blind indexes of the keyring (FORMAT.md §16).
+#[derive(Debug, Subcommand)]
+pub(crate) enum IndexCommand {
+    /// Define a blind index: version 1, its key derived from the active root version
+    #[command(long_about = "\
+Define a blind index: a lookup column of keyed, truncated HMACs of a normalized value, so that a
+database finds rows by the value without decrypting them. Version 1 is current; its key is derived
+from the active root version and keeps that root version for good, so a root rotation never
+changes a term. The width and the normalizer never change afterwards.
+
+Services that write or look up the index need its key: export their bundles with --index NAME.")]
+    Add(IndexAddArgs),
+
+    /// Rotate an index's key: a new current version; the old one is still queried
+    #[command(long_about = "\
+Rotate a blind index's key: a new version, derived from the active root version, writes new terms;
+the previous version stays live, so lookups ask for the terms of both and every row is found.
+
+Afterwards: re-export the bundles holding the index (export-bundle --index NAME --force),
+recompute the stored terms with the current version, then finish the migration (index finish).")]
+    Rotate(IndexNameArgs),
+
+    /// Finish an index's migration: its older versions are retired (asks for --yes)
+    #[command(long_about = "\
+Finish a blind index's migration: every version but the current one is retired, its key gone, and
+lookups ask for current terms only. Rows whose terms were not recomputed with the current version
+are no longer found by a lookup (their sealed values are untouched): recompute them first.
+Afterwards, re-export the bundles holding the index, and retire root versions that no index
+version uses any more.")]
+    Finish(IndexFinishArgs),
+}
+
+/// `index add`.
+#[derive(Debug, Args)]
+pub(crate) struct IndexAddArgs {
+    /// The index name: 1 to 64 of a-z, 0-9, '-' and ':'
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+
+    /// Bytes of HMAC kept in each term, 2 to 32
+    ///
+    /// Narrower terms collide more often, which hides how often a value occurs; each collision is
+    /// a row a lookup opens and compares.
+    #[arg(long, value_name = "BYTES", default_value_t = fieldseal::index::DEFAULT_WIDTH)]
+    pub(crate) width: u8,
+
+    /// The normalizer values go through, recorded for every service (such as email or phone:GB)
+    #[arg(long, value_name = "DESCRIPTION", default_value = "")]
+    pub(crate) normalizer: String,
+}
+
+/// `index rotate`.
+#[derive(Debug, Args)]
+pub(crate) struct IndexNameArgs {
+    /// The index
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+}
+
+/// `index finish`.
+#[derive(Debug, Args)]
+pub(crate) struct IndexFinishArgs {
+    /// The index
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+
+    /// Confirm that rows still holding terms of the old versions may stop being found
+    ///
+    /// Without it, fieldseal asks on the terminal, and refuses when there is none.
+    #[arg(long)]
+    pub(crate) yes: bool,
 }
 
 /// `init`.
@@ -376,16 +464,32 @@ pub(crate) struct StatusArgs {
 
 /// `export-bundle`.
 #[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("contents")
+        .args(["purposes", "indexes"])
+        .required(true)
+        .multiple(true)
+))]
 pub(crate) struct ExportBundleArgs {
     /// A purpose whose keys go into the bundle (repeat, or NAME,NAME)
     #[arg(
         long = "purpose",
         value_name = "NAME",
-        required = true,
         value_delimiter = ',',
         value_parser = parse_purpose
     )]
     pub(crate) purposes: Vec<DynPurpose>,
+
+    /// A blind index whose keys go into the bundle (repeat, or NAME,NAME)
+    ///
+    /// Its key computes lookup terms and opens nothing: a bundle may hold index keys alone.
+    #[arg(
+        long = "index",
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = parse_index
+    )]
+    pub(crate) indexes: Vec<String>,
 
     /// The service the bundle is for, recorded in it
     #[arg(long, value_name = "NAME")]
@@ -493,6 +597,12 @@ fn parse_keyring_id(id: &str) -> Result<KeyringId, String> {
 
 fn parse_purpose(name: &str) -> Result<DynPurpose, String> {
     DynPurpose::new(name).map_err(|e| e.to_string())
+}
+
+fn parse_index(name: &str) -> Result<String, String> {
+    fieldseal::IndexSpec::new(name)
+        .map(|_| name.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 fn parse_id_type(name: &str) -> Result<IdType, String> {

@@ -81,7 +81,9 @@ fn exit_of(error: &Error) -> Exit {
             | KeyFileError::WrongKek
             | KeyFileError::WrongProtector { .. },
         ) => Exit::Locked,
-        Error::Keyring(KeyringError::RetireActive { .. })
+        Error::Keyring(
+            KeyringError::RetireActive { .. } | KeyringError::RootPinnedByIndex { .. },
+        )
         | Error::KeyFile(KeyFileError::WouldOverwrite { .. } | KeyFileError::NotABundle { .. }) => {
             Exit::Refused
         }

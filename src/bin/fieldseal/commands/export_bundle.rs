@@ -1,4 +1,4 @@
-//! `fieldseal export-bundle`: the keys of some purposes, for one service.
+//! `fieldseal export-bundle`: the keys of some purposes and indexes, for one service.
 
 use std::io::Write;
 use std::path::Path;
@@ -27,8 +27,9 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
     // Under the lock from here to the keyring's save: the export is recorded in the keyring as
     // it is now, and no other administrator's change is undone by this save.
     let keyring = file.relock(&keyring_protector)?;
+    let indexes: Vec<&str> = args.indexes.iter().map(String::as_str).collect();
     let bundle = keyring
-        .export_bundle(&args.service, &args.purposes)
+        .export_bundle_with_indexes(&args.service, &args.purposes, &indexes)
         .map_err(|e| Failure::lib("cannot export the bundle", &e))?;
     bundle
         .save(&args.out, protector.as_dyn())
@@ -56,10 +57,26 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
             )?;
         }
     }
+    for name in bundle.indexes() {
+        if let Some(key) = bundle.index(&name) {
+            writeln!(
+                out,
+                "index {name}: versions {} (current {})",
+                list(&key.versions()),
+                key.current_version()
+            )?;
+        }
+    }
+    if bundle.purposes().is_empty() {
+        writeln!(
+            out,
+            "the bundle holds index keys alone: the service finds rows and opens no value"
+        )?;
+    }
     writeln!(
         out,
         "hand the bundle and its secret to the service by separate channels; export it again \
-         after every rotation or retirement"
+         after every rotation or retirement, and after an index rotation or finished migration"
     )?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One module per command; this one dispatches and holds what several share: the keyring file.
 
 mod export_bundle;
+mod index;
 mod init;
 mod inspect;
 mod layout;
@@ -33,6 +34,7 @@ pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Reseal(args) => reseal::run(&keyring, &args, out),
         Command::Rekey(args) => rekey::run(&keyring, &args, out),
         Command::Scan(args) => scan::run(&args, out),
+        Command::Index(command) => index::run(&keyring, &command, out),
     }
 }
 

@@ -11,8 +11,8 @@ use crate::failure::{Exit, Failure, Outcome};
 pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) -> Outcome {
     let version = args.version;
     // A first look, without the lock: nobody waits while the operator confirms.
-    let (mut keyring, protector) = file.load()?;
-    if !check(&mut keyring, version, out)? {
+    let (keyring, protector) = file.load()?;
+    if !check(&keyring, version, out)? {
         return Ok(());
     }
     if !args.yes {
@@ -20,7 +20,7 @@ pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) ->
     }
     // Under the lock, the keyring as it is now: another administrator may have changed it.
     let mut keyring = file.relock(&protector)?;
-    if !check(&mut keyring, version, out)? {
+    if !check(&keyring, version, out)? {
         return Ok(());
     }
     keyring
@@ -47,16 +47,24 @@ pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) ->
 
 /// Whether `version` is decrypt-only, so that retiring it is to go on. A retired version is
 /// said so (`false`); the active version or a missing one is refused, as the library says.
-fn check(keyring: &mut Keyring, version: u32, out: &mut dyn Write) -> Outcome<bool> {
+fn check(keyring: &Keyring, version: u32, out: &mut dyn Write) -> Outcome<bool> {
     match keyring.state(version) {
         Some(VersionState::Retired) => {
             writeln!(out, "version {version} is retired already; nothing changed")?;
             Ok(false)
         }
-        Some(VersionState::DecryptOnly) => Ok(true),
+        // A decrypt-only version that an index version in use derives from is refused before
+        // the operator is asked, as the library would refuse it after.
+        Some(VersionState::DecryptOnly) => match keyring.check_retire(version) {
+            Ok(()) => Ok(true),
+            Err(e) => Err(Failure::lib(
+                format_args!("cannot retire version {version}"),
+                &e,
+            )),
+        },
         // Active, or no such version: the library says why it refuses (and changes nothing;
         // nothing is saved either way).
-        _ => Err(match keyring.retire(version) {
+        _ => Err(match keyring.check_retire(version) {
             Err(e) => Failure::lib(format_args!("cannot retire version {version}"), &e),
             Ok(()) => Failure::new(
                 Exit::Refused,

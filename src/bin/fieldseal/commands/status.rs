@@ -1,13 +1,16 @@
-//! `fieldseal status`: the keyring's versions, or a bundle's purposes.
+//! `fieldseal status`: the keyring's versions, indexes and bundles, or a bundle's purposes and
+//! indexes.
 
 use std::io::Write;
 use std::path::Path;
 use std::time::SystemTime;
 
+use fieldseal::index::{IndexInfo, IndexVersionState};
 use fieldseal::{KeyBundle, Keyring, VersionState};
 use serde_json::{Value, json};
 
 use crate::args::StatusArgs;
+use crate::commands::index::normalizer;
 use crate::commands::{KeyringFile, list, require_file};
 use crate::dates::{age, ago, unix_secs, utc};
 use crate::failure::{Failure, Outcome};
@@ -77,60 +80,8 @@ fn keyring_text(
             age(created, now)
         )?;
     }
-    let exports = keyring.bundle_exports();
-    writeln!(out)?;
-    if exports.is_empty() {
-        writeln!(
-            out,
-            "purposes    none exported yet (fieldseal export-bundle)"
-        )?;
-    } else {
-        let purposes: Vec<String> = keyring
-            .exported_purposes()
-            .iter()
-            .map(|p| p.name().to_owned())
-            .collect();
-        writeln!(out, "purposes    {}", purposes.join(", "))?;
-        writeln!(out)?;
-        let width = exports
-            .iter()
-            .map(|e| e.service.len())
-            .max()
-            .unwrap_or(0)
-            .max("BUNDLE".len());
-        writeln!(
-            out,
-            "{:<width$}  {:<23}  VERSIONS  STATUS  PURPOSES",
-            "BUNDLE", "EXPORTED"
-        )?;
-        let live = keyring.live_versions();
-        for e in &exports {
-            let purposes: Vec<&str> = e.purposes.iter().map(fieldseal::DynPurpose::name).collect();
-            let status = if e.is_stale(keyring.active_version(), &live) {
-                "stale"
-            } else {
-                "current"
-            };
-            writeln!(
-                out,
-                "{:<width$}  {:<23}  {:<8}  {status:<7}  {}",
-                e.service,
-                utc(e.exported),
-                list(&e.versions),
-                purposes.join(", ")
-            )?;
-        }
-        if exports
-            .iter()
-            .any(|e| e.is_stale(keyring.active_version(), &live))
-        {
-            writeln!(
-                out,
-                "stale bundles lag a rotation or retirement: export them again \
-                 (fieldseal export-bundle --force)"
-            )?;
-        }
-    }
+    indexes_text(out, keyring, now)?;
+    bundles_text(out, keyring)?;
     let decrypt_only: Vec<u32> = keyring
         .versions()
         .into_iter()
@@ -144,8 +95,200 @@ fn keyring_text(
              (fieldseal retire VERSION)",
             list(&decrypt_only)
         )?;
+        for v in decrypt_only {
+            let pinned = pinned_to(keyring, v);
+            if !pinned.is_empty() {
+                writeln!(
+                    out,
+                    "root version {v} still derives the keys of {}: rotate each of those indexes \
+                     and finish its migration before retiring version {v}",
+                    pinned.join(", ")
+                )?;
+            }
+        }
     }
     Ok(())
+}
+
+/// The bundles exported, and which lag the keyring.
+fn bundles_text(out: &mut dyn Write, keyring: &Keyring) -> Outcome {
+    let exports = keyring.bundle_exports();
+    writeln!(out)?;
+    if exports.is_empty() {
+        writeln!(
+            out,
+            "purposes    none exported yet (fieldseal export-bundle)"
+        )?;
+    } else {
+        let purposes: Vec<String> = keyring
+            .exported_purposes()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect();
+        writeln!(
+            out,
+            "purposes    {}",
+            if purposes.is_empty() {
+                "none exported (the bundles hold index keys alone)".to_owned()
+            } else {
+                purposes.join(", ")
+            }
+        )?;
+        writeln!(out)?;
+        let width = exports
+            .iter()
+            .map(|e| e.service.len())
+            .max()
+            .unwrap_or(0)
+            .max("BUNDLE".len());
+        writeln!(
+            out,
+            "{:<width$}  {:<23}  VERSIONS  STATUS  PURPOSES  INDEXES",
+            "BUNDLE", "EXPORTED"
+        )?;
+        for e in &exports {
+            let purposes: Vec<&str> = e.purposes.iter().map(fieldseal::DynPurpose::name).collect();
+            let status = if e.is_stale_in(keyring) {
+                "stale"
+            } else {
+                "current"
+            };
+            let indexes: Vec<String> = e
+                .indexes
+                .iter()
+                .map(|i| format!("{} ({})", i.index, list(&i.versions)))
+                .collect();
+            writeln!(
+                out,
+                "{:<width$}  {:<23}  {:<8}  {status:<7}  {:<8}  {}",
+                e.service,
+                utc(e.exported),
+                if purposes.is_empty() {
+                    "-".to_owned()
+                } else {
+                    list(&e.versions)
+                },
+                or_dash(&purposes.join(", ")),
+                or_dash(&indexes.join(", "))
+            )?;
+        }
+        if exports.iter().any(|e| e.is_stale_in(keyring)) {
+            writeln!(
+                out,
+                "stale bundles lag a rotation or retirement, or an index rotation or finished \
+                 migration: export them again (fieldseal export-bundle --force)"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The indexes, one row per version, and what each migration under way still needs.
+fn indexes_text(out: &mut dyn Write, keyring: &Keyring, now: SystemTime) -> Outcome {
+    let indexes = keyring.indexes();
+    writeln!(out)?;
+    if indexes.is_empty() {
+        writeln!(out, "indexes     none defined (fieldseal index add)")?;
+        return Ok(());
+    }
+    let name_width = indexes
+        .iter()
+        .map(|i| i.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("INDEX".len());
+    let norm_width = indexes
+        .iter()
+        .map(|i| normalizer(&i.normalizer).len())
+        .max()
+        .unwrap_or(0)
+        .max("NORMALIZER".len());
+    writeln!(
+        out,
+        "{:<name_width$}  WIDTH  {:<norm_width$}  VERSION  ROOT  STATE    {:<23}  AGE",
+        "INDEX", "NORMALIZER", "CREATED"
+    )?;
+    for index in &indexes {
+        for v in &index.versions {
+            writeln!(
+                out,
+                "{:<name_width$}  {:<5}  {:<norm_width$}  {:<7}  {:<4}  {:<7}  {:<23}  {}",
+                index.name,
+                index.width,
+                normalizer(&index.normalizer),
+                v.version,
+                v.root_version,
+                v.state.name(),
+                utc(v.created),
+                age(v.created, now)
+            )?;
+        }
+    }
+    for index in indexes.iter().filter(|i| i.is_migrating()) {
+        writeln!(
+            out,
+            "index {} is migrating to version {}: lookups also ask for the terms of version(s) \
+             {}; recompute the stored terms, then finish (fieldseal index finish {} --yes)",
+            index.name,
+            index.current_version(),
+            list(&older_in_use(index)),
+            index.name
+        )?;
+    }
+    Ok(())
+}
+
+/// The versions in use other than the current one, ascending.
+fn older_in_use(index: &IndexInfo) -> Vec<u32> {
+    let mut live: Vec<u32> = index
+        .versions
+        .iter()
+        .filter(|v| v.state == IndexVersionState::Live)
+        .map(|v| v.version)
+        .collect();
+    live.sort_unstable();
+    live
+}
+
+/// `index `email` version 1`, for each index version in use pinned to root version `root`.
+fn pinned_to(keyring: &Keyring, root: u32) -> Vec<String> {
+    keyring
+        .indexes()
+        .iter()
+        .flat_map(|i| {
+            i.versions
+                .iter()
+                .filter(move |v| v.root_version == root && v.state != IndexVersionState::Retired)
+                .map(move |v| format!("index `{}` version {}", i.name, v.version))
+        })
+        .collect()
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() { "-" } else { text }
+}
+
+fn indexes_json(indexes: &[IndexInfo], now: SystemTime) -> Value {
+    indexes
+        .iter()
+        .map(|i| {
+            json!({
+                "name": i.name,
+                "width": i.width,
+                "normalizer": i.normalizer,
+                "current_version": i.current_version(),
+                "migrating": i.is_migrating(),
+                "versions": i.versions.iter().map(|v| json!({
+                    "version": v.version,
+                    "root_version": v.root_version,
+                    "state": v.state.name(),
+                    "created": utc(v.created),
+                    "created_unix": unix_secs(v.created),
+                    "age": age(v.created, now),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
 }
 
 fn keyring_json(path: &Path, keyring: &Keyring, protector: &Protector, now: SystemTime) -> Value {
@@ -170,6 +313,7 @@ fn keyring_json(path: &Path, keyring: &Keyring, protector: &Protector, now: Syst
         "protector": protector_json(protector),
         "active_version": keyring.active_version(),
         "versions": versions,
+        "indexes": indexes_json(&keyring.indexes(), now),
         "purposes": keyring
             .exported_purposes()
             .iter()
@@ -184,7 +328,11 @@ fn keyring_json(path: &Path, keyring: &Keyring, protector: &Protector, now: Syst
                 "exported": utc(e.exported),
                 "active_version": e.active_version,
                 "versions": e.versions,
-                "stale": e.is_stale(keyring.active_version(), &keyring.live_versions()),
+                "indexes": e.indexes.iter().map(|i| json!({
+                    "index": i.index,
+                    "versions": i.versions,
+                })).collect::<Vec<_>>(),
+                "stale": e.is_stale_in(keyring),
             }))
             .collect::<Vec<_>>(),
     })
@@ -215,11 +363,18 @@ fn bundle_text(
         .max()
         .unwrap_or(0)
         .max("PURPOSE".len());
-    writeln!(
-        out,
-        "{:<width$}  {:<18}  ACTIVE  VERSIONS  RETIRED",
-        "PURPOSE", "SUITE"
-    )?;
+    if purposes.is_empty() {
+        writeln!(
+            out,
+            "purposes    none: index keys alone, this service opens no value"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{:<width$}  {:<18}  ACTIVE  VERSIONS  RETIRED",
+            "PURPOSE", "SUITE"
+        )?;
+    }
     for purpose in &purposes {
         let Some(key) = bundle.key(purpose.name()) else {
             continue;
@@ -233,6 +388,39 @@ fn bundle_text(
             list(&key.versions()),
             list(&key.retired_versions())
         )?;
+    }
+    let indexes: Vec<IndexInfo> = bundle
+        .indexes()
+        .iter()
+        .filter_map(|name| bundle.index(name).map(|k| k.info().clone()))
+        .collect();
+    if !indexes.is_empty() {
+        let width = indexes
+            .iter()
+            .map(|i| i.name.len())
+            .max()
+            .unwrap_or(0)
+            .max("INDEX".len());
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{:<width$}  WIDTH  NORMALIZER        CURRENT  VERSIONS  RETIRED",
+            "INDEX"
+        )?;
+        for index in &indexes {
+            let mut in_use = index.lookup_versions();
+            in_use.sort_unstable();
+            writeln!(
+                out,
+                "{:<width$}  {:<5}  {:<16}  {:<7}  {:<8}  {}",
+                index.name,
+                index.width,
+                normalizer(&index.normalizer),
+                index.current_version(),
+                list(&in_use),
+                list(&index.retired_versions())
+            )?;
+        }
     }
     Ok(())
 }
@@ -261,6 +449,14 @@ fn bundle_json(path: &Path, bundle: &KeyBundle, protector: &Protector, now: Syst
         "age": age(bundle.created(), now),
         "protector": protector_json(protector),
         "purposes": purposes,
+        "indexes": indexes_json(
+            &bundle
+                .indexes()
+                .iter()
+                .filter_map(|name| bundle.index(name).map(|k| k.info().clone()))
+                .collect::<Vec<_>>(),
+            now
+        ),
     })
 }
 

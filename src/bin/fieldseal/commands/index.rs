@@ -1,0 +1,193 @@
+//! `fieldseal index add|rotate|finish`: the keyring's blind indexes (FORMAT.md §16).
+
+use std::io::{self, BufRead as _, IsTerminal as _, Write};
+
+use fieldseal::IndexSpec;
+use fieldseal::index::IndexInfo;
+
+use crate::args::{IndexAddArgs, IndexCommand, IndexFinishArgs};
+use crate::commands::{KeyringFile, list};
+use crate::failure::{Exit, Failure, Outcome};
+
+pub(crate) fn run(file: &KeyringFile, command: &IndexCommand, out: &mut dyn Write) -> Outcome {
+    match command {
+        IndexCommand::Add(args) => add(file, args, out),
+        IndexCommand::Rotate(args) => rotate(file, &args.name, out),
+        IndexCommand::Finish(args) => finish(file, args, out),
+    }
+}
+
+fn add(file: &KeyringFile, args: &IndexAddArgs, out: &mut dyn Write) -> Outcome {
+    // The definition is checked before the keyring's secret is asked for.
+    let spec = IndexSpec::new(&args.name)
+        .and_then(|s| s.with_width(args.width))
+        .and_then(|s| s.with_normalizer(&args.normalizer))
+        .map_err(|e| Failure::new(Exit::Usage, e.to_string()))?;
+    // Under the keyring's lock from load to save, as every change.
+    let (mut keyring, protector) = file.load_locked()?;
+    keyring
+        .add_index(spec)
+        .map_err(|e| Failure::lib(format_args!("cannot add index `{}`", args.name), &e))?;
+    file.save(&keyring, &protector)?;
+    let root = keyring.active_version();
+    let id = keyring.id();
+    drop(keyring); // the lock
+    writeln!(
+        out,
+        "added index `{}` to keyring {id}: version 1 is current, its key derived from root \
+         version {root}",
+        args.name
+    )?;
+    writeln!(
+        out,
+        "width {} bytes, normalizer {}",
+        args.width,
+        normalizer(&args.normalizer)
+    )?;
+    writeln!(
+        out,
+        "next: export the bundles of the services that write or look up the index \
+         (fieldseal export-bundle --index {} ...)",
+        args.name
+    )?;
+    Ok(())
+}
+
+fn rotate(file: &KeyringFile, name: &str, out: &mut dyn Write) -> Outcome {
+    let (mut keyring, protector) = file.load_locked()?;
+    let new = keyring
+        .rotate_index(name)
+        .map_err(|e| Failure::lib(format_args!("cannot rotate index `{name}`"), &e))?;
+    file.save(&keyring, &protector)?;
+    let root = keyring.active_version();
+    let live = keyring.index(name).map(live_versions).unwrap_or_default();
+    drop(keyring); // the lock
+    writeln!(
+        out,
+        "rotated index `{name}`: version {new} is current, its key derived from root version \
+         {root}; new terms are written with it"
+    )?;
+    writeln!(
+        out,
+        "still live: version(s) {}; lookups also ask for their terms, so every row is found",
+        list(&live)
+    )?;
+    writeln!(
+        out,
+        "next: re-export the bundles holding the index (fieldseal export-bundle --index {name} \
+         --force), recompute the stored terms with version {new}, then finish the migration \
+         (fieldseal index finish {name} --yes)"
+    )?;
+    Ok(())
+}
+
+fn finish(file: &KeyringFile, args: &IndexFinishArgs, out: &mut dyn Write) -> Outcome {
+    let name = &args.name;
+    // A first look, without the lock: nobody waits while the operator confirms.
+    let (keyring, protector) = file.load()?;
+    let Some(live) = check(keyring.index(name), name, &keyring, out)? else {
+        return Ok(());
+    };
+    if !args.yes {
+        confirm(name, &live)?;
+    }
+    let mut keyring = file.relock(&protector)?;
+    if check(keyring.index(name), name, &keyring, out)?.is_none() {
+        return Ok(());
+    }
+    let retired = keyring
+        .finish_index_migration(name)
+        .map_err(|e| Failure::lib(format_args!("cannot finish index `{name}`"), &e))?;
+    file.save(&keyring, &protector)?;
+    let current = keyring.index(name).map_or(0, IndexInfo::current_version);
+    drop(keyring); // the lock
+    writeln!(
+        out,
+        "finished the migration of index `{name}`: version {current} alone is queried; retired, \
+         their keys gone: version(s) {}",
+        list(&retired)
+    )?;
+    writeln!(
+        out,
+        "next: re-export the bundles holding the index (fieldseal export-bundle --index {name} \
+         --force); root versions no index version uses any more can now be retired"
+    )?;
+    Ok(())
+}
+
+/// The live versions of `name` if a migration is under way; `None` (and says so) if not.
+fn check(
+    index: Option<&IndexInfo>,
+    name: &str,
+    keyring: &fieldseal::Keyring,
+    out: &mut dyn Write,
+) -> Outcome<Option<Vec<u32>>> {
+    let Some(index) = index else {
+        // The library's error names the indexes there are.
+        return Err(match keyring.index_key(name) {
+            Err(e) => Failure::lib(format_args!("cannot finish index `{name}`"), &e),
+            Ok(_) => Failure::new(Exit::Failure, format!("no index `{name}`")),
+        });
+    };
+    let live = live_versions(index);
+    if live.is_empty() {
+        writeln!(
+            out,
+            "index `{name}` has no migration under way (version {} alone is in use); nothing \
+             changed",
+            index.current_version()
+        )?;
+        return Ok(None);
+    }
+    Ok(Some(live))
+}
+
+fn live_versions(index: &IndexInfo) -> Vec<u32> {
+    let current = index.current_version();
+    let mut live: Vec<u32> = index
+        .lookup_versions()
+        .into_iter()
+        .filter(|&v| v != current)
+        .collect();
+    live.sort_unstable();
+    live
+}
+
+/// Asks at the terminal; refuses without one.
+fn confirm(name: &str, live: &[u32]) -> Outcome {
+    let warning = format!(
+        "finishing the migration of index `{name}` retires versions {}: rows whose terms were not \
+         recomputed with the current version are no longer found by a lookup",
+        list(live)
+    );
+    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
+        return Err(Failure::new(
+            Exit::Refused,
+            format!("{warning}; run again with --yes to finish it; nothing changed"),
+        ));
+    }
+    let expected = format!("finish {name}");
+    crate::stderr::ask(format_args!("{warning}.\nType `{expected}` to go on: "));
+    let mut answer = String::new();
+    io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::new(Exit::Failure, format!("cannot read the answer: {e}")))?;
+    if answer.trim() == expected {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            Exit::Refused,
+            "not confirmed; nothing changed",
+        ))
+    }
+}
+
+/// A normalizer description as shown: `none recorded` when empty.
+pub(crate) fn normalizer(description: &str) -> &str {
+    if description.is_empty() {
+        "none recorded"
+    } else {
+        description
+    }
+}

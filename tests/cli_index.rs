@@ -1,0 +1,285 @@
+//! CLI tests of blind indexes (FORMAT.md §16): `fieldseal index add|rotate|finish`, `status`
+//! showing indexes and their migrations, `retire` refusing a root version an index version still
+//! uses, and `export-bundle --index` writing a bundle of index keys alone. The `fieldseal` binary
+//! is run as an operator would, each test in a fresh directory of its own; the library reads what
+//! it wrote.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use fieldseal::index::IndexVersionState;
+use fieldseal::{KeyBundle, Keyring, Passphrase, VersionState};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+const BUNDLE_PASSPHRASE: &str = "search service passphrase";
+const FAST_KDF: [&str; 4] = ["--kdf-memory-mib", "19", "--kdf-iterations", "2"];
+const KEYRING_SECRET: [&str; 2] = ["--passphrase-env", "FS_TEST_PASSPHRASE"];
+const BUNDLE_SECRET: [&str; 2] = ["--bundle-passphrase-env", "FS_TEST_BUNDLE_PASSPHRASE"];
+
+/// What a run of the tool did.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    fn fails(self, code: i32, stderr_says: &str) -> Self {
+        assert_eq!(self.code, Some(code), "expected exit {code}: {self:#?}");
+        assert!(
+            self.stderr.contains(stderr_says),
+            "stderr should say {stderr_says:?}: {self:#?}"
+        );
+        self
+    }
+}
+
+/// A fresh directory for one test, removed when it passes.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("fieldseal-cli-index-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Runs the tool in the directory, with the keyring's secret (and the bundle's) given the
+    /// way an operator gives them, and nothing on standard input.
+    fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+            .args(args)
+            .args(KEYRING_SECRET)
+            .current_dir(&self.dir)
+            .env_remove("FIELDSEAL_KEYRING")
+            .env("FS_TEST_PASSPHRASE", PASSPHRASE)
+            .env("FS_TEST_BUNDLE_PASSPHRASE", BUNDLE_PASSPHRASE)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        for secret in [PASSPHRASE, BUNDLE_PASSPHRASE] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "a passphrase was printed: {run:#?}"
+            );
+        }
+        run
+    }
+
+    fn init(&self) {
+        let mut args = vec!["init"];
+        args.extend(FAST_KDF);
+        self.run(&args).ok();
+    }
+
+    fn keyring(&self) -> Keyring {
+        Keyring::load(self.path("keyring.fsk"), &passphrase(PASSPHRASE)).unwrap()
+    }
+
+    fn status_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.run(&["status", "--json"]).ok().stdout).unwrap()
+    }
+
+    fn export(&self, args: &[&str]) -> Run {
+        let mut all = vec![
+            "export-bundle",
+            "--service",
+            "search",
+            "--out",
+            "search.fsb",
+        ];
+        all.extend(args);
+        all.extend(BUNDLE_SECRET);
+        all.extend(FAST_KDF);
+        self.run(&all)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn passphrase(phrase: &str) -> Passphrase {
+    Passphrase::new(phrase.to_owned()).unwrap()
+}
+
+#[test]
+fn an_index_is_added_rotated_and_migrated_and_keeps_its_root_from_retiring_until_then() {
+    let s = Scratch::new("lifecycle");
+    s.init();
+    let added = s
+        .run(&["index", "add", "email", "--normalizer", "email"])
+        .ok();
+    assert!(
+        added.stdout.contains("derived from root version 1"),
+        "{added:#?}"
+    );
+    s.run(&["index", "add", "bad", "--width", "40"])
+        .fails(2, "width 40 is outside 2 to 32");
+    s.run(&["index", "add", "Email"])
+        .fails(2, "invalid index name");
+    s.run(&["index", "add", "email", "--width", "8"])
+        .fails(1, "defined already");
+    let json = s.status_json();
+    let email = &json["indexes"][0];
+    assert_eq!(email["name"], "email");
+    assert_eq!(email["width"], 16, "unchanged by the refused add");
+    assert_eq!(email["normalizer"], "email");
+    assert_eq!(email["versions"][0]["root_version"], 1);
+    assert_eq!(email["versions"][0]["state"], "current");
+
+    // A root rotation: the index keeps root version 1, which cannot be retired.
+    s.run(&["rotate"]).ok();
+    s.run(&["retire", "1", "--yes"])
+        .fails(4, "index `email` version 1");
+    assert_eq!(s.keyring().state(1), Some(VersionState::DecryptOnly));
+    let status = s.run(&["status"]).ok().stdout;
+    assert!(
+        status.contains("root version 1 still derives the keys of index `email` version 1"),
+        "{status}"
+    );
+
+    // The index rotation: version 2, on root 2; version 1 still live.
+    let rotated = s.run(&["index", "rotate", "email"]).ok();
+    assert!(
+        rotated.stdout.contains("version 2 is current"),
+        "{rotated:#?}"
+    );
+    let status = s.run(&["status"]).ok().stdout;
+    assert!(
+        status.contains("index email is migrating to version 2"),
+        "{status}"
+    );
+    let json = s.status_json();
+    assert_eq!(json["indexes"][0]["migrating"], true);
+    assert_eq!(json["indexes"][0]["versions"][1]["root_version"], 2);
+    s.run(&["retire", "1", "--yes"]).fails(4, "still in use");
+
+    // Finishing asks for --yes (no terminal here), then retires version 1.
+    s.run(&["index", "finish", "email"])
+        .fails(4, "run again with --yes");
+    assert!(
+        s.keyring().index("email").unwrap().is_migrating(),
+        "nothing changed"
+    );
+    let finished = s.run(&["index", "finish", "email", "--yes"]).ok();
+    assert!(
+        finished.stdout.contains("version 2 alone is queried"),
+        "{finished:#?}"
+    );
+    let again = s.run(&["index", "finish", "email", "--yes"]).ok();
+    assert!(
+        again.stdout.contains("no migration under way"),
+        "{again:#?}"
+    );
+    s.run(&["index", "finish", "phone", "--yes"])
+        .fails(1, "no index `phone`");
+    s.run(&["index", "rotate", "phone"])
+        .fails(1, "no index `phone`");
+
+    // Nothing pins root version 1 now.
+    s.run(&["retire", "1", "--yes"]).ok();
+    let keyring = s.keyring();
+    let email = keyring.index("email").unwrap();
+    let versions: Vec<_> = email
+        .versions
+        .iter()
+        .map(|v| (v.version, v.root_version, v.state))
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            (1, 1, IndexVersionState::Retired),
+            (2, 2, IndexVersionState::Current)
+        ]
+    );
+    assert_eq!(keyring.retired_versions(), vec![1]);
+    keyring.index_key("email").unwrap();
+}
+
+#[test]
+fn a_bundle_of_index_keys_alone_computes_the_keyrings_terms_and_goes_stale_on_rotation() {
+    let s = Scratch::new("bundle");
+    s.init();
+    s.run(&[
+        "index",
+        "add",
+        "phone",
+        "--width",
+        "8",
+        "--normalizer",
+        "phone:GB",
+    ])
+    .ok();
+    s.export(&[]).fails(2, "--purpose");
+    s.export(&["--index", "nope"]).fails(1, "no index `nope`");
+    assert!(!s.path("search.fsb").exists());
+    let exported = s.export(&["--index", "phone"]).ok();
+    assert!(
+        exported
+            .stdout
+            .contains("index phone: versions 1 (current 1)"),
+        "{exported:#?}"
+    );
+    assert!(exported.stdout.contains("opens no value"), "{exported:#?}");
+
+    let bundle = KeyBundle::load(s.path("search.fsb"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
+    assert!(bundle.purposes().is_empty());
+    let keyring = s.keyring();
+    let phone = b"+442079460000";
+    assert_eq!(
+        bundle.index("phone").unwrap().term(phone).unwrap(),
+        keyring.index_key("phone").unwrap().term(phone).unwrap()
+    );
+    let mut args = vec!["status", "--bundle", "search.fsb"];
+    args.extend(BUNDLE_SECRET);
+    let shown = s.run(&args).ok().stdout;
+    assert!(shown.contains("index keys alone"), "{shown}");
+    assert!(shown.contains("phone:GB"), "{shown}");
+
+    // The keyring recorded the export; an index rotation leaves the bundle stale.
+    let json = s.status_json();
+    assert_eq!(json["bundles"][0]["indexes"][0]["index"], "phone");
+    assert_eq!(json["bundles"][0]["stale"], false);
+    s.run(&["rotate"]).ok();
+    assert_eq!(
+        s.status_json()["bundles"][0]["stale"],
+        false,
+        "it holds no purpose key"
+    );
+    s.run(&["index", "rotate", "phone"]).ok();
+    assert_eq!(s.status_json()["bundles"][0]["stale"], true);
+    let status = s.run(&["status"]).ok().stdout;
+    assert!(status.contains("phone (1)"), "{status}");
+    assert!(status.contains("stale bundles lag"), "{status}");
+    s.export(&["--index", "phone", "--force"]).ok();
+    assert_eq!(s.status_json()["bundles"][0]["stale"], false);
+    let bundle = KeyBundle::load(s.path("search.fsb"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
+    assert_eq!(bundle.index("phone").unwrap().versions(), vec![1, 2]);
+}
