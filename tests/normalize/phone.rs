@@ -32,6 +32,21 @@ fn numbers_as_people_write_them_give_e164() {
 }
 
 #[test]
+fn numbers_of_another_country_keep_their_own_national_digits() {
+    // An Italian fixed line keeps its leading 0 after +39, and a French number after +33 begins
+    // with the digit 1 (the national prefix of the United States): the default region's national
+    // prefix must not be taken from another country's number (libphonenumber reads it with the
+    // metadata of the number's own country; the `phonenumber` crate, given a default region,
+    // used that region's).
+    assert_eq!(ok(&region("GB"), "+39 06 6982 1234"), "+390669821234");
+    assert_eq!(ok(&region("GB"), "0039 06 6982 1234"), "+390669821234");
+    assert_eq!(ok(&region("US"), "+33 1 23 45 67 89"), "+33123456789");
+    assert_eq!(ok(&region("US"), "011 33 1 23 45 67 89"), "+33123456789");
+    assert_eq!(ok(&region("AU"), "0011 39 06 6982 1234"), "+390669821234");
+    assert_eq!(ok(&region("GB"), "+1 650-253-0000"), "+16502530000");
+}
+
+#[test]
 fn invalid_numbers_are_refused_not_guessed() {
     let gb = region("GB");
     // Ofcom's range for drama, which no line has: not a valid number.
