@@ -20,6 +20,8 @@ mod props;
 mod text;
 #[path = "normalize/transform.rs"]
 mod transform;
+#[path = "normalize/vectors.rs"]
+mod vectors;
 
 use fieldseal::normalize::{Normalize, NormalizeError};
 
