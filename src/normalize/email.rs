@@ -96,7 +96,11 @@ impl Normalize for Email {
         if local.is_empty() {
             return Err(NormalizeError::Email(EmailProblem::EmptyAfterRules));
         }
-        check_output(format!("{local}@{domain}"))
+        let mut normalized = String::with_capacity(local.len() + 1 + domain.len());
+        normalized.push_str(&local);
+        normalized.push('@');
+        normalized.push_str(domain);
+        check_output(normalized)
     }
 
     fn description(&self) -> Cow<'_, str> {

@@ -28,13 +28,17 @@ impl Normalize for LastDigits {
     fn normalize(&self, input: &str) -> Result<String, NormalizeError> {
         check_count("last-digits", self.0)?;
         check_len(input)?;
-        let digits: Vec<char> = input.chars().filter(char::is_ascii_digit).collect();
+        // The bytes of a multi-byte UTF-8 character are all 0x80 or above: never ASCII digits.
+        let digits: Vec<u8> = input.bytes().filter(u8::is_ascii_digit).collect();
         let Some(start) = digits.len().checked_sub(self.0) else {
             return Err(NormalizeError::Transform(TransformProblem::TooFewDigits {
                 wanted: self.0,
             }));
         };
-        Ok(digits[start..].iter().collect())
+        Ok(digits[start..]
+            .iter()
+            .map(|&digit| char::from(digit))
+            .collect())
     }
 
     fn description(&self) -> Cow<'_, str> {

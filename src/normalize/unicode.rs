@@ -84,7 +84,12 @@ pub(super) fn nfc(s: &str) -> Cow<'_, str> {
 /// NFC, then the Unicode default full lower-case mapping (`str::to_lowercase`: SpecialCasing.txt
 /// without its language-specific entries, and the Final_Sigma condition), then NFC again
 /// (FORMAT.md §17.2, `lower`).
+///
+/// ASCII text is its own NFC, and lower-cases as ASCII: it takes the short way.
 pub(super) fn nfc_lower(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let lowered = nfc(s).to_lowercase();
     match nfc(&lowered) {
         Cow::Borrowed(_) => lowered,
@@ -94,7 +99,13 @@ pub(super) fn nfc_lower(s: &str) -> String {
 
 /// NFC, then Unicode full case folding (CaseFolding.txt statuses C and F, not T), then NFC again
 /// (FORMAT.md §17.2, `fold`).
+///
+/// ASCII text is its own NFC, and folds as it lower-cases, `A`-`Z` to `a`-`z` (CaseFolding.txt
+/// maps no other ASCII character): it takes the short way.
 pub(super) fn nfc_fold(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
     let folded = caseless::default_case_fold_str(&nfc(s));
     match nfc(&folded) {
         Cow::Borrowed(_) => folded,
