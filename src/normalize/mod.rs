@@ -65,6 +65,7 @@ mod transform;
 mod unicode;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// The longest input a normalizer takes, and the longest output it gives: 1 KiB of UTF-8
 /// (FORMAT.md §17.2). Longer input is refused, never cut.
@@ -103,7 +104,30 @@ pub trait Normalize: Send + Sync {
     }
 }
 
+/// A boxed normalizer, as [`from_description`] gives.
 impl Normalize for Box<dyn Normalize> {
+    fn normalize(&self, input: &str) -> Result<String, NormalizeError> {
+        (**self).normalize(input)
+    }
+
+    fn description(&self) -> Cow<'_, str> {
+        (**self).description()
+    }
+}
+
+/// A shared normalizer, as one index definition hands to several threads or lookups.
+impl Normalize for Arc<dyn Normalize> {
+    fn normalize(&self, input: &str) -> Result<String, NormalizeError> {
+        (**self).normalize(input)
+    }
+
+    fn description(&self) -> Cow<'_, str> {
+        (**self).description()
+    }
+}
+
+/// A borrowed normalizer: `(&*boxed).then(LastDigits(4))`.
+impl Normalize for &dyn Normalize {
     fn normalize(&self, input: &str) -> Result<String, NormalizeError> {
         (**self).normalize(input)
     }

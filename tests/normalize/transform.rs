@@ -121,3 +121,18 @@ fn transforms_are_capped_too() {
         NormalizeError::InputTooLong { limit: 1024 }
     );
 }
+
+#[test]
+fn boxed_shared_and_borrowed_normalizers_compose() {
+    use std::sync::Arc;
+
+    use fieldseal::normalize::from_description;
+
+    let boxed = from_description("text").unwrap();
+    assert_eq!(ok(&(&*boxed).then(FirstLetters(2)), " Ada"), "ad");
+    let shared: Arc<dyn Normalize> = Arc::from(from_description("year").unwrap());
+    let pipeline = DateOfBirth::iso().then(Arc::clone(&shared));
+    assert_eq!(ok(&pipeline, "1815-12-10"), "1815");
+    assert_eq!(pipeline.description(), "date-of-birth|year");
+    assert_eq!(ok(&boxed.then(LastDigits(1)), "a1"), "1");
+}
