@@ -1,7 +1,7 @@
 //! Descriptions: a normalizer written as a short string, and read back (FORMAT.md §17.9).
 
 use super::custom::is_valid_name;
-use super::error::echo;
+use super::definition::echo;
 use super::then::Pipeline;
 use super::{
     Custom, DateOfBirth, DefinitionProblem, Email, FirstLetters, LastDigits, MAX_COUNT,

@@ -53,12 +53,14 @@
 
 mod custom;
 mod date;
+mod definition;
 mod description;
 mod email;
 mod error;
 #[cfg(feature = "phone")]
 mod phone;
 mod postcode;
+mod problem;
 mod text;
 mod then;
 mod transform;
@@ -140,15 +142,14 @@ impl Normalize for &dyn Normalize {
 // The public interface is:
 pub use custom::{Custom, custom};
 pub use date::{DateOfBirth, DateOrder};
+pub use definition::DefinitionProblem;
 pub use description::{from_description, from_description_with};
 pub use email::Email;
-pub use error::{
-    DateProblem, DefinitionProblem, EmailProblem, NormalizeError, PhoneProblem, PostcodeProblem,
-    TransformProblem,
-};
+pub use error::NormalizeError;
 #[cfg(feature = "phone")]
 pub use phone::Phone;
 pub use postcode::Postcode;
+pub use problem::{DateProblem, EmailProblem, PhoneProblem, PostcodeProblem, TransformProblem};
 pub use text::Text;
 pub use then::Then;
 pub use transform::{FirstLetters, LastDigits, Year};

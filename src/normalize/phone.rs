@@ -8,7 +8,7 @@ use phonenumber::PhoneNumber;
 use phonenumber::country::{Id, Source};
 use phonenumber::metadata::DATABASE;
 
-use super::error::echo;
+use super::definition::echo;
 use super::unicode::{is_space, prepare};
 use super::{DefinitionProblem, Normalize, NormalizeError, PhoneProblem};
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::error::echo;
+use super::definition::echo;
 use super::unicode::{is_space, prepare};
 use super::{DefinitionProblem, Normalize, NormalizeError, PostcodeProblem};
 
