@@ -12,6 +12,7 @@ mod kdf_wycheproof_tests;
 mod keyfile;
 mod keyring;
 mod keyset;
+pub mod normalize;
 pub mod purpose;
 pub mod record;
 mod rng;

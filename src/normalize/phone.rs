@@ -1,0 +1,141 @@
+//! Phone numbers in E.164 (FORMAT.md §17.4), through libphonenumber's metadata (feature
+//! `phone`).
+
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use phonenumber::PhoneNumber;
+use phonenumber::country::{Id, Source};
+use phonenumber::metadata::DATABASE;
+
+use super::definition::echo;
+use super::unicode::{is_space, prepare};
+use super::{DefinitionProblem, Normalize, NormalizeError, PhoneProblem};
+
+/// A phone number in E.164 form, `+` then the country code and the national significant number
+/// (`+442079460018`), read with a default region for numbers written without a country code
+/// (FORMAT.md §17.4). Description `phone:<region>`, as `phone:GB`.
+///
+/// Parsing and validation are libphonenumber's (the `phonenumber` crate, metadata 9.0.x): the
+/// input may be written as people write numbers (`020 7946 0018`, `(020) 7946-0018`,
+/// `+44 (0)20 7946 0018`, `0044 20 7946 0018`, `tel:+44-20-7946-0018`), and a number with
+/// another country's calling code (`+39 06 6982 1234`, `0039 06 6982 1234`) is read by that
+/// country's rules. A number that is not valid for its region is refused, never guessed. An extension (`ext. 12`) is dropped: the term
+/// is that of the line.
+///
+/// Validity follows the metadata: a number range a regulator opens after the metadata was
+/// released is refused until fieldseal is built with newer metadata, and a valid number keeps
+/// its E.164 form across metadata releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phone {
+    region: Id,
+    /// The region's country calling code (44 for GB).
+    calling_code: u16,
+}
+
+impl Phone {
+    /// Numbers written without a country code are read as numbers of `region`, a region code
+    /// libphonenumber knows (ISO 3166-1 alpha-2 in practice: `GB`, `US`, `DE`; `gb` is read as
+    /// `GB`).
+    pub fn new(region: &str) -> Result<Self, NormalizeError> {
+        let code = region.to_ascii_uppercase();
+        let known = code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase());
+        let metadata = Id::from_str(&code)
+            .ok()
+            .filter(|_| known)
+            .and_then(|id| Some((id, DATABASE.by_id(id.as_ref())?.country_code())));
+        match metadata {
+            Some((region, calling_code)) => Ok(Phone {
+                region,
+                calling_code,
+            }),
+            None => Err(DefinitionProblem::UnknownRegion {
+                region: echo(region),
+            }
+            .into()),
+        }
+    }
+
+    /// `number` parsed, with the metadata of its own country.
+    ///
+    /// The `phonenumber` crate (0.3.10), given a default region, strips that region's national
+    /// prefix from every number, also from one written with the calling code of another
+    /// country: with GB as the default, the Italian `+39 06 6982 1234` loses the 0 that is part
+    /// of its number, and with US as the default the French `+33 1 23 45 67 89` loses its 1.
+    /// libphonenumber uses the metadata of the number's own country. So a number whose calling
+    /// code is not the default region's is read again without a default region, from its `+`,
+    /// where the crate takes the metadata from the calling code.
+    fn parse(self, number: &str) -> Result<PhoneNumber, PhoneProblem> {
+        let home =
+            phonenumber::parse(Some(self.region), number).map_err(|_| PhoneProblem::NotANumber)?;
+        let code = home.code().value();
+        if code == self.calling_code {
+            return Ok(home);
+        }
+        match home.code().source() {
+            Source::Plus => phonenumber::parse(None, number).ok(),
+            Source::Idd => after_idd(number, code),
+            Source::Number | Source::Default => Some(home),
+        }
+        .filter(|foreign| foreign.code().value() == code)
+        .ok_or_else(|| self.invalid())
+    }
+
+    fn invalid(self) -> PhoneProblem {
+        PhoneProblem::Invalid {
+            region: self.region.as_ref().to_owned(),
+        }
+    }
+}
+
+/// `number`, written with an international dialling prefix (`0039 06 6982 1234` from GB, `011
+/// 33 ...` from the US) before calling code `code`, read from the calling code on as `+<code>
+/// ...`. The prefix is the first digits of the number, as many as leave it starting with `code`
+/// (from 1 to 9 digits: prefixes such as `00`, `011`, `0011`, or `1410011` in Australia); the
+/// valid readings must agree, or there is none.
+fn after_idd(number: &str, code: u16) -> Option<PhoneNumber> {
+    let code = code.to_string();
+    let digits: Vec<(usize, char)> = number
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_digit())
+        .collect();
+    let all: String = digits.iter().map(|&(_, c)| c).collect();
+    let mut reading: Option<PhoneNumber> = None;
+    for (prefix_len, &(start, _)) in digits.iter().enumerate().take(10).skip(1) {
+        if !all[prefix_len..].starts_with(&code) {
+            continue;
+        }
+        let Ok(candidate) = phonenumber::parse(None, format!("+{}", &number[start..])) else {
+            continue;
+        };
+        if !phonenumber::is_valid(&candidate) {
+            continue;
+        }
+        match &reading {
+            Some(earlier) if *earlier != candidate => return None,
+            _ => reading = Some(candidate),
+        }
+    }
+    reading
+}
+
+impl Normalize for Phone {
+    fn normalize(&self, input: &str) -> Result<String, NormalizeError> {
+        let prepared = prepare(input)?;
+        let number = prepared.trim_matches(is_space);
+        if number.is_empty() {
+            return Err(NormalizeError::Phone(PhoneProblem::Empty));
+        }
+        let parsed = self.parse(number).map_err(NormalizeError::Phone)?;
+        if !phonenumber::is_valid(&parsed) {
+            return Err(NormalizeError::Phone(self.invalid()));
+        }
+        // E.164 written here rather than through the crate's Display formatter, which fails (and
+        // would make `to_string` panic) when a number's country has no metadata.
+        Ok(format!("+{}{}", parsed.code().value(), parsed.national()))
+    }
+
+    fn description(&self) -> Cow<'_, str> {
+        Cow::Owned(format!("phone:{}", self.region.as_ref()))
+    }
+}
