@@ -24,6 +24,8 @@ mod cache;
 mod keys;
 mod memory;
 mod records;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 mod subject;
 mod wrap;
@@ -36,6 +38,8 @@ pub use records::{
     ErasureReceipt, ExpiredKey, KeyCursor, KeySlot, Refusal, StoredKey, SubjectState, VaultStats,
     VersionCount, WRAPPED_LEN, Withdrawal,
 };
+#[cfg(feature = "sqlite")]
+pub use sqlite::{DEFAULT_BUSY_TIMEOUT, SqliteOptions, SqliteVault};
 pub use store::KeyVault;
 pub use subject::Subject;
 
