@@ -89,6 +89,14 @@ CREATE TABLE disclosed_subjects (
 /// (version 0 is an empty file).
 const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [VERSION_1];
 
+/// Creates the current schema in `conn` (an empty database), for unit tests.
+#[cfg(test)]
+pub(super) fn create_for_tests(conn: &Connection) {
+    for step in MIGRATIONS {
+        conn.execute_batch(step).unwrap();
+    }
+}
+
 /// Which schema the file holds: `None` for an empty database (a new vault).
 fn version(conn: &Connection) -> Result<Option<u32>, Fail> {
     let id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;

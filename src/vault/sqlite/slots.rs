@@ -25,10 +25,45 @@ UNION ALL
 SELECT 2, purpose, granted, withdrawn, NULL, NULL, NULL, NULL, source, reference
     FROM consents WHERE subject = ?1";
 
-const LIVE_KEY_COLUMNS: &str =
-    "subject, purpose, generation, key_version, created, expires, wrapped";
+/// Destroys the live key of (subject ?1, purpose ?2) for reason ?3 at time ?4.
+const DESTROY: &str = "
+UPDATE slots SET destroyed_generation = generation, destroyed_reason = ?3, destroyed_at = ?4,
+                 key_version = NULL, created = NULL, expires = NULL, wrapped = NULL
+    WHERE subject = ?1 AND purpose = ?2 AND wrapped IS NOT NULL
+    RETURNING generation";
 
-/// A live key from `LIVE_KEY_COLUMNS`, starting at column `at`.
+/// Makes a key live in its slot, keeping the slot's latest destruction.
+const INSERT_LIVE: &str = "
+INSERT INTO slots (subject, purpose, generation, key_version, created, expires, wrapped)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+    ON CONFLICT (subject, purpose) DO UPDATE SET
+        generation = excluded.generation, key_version = excluded.key_version,
+        created = excluded.created, expires = excluded.expires, wrapped = excluded.wrapped";
+
+/// Up to ?2 live keys whose retention ended at or before ?1, through `slots_expiry`.
+const EXPIRED: &str = "
+SELECT subject, purpose, generation, expires FROM slots
+    WHERE wrapped IS NOT NULL AND expires IS NOT NULL AND expires <= ?1
+    ORDER BY expires LIMIT ?2";
+
+/// The first ?1 live keys, in (subject, purpose) order.
+const LIVE_KEYS: &str = "
+SELECT subject, purpose, generation, key_version, created, expires, wrapped FROM slots
+    WHERE wrapped IS NOT NULL ORDER BY subject, purpose LIMIT ?1";
+
+/// Up to ?3 live keys after (subject ?1, purpose ?2), through the primary key.
+const LIVE_KEYS_AFTER: &str = "
+SELECT subject, purpose, generation, key_version, created, expires, wrapped FROM slots
+    WHERE (subject, purpose) > (?1, ?2) AND wrapped IS NOT NULL
+    ORDER BY subject, purpose LIMIT ?3";
+
+/// Replaces the wrap of a live key if it is still generation ?3 under key version ?4.
+const REWRAP: &str = "
+UPDATE slots SET key_version = ?5, wrapped = ?6
+    WHERE subject = ?1 AND purpose = ?2 AND wrapped IS NOT NULL
+          AND generation = ?3 AND key_version = ?4";
+
+/// A live key from the columns of [`LIVE_KEYS`], starting at column `at`.
 fn live_key(row: &Row<'_>, at: usize, subject: Option<&[u8]>) -> Result<Option<StoredKey>, Fail> {
     let col = |name, i| Col::new("slots", name, at + i);
     let Some(wrapped) = col("wrapped", 6).opt_wrapped(row)? else {
@@ -57,7 +92,7 @@ fn slot(row: &Row<'_>, subject: &[u8]) -> Result<KeySlot, Fail> {
         col("destroyed_reason", 8),
         col("destroyed_at", 9),
     )?;
-    // Columns 1 to 6 are those of LIVE_KEY_COLUMNS but the subject: read from 0 with it given.
+    // Columns 1 to 6 are those of LIVE_KEYS but the subject: read from 0 with it given.
     if let Some(key) = live_key(row, 0, Some(subject))? {
         return Ok(KeySlot::Live {
             key,
@@ -150,13 +185,7 @@ pub(super) fn destroy(
     reason: DestroyReason,
     at: u64,
 ) -> Result<Option<u32>, Fail> {
-    let mut statement = conn.prepare_cached(
-        "UPDATE slots SET destroyed_generation = generation, destroyed_reason = ?3,
-                          destroyed_at = ?4, key_version = NULL, created = NULL,
-                          expires = NULL, wrapped = NULL
-         WHERE subject = ?1 AND purpose = ?2 AND wrapped IS NOT NULL
-         RETURNING generation",
-    )?;
+    let mut statement = conn.prepare_cached(DESTROY)?;
     let mut destroyed = statement.query(params![
         subject,
         purpose,
@@ -213,13 +242,7 @@ pub(super) fn create(
     if key.generation != last.wrapping_add(1) {
         return Ok(Created::Refused(Refusal::GenerationMoved { last }));
     }
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO slots (subject, purpose, generation, key_version, created, expires, wrapped)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (subject, purpose) DO UPDATE SET
-             generation = excluded.generation, key_version = excluded.key_version,
-             created = excluded.created, expires = excluded.expires, wrapped = excluded.wrapped",
-    )?;
+    let mut insert = conn.prepare_cached(INSERT_LIVE)?;
     insert.execute(params![
         key.subject,
         key.purpose,
@@ -237,11 +260,7 @@ pub(super) fn create(
 /// [`KeyVault::expire`](crate::vault::KeyVault::expire), inside a write transaction: the keys
 /// expired longest ago first.
 pub(super) fn expire(conn: &Connection, now: u64, limit: usize) -> Result<Vec<ExpiredKey>, Fail> {
-    let mut due = conn.prepare_cached(
-        "SELECT subject, purpose, generation, expires FROM slots
-         WHERE wrapped IS NOT NULL AND expires IS NOT NULL AND expires <= ?1
-         ORDER BY expires LIMIT ?2",
-    )?;
+    let mut due = conn.prepare_cached(EXPIRED)?;
     let mut found = due.query(params![rows::int(now, "the time")?, rows::count(limit)])?;
     let mut keys = Vec::new();
     while let Some(row) = found.next()? {
@@ -280,20 +299,13 @@ pub(super) fn keys_after(
         Ok(())
     };
     if let Some(after) = after {
-        let mut statement = conn.prepare_cached(&format!(
-            "SELECT {LIVE_KEY_COLUMNS} FROM slots
-             WHERE (subject, purpose) > (?1, ?2) AND wrapped IS NOT NULL
-             ORDER BY subject, purpose LIMIT ?3"
-        ))?;
+        let mut statement = conn.prepare_cached(LIVE_KEYS_AFTER)?;
         let mut found = statement.query(params![after.subject, after.purpose, limit])?;
         while let Some(row) = found.next()? {
             push(row)?;
         }
     } else {
-        let mut statement = conn.prepare_cached(&format!(
-            "SELECT {LIVE_KEY_COLUMNS} FROM slots WHERE wrapped IS NOT NULL
-             ORDER BY subject, purpose LIMIT ?1"
-        ))?;
+        let mut statement = conn.prepare_cached(LIVE_KEYS)?;
         let mut found = statement.query([limit])?;
         while let Some(row) = found.next()? {
             push(row)?;
@@ -304,11 +316,7 @@ pub(super) fn keys_after(
 
 /// [`KeyVault::rewrap`](crate::vault::KeyVault::rewrap): one compare-and-swap statement.
 pub(super) fn rewrap(conn: &Connection, old: &StoredKey, new: &StoredKey) -> Result<bool, Fail> {
-    let mut statement = conn.prepare_cached(
-        "UPDATE slots SET key_version = ?5, wrapped = ?6
-         WHERE subject = ?1 AND purpose = ?2 AND wrapped IS NOT NULL
-               AND generation = ?3 AND key_version = ?4",
-    )?;
+    let mut statement = conn.prepare_cached(REWRAP)?;
     let changed = statement.execute(params![
         old.subject,
         old.purpose,
@@ -337,4 +345,42 @@ pub(super) fn key_versions(conn: &Connection) -> Result<Vec<VersionCount>, Fail>
         });
     }
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::{DESTROY, EXPIRED, INSERT_LIVE, LIVE_KEYS_AFTER, READ_SUBJECT, REWRAP};
+    use crate::vault::sqlite::schema;
+
+    /// Sealing and opening reach a slot through an index, never by scanning a table: their cost
+    /// does not grow with the vault.
+    #[test]
+    fn hot_statements_use_keys_not_scans() {
+        let conn = Connection::open_in_memory().unwrap();
+        schema::create_for_tests(&conn);
+        for sql in [
+            READ_SUBJECT,
+            DESTROY,
+            INSERT_LIVE,
+            EXPIRED,
+            LIVE_KEYS_AFTER,
+            REWRAP,
+        ] {
+            let mut plan = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let params = std::iter::repeat_n(0, plan.parameter_count());
+            let steps: Vec<String> = plan
+                .query_map(rusqlite::params_from_iter(params), |r| r.get(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            // An INSERT has no plan of its own (its conflict check goes through the key).
+            assert!(!steps.is_empty() || sql.contains("INSERT INTO"), "{sql}");
+            for step in &steps {
+                let scans = step.starts_with("SCAN") || step.contains("TEMP B-TREE");
+                assert!(!scans, "{sql}: {steps:?}");
+            }
+        }
+    }
 }
