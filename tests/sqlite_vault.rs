@@ -257,6 +257,33 @@ fn everything_persists_across_close_and_reopen() {
     assert_eq!(integrity(&db), "ok");
 }
 
+/// A vault restored from a backup older than a value does not know the value's subject: opening
+/// says so (an unknown data key), and the values the backup does know still open.
+#[test]
+fn restored_backup_says_unknown_data_key_for_newer_subjects() {
+    let dir = Dir::new("backup");
+    let db = dir.join("vault.db");
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let old = {
+        let subjects = uncached(&keyring, SqliteVault::open(&db).unwrap());
+        let old = seal(&subjects, 1);
+        // A consistent copy of a vault in use, as a backup job would take it.
+        sql(&db)
+            .execute("VACUUM INTO ?1", [dir.join("backup.db").to_str().unwrap()])
+            .unwrap();
+        old
+    };
+    let new = seal(&uncached(&keyring, SqliteVault::open(&db).unwrap()), 2);
+    let _ = std::fs::remove_file(dir.join("vault.db-wal"));
+    std::fs::copy(dir.join("backup.db"), &db).unwrap();
+    let subjects = uncached(&keyring, SqliteVault::open(&db).unwrap());
+    assert_eq!(open(&subjects, &old, 1).unwrap(), EMAIL);
+    assert!(matches!(
+        open(&subjects, &new, 2),
+        Err(Error::UnknownDataKey { generation: 1, .. })
+    ));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Races
 
@@ -1108,4 +1135,41 @@ fn destroyed_keys_leave_neither_the_file_nor_its_wal() {
         present(&db, &live).iter().all(|&p| p),
         "a live key is missing"
     );
+}
+
+/// While another connection holds a read open, the checkpoint after a destruction cannot empty
+/// the WAL, which still holds the key; `checkpoint` says so, and empties it once the read ends.
+#[test]
+fn checkpoint_reports_a_wal_it_could_not_empty() {
+    let dir = Dir::new("checkpoint");
+    let db = dir.join("vault.db");
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let options = SqliteOptions::new().busy_timeout(Duration::from_millis(200));
+    let subjects = uncached(&keyring, SqliteVault::open_with(&db, options).unwrap());
+    seal(&subjects, 1);
+    assert!(subjects.vault().checkpoint().unwrap());
+    seal(&subjects, 2);
+    let key = subjects
+        .vault()
+        .keys_after(None, 10)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(key.subject, Subject::int(2).as_bytes());
+    let reader = sql(&db);
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM slots;")
+        .unwrap();
+    subjects.forget(&Subject::int(2)).unwrap();
+    assert!(!subjects.vault().checkpoint().unwrap());
+    assert_eq!(
+        present(&db, &[&key]),
+        [true],
+        "the WAL keeps it while the read lasts"
+    );
+    reader.execute_batch("COMMIT").unwrap();
+    assert!(subjects.vault().checkpoint().unwrap());
+    assert_eq!(present(&db, &[&key]), [false]);
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    assert_eq!(std::fs::metadata(wal).unwrap().len(), 0);
 }
