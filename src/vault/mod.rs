@@ -26,6 +26,8 @@ mod keys;
 mod memory;
 mod records;
 mod session;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 mod subject;
 mod wrap;
@@ -39,6 +41,8 @@ pub use records::{
     VersionCount, WRAPPED_LEN, Withdrawal,
 };
 pub use session::SubjectSession;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{DEFAULT_BUSY_TIMEOUT, SqliteOptions, SqliteVault};
 pub use store::{AsyncKeyVault, Blocking, KeyVault};
 pub use subject::Subject;
 
