@@ -21,6 +21,8 @@ enum Id<'a> {
 /// use fieldseal::vault::Subject;
 /// assert_eq!(Subject::int(7u32).as_bytes(), Subject::int(7u64).as_bytes());
 /// assert_eq!(Subject::str("cust-7").as_bytes(), b"cust-7");
+/// assert_eq!(Subject::int(7u8), Subject::int(7i128));
+/// assert_ne!(Subject::int(7), Subject::str("7"));
 /// ```
 #[derive(Clone, Copy)]
 pub struct Subject<'a>(Id<'a>);
@@ -80,5 +82,21 @@ impl fmt::Debug for Subject<'_> {
         f.debug_struct("Subject")
             .field("id_len", &self.as_bytes().len())
             .finish()
+    }
+}
+
+/// Subjects are equal when their id bytes are: `Subject::int(7u8) == Subject::int(7u64)`, as the
+/// vault sees them.
+impl PartialEq for Subject<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Subject<'_> {}
+
+impl std::hash::Hash for Subject<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
     }
 }
