@@ -55,58 +55,47 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     result
 }
 
-fn run(vault_path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+/// The services of the story, each with its own connection to the vault file (as separate
+/// processes would have) and only the purpose keys of its job.
+struct Services {
+    ingest: SubjectKeys<SqliteVault>,
+    privacy: SubjectKeys<SqliteVault>,
+    fulfillment: SubjectKeys<SqliteVault>,
+    marketing: SubjectKeys<SqliteVault>,
+    analytics: SubjectKeys<SqliteVault>,
+    partner: SubjectKeys<SqliteVault>,
+}
+
+type Outcome<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+fn run(vault_path: &std::path::Path) -> Outcome {
     let keyring = Keyring::generate(Suite::default())?;
     // One clock for every service, so that the example can let a year pass.
     let now = Arc::new(AtomicU64::new(1_780_000_000));
-    let clock = {
-        let now = Arc::clone(&now);
-        move || UNIX_EPOCH + Duration::from_secs(now.load(Ordering::Relaxed))
-    };
-    // Each service opens the vault file itself, as separate processes would, and holds only the
-    // purpose keys of its job. A cache time to live of zero makes every service see the others'
-    // changes at once; the default (60 s) trades that for speed (SECURITY.md).
-    let service = |keys: KeySet| -> Result<SubjectKeys<SqliteVault>, Error> {
-        Ok(
-            SubjectKeys::new(SqliteVault::open(vault_path)?, keys, keyring.id())?
-                .with_clock(clock.clone())
-                .with_cache(1024, Duration::ZERO),
-        )
-    };
-    let ingest = service(
-        KeySet::new()
-            .with(keyring.purpose_key::<Fulfillment>())
-            .with(keyring.purpose_key::<Marketing>())
-            .with(keyring.purpose_key::<Analytics>()),
-    )?;
-    let privacy = service(KeySet::new().with(keyring.purpose_key::<Acme>()))?;
-    let fulfillment = service(KeySet::new().with(keyring.purpose_key::<Fulfillment>()))?;
-    let marketing = service(KeySet::new().with(keyring.purpose_key::<Marketing>()))?;
-    let analytics = service(KeySet::new().with(keyring.purpose_key::<Analytics>()))?;
-    let partner = service(
-        KeySet::new()
-            .with(keyring.purpose_key::<Fulfillment>())
-            .with(keyring.purpose_key::<Acme>()),
-    )?;
-
-    // Consent, as the sign-up forms recorded it: Ada and Grace to the newsletter, Ada and Linus
-    // to sharing with Acme.
+    let s = services(&keyring, vault_path, &now)?;
     let (ada, grace, linus) = (
         Subject::int(1001u64),
         Subject::int(1002u64),
         Subject::int(1003u64),
     );
+
+    // Consent, as the sign-up forms recorded it: Ada and Grace to the newsletter, Ada and Linus
+    // to sharing with Acme.
     let notice = Some("privacy notice v3");
-    privacy.grant(&ada, &Marketing.into(), "sign-up form", notice)?;
-    privacy.grant(&grace, &Marketing.into(), "sign-up form", notice)?;
-    privacy.grant(&ada, &Acme.into(), "partner offers checkbox", notice)?;
-    privacy.grant(&linus, &Acme.into(), "partner offers checkbox", notice)?;
+    s.privacy
+        .grant(&ada, &Marketing.into(), "sign-up form", notice)?;
+    s.privacy
+        .grant(&grace, &Marketing.into(), "sign-up form", notice)?;
+    s.privacy
+        .grant(&ada, &Acme.into(), "partner offers checkbox", notice)?;
+    s.privacy
+        .grant(&linus, &Acme.into(), "partner offers checkbox", notice)?;
 
     // Ingest: the database (here a Vec) stores only the sealed twins.
     let database: Vec<String> = customers()
         .iter()
-        .map(|c| Ok(serde_json::to_string(&c.seal(&ingest)?)?))
-        .collect::<Result<_, Box<dyn std::error::Error>>>()?;
+        .map(|c| Ok(serde_json::to_string(&c.seal(&s.ingest)?)?))
+        .collect::<Outcome<_>>()?;
     println!(
         "The database holds {} customers, for example:\n{}\n",
         database.len(),
@@ -124,17 +113,17 @@ fn run(vault_path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "  {}: {}",
             row.id,
-            shown(row.open_email::<Marketing, _>(&marketing))
+            shown(row.open_email::<Marketing, _>(&s.marketing))?
         );
     }
 
     println!("\nGrace withdraws her marketing consent; Ada asks to be forgotten.");
-    let withdrawal = privacy.withdraw(&grace, &Marketing.into())?;
+    let withdrawal = s.privacy.withdraw(&grace, &Marketing.into())?;
     println!(
         "  withdrawal: data key generation {:?} destroyed",
         withdrawal.destroyed
     );
-    let receipt = privacy.forget(&ada)?;
+    let receipt = s.privacy.forget(&ada)?;
     println!(
         "  erasure receipt: subject 1001 forgotten at {}, keys of {:?} destroyed ({} vault entries)",
         receipt.at, receipt.purposes, receipt.entries_removed
@@ -142,7 +131,7 @@ fn run(vault_path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\nA year and a day later, the retention sweep runs:");
     now.fetch_add(366 * DAY, Ordering::Relaxed);
-    for key in privacy.sweep()?.destroyed {
+    for key in s.privacy.sweep()?.destroyed {
         println!(
             "  destroyed {} key generation {} of subject {}, expired at {}",
             key.purpose,
@@ -152,28 +141,72 @@ fn run(vault_path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    disclose(&s, &keyring, &rows(), &[ada, grace, linus])?;
+    report(&s, &rows())
+}
+
+fn services(
+    keyring: &Keyring,
+    vault_path: &std::path::Path,
+    now: &Arc<AtomicU64>,
+) -> Outcome<Services> {
+    let clock = {
+        let now = Arc::clone(now);
+        move || UNIX_EPOCH + Duration::from_secs(now.load(Ordering::Relaxed))
+    };
+    // A cache time to live of zero makes every service see the others' changes at once; the
+    // default (60 s) trades that for speed (SECURITY.md).
+    let service = |keys: KeySet| -> Result<SubjectKeys<SqliteVault>, Error> {
+        Ok(
+            SubjectKeys::new(SqliteVault::open(vault_path)?, keys, keyring.id())?
+                .with_clock(clock.clone())
+                .with_cache(1024, Duration::ZERO),
+        )
+    };
+    Ok(Services {
+        ingest: service(
+            KeySet::new()
+                .with(keyring.purpose_key::<Fulfillment>())
+                .with(keyring.purpose_key::<Marketing>())
+                .with(keyring.purpose_key::<Analytics>()),
+        )?,
+        privacy: service(KeySet::new().with(keyring.purpose_key::<Acme>()))?,
+        fulfillment: service(KeySet::new().with(keyring.purpose_key::<Fulfillment>()))?,
+        marketing: service(KeySet::new().with(keyring.purpose_key::<Marketing>()))?,
+        analytics: service(KeySet::new().with(keyring.purpose_key::<Analytics>()))?,
+        partner: service(
+            KeySet::new()
+                .with(keyring.purpose_key::<Fulfillment>())
+                .with(keyring.purpose_key::<Acme>()),
+        )?,
+    })
+}
+
+/// Acme asks for three customers' records: only those whose consent stands are handed over.
+fn disclose(
+    s: &Services,
+    keyring: &Keyring,
+    rows: &[SealedCustomer],
+    asked: &[Subject<'_>],
+) -> Outcome {
     println!("\nAcme asks for the records of customers 1001 to 1003:");
     // Acme holds a bundle with its own purpose key: what it receives is sealed for it alone.
     let acme_keys = KeySet::new().with(keyring.purpose_key::<Acme>());
-    let rows_now = rows();
-    let disclosure = partner.disclose(
-        &Acme.into(),
-        &["name", "email"],
-        &[ada, grace, linus],
-        |subject| {
+    let disclosure = s
+        .partner
+        .disclose(&Acme.into(), &["name", "email"], asked, |subject| {
             // The partner's record: opened for fulfillment, sealed in direct mode for Acme.
-            let row = rows_now
+            let row = rows
                 .iter()
                 .find(|row| row.with_subject(|s| s == subject))
                 .expect("a stored customer");
             let record = AcmeCustomer {
                 id: row.id,
-                name: row.open_name::<Fulfillment, _>(&partner)?,
-                email: row.open_email::<Fulfillment, _>(&partner)?,
+                name: row.open_name::<Fulfillment, _>(&s.partner)?,
+                email: row.open_email::<Fulfillment, _>(&s.partner)?,
             };
             Ok(serde_json::to_string(&record.seal(&acme_keys)?).expect("serializes"))
-        },
-    )?;
+        })?;
     for line in &disclosure.records {
         println!("  handed over: {line}");
     }
@@ -181,7 +214,7 @@ fn run(vault_path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         "  left out (no consent, or forgotten): {}",
         disclosure.record.withheld
     );
-    for logged in partner.disclosures(Some(&Acme.into()))? {
+    for logged in s.partner.disclosures(Some(&Acme.into()))? {
         for s in &logged.subjects {
             println!(
                 "  disclosure log: {} at {}, fields {:?}, subject {} relying on consent from {:?} ({})",
@@ -195,29 +228,34 @@ fn run(vault_path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
+    Ok(())
+}
+
+/// What each service can still read, from the rows as they were stored.
+fn report(s: &Services, rows: &[SealedCustomer]) -> Outcome {
     println!("\nWhat each service can read now, from the same stored rows:");
-    for row in rows() {
+    for row in rows {
         println!("  customer {}:", row.id);
         println!(
             "    fulfillment  name:       {}",
-            shown(row.open_name::<Fulfillment, _>(&fulfillment))
+            shown(row.open_name::<Fulfillment, _>(&s.fulfillment))?
         );
         println!(
             "    marketing    email:      {}",
-            shown(row.open_email::<Marketing, _>(&marketing))
+            shown(row.open_email::<Marketing, _>(&s.marketing))?
         );
         println!(
             "    analytics    birth year: {}",
-            shown(row.open_birth_year::<Analytics, _>(&analytics))
+            shown(row.open_birth_year::<Analytics, _>(&s.analytics))?
         );
     }
-    let stats = privacy.vault().stats()?;
+    let stats = s.privacy.vault().stats()?;
     println!(
         "\nThe vault file holds {} live keys of {} customers; {} keys destroyed, {} customer forgotten.",
         stats.live_keys, stats.subjects, stats.destroyed_keys, stats.erased_subjects
     );
     println!("\nThe erasure log:");
-    for receipt in privacy.erasures()? {
+    for receipt in s.privacy.erasures()? {
         println!(
             "  subject {} forgotten at {}: {:?}",
             subject_name(&receipt.subject),
@@ -228,16 +266,17 @@ fn run(vault_path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A value opened, or why the service cannot read it.
-fn shown<T: std::fmt::Display>(opened: Result<T, Error>) -> String {
-    match opened {
+/// A value opened, or why the customer's choices keep the service from reading it; any other
+/// error ends the example.
+fn shown<T: std::fmt::Display>(opened: Result<T, Error>) -> Result<String, Error> {
+    Ok(match opened {
         Ok(value) => value.to_string(),
         Err(Error::NoConsentCopy { .. }) => "(withheld: no consent when it was sealed)".into(),
         Err(Error::ConsentWithdrawn { .. }) => "(unreadable: consent withdrawn)".into(),
         Err(Error::SubjectErased { .. }) => "(unreadable: customer forgotten)".into(),
         Err(Error::RetentionExpired { .. }) => "(unreadable: retention period over)".into(),
-        Err(other) => format!("(error: {other})"),
-    }
+        Err(other) => return Err(other),
+    })
 }
 
 /// A subject's integer id, from its 16 bytes.
