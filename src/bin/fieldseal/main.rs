@@ -12,6 +12,7 @@
 
 mod args;
 mod commands;
+mod confirm;
 mod dates;
 mod failure;
 mod progress;

@@ -1,6 +1,6 @@
 //! `fieldseal index add|rotate|finish`: the keyring's blind indexes (FORMAT.md §16).
 
-use std::io::{self, BufRead as _, IsTerminal as _, Write};
+use std::io::Write;
 
 use fieldseal::IndexSpec;
 use fieldseal::index::IndexInfo;
@@ -160,27 +160,7 @@ fn confirm(name: &str, live: &[u32]) -> Outcome {
          recomputed with the current version are no longer found by a lookup",
         list(live)
     );
-    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
-        return Err(Failure::new(
-            Exit::Refused,
-            format!("{warning}; run again with --yes to finish it; nothing changed"),
-        ));
-    }
-    let expected = format!("finish {name}");
-    crate::stderr::ask(format_args!("{warning}.\nType `{expected}` to go on: "));
-    let mut answer = String::new();
-    io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Failure::new(Exit::Failure, format!("cannot read the answer: {e}")))?;
-    if answer.trim() == expected {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            Exit::Refused,
-            "not confirmed; nothing changed",
-        ))
-    }
+    crate::confirm::confirm(&warning, &format!("finish {name}"), "finish it")
 }
 
 /// A normalizer description as shown: `none recorded` when empty.

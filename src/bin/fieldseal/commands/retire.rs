@@ -1,6 +1,6 @@
 //! `fieldseal retire`: destroys the root key of a decrypt-only version.
 
-use std::io::{self, BufRead as _, IsTerminal as _, Write};
+use std::io::Write;
 
 use fieldseal::{Keyring, VersionState};
 
@@ -82,25 +82,5 @@ fn confirm(version: u32) -> Outcome {
          (fieldseal reseal) and check that none is left, services' new writes included \
          (fieldseal scan)"
     );
-    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
-        return Err(Failure::new(
-            Exit::Refused,
-            format!("{warning}; run again with --yes to retire it; nothing changed"),
-        ));
-    }
-    let expected = format!("retire {version}");
-    crate::stderr::ask(format_args!("{warning}.\nType `{expected}` to go on: "));
-    let mut answer = String::new();
-    io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Failure::new(Exit::Failure, format!("cannot read the answer: {e}")))?;
-    if answer.trim() == expected {
-        Ok(())
-    } else {
-        Err(Failure::new(
-            Exit::Refused,
-            "not confirmed; nothing changed",
-        ))
-    }
+    crate::confirm::confirm(&warning, &format!("retire {version}"), "retire it")
 }
