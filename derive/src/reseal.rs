@@ -50,11 +50,12 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
             }
         }
     });
+    let indexes = crate::index::reseal_inits(record);
     let body = enter(
         record,
         &quote!({
             let mut __changed = false;
-            let __new = #sealed_ident { #(#inits,)* };
+            let __new = #sealed_ident { #(#inits,)* #(#indexes,)* };
             ::core::result::Result::Ok(if __changed {
                 ::core::option::Option::Some(__new)
             } else {

@@ -15,6 +15,7 @@
 mod batch;
 mod checkpoint;
 mod file;
+mod index;
 mod jsonl;
 mod layout;
 mod lines;
