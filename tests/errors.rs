@@ -196,9 +196,7 @@ fn index_errors(suite: Suite) -> Vec<(&'static str, fieldseal::Result<()>)> {
         ),
         (
             "index: normalizer mismatch",
-            record_index("text")
-                .term(&email_keys, &["Ada"])
-                .map(drop),
+            record_index("text").term(&email_keys, &["Ada"]).map(drop),
         ),
     ]
 }

@@ -267,7 +267,10 @@ fn lookups_find_every_customer_through_a_rotation_migrated_by_the_derived_reseal
     // Nothing migrated yet: the old terms are asked for too.
     everyone_is_found(&table, &during, COUNT);
     // New customers are written with version 2.
-    assert_eq!(customer(99).seal(&during).unwrap().email_lookup.version(), 2);
+    assert_eq!(
+        customer(99).seal(&during).unwrap().email_lookup.version(),
+        2
+    );
 
     // Half the rows migrated.
     for row in table.iter_mut().take(COUNT as usize / 2) {
@@ -277,7 +280,10 @@ fn lookups_find_every_customer_through_a_rotation_migrated_by_the_derived_reseal
         *row = serde_json::to_string(&new).unwrap();
     }
     let versions = email_versions(&table);
-    assert_eq!(versions.iter().filter(|&&v| v == 2).count(), COUNT as usize / 2);
+    assert_eq!(
+        versions.iter().filter(|&&v| v == 2).count(),
+        COUNT as usize / 2
+    );
     everyone_is_found(&table, &during, COUNT);
 
     // The other half, then the migration is finished.
@@ -361,17 +367,31 @@ fn lookups_find_every_customer_through_a_rotation_migrated_in_bulk() {
     }
     // The rest, by a key set holding every key the record uses; then a rerun changes nothing.
     let mut done = Vec::new();
-    let summary = reseal_records(&during, &layout, table.clone(), 2, &mut |_| {}, &mut |row| {
-        done.push(row);
-        Ok(())
-    })
+    let summary = reseal_records(
+        &during,
+        &layout,
+        table.clone(),
+        2,
+        &mut |_| {},
+        &mut |row| {
+            done.push(row);
+            Ok(())
+        },
+    )
     .unwrap();
     assert_eq!(summary.values.terms_recomputed, 2 * (COUNT - half as u64));
     table = done;
-    let again = reseal_records(&during, &layout, table.clone(), 1, &mut |_| {}, &mut |row| {
-        assert!(table.contains(&row));
-        Ok(())
-    })
+    let again = reseal_records(
+        &during,
+        &layout,
+        table.clone(),
+        1,
+        &mut |_| {},
+        &mut |row| {
+            assert!(table.contains(&row));
+            Ok(())
+        },
+    )
     .unwrap();
     assert_eq!(again.values.terms_recomputed, 0);
     keyring.finish_index_migration("email-lookup").unwrap();
@@ -419,10 +439,17 @@ fn bulk_keeps_and_counts_a_term_whose_field_it_cannot_open_and_adds_a_missing_co
     table[1] = rows[1].to_string();
     let layout = SealedCustomer::record_layout();
     let mut out = Vec::new();
-    let summary = reseal_records(&keyring, &layout, table.clone(), 1, &mut |_| {}, &mut |row| {
-        out.push(row);
-        Ok(())
-    })
+    let summary = reseal_records(
+        &keyring,
+        &layout,
+        table.clone(),
+        1,
+        &mut |_| {},
+        &mut |row| {
+            out.push(row);
+            Ok(())
+        },
+    )
     .unwrap();
     assert_eq!(summary.values.terms_kept, 1);
     assert_eq!(summary.first_kept, Some(2));

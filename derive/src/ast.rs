@@ -244,7 +244,8 @@ impl<'a> Record<'a> {
         };
         let id_ty = id.and_then(|id| fields.iter().find(|f| f.ident == id).map(|f| f.ty));
         let purposes = record_purposes(&fields);
-        let indexes = crate::index::check(&fields, std::mem::take(&mut container.indexes), &input.vis)?;
+        let indexes =
+            crate::index::check(&fields, std::mem::take(&mut container.indexes), &input.vis)?;
         let sealed_ident = container
             .sealed
             .clone()

@@ -214,7 +214,10 @@ fn index(meta: &ParseNestedMeta<'_>, compound: bool) -> Result<IndexAttr> {
 }
 
 /// `(field: normalizer, ...)`.
-fn compound_parts(input: ParseStream<'_>, usage: &str) -> Result<Vec<(Option<Ident>, NormalizerAttr)>> {
+fn compound_parts(
+    input: ParseStream<'_>,
+    usage: &str,
+) -> Result<Vec<(Option<Ident>, NormalizerAttr)>> {
     let content;
     syn::parenthesized!(content in input);
     let mut parts = Vec::new();

@@ -20,7 +20,9 @@ pub(crate) fn check(description: &str) -> Result<Vec<String>, String> {
     }
     let steps: Vec<&str> = description.split('|').collect();
     if steps.len() > MAX_STEPS {
-        return Err(format!("a normalizer description has at most {MAX_STEPS} steps"));
+        return Err(format!(
+            "a normalizer description has at most {MAX_STEPS} steps"
+        ));
     }
     let mut customs = Vec::new();
     for step in steps {
@@ -38,10 +40,17 @@ fn check_step(step: &str) -> Result<Option<&str>, String> {
         None => (step, None),
     };
     let fine = match (name, argument) {
-        ("" , _) => return Err("an empty step (expected steps such as `text|first-letters:1`)".to_owned()),
+        ("", _) => {
+            return Err("an empty step (expected steps such as `text|first-letters:1`)".to_owned());
+        }
         (
-            "email" | "email+provider-rules" | "email+plus-tags" | "email+provider-rules+plus-tags"
-            | "text" | "year" | "date-of-birth",
+            "email"
+            | "email+provider-rules"
+            | "email+plus-tags"
+            | "email+provider-rules+plus-tags"
+            | "text"
+            | "year"
+            | "date-of-birth",
             None,
         ) => true,
         ("date-of-birth", Some(order)) => matches!(order, "dmy" | "mdy"),

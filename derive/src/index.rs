@@ -35,9 +35,15 @@ pub(crate) fn check<'a>(
             let what = if clash.column == index.column {
                 format!("two indexes fill the column `{}`", index.column)
             } else {
-                format!("two columns of this record are terms of index `{}`", index.name)
+                format!(
+                    "two columns of this record are terms of index `{}`",
+                    index.name
+                )
             };
-            return Err(syn::Error::new(index.column.span(), format!("{what}; keep one")));
+            return Err(syn::Error::new(
+                index.column.span(),
+                format!("{what}; keep one"),
+            ));
         }
         out.push(index);
     }
@@ -188,9 +194,11 @@ fn text_source(field: &Field<'_>, span: proc_macro2::Span) -> Result<(String, bo
 fn is_string(ty: &Type) -> bool {
     let Type::Path(path) = ty else { return false };
     path.qself.is_none()
-        && path.path.segments.last().is_some_and(|s| {
-            s.ident == "String" && matches!(s.arguments, PathArguments::None)
-        })
+        && path
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "String" && matches!(s.arguments, PathArguments::None))
 }
 
 /// The purpose naming rule (FORMAT.md §4.1), which index names follow.
@@ -253,7 +261,8 @@ pub(crate) fn items(record: &Record<'_>) -> TokenStream {
         });
         let custom = match &index.custom {
             Some((path, custom)) => {
-                let function = quote_spanned!(path.span()=> #path as ::fieldseal::record::NormalizeFn);
+                let function =
+                    quote_spanned!(path.span()=> #path as ::fieldseal::record::NormalizeFn);
                 quote!(::core::option::Option::Some((#custom, #function)))
             }
             None => quote!(::core::option::Option::None),
@@ -385,14 +394,19 @@ pub(crate) fn reseal_inits(record: &Record<'_>) -> Vec<TokenStream> {
                 }
             });
             let patterns = sources.iter().map(|s| some(&quote!(#s)));
-            let opens = index.parts.iter().zip(&sources).zip(&values).map(|((p, s), v)| {
-                let name = &p.context_name;
-                quote! {
-                    let #v = __at.field(#name, |__ctx: &::fieldseal::Context<'_>| {
-                        ::fieldseal::record::open_source(keys, #s, __ctx)
-                    })?;
-                }
-            });
+            let opens = index
+                .parts
+                .iter()
+                .zip(&sources)
+                .zip(&values)
+                .map(|((p, s), v)| {
+                    let name = &p.context_name;
+                    quote! {
+                        let #v = __at.field(#name, |__ctx: &::fieldseal::Context<'_>| {
+                            ::fieldseal::record::open_source(keys, #s, __ctx)
+                        })?;
+                    }
+                });
             let (stored, recomputed) = if index.optional() {
                 (
                     quote!(self.#column.as_ref()),

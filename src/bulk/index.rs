@@ -68,7 +68,10 @@ pub(crate) struct IndexKeys {
 
 impl IndexKeys {
     fn get(&self, keys: &dyn Reseal, name: &str) -> Result<IndexKey> {
-        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(key) = held.iter().find(|k| k.name() == name) {
             return Ok(key.share());
         }
@@ -175,7 +178,8 @@ pub(crate) fn reindex(
             let end = offset_in(walk.text, object) + object.trim_end().len() - 1;
             let comma = if members.is_empty() { "" } else { "," };
             let key = serde_json::to_string(&index.column).map_err(|e| bad(e.to_string()))?;
-            walk.edits.push((end..end, format!("{comma}{key}:\"{term}\"")));
+            walk.edits
+                .push((end..end, format!("{comma}{key}:\"{term}\"")));
         }
     }
     walk.counts.terms_recomputed += 1;

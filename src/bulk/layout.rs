@@ -342,8 +342,13 @@ impl RecordLayout {
     /// As [`index`](Self::index), for an index `#[derive(Seal)]` declares: what a derived
     /// record's `record_layout()` lists.
     #[must_use]
-    pub fn declared_index(mut self, column: impl Into<String>, index: &'static DeclaredIndex) -> Self {
-        self.indexes.push(LayoutIndex::declared(column.into(), index));
+    pub fn declared_index(
+        mut self,
+        column: impl Into<String>,
+        index: &'static DeclaredIndex,
+    ) -> Self {
+        self.indexes
+            .push(LayoutIndex::declared(column.into(), index));
         self
     }
 
@@ -357,7 +362,9 @@ impl RecordLayout {
 
     /// The nested records' layouts, each under its JSON key.
     pub fn nested_layouts(&self) -> impl Iterator<Item = (&str, &RecordLayout)> {
-        self.nested.iter().map(|(key, layout)| (key.as_str(), layout))
+        self.nested
+            .iter()
+            .map(|(key, layout)| (key.as_str(), layout))
     }
 
     /// Re-seals every sealed value of `record`, the JSON text of one record: returns the text
@@ -777,7 +784,9 @@ impl Reseal for Keyring {
         let Some(purpose) = sealed.purposes().into_iter().next() else {
             return Ok(None);
         };
-        sealed.open_dyn(&self.dyn_purpose_key(&purpose), ctx).map(Some)
+        sealed
+            .open_dyn(&self.dyn_purpose_key(&purpose), ctx)
+            .map(Some)
     }
 
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {

@@ -359,7 +359,11 @@ pub fn open_source<Ps: Purposes>(
         purpose: purposes
             .first()
             .map_or_else(String::new, |p| p.name().to_owned()),
-        held: keys.purposes().iter().map(|p| p.name().to_owned()).collect(),
+        held: keys
+            .purposes()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect(),
     })
 }
 
@@ -418,8 +422,7 @@ mod tests {
         static GOOD: DeclaredIndex = DeclaredIndex::new("email", &[("email", "email")], None);
         let first = GOOD.get().unwrap();
         assert!(std::ptr::eq(first, GOOD.get().unwrap()));
-        static BAD: DeclaredIndex =
-            DeclaredIndex::new("tel", &[("phone", "last-digits:0")], None);
+        static BAD: DeclaredIndex = DeclaredIndex::new("tel", &[("phone", "last-digits:0")], None);
         for _ in 0..2 {
             let err = BAD.get().unwrap_err();
             assert!(

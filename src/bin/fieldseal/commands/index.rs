@@ -1,4 +1,4 @@
-//! `fieldseal index add|rotate|finish`: the keyring's blind indexes (FORMAT.md §16).
+//! `fieldseal index add|rotate|finish|status`: the keyring's blind indexes (FORMAT.md §16).
 
 use std::io::{self, BufRead as _, IsTerminal as _, Write};
 
@@ -14,6 +14,7 @@ pub(crate) fn run(file: &KeyringFile, command: &IndexCommand, out: &mut dyn Writ
         IndexCommand::Add(args) => add(file, args, out),
         IndexCommand::Rotate(args) => rotate(file, &args.name, out),
         IndexCommand::Finish(args) => finish(file, args, out),
+        IndexCommand::Status(args) => crate::commands::index_status::run(file, args, out),
     }
 }
 
