@@ -139,7 +139,9 @@ fn record(c: &mut Criterion) {
     let mut keyring = Keyring::generate(Suite::Aes256Gcm).expect("OS randomness");
     for (name, normalizer) in [("email-lookup", "email"), ("full-name", "text,text")] {
         let spec = IndexSpec::new(name).and_then(|s| s.with_normalizer(normalizer));
-        keyring.add_index(spec.expect("a valid index")).expect("added");
+        keyring
+            .add_index(spec.expect("a valid index"))
+            .expect("added");
     }
     let keys = KeySet::new()
         .with(keyring.purpose_key::<Fulfillment>())

@@ -363,19 +363,7 @@ fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
     for id in 0..COUNT {
         assert_eq!(found(&s.keyring(), &all, id), [id], "before");
     }
-    let status = |file: &str| {
-        s.run(&[
-            "index",
-            "status",
-            "email-lookup",
-            "--column",
-            "email_lookup",
-            "--input",
-            file,
-        ])
-        .ok()
-        .stdout
-    };
+    let status = |file: &str| index_status(&s, file);
     let before = status("all.jsonl");
     assert!(before.contains("nothing is left to recompute"), "{before}");
 
@@ -390,27 +378,7 @@ fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
         "{rotated}"
     );
 
-    let reseal = |input: &str, out: &str| {
-        s.run(&[
-            "reseal",
-            "--record",
-            "Customer",
-            "--id-field",
-            "id",
-            "--id-type",
-            "u64",
-            "--index",
-            "email_lookup=email-lookup@email",
-            "--index",
-            "name_postcode=name-postcode@last_name,postcode",
-            "--input",
-            input,
-            "--out",
-            out,
-        ])
-        .ok()
-        .stdout
-    };
+    let reseal = |input: &str, out: &str| reseal_indexed(&s, input, out);
     let done = reseal("first.jsonl", "first.v2.jsonl");
     assert!(
         done.contains(&format!("index terms recomputed: {half}")),
@@ -450,7 +418,53 @@ fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
     }
     // The half left on version 1 is lost to lookups once the migration is finished.
     assert!(found(&s.keyring(), &during, COUNT - 1).is_empty());
+}
 
+/// `index status email-lookup` of the column `email_lookup` of `file`.
+fn index_status(s: &Scratch, file: &str) -> String {
+    s.run(&[
+        "index",
+        "status",
+        "email-lookup",
+        "--column",
+        "email_lookup",
+        "--input",
+        file,
+    ])
+    .ok()
+    .stdout
+}
+
+/// `reseal` of `input` into `out`, with the email and name-postcode index columns.
+fn reseal_indexed(s: &Scratch, input: &str, out: &str) -> String {
+    s.run(&[
+        "reseal",
+        "--record",
+        "Customer",
+        "--id-field",
+        "id",
+        "--id-type",
+        "u64",
+        "--index",
+        "email_lookup=email-lookup@email",
+        "--index",
+        "name_postcode=name-postcode@last_name,postcode",
+        "--input",
+        input,
+        "--out",
+        out,
+    ])
+    .ok()
+    .stdout
+}
+
+#[test]
+fn reseal_refuses_index_columns_it_cannot_recompute_before_reading_anything() {
+    let s = Scratch::new("refuse-index");
+    s.init();
+    s.run(&["index", "add", "email-lookup", "--normalizer", "email"])
+        .ok();
+    fs::write(s.path("in.jsonl"), "{}\n").unwrap();
     // A column of an index that records no normalizer cannot be recomputed here: said before
     // anything is read.
     s.run(&["index", "add", "bare"]).ok();
@@ -461,7 +475,7 @@ fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
         "--index",
         "x=bare@email",
         "--input",
-        "after.jsonl",
+        "in.jsonl",
         "--out",
         "x.jsonl",
     ])
@@ -473,7 +487,7 @@ fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
         "--index",
         "x=email-lookup@email,last_name",
         "--input",
-        "after.jsonl",
+        "in.jsonl",
         "--out",
         "x.jsonl",
     ])

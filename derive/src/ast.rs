@@ -195,7 +195,7 @@ impl<'a> Record<'a> {
                 "#[derive(Seal)] does not support generic records yet",
             ));
         }
-        let mut container = attr::container(&input.attrs)?;
+        let container = attr::container(&input.attrs)?;
         let record_name = match &container.record {
             Some(lit) => checked_name(lit.value(), lit.span(), "record type")?,
             None => checked_name(input.ident.to_string(), input.ident.span(), "record type")?,
@@ -244,8 +244,7 @@ impl<'a> Record<'a> {
         };
         let id_ty = id.and_then(|id| fields.iter().find(|f| f.ident == id).map(|f| f.ty));
         let purposes = record_purposes(&fields);
-        let indexes =
-            crate::index::check(&fields, std::mem::take(&mut container.indexes), &input.vis)?;
+        let indexes = crate::index::check(&fields, &container.indexes, &input.vis)?;
         let sealed_ident = container
             .sealed
             .clone()

@@ -17,7 +17,7 @@ const MAX_PARTS: usize = 16;
 /// Checks every index of the record: field-level ones in field order, then the struct's.
 pub(crate) fn check<'a>(
     fields: &[Field<'a>],
-    compound: Vec<IndexAttr>,
+    compound: &[IndexAttr],
     struct_vis: &'a Visibility,
 ) -> Result<Vec<Index<'a>>> {
     let mut out: Vec<Index<'a>> = Vec::new();
@@ -125,7 +125,23 @@ fn one<'a>(
             optional,
         });
     }
-    let custom = match (customs.first(), &attr.with) {
+    let custom = custom_function(&customs, attr.with.as_ref())?;
+    Ok(Index {
+        column: column.clone(),
+        vis: on.map_or(struct_vis, |f| f.vis),
+        name: name.0,
+        custom,
+        parts,
+    })
+}
+
+/// The function of an index's `custom:NAME` step (`with = path`), and NAME: both or neither, one
+/// NAME per index.
+fn custom_function(
+    customs: &[(String, proc_macro2::Span)],
+    with: Option<&syn::Path>,
+) -> Result<Option<(syn::Path, String)>> {
+    Ok(match (customs.first(), with) {
         (None, None) => None,
         (None, Some(with)) => {
             return Err(syn::Error::new(
@@ -155,13 +171,6 @@ fn one<'a>(
             }
             Some((with.clone(), name.clone()))
         }
-    };
-    Ok(Index {
-        column: column.clone(),
-        vis: on.map_or(struct_vis, |f| f.vis),
-        name: name.0,
-        custom,
-        parts,
     })
 }
 
@@ -259,13 +268,11 @@ pub(crate) fn items(record: &Record<'_>) -> TokenStream {
             let (field, description) = (p.field.unraw().to_string(), &p.description);
             quote!((#field, #description))
         });
-        let custom = match &index.custom {
-            Some((path, custom)) => {
-                let function =
-                    quote_spanned!(path.span()=> #path as ::fieldseal::record::NormalizeFn);
-                quote!(::core::option::Option::Some((#custom, #function)))
-            }
-            None => quote!(::core::option::Option::None),
+        let custom = if let Some((path, custom)) = &index.custom {
+            let function = quote_spanned!(path.span()=> #path as ::fieldseal::record::NormalizeFn);
+            quote!(::core::option::Option::Some((#custom, #function)))
+        } else {
+            quote!(::core::option::Option::None)
         };
         let helper = lookup_helper(index, &f);
         quote! {

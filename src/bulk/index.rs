@@ -148,14 +148,13 @@ pub(crate) fn reindex(
     let mut values = Vec::with_capacity(sources.len());
     for (field, text) in &sources {
         let binding = binding(level, field);
-        match walk.keys.open_text(text, &binding.context()) {
-            Ok(Some(value)) => values.push(value),
+        if let Ok(Some(value)) = walk.keys.open_text(text, &binding.context()) {
+            values.push(value);
+        } else {
             // Not opened (no key of its purposes here, a retired version, a damaged value): the
             // term is kept, and counted, so that the run says the migration is not done.
-            Ok(None) | Err(_) => {
-                walk.counts.terms_kept += 1;
-                return Ok(());
-            }
+            walk.counts.terms_kept += 1;
+            return Ok(());
         }
     }
     let values: Vec<&str> = values.iter().map(String::as_str).collect();
@@ -167,20 +166,17 @@ pub(crate) fn reindex(
         }
         Err(e) => return Err(e),
     };
-    match column {
-        Some(member) => {
-            let start = offset_in(walk.text, member.value);
-            walk.edits
-                .push((start..start + member.value.len(), format!("\"{term}\"")));
-        }
-        None => {
-            // Added as the object's last member: a record stored before the index existed.
-            let end = offset_in(walk.text, object) + object.trim_end().len() - 1;
-            let comma = if members.is_empty() { "" } else { "," };
-            let key = serde_json::to_string(&index.column).map_err(|e| bad(e.to_string()))?;
-            walk.edits
-                .push((end..end, format!("{comma}{key}:\"{term}\"")));
-        }
+    if let Some(member) = column {
+        let start = offset_in(walk.text, member.value);
+        walk.edits
+            .push((start..start + member.value.len(), format!("\"{term}\"")));
+    } else {
+        // Added as the object's last member: a record stored before the index existed.
+        let end = offset_in(walk.text, object) + object.trim_end().len() - 1;
+        let comma = if members.is_empty() { "" } else { "," };
+        let key = serde_json::to_string(&index.column).map_err(|e| bad(e.to_string()))?;
+        walk.edits
+            .push((end..end, format!("{comma}{key}:\"{term}\"")));
     }
     walk.counts.terms_recomputed += 1;
     Ok(())
