@@ -35,7 +35,6 @@ pub(crate) struct Record<'a> {
 pub(crate) struct Index<'a> {
     /// The twin's member holding the terms.
     pub(crate) column: Ident,
-    pub(crate) vis: &'a Visibility,
     /// The keyring's name of the index.
     pub(crate) name: String,
     /// The function of the `custom:NAME` step, and NAME.
@@ -244,7 +243,7 @@ impl<'a> Record<'a> {
         };
         let id_ty = id.and_then(|id| fields.iter().find(|f| f.ident == id).map(|f| f.ty));
         let purposes = record_purposes(&fields);
-        let indexes = crate::index::check(&fields, &container.indexes, &input.vis)?;
+        let indexes = crate::index::check(&fields, &container.indexes)?;
         let sealed_ident = container
             .sealed
             .clone()

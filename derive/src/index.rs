@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
-use syn::{Ident, PathArguments, Result, Type, Visibility};
+use syn::{Ident, PathArguments, Result, Type};
 
 use crate::ast::{Field, Index, IndexPart, Record};
 use crate::attr::IndexAttr;
@@ -15,11 +15,7 @@ use crate::attr::IndexAttr;
 const MAX_PARTS: usize = 16;
 
 /// Checks every index of the record: field-level ones in field order, then the struct's.
-pub(crate) fn check<'a>(
-    fields: &[Field<'a>],
-    compound: &[IndexAttr],
-    struct_vis: &'a Visibility,
-) -> Result<Vec<Index<'a>>> {
+pub(crate) fn check<'a>(fields: &[Field<'a>], compound: &[IndexAttr]) -> Result<Vec<Index<'a>>> {
     let mut out: Vec<Index<'a>> = Vec::new();
     let field_level = fields
         .iter()
@@ -27,7 +23,7 @@ pub(crate) fn check<'a>(
     let compound: Vec<(Option<&Field<'a>>, &IndexAttr)> =
         compound.iter().map(|attr| (None, attr)).collect();
     for (on, attr) in field_level.chain(compound) {
-        let index = one(fields, on, attr, struct_vis)?;
+        let index = one(fields, on, attr)?;
         if let Some(clash) = out
             .iter()
             .find(|i| i.column == index.column || i.name == index.name)
@@ -51,12 +47,7 @@ pub(crate) fn check<'a>(
 }
 
 /// One index attribute; `on`: the field it is on (field-level), `None` on the struct.
-fn one<'a>(
-    fields: &[Field<'a>],
-    on: Option<&Field<'a>>,
-    attr: &IndexAttr,
-    struct_vis: &'a Visibility,
-) -> Result<Index<'a>> {
+fn one<'a>(fields: &[Field<'a>], on: Option<&Field<'a>>, attr: &IndexAttr) -> Result<Index<'a>> {
     let column = &attr.column;
     if column == "missing" || fields.iter().any(|f| f.ident.unraw() == column.unraw()) {
         return Err(syn::Error::new(
@@ -128,7 +119,6 @@ fn one<'a>(
     let custom = custom_function(&customs, attr.with.as_ref())?;
     Ok(Index {
         column: column.clone(),
-        vis: on.map_or(struct_vis, |f| f.vis),
         name: name.0,
         custom,
         parts,
@@ -243,13 +233,14 @@ pub(crate) fn twin_fields(record: &Record<'_>) -> Vec<TokenStream> {
         .indexes
         .iter()
         .map(|index| {
-            let (vis, column) = (index.vis, &index.column);
+            // Public whatever the fields' visibility: the application stores and compares it.
+            let column = &index.column;
             if index.optional() {
                 // Absent from a record stored before the index existed: `None`, as a new
                 // optional sealed field reads (FORMAT.md §13).
-                quote!(#[serde(default)] #vis #column: ::core::option::Option<::fieldseal::IndexTerm>)
+                quote!(#[serde(default)] pub #column: ::core::option::Option<::fieldseal::IndexTerm>)
             } else {
-                quote!(#vis #column: ::fieldseal::IndexTerm)
+                quote!(pub #column: ::fieldseal::IndexTerm)
             }
         })
         .collect()
@@ -322,6 +313,8 @@ fn lookup_helper(index: &Index<'_>, f: &Ident) -> TokenStream {
     );
     quote! {
         #[doc = #doc]
+        // A service that writes records may never look one up.
+        #[allow(dead_code)]
         pub fn #method(
             #keys: &::fieldseal::KeySet,
             #(#params: &str),*
