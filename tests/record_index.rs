@@ -597,3 +597,28 @@ fn a_nested_record_keeps_its_index_column_and_bulk_reaches_it() {
             .contains(&new.contact.contact_phone)
     );
 }
+
+#[test]
+#[cfg(not(feature = "phone"))]
+fn a_normalizer_this_build_lacks_is_a_clear_error_when_sealing() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    keyring
+        .add_index(IndexSpec::new("contact-phone").unwrap())
+        .unwrap();
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_index(keyring.index_key("contact-phone").unwrap());
+    let err = Account {
+        id: "a-1".into(),
+        contact: Contact {
+            phone: "020 7946 0018".into(),
+        },
+    }
+    .seal(&keys)
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Normalize { index, field, .. } if index == "contact-phone" && field == "phone"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("`phone` cargo feature"), "{err}");
+}
