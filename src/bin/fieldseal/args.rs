@@ -29,7 +29,8 @@ rotation changes no lookup term; an index version keeps its root version from be
 the index itself is rotated and migrated:
   fieldseal index rotate NAME           new current index version; the old one is still queried
   fieldseal export-bundle ... --index NAME   for each service that writes or looks up NAME
-  (recompute the stored terms with the current version)
+  fieldseal reseal ... --index COLUMN=NAME@FIELDS   recomputes the stored terms
+  fieldseal index status NAME --column COLUMN --input FILE   says how many rows are left
   fieldseal index finish NAME --yes     the old index versions are no longer queried
 
 Secrets are never taken from the command line. The keyring is unlocked with a passphrase from
@@ -335,7 +336,8 @@ Rotate a blind index's key: a new version, derived from the active root version,
 the previous version stays live, so lookups ask for the terms of both and every row is found.
 
 Afterwards: re-export the bundles holding the index (export-bundle --index NAME --force),
-recompute the stored terms with the current version, then finish the migration (index finish).")]
+recompute the stored terms with the current version (reseal --index), check that none is left
+(index status), then finish the migration (index finish).")]
     Rotate(IndexNameArgs),
 
     /// Finish an index's migration: its older versions are retired (asks for --yes)

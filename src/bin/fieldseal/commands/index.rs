@@ -76,8 +76,9 @@ fn rotate(file: &KeyringFile, name: &str, out: &mut dyn Write) -> Outcome {
     writeln!(
         out,
         "next: re-export the bundles holding the index (fieldseal export-bundle --index {name} \
-         --force), recompute the stored terms with version {new}, then finish the migration \
-         (fieldseal index finish {name} --yes)"
+         --force), recompute the stored terms with version {new} (fieldseal reseal ... --index \
+         COLUMN={name}@FIELDS), check that none is left (fieldseal index status {name} --column \
+         COLUMN --input FILE), then finish the migration (fieldseal index finish {name} --yes)"
     )?;
     Ok(())
 }
