@@ -44,14 +44,6 @@ impl LayoutIndex {
         }
     }
 
-    /// The index name.
-    pub(crate) fn name(&self) -> &str {
-        match &self.source {
-            Source::Declared(declared) => declared.name(),
-            Source::Built(index) => index.name(),
-        }
-    }
-
     fn get(&self) -> Result<&RecordIndex> {
         match &self.source {
             Source::Declared(declared) => declared.get(),

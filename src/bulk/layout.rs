@@ -352,21 +352,6 @@ impl RecordLayout {
         self
     }
 
-    /// The index columns of this record (not of nested ones), each with its index name.
-    pub fn index_columns(&self) -> Vec<(&str, &str)> {
-        self.indexes
-            .iter()
-            .map(|i| (i.column.as_str(), i.name()))
-            .collect()
-    }
-
-    /// The nested records' layouts, each under its JSON key.
-    pub fn nested_layouts(&self) -> impl Iterator<Item = (&str, &RecordLayout)> {
-        self.nested
-            .iter()
-            .map(|(key, layout)| (key.as_str(), layout))
-    }
-
     /// Re-seals every sealed value of `record`, the JSON text of one record: returns the text
     /// with only those values replaced (every other byte as it was; `record` itself when nothing
     /// changed), and how many values changed and how many were already current. White space
