@@ -52,6 +52,18 @@ pub mod __private {
 /// another binds the top-level record type, the path of fields (`billing.street`) and the
 /// outermost non-empty id (FORMAT.md §13).
 ///
+/// **Blind indexes** (FORMAT.md §13, §16): `#[seal(Purpose, index(email_lookup = email))]` on a
+/// sealed `String` or `Option<String>` field adds the member `email_lookup: IndexTerm` to the
+/// twin, the term of index `email-lookup` (`name = "..."` names another) over the field's value
+/// normalized as the description says: a bare word (`email`, `text`, `date-of-birth`), a string
+/// (`"phone:GB|last-digits:4"`), or `"custom:NAME"` with `with = path::to::function`. On the
+/// struct, `#[seal(index(name_postcode = (last_name: text, postcode: "postcode:GB")))]` declares a
+/// compound index over several fields, in order. Sealing computes each term with the current
+/// version of the index key in the key set (`Option<IndexTerm>`, `None` when a field read is
+/// `None`); `SealedX::email_lookup_terms(&keys, value)` gives the terms a lookup asks for, one per
+/// version in use; the twin's `reseal` recomputes a stale term, and `record_layout()` lists the
+/// columns for bulk re-sealing. See the README's "Finding customers: blind indexes".
+///
 /// **Subject mode** (FORMAT.md §15): `#[seal(subject = field)]` names the plain field whose value
 /// is the subject the record is about (encoded as a record id: an integer as 16 bytes, a string
 /// as UTF-8, a UUID as its 16 bytes). Each sealed field is then sealed under the subject's own

@@ -283,3 +283,213 @@ fn a_bundle_of_index_keys_alone_computes_the_keyrings_terms_and_goes_stale_on_ro
     let bundle = KeyBundle::load(s.path("search.fsb"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
     assert_eq!(bundle.index("phone").unwrap().versions(), vec![1, 2]);
 }
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+
+/// A customer record with a blind index on its email and a compound one on name and postcode.
+#[derive(fieldseal::Seal, Clone, Debug)]
+#[seal(id = id, index(name_postcode = (last_name: text, postcode: "postcode:GB")))]
+struct Customer {
+    id: u64,
+    #[seal(Fulfillment, index(email_lookup = email))]
+    email: String,
+    #[seal(Fulfillment)]
+    last_name: String,
+    #[seal(Fulfillment)]
+    postcode: String,
+}
+
+fn customer(id: u64) -> Customer {
+    Customer {
+        id,
+        email: format!("Customer.{id}@Example.com"),
+        last_name: format!("Name{}", id % 5),
+        postcode: format!("SW{}A 1AA", id % 4 + 1),
+    }
+}
+
+/// The ids of the rows whose email term is one a lookup of customer `id`'s email asks for,
+/// weeded by opening: what `WHERE email_lookup IN (...)` and a comparison find.
+fn found(keyring: &Keyring, rows: &str, id: u64) -> Vec<u64> {
+    let keys = fieldseal::KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_index(keyring.index_key("email-lookup").unwrap())
+        .with_index(keyring.index_key("name-postcode").unwrap());
+    let c = customer(id);
+    let terms = SealedCustomer::email_lookup_terms(&keys, &c.email.to_lowercase()).unwrap();
+    let by_name = SealedCustomer::name_postcode_terms(&keys, &c.last_name, &c.postcode).unwrap();
+    rows.lines()
+        .map(|row| serde_json::from_str::<SealedCustomer>(row).unwrap())
+        .filter(|row| terms.contains(&row.email_lookup))
+        .inspect(|row| assert!(by_name.contains(&row.name_postcode)))
+        .filter(|row| {
+            row.open(&keys.require::<Fulfillment>().unwrap())
+                .unwrap()
+                .email
+                == c.email
+        })
+        .map(|row| row.id)
+        .collect()
+}
+
+#[test]
+fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
+    const COUNT: u64 = 20;
+    let s = Scratch::new("migrate");
+    s.init();
+    s.run(&["index", "add", "email-lookup", "--normalizer", "email"])
+        .ok();
+    s.run(&[
+        "index",
+        "add",
+        "name-postcode",
+        "--normalizer",
+        "text,postcode:GB",
+    ])
+    .ok();
+    let keyring = s.keyring();
+    let keys = fieldseal::KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_index(keyring.index_key("email-lookup").unwrap())
+        .with_index(keyring.index_key("name-postcode").unwrap());
+    let rows: Vec<String> = (0..COUNT)
+        .map(|id| serde_json::to_string(&customer(id).seal(&keys).unwrap()).unwrap() + "\n")
+        .collect();
+    let half = COUNT as usize / 2;
+    fs::write(s.path("first.jsonl"), rows[..half].concat()).unwrap();
+    fs::write(s.path("rest.jsonl"), rows[half..].concat()).unwrap();
+    let all = rows.concat();
+    fs::write(s.path("all.jsonl"), &all).unwrap();
+    for id in 0..COUNT {
+        assert_eq!(found(&s.keyring(), &all, id), [id], "before");
+    }
+    let status = |file: &str| index_status(&s, file);
+    let before = status("all.jsonl");
+    assert!(before.contains("nothing is left to recompute"), "{before}");
+
+    s.run(&["index", "rotate", "email-lookup"]).ok();
+    for id in 0..COUNT {
+        assert_eq!(found(&s.keyring(), &all, id), [id], "after the rotation");
+    }
+    let rotated = status("all.jsonl");
+    assert!(rotated.contains("version 1      live"), "{rotated}");
+    assert!(
+        rotated.contains(&format!("left to recompute: {COUNT}")),
+        "{rotated}"
+    );
+
+    let reseal = |input: &str, out: &str| reseal_indexed(&s, input, out);
+    let done = reseal("first.jsonl", "first.v2.jsonl");
+    assert!(
+        done.contains(&format!("index terms recomputed: {half}")),
+        "{done}"
+    );
+    assert!(
+        done.contains(&format!("index terms current:    {half}")),
+        "{done}"
+    );
+    let during = fs::read_to_string(s.path("first.v2.jsonl")).unwrap() + &rows[half..].concat();
+    fs::write(s.path("during.jsonl"), &during).unwrap();
+    for id in 0..COUNT {
+        assert_eq!(found(&s.keyring(), &during, id), [id], "half migrated");
+    }
+    let midway = status("during.jsonl");
+    assert!(
+        midway.contains(&format!("version 2      current                  {half}\n")),
+        "{midway}"
+    );
+    assert!(
+        midway.contains(&format!("left to recompute: {half}")),
+        "{midway}"
+    );
+
+    reseal("rest.jsonl", "rest.v2.jsonl");
+    let after = fs::read_to_string(s.path("first.v2.jsonl")).unwrap()
+        + &fs::read_to_string(s.path("rest.v2.jsonl")).unwrap();
+    fs::write(s.path("after.jsonl"), &after).unwrap();
+    let finished = status("after.jsonl");
+    assert!(
+        finished.contains("nothing is left to recompute"),
+        "{finished}"
+    );
+    s.run(&["index", "finish", "email-lookup", "--yes"]).ok();
+    for id in 0..COUNT {
+        assert_eq!(found(&s.keyring(), &after, id), [id], "after finishing");
+    }
+    // The half left on version 1 is lost to lookups once the migration is finished.
+    assert!(found(&s.keyring(), &during, COUNT - 1).is_empty());
+}
+
+/// `index status email-lookup` of the column `email_lookup` of `file`.
+fn index_status(s: &Scratch, file: &str) -> String {
+    s.run(&[
+        "index",
+        "status",
+        "email-lookup",
+        "--column",
+        "email_lookup",
+        "--input",
+        file,
+    ])
+    .ok()
+    .stdout
+}
+
+/// `reseal` of `input` into `out`, with the email and name-postcode index columns.
+fn reseal_indexed(s: &Scratch, input: &str, out: &str) -> String {
+    s.run(&[
+        "reseal",
+        "--record",
+        "Customer",
+        "--id-field",
+        "id",
+        "--id-type",
+        "u64",
+        "--index",
+        "email_lookup=email-lookup@email",
+        "--index",
+        "name_postcode=name-postcode@last_name,postcode",
+        "--input",
+        input,
+        "--out",
+        out,
+    ])
+    .ok()
+    .stdout
+}
+
+#[test]
+fn reseal_refuses_index_columns_it_cannot_recompute_before_reading_anything() {
+    let s = Scratch::new("refuse-index");
+    s.init();
+    s.run(&["index", "add", "email-lookup", "--normalizer", "email"])
+        .ok();
+    fs::write(s.path("in.jsonl"), "{}\n").unwrap();
+    // A column of an index that records no normalizer cannot be recomputed here: said before
+    // anything is read.
+    s.run(&["index", "add", "bare"]).ok();
+    s.run(&[
+        "reseal",
+        "--record",
+        "Customer",
+        "--index",
+        "x=bare@email",
+        "--input",
+        "in.jsonl",
+        "--out",
+        "x.jsonl",
+    ])
+    .fails(2, "records no normalizer");
+    s.run(&[
+        "reseal",
+        "--record",
+        "Customer",
+        "--index",
+        "x=email-lookup@email,last_name",
+        "--input",
+        "in.jsonl",
+        "--out",
+        "x.jsonl",
+    ])
+    .fails(2, "reads 1 field(s)");
+}

@@ -12,6 +12,7 @@ use std::time::SystemTime;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::{Analytics, Fulfillment, Marketing, PLAINTEXT, ROOT_KEY, known_keyring};
+use fieldseal::record::RecordIndex;
 use fieldseal::{
     Context, DynPurpose, DynPurposeKey, IndexSpec, IndexTerm, Json, KeySet, Keyring, PurposeKey,
     Sealed, SecretKey, Suite,
@@ -137,6 +138,7 @@ fn index_errors(suite: Suite) -> Vec<(&'static str, fieldseal::Result<()>)> {
     let mut pinned = known_keyring(suite);
     pinned.add_index(spec()).unwrap();
     pinned.rotate().unwrap();
+    let email_keys = KeySet::new().with_index(keyring.index_key("email").unwrap());
     vec![
         (
             "index: unknown",
@@ -180,7 +182,31 @@ fn index_errors(suite: Suite) -> Vec<(&'static str, fieldseal::Result<()>)> {
         ),
         ("index: exists", keyring.add_index(spec())),
         ("index: root pinned", pinned.retire(1)),
+        (
+            "index: value not normalized",
+            record_index("email")
+                .term(&email_keys, &[PLAINTEXT])
+                .map(drop),
+        ),
+        (
+            "index: normalizer not made",
+            RecordIndex::new("email")
+                .and_then(|i| i.part("phone", "phone:XX"))
+                .map(drop),
+        ),
+        (
+            "index: normalizer mismatch",
+            record_index("text").term(&email_keys, &["Ada"]).map(drop),
+        ),
     ]
+}
+
+/// An index `email` over the field `email`, normalized as `description` says.
+fn record_index(description: &str) -> RecordIndex {
+    RecordIndex::new("email")
+        .unwrap()
+        .part("email", description)
+        .unwrap()
 }
 
 /// Every error variant the public API can be driven to, for one suite.
@@ -580,6 +606,9 @@ const EXPECTED: &[(&str, &str)] = &[
     ("index: empty bundle", "EmptyBundle {"),
     ("index: exists", "Keyring(IndexExists {"),
     ("index: root pinned", "Keyring(RootPinnedByIndex {"),
+    ("index: value not normalized", "Normalize {"),
+    ("index: normalizer not made", "Normalize {"),
+    ("index: normalizer mismatch", "IndexNormalizerMismatch {"),
 ];
 
 /// The errors of subject mode (FORMAT.md §15), each provoked for a subject whose id is the

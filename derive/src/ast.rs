@@ -8,7 +8,7 @@ use syn::{
     Visibility,
 };
 
-use crate::attr::{self, path_key};
+use crate::attr::{self, IndexAttr, path_key};
 
 /// FORMAT.md §6 limits on the context parts the derive writes.
 const MAX_CONTEXT_NAME: usize = 64;
@@ -27,6 +27,36 @@ pub(crate) struct Record<'a> {
     pub(crate) fields: Vec<Field<'a>>,
     /// Every purpose of any field, first appearance first.
     pub(crate) purposes: Vec<Path>,
+    /// Blind indexes over sealed fields, field-level ones first, in declared order.
+    pub(crate) indexes: Vec<Index<'a>>,
+}
+
+/// A blind index column of the sealed twin (FORMAT.md §13, §16).
+pub(crate) struct Index<'a> {
+    /// The twin's member holding the terms.
+    pub(crate) column: Ident,
+    /// The keyring's name of the index.
+    pub(crate) name: String,
+    /// The function of the `custom:NAME` step, and NAME.
+    pub(crate) custom: Option<(Path, String)>,
+    pub(crate) parts: Vec<IndexPart<'a>>,
+}
+
+/// One part of an index: a sealed `String` field and its normalizer description.
+pub(crate) struct IndexPart<'a> {
+    pub(crate) field: &'a Ident,
+    /// The field's context name (its `rename`, else its name).
+    pub(crate) context_name: String,
+    pub(crate) description: String,
+    /// The field is an `Option<String>`.
+    pub(crate) optional: bool,
+}
+
+impl Index<'_> {
+    /// Whether the column may be `None`: one of its fields is an `Option`.
+    pub(crate) fn optional(&self) -> bool {
+        self.parts.iter().any(|p| p.optional)
+    }
 }
 
 pub(crate) struct Field<'a> {
@@ -36,6 +66,8 @@ pub(crate) struct Field<'a> {
     pub(crate) sealed: Option<SealedField>,
     /// For a nested record: the purposes whose views show it.
     pub(crate) nested: Option<Vec<Path>>,
+    /// The field's `index(..)` attributes, checked with the record.
+    pub(crate) indexes: Vec<IndexAttr>,
 }
 
 pub(crate) struct SealedField {
@@ -60,11 +92,15 @@ impl<'a> Field<'a> {
         let ident = field.ident.as_ref().expect("named fields have idents");
         let attrs = attr::field(&field.attrs)?;
         if let Some(nested) = attrs.nested {
-            if !attrs.purposes.is_empty() || attrs.rename.is_some() || attrs.json {
+            if !attrs.purposes.is_empty()
+                || attrs.rename.is_some()
+                || attrs.json
+                || !attrs.indexes.is_empty()
+            {
                 return Err(syn::Error::new(
                     ident.span(),
-                    "a `nested` record field takes no purposes, `rename` or `json`: its own \
-                     fields say how they are sealed",
+                    "a `nested` record field takes no purposes, `rename`, `json` or `index`: its \
+                     own fields say how they are sealed and indexed",
                 ));
             }
             return Ok(Self {
@@ -73,6 +109,7 @@ impl<'a> Field<'a> {
                 ty: &field.ty,
                 sealed: None,
                 nested: Some(nested),
+                indexes: Vec::new(),
             });
         }
         if attrs.purposes.is_empty() {
@@ -88,12 +125,20 @@ impl<'a> Field<'a> {
                     "`json` only applies to sealed fields; name a purpose too",
                 ));
             }
+            if let Some(index) = attrs.indexes.first() {
+                return Err(syn::Error::new(
+                    index.column.span(),
+                    "a blind index is over a sealed field; name a purpose too (a plain field is \
+                     looked up as it is)",
+                ));
+            }
             return Ok(Self {
                 ident,
                 vis: &field.vis,
                 ty: &field.ty,
                 sealed: None,
                 nested: None,
+                indexes: Vec::new(),
             });
         }
         let name = match &attrs.rename {
@@ -119,6 +164,7 @@ impl<'a> Field<'a> {
                 json,
             }),
             nested: None,
+            indexes: attrs.indexes,
         })
     }
 }
@@ -197,6 +243,7 @@ impl<'a> Record<'a> {
         };
         let id_ty = id.and_then(|id| fields.iter().find(|f| f.ident == id).map(|f| f.ty));
         let purposes = record_purposes(&fields);
+        let indexes = crate::index::check(&fields, &container.indexes)?;
         let sealed_ident = container
             .sealed
             .clone()
@@ -211,6 +258,7 @@ impl<'a> Record<'a> {
             subject,
             fields,
             purposes,
+            indexes,
         })
     }
 }

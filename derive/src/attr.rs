@@ -1,7 +1,31 @@
 //! The `#[seal(...)]` attributes, parsed with spans for every error.
 
+use proc_macro2::Span;
+use syn::ext::IdentExt as _;
+use syn::meta::ParseNestedMeta;
+use syn::parse::ParseStream;
 use syn::spanned::Spanned;
-use syn::{Attribute, Ident, LitStr, Path, Result};
+use syn::{Attribute, Ident, LitStr, Path, Result, Token};
+
+/// A normalizer as an index attribute names it: a bare word (`email`, `date-of-birth`) or a
+/// string (`"phone:GB|last-digits:4"`), with the span to report it at.
+pub(crate) struct NormalizerAttr {
+    pub(crate) description: String,
+    pub(crate) span: Span,
+}
+
+/// `index(column = normalizer, name = "..", with = path)` on a field, or
+/// `index(column = (field: normalizer, ...), name = "..", with = path)` on the struct.
+pub(crate) struct IndexAttr {
+    /// The twin's member holding the terms.
+    pub(crate) column: Ident,
+    /// `name = "index-name"`: the keyring's name of the index, if not the column's.
+    pub(crate) name: Option<LitStr>,
+    /// `with = path`: the function of the descriptions' `custom:NAME` step.
+    pub(crate) with: Option<Path>,
+    /// The parts: the field read (`None`: the field the attribute is on) and its normalizer.
+    pub(crate) parts: Vec<(Option<Ident>, NormalizerAttr)>,
+}
 
 /// `#[seal(...)]` on the struct.
 #[derive(Default)]
@@ -14,10 +38,12 @@ pub(crate) struct ContainerAttrs {
     pub(crate) record: Option<LitStr>,
     /// `without_id`: the record has no id of its own, said out loud (nested, it is bound to the
     /// outer record's id).
-    pub(crate) without_id: Option<proc_macro2::Span>,
+    pub(crate) without_id: Option<Span>,
     /// `subject = field`: the field whose value names the subject whose data keys seal the record
     /// (subject mode, FORMAT.md §15).
     pub(crate) subject: Option<Ident>,
+    /// `index(column = (field: normalizer, ...))`: compound blind indexes.
+    pub(crate) indexes: Vec<IndexAttr>,
 }
 
 /// `#[seal(...)]` on a field.
@@ -32,13 +58,15 @@ pub(crate) struct FieldAttrs {
     /// `nested(P, ...)`: the field is a record that derives `Seal` itself, seen in the views of
     /// these purposes.
     pub(crate) nested: Option<Vec<Path>>,
+    /// `index(column = normalizer)`: blind indexes over this field.
+    pub(crate) indexes: Vec<IndexAttr>,
 }
 
 fn seal_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|a| a.path().is_ident("seal"))
 }
 
-fn set_once<T>(slot: &mut Option<T>, value: T, span: proc_macro2::Span, key: &str) -> Result<()> {
+fn set_once<T>(slot: &mut Option<T>, value: T, span: Span, key: &str) -> Result<()> {
     if slot.is_some() {
         return Err(syn::Error::new(span, format!("`{key}` is given twice")));
     }
@@ -65,10 +93,14 @@ pub(crate) fn container(attrs: &[Attribute]) -> Result<ContainerAttrs> {
             } else if meta.path.is_ident("subject") {
                 let value: Ident = meta.value()?.parse()?;
                 set_once(&mut out.subject, value, span, "subject")
+            } else if meta.path.is_ident("index") {
+                out.indexes.push(index(&meta, true)?);
+                Ok(())
             } else {
                 Err(meta.error(
                     "unknown key on the struct; expected `id = field`, `without_id`, \
-                     `subject = field`, `sealed = TypeName` or `record = \"name\"`",
+                     `subject = field`, `sealed = TypeName`, `record = \"name\"` or \
+                     `index(column = (field: normalizer, ...))`",
                 ))
             }
         })?;
@@ -106,10 +138,14 @@ pub(crate) fn field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                 }
                 out.nested = Some(purposes);
                 Ok(())
+            } else if meta.path.is_ident("index") {
+                out.indexes.push(index(&meta, false)?);
+                Ok(())
             } else if meta.input.peek(syn::Token![=]) || meta.input.peek(syn::token::Paren) {
                 Err(meta.error(
                     "unknown key on a field; expected purpose types such as `Fulfillment`, \
-                     `rename = \"name\"`, `json` or `nested(Purpose, ...)`",
+                     `rename = \"name\"`, `json`, `nested(Purpose, ...)` or \
+                     `index(column = normalizer)`",
                 ))
             } else {
                 let key = path_key(&meta.path);
@@ -122,6 +158,112 @@ pub(crate) fn field(attrs: &[Attribute]) -> Result<FieldAttrs> {
         })?;
     }
     Ok(out)
+}
+
+/// The inside of `index(...)`: the column and its normalizer(s) first, then `name = ".."` and
+/// `with = path` in any order. `compound`: on the struct, where the normalizer is a list of
+/// `field: normalizer` parts.
+fn index(meta: &ParseNestedMeta<'_>, compound: bool) -> Result<IndexAttr> {
+    let usage = if compound {
+        "expected `index(column = (field: normalizer, field: normalizer, ...))`, the normalizers \
+         bare words such as `text` or strings such as \"postcode:GB\""
+    } else {
+        "expected `index(column = normalizer)`: a bare word such as `email` or a string such as \
+         \"phone:GB|last-digits:4\""
+    };
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(usage));
+    }
+    let mut out: Option<IndexAttr> = None;
+    meta.parse_nested_meta(|inner| {
+        let span = inner.path.span();
+        let Some(attr) = out.as_mut() else {
+            let column = inner
+                .path
+                .get_ident()
+                .cloned()
+                .ok_or_else(|| inner.error(usage))?;
+            let value = inner.value().map_err(|_| syn::Error::new(span, usage))?;
+            let parts = if compound {
+                compound_parts(value, usage)?
+            } else {
+                vec![(None, normalizer(value, usage)?)]
+            };
+            out = Some(IndexAttr {
+                column,
+                name: None,
+                with: None,
+                parts,
+            });
+            return Ok(());
+        };
+        if inner.path.is_ident("name") {
+            let value: LitStr = inner.value()?.parse()?;
+            set_once(&mut attr.name, value, span, "name")
+        } else if inner.path.is_ident("with") {
+            let value: Path = inner.value()?.parse()?;
+            set_once(&mut attr.with, value, span, "with")
+        } else {
+            Err(inner.error(
+                "unknown key in `index(..)`; after the column, expected `name = \"index-name\"` \
+                 or `with = path::to::function`",
+            ))
+        }
+    })?;
+    out.ok_or_else(|| meta.error(usage))
+}
+
+/// `(field: normalizer, ...)`.
+fn compound_parts(
+    input: ParseStream<'_>,
+    usage: &str,
+) -> Result<Vec<(Option<Ident>, NormalizerAttr)>> {
+    let content;
+    syn::parenthesized!(content in input);
+    let mut parts = Vec::new();
+    while !content.is_empty() {
+        let field = Ident::parse_any(&content)?;
+        content.parse::<Token![:]>()?;
+        parts.push((Some(field), normalizer(&content, usage)?));
+        if content.is_empty() {
+            break;
+        }
+        content.parse::<Token![,]>()?;
+    }
+    if parts.is_empty() {
+        return Err(syn::Error::new(input.span(), usage));
+    }
+    Ok(parts)
+}
+
+/// A normalizer: a string, or a bare word of identifiers joined by `-` or `+`
+/// (`date-of-birth`, `email+plus-tags`).
+fn normalizer(input: ParseStream<'_>, usage: &str) -> Result<NormalizerAttr> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Ok(NormalizerAttr {
+            description: lit.value(),
+            span: lit.span(),
+        });
+    }
+    let first = Ident::parse_any(input).map_err(|e| syn::Error::new(e.span(), usage))?;
+    let mut span = first.span();
+    let mut description = first.unraw().to_string();
+    loop {
+        if input.peek(Token![-]) {
+            input.parse::<Token![-]>()?;
+            description.push('-');
+        } else if input.peek(Token![+]) {
+            input.parse::<Token![+]>()?;
+            description.push('+');
+        } else {
+            break;
+        }
+        let next = Ident::parse_any(input)?;
+        description.push_str(&next.unraw().to_string());
+        span = span.join(next.span()).unwrap_or(span);
+    }
+    Ok(NormalizerAttr { description, span })
 }
 
 /// A path as text, to compare purposes.

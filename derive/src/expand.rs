@@ -83,6 +83,7 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
     let dyn_view = dyn_view(record);
     let reseal = crate::reseal::reseal(record);
     let layout = crate::layout::layout(record);
+    let indexes = crate::index::items(record);
     // A subject-mode record's entry points take the subject keys, in place of the direct ones;
     // the trait impls (what nesting needs) are the same in both modes.
     let entry_points = if record.subject.is_some() {
@@ -98,6 +99,7 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
         #entry_points
         #reseal
         #layout
+        #indexes
     }
 }
 
@@ -130,6 +132,7 @@ fn twin(record: &Record<'_>) -> TokenStream {
             }
         }
     });
+    let indexes = crate::index::twin_fields(record);
     let doc = format!(
         "[`{ident}`] with its sealed fields encrypted per purpose: what the database stores. \
          Written by [`{ident}::seal`]; opened into a per-purpose view with \
@@ -143,6 +146,7 @@ fn twin(record: &Record<'_>) -> TokenStream {
         #[serde(crate = "::fieldseal::__private::serde")]
         #vis struct #sealed_ident {
             #(#fields,)*
+            #(#indexes,)*
         }
     }
 }
@@ -236,11 +240,12 @@ fn seal(record: &Record<'_>) -> TokenStream {
         let local = key_local(record, purpose);
         quote!(let #local = keys.require::<#purpose>()?;)
     });
+    let indexes = crate::index::seal_inits(record, &quote!(keys));
     let body = enter(
         record,
         &quote!({
             #(#lookups)*
-            ::core::result::Result::Ok(#sealed_ident { #(#inits,)* })
+            ::core::result::Result::Ok(#sealed_ident { #(#inits,)* #(#indexes,)* })
         }),
     );
     let doc = format!(

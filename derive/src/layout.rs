@@ -36,6 +36,7 @@ pub(crate) fn layout(record: &Record<'_>) -> TokenStream {
         let rename = (*context_name != json_key).then(|| quote!(.rename(#json_key, #context_name)));
         quote!(.sealed(#json_key) #rename)
     });
+    let indexes = crate::index::layout_entries(record);
     // A subject-mode record has no `record_layout()`: its fields are never bulk re-sealed (a
     // rotation rewraps data keys, FORMAT.md §15.2). The trait impl stays, for nesting in a
     // direct-mode record.
@@ -56,7 +57,7 @@ pub(crate) fn layout(record: &Record<'_>) -> TokenStream {
         #[automatically_derived]
         impl ::fieldseal::bulk::SealedLayout for #sealed_ident {
             fn record_layout() -> ::fieldseal::bulk::RecordLayout {
-                ::fieldseal::bulk::RecordLayout::new(#name).declared() #id #(#members)*
+                ::fieldseal::bulk::RecordLayout::new(#name).declared() #id #(#members)* #(#indexes)*
             }
         }
 

@@ -10,7 +10,9 @@
 
 mod ast;
 mod attr;
+mod describe;
 mod expand;
+mod index;
 mod layout;
 mod reseal;
 mod subject;

@@ -50,11 +50,12 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
             }
         }
     });
+    let indexes = crate::index::reseal_inits(record);
     let body = enter(
         record,
         &quote!({
             let mut __changed = false;
-            let __new = #sealed_ident { #(#inits,)* };
+            let __new = #sealed_ident { #(#inits,)* #(#indexes,)* };
             ::core::result::Result::Ok(if __changed {
                 ::core::option::Option::Some(__new)
             } else {
@@ -73,9 +74,15 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
                 /// (after a rotation), with the context it was sealed under: `Ok(None)` when every
                 /// field is current already, so a rerun over re-sealed records writes nothing.
                 ///
+                /// Blind index columns (FORMAT.md §13) are brought to their index's current
+                /// version too: a term of another version is recomputed from the fields it reads,
+                /// opened with `keys`.
+                ///
                 /// # Errors
                 /// As [`fieldseal::KeySet::reseal`]: `keys` must hold every purpose the record
-                /// uses.
+                /// uses, and the key of every index it declares
+                /// ([`fieldseal::Error::UnknownIndex`]); as [`fieldseal::Sealed::open_dyn`] for a
+                /// field read by a stale term that does not open.
                 pub fn reseal(
                     &self,
                     keys: &::fieldseal::KeySet,

@@ -63,9 +63,10 @@ pub(crate) fn seal_method(record: &Record<'_>) -> TokenStream {
             }
         }
     });
+    let indexes = crate::index::seal_inits(record, &quote!(session.keys().keys()));
     let body = enter(
         record,
-        &quote!(::core::result::Result::Ok(#sealed_ident { #(#inits,)* })),
+        &quote!(::core::result::Result::Ok(#sealed_ident { #(#inits,)* #(#indexes,)* })),
     );
     let session = session_param();
     quote! {

@@ -9,6 +9,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::bulk::batch::{BATCH, run_batch};
 use crate::bulk::checkpoint::Checkpoint;
+use crate::bulk::index::IndexKeys;
 use crate::bulk::layout::{Counts, RecordLayout, Reseal};
 use crate::bulk::lines::read_line;
 use crate::error::{Error, Result};
@@ -22,8 +23,12 @@ pub struct Summary {
     pub resumed: u64,
     /// Input bytes consumed, resumed records included.
     pub bytes_read: u64,
-    /// Values re-sealed and values already current, in this run's records.
+    /// Values re-sealed and values already current, and index terms recomputed, current and
+    /// kept, in this run's records.
     pub values: Counts,
+    /// The first record (its line, or for [`reseal_records`](crate::bulk::reseal_records) its
+    /// number from 1) whose index term was kept stale ([`Counts::terms_kept`]), if any.
+    pub first_kept: Option<u64>,
 }
 
 /// Re-seals every record of `input` (one JSON object per line) into `output`, in order, after
@@ -165,6 +170,7 @@ impl<'a> Run<'a> {
         checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
     ) -> Result<Summary> {
         let mut batch: Vec<String> = Vec::with_capacity(BATCH);
+        let index_keys = IndexKeys::default();
         loop {
             batch.clear();
             let mut eof = false;
@@ -177,7 +183,7 @@ impl<'a> Run<'a> {
             }
             let first_line = self.line_no - batch.len() as u64 + 1;
             let results = run_batch(&mut batch, threads, |line| {
-                reseal_line(keys, layout, line.as_str())
+                reseal_line(keys, &index_keys, layout, line.as_str())
             });
             for (i, (result, line)) in results.into_iter().zip(&batch).enumerate() {
                 let (new, counts) = match result {
@@ -204,6 +210,9 @@ impl<'a> Run<'a> {
                 self.consumed.update(line.as_bytes());
                 self.summary.records += 1;
                 self.summary.values += counts;
+                if counts.terms_kept > 0 && self.summary.first_kept.is_none() {
+                    self.summary.first_kept = Some(first_line + i as u64);
+                }
             }
             self.flush(output)?;
             checkpoint(&self.position())?;
@@ -219,11 +228,16 @@ impl<'a> Run<'a> {
 pub(crate) type Outcome = Result<(Option<String>, Counts)>;
 
 /// One line, re-sealed by splicing (only its sealed strings change, its line ending stays).
-pub(crate) fn reseal_line(keys: &dyn Reseal, layout: &RecordLayout, line: &str) -> Outcome {
+pub(crate) fn reseal_line(
+    keys: &dyn Reseal,
+    index_keys: &IndexKeys,
+    layout: &RecordLayout,
+    line: &str,
+) -> Outcome {
     if line.trim().is_empty() {
         return Ok((None, Counts::default()));
     }
-    match layout.reseal(keys, line)? {
+    match layout.reseal_with(keys, index_keys, line)? {
         (Cow::Borrowed(_), counts) => Ok((None, counts)),
         (Cow::Owned(mut text), counts) => {
             if !text.ends_with('\n') {

@@ -6,13 +6,16 @@ use std::ops::Range;
 
 use serde_json::Value;
 
+use crate::bulk::index::{IndexKeys, LayoutIndex, reindex};
 use crate::bulk::members::{Kind, Member, kind, object_members, offset_in, string_text};
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
+use crate::index::IndexKey;
 use crate::keyring::Keyring;
 use crate::keyset::KeySet;
-use crate::purpose::DynPurpose;
-use crate::sealed::Context;
+use crate::purpose::{AnyPurposes, DynPurpose};
+use crate::record::{DeclaredIndex, RecordIndex};
+use crate::sealed::{Context, Sealed};
 
 /// How a record's id is read from its JSON, and checked: bound as the
 /// [`RecordId`](crate::record::RecordId) impl of the id field's Rust type binds it (FORMAT.md §6:
@@ -251,6 +254,8 @@ pub struct RecordLayout {
     sealed: Vec<String>,
     /// Whether `sealed` is the whole list (possibly empty).
     declared: bool,
+    /// Blind index columns.
+    indexes: Vec<LayoutIndex>,
 }
 
 impl RecordLayout {
@@ -264,6 +269,7 @@ impl RecordLayout {
             nested: Vec::new(),
             sealed: Vec::new(),
             declared: false,
+            indexes: Vec::new(),
         }
     }
 
@@ -319,6 +325,33 @@ impl RecordLayout {
         self
     }
 
+    /// A blind index column (FORMAT.md §13, §16.4) under `column`: the terms of `index`, over
+    /// members of this record (the JSON keys its parts name). Re-sealing brings each term to the
+    /// index's current version: a term of another version (after an index rotation), or a column
+    /// absent or `null` while the members it reads are sealed values, is recomputed from those
+    /// members, opened with a purpose key at hand ([`Reseal::open_text`]) and normalized as
+    /// `index` says, with the current version of the index key ([`Reseal::index_key`]), and
+    /// spliced in (an absent column is added as the object's last member). A term whose members
+    /// cannot be opened or normalized is kept as it was, and counted ([`Counts::terms_kept`]).
+    #[must_use]
+    pub fn index(mut self, column: impl Into<String>, index: RecordIndex) -> Self {
+        self.indexes.push(LayoutIndex::built(column.into(), index));
+        self
+    }
+
+    /// As [`index`](Self::index), for an index `#[derive(Seal)]` declares: what a derived
+    /// record's `record_layout()` lists.
+    #[must_use]
+    pub fn declared_index(
+        mut self,
+        column: impl Into<String>,
+        index: &'static DeclaredIndex,
+    ) -> Self {
+        self.indexes
+            .push(LayoutIndex::declared(column.into(), index));
+        self
+    }
+
     /// Re-seals every sealed value of `record`, the JSON text of one record: returns the text
     /// with only those values replaced (every other byte as it was; `record` itself when nothing
     /// changed), and how many values changed and how many were already current. White space
@@ -352,13 +385,25 @@ impl RecordLayout {
     /// [`Error::BadRecord`] for a record that is not JSON or does not fit the layout, and as
     /// [`KeySet::reseal`].
     pub fn reseal<'r>(&self, keys: &dyn Reseal, record: &'r str) -> Result<(Cow<'r, str>, Counts)> {
+        self.reseal_with(keys, &IndexKeys::default(), record)
+    }
+
+    /// [`reseal`](Self::reseal) with the index keys of a run.
+    pub(crate) fn reseal_with<'r>(
+        &self,
+        keys: &dyn Reseal,
+        index_keys: &IndexKeys,
+        record: &'r str,
+    ) -> Result<(Cow<'r, str>, Counts)> {
         let mut walk = Walk {
             keys,
+            index_keys,
             text: record,
             edits: Vec::new(),
             counts: Counts::default(),
         };
         self.walk(&mut walk, None, Cow::Borrowed(""), record)?;
+        walk.edits.sort_by_key(|(range, _)| range.start);
         Ok((splice(record, &walk.edits), walk.counts))
     }
 
@@ -433,6 +478,9 @@ impl RecordLayout {
                 Kind::Scalar => {}
             }
         }
+        for index in &self.indexes {
+            reindex(walk, &level, text, &members, index)?;
+        }
         Ok(())
     }
 
@@ -459,24 +507,24 @@ impl RecordLayout {
 }
 
 /// A record being walked: the top-level one, or one nested in it.
-struct Level<'a> {
+pub(crate) struct Level<'a> {
     /// The record holding this one (`None` at the top).
     parent: Option<&'a Level<'a>>,
     /// This record's JSON key in its parent (empty at the top).
     key: Cow<'a, str>,
-    layout: &'a RecordLayout,
+    pub(crate) layout: &'a RecordLayout,
     /// The bytes of this record's own id field, if its layout names one.
     id: Option<Vec<u8>>,
 }
 
 impl Level<'_> {
     /// The top-level record.
-    fn top(&self) -> &Level<'_> {
+    pub(crate) fn top(&self) -> &Level<'_> {
         self.parent.map_or(self, Level::top)
     }
 
     /// The dotted path from the top-level record to `key` in this one: `billing.geo.lat`.
-    fn path(&self, key: &str) -> String {
+    pub(crate) fn path(&self, key: &str) -> String {
         match self.parent {
             None => key.to_owned(),
             Some(parent) => parent.path(&format!("{}.{key}", self.key)),
@@ -522,14 +570,14 @@ fn not_sealed(level: &Level<'_>, key: &str) -> Error {
 }
 
 /// The context of one sealed value: record type, field and id (FORMAT.md §6).
-struct Binding<'a> {
+pub(crate) struct Binding<'a> {
     record: Cow<'a, str>,
     field: Cow<'a, str>,
     id: Cow<'a, [u8]>,
 }
 
 impl Binding<'_> {
-    fn context(&self) -> Context<'_> {
+    pub(crate) fn context(&self) -> Context<'_> {
         Context::new(&self.record, &self.field).with_id(&self.id)
     }
 }
@@ -543,7 +591,7 @@ impl Binding<'_> {
 /// key), behind the JSON keys of the nested records leading to it, joined by `.`
 /// (`billing.geo.lat`); id = the id of the *outermost* record whose id is not empty, empty if none
 /// has one.
-fn binding<'a>(level: &'a Level<'a>, key: &'a str) -> Binding<'a> {
+pub(crate) fn binding<'a>(level: &'a Level<'a>, key: &'a str) -> Binding<'a> {
     let mut chain = Vec::new();
     let mut at = Some(level);
     while let Some(record) = at {
@@ -573,12 +621,14 @@ fn binding<'a>(level: &'a Level<'a>, key: &'a str) -> Binding<'a> {
 }
 
 /// One record's walk: its text, the replacements found so far and the counts.
-struct Walk<'t, 'k> {
-    keys: &'k dyn Reseal,
-    text: &'t str,
-    /// Byte ranges of `text` (string values, quotes included), in order, and the new text of each.
-    edits: Vec<(Range<usize>, String)>,
-    counts: Counts,
+pub(crate) struct Walk<'t, 'k> {
+    pub(crate) keys: &'k dyn Reseal,
+    pub(crate) index_keys: &'k IndexKeys,
+    pub(crate) text: &'t str,
+    /// Byte ranges of `text` (values, quotes included; empty where a member is added) and the
+    /// JSON text that replaces each; sorted before they are spliced.
+    pub(crate) edits: Vec<(Range<usize>, String)>,
+    pub(crate) counts: Counts,
 }
 
 impl Walk<'_, '_> {
@@ -588,7 +638,9 @@ impl Walk<'_, '_> {
         match self.keys.reseal_text(text, ctx)? {
             Some(new) => {
                 let start = offset_in(self.text, value);
-                self.edits.push((start..start + value.len(), new));
+                // The text form is `fs1:` and base64url (FORMAT.md §7): nothing to escape.
+                self.edits
+                    .push((start..start + value.len(), format!("\"{new}\"")));
                 self.counts.resealed += 1;
             }
             None => self.counts.current += 1,
@@ -597,20 +649,17 @@ impl Walk<'_, '_> {
     }
 }
 
-/// `text` with each edited range replaced by its new sealed value, as a JSON string.
+/// `text` with each edited range replaced by its new JSON text, the ranges in order.
 fn splice<'r>(text: &'r str, edits: &[(Range<usize>, String)]) -> Cow<'r, str> {
     if edits.is_empty() {
         return Cow::Borrowed(text);
     }
-    let grown: usize = edits.iter().map(|(_, new)| new.len() + 2).sum();
+    let grown: usize = edits.iter().map(|(_, new)| new.len()).sum();
     let mut out = String::with_capacity(text.len() + grown);
     let mut at = 0;
     for (range, new) in edits {
         out.push_str(&text[at..range.start]);
-        // The text form is `fs1:` and base64url (FORMAT.md §7): nothing to escape.
-        out.push('"');
         out.push_str(new);
-        out.push('"');
         at = range.end;
     }
     out.push_str(&text[at..]);
@@ -632,38 +681,99 @@ fn find_sealed(value: &Value) -> Option<String> {
     }
 }
 
-/// Values re-sealed and values found current.
+/// Values re-sealed and values found current; index terms recomputed, found current, and kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Values moved to the active key version.
     pub resealed: u64,
     /// Values already under the active version, left as they were.
     pub current: u64,
+    /// Index terms recomputed with their index's current version (or added where absent).
+    pub terms_recomputed: u64,
+    /// Index terms already of their index's current version, left as they were.
+    pub terms_current: u64,
+    /// Index terms not of the current version that could not be recomputed (their fields did not
+    /// open with the keys at hand, or no longer normalize) and were kept as they were: until they
+    /// are, finishing the index's migration stops these rows from being found.
+    pub terms_kept: u64,
 }
 
 impl std::ops::AddAssign for Counts {
     fn add_assign(&mut self, other: Self) {
         self.resealed += other.resealed;
         self.current += other.current;
+        self.terms_recomputed += other.terms_recomputed;
+        self.terms_current += other.terms_current;
+        self.terms_kept += other.terms_kept;
     }
 }
 
 /// What can re-seal a value: a [`KeySet`] holding its purposes, or a [`Keyring`] (any purpose).
+/// For index columns ([`RecordLayout::index`]) it also gives index keys and opens values.
 pub trait Reseal: Sync {
     /// As [`KeySet::reseal_text`].
     ///
     /// # Errors
     /// As [`KeySet::reseal_text`].
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>>;
+
+    /// The key of the blind index `name`, to bring its terms to the current version. The
+    /// default holds none.
+    ///
+    /// # Errors
+    /// [`Error::UnknownIndex`].
+    fn index_key(&self, name: &str) -> Result<IndexKey> {
+        Err(Error::UnknownIndex {
+            index: name.to_owned(),
+            held: Vec::new(),
+        })
+    }
+
+    /// Opens the sealed `String` of text form `text` with the key of any of its purposes held:
+    /// `Ok(None)` if none is. What an index term is recomputed from. The default opens nothing.
+    ///
+    /// # Errors
+    /// As [`Sealed::open_dyn`].
+    fn open_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
+        let _ = (text, ctx);
+        Ok(None)
+    }
 }
 
 impl Reseal for KeySet {
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
         KeySet::reseal_text(self, text, ctx)
     }
+
+    fn index_key(&self, name: &str) -> Result<IndexKey> {
+        self.require_index(name).map(IndexKey::share)
+    }
+
+    fn open_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
+        let sealed = Sealed::<String, AnyPurposes>::from_text(text)?;
+        match crate::record::open_source(self, &sealed, ctx) {
+            Ok(value) => Ok(Some(value)),
+            Err(Error::NoKeyForPurpose { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 impl Reseal for Keyring {
+    fn index_key(&self, name: &str) -> Result<IndexKey> {
+        Keyring::index_key(self, name)
+    }
+
+    fn open_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
+        let sealed = Sealed::<String, AnyPurposes>::from_text(text)?;
+        let Some(purpose) = sealed.purposes().into_iter().next() else {
+            return Ok(None);
+        };
+        sealed
+            .open_dyn(&self.dyn_purpose_key(&purpose), ctx)
+            .map(Some)
+    }
+
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
         // As `KeySet::reseal`: the context is checked even for a current value.
         ctx.check()?;

@@ -11,10 +11,17 @@
 //! column, say) go through [`reseal_records`]. Input lines are read up to [`MAX_LINE`] bytes.
 //! A derived record's sealed twin gives its own layout (`SealedX::record_layout()`,
 //! [`SealedLayout`]).
+//!
+//! Blind index columns ([`RecordLayout::index`]) are brought to their index's current version on
+//! the way (after `fieldseal index rotate`): a stale term is recomputed from the fields it reads
+//! and spliced in like a sealed string; [`count_terms`] says how many rows are left on older
+//! versions before the migration is finished.
 
 mod batch;
+mod census;
 mod checkpoint;
 mod file;
+mod index;
 mod jsonl;
 mod layout;
 mod lines;
@@ -22,6 +29,7 @@ mod members;
 mod records;
 mod scan;
 
+pub use census::{TermCensus, count_terms};
 pub use file::{Interrupted, checkpoint_path, interrupted_run, partial_path, reseal_jsonl_file};
 pub use jsonl::{Summary, reseal_jsonl};
 pub use layout::{Counts, IdType, RecordLayout, Reseal, SealedLayout};

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use crate::bulk::Summary;
 use crate::bulk::batch::{BATCH, run_batch};
+use crate::bulk::index::IndexKeys;
 use crate::bulk::layout::{RecordLayout, Reseal};
 use crate::error::{Error, Result};
 
@@ -52,12 +53,13 @@ pub fn reseal_records(
     let mut summary = Summary::default();
     let mut records = records.into_iter().peekable();
     let mut batch: Vec<String> = Vec::with_capacity(BATCH);
+    let index_keys = IndexKeys::default();
     while records.peek().is_some() {
         batch.clear();
         batch.extend(records.by_ref().take(BATCH));
         let results = run_batch(&mut batch, threads, |record| {
             layout
-                .reseal(keys, record)
+                .reseal_with(keys, &index_keys, record)
                 .map(|(text, counts)| match text {
                     Cow::Borrowed(_) => (None, counts),
                     Cow::Owned(text) => (Some(text), counts),
@@ -71,6 +73,9 @@ pub fn reseal_records(
             sink(new.unwrap_or(record))?;
             summary.records += 1;
             summary.values += counts;
+            if counts.terms_kept > 0 && summary.first_kept.is_none() {
+                summary.first_kept = Some(summary.records);
+            }
         }
         progress(&summary);
     }

@@ -27,6 +27,8 @@ pub use index::BadTerm;
 pub use keyfile::KeyFileError;
 pub use vault::VaultError;
 
+use crate::normalize::NormalizeError;
+
 /// Everything that can go wrong in fieldseal.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -465,6 +467,36 @@ pub enum Error {
     EmptyBundle {
         /// The service.
         service: String,
+    },
+
+    /// A value could not be normalized for a blind index (FORMAT.md §17), or the index's
+    /// normalizer could not be made from its description. Names the index and the field, never
+    /// the value.
+    #[error("index `{index}`, field `{field}`: {source}")]
+    Normalize {
+        /// The index.
+        index: String,
+        /// The field whose value (or whose normalizer description) was refused.
+        field: String,
+        /// What is wrong with it. Boxed, to keep [`Error`] small.
+        source: Box<NormalizeError>,
+    },
+
+    /// A record declares an index with another normalizer than the one its keyring records:
+    /// terms computed by the two would never match (FORMAT.md §13, §16.4).
+    #[error(
+        "index `{index}` is declared with normalizer `{declared}`, but its keyring records \
+         `{recorded}`: every service must normalize alike, or lookups miss; declare the recorded \
+         normalizer, or define a new index for the new one (`fieldseal index add`)"
+    )]
+    IndexNormalizerMismatch {
+        /// The index.
+        index: String,
+        /// The normalizer description the record declares (for a compound index, the
+        /// descriptions of its parts joined by `,`). Boxed, to keep [`Error`] small.
+        declared: Box<str>,
+        /// The normalizer description the index key records.
+        recorded: Box<str>,
     },
 
     /// The operating system's random number generator failed.

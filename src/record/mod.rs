@@ -5,9 +5,11 @@
 //! fields that purpose may read. See [`Seal`](crate::Seal) for the attributes.
 
 mod id;
+mod index;
 mod nesting;
 
 pub use id::{IntegerId, RecordId};
+pub use index::{DeclaredIndex, NormalizeFn, PART_SEPARATOR, RecordIndex, open_source};
 pub use nesting::{Nesting, PATH_SEPARATOR};
 
 use crate::error::Result;

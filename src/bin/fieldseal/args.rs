@@ -29,7 +29,8 @@ rotation changes no lookup term; an index version keeps its root version from be
 the index itself is rotated and migrated:
   fieldseal index rotate NAME           new current index version; the old one is still queried
   fieldseal export-bundle ... --index NAME   for each service that writes or looks up NAME
-  (recompute the stored terms with the current version)
+  fieldseal reseal ... --index COLUMN=NAME@FIELDS   recomputes the stored terms
+  fieldseal index status NAME --column COLUMN --input FILE   says how many rows are left
   fieldseal index finish NAME --yes     the old index versions are no longer queried
 
 Secrets are never taken from the command line. The keyring is unlocked with a passphrase from
@@ -335,7 +336,8 @@ Rotate a blind index's key: a new version, derived from the active root version,
 the previous version stays live, so lookups ask for the terms of both and every row is found.
 
 Afterwards: re-export the bundles holding the index (export-bundle --index NAME --force),
-recompute the stored terms with the current version, then finish the migration (index finish).")]
+recompute the stored terms with the current version (reseal --index), check that none is left
+(index status), then finish the migration (index finish).")]
     Rotate(IndexNameArgs),
 
     /// Finish an index's migration: its older versions are retired (asks for --yes)
@@ -346,6 +348,45 @@ are no longer found by a lookup (their sealed values are untouched): recompute t
 Afterwards, re-export the bundles holding the index, and retire root versions that no index
 version uses any more.")]
     Finish(IndexFinishArgs),
+
+    /// Count a JSON Lines file's terms of an index by version: how many rows are left to migrate
+    #[command(long_about = "\
+Count the terms of an index in the given columns of a JSON Lines file by index version, reading
+the terms alone (no key is used), and say how many rows are left on versions other than the
+current one, or without a term: rows a lookup stops finding once the migration is finished.
+Recompute them first (fieldseal reseal --index ...), then finish (index finish). A line longer than
+16 MiB is refused.")]
+    Status(IndexStatusArgs),
+}
+
+/// `index status`.
+#[derive(Debug, Args)]
+pub(crate) struct IndexStatusArgs {
+    /// The index
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+
+    /// A column holding the index's terms, as [PATH.]JSON_KEY; repeat for each
+    ///
+    /// A column of a nested record is named by its path from the top: contact.phone_lookup.
+    #[arg(long = "column", value_name = "COLUMN", required = true)]
+    pub(crate) columns: Vec<String>,
+
+    /// The JSON Lines file to read [default: standard input, also `-`]
+    #[arg(long, value_name = "PATH")]
+    pub(crate) input: Option<PathBuf>,
+}
+
+/// `reseal --index`: a blind index column, the index whose terms it holds and the fields they are
+/// computed from.
+#[derive(Clone, Debug)]
+pub(crate) struct IndexColumnArg {
+    /// `[PATH.]COLUMN`.
+    pub(crate) column: String,
+    /// The index name.
+    pub(crate) index: String,
+    /// The fields read, in the index's order (JSON keys of the column's record).
+    pub(crate) fields: Vec<String>,
 }
 
 /// `index add`.
@@ -575,6 +616,18 @@ pub(crate) struct ResealArgs {
     #[arg(long = "nested", value_name = "PATH=RECORD", value_parser = parse_nested)]
     pub(crate) nested: Vec<(String, RecordLayout)>,
 
+    /// A blind index column, as [PATH.]COLUMN=INDEX@FIELD[,FIELD...]
+    ///
+    /// Its terms are brought to the index's current version (after `fieldseal index rotate`):
+    /// a term of another version, or a missing one, is recomputed from the fields named (in the
+    /// index's order, JSON keys of the column's record), opened with the keyring and normalized
+    /// with the normalizer the keyring records for the index (for a compound index, one
+    /// description per field, joined by commas). Repeat for each column, as #[seal(index(..))]
+    /// declares them: email_lookup=email-lookup@email, name_postcode=name-postcode@last_name,postcode.
+    /// A term whose fields do not open is kept, and counted.
+    #[arg(long = "index", value_name = "COLUMN=INDEX@FIELDS", value_parser = parse_index_column)]
+    pub(crate) indexes: Vec<IndexColumnArg>,
+
     /// The JSON Lines file to read [default: standard input, also `-`]
     #[arg(long, value_name = "PATH")]
     pub(crate) input: Option<PathBuf>,
@@ -618,6 +671,23 @@ fn parse_rename(pair: &str) -> Result<(String, String), String> {
             Err("expected [PATH.]JSON_KEY=NAME, for example wants_newsletter=newsletter".to_owned())
         }
     }
+}
+
+fn parse_index_column(spec: &str) -> Result<IndexColumnArg, String> {
+    let usage = "expected [PATH.]COLUMN=INDEX@FIELD[,FIELD...], for example \
+                 email_lookup=email-lookup@email";
+    let (column, rest) = spec.split_once('=').ok_or(usage)?;
+    let (index, fields) = rest.split_once('@').ok_or(usage)?;
+    let fields: Vec<String> = fields.split(',').map(str::to_owned).collect();
+    if column.is_empty() || fields.iter().any(String::is_empty) {
+        return Err(usage.to_owned());
+    }
+    parse_index(index)?;
+    Ok(IndexColumnArg {
+        column: column.to_owned(),
+        index: index.to_owned(),
+        fields,
+    })
 }
 
 fn parse_nested(spec: &str) -> Result<(String, RecordLayout), String> {

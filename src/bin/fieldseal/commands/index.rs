@@ -1,4 +1,4 @@
-//! `fieldseal index add|rotate|finish`: the keyring's blind indexes (FORMAT.md §16).
+//! `fieldseal index add|rotate|finish|status`: the keyring's blind indexes (FORMAT.md §16).
 
 use std::io::Write;
 
@@ -14,6 +14,7 @@ pub(crate) fn run(file: &KeyringFile, command: &IndexCommand, out: &mut dyn Writ
         IndexCommand::Add(args) => add(file, args, out),
         IndexCommand::Rotate(args) => rotate(file, &args.name, out),
         IndexCommand::Finish(args) => finish(file, args, out),
+        IndexCommand::Status(args) => crate::commands::index_status::run(file, args, out),
     }
 }
 
@@ -75,8 +76,9 @@ fn rotate(file: &KeyringFile, name: &str, out: &mut dyn Write) -> Outcome {
     writeln!(
         out,
         "next: re-export the bundles holding the index (fieldseal export-bundle --index {name} \
-         --force), recompute the stored terms with version {new}, then finish the migration \
-         (fieldseal index finish {name} --yes)"
+         --force), recompute the stored terms with version {new} (fieldseal reseal ... --index \
+         COLUMN={name}@FIELDS), check that none is left (fieldseal index status {name} --column \
+         COLUMN --input FILE), then finish the migration (fieldseal index finish {name} --yes)"
     )?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod export_bundle;
 mod index;
+mod index_status;
 mod init;
 mod inspect;
 mod layout;

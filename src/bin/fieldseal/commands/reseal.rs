@@ -6,7 +6,7 @@ use std::path::Path;
 use fieldseal::bulk::{interrupted_run, partial_path, reseal_jsonl_file};
 
 use crate::args::ResealArgs;
-use crate::commands::layout::layout;
+use crate::commands::layout::{index_columns, layout};
 use crate::commands::{KeyringFile, refuse_existing};
 use crate::failure::{Exit, Failure, Outcome};
 use crate::progress::Progress;
@@ -27,7 +27,8 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
         ),
         None => None,
     };
-    let layout = layout(args)?;
+    // Checked before the secret is asked for; the index columns need the keyring.
+    layout(args, &[])?;
     // What an interrupted run left, checked as the run will check it: the note below and what
     // the run does agree, and a refusal comes before the secret is asked for.
     let interrupted = interrupted_run(&args.out).map_err(|e| {
@@ -37,6 +38,7 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
         )
     })?;
     let (keyring, _) = file.load()?;
+    let layout = layout(args, &index_columns(args, &keyring)?)?;
     if input.is_none() && std::io::stdin().is_terminal() {
         crate::stderr::line(format_args!(
             "note: reading records from the terminal; end with Ctrl-D"
@@ -86,6 +88,22 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
     writeln!(out, "values re-sealed:       {}", summary.values.resealed)?;
     writeln!(out, "values already current: {}", summary.values.current)?;
     writeln!(out, "records resumed:        {}", summary.resumed)?;
+    if !args.indexes.is_empty() {
+        let counts = &summary.values;
+        writeln!(out, "index terms recomputed: {}", counts.terms_recomputed)?;
+        writeln!(out, "index terms current:    {}", counts.terms_current)?;
+        writeln!(out, "index terms kept stale: {}", counts.terms_kept)?;
+    }
+    if let Some(line) = summary.first_kept {
+        writeln!(
+            out,
+            "{} index term(s) could not be recomputed, the first on line {line}: a field they \
+             read did not open with this keyring or no longer normalizes (a value moved from \
+             another row or damaged); those rows stay on the old index version, and finishing \
+             the index's migration now would stop them from being found",
+            summary.values.terms_kept
+        )?;
+    }
     if summary.resumed > 0 {
         writeln!(
             out,
