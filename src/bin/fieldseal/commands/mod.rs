@@ -11,6 +11,7 @@ mod retire;
 mod rotate;
 mod scan;
 mod status;
+pub(crate) mod vault;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Rekey(args) => rekey::run(&keyring, &args, out),
         Command::Scan(args) => scan::run(&args, out),
         Command::Index(command) => index::run(&keyring, &command, out),
+        Command::Vault(args) => vault::run(&keyring, &args, out),
     }
 }
 
