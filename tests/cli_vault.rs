@@ -471,7 +471,24 @@ fn customer(id: u64) -> Customer {
     }
 }
 
+/// The partner opens a disclosed record in direct mode with its own purpose key, under the
+/// record's context.
+fn partner_opens(s: &Scratch, record: &serde_json::Map<String, Value>) {
+    let acme = s.keyring().purpose_key::<Acme>();
+    let email = Sealed::<String, Acme>::from_text(record["email"].as_str().unwrap()).unwrap();
+    let ctx = Context::new("Customer", "email").with_id_int(1u64);
+    assert_eq!(email.open(&acme, &ctx).unwrap(), "c1@example.com");
+    let postcode =
+        Sealed::<String, Acme>::from_text(record["address"]["postcode"].as_str().unwrap()).unwrap();
+    let ctx = Context::new("Customer", "address.postcode").with_id_int(1u64);
+    assert_eq!(postcode.open(&acme, &ctx).unwrap(), "SW1 1AA");
+}
+
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one hand-over, told in order: consents, refusals, the file, the log"
+)]
 fn disclose_writes_records_of_consenting_subjects_only_and_logs_the_hand_over() {
     let s = Scratch::new("disclose");
     let subjects = s.subjects(START);
@@ -568,15 +585,7 @@ fn disclose_writes_records_of_consenting_subjects_only_and_logs_the_hand_over() 
     );
     assert_eq!(record["customer_id"], 1);
     assert!(!written.contains("c1@example.com") && !written.contains("Customer 1"));
-    // The partner opens them in direct mode with its own purpose key, under the record's context.
-    let acme = s.keyring().purpose_key::<Acme>();
-    let email = Sealed::<String, Acme>::from_text(record["email"].as_str().unwrap()).unwrap();
-    let ctx = Context::new("Customer", "email").with_id_int(1u64);
-    assert_eq!(email.open(&acme, &ctx).unwrap(), "c1@example.com");
-    let postcode =
-        Sealed::<String, Acme>::from_text(record["address"]["postcode"].as_str().unwrap()).unwrap();
-    let ctx = Context::new("Customer", "address.postcode").with_id_int(1u64);
-    assert_eq!(postcode.open(&acme, &ctx).unwrap(), "SW1 1AA");
+    partner_opens(&s, record);
 
     let log = s
         .run(&["vault", "log", "disclosures", "--partner", "acme", "--json"])

@@ -8,7 +8,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use fieldseal::vault::{SqliteVault, Subject, SubjectKeys};
+use fieldseal::vault::{Disclosure, SqliteVault, Subject, SubjectKeys};
 use fieldseal::{Context, DynPurpose, DynPurposeKey, Error};
 use serde_json::json;
 
@@ -91,6 +91,18 @@ pub(crate) fn run(
     };
     // Logged: the file goes into place, never over one that appeared meanwhile.
     move_into_place(&partial, output)?;
+    report(args, &subjects, &disclosure, json, out)
+}
+
+/// What was disclosed, as the log keeps it, and who was withheld.
+fn report(
+    args: &DiscloseArgs,
+    subjects: &[SubjectId],
+    disclosure: &Disclosure<u64>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Outcome {
+    let (partner, output) = (&args.partner, &args.output);
     let records: u64 = disclosure.records.iter().sum();
     let withheld: Vec<String> = subjects
         .iter()
@@ -229,17 +241,14 @@ impl Tree {
             self.0.push((key.clone(), Node::Leaf(leaf)));
             return;
         }
-        let at = match self
+        let found = self
             .0
             .iter()
-            .position(|(k, n)| k == key && matches!(n, Node::Object(_)))
-        {
-            Some(at) => at,
-            None => {
-                self.0.push((key.clone(), Node::Object(Tree::default())));
-                self.0.len() - 1
-            }
-        };
+            .position(|(k, n)| k == key && matches!(n, Node::Object(_)));
+        let at = found.unwrap_or_else(|| {
+            self.0.push((key.clone(), Node::Object(Tree::default())));
+            self.0.len() - 1
+        });
         if let Node::Object(inner) = &mut self.0[at].1 {
             inner.insert(rest, leaf);
         }

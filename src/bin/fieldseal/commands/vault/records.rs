@@ -153,12 +153,7 @@ fn fields(args: &DiscloseArgs, members: &Members) -> Result<Vec<Field>, String> 
             }
             let raw = member(nested.as_ref().unwrap_or(members), last)
                 .map_err(|e| format!("{e} (--fields {dotted})"))?;
-            let sealed = sealed_text(raw.get()).ok_or_else(|| {
-                format!(
-                    "`{dotted}` is not a sealed value (fs1:...) or null; disclose hands over \
-                     sealed fields only"
-                )
-            })?;
+            let sealed = sealed_text(dotted, raw.get())?;
             let purposes = match &sealed {
                 Some(text) => Inspection::of_text(text)
                     .map_err(|e| format!("`{dotted}`: {e}"))?
@@ -178,13 +173,18 @@ fn fields(args: &DiscloseArgs, members: &Members) -> Result<Vec<Field>, String> 
         .collect()
 }
 
-/// `Some(None)` for null, `Some(Some(text))` for a sealed value, `None` for anything else.
-fn sealed_text(json: &str) -> Option<Option<String>> {
+/// The sealed value's text (`None` for null) of the field at `dotted`; anything else is refused.
+fn sealed_text(dotted: &str, json: &str) -> Result<Option<String>, String> {
     if json.trim() == "null" {
-        return Some(None);
+        return Ok(None);
     }
-    let text: String = serde_json::from_str(json).ok()?;
-    text.starts_with(TEXT_PREFIX).then_some(Some(text))
+    match serde_json::from_str::<String>(json) {
+        Ok(text) if text.starts_with(TEXT_PREFIX) => Ok(Some(text)),
+        _ => Err(format!(
+            "`{dotted}` is not a sealed value (fs1:...) or null; disclose hands over sealed \
+             fields only"
+        )),
+    }
 }
 
 /// The context's field name: the JSON keys to it joined by dots, its own key renamed as

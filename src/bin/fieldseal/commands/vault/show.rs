@@ -2,6 +2,7 @@
 //! the Unix epoch, subjects in the syntax `--subject` takes). Never a key byte: the records hold
 //! none.
 
+use std::fmt::Write as _;
 use std::time::{Duration, UNIX_EPOCH};
 
 use fieldseal::vault::{ConsentRecord, DisclosureRecord, ErasureReceipt, ExpiredKey};
@@ -105,11 +106,12 @@ pub(crate) fn disclosure_text(d: &DisclosureRecord) -> String {
         d.withheld
     );
     for s in &d.subjects {
-        text.push_str(&format!(
-            "  {}: consent {}\n",
+        let _ = writeln!(
+            text,
+            "  {}: consent {}",
             subject(&s.subject),
             consent_text(&s.consent)
-        ));
+        );
     }
     text
 }
