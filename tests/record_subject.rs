@@ -740,6 +740,9 @@ impl KeyVault for Counting {
     fn bind_keyring(&self, id: KeyringId) -> fieldseal::Result<KeyringId> {
         self.inner.bind_keyring(id)
     }
+    fn keyring(&self) -> fieldseal::Result<Option<KeyringId>> {
+        self.inner.keyring()
+    }
     fn read(&self, subject: &[u8], purposes: &[&str]) -> fieldseal::Result<SubjectState> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.read(subject, purposes)

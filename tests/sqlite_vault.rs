@@ -181,6 +181,12 @@ fn suite_disclosure_to_consenting_subjects_only() {
     vault_suite::disclosure_to_consenting_subjects_only(dir.fresh());
 }
 
+#[test]
+fn suite_keyring_binding_reads_back_without_binding() {
+    let dir = Dir::new("suite-binding");
+    vault_suite::keyring_binding_reads_back_without_binding(dir.fresh());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Persistence
 
@@ -840,6 +846,7 @@ fn read_only_vault_reads_and_refuses_writes() {
     assert_eq!(open_ada(&subjects, &value).unwrap(), EMAIL);
     assert_eq!(subjects.consents(&ada).unwrap().len(), 1);
     assert_eq!(subjects.vault().stats().unwrap().live_keys, 1);
+    assert_eq!(subjects.vault().keyring().unwrap(), Some(keyring.id()));
     read_only_error(
         &subjects
             .seal::<String, Fulfillment>(&Subject::int(9), EMAIL, &ctx(9))
@@ -858,6 +865,7 @@ fn read_only_vault_reads_and_refuses_writes() {
     let other = dir.join("unbound.db");
     drop(SqliteVault::open(&other).unwrap());
     let unbound = SqliteVault::open_with(&other, SqliteOptions::new().read_only(true)).unwrap();
+    assert_eq!(unbound.keyring().unwrap(), None, "read, and still unbound");
     read_only_error(&SubjectKeys::new(unbound, keys(&keyring), keyring.id()).map(|_| ()));
     // An empty file has no schema to read.
     let empty = dir.join("empty.db");

@@ -55,3 +55,87 @@ fn wrong_keyring_and_tampered_rows() {
 fn disclosure_to_consenting_subjects_only() {
     vault_suite::disclosure_to_consenting_subjects_only(MemoryVault::new);
 }
+
+#[test]
+fn keyring_binding_reads_back_without_binding() {
+    vault_suite::keyring_binding_reads_back_without_binding(MemoryVault::new);
+}
+
+/// A subject's value handed over to a partner: the copy of one purpose, opened with the subject's
+/// data key, sealed again in direct mode for the partner's purpose, with its type and context
+/// kept; a copy the subject's choices withhold is not handed over.
+#[test]
+fn reseal_direct_hands_a_copy_over_to_the_partners_purpose_key() {
+    use common::vault_suite::{Acme, Fulfillment, Marketing, World};
+    use fieldseal::vault::Subject;
+    use fieldseal::{Context, Error, Json, Sealed, Suite};
+
+    let w = World::new(MemoryVault::new(), Suite::default());
+    let ada = Subject::int(7);
+    let ctx = Context::new("customer", "points").with_id_int(7);
+    w.subjects
+        .grant(&ada, &Marketing.into(), "form", None)
+        .unwrap();
+    let points: Sealed<u32, (Fulfillment, Marketing)> = w.subjects.seal(&ada, &1815, &ctx).unwrap();
+    let acme = w.keyring.purpose_key::<Acme>();
+    let handed: Sealed<u32, Acme> = w
+        .subjects
+        .reseal_direct(&points, &Marketing.into(), &ada, &ctx, &acme)
+        .unwrap();
+    assert_eq!(handed.open(&acme, &ctx).unwrap(), 1815);
+    assert_eq!(handed.key_versions()[0].1, 1, "the partner's root version");
+    // Bound to the same context: it does not open as another record's.
+    let other = Context::new("customer", "points").with_id_int(8);
+    assert!(matches!(handed.open(&acme, &other), Err(Error::CannotOpen)));
+
+    // Any plaintext type, in text form.
+    let prefs = Json(vec!["tea".to_owned(), "books".to_owned()]);
+    let ctx2 = Context::new("customer", "prefs").with_id_int(7);
+    let sealed: Sealed<Json<Vec<String>>, Fulfillment> =
+        w.subjects.seal(&ada, &prefs, &ctx2).unwrap();
+    let text = w
+        .subjects
+        .reseal_direct_text(
+            &sealed.to_text(),
+            &Fulfillment.into(),
+            &ada,
+            &ctx2,
+            acme.as_dyn(),
+        )
+        .unwrap();
+    let handed = Sealed::<Json<Vec<String>>, Acme>::from_text(&text).unwrap();
+    assert_eq!(handed.open(&acme, &ctx2).unwrap().0, prefs.0);
+
+    // Another subject's keys do not open it.
+    assert!(matches!(
+        w.subjects.reseal_direct_bytes(
+            points.as_bytes(),
+            &Fulfillment.into(),
+            &Subject::int(8),
+            &ctx,
+            acme.as_dyn()
+        ),
+        Err(Error::CannotOpen | Error::UnknownDataKey { .. })
+    ));
+    // Withdrawn: marketing's copy is not handed over; fulfillment's still is.
+    w.subjects.withdraw(&ada, &Marketing.into()).unwrap();
+    assert!(matches!(
+        w.subjects
+            .reseal_direct(&points, &Marketing.into(), &ada, &ctx, &acme)
+            .map(|_| ()),
+        Err(Error::ConsentWithdrawn { .. })
+    ));
+    let handed = w
+        .subjects
+        .reseal_direct(&points, &Fulfillment.into(), &ada, &ctx, &acme)
+        .unwrap();
+    assert_eq!(handed.open(&acme, &ctx).unwrap(), 1815);
+    // Erased: nothing is handed over.
+    w.subjects.forget(&ada).unwrap();
+    assert!(matches!(
+        w.subjects
+            .reseal_direct(&points, &Fulfillment.into(), &ada, &ctx, &acme)
+            .map(|_| ()),
+        Err(Error::SubjectErased { .. })
+    ));
+}

@@ -62,6 +62,10 @@ impl AsyncKeyVault for Remote {
         self.call();
         later(self.inner.bind_keyring(id))
     }
+    fn keyring(&self) -> impl Future<Output = Result<Option<KeyringId>>> + Send {
+        self.call();
+        later(self.inner.keyring())
+    }
     fn read(&self, s: &[u8], p: &[&str]) -> impl Future<Output = Result<SubjectState>> + Send {
         self.call();
         later(self.inner.read(s, p))

@@ -107,6 +107,28 @@ impl IdType {
         }
     }
 
+    /// The id bytes (FORMAT.md §6) of the JSON value `json` (its text, as written in a record) of
+    /// the member `field`, read as this type: what a record's id, or a subject-mode record's
+    /// subject, binds. For tools that read records themselves, as `fieldseal vault disclose`
+    /// does.
+    ///
+    /// ```
+    /// use fieldseal::bulk::IdType;
+    /// use fieldseal::vault::Subject;
+    /// let u32_id = IdType::parse("u32")?;
+    /// assert_eq!(u32_id.id_bytes("id", "7")?, Subject::int(7u64).as_bytes());
+    /// assert_eq!(IdType::Auto.id_bytes("id", r#""c-7""#)?, b"c-7");
+    /// assert!(u32_id.id_bytes("id", "-1").is_err());
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::BadRecord`] for a value that is not of this type, naming `field` and never
+    /// quoting the value (ids can be personal data).
+    pub fn id_bytes(self, field: &str, json: &str) -> Result<Vec<u8>> {
+        self.bytes(field, json.trim())
+    }
+
     /// The id bytes of an id member, from its JSON text (FORMAT.md §6). Never quotes the value:
     /// ids can be personal data.
     fn bytes(self, field: &str, json: &str) -> Result<Vec<u8>> {

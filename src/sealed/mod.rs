@@ -181,6 +181,26 @@ pub(crate) fn seal_states<T: Plaintext, V: AsPlaintext<T> + ?Sized>(
     engine::seal(states, value, ctx)
 }
 
+/// Opens `key`'s part of `bytes` whatever its plaintext type: the type byte and the encoded
+/// plaintext, wiped when dropped (subject mode hands a copy over to direct mode with it).
+pub(crate) fn open_payload(
+    key: &crate::keyring::KeyState,
+    bytes: &[u8],
+    ctx: &Context<'_>,
+) -> Result<(u8, zeroize::Zeroizing<Vec<u8>>)> {
+    engine::open_payload(key, bytes, ctx)
+}
+
+/// Seals an encoded plaintext of type `type_byte` for the given key states.
+pub(crate) fn seal_payload(
+    states: &[&crate::keyring::KeyState],
+    type_byte: u8,
+    payload: &[u8],
+    ctx: &Context<'_>,
+) -> Result<Vec<u8>> {
+    engine::seal_payload(states, type_byte, payload, ctx)
+}
+
 impl<T, Ps> Sealed<T, Ps> {
     pub(crate) fn from_trusted(bytes: Vec<u8>) -> Self {
         Self {

@@ -172,6 +172,19 @@ impl<V: KeyVault> SubjectKeys<V> {
         subject: &Subject<'_>,
         ctx: &Context<'_>,
     ) -> Result<T> {
+        let key = self.key_to_open(bytes, purpose, subject, ctx)?;
+        crate::sealed::open_state(&key, bytes, ctx)
+    }
+
+    /// The data key that opens `bytes`' copy for `purpose`, for `subject`, after the checks of
+    /// FORMAT.md §9 steps 5 and 6.
+    pub(crate) fn key_to_open(
+        &self,
+        bytes: &[u8],
+        purpose: &DynPurpose,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<Arc<KeyState>> {
         precheck(bytes, subject, ctx)?;
         let generation = match part_generation(bytes, purpose) {
             Err(Error::NoConsentCopy { .. }) => {
@@ -183,8 +196,7 @@ impl<V: KeyVault> SubjectKeys<V> {
             }
             other => other?,
         };
-        let key = self.opening_key(subject, purpose.name(), generation)?;
-        crate::sealed::open_state(&key, bytes, ctx)
+        self.opening_key(subject, purpose.name(), generation)
     }
 
     /// The data keys to seal with, one per purpose, `None` where consent is wanting.

@@ -72,6 +72,10 @@ impl KeyVault for MemoryVault {
         Ok(*self.lock().keyring.get_or_insert(id))
     }
 
+    fn keyring(&self) -> Result<Option<KeyringId>> {
+        Ok(self.lock().keyring)
+    }
+
     fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
         let state = self.lock();
         if let Some(receipt) = state.erased.get(subject) {

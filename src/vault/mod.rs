@@ -14,7 +14,7 @@
 //!   [`SubjectKeys::sweep`] once the period has passed;
 //! - **third parties**: a `third-party:` purpose always needs consent, and
 //!   [`SubjectKeys::disclose`] hands records over for consenting customers only, logging each
-//!   hand-over;
+//!   hand-over ([`SubjectKeys::reseal_direct`] makes a partner's copy of a field);
 //! - **rotation** rewraps the vault's keys ([`SubjectKeys::rewrap`]) and never touches field data.
 //!
 //! Backends: [`MemoryVault`], and `SqliteVault` (feature `sqlite`), the embedded default.
@@ -22,6 +22,7 @@
 mod admin;
 mod asynchronous;
 mod cache;
+mod handover;
 mod keys;
 mod memory;
 mod records;

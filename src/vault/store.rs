@@ -30,6 +30,17 @@ pub trait KeyVault: Send + Sync {
     /// A backend error.
     fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId>;
 
+    /// The keyring the vault is bound to, or `None` if it is not bound yet. Unlike
+    /// [`bind_keyring`](Self::bind_keyring) it binds nothing (and so works on a read-only vault):
+    /// administration that holds no purpose key (consent, withdrawal, erasure, the retention
+    /// sweep, the logs) takes the vault's own keyring id from it,
+    /// `SubjectKeys::new(vault, KeySet::new(), bound)`.
+    ///
+    /// # Errors
+    /// A backend error; [`VaultError::Corrupt`](crate::VaultError::Corrupt) for a binding that
+    /// does not read back.
+    fn keyring(&self) -> Result<Option<KeyringId>>;
+
     /// What the vault holds for `subject` and `purposes`: whether it was erased, the key slot of
     /// each purpose (in the order asked) and their consent records.
     ///
@@ -139,6 +150,9 @@ impl<V: KeyVault + ?Sized> KeyVault for std::sync::Arc<V> {
     fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId> {
         (**self).bind_keyring(id)
     }
+    fn keyring(&self) -> Result<Option<KeyringId>> {
+        (**self).keyring()
+    }
     fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
         (**self).read(subject, purposes)
     }
@@ -193,6 +207,7 @@ impl<V: KeyVault + ?Sized> KeyVault for std::sync::Arc<V> {
 )]
 pub trait AsyncKeyVault: Send + Sync {
     fn bind_keyring(&self, id: KeyringId) -> impl Future<Output = Result<KeyringId>> + Send;
+    fn keyring(&self) -> impl Future<Output = Result<Option<KeyringId>>> + Send;
     fn read(
         &self,
         subject: &[u8],
@@ -252,6 +267,9 @@ pub struct Blocking<V>(pub V);
 impl<V: KeyVault> AsyncKeyVault for Blocking<V> {
     fn bind_keyring(&self, id: KeyringId) -> impl Future<Output = Result<KeyringId>> + Send {
         std::future::ready(self.0.bind_keyring(id))
+    }
+    fn keyring(&self) -> impl Future<Output = Result<Option<KeyringId>>> + Send {
+        std::future::ready(self.0.keyring())
     }
     fn read(
         &self,
@@ -338,6 +356,9 @@ impl<V: KeyVault> KeyVault for Blocking<V> {
     fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId> {
         self.0.bind_keyring(id)
     }
+    fn keyring(&self) -> Result<Option<KeyringId>> {
+        self.0.keyring()
+    }
     fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
         self.0.read(subject, purposes)
     }
@@ -386,6 +407,9 @@ impl<V: KeyVault> KeyVault for Blocking<V> {
 impl<V: KeyVault + ?Sized> KeyVault for &V {
     fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId> {
         (**self).bind_keyring(id)
+    }
+    fn keyring(&self) -> Result<Option<KeyringId>> {
+        (**self).keyring()
     }
     fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
         (**self).read(subject, purposes)

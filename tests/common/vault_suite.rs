@@ -531,6 +531,30 @@ pub(crate) fn disclosure_to_consenting_subjects_only<V: KeyVault>(make: impl Fn(
     ));
 }
 
+/// The keyring a vault is bound to reads back without binding it: `None` on a fresh vault (which
+/// the first keyring to open it then binds, not the reader), the keyring's id afterwards, and
+/// enough to administer the vault without any purpose key.
+pub(crate) fn keyring_binding_reads_back_without_binding<V: KeyVault>(make: impl Fn() -> V) {
+    let vault = Arc::new(make());
+    assert_eq!(vault.keyring().unwrap(), None);
+    assert_eq!(vault.keyring().unwrap(), None, "reading bound nothing");
+    let w = World::with_keyring(Keyring::generate(Suite::default()).unwrap(), vault);
+    assert_eq!(w.vault.keyring().unwrap(), Some(w.keyring.id()));
+    // An administrator without purpose keys, on the vault's own keyring id.
+    let bound = w.vault.keyring().unwrap().unwrap();
+    let admin = SubjectKeys::new(Arc::clone(&w.vault), KeySet::new(), bound).unwrap();
+    let ada = Subject::int(7);
+    admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
+    let email = seal_email(&w.subjects, 7);
+    admin.withdraw(&ada, &Marketing.into()).unwrap();
+    assert!(matches!(
+        open_as::<Marketing, _, _>(&w.another_process(Duration::ZERO), &email, 7),
+        Err(Error::ConsentWithdrawn { .. })
+    ));
+    assert_eq!(admin.forget(&ada).unwrap().purposes, ["fulfillment"]);
+    assert_eq!(w.vault.keyring().unwrap(), Some(w.keyring.id()));
+}
+
 /// Every scenario, for one backend.
 pub(crate) fn all<V: KeyVault + 'static>(make: impl Fn() -> V) {
     round_trip(&make);
@@ -543,4 +567,5 @@ pub(crate) fn all<V: KeyVault + 'static>(make: impl Fn() -> V) {
     other_processes_follow_within_the_time_to_live(&make);
     wrong_keyring_and_tampered_rows(&make);
     disclosure_to_consenting_subjects_only(&make);
+    keyring_binding_reads_back_without_binding(&make);
 }

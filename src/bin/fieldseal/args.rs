@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use fieldseal::bulk::{IdType, RecordLayout};
 use fieldseal::{DynPurpose, KeyringId, Suite};
 
+use crate::commands::vault::subject::{SubjectId, parse_subject};
+
 /// The environment variable naming the keyring file when `--keyring` is not given.
 pub(crate) const KEYRING_ENV: &str = "FIELDSEAL_KEYRING";
 /// The keyring file used when neither `--keyring` nor [`KEYRING_ENV`] is given.
@@ -55,7 +57,10 @@ Exit status:
      output, a bundle of another keyring, retiring the active version or one an index version
      still uses, retiring or finishing an index migration without --yes)
   5  busy: another administrator held the keyring's lock for 60 s; nothing was changed, run the
-     command again";
+     command again
+Key vaults (fieldseal vault): a vault that is read-only, damaged, of another keyring or of a
+newer fieldseal is 1; forgetting a subject without --yes, or an existing --output, is 4; a vault
+another process held locked for 5 s is 5.";
 
 /// `fieldseal`: the whole command line.
 #[derive(Debug, Parser)]
@@ -315,6 +320,10 @@ checkpoint and the input to start with the same lines, its output is kept up to 
 and the run goes on after it. An existing <OUT> is never overwritten, and none of these files is
 read or written through a symbolic link. Lines longer than 16 MiB are refused.")]
     Reseal(ResealArgs),
+
+    /// Administer a subject-mode key vault: consent, erasure, retention, rewrap, disclosure
+    #[command(long_about = VAULT_ABOUT)]
+    Vault(VaultArgs),
 }
 
 /// `index`: the blind indexes of the keyring (FORMAT.md §16).
@@ -641,6 +650,305 @@ pub(crate) struct ResealArgs {
     /// Threads re-sealing in parallel [default: the number of CPUs]
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<NonZeroUsize>,
+}
+
+/// The environment variable naming the key vault file when `--vault` is not given.
+pub(crate) const VAULT_ENV: &str = "FIELDSEAL_VAULT";
+
+const VAULT_ABOUT: &str = "\
+Administer the key vault of subject mode (FORMAT.md §15): one SQLite file holding each customer's
+data keys, wrapped under the purpose keys, their consents, and the erasure and disclosure logs.
+The file is named by --vault PATH or $FIELDSEAL_VAULT; the commands never create one (the services
+do, when they first open it) and refuse a path where there is none.
+
+Needing no keyring, nor any passphrase: status, consent grant|withdraw|list, forget, sweep and
+log. Loading the keyring (rotate it first for rewrap): rewrap and disclose, which refuse a vault
+of another keyring.
+
+A subject is given as an integer (1001: bound as 16 bytes, the same subject whatever the id's
+integer type), uuid:UUID, str:TEXT or hex:HEX, and printed back the same way. With --json, a
+command prints one JSON document; times in it are seconds since the Unix epoch. No command prints
+key bytes; the logs print subject ids, which are personal data.";
+
+/// `vault`: the key vault of subject mode.
+#[derive(Debug, Args)]
+pub(crate) struct VaultArgs {
+    /// The vault's SQLite file [default: $FIELDSEAL_VAULT]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub(crate) vault: Option<PathBuf>,
+
+    /// Print one JSON document instead of text
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: VaultCommand,
+}
+
+/// The vault commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum VaultCommand {
+    /// Count subjects, keys, consents and disclosures; live keys per purpose and root version
+    #[command(long_about = "\
+Count what the vault holds: subjects, erased subjects, live and destroyed data keys, consents
+standing, disclosures; and the live data keys of each purpose under each root key version (the
+purpose key version that wraps them). A root version under which no key of the vault is wrapped
+can be retired as far as the vault goes; with --with-keyring, the keyring's decrypt-only versions
+that qualify are named (and the keyring's id checked against the vault's).")]
+    Status(VaultStatusArgs),
+
+    /// Record, withdraw or list a subject's consents
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+
+    /// Forget subjects (right to erasure): destroy every data key and consent (asks for --yes)
+    #[command(long_about = "\
+Forget subjects: destroy all their data keys and consent records, in one step each, and print
+the receipt the erasure log keeps (who, when, the purposes whose keys were destroyed, the entries
+removed). Every copy of their data, in any database, export or backup, stops opening, and
+nothing can be sealed for them again. Services notice within their cache's time to live (60 s by
+default). Cannot be undone: without --yes, fieldseal asks on the terminal, and refuses without
+one.")]
+    Forget(ForgetArgs),
+
+    /// Destroy the data keys whose retention period has passed
+    Sweep(SweepArgs),
+
+    /// Rewrap every data key under the active root version, after `fieldseal rotate`
+    #[command(long_about = "\
+Rewrap the vault's data keys under the purpose keys of the keyring's active root version, after
+`fieldseal rotate`, in batches, with a progress bar on a terminal. Field data is never rewritten:
+every value keeps opening with the same data key. Keys already under the active version are
+skipped, so an interrupted run is resumed by running it again (nothing is kept in a side file: the
+walk starts over and passes the keys already done at the cost of a read each), and several runs
+may share the work. Afterwards, the root versions that wrap none of the vault's keys are named:
+retire them (fieldseal retire) once no direct-mode data is left under them either
+(fieldseal scan).")]
+    Rewrap(RewrapArgs),
+
+    /// Hand records of consenting subjects to a third party, sealed for its purpose
+    #[command(long_about = "\
+Hand records to a partner: read subject-mode records (JSON Lines, as #[derive(Seal)] serializes
+its sealed twins), keep those of the subjects named, and for each subject whose consent to the
+partner's purpose (third-party:NAME) stands, open the fields named and seal them again in direct
+mode for the partner's purpose, under the same context (record, field, id). The partner opens them
+with a bundle holding that purpose (fieldseal export-bundle --purpose third-party:NAME). Each
+output record holds the id field and the fields named, nothing else. The disclosure log records
+the partner, the subjects with the consent each relied on, the fields, and how many subjects were
+left out; the record is printed.
+
+Each field is opened with the first of its purposes whose copy opens for the subject (a copy the
+subject's choices withhold is passed over). A field none of whose copies opens, a subject named
+that has no record in the input, or a record that does not fit the options stops the run: nothing
+is written and nothing logged. The output is written to <OUT>.partial and renamed once the
+disclosure is logged; an existing <OUT> is never overwritten.")]
+    Disclose(DiscloseArgs),
+
+    /// Print the erasure log or the disclosure log
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+/// `vault status`.
+#[derive(Debug, Args)]
+pub(crate) struct VaultStatusArgs {
+    /// Also load the keyring: name its decrypt-only versions that wrap none of the vault's keys
+    #[arg(long)]
+    pub(crate) with_keyring: bool,
+}
+
+/// `vault consent`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConsentCommand {
+    /// Record a subject's consent to a purpose (renewing one withdrawn)
+    #[command(long_about = "\
+Record a subject's consent to a purpose, with where it was given and a reference to the text
+consented to. Sealing for that purpose gives the subject's data a copy from then on (services see
+it within their cache's time to live). After a withdrawal, a new grant makes a new data key: what
+was sealed before stays unreadable for the purpose. Refused for a forgotten subject.")]
+    Grant(ConsentGrantArgs),
+
+    /// Withdraw a subject's consent to a purpose, destroying their data key for it
+    #[command(long_about = "\
+Withdraw a subject's consent to a purpose and destroy their data key for it, in one step: every
+copy of their data sealed for that purpose stops opening for it (services notice within their
+cache's time to live), while their other purposes keep working. Prints what was destroyed.")]
+    Withdraw(ConsentPurposeArgs),
+
+    /// List a subject's consent records
+    List(SubjectArgs),
+}
+
+/// `vault consent grant`.
+#[derive(Debug, Args)]
+pub(crate) struct ConsentGrantArgs {
+    /// The subject.
+    #[command(flatten)]
+    pub(crate) target: ConsentPurposeArgs,
+
+    /// Where the consent was given: a form, an app, a till
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) source: String,
+
+    /// A reference to the text consented to, such as a version of the privacy notice
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) reference: Option<String>,
+}
+
+/// A subject and a purpose.
+#[derive(Debug, Args)]
+pub(crate) struct ConsentPurposeArgs {
+    /// The subject: an integer, uuid:UUID, str:TEXT or hex:HEX
+    #[arg(long, value_name = "ID", value_parser = parse_subject)]
+    pub(crate) subject: SubjectId,
+
+    /// The purpose
+    #[arg(long, value_name = "NAME", value_parser = parse_purpose)]
+    pub(crate) purpose: DynPurpose,
+}
+
+/// One subject.
+#[derive(Debug, Args)]
+pub(crate) struct SubjectArgs {
+    /// The subject: an integer, uuid:UUID, str:TEXT or hex:HEX
+    #[arg(long, value_name = "ID", value_parser = parse_subject)]
+    pub(crate) subject: SubjectId,
+}
+
+/// `vault forget`.
+#[derive(Debug, Args)]
+pub(crate) struct ForgetArgs {
+    /// A subject to forget (repeat for several): an integer, uuid:UUID, str:TEXT or hex:HEX
+    #[arg(long = "subject", value_name = "ID", required = true, value_parser = parse_subject)]
+    pub(crate) subjects: Vec<SubjectId>,
+
+    /// Confirm that their data keys are to be destroyed
+    ///
+    /// Without it, fieldseal asks on the terminal, and refuses when there is none.
+    #[arg(long)]
+    pub(crate) yes: bool,
+}
+
+/// `vault sweep`.
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// Sweep as of this time, RFC 3339 (2027-06-01T00:00:00Z) or seconds since the Unix epoch
+    /// [default: now]
+    ///
+    /// For tests, and for catching up: keys whose retention ended by then are destroyed.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub(crate) now: Option<u64>,
+}
+
+/// `vault rewrap`.
+#[derive(Debug, Args)]
+pub(crate) struct RewrapArgs {
+    /// Data keys read and rewrapped per batch
+    #[arg(long, value_name = "N", default_value = "500")]
+    pub(crate) batch: NonZeroUsize,
+}
+
+/// `vault disclose`.
+#[derive(Debug, Args)]
+pub(crate) struct DiscloseArgs {
+    /// The partner's purpose: third-party:NAME (or NAME)
+    #[arg(long, value_name = "PURPOSE", value_parser = parse_partner)]
+    pub(crate) partner: DynPurpose,
+
+    /// A subject whose records to hand over (repeat for several)
+    #[arg(long = "subject", value_name = "ID", required = true, value_parser = parse_subject)]
+    pub(crate) subjects: Vec<SubjectId>,
+
+    /// The fields to hand over, as [PATH.]JSON_KEY (repeat, or a,b)
+    ///
+    /// Each must be a sealed value (or null) in every record; a field of a nested record is named
+    /// by its path (address.postcode) and bound to the top-level record's id.
+    #[arg(long, value_name = "FIELD", value_delimiter = ',', required = true)]
+    pub(crate) fields: Vec<String>,
+
+    /// The JSON Lines file of records to read
+    #[arg(long, value_name = "PATH")]
+    pub(crate) input: PathBuf,
+
+    /// The file to write for the partner; it must not exist
+    #[arg(long, value_name = "OUT")]
+    pub(crate) output: PathBuf,
+
+    /// The record name bound into each value's context
+    ///
+    /// The struct's name, or its #[seal(record = "...")].
+    #[arg(long, value_name = "NAME")]
+    pub(crate) record: String,
+
+    /// The record's id field, as #[seal(id = ...)] names it [default: the subject field]
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) id_field: Option<String>,
+
+    /// How the id is read: the id field's Rust type (u8 .. i128, string, uuid), or auto
+    #[arg(long, value_name = "TYPE", default_value = "auto", value_parser = parse_id_type)]
+    pub(crate) id_type: IdType,
+
+    /// The field holding the subject, as #[seal(subject = ...)] names it
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) subject_field: String,
+
+    /// How the subject is read: the subject field's Rust type (u8 .. i128, string, uuid), or auto
+    #[arg(long, value_name = "TYPE", default_value = "auto", value_parser = parse_id_type)]
+    pub(crate) subject_type: IdType,
+
+    /// Bind no id: the record is #[seal(without_id)]
+    #[arg(long, conflicts_with = "id_field")]
+    pub(crate) without_id: bool,
+
+    /// A field whose context name is not its JSON key, as [PATH.]JSON_KEY=NAME
+    #[arg(long = "rename", value_name = "JSON_KEY=NAME", value_parser = parse_rename)]
+    pub(crate) renames: Vec<(String, String)>,
+}
+
+/// `vault log`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogCommand {
+    /// The erasure log: each subject forgotten, when, and the purposes destroyed
+    Erasures,
+
+    /// The disclosure log: each hand-over to a third party
+    Disclosures(LogDisclosuresArgs),
+}
+
+/// `vault log disclosures`.
+#[derive(Debug, Args)]
+pub(crate) struct LogDisclosuresArgs {
+    /// Only the hand-overs to this partner: third-party:NAME (or NAME)
+    #[arg(long, value_name = "PURPOSE", value_parser = parse_partner)]
+    pub(crate) partner: Option<DynPurpose>,
+}
+
+fn parse_partner(name: &str) -> Result<DynPurpose, String> {
+    let full = if fieldseal::purpose::is_third_party(name) {
+        name.to_owned()
+    } else {
+        format!("{}{name}", fieldseal::purpose::THIRD_PARTY_PREFIX)
+    };
+    DynPurpose::new(&full).map_err(|e| e.to_string())
+}
+
+fn parse_time(text: &str) -> Result<u64, String> {
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(secs);
+    }
+    humantime::parse_rfc3339(text)
+        .map_err(|e| {
+            format!(
+                "{e}: give a time as RFC 3339 in UTC (2027-06-01T00:00:00Z) or as seconds since \
+                 the Unix epoch"
+            )
+        })
+        .and_then(|t| {
+            t.duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .map_err(|_| "a time before 1970 is not a time the vault records".to_owned())
+        })
 }
 
 fn parse_keyring_id(id: &str) -> Result<KeyringId, String> {

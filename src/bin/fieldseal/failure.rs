@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
-use fieldseal::{Error, KeyFileError, KeyringError};
+use fieldseal::{Error, KeyFileError, KeyringError, VaultError};
 
 /// Exit statuses other than success (also listed in `fieldseal --help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +17,8 @@ pub(crate) enum Exit {
     Locked = 3,
     /// Refused: it would overwrite a file or destroy a key.
     Refused = 4,
-    /// Another administrator held the keyring's lock for longer than the wait.
+    /// Another administrator held the keyring's lock, or another process the key vault's, for
+    /// longer than the wait.
     Busy = 5,
 }
 
@@ -87,7 +88,9 @@ fn exit_of(error: &Error) -> Exit {
         | Error::KeyFile(KeyFileError::WouldOverwrite { .. } | KeyFileError::NotABundle { .. }) => {
             Exit::Refused
         }
-        Error::KeyFile(KeyFileError::Locked { .. }) => Exit::Busy,
+        Error::KeyFile(KeyFileError::Locked { .. }) | Error::Vault(VaultError::Busy { .. }) => {
+            Exit::Busy
+        }
         _ => Exit::Failure,
     }
 }

@@ -8,7 +8,7 @@ use crate::vault::sqlite::error::{Fail, corrupt};
 use crate::vault::sqlite::rows::Col;
 
 /// The keyring the vault is bound to, if it is.
-fn keyring(conn: &Connection) -> Result<Option<KeyringId>, Fail> {
+pub(super) fn keyring(conn: &Connection) -> Result<Option<KeyringId>, Fail> {
     let mut statement = conn.prepare_cached("SELECT value FROM meta WHERE name = 'keyring'")?;
     let mut found = statement.query([])?;
     let Some(row) = found.next()? else {

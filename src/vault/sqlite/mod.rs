@@ -255,6 +255,10 @@ impl KeyVault for SqliteVault {
         })
     }
 
+    fn keyring(&self) -> Result<Option<KeyringId>> {
+        self.run("read the vault's keyring", |conn| meta::keyring(conn))
+    }
+
     fn read(&self, subject: &[u8], purposes: &[&str]) -> Result<SubjectState> {
         self.run("read a subject's data keys", |conn| {
             slots::read(conn, subject, purposes)

@@ -12,6 +12,7 @@ mod retire;
 mod rotate;
 mod scan;
 mod status;
+pub(crate) mod vault;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Rekey(args) => rekey::run(&keyring, &args, out),
         Command::Scan(args) => scan::run(&args, out),
         Command::Index(command) => index::run(&keyring, &command, out),
+        Command::Vault(args) => vault::run(&keyring, &args, out),
     }
 }
 
