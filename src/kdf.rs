@@ -40,6 +40,23 @@ pub const VAULT_WRAP_LABEL: &[u8] = b"fieldseal/v1/vault-wrap";
 /// FORMAT.md §15.2: the first bytes of a wrapped data key's associated data.
 pub const VAULT_ENTRY_LABEL: &[u8] = b"fieldseal/v1/vault-entry";
 
+/// FORMAT.md §18.1: `AK = HKDF-SHA256[salt = ROOT_SALT, info = AUDIT_KEY_LABEL || lp(service) ||
+/// u32be(audit_version)](root_key_r, 32)`, one service's audit key at one audit key version,
+/// derived from the root version `r` that audit version is pinned to.
+pub const AUDIT_KEY_LABEL: &[u8] = b"fieldseal/v1/audit";
+
+/// FORMAT.md §18.1: `CK = HKDF-Expand-SHA256[info = AUDIT_CHAIN_LABEL](AK, 32)`, the HMAC key of
+/// the log's chain.
+pub const AUDIT_CHAIN_LABEL: &[u8] = b"fieldseal/v1/audit/chain";
+
+/// FORMAT.md §18.1: `NK = HKDF-Expand-SHA256[info = AUDIT_PSEUDONYM_LABEL](AK, 32)`, the HMAC key
+/// of record id and subject pseudonyms.
+pub const AUDIT_PSEUDONYM_LABEL: &[u8] = b"fieldseal/v1/audit/pseudonym";
+
+/// FORMAT.md §18.1: `seed = HKDF-Expand-SHA256[info = AUDIT_SIGNING_LABEL](AK, 32)`, the Ed25519
+/// secret key (RFC 8032 §5.1.5) that signs checkpoints.
+pub const AUDIT_SIGNING_LABEL: &[u8] = b"fieldseal/v1/audit/checkpoint-key";
+
 /// Length of a key check value.
 pub(crate) const KEY_CHECK_LEN: usize = 16;
 
@@ -91,6 +108,23 @@ pub(crate) fn index_key(root: &SecretKey, index: &str, index_version: u32) -> Se
         &name_len.to_be_bytes(),
         name,
         &index_version.to_be_bytes(),
+    ];
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    hkdf_sha256(Some(ROOT_SALT), root.expose_secret(), &info, out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    SecretKey::from_bytes(out)
+}
+
+/// Derives the audit key of `service` at `audit_version` from the root key that version is pinned
+/// to (FORMAT.md §18.1).
+pub(crate) fn audit_key(root: &SecretKey, service: &str, audit_version: u32) -> SecretKey {
+    let name = service.as_bytes();
+    let name_len = u32::try_from(name.len()).expect("service names are at most 255 bytes");
+    let info: [&[u8]; 4] = [
+        AUDIT_KEY_LABEL,
+        &name_len.to_be_bytes(),
+        name,
+        &audit_version.to_be_bytes(),
     ];
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     hkdf_sha256(Some(ROOT_SALT), root.expose_secret(), &info, out.as_mut())

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::audit::{Auditor, Detail, Draft, Names, Operation};
 use crate::error::{Error, Result};
 use crate::format::MAX_PARTS;
 use crate::index::IndexKey;
@@ -40,6 +41,8 @@ pub struct KeySet {
     keys: Vec<DynPurposeKey>,
     /// Index keys, by name; never consulted to seal or open.
     indexes: Vec<IndexKey>,
+    /// Records every seal and open through this key set (src/audit/).
+    auditor: Option<Auditor>,
 }
 
 impl KeySet {
@@ -108,6 +111,40 @@ impl KeySet {
         }
         self.indexes.push(key);
         None
+    }
+
+    /// Records every seal, open and re-seal through this key set with `auditor`: single values
+    /// ([`seal`](Self::seal), [`Sealed::open_with`], [`open_dyn`](Self::open_dyn),
+    /// [`reseal`](Self::reseal), ...), derived records (one event per record, listing its
+    /// fields), subject mode built on this key set, and bulk re-seal runs (one event per run).
+    /// Attaching it records a [`key-set-load`](Operation::KeySetLoad) event naming the purposes
+    /// and indexes held.
+    ///
+    /// Only what goes through the key set is recorded: a [`PurposeKey`] taken out of it
+    /// ([`key`](Self::key), [`require`](Self::require)) and used directly is not. Give services
+    /// key sets, and open derived records with `open_with(&keys)` or `open_dyn(&keys)`.
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the load cannot be recorded and the auditor fails closed.
+    pub fn with_auditor(mut self, auditor: Auditor) -> Result<Self> {
+        let purposes: Vec<&str> = self.keys.iter().map(|k| k.purpose().name()).collect();
+        let indexes = self.indexes.len() as u64;
+        let detail = [("indexes", Detail::Count(indexes))];
+        let draft = Draft {
+            purposes: Names::Strs(&purposes),
+            key_version: self.keys.first().map(DynPurposeKey::active_version),
+            detail: &detail,
+            ..Draft::new(Operation::KeySetLoad)
+        };
+        auditor.record(&draft, crate::audit::Outcome::Ok)?;
+        drop(purposes);
+        self.auditor = Some(auditor);
+        Ok(self)
+    }
+
+    /// The auditor recording this key set's operations, if any.
+    pub fn auditor(&self) -> Option<&Auditor> {
+        self.auditor.as_ref()
     }
 
     /// The key of a blind index.
@@ -189,9 +226,25 @@ impl KeySet {
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, AnyPurposes>> {
         let names: Vec<&str> = purposes.iter().map(DynPurpose::name).collect();
-        let bytes = self.with_states(&names, |states| {
-            crate::sealed::seal_states(states, value, ctx)
-        })?;
+        let version = || {
+            names
+                .first()
+                .and_then(|n| self.get(n))
+                .map(DynPurposeKey::active_version)
+        };
+        let bytes = crate::audit::hooks::value(
+            self.auditor(),
+            Operation::Seal,
+            Names::Purposes(purposes),
+            ctx,
+            &[],
+            version,
+            || {
+                self.with_states(&names, |states| {
+                    crate::sealed::seal_states(states, value, ctx)
+                })
+            },
+        )?;
         Sealed::from_bytes(bytes)
     }
 
@@ -205,10 +258,20 @@ impl KeySet {
         purpose: &DynPurpose,
         ctx: &Context<'_>,
     ) -> Result<T> {
-        let key = self
-            .get(purpose.name())
-            .ok_or_else(|| self.missing(purpose.name()))?;
-        sealed.open_dyn(key, ctx)
+        crate::audit::hooks::value(
+            self.auditor(),
+            Operation::Open,
+            Names::Strs(&[purpose.name()]),
+            ctx,
+            &[],
+            || crate::audit::hooks::part_version(sealed.as_bytes(), purpose.name()),
+            || {
+                let key = self
+                    .get(purpose.name())
+                    .ok_or_else(|| self.missing(purpose.name()))?;
+                sealed.open_dyn(key, ctx)
+            },
+        )
     }
 
     /// Re-seals a value under the active key version of each of its purposes, for after a
@@ -255,8 +318,46 @@ impl KeySet {
     /// # Errors
     /// As [`reseal`](Self::reseal), and [`Error::Malformed`] for bytes that are not a value.
     pub fn reseal_bytes(&self, bytes: &[u8], ctx: &Context<'_>) -> Result<Option<Vec<u8>>> {
+        let Some(auditor) = self.auditor() else {
+            return self.reseal_bytes_quiet(bytes, ctx);
+        };
+        let names: Vec<&str> = crate::format::parse(bytes).map_or_else(|_| Vec::new(), |p| p.1);
+        let field = [ctx.field()];
+        let draft = Draft {
+            purposes: Names::Strs(&names),
+            record: Some(ctx.record()),
+            fields: Names::Strs(&field),
+            id: ctx.id(),
+            key_version: names
+                .first()
+                .and_then(|n| self.get(n))
+                .map(DynPurposeKey::active_version),
+            ..Draft::new(Operation::Reseal)
+        };
+        auditor.around(&draft, || self.reseal_bytes_quiet(bytes, ctx))
+    }
+
+    /// [`reseal_bytes`](Self::reseal_bytes) without an event: for bulk runs and derived records,
+    /// which record one event for the whole run or record.
+    pub(crate) fn reseal_bytes_quiet(
+        &self,
+        bytes: &[u8],
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<u8>>> {
         let (_, names) = crate::format::parse(bytes)?;
         self.with_states(&names, |states| crate::sealed::reseal(states, bytes, ctx))
+    }
+
+    /// [`reseal_text`](Self::reseal_text) without an event (bulk runs).
+    pub(crate) fn reseal_text_quiet(
+        &self,
+        text: &str,
+        ctx: &Context<'_>,
+    ) -> Result<Option<String>> {
+        let bytes = crate::format::decode_text(text)?;
+        Ok(self
+            .reseal_bytes_quiet(&bytes, ctx)?
+            .map(|b| crate::format::encode_text(&b)))
     }
 
     /// [`reseal`](Self::reseal) on a value's text form (`fs1:...`, FORMAT.md §7).
@@ -314,6 +415,7 @@ impl fmt::Debug for KeySet {
         f.debug_list()
             .entries(&self.keys)
             .entries(&self.indexes)
+            .entries(&self.auditor)
             .finish()
     }
 }

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aead;
+pub mod audit;
 pub mod bulk;
 mod error;
 pub mod format;
@@ -21,7 +22,8 @@ mod secret;
 pub mod vault;
 
 pub use kdf::{
-    AES_EPOCH_LABEL, INDEX_KEY_LABEL, KEY_CHECK_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT,
+    AES_EPOCH_LABEL, AUDIT_CHAIN_LABEL, AUDIT_KEY_LABEL, AUDIT_PSEUDONYM_LABEL,
+    AUDIT_SIGNING_LABEL, INDEX_KEY_LABEL, KEY_CHECK_LABEL, PURPOSE_KEY_LABEL, ROOT_SALT,
     VAULT_ENTRY_LABEL, VAULT_WRAP_LABEL, XCHACHA_KEY_LABEL,
 };
 
@@ -29,6 +31,8 @@ pub use kdf::{
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+
+    pub use crate::audit::record as audit;
 }
 
 /// Derives, for a record with sealed fields, a sealed twin type (`SealedRecord`) and one view
@@ -167,7 +171,9 @@ pub use fieldseal_derive::Seal;
 
 // The public interface is:
 pub use aead::Suite;
-pub use error::{BadTerm, Error, KeyFileError, KeyringError, Malformed, Result, VaultError};
+pub use error::{
+    AuditError, BadTerm, Error, KeyFileError, KeyringError, Malformed, Result, VaultError,
+};
 pub use index::{IndexKey, IndexSpec, IndexTerm};
 pub use keyfile::{
     Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, LockedKeyring, Passphrase,

@@ -760,11 +760,22 @@ pub trait Reseal: Sync {
         let _ = (text, ctx);
         Ok(None)
     }
+
+    /// What records a run through these keys: one [`reseal-run`](crate::audit::Operation::ResealRun)
+    /// event per run, with its counts (src/audit/). The default records nothing.
+    fn auditor(&self) -> Option<&crate::audit::Auditor> {
+        None
+    }
 }
 
 impl Reseal for KeySet {
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
-        KeySet::reseal_text(self, text, ctx)
+        // One event per run, not per value: the run records itself.
+        KeySet::reseal_text_quiet(self, text, ctx)
+    }
+
+    fn auditor(&self) -> Option<&crate::audit::Auditor> {
+        KeySet::auditor(self)
     }
 
     fn index_key(&self, name: &str) -> Result<IndexKey> {
@@ -784,6 +795,10 @@ impl Reseal for KeySet {
 impl Reseal for Keyring {
     fn index_key(&self, name: &str) -> Result<IndexKey> {
         Keyring::index_key(self, name)
+    }
+
+    fn auditor(&self) -> Option<&crate::audit::Auditor> {
+        Keyring::auditor(self)
     }
 
     fn open_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {

@@ -17,12 +17,15 @@
 //! (`Result<Result<..>>` copied through every frame, removed in the stop-7 work, BENCHMARKS.md).
 //! The assertion below keeps the size from growing unnoticed.
 
+mod audit;
 mod index;
 mod keyfile;
+mod kind;
 mod vault;
 
 use std::fmt;
 
+pub use audit::AuditError;
 pub use index::BadTerm;
 pub use keyfile::KeyFileError;
 pub use vault::VaultError;
@@ -502,6 +505,11 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("the operating system's random number generator failed; retry, and check the host")]
     Rng,
+
+    /// An audit event could not be recorded (the default policy fails closed: the operation
+    /// that wanted it fails with this error), or an audit log could not be read or written.
+    #[error("audit: {0}")]
+    Audit(#[from] AuditError),
 }
 
 /// How a value is malformed. Positions and lengths only, never content.
@@ -660,6 +668,42 @@ pub enum KeyringError {
         version: u32,
         /// The index versions pinned to it, as `index `email` version 1`.
         pinned: Vec<String>,
+    },
+    /// The root version cannot be retired: audit key versions still in use derive from it
+    /// (FORMAT.md §18.1).
+    #[error(
+        "root key version {version} cannot be retired: audit key versions {} derive from it, and \
+         the logs written under them verify only with them; rotate the audit key (`fieldseal \
+         audit rotate-key`), export the services' bundles again, and once the logs of those \
+         versions are verified and archived with their checkpoints, retire them (`fieldseal audit \
+         retire-key VERSION --yes`); then retire version {version}",
+        fmt_versions(.pinned)
+    )]
+    RootPinnedByAudit {
+        /// The root version.
+        version: u32,
+        /// The audit key versions pinned to it.
+        pinned: Vec<u32>,
+    },
+    /// No such audit key version (FORMAT.md §18.1).
+    #[error(
+        "no audit key version {version} (present: {}); see `fieldseal status`",
+        fmt_versions(.present)
+    )]
+    NoAuditVersion {
+        /// The version asked for.
+        version: u32,
+        /// The versions present.
+        present: Vec<u32>,
+    },
+    /// The current audit key version cannot be retired: services append with it.
+    #[error(
+        "audit key version {version} is the current one, which services append with; rotate the \
+         audit key first (`fieldseal audit rotate-key`)"
+    )]
+    RetireCurrentAudit {
+        /// The version.
+        version: u32,
     },
 }
 

@@ -38,6 +38,25 @@ impl Keyring {
     /// # Errors
     /// [`Error::UnknownIndex`]; [`KeyringError::VersionsExhausted`].
     pub fn rotate_index(&mut self, name: &str) -> Result<u32> {
+        use crate::audit::{Detail, Operation};
+        let admin = crate::audit::hooks::admin(self.auditor.as_ref());
+        let mut detail = [("index", Detail::Text(name)), ("version", Detail::Count(0))];
+        let next = match self.index(name) {
+            None => {
+                return Err(admin.refused(
+                    Operation::IndexRotate,
+                    &detail,
+                    self.unknown_index(name),
+                ));
+            }
+            Some(info) => info.current_version().checked_add(1),
+        };
+        let check = next.map(|_| ()).ok_or_else(|| {
+            let last = self.index(name).map_or(0, IndexInfo::current_version);
+            KeyringError::VersionsExhausted { last }.into()
+        });
+        detail[1].1 = Detail::Count(u64::from(next.unwrap_or(0)));
+        admin.record(Operation::IndexRotate, &detail, check)?;
         let active = self.active_version();
         self.index_mut(name)?.rotate(active, now())
     }
@@ -50,6 +69,14 @@ impl Keyring {
     /// # Errors
     /// [`Error::UnknownIndex`].
     pub fn finish_index_migration(&mut self, name: &str) -> Result<Vec<u32>> {
+        use crate::audit::{Detail, Operation};
+        let admin = crate::audit::hooks::admin(self.auditor.as_ref());
+        let check = self
+            .index(name)
+            .map(|_| ())
+            .ok_or_else(|| self.unknown_index(name));
+        let detail = [("index", Detail::Text(name))];
+        admin.record(Operation::IndexFinish, &detail, check)?;
         Ok(self.index_mut(name)?.finish_migration())
     }
 

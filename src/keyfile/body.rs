@@ -19,6 +19,7 @@
 use zeroize::Zeroizing;
 
 use crate::error::KeyFileError;
+use crate::keyfile::audit_body::{self, AuditKeyEntry, AuditVersionDef};
 use crate::keyfile::index_body::{self, IndexDef, IndexExportEntry, Keys};
 use crate::keyring::VersionState;
 use crate::secret::KEY_LEN;
@@ -74,6 +75,8 @@ pub(crate) struct KeyringBody {
     pub(crate) indexes: Vec<IndexDef>,
     /// The index keys of exported bundles, by service.
     pub(crate) index_exports: Vec<IndexExportEntry>,
+    /// The audit key versions (FORMAT.md §18.1); after the index section, which is then present.
+    pub(crate) audit: Vec<AuditVersionDef>,
 }
 
 /// A bundle export the keyring remembers (no key).
@@ -101,6 +104,9 @@ pub(crate) struct BundleBody {
     pub(crate) purposes: Vec<PurposeEntry>,
     /// The index keys (FORMAT.md §16.1), each version's `IK`.
     pub(crate) indexes: Vec<IndexDef>,
+    /// The service's audit key versions (FORMAT.md §18.1), each version's `AK`; after the index
+    /// section, which is then present (with 0 indexes if need be).
+    pub(crate) audit: Vec<AuditKeyEntry>,
 }
 
 /// Bytes of a version list: its count and entries.
@@ -135,11 +141,16 @@ impl KeyringBody {
         } else {
             0
         };
-        16 + 1 + entries_len(&self.entries) + 2 + exports + indexes
+        let audit = if self.audit.is_empty() {
+            0
+        } else {
+            audit_body::keyring_len(&self.audit)
+        };
+        16 + 1 + entries_len(&self.entries) + 2 + exports + indexes + audit
     }
 
     fn has_index_section(&self) -> bool {
-        !self.indexes.is_empty() || !self.index_exports.is_empty()
+        !self.indexes.is_empty() || !self.index_exports.is_empty() || !self.audit.is_empty()
     }
 
     pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
@@ -175,6 +186,9 @@ impl KeyringBody {
                 .map_err(|_| invalid("too many index exports"))?;
             out.extend_from_slice(&count.to_be_bytes());
             index_body::put_exports(&mut out, &self.index_exports)?;
+        }
+        if !self.audit.is_empty() {
+            audit_body::put_keyring(&mut out, &self.audit)?;
         }
         debug_assert_eq!(out.len(), out.capacity(), "allocated once");
         Ok(out)
@@ -240,10 +254,16 @@ impl KeyringBody {
                 }
                 index_exports.push(export);
             }
-            if indexes.is_empty() && index_exports.is_empty() {
+            // An empty index section is there only to be followed by the audit section.
+            if indexes.is_empty() && index_exports.is_empty() && r.pos == r.bytes.len() {
                 return Err(invalid("an index section holds no index"));
             }
         }
+        let audit = if r.pos < r.bytes.len() {
+            audit_body::read_keyring(&mut r)?
+        } else {
+            Vec::new()
+        };
         r.end()?;
         Ok(Self {
             keyring_id,
@@ -252,6 +272,7 @@ impl KeyringBody {
             exports,
             indexes,
             index_exports,
+            audit,
         })
     }
 }
@@ -264,12 +285,17 @@ impl BundleBody {
             .iter()
             .map(|p| 1 + p.name.len() + entries_len(&p.entries))
             .sum();
-        let indexes = if self.indexes.is_empty() {
+        let indexes = if self.indexes.is_empty() && self.audit.is_empty() {
             0
         } else {
             1 + index_body::defs_len(&self.indexes, Keys::Held)
         };
-        16 + 1 + 8 + 1 + self.service.len() + 1 + purposes + indexes
+        let audit = if self.audit.is_empty() {
+            0
+        } else {
+            audit_body::bundle_len(&self.audit)
+        };
+        16 + 1 + 8 + 1 + self.service.len() + 1 + purposes + indexes + audit
     }
 
     pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
@@ -284,11 +310,14 @@ impl BundleBody {
             put_name(&mut out, &purpose.name, "purpose name")?;
             put_entries(&mut out, &purpose.entries)?;
         }
-        if !self.indexes.is_empty() {
+        if !self.indexes.is_empty() || !self.audit.is_empty() {
             let count =
                 u8::try_from(self.indexes.len()).map_err(|_| invalid("over 255 index keys"))?;
             out.push(count);
             index_body::put_defs(&mut out, &self.indexes, Keys::Held)?;
+        }
+        if !self.audit.is_empty() {
+            audit_body::put_bundle(&mut out, &self.audit)?;
         }
         debug_assert_eq!(out.len(), out.capacity(), "allocated once");
         Ok(out)
@@ -314,7 +343,8 @@ impl BundleBody {
         let mut indexes: Vec<IndexDef> = Vec::new();
         if r.pos < r.bytes.len() {
             let count = r.u8()?;
-            if count == 0 {
+            // An empty index section is there only to be followed by the audit section.
+            if count == 0 && r.pos == r.bytes.len() {
                 return Err(invalid("an index section holds no index"));
             }
             for _ in 0..count {
@@ -325,6 +355,11 @@ impl BundleBody {
                 indexes.push(def);
             }
         }
+        let audit = if r.pos < r.bytes.len() {
+            audit_body::read_bundle(&mut r)?
+        } else {
+            Vec::new()
+        };
         r.end()?;
         Ok(Self {
             keyring_id,
@@ -333,11 +368,12 @@ impl BundleBody {
             service,
             purposes,
             indexes,
+            audit,
         })
     }
 }
 
-pub(super) fn invalid(reason: &str) -> KeyFileError {
+pub(crate) fn invalid(reason: &str) -> KeyFileError {
     KeyFileError::Invalid {
         reason: reason.to_owned(),
     }
@@ -368,17 +404,17 @@ fn put_entries(out: &mut Vec<u8>, entries: &[Entry]) -> Result<(), KeyFileError>
     Ok(())
 }
 
-pub(super) struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(super) fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
-    pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], KeyFileError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], KeyFileError> {
         if self.bytes.len() - self.pos < n {
             return Err(invalid("the body ends early"));
         }
@@ -387,7 +423,7 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    pub(super) fn u8(&mut self) -> Result<u8, KeyFileError> {
+    pub(crate) fn u8(&mut self) -> Result<u8, KeyFileError> {
         Ok(self.take(1)?[0])
     }
 
@@ -395,7 +431,7 @@ impl<'a> Reader<'a> {
         Ok(self.take(N)?.try_into().expect("N bytes"))
     }
 
-    pub(super) fn name(&mut self, what: &str) -> Result<String, KeyFileError> {
+    pub(crate) fn name(&mut self, what: &str) -> Result<String, KeyFileError> {
         let len = self.u8()?;
         let bytes = self.take(usize::from(len))?;
         String::from_utf8(bytes.to_vec()).map_err(|_| invalid(&format!("a {what} is not UTF-8")))
@@ -475,6 +511,7 @@ mod tests {
             versions: vec![2, 3],
         };
         let body = KeyringBody {
+            audit: Vec::new(),
             keyring_id: [5; 16],
             suite: 1,
             entries: vec![
@@ -511,6 +548,7 @@ mod tests {
     #[test]
     fn a_keyring_body_without_an_export_list_reads_as_none_exported() {
         let body = KeyringBody {
+            audit: Vec::new(),
             keyring_id: [5; 16],
             suite: 1,
             entries: vec![entry(1, VersionState::Active)],
@@ -539,6 +577,7 @@ mod tests {
                 ],
             }],
             indexes: Vec::new(),
+            audit: Vec::new(),
         };
         let back = BundleBody::decode(&body.encode().unwrap()).unwrap();
         assert_eq!(back.service, "newsletter");
@@ -550,6 +589,7 @@ mod tests {
     #[test]
     fn refuses_bad_lists_and_never_panics_on_truncation() {
         let two_active = KeyringBody {
+            audit: Vec::new(),
             keyring_id: [0; 16],
             suite: 1,
             entries: vec![
@@ -566,6 +606,7 @@ mod tests {
             Err(KeyFileError::Invalid { reason }) if reason.contains("2 active versions")
         ));
         let descending = KeyringBody {
+            audit: Vec::new(),
             keyring_id: [0; 16],
             suite: 1,
             entries: vec![
@@ -578,6 +619,7 @@ mod tests {
         };
         assert!(KeyringBody::decode(&descending.encode().unwrap()).is_err());
         let good = KeyringBody {
+            audit: Vec::new(),
             keyring_id: [0; 16],
             suite: 1,
             entries: vec![entry(1, VersionState::Active)],

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use zeroize::Zeroizing;
 
 use crate::aead::Suite;
+use crate::audit::{AuditKey, Detail, Names, Operation};
 use crate::error::{Error, KeyFileError, Result};
 use crate::index::IndexKey;
 use crate::keyfile::body::{BundleBody, Entry, PurposeEntry};
@@ -53,6 +54,8 @@ pub struct KeyBundle {
     /// Creation time of each version, from the keyring.
     version_created: BTreeMap<u32, SystemTime>,
     keys: KeySet,
+    /// The service's audit key (FORMAT.md §18.1), if the keyring has one.
+    audit: Option<AuditKey>,
 }
 
 impl Keyring {
@@ -100,6 +103,58 @@ impl Keyring {
         purposes: &[DynPurpose],
         indexes: &[&str],
     ) -> Result<KeyBundle> {
+        let names: Vec<&str> = purposes.iter().map(DynPurpose::name).collect();
+        let detail = [
+            ("service", Detail::Text(service)),
+            ("indexes", Detail::Count(indexes.len() as u64)),
+        ];
+        let draft = crate::audit::Draft {
+            purposes: Names::Strs(&names),
+            key_version: Some(self.active_version()),
+            detail: &detail,
+            ..crate::audit::Draft::new(Operation::BundleExport)
+        };
+        let admin = crate::audit::hooks::admin(self.auditor());
+        let built = self.bundle_keys(service, purposes, indexes);
+        let (keys, audit) = match built {
+            Ok(built) => built,
+            Err(e) => return admin.record_draft(&draft, Err(e)).map(|()| unreachable!()),
+        };
+        // Recorded before the keyring records the export and the bundle is handed out.
+        admin.record_draft(&draft, Ok(()))?;
+        let created = SystemTime::now();
+        self.record_export(BundleExport {
+            service: service.to_owned(),
+            purposes: purposes.to_vec(),
+            exported: created,
+            active_version: self.active_version(),
+            versions: self.live_versions(),
+            indexes: keys
+                .index_keys()
+                .map(|k| IndexExport {
+                    index: k.name().to_owned(),
+                    versions: k.versions(),
+                })
+                .collect(),
+        });
+        Ok(KeyBundle {
+            keyring_id: self.id(),
+            service: service.to_owned(),
+            created,
+            version_created: self.entries().map(|(v, _, c, _)| (v, c)).collect(),
+            keys,
+            audit,
+        })
+    }
+
+    /// The keys of a bundle, checked: purposes, indexes, and the service's audit key if the
+    /// keyring has one.
+    fn bundle_keys(
+        &self,
+        service: &str,
+        purposes: &[DynPurpose],
+        indexes: &[&str],
+    ) -> Result<(KeySet, Option<AuditKey>)> {
         if purposes.is_empty() && indexes.is_empty() {
             return Err(Error::EmptyBundle {
                 service: service.to_owned(),
@@ -129,28 +184,12 @@ impl Keyring {
                 .into());
             }
         }
-        let created = SystemTime::now();
-        self.record_export(BundleExport {
-            service: service.to_owned(),
-            purposes: purposes.to_vec(),
-            exported: created,
-            active_version: self.active_version(),
-            versions: self.live_versions(),
-            indexes: keys
-                .index_keys()
-                .map(|k| IndexExport {
-                    index: k.name().to_owned(),
-                    versions: k.versions(),
-                })
-                .collect(),
-        });
-        Ok(KeyBundle {
-            keyring_id: self.id(),
-            service: service.to_owned(),
-            created,
-            version_created: self.entries().map(|(v, _, c, _)| (v, c)).collect(),
-            keys,
-        })
+        let audit = if self.audit_versions().is_empty() {
+            None
+        } else {
+            Some(self.audit_key(service)?)
+        };
+        Ok((keys, audit))
     }
 }
 
@@ -250,6 +289,13 @@ impl KeyBundle {
     /// The key of one index.
     pub fn index(&self, name: &str) -> Option<&IndexKey> {
         self.keys.index(name)
+    }
+
+    /// The service's audit key (FORMAT.md §18.1): what appends to and verifies its own audit log
+    /// (`audit::FileSink`, feature `audit-log`) and computes its pseudonyms. `None` if the keyring
+    /// had no audit key when the bundle was exported.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.audit.as_ref()
     }
 
     /// The service's keys.
@@ -357,6 +403,18 @@ impl KeyBundle {
                 key.dangerous_export_version(v).ok()
             }));
         }
+        let audit = self.audit.as_ref().map_or_else(Vec::new, |key| {
+            key.versions()
+                .into_iter()
+                .filter_map(|v| {
+                    key.export_version(v)
+                        .map(|k| crate::keyfile::audit_body::AuditKeyEntry {
+                            version: v,
+                            key: Zeroizing::new(*k),
+                        })
+                })
+                .collect()
+        });
         let body = BundleBody {
             keyring_id: *self.keyring_id.as_bytes(),
             suite: suite.id(),
@@ -364,6 +422,7 @@ impl KeyBundle {
             service: self.service.clone(),
             purposes,
             indexes,
+            audit,
         };
         seal_file(Kind::Bundle, &body.encode()?, protector)
     }
@@ -426,12 +485,20 @@ impl KeyBundle {
             })?;
             keys.insert_index(key);
         }
+        // Keys are copied out, never moved: the body's entries wipe theirs when dropped.
+        let audit = AuditKey::from_versions(
+            &body.service,
+            body.audit
+                .iter()
+                .map(|e| (e.version, SecretKey::from_bytes(Zeroizing::new(*e.key)))),
+        );
         Ok(Self {
             keyring_id: KeyringId::from_bytes(body.keyring_id),
             service: body.service,
             created: time(body.created)?,
             version_created,
             keys,
+            audit,
         })
     }
 }
@@ -442,6 +509,7 @@ impl fmt::Debug for KeyBundle {
             .field("keyring_id", &self.keyring_id)
             .field("service", &self.service)
             .field("keys", &self.keys)
+            .field("audit", &self.audit)
             .finish_non_exhaustive()
     }
 }

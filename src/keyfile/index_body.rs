@@ -291,6 +291,7 @@ mod tests {
             }],
             indexes,
             index_exports,
+            audit: Vec::new(),
         }
     }
 
@@ -302,6 +303,7 @@ mod tests {
             service: "search".into(),
             purposes: Vec::<PurposeEntry>::new(),
             indexes,
+            audit: Vec::new(),
         }
     }
 

@@ -147,6 +147,16 @@ impl Keyring {
                         .collect(),
                 })
                 .collect(),
+            audit: self
+                .audit_versions()
+                .iter()
+                .map(|v| crate::keyfile::audit_body::AuditVersionDef {
+                    version: v.version,
+                    root_version: v.root_version,
+                    retired: v.retired,
+                    created: secs(v.created),
+                })
+                .collect(),
         };
         seal_file(Kind::Keyring, &body.encode()?, protector)
     }
@@ -182,6 +192,22 @@ impl Keyring {
                 .map_err(|e| KeyFileError::Invalid {
                     reason: format!("index `{}`: {e}", def.name),
                 })?;
+        }
+        for def in &body.audit {
+            // The root version of every audit version in use must be live (FORMAT.md §18.1).
+            if !def.retired {
+                keyring.dangerous_root_key(def.root_version).map_err(|e| {
+                    KeyFileError::Invalid {
+                        reason: format!("audit key version {}: {e}", def.version),
+                    }
+                })?;
+            }
+            keyring.audit.push(crate::audit::AuditVersion {
+                version: def.version,
+                root_version: def.root_version,
+                created: time(def.created)?,
+                retired: def.retired,
+            });
         }
         let mut index_exports = body.index_exports;
         for e in body.exports {

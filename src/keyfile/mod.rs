@@ -7,6 +7,7 @@
 //! [`bundle`] are the public faces.
 
 mod atomic;
+mod audit_body;
 mod body;
 mod bundle;
 mod container;

@@ -101,6 +101,10 @@ pub struct Keyring {
     exports: Mutex<Vec<BundleExport>>,
     /// The blind indexes defined, by name (FORMAT.md §16.4; src/index/keyring.rs).
     pub(crate) indexes: BTreeMap<String, IndexInfo>,
+    /// The audit key versions, ascending (FORMAT.md §18.1; src/audit/keyring.rs).
+    pub(crate) audit: Vec<crate::audit::AuditVersion>,
+    /// Records administration (src/audit/).
+    pub(crate) auditor: Option<crate::audit::Auditor>,
 }
 
 impl Keyring {
@@ -142,7 +146,23 @@ impl Keyring {
             file_checksum: Mutex::new(None),
             exports: Mutex::new(Vec::new()),
             indexes: BTreeMap::new(),
+            audit: Vec::new(),
+            auditor: None,
         }
+    }
+
+    /// Records administration with `auditor` from now on: [`rotate`](Self::rotate),
+    /// [`retire`](Self::retire), bundle exports, index rotations and finished migrations, audit
+    /// key rotations and retirements, and bulk re-seal runs through this keyring. Each is
+    /// recorded before it is carried out: one that cannot be recorded (failing closed) is not
+    /// carried out, and a refused one is recorded as failed. `None` stops recording.
+    pub fn set_auditor(&mut self, auditor: Option<crate::audit::Auditor>) {
+        self.auditor = auditor;
+    }
+
+    /// The auditor recording administration, if any.
+    pub fn auditor(&self) -> Option<&crate::audit::Auditor> {
+        self.auditor.as_ref()
     }
 
     /// Every version in order: number, state, creation time and key (`None` once retired), for
@@ -238,7 +258,18 @@ impl Keyring {
     /// # Errors
     /// [`Error::Rng`](crate::Error::Rng), or [`KeyringError::VersionsExhausted`].
     pub fn rotate(&mut self) -> Result<u32> {
-        let version = self.add_version()?;
+        use crate::audit::{Detail, Operation};
+        let admin = crate::audit::hooks::admin(self.auditor.as_ref());
+        let from = [("from", Detail::Count(u64::from(self.active)))];
+        let last = self.roots.keys().next_back().copied().unwrap_or(0);
+        let prepared = last
+            .checked_add(1)
+            .ok_or_else(|| KeyringError::VersionsExhausted { last }.into())
+            .and_then(|v| Ok((v, SecretKey::generate()?)));
+        let (version, key) = prepared.map_err(|e| admin.refused(Operation::Rotate, &from, e))?;
+        let detail = [from[0], ("to", Detail::Count(u64::from(version)))];
+        admin.record(Operation::Rotate, &detail, Ok(()))?;
+        self.insert_version(version, key, SystemTime::now())?;
         self.active = version;
         Ok(version)
     }
@@ -255,7 +286,12 @@ impl Keyring {
     /// # Errors
     /// As [`check_retire`](Self::check_retire).
     pub fn retire(&mut self, version: u32) -> Result<()> {
-        self.check_retire(version)?;
+        let detail = [("version", crate::audit::Detail::Count(u64::from(version)))];
+        crate::audit::hooks::admin(self.auditor.as_ref()).record(
+            crate::audit::Operation::Retire,
+            &detail,
+            self.check_retire(version),
+        )?;
         if let Some(root) = self.roots.get_mut(&version) {
             root.key = None; // SecretKey zeroizes on drop
         }
@@ -283,6 +319,10 @@ impl Keyring {
         let pinned = self.index_versions_pinned_to(version);
         if !pinned.is_empty() {
             return Err(KeyringError::RootPinnedByIndex { version, pinned }.into());
+        }
+        let pinned = self.audit_versions_pinned_to(version);
+        if !pinned.is_empty() && self.state(version) != Some(VersionState::Retired) {
+            return Err(KeyringError::RootPinnedByAudit { version, pinned }.into());
         }
         Ok(())
     }
@@ -459,6 +499,8 @@ impl fmt::Debug for Keyring {
             .field("retired", &self.retired_versions())
             .field("active", &self.active)
             .field("indexes", &self.indexes.keys().collect::<Vec<_>>())
+            .field("audit_versions", &self.audit.len())
+            .field("auditor", &self.auditor)
             .field("root_keys", &"[REDACTED]")
             .finish_non_exhaustive()
     }

@@ -16,6 +16,12 @@ pub(crate) mod private {
     /// Hands the sealing code one key state per purpose, in the order of the purpose set.
     pub trait Sealed<Ps> {
         fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R>;
+
+        /// What records a seal with these keys: a key set's auditor (src/audit/); bare purpose
+        /// keys record nothing.
+        fn auditor(&self) -> Option<&crate::audit::Auditor> {
+            None
+        }
     }
 }
 
@@ -41,6 +47,10 @@ impl<P: Purpose> SealingKeys<P> for PurposeKey<P> {}
 impl<Ps: PurposeSet> private::Sealed<Ps> for KeySet {
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
         self.with_states(Ps::NAMES, f)
+    }
+
+    fn auditor(&self) -> Option<&crate::audit::Auditor> {
+        KeySet::auditor(self)
     }
 }
 impl<Ps: PurposeSet> SealingKeys<Ps> for KeySet {}

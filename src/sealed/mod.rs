@@ -72,8 +72,26 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
         ctx: &Context<'_>,
         keys: &impl SealingKeys<Ps>,
     ) -> Result<Self> {
-        let bytes =
-            keys::private::Sealed::with_keys(keys, |states| engine::seal(states, value, ctx))?;
+        let seal =
+            || keys::private::Sealed::with_keys(keys, |states| engine::seal(states, value, ctx));
+        let bytes = match keys::private::Sealed::auditor(keys) {
+            None => seal()?,
+            Some(auditor) => {
+                let version = || {
+                    keys::private::Sealed::with_keys(keys, |states| Ok(states[0].active().version))
+                        .ok()
+                };
+                crate::audit::hooks::value(
+                    Some(auditor),
+                    crate::audit::Operation::Seal,
+                    crate::audit::Names::Strs(Ps::NAMES),
+                    ctx,
+                    &[],
+                    version,
+                    seal,
+                )?
+            }
+        };
         Ok(Self::from_trusted(bytes))
     }
 
@@ -99,9 +117,19 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     where
         Ps: Includes<P, I>,
     {
-        keys.with_states(&[P::NAME], |states| {
-            engine::open(states[0], &self.bytes, ctx)
-        })
+        crate::audit::hooks::value(
+            keys.auditor(),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&[P::NAME]),
+            ctx,
+            &[],
+            || crate::audit::hooks::part_version(&self.bytes, P::NAME),
+            || {
+                keys.with_states(&[P::NAME], |states| {
+                    engine::open(states[0], &self.bytes, ctx)
+                })
+            },
+        )
     }
 }
 

@@ -1,0 +1,166 @@
+//! A log's files (FORMAT.md §18.4): `audit-NNNNNNNN.jsonl` in one directory, numbered from 1, each
+//! starting with a header that carries the chain over from the file before.
+
+use std::fs;
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crate::audit::json;
+use crate::error::AuditError;
+
+/// The log files in `dir`, in order (`audit-00000001.jsonl`, ...). An empty list for a directory
+/// that holds none.
+///
+/// # Errors
+/// [`AuditError::Io`] if the directory cannot be read.
+pub fn log_files(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, AuditError> {
+    let dir = dir.as_ref();
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("read the directory", dir, e)),
+    };
+    let mut files: Vec<(u64, PathBuf)> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| io("read the directory", dir, e))?;
+        let name = entry.file_name();
+        if let Some(n) = name.to_str().and_then(file_number) {
+            files.push((n, entry.path()));
+        }
+    }
+    files.sort();
+    Ok(files.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The number in a log file's name.
+pub(crate) fn file_number(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("audit-")?.strip_suffix(".jsonl")?;
+    (digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// The path of log file `n` in `dir`.
+pub(crate) fn file_path(dir: &Path, n: u64) -> PathBuf {
+    dir.join(format!("audit-{n:08}.jsonl"))
+}
+
+/// What a header says (FORMAT.md §18.4).
+#[derive(Clone, Debug)]
+pub(crate) struct Header {
+    pub(crate) log: [u8; 16],
+    pub(crate) service: String,
+    pub(crate) file: u64,
+    pub(crate) key_version: u32,
+    pub(crate) prev: [u8; 32],
+}
+
+impl Header {
+    /// The members after `seq`, without the MAC.
+    pub(crate) fn write_members(&self, time: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(br#""type":"header","format":1,"log":""#);
+        json::hex(&self.log, out);
+        out.extend_from_slice(br#"","service":"#);
+        json::string(&self.service, out);
+        out.extend_from_slice(br#","file":"#);
+        json::number(self.file, out);
+        out.extend_from_slice(br#","key_version":"#);
+        json::number(u64::from(self.key_version), out);
+        out.extend_from_slice(br#","prev":""#);
+        json::hex(&self.prev, out);
+        out.extend_from_slice(br#"","time":"#);
+        json::string(time, out);
+    }
+
+    /// Reads a header from a parsed line; `None` if it is not one.
+    pub(crate) fn from_value(v: &serde_json::Value) -> Option<Self> {
+        if v.get("type")?.as_str()? != "header" || v.get("format")?.as_u64()? != 1 {
+            return None;
+        }
+        let hex = |k: &str| json::unhex(v.get(k)?.as_str()?);
+        Some(Self {
+            log: hex("log")?.try_into().ok()?,
+            service: v.get("service")?.as_str()?.to_owned(),
+            file: v.get("file")?.as_u64()?,
+            key_version: u32::try_from(v.get("key_version")?.as_u64()?).ok()?,
+            prev: hex("prev")?.try_into().ok()?,
+        })
+    }
+}
+
+/// Where an existing log ends, for a writer carrying on after it.
+pub(crate) struct Tail {
+    pub(crate) log: [u8; 16],
+    pub(crate) service: String,
+    pub(crate) file: u64,
+    pub(crate) seq: u64,
+    pub(crate) mac: [u8; 32],
+}
+
+/// The end of the log in `dir`, or `None` for a new log. A last file ending in a torn line (a
+/// process killed mid-append) is cut back to its last complete line, which no MAC covered; a
+/// last file left with no complete line is removed.
+pub(crate) fn tail(dir: &Path) -> Result<Option<Tail>, AuditError> {
+    let mut files = log_files(dir)?;
+    while let Some(path) = files.pop() {
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io("open", &path, e))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| io("read", &path, e))?;
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if complete < bytes.len() {
+            file.set_len(complete as u64)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| io("cut the torn last line of", &path, e))?;
+            file.seek(SeekFrom::End(0))
+                .map_err(|e| io("seek", &path, e))?;
+        }
+        if complete == 0 {
+            drop(file);
+            fs::remove_file(&path).map_err(|e| io("remove the empty", &path, e))?;
+            continue;
+        }
+        let lines: Vec<&[u8]> = bytes[..complete - 1].split(|&b| b == b'\n').collect();
+        let first: serde_json::Value = serde_json::from_slice(lines[0])
+            .map_err(|_| bad(&path, "its first line is not JSON"))?;
+        let header = Header::from_value(&first).ok_or_else(|| {
+            bad(
+                &path,
+                "its first line is not a log header (FORMAT.md §18.4)",
+            )
+        })?;
+        let last = lines[lines.len() - 1];
+        let (_, mac, seq) = crate::audit::log::line::split(last)
+            .ok_or_else(|| bad(&path, "its last line has no seq and mac (FORMAT.md §18.3)"))?;
+        return Ok(Some(Tail {
+            log: header.log,
+            service: header.service,
+            file: header.file,
+            seq,
+            mac,
+        }));
+    }
+    Ok(None)
+}
+
+pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> AuditError {
+    AuditError::Io {
+        action,
+        path: Box::new(path.to_owned()),
+        source,
+    }
+}
+
+pub(crate) fn bad(path: &Path, reason: &str) -> AuditError {
+    AuditError::BadLog {
+        path: Box::new(path.to_owned()),
+        reason: format!(
+            "{reason}; it is not a fieldseal audit log this version can read, or it was damaged: \
+             run `fieldseal audit verify` on the directory"
+        ),
+    }
+}

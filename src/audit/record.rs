@@ -1,0 +1,109 @@
+//! What `#[derive(Seal)]` calls to record a whole record in one event (not part of the public
+//! API): the record type, the fields sealed or opened, the id or subject, once per record.
+
+use crate::audit::auditor::{Auditor, Draft};
+pub use crate::audit::event::{Names, Operation};
+use crate::error::Result;
+use crate::keyset::KeySet;
+use crate::sealed::{Context, Sealed};
+use crate::vault::SubjectKeys;
+
+/// The auditor of a key set.
+#[inline]
+pub fn keys(keys: &KeySet) -> Option<&Auditor> {
+    keys.auditor()
+}
+
+/// The auditor of subject keys.
+#[inline]
+pub fn subject_keys<V>(keys: &SubjectKeys<V>) -> Option<&Auditor> {
+    keys.keys().auditor()
+}
+
+/// The record-level facts of one event.
+#[derive(Clone, Copy)]
+pub struct RecordEvent<'a> {
+    /// What is done.
+    pub operation: Operation,
+    /// The record type bound into the contexts.
+    pub record: &'static str,
+    /// The purposes used.
+    pub purposes: Names<'a>,
+    /// The fields sealed or opened.
+    pub fields: Names<'a>,
+    /// The record's id bytes (empty: none).
+    pub id: &'a [u8],
+    /// The subject's id bytes (empty: none).
+    pub subject: &'a [u8],
+    /// The version sealed under, if known.
+    pub key_version: Option<u32>,
+}
+
+/// Runs `f` (the record's whole operation) and records one event for it.
+pub fn run<R>(
+    auditor: &Auditor,
+    event: RecordEvent<'_>,
+    f: impl FnOnce() -> Result<R>,
+) -> Result<R> {
+    auditor.around(&draft(&event), f)
+}
+
+/// As [`run`], for a run-time view: the fields listed are those it opened (`pairs` less the Rust
+/// fields the view lists as missing).
+pub fn run_dyn<R>(
+    auditor: &Auditor,
+    event: RecordEvent<'_>,
+    pairs: &'static [(&'static str, &'static str)],
+    missing: impl Fn(&R) -> &[&'static str],
+    f: impl FnOnce() -> Result<R>,
+) -> Result<R> {
+    let result = f();
+    let mut draft = draft(&event);
+    let outcome = match &result {
+        Ok(view) => {
+            draft.fields = Names::Except {
+                pairs,
+                skip: missing(view),
+            };
+            crate::audit::Outcome::Ok
+        }
+        Err(e) => crate::audit::Outcome::Failed(e.kind()),
+    };
+    let recorded = auditor.record(&draft, outcome);
+    match (result, recorded) {
+        (Ok(view), Ok(())) => Ok(view),
+        (Ok(_), Err(audit)) => Err(audit),
+        (Err(e), _) => Err(e),
+    }
+}
+
+fn draft<'a>(event: &RecordEvent<'a>) -> Draft<'a> {
+    Draft {
+        purposes: event.purposes,
+        record: Some(event.record),
+        fields: event.fields,
+        id: event.id,
+        subject: event.subject,
+        key_version: event.key_version,
+        ..Draft::new(event.operation)
+    }
+}
+
+/// The active version of purpose `name`'s key in `keys`.
+pub fn active_version(keys: &KeySet, name: &str) -> Option<u32> {
+    keys.get(name).map(crate::DynPurposeKey::active_version)
+}
+
+/// [`KeySet::reseal`] without an event: a field of a record whose re-seal is recorded whole.
+///
+/// # Errors
+/// As [`KeySet::reseal`].
+pub fn reseal_field<T, Ps>(
+    keys: &KeySet,
+    sealed: &Sealed<T, Ps>,
+    ctx: &Context<'_>,
+) -> Result<Option<Sealed<T, Ps>>> {
+    Ok(keys
+        .reseal_bytes_quiet(sealed.as_bytes(), ctx)?
+        .map(Sealed::from_trusted))
+}
