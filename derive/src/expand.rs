@@ -255,17 +255,21 @@ fn seal(record: &Record<'_>) -> TokenStream {
          [`fieldseal::Error::NoKeyForPurpose`] if `keys` lacks a purpose, and as \
          [`fieldseal::Sealed::seal`]."
     );
+    let audit = audit_run(record, &quote!(Seal), None);
     let entry = is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
             impl #ident {
                 #[doc = #doc]
                 pub fn seal(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#sealed_ident> {
-                    ::fieldseal::record::SealRecord::seal_nested(
-                        self,
-                        keys,
-                        &::fieldseal::record::Nesting::TOP,
-                    )
+                    let __run = || {
+                        ::fieldseal::record::SealRecord::seal_nested(
+                            self,
+                            keys,
+                            &::fieldseal::record::Nesting::TOP,
+                        )
+                    };
+                    #audit
                 }
             }
         }
@@ -608,6 +612,7 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
 /// The direct-mode entry point of the run-time view: `open_dyn(&KeySet)`.
 fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
     let sealed_ident = &record.sealed_ident;
+    let audit = audit_run(record, &quote!(Open), Some(&quote!(__missing)));
     is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -618,11 +623,17 @@ fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
                 /// # Errors
                 /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
                 pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
-                    ::fieldseal::record::OpenRecord::open_dyn_nested(
-                        self,
-                        keys,
-                        &::fieldseal::record::Nesting::TOP,
-                    )
+                    fn __missing(__view: &#view_ident) -> &[&'static str] {
+                        &__view.missing
+                    }
+                    let __run = || {
+                        ::fieldseal::record::OpenRecord::open_dyn_nested(
+                            self,
+                            keys,
+                            &::fieldseal::record::Nesting::TOP,
+                        )
+                    };
+                    #audit
                 }
             }
         }
@@ -654,4 +665,73 @@ fn dyn_local(f: &Field<'_>) -> Option<TokenStream> {
             }
         };
     })
+}
+
+/// The body of a direct-mode entry point that runs `__run` (the whole record's seal or open) and,
+/// when the key set has an auditor, records it as ONE event listing the record's sealed fields
+/// (src/audit/record.rs). `missing`: for a run-time view, the fields it could not open, left out
+/// of the event.
+fn audit_run(
+    record: &Record<'_>,
+    operation: &TokenStream,
+    missing: Option<&TokenStream>,
+) -> TokenStream {
+    let name = &record.context_name;
+    let purposes = record
+        .purposes
+        .iter()
+        .map(|p| quote!(<#p as ::fieldseal::Purpose>::NAME));
+    let sealed: Vec<&Field<'_>> = record
+        .fields
+        .iter()
+        .filter(|f| f.sealed.is_some())
+        .collect();
+    let field_names = sealed.iter().map(|f| {
+        f.sealed
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    });
+    let rust_names = sealed
+        .iter()
+        .map(|f| syn::ext::IdentExt::unraw(f.ident).to_string());
+    let pairs: Vec<TokenStream> = rust_names
+        .zip(field_names.clone())
+        .map(|(r, n)| quote!((#r, #n)))
+        .collect();
+    let a = quote!(::fieldseal::__private::audit);
+    let event = quote! {
+        #a::RecordEvent {
+            operation: #a::Operation::#operation,
+            record: #name,
+            purposes: #a::Names::Strs(__PURPOSES),
+            fields: #a::Names::Strs(__FIELDS),
+            id: __id,
+            subject: &[],
+            key_version: ::core::option::Option::None,
+        }
+    };
+    let call = match missing {
+        None => quote!(#a::run(__auditor, #event, __run)),
+        Some(missing) => quote!(#a::run_dyn(__auditor, #event, __PAIRS, #missing, __run)),
+    };
+    let with_id = match record.id {
+        Some(id) => quote! {
+            ::fieldseal::record::RecordId::with_id_bytes(&self.#id, |__id: &[u8]| #call)
+        },
+        None => quote! {{
+            let __id: &[u8] = &[];
+            #call
+        }},
+    };
+    quote! {
+        const __PURPOSES: &[&str] = &[#(#purposes),*];
+        const __FIELDS: &[&str] = &[#(#field_names),*];
+        #[allow(dead_code)]
+        const __PAIRS: &[(&str, &str)] = &[#(#pairs),*];
+        match #a::keys(keys) {
+            ::core::option::Option::None => __run(),
+            ::core::option::Option::Some(__auditor) => #with_id,
+        }
+    }
 }
