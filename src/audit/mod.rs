@@ -41,7 +41,7 @@ pub use keyring::AuditVersion;
 #[cfg(feature = "audit-log")]
 pub use log::{
     Checkpoint, Durability, FileSink, FileSinkOptions, LineRef, Problem, ProblemKind, Query,
-    Report, Rotation, log_files, query, verify,
+    Report, Rotation, log_files, log_service, query, verify,
 };
 pub use sink::{AuditSink, MemorySink};
 #[cfg(feature = "tracing")]

@@ -91,6 +91,16 @@ impl Checkpoint {
         out.push(b'"');
     }
 
+    /// The checkpoint as one JSON line (its log line without the `mac`), which
+    /// [`from_line`](Self::from_line) reads back: what to keep off the host.
+    pub fn to_line(&self) -> String {
+        let mut out = Vec::with_capacity(300);
+        crate::audit::log::line::start(self.seq, &mut out);
+        self.write_members(&mut out);
+        out.push(b'}');
+        String::from_utf8(out).expect("the writer writes UTF-8")
+    }
+
     /// Reads a checkpoint from its log line (as `fieldseal audit checkpoint` prints it); the
     /// line's `mac` is not needed. `None` if the text is not a checkpoint line.
     pub fn from_line(line: &str) -> Option<Self> {

@@ -32,6 +32,22 @@ pub fn log_files(dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, AuditError> {
     Ok(files.into_iter().map(|(_, p)| p).collect())
 }
 
+/// The service a log file's header names (FORMAT.md §18.4): whose audit key verifies it.
+///
+/// # Errors
+/// [`AuditError::Io`]; [`AuditError::BadLog`] if its first line is not a header.
+pub fn log_service(path: impl AsRef<Path>) -> Result<String, AuditError> {
+    let path = path.as_ref();
+    let text = fs::read(path).map_err(|e| io("read", path, e))?;
+    let first = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    serde_json::from_slice::<serde_json::Value>(first)
+        .ok()
+        .as_ref()
+        .and_then(Header::from_value)
+        .map(|h| h.service)
+        .ok_or_else(|| bad(path, "its first line is not a log header (FORMAT.md §18.4)"))
+}
+
 /// The number in a log file's name.
 pub(crate) fn file_number(name: &str) -> Option<u64> {
     let digits = name.strip_prefix("audit-")?.strip_suffix(".jsonl")?;

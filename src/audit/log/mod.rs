@@ -9,7 +9,7 @@ mod verify;
 mod writer;
 
 pub use checkpoint::Checkpoint;
-pub use files::log_files;
+pub use files::{log_files, log_service};
 pub use query::{Query, query};
 pub use verify::{LineRef, Problem, ProblemKind, Report, verify};
 pub use writer::{Durability, FileSink, FileSinkOptions, Rotation};

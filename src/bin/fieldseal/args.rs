@@ -96,7 +96,18 @@ pub(crate) struct KeyringArgs {
     /// The most a key file may ask of its passphrase.
     #[command(flatten)]
     pub(crate) ceiling: CeilingArgs,
+
+    /// Record administration (rotate, retire, export-bundle, index, audit, reseal) in the
+    /// tamper-evident audit log in DIR, service `fieldseal` [default: $FIELDSEAL_AUDIT_LOG]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub(crate) audit_log: Option<PathBuf>,
 }
+
+/// The environment variable naming the CLI's audit log directory.
+pub(crate) const AUDIT_LOG_ENV: &str = "FIELDSEAL_AUDIT_LOG";
+
+/// The service whose audit key the CLI's own log is kept with.
+pub(crate) const AUDIT_SERVICE: &str = "fieldseal";
 
 /// The most Argon2id work a passphrase-protected key file (keyring or bundle) may ask for before
 /// it is refused, without deriving anything.
@@ -324,6 +335,111 @@ read or written through a symbolic link. Lines longer than 16 MiB are refused.")
     /// Administer a subject-mode key vault: consent, erasure, retention, rewrap, disclosure
     #[command(long_about = VAULT_ABOUT)]
     Vault(VaultArgs),
+
+    /// The audit trail: audit keys, and verifying, querying and anchoring audit logs
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `audit`: audit keys and logs (FORMAT.md §18).
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Add an audit key version (the first gives the keyring its audit key)
+    #[command(long_about = "\
+Add an audit key version, pinned to the active root version, and make it the one new log files
+are written under. Every service's audit key derives from it. Re-export the services' bundles
+(export-bundle --force): a bundle carries its service's audit key. Older versions keep verifying
+their logs until retired (audit retire-key).")]
+    RotateKey,
+
+    /// Retire an audit key version (asks for --yes)
+    #[command(long_about = "\
+Retire an audit key version: logs written under it no longer verify with this keyring. Verify
+them and archive them with their anchored checkpoints first. The current version cannot be
+retired.")]
+    RetireKey(AuditRetireArgs),
+
+    /// Verify an audit log: the first changed, deleted, reordered or inserted line
+    #[command(long_about = "\
+Verify the audit log in DIR (every audit-NNNNNNNN.jsonl file, in order) with the keyring's audit
+key of its service: reports the first line changed, deleted, reordered or inserted after it was
+written, a missing file, a bad checkpoint, and a torn last line (a process killed mid-append:
+the log verifies up to the line before). With --anchor, a checkpoint kept off the host (as
+`audit checkpoint` printed it), also a tail cut or rewritten after it. Exit status 1 if the log
+does not verify.")]
+    Verify(AuditVerifyArgs),
+
+    /// Print the log's latest checkpoint, to keep off the host as an anchor
+    #[command(long_about = "\
+Verify the audit log in DIR and print its latest checkpoint (one JSON line) and the Ed25519
+public key that verifies it. Keep both off the host (a ticket, another machine, a transparency
+log): `audit verify --anchor FILE` later finds a tail cut or rewritten after it.")]
+    Checkpoint(AuditDirArgs),
+
+    /// Print the events of an audit log that match a subject, purpose, actor or time
+    #[command(long_about = "\
+Print the event lines of the audit log in DIR that match every criterion given. --subject finds
+a record id or subject (1001, str:cust-7, hex:...), written plainly or as a pseudonym: pseudonyms
+are computed with the keyring's audit key. Times are RFC 3339 (2026-11-01T00:00:00Z). The log is
+verified first; a log that does not verify is reported and nothing is printed.")]
+    Query(AuditQueryArgs),
+}
+
+/// `audit retire-key`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditRetireArgs {
+    /// The audit key version to retire.
+    pub(crate) version: u32,
+    /// Confirm: logs of this version will no longer verify with this keyring.
+    #[arg(long)]
+    pub(crate) yes: bool,
+}
+
+/// A log directory, and its service.
+#[derive(Debug, Args)]
+pub(crate) struct AuditDirArgs {
+    /// The log's directory.
+    pub(crate) dir: PathBuf,
+    /// The log's service [default: the one its first file names]
+    #[arg(long)]
+    pub(crate) service: Option<String>,
+}
+
+/// `audit verify`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditVerifyArgs {
+    /// The log.
+    #[command(flatten)]
+    pub(crate) log: AuditDirArgs,
+    /// A checkpoint kept off the host (a file holding the line `audit checkpoint` printed).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) anchor: Option<PathBuf>,
+}
+
+/// `audit query`.
+#[derive(Debug, Args)]
+pub(crate) struct AuditQueryArgs {
+    /// The log.
+    #[command(flatten)]
+    pub(crate) log: AuditDirArgs,
+    /// A record id or subject: 1001, str:TEXT or hex:HEX.
+    #[arg(long)]
+    pub(crate) subject: Option<String>,
+    /// A purpose the event used.
+    #[arg(long)]
+    pub(crate) purpose: Option<String>,
+    /// The actor (service) or the user it acted for.
+    #[arg(long)]
+    pub(crate) actor: Option<String>,
+    /// An operation: open, seal, reseal, rotate, ...
+    #[arg(long)]
+    pub(crate) op: Option<String>,
+    /// At or after this time (RFC 3339).
+    #[arg(long)]
+    pub(crate) since: Option<String>,
+    /// Before this time (RFC 3339).
+    #[arg(long)]
+    pub(crate) until: Option<String>,
 }
 
 /// `index`: the blind indexes of the keyring (FORMAT.md §16).

@@ -1,5 +1,6 @@
 //! One module per command; this one dispatches and holds what several share: the keyring file.
 
+mod audit;
 mod export_bundle;
 mod index;
 mod index_status;
@@ -19,7 +20,9 @@ use std::path::{Path, PathBuf};
 
 use fieldseal::{Keyring, KeyringLock, LockedKeyring};
 
-use crate::args::{Cli, Command, DEFAULT_KEYRING, KEYRING_ENV, KeyringArgs};
+use crate::args::{
+    AUDIT_LOG_ENV, AUDIT_SERVICE, Cli, Command, DEFAULT_KEYRING, KEYRING_ENV, KeyringArgs,
+};
 use crate::failure::{Exit, Failure, Outcome};
 use crate::secrets::{Ceiling, Protector, Secret};
 
@@ -38,6 +41,7 @@ pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
         Command::Scan(args) => scan::run(&args, out),
         Command::Index(command) => index::run(&keyring, &command, out),
         Command::Vault(args) => vault::run(&keyring, &args, out),
+        Command::Audit(command) => audit::run(&keyring, &command, out),
     }
 }
 
@@ -51,6 +55,8 @@ pub(crate) struct KeyringFile {
     path: PathBuf,
     secret: Secret,
     ceiling: Ceiling,
+    /// `--audit-log DIR` or `$FIELDSEAL_AUDIT_LOG`: where administration is recorded.
+    audit_log: Option<PathBuf>,
 }
 
 impl KeyringFile {
@@ -66,10 +72,16 @@ impl KeyringFile {
             })
             .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYRING));
         let ceiling = Ceiling::new(&args.ceiling)?;
+        let audit_log = args.audit_log.clone().or_else(|| {
+            std::env::var_os(AUDIT_LOG_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
         Ok(Self {
             path,
             secret: Secret::keyring(&args.secret, ceiling)?,
             ceiling,
+            audit_log,
         })
     }
 
@@ -101,21 +113,64 @@ impl KeyringFile {
     }
 
     /// Loads the keyring to change it: under its lock, taken after its secret is asked for (a
-    /// passphrase being typed holds no lock).
+    /// passphrase being typed holds no lock). With an audit log, what is done to it is recorded.
     pub(crate) fn load_locked(&self) -> Outcome<(LockedKeyring, Protector)> {
+        self.require()?;
+        let (mut keyring, protector) = self.secret.unlock(&self.what(), &self.path, |p| {
+            LockedKeyring::load(self.lock_waiting()?, p)
+        })?;
+        self.audit(&mut keyring)?;
+        Ok((keyring, protector))
+    }
+
+    /// As [`load_locked`](Self::load_locked), without attaching the audit log: for the first
+    /// audit key, which the log needs.
+    pub(crate) fn load_locked_unaudited(&self) -> Outcome<(LockedKeyring, Protector)> {
         self.require()?;
         self.secret.unlock(&self.what(), &self.path, |p| {
             LockedKeyring::load(self.lock_waiting()?, p)
         })
     }
 
+    /// Records what is done through `keyring` in the audit log, if one was given
+    /// (`--audit-log`, `$FIELDSEAL_AUDIT_LOG`): the log of service `fieldseal`, actor
+    /// `fieldseal:$USER`. The log is closed (a last checkpoint, synced) when the keyring is
+    /// dropped.
+    pub(crate) fn audit(&self, keyring: &mut Keyring) -> Outcome {
+        let Some(dir) = &self.audit_log else {
+            return Ok(());
+        };
+        let key = keyring.audit_key(AUDIT_SERVICE).map_err(|e| {
+            Failure::lib(
+                format_args!("cannot record in the audit log {}", dir.display()),
+                &e,
+            )
+        })?;
+        let sink =
+            fieldseal::audit::FileSink::open(dir, &key, Default::default()).map_err(|e| {
+                Failure::lib(
+                    format_args!("cannot open the audit log {}", dir.display()),
+                    &e.into(),
+                )
+            })?;
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+        keyring.set_auditor(Some(fieldseal::audit::Auditor::new(
+            sink,
+            format!("fieldseal:{user}"),
+        )));
+        Ok(())
+    }
+
     /// Loads the keyring again under its lock, with the protector of a first [`load`](Self::load):
     /// for a change decided after a look at the keyring or a question to the operator, made to
     /// the file as it is once the lock is held. (A passphrase protector derives nothing again.)
     pub(crate) fn relock(&self, protector: &Protector) -> Outcome<LockedKeyring> {
-        self.lock_waiting()
+        let mut keyring = self
+            .lock_waiting()
             .and_then(|lock| LockedKeyring::load(lock, protector.as_dyn()))
-            .map_err(|e| Failure::lib(format_args!("cannot load {}", self.what()), &e))
+            .map_err(|e| Failure::lib(format_args!("cannot load {}", self.what()), &e))?;
+        self.audit(&mut keyring)?;
+        Ok(keyring)
     }
 
     /// The keyring's lock, for creating it (`init`).

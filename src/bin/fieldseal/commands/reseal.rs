@@ -37,7 +37,8 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
             &e,
         )
     })?;
-    let (keyring, _) = file.load()?;
+    let (mut keyring, _) = file.load()?;
+    file.audit(&mut keyring)?;
     let layout = layout(args, &index_columns(args, &keyring)?)?;
     if input.is_none() && std::io::stdin().is_terminal() {
         crate::stderr::line(format_args!(

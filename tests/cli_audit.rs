@@ -1,0 +1,169 @@
+//! CLI tests of the audit trail (FORMAT.md §18): `--audit-log DIR` records administration
+//! through `fieldseal`, `audit verify` finds a changed line and a tail cut after an anchored
+//! checkpoint, `audit query` finds events, and a service's bundle carries its audit key.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use fieldseal::{KeyBundle, Keyring, Passphrase};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+const BUNDLE_PASSPHRASE: &str = "search service passphrase";
+const FAST_KDF: [&str; 4] = ["--kdf-memory-mib", "19", "--kdf-iterations", "2"];
+const KEYRING_SECRET: [&str; 2] = ["--passphrase-env", "FS_TEST_PASSPHRASE"];
+const BUNDLE_SECRET: [&str; 2] = ["--bundle-passphrase-env", "FS_TEST_BUNDLE_PASSPHRASE"];
+
+/// What a run of the tool did.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn ok(self) -> Self {
+        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    fn fails(self, code: i32, stderr_says: &str) -> Self {
+        assert_eq!(self.code, Some(code), "expected exit {code}: {self:#?}");
+        assert!(
+            self.stderr.contains(stderr_says),
+            "stderr should say {stderr_says:?}: {self:#?}"
+        );
+        self
+    }
+}
+
+/// A fresh directory for one test, removed when it passes.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("fieldseal-cli-audit-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Runs the tool in the directory, with the keyring's secret (and the bundle's) given the
+    /// way an operator gives them, and nothing on standard input.
+    fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+            .args(args)
+            .args(KEYRING_SECRET)
+            .current_dir(&self.dir)
+            .env_remove("FIELDSEAL_KEYRING")
+            .env("FS_TEST_PASSPHRASE", PASSPHRASE)
+            .env("FS_TEST_BUNDLE_PASSPHRASE", BUNDLE_PASSPHRASE)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let run = Run {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        for secret in [PASSPHRASE, BUNDLE_PASSPHRASE] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "a passphrase was printed: {run:#?}"
+            );
+        }
+        run
+    }
+
+    fn init(&self) {
+        let mut args = vec!["init"];
+        args.extend(FAST_KDF);
+        self.run(&args).ok();
+    }
+
+    fn keyring(&self) -> Keyring {
+        Keyring::load(self.path("keyring.fsk"), &passphrase(PASSPHRASE)).unwrap()
+    }
+
+    fn export(&self, args: &[&str]) -> Run {
+        let mut all = vec![
+            "export-bundle",
+            "--service",
+            "search",
+            "--out",
+            "search.fsb",
+        ];
+        all.extend(args);
+        all.extend(BUNDLE_SECRET);
+        all.extend(FAST_KDF);
+        self.run(&all)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn passphrase(phrase: &str) -> Passphrase {
+    Passphrase::new(phrase.to_owned()).unwrap()
+}
+
+#[test]
+fn administration_is_recorded_and_the_log_verifies_against_an_anchor() {
+    let s = Scratch::new("admin");
+    s.init();
+    // No audit key yet: a log cannot be kept, and the command says how to get one.
+    s.run(&["rotate", "--audit-log", "log"])
+        .fails(1, "fieldseal audit rotate-key");
+    s.run(&["audit", "rotate-key"]).ok();
+    s.run(&["rotate", "--audit-log", "log"]).ok();
+    s.export(&["--purpose", "support", "--audit-log", "log"])
+        .ok();
+    let verified = s.run(&["audit", "verify", "log"]).ok();
+    assert!(verified.stdout.contains("2 events"), "{verified:#?}");
+    let found = s
+        .run(&["audit", "query", "log", "--op", "bundle-export"])
+        .ok();
+    assert_eq!(found.stdout.lines().count(), 1, "{found:#?}");
+    assert!(found.stdout.contains(r#""service":"search""#), "{found:#?}");
+    // The anchor, kept off the host.
+    let anchor = s.run(&["audit", "checkpoint", "log"]).ok().stdout;
+    fs::write(s.path("anchor.json"), &anchor).unwrap();
+    s.run(&["audit", "verify", "log", "--anchor", "anchor.json"])
+        .ok();
+    // A changed line is found.
+    let files = fieldseal::audit::log_files(s.path("log")).unwrap();
+    let text = fs::read_to_string(&files[1]).unwrap();
+    fs::write(&files[1], text.replace("bundle-export", "bundle-exports")).unwrap();
+    s.run(&["audit", "verify", "log"])
+        .fails(1, "changed after it was written");
+    fs::write(&files[1], &text).unwrap();
+    // The tail cut: the file holding the anchored checkpoint removed.
+    fs::remove_file(&files[1]).unwrap();
+    s.run(&["audit", "verify", "log", "--anchor", "anchor.json"])
+        .fails(1, "were removed");
+    // The bundle carries the service's audit key, the same the keyring derives.
+    let bundle = KeyBundle::load(s.path("search.fsb"), &passphrase(BUNDLE_PASSPHRASE)).unwrap();
+    let from_bundle = bundle.audit_key().unwrap();
+    let from_keyring = s.keyring().audit_key("search").unwrap();
+    assert_eq!(
+        from_bundle.pseudonym(1, b"1001"),
+        from_keyring.pseudonym(1, b"1001")
+    );
+    assert_eq!(from_bundle.versions(), [1]);
+    let _: Keyring = s.keyring();
+}
