@@ -743,3 +743,80 @@ fn a_full_disk_fails_closed_and_loses_no_line() {
         report.events
     );
 }
+
+fieldseal::purpose!(Acme = "third-party:acme");
+
+/// Subject mode through a key set with an auditor: seal and open name the subject (here as a
+/// pseudonym), and grant, withdraw, disclose, forget and sweep are each one event; none holds
+/// the plaintext or the subject's id.
+#[test]
+fn subject_mode_and_its_administration_are_recorded() {
+    use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
+    let keyring = keyring();
+    let key = keyring.audit_key("crm").unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let auditor = Auditor::new(Arc::clone(&sink), "crm").with_ids(IdPolicy::pseudonym(&key));
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with(keyring.purpose_key::<Acme>())
+        .with_auditor(auditor)
+        .unwrap();
+    let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
+    let ada = Subject::str("SENTINEL-subject-ada");
+    let ctx = Context::new("customer", "phone").with_id_int(77);
+    let v: Sealed<String, Support> = subjects.seal(&ada, SENTINEL, &ctx).unwrap();
+    subjects.open::<Support, _, _, _>(&v, &ada, &ctx).unwrap();
+    let session = subjects.opening_session(&ada).unwrap();
+    session.open::<Support, _, _, _>(&v, &ctx).unwrap();
+    subjects
+        .grant(&ada, &Acme.into(), "web-form", Some("terms-v3"))
+        .unwrap();
+    subjects
+        .disclose(&Acme.into(), &["phone"], &[ada.clone()], |_| Ok(()))
+        .unwrap();
+    subjects.withdraw(&ada, &Acme.into()).unwrap();
+    subjects.forget(&ada).unwrap();
+    subjects.sweep().unwrap();
+    assert!(subjects.open::<Support, _, _, _>(&v, &ada, &ctx).is_err());
+    let lines = sink.lines();
+    let ops: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!(
+                "{} {}",
+                v["op"].as_str().unwrap(),
+                v["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "key-set-load ok",
+            "seal ok",
+            "open ok",
+            "open ok",
+            "grant ok",
+            "disclose ok",
+            "withdraw ok",
+            "forget ok",
+            "sweep ok",
+            "open failed"
+        ]
+    );
+    let text = lines.join("\n");
+    let pseudonym = hex::encode(key.pseudonym(1, b"SENTINEL-subject-ada").unwrap());
+    assert!(
+        lines[1].contains(&format!(r#""subject_pseudonym":"{pseudonym}""#)),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[9].contains(r#""error":"subject-erased""#),
+        "{}",
+        lines[9]
+    );
+    assert!(lines[5].contains(r#""partner":"third-party:acme","disclosed":1,"withheld":0"#));
+    assert!(!text.contains("SENTINEL"), "{text}");
+}

@@ -1,6 +1,7 @@
 //! What changes a subject's keys rather than using them: consent, withdrawal, erasure, the
 //! retention sweep, rewrapping after a rotation, and disclosure to third parties.
 
+use crate::audit::{Detail, Draft, Names, Operation, Outcome};
 use crate::error::{Error, Result};
 use crate::purpose::{DynPurpose, is_third_party};
 use crate::vault::cache::Cached;
@@ -49,7 +50,7 @@ pub struct Disclosure<R> {
 
 impl<V> SubjectKeys<V> {
     /// As [`grant`](SubjectKeys::grant), over `vault`.
-    pub(crate) async fn grant_in<A: AsyncKeyVault>(
+    async fn grant_run<A: AsyncKeyVault>(
         &self,
         vault: &A,
         subject: &Subject<'_>,
@@ -79,7 +80,7 @@ impl<V> SubjectKeys<V> {
     }
 
     /// As [`withdraw`](SubjectKeys::withdraw), over `vault`.
-    pub(crate) async fn withdraw_in<A: AsyncKeyVault>(
+    async fn withdraw_run<A: AsyncKeyVault>(
         &self,
         vault: &A,
         subject: &Subject<'_>,
@@ -104,7 +105,7 @@ impl<V> SubjectKeys<V> {
     }
 
     /// As [`forget`](SubjectKeys::forget), over `vault`.
-    pub(crate) async fn forget_in<A: AsyncKeyVault>(
+    async fn forget_run<A: AsyncKeyVault>(
         &self,
         vault: &A,
         subject: &Subject<'_>,
@@ -122,7 +123,7 @@ impl<V> SubjectKeys<V> {
     }
 
     /// As [`sweep`](SubjectKeys::sweep), over `vault`.
-    pub(crate) async fn sweep_in<A: AsyncKeyVault>(&self, vault: &A) -> Result<SweepReport> {
+    async fn sweep_run<A: AsyncKeyVault>(&self, vault: &A) -> Result<SweepReport> {
         let at = self.now();
         let mut destroyed = Vec::new();
         loop {
@@ -188,7 +189,7 @@ impl<V> SubjectKeys<V> {
     }
 
     /// As [`disclose`](SubjectKeys::disclose), over `vault`.
-    pub(crate) async fn disclose_in<R, A: AsyncKeyVault>(
+    async fn disclose_run<R, A: AsyncKeyVault>(
         &self,
         vault: &A,
         partner: &DynPurpose,
@@ -479,5 +480,148 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
     /// As [`erasures`](Self::erasures).
     pub async fn erasures_async(&self) -> Result<Vec<ErasureReceipt>> {
         self.erasures_in(self.vault()).await
+    }
+}
+
+impl<V> SubjectKeys<V> {
+    /// The auditor of this service's key set, which records subject administration.
+    fn admin_auditor(&self) -> Option<&crate::audit::Auditor> {
+        self.keys().auditor()
+    }
+
+    /// As [`grant`](SubjectKeys::grant), over `vault`; recorded (`grant`) once done.
+    pub(crate) async fn grant_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+        source: &str,
+        reference: Option<&str>,
+    ) -> Result<ConsentRecord> {
+        let result = self
+            .grant_run(vault, subject, purpose, source, reference)
+            .await;
+        let detail = [("source", Detail::Text(source))];
+        self.recorded(Operation::Grant, subject, purpose, &detail, result)
+    }
+
+    /// As [`withdraw`](SubjectKeys::withdraw), over `vault`; recorded (`withdraw`) once done.
+    pub(crate) async fn withdraw_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+    ) -> Result<Withdrawal> {
+        let result = self.withdraw_run(vault, subject, purpose).await;
+        self.recorded(Operation::Withdraw, subject, purpose, &[], result)
+    }
+
+    /// As [`forget`](SubjectKeys::forget), over `vault`; recorded (`forget`) once done.
+    pub(crate) async fn forget_in<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        subject: &Subject<'_>,
+    ) -> Result<ErasureReceipt> {
+        let result = self.forget_run(vault, subject).await;
+        let Some(auditor) = self.admin_auditor() else {
+            return result;
+        };
+        let count = result.as_ref().map_or(0, |r| r.entries_removed);
+        let detail = [("entries_removed", Detail::Count(count))];
+        let draft = Draft {
+            subject: subject.as_bytes(),
+            detail: &detail,
+            ..Draft::new(Operation::Forget)
+        };
+        finish(auditor, &draft, result)
+    }
+
+    /// As [`sweep`](SubjectKeys::sweep), over `vault`; recorded (`sweep`, with the count) once
+    /// done.
+    pub(crate) async fn sweep_in<A: AsyncKeyVault>(&self, vault: &A) -> Result<SweepReport> {
+        let result = self.sweep_run(vault).await;
+        let Some(auditor) = self.admin_auditor() else {
+            return result;
+        };
+        let count = result.as_ref().map_or(0, |r| r.destroyed.len() as u64);
+        let detail = [("destroyed", Detail::Count(count))];
+        let draft = Draft {
+            detail: &detail,
+            ..Draft::new(Operation::Sweep)
+        };
+        finish(auditor, &draft, result)
+    }
+
+    /// As [`disclose`](SubjectKeys::disclose), over `vault`; recorded (`disclose`: the partner,
+    /// the fields, how many subjects were disclosed and withheld) once done.
+    pub(crate) async fn disclose_in<R, A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        partner: &DynPurpose,
+        fields: &[&str],
+        subjects: &[Subject<'_>],
+        hand_over: impl FnMut(&Subject<'_>) -> Result<R>,
+    ) -> Result<Disclosure<R>> {
+        let result = self
+            .disclose_run(vault, partner, fields, subjects, hand_over)
+            .await;
+        let Some(auditor) = self.admin_auditor() else {
+            return result;
+        };
+        let (disclosed, withheld) = result.as_ref().map_or((0, 0), |d| {
+            (d.record.subjects.len() as u64, d.record.withheld)
+        });
+        let detail = [
+            ("partner", Detail::Text(partner.name())),
+            ("disclosed", Detail::Count(disclosed)),
+            ("withheld", Detail::Count(withheld)),
+        ];
+        let purposes = [partner.name()];
+        let draft = Draft {
+            purposes: Names::Strs(&purposes),
+            fields: Names::Strs(fields),
+            detail: &detail,
+            ..Draft::new(Operation::Disclose)
+        };
+        finish(auditor, &draft, result)
+    }
+
+    /// Records a consent change of `subject` for `purpose`.
+    fn recorded<R>(
+        &self,
+        operation: Operation,
+        subject: &Subject<'_>,
+        purpose: &DynPurpose,
+        detail: &[(&'static str, Detail<'_>)],
+        result: Result<R>,
+    ) -> Result<R> {
+        let Some(auditor) = self.admin_auditor() else {
+            return result;
+        };
+        let purposes = [purpose.name()];
+        let draft = Draft {
+            purposes: Names::Strs(&purposes),
+            subject: subject.as_bytes(),
+            detail,
+            ..Draft::new(operation)
+        };
+        finish(auditor, &draft, result)
+    }
+}
+
+/// Records a subject administration that was carried out (or failed): the vault changed before
+/// the event could be written, so an event that cannot be recorded (failing closed) fails the
+/// call after the change, which stands. The caller sees the audit error and should not retry
+/// blindly: the change is in the vault's own logs (consents, erasures, disclosures).
+fn finish<R>(auditor: &crate::audit::Auditor, draft: &Draft<'_>, result: Result<R>) -> Result<R> {
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(e) => Outcome::Failed(e.kind()),
+    };
+    let recorded = auditor.record(draft, outcome);
+    match (result, recorded) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(audit)) => Err(audit),
+        (Err(e), _) => Err(e),
     }
 }

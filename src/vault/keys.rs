@@ -130,8 +130,18 @@ impl<V: KeyVault> SubjectKeys<V> {
         value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Vec<u8>> {
-        let states = self.sealing_keys(subject, purposes)?;
-        seal_with(&states, purposes, value, ctx, self.suite_of(purposes))
+        crate::audit::hooks::value(
+            self.keys().auditor(),
+            crate::audit::Operation::Seal,
+            crate::audit::Names::Purposes(purposes),
+            ctx,
+            subject.as_bytes(),
+            || None,
+            || {
+                let states = self.sealing_keys(subject, purposes)?;
+                seal_with(&states, purposes, value, ctx, self.suite_of(purposes))
+            },
+        )
     }
 
     /// Opens `sealed`'s copy for purpose `P`, for `subject`, under `ctx`.
@@ -166,6 +176,25 @@ impl<V: KeyVault> SubjectKeys<V> {
     }
 
     pub(crate) fn open_bytes<T: Plaintext>(
+        &self,
+        bytes: &[u8],
+        purpose: &DynPurpose,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
+        crate::audit::hooks::value(
+            self.keys().auditor(),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&[purpose.name()]),
+            ctx,
+            subject.as_bytes(),
+            || None,
+            || self.open_bytes_quiet(bytes, purpose, subject, ctx),
+        )
+    }
+
+    /// [`open_bytes`](Self::open_bytes) without an event: for a caller that records its own.
+    pub(crate) fn open_bytes_quiet<T: Plaintext>(
         &self,
         bytes: &[u8],
         purpose: &DynPurpose,

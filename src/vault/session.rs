@@ -123,6 +123,22 @@ impl<V> SubjectSession<'_, V> {
         value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, Ps>> {
+        crate::audit::hooks::value(
+            self.keys.keys().auditor(),
+            crate::audit::Operation::Seal,
+            crate::audit::Names::Strs(Ps::NAMES),
+            ctx,
+            &self.subject,
+            || None,
+            || self.seal_quiet(value, ctx),
+        )
+    }
+
+    fn seal_quiet<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, Ps>> {
         // No allocation per field: the states are borrowed from the session. A first pass checks
         // every purpose is in the session and finds the first copy to make.
         let mut first = None;
@@ -201,11 +217,31 @@ impl<V: KeyVault> SubjectSession<'_, V> {
         policy: PurposePolicy,
         ctx: &Context<'_>,
     ) -> Result<T> {
+        crate::audit::hooks::value(
+            self.keys.keys().auditor(),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&[purpose]),
+            ctx,
+            &self.subject,
+            || crate::audit::hooks::part_version(bytes, purpose),
+            || self.open_quiet(bytes, purpose, policy, ctx),
+        )
+    }
+
+    fn open_quiet<T: Plaintext>(
+        &self,
+        bytes: &[u8],
+        purpose: &str,
+        policy: PurposePolicy,
+        ctx: &Context<'_>,
+    ) -> Result<T> {
         precheck(bytes, &self.subject(), ctx)?;
         let Some((header, part)) = format::find_part(bytes, purpose) else {
             // The reasons (malformed, no consent copy, not sealed for), as the keys say them.
             let purpose = DynPurpose::new(purpose)?.with_policy(policy);
-            return self.keys.open_bytes(bytes, &purpose, &self.subject(), ctx);
+            return self
+                .keys
+                .open_bytes_quiet(bytes, &purpose, &self.subject(), ctx);
         };
         let generation = part.key_version;
         let key = if let Some(key) = self.known(purpose, generation) {
