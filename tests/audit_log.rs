@@ -820,3 +820,51 @@ fn subject_mode_and_its_administration_are_recorded() {
     assert!(lines[5].contains(r#""partner":"third-party:acme","disclosed":1,"withheld":0"#));
     assert!(!text.contains("SENTINEL"), "{text}");
 }
+
+/// Audit key versions survive a keyring file and pin their root version: retiring it is refused
+/// until the audit key is rotated and the old version retired; a bundle carries the service's
+/// audit key only.
+#[test]
+fn audit_keys_are_kept_in_key_files_and_pin_their_root() {
+    let dir = Dir::new("keyfile");
+    let mut keyring = keyring();
+    keyring.rotate().unwrap();
+    keyring.save(dir.join("k.fsk"), &kek()).unwrap();
+    let mut back = Keyring::load(dir.join("k.fsk"), &kek()).unwrap();
+    assert_eq!(back.audit_versions(), keyring.audit_versions());
+    let before = keyring.audit_key("desk").unwrap().pseudonym(1, b"x");
+    assert_eq!(back.audit_key("desk").unwrap().pseudonym(1, b"x"), before);
+    assert!(matches!(
+        back.retire(1),
+        Err(Error::Keyring(
+            fieldseal::KeyringError::RootPinnedByAudit { .. }
+        ))
+    ));
+    assert!(matches!(
+        back.retire_audit_key(1),
+        Err(Error::Keyring(
+            fieldseal::KeyringError::RetireCurrentAudit { .. }
+        ))
+    ));
+    assert_eq!(back.rotate_audit_key().unwrap(), 2);
+    back.retire_audit_key(1).unwrap();
+    back.retire(1).unwrap();
+    back.save(dir.join("k.fsk"), &kek()).unwrap();
+    let again = Keyring::load(dir.join("k.fsk"), &kek()).unwrap();
+    assert_eq!(again.audit_key("desk").unwrap().versions(), [2]);
+    assert_ne!(
+        again.audit_key("desk").unwrap().pseudonym(2, b"x"),
+        again.audit_key("orders").unwrap().pseudonym(2, b"x"),
+        "each service its own key"
+    );
+    let bundle = again.export_bundle("desk", &[Support.into()]).unwrap();
+    bundle.save(dir.join("b.fsb"), &kek()).unwrap();
+    let loaded = fieldseal::KeyBundle::load(dir.join("b.fsb"), &kek()).unwrap();
+    let key = loaded.audit_key().unwrap();
+    assert_eq!((key.service(), key.versions()), ("desk", vec![2]));
+    assert_eq!(
+        key.pseudonym(2, b"x"),
+        again.audit_key("desk").unwrap().pseudonym(2, b"x")
+    );
+    assert!(format!("{key:?}").contains("[REDACTED]"));
+}

@@ -10,9 +10,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::audit::event::AuditEvent;
@@ -150,6 +150,8 @@ pub struct FileSink {
     tx: SyncSender<Msg>,
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// The writer thread, to unpark when a caller waits for it.
+    waker: Thread,
     options: FileSinkOptions,
     dir: PathBuf,
 }
@@ -201,6 +203,7 @@ impl FileSink {
             day: day(SystemTime::now()),
             since_checkpoint: 0,
             unsynced: 0,
+            last_sync: Instant::now(),
             options: options.clone(),
         };
         writer
@@ -221,6 +224,7 @@ impl FileSink {
         Ok(Self {
             tx,
             shared,
+            waker: thread.thread().clone(),
             thread: Mutex::new(Some(thread)),
             options,
             dir,
@@ -257,6 +261,7 @@ impl FileSink {
             .take();
         if let Some(handle) = handle {
             let _ = self.tx.send(Msg::Close);
+            self.waker.unpark();
             let _ = handle.join();
         }
     }
@@ -286,6 +291,7 @@ impl FileSink {
                         });
                     }
                     msg = back;
+                    self.waker.unpark();
                     std::thread::sleep(Duration::from_micros(200).min(deadline - now));
                 }
             }
@@ -293,6 +299,7 @@ impl FileSink {
     }
 
     fn wait(&self, rx: &Receiver<Result<(), String>>) -> Result<(), AuditError> {
+        self.waker.unpark();
         match rx.recv() {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) | Err(_) => Err(self.shared.error()),
@@ -355,7 +362,21 @@ struct Writer {
     day: u64,
     since_checkpoint: u64,
     unsynced: u64,
+    last_sync: Instant,
     options: FileSinkOptions,
+}
+
+/// How long the writer parks when its queue is empty. Callers never wake it for an event (a
+/// wake-up per event would cost the caller a system call): it looks again after this, or when a
+/// caller that waits for it (flush, `Durability::Sync`, close, a full queue) unparks it.
+const POLL: Duration = Duration::from_millis(1);
+
+/// Why the writer stopped waiting without a message.
+enum Idle {
+    /// Lines are unsynced and the sync interval passed.
+    SyncDue,
+    /// Every sender is gone.
+    Disconnected,
 }
 
 fn day(time: SystemTime) -> u64 {
@@ -375,11 +396,7 @@ impl Writer {
     fn run(mut self, rx: &Receiver<Msg>, shared: &Shared) {
         let mut failed = false;
         loop {
-            let msg = if self.unsynced > 0 {
-                rx.recv_timeout(self.options.sync_interval)
-            } else {
-                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
-            };
+            let msg = self.next(rx);
             let result = match msg {
                 Ok(Msg::Event(body, ack)) => {
                     if failed {
@@ -389,7 +406,9 @@ impl Writer {
                         continue;
                     }
                     let mut r = self.event(&body);
-                    if r.is_ok() && (ack.is_some() || self.unsynced >= self.options.sync_lines) {
+                    let due = self.unsynced >= self.options.sync_lines
+                        || self.last_sync.elapsed() >= self.options.sync_interval;
+                    if r.is_ok() && (ack.is_some() || due) {
                         r = self.sync();
                     }
                     if let Some(ack) = ack {
@@ -403,13 +422,13 @@ impl Writer {
                     let _ = ack.send(if ok { Ok(()) } else { Err(String::new()) });
                     r
                 }
-                Err(RecvTimeoutError::Timeout) => {
+                Err(Idle::SyncDue) => {
                     if failed {
                         continue;
                     }
                     self.sync()
                 }
-                Ok(Msg::Close) | Err(RecvTimeoutError::Disconnected) => {
+                Ok(Msg::Close) | Err(Idle::Disconnected) => {
                     if !failed {
                         let r = self.checkpoint().and_then(|()| self.sync());
                         if let Err(e) = r {
@@ -433,6 +452,23 @@ impl Writer {
             shared
                 .written
                 .store(self.seq.saturating_sub(1), Ordering::Relaxed);
+        }
+    }
+
+    /// The next message, taken without blocking; with none, the writer parks for [`POLL`] at most
+    /// (syncing first once the interval has passed).
+    fn next(&mut self, rx: &Receiver<Msg>) -> Result<Msg, Idle> {
+        loop {
+            match rx.try_recv() {
+                Ok(msg) => return Ok(msg),
+                Err(TryRecvError::Disconnected) => return Err(Idle::Disconnected),
+                Err(TryRecvError::Empty) => {
+                    if self.unsynced > 0 && self.last_sync.elapsed() >= self.options.sync_interval {
+                        return Err(Idle::SyncDue);
+                    }
+                    std::thread::park_timeout(POLL);
+                }
+            }
         }
     }
 
@@ -521,6 +557,7 @@ impl Writer {
             out.get_ref().sync_data()?;
         }
         self.unsynced = 0;
+        self.last_sync = Instant::now();
         Ok(())
     }
 }

@@ -83,7 +83,10 @@ fn exit_of(error: &Error) -> Exit {
             | KeyFileError::WrongProtector { .. },
         ) => Exit::Locked,
         Error::Keyring(
-            KeyringError::RetireActive { .. } | KeyringError::RootPinnedByIndex { .. },
+            KeyringError::RetireActive { .. }
+            | KeyringError::RootPinnedByIndex { .. }
+            | KeyringError::RootPinnedByAudit { .. }
+            | KeyringError::RetireCurrentAudit { .. },
         )
         | Error::KeyFile(KeyFileError::WouldOverwrite { .. } | KeyFileError::NotABundle { .. }) => {
             Exit::Refused
