@@ -1,0 +1,126 @@
+//! The cost of the audit trail: the 10-field customer record of benches/record.rs opened at run
+//! time (`open_dyn`, one audit event per record) through a key set without an auditor, with the
+//! file sink (FORMAT.md §18: serialized on the caller's thread, chained and written by the
+//! writer thread, synced every 100 ms); and one value opened alike.
+//! Goal: the file sink within 1.5x of no auditor. Results in BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fieldseal::audit::{Auditor, FileSink, FileSinkOptions};
+use fieldseal::{Context, KeySet, Keyring, Seal, Suite};
+use serde::{Deserialize, Serialize};
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Address {
+    street: String,
+    city: String,
+    postcode: String,
+}
+
+/// Ten sealed fields, one plain id, one plain tier (as benches/record.rs).
+#[derive(Seal, Clone)]
+#[seal(id = id)]
+struct Customer {
+    id: u64,
+    #[seal(Fulfillment)]
+    first_name: String,
+    #[seal(Fulfillment)]
+    last_name: String,
+    #[seal(Fulfillment)]
+    email: String,
+    #[seal(Fulfillment)]
+    phone: String,
+    #[seal(Fulfillment)]
+    address: Address,
+    #[seal(Fulfillment)]
+    company: String,
+    #[seal(Fulfillment)]
+    vat_number: String,
+    #[seal(Fulfillment)]
+    delivery_notes: String,
+    #[seal(Fulfillment)]
+    birth_year: u16,
+    #[seal(Fulfillment)]
+    loyalty_card: u64,
+    tier: u8,
+}
+
+fn customer() -> Customer {
+    Customer {
+        id: 1_000_042,
+        first_name: "Ada".into(),
+        last_name: "Lovelace".into(),
+        email: "ada.lovelace@example.com".into(),
+        phone: "+44 20 7946 0000".into(),
+        address: Address {
+            street: "12 Analytical Row".into(),
+            city: "London".into(),
+            postcode: "SW1A 1AA".into(),
+        },
+        company: "Difference Engines Ltd".into(),
+        vat_number: "GB123456789".into(),
+        delivery_notes: "Leave with the concierge; ring twice.".into(),
+        birth_year: 1815,
+        loyalty_card: 4_929_000_000_006,
+        tier: 2,
+    }
+}
+
+fn audit(c: &mut Criterion) {
+    let mut keyring = Keyring::generate(Suite::default()).expect("keyring");
+    keyring.rotate_audit_key().expect("audit key");
+    let plain = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    let dir = std::env::temp_dir().join(format!("fieldseal-bench-audit-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let key = keyring.audit_key("crm").expect("audit key");
+    let sink = FileSink::open(&dir, &key, FileSinkOptions::default()).expect("log");
+    let filed = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_auditor(Auditor::new(sink, "crm"))
+        .expect("auditor");
+    let stored = customer().seal(&plain).expect("seals");
+    let ctx = Context::new("customer", "email").with_id_int(1_000_042);
+    let email = plain
+        .seal::<Fulfillment, String>("ada.lovelace@example.com", &ctx)
+        .expect("seals");
+
+    let mut group = c.benchmark_group("audit/record-10-fields");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    group.bench_function("open_dyn, no auditor", |b| {
+        b.iter(|| black_box(black_box(&stored).open_dyn(&plain).unwrap()));
+    });
+    group.bench_function("open_dyn, file sink", |b| {
+        b.iter(|| black_box(black_box(&stored).open_dyn(&filed).unwrap()));
+    });
+    group.bench_function("open one value, no auditor", |b| {
+        b.iter(|| {
+            black_box(
+                black_box(&email)
+                    .open_with::<Fulfillment, _>(&plain, &ctx)
+                    .unwrap(),
+            )
+        });
+    });
+    group.bench_function("open one value, file sink", |b| {
+        b.iter(|| {
+            black_box(
+                black_box(&email)
+                    .open_with::<Fulfillment, _>(&filed, &ctx)
+                    .unwrap(),
+            )
+        });
+    });
+    group.finish();
+    drop(filed);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, audit);
+criterion_main!(benches);
