@@ -413,6 +413,15 @@ fn rewrap_after_rotate_moves_every_key_and_status_then_shows_the_old_version_ret
     let values: Vec<(u64, Email)> = (1..=30).map(|id| (id, seal_email(&subjects, id))).collect();
     drop(subjects);
     s.keyed(&["rotate"]).ok();
+    // Retiring version 1 now would lose every key of the vault ($FIELDSEAL_VAULT names it).
+    s.keyed(&["retire", "1", "--yes"]).fails(
+        4,
+        "still has 30 data key(s) wrapped under version 1: retiring it would lose them",
+    );
+    assert_eq!(
+        s.keyring().state(1),
+        Some(fieldseal::VersionState::DecryptOnly)
+    );
     let before = s.run(&["vault", "status", "--json"]).ok().json();
     assert_eq!(before["root_versions_in_use"], serde_json::json!([1]));
     let text = s.run(&["vault", "status"]).ok();

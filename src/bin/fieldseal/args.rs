@@ -484,6 +484,14 @@ pub(crate) struct RetireArgs {
     /// Without it, fieldseal asks on the terminal, and refuses when there is none.
     #[arg(long)]
     pub(crate) yes: bool,
+
+    /// A key vault of subject mode that uses this keyring [default: $FIELDSEAL_VAULT]
+    ///
+    /// Retiring is refused while any of its data keys is still wrapped under the version (run
+    /// `fieldseal vault rewrap` first): those keys, and every value sealed under them, would be
+    /// lost. Repeat it for each vault.
+    #[arg(long = "vault", value_name = "PATH")]
+    pub(crate) vaults: Vec<PathBuf>,
 }
 
 /// `status`.
