@@ -82,6 +82,9 @@ struct Scratch {
 }
 
 /// What a run of the tool did.
+
+/// What `retire` notes on stderr when no key vault was named to check.
+const NO_VAULT_CHECKED: &str = "no key vault checked";
 #[derive(Debug)]
 struct Run {
     code: Option<i32>,
@@ -94,6 +97,17 @@ impl Run {
     fn ok(self) -> Self {
         assert_eq!(self.code, Some(0), "expected success: {self:#?}");
         assert!(self.stderr.is_empty(), "nothing on stderr: {self:#?}");
+        self
+    }
+
+    /// Succeeded, with only the given note on stderr.
+    #[track_caller]
+    fn ok_noting(self, note: &str) -> Self {
+        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
+        assert!(
+            self.stderr.starts_with("note: ") && self.stderr.contains(note),
+            "stderr should hold only the note {note:?}: {self:#?}"
+        );
         self
     }
 
@@ -409,7 +423,9 @@ fn reseal_to_version_2(s: &Scratch, customers: &[Customer]) {
 
 /// retire 1: the re-sealed data still opens, the old data never will.
 fn retire_version_1(s: &Scratch, customers: &[Customer]) {
-    let retire = s.keyring_cmd(&["retire", "1", "--yes"]).ok();
+    let retire = s
+        .keyring_cmd(&["retire", "1", "--yes"])
+        .ok_noting(NO_VAULT_CHECKED);
     assert!(retire.stdout.contains("retired version 1"), "{retire:?}");
     assert!(retire.stdout.contains("re-export"), "{retire:?}");
     assert_eq!(

@@ -30,6 +30,9 @@ struct Scratch {
 }
 
 /// What a run of the tool did.
+
+/// What `retire` notes on stderr when no key vault was named to check.
+const NO_VAULT_CHECKED: &str = "no key vault checked";
 #[derive(Debug)]
 struct Run {
     code: Option<i32>,
@@ -58,6 +61,17 @@ impl Run {
     #[track_caller]
     fn ok(self) -> Self {
         assert_eq!(self.code, Some(0), "expected success: {self:#?}");
+        self
+    }
+
+    /// Succeeded, with only the given note on stderr.
+    #[track_caller]
+    fn ok_noting(self, note: &str) -> Self {
+        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
+        assert!(
+            self.stderr.starts_with("note: ") && self.stderr.contains(note),
+            "stderr should hold only the note {note:?}: {self:#?}"
+        );
         self
     }
 
@@ -316,7 +330,9 @@ fn retire_says_bundles_exported_before_still_open_the_version() {
     let s = Scratch::new("retire-words");
     s.init();
     s.keyring_cmd(&["rotate"]).ok();
-    let run = s.keyring_cmd(&["retire", "1", "--yes"]).ok();
+    let run = s
+        .keyring_cmd(&["retire", "1", "--yes"])
+        .ok_noting(NO_VAULT_CHECKED);
     assert!(!run.stdout.contains("by anyone"), "{run:#?}");
     assert!(
         run.stdout
