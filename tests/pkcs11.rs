@@ -23,9 +23,15 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 fn open(hsm: &Hsm, key: Option<Pkcs11Key>) -> fieldseal::Result<Pkcs11Protector> {
-    Pkcs11Protector::open(&hsm.module, &hsm.token, key, Zeroizing::new(hsm.pin.clone()))
+    Pkcs11Protector::open(
+        &hsm.module,
+        &hsm.token,
+        key,
+        Zeroizing::new(hsm.pin.clone()),
+    )
 }
 
+#[allow(clippy::unnecessary_wraps, reason = "the form `open` takes")]
 fn label(name: &str) -> Option<Pkcs11Key> {
     Some(Pkcs11Key::Label(name.to_owned()))
 }
@@ -124,13 +130,25 @@ fn the_wrap_is_aes_gcm_under_the_token_key_bound_to_the_prefix_and_key() {
             let cipher = Aes256Gcm::new(&known.into());
             let aad = [prefix.as_slice(), &key_part].concat();
             let file_key = cipher
-                .decrypt(Nonce::from_slice(&iv), Payload { msg: &sealed, aad: &aad })
+                .decrypt(
+                    Nonce::from_slice(&iv),
+                    Payload {
+                        msg: &sealed,
+                        aad: &aad,
+                    },
+                )
                 .expect("the wrap opens under the known key");
             assert_eq!(file_key.len(), 32);
             // Not bound to the prefix alone: the key reference is in the associated data.
             assert!(
                 cipher
-                    .decrypt(Nonce::from_slice(&iv), Payload { msg: &sealed, aad: &prefix })
+                    .decrypt(
+                        Nonce::from_slice(&iv),
+                        Payload {
+                            msg: &sealed,
+                            aad: &prefix
+                        }
+                    )
                     .is_err()
             );
             let body = open_body(&file, &file_key);
@@ -153,7 +171,13 @@ fn open_body(file: &[u8], file_key: &[u8]) -> Vec<u8> {
     let body = &file[at + 16..at + 16 + body_len];
     Aes256Gcm::new_from_slice(file_key)
         .unwrap()
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad: header })
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: body,
+                aad: header,
+            },
+        )
         .expect("the body opens")
 }
 
@@ -202,7 +226,10 @@ fn files_of_other_protectors_and_keys_are_refused_by_name() {
                 .expect("the key label");
             renamed[at + 5] = b'b';
             rechecksum(&mut renamed);
-            let e = key_file_error(Keyring::from_protected_bytes(&renamed, &open(hsm, None).unwrap()));
+            let e = key_file_error(Keyring::from_protected_bytes(
+                &renamed,
+                &open(hsm, None).unwrap(),
+            ));
             assert!(matches!(e, KeyFileError::WrongProtectorKey { .. }), "{e:?}");
             let e = key_file_error(Keyring::from_protected_bytes(&renamed, &a));
             assert!(matches!(e, KeyFileError::WrongProtectorKey { .. }), "{e:?}");
@@ -237,7 +264,10 @@ fn every_token_failure_is_named_and_never_shows_the_pin() {
                 Zeroizing::new(hsm.pin.clone()),
             ));
             assert!(matches!(e, KeyFileError::ProtectorFailed { .. }), "{e:?}");
-            assert!(message.contains("no-such-module.so") && message.contains("no such file"), "{message}");
+            assert!(
+                message.contains("no-such-module.so") && message.contains("no such file"),
+                "{message}"
+            );
 
             let not_a_module = hsm.dir.join("softhsm2.conf"); // a file, but no library
             let (_, message) = failed(Pkcs11Protector::open(
@@ -246,7 +276,10 @@ fn every_token_failure_is_named_and_never_shows_the_pin() {
                 None,
                 Zeroizing::new(hsm.pin.clone()),
             ));
-            assert!(message.contains("cannot be loaded as a PKCS#11 library"), "{message}");
+            assert!(
+                message.contains("cannot be loaded as a PKCS#11 library"),
+                "{message}"
+            );
 
             let (_, message) = failed(Pkcs11Protector::open(
                 &hsm.module,
@@ -267,12 +300,18 @@ fn every_token_failure_is_named_and_never_shows_the_pin() {
                 None,
                 Zeroizing::new("0000-wrong".to_owned()),
             ));
-            assert!(matches!(&e, KeyFileError::WrongPin { token } if token == hsm::TOKEN), "{e:?}");
+            assert!(
+                matches!(&e, KeyFileError::WrongPin { token } if token == hsm::TOKEN),
+                "{e:?}"
+            );
             assert!(!message.contains("0000-wrong"), "{message}");
 
             let (e, message) = failed(open(hsm, label("no-such-key")));
             assert!(matches!(e, KeyFileError::ProtectorFailed { .. }), "{e:?}");
-            assert!(message.contains("no AES key with label `no-such-key`"), "{message}");
+            assert!(
+                message.contains("no AES key with label `no-such-key`"),
+                "{message}"
+            );
             let (_, message) = failed(open(hsm, Some(Pkcs11Key::Id(vec![0xee]))));
             assert!(message.contains("no AES key with id ee"), "{message}");
 
@@ -310,7 +349,9 @@ fn a_session_lost_midway_is_named_and_leaves_the_file_as_it_was() {
             hsm.generate_key("root", b"r", false);
             let keyring = Keyring::generate(Suite::default()).unwrap();
             let path = hsm.dir.join("keyring.fsk");
-            keyring.save(&path, &open(hsm, label("root")).unwrap()).unwrap();
+            keyring
+                .save(&path, &open(hsm, label("root")).unwrap())
+                .unwrap();
             let before = fs::read(&path).unwrap();
 
             let protector = open(hsm, label("root")).unwrap();
@@ -327,7 +368,10 @@ fn a_session_lost_midway_is_named_and_leaves_the_file_as_it_was() {
                 "{message}"
             );
             let message = lost(Keyring::load(&path, &protector).map(drop));
-            assert!(message.contains("session with the token was lost"), "{message}");
+            assert!(
+                message.contains("session with the token was lost"),
+                "{message}"
+            );
 
             // A new protector initializes the module again and works.
             let protector = open(hsm, label("root")).unwrap();
@@ -341,7 +385,9 @@ fn a_session_lost_midway_is_named_and_leaves_the_file_as_it_was() {
                 lost(keyring.save(&path, &protector)),
             ] {
                 assert!(
-                    message.starts_with("PKCS#11 token `fieldseal-test`: no AES key with label `root`"),
+                    message.starts_with(
+                        "PKCS#11 token `fieldseal-test`: no AES key with label `root`"
+                    ),
                     "{message}"
                 );
             }
@@ -413,7 +459,10 @@ fn write_pkcs11_key_file_vector() {
         let file_key = Aes256Gcm::new(&known.into())
             .decrypt(
                 Nonce::from_slice(&iv),
-                Payload { msg: &sealed, aad: &[prefix.as_slice(), &key_part].concat() },
+                Payload {
+                    msg: &sealed,
+                    aad: &[prefix.as_slice(), &key_part].concat(),
+                },
             )
             .unwrap();
         let body = open_body(&file, &file_key);

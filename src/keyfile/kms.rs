@@ -164,9 +164,7 @@ impl<C: KmsClient> KmsProtector<C> {
         if RESERVED_IDS.contains(&file.protector) {
             return Ok(None);
         }
-        Ok(Wrap::parse(file.wrap)
-            .ok()
-            .map(|w| w.key_id.to_owned()))
+        Ok(Wrap::parse(file.wrap).ok().map(|w| w.key_id.to_owned()))
     }
 
     fn check_id(&self) -> Result<&str> {
@@ -237,16 +235,18 @@ impl<C: KmsClient> KeyProtector for KmsProtector<C> {
         let plaintext = self
             .client
             .decrypt(wrap.key_id, wrap.ciphertext, &binding)?;
-        let key: [u8; KEY_LEN] = plaintext.as_slice().try_into().map_err(|_| {
-            KeyFileError::ProtectorFailed {
-                protector: self.client.protector_id().to_owned(),
-                reason: format!(
-                    "the KMS returned {} bytes, not a {KEY_LEN}-byte file key; nothing was \
+        let key: [u8; KEY_LEN] =
+            plaintext
+                .as_slice()
+                .try_into()
+                .map_err(|_| KeyFileError::ProtectorFailed {
+                    protector: self.client.protector_id().to_owned(),
+                    reason: format!(
+                        "the KMS returned {} bytes, not a {KEY_LEN}-byte file key; nothing was \
                      changed",
-                    plaintext.len()
-                ),
-            }
-        })?;
+                        plaintext.len()
+                    ),
+                })?;
         Ok(SecretKey::from_bytes(Zeroizing::new(key)))
     }
 }
@@ -293,7 +293,7 @@ mod tests {
         assert_ne!(a, KmsBinding::of(b"prefiX", b"\x00\x01k"));
         assert_ne!(a, KmsBinding::of(b"prefix", b"\x00\x01K"));
         assert_eq!(a.hex().len(), 64);
-        assert_eq!(a.hex(), format!("{:?}", a)[11..75]);
+        assert_eq!(a.hex(), format!("{a:?}")[11..75]);
     }
 
     #[test]
@@ -303,6 +303,9 @@ mod tests {
         assert!(Wrap::parse(b"\x00\x03key").is_err(), "no ciphertext");
         assert!(Wrap::parse(b"\x00\x09key").is_err(), "key id past the end");
         let w = Wrap::parse(b"\x00\x03keyCT").unwrap();
-        assert_eq!((w.key_id, w.key_part_len, w.ciphertext), ("key", 5, &b"CT"[..]));
+        assert_eq!(
+            (w.key_id, w.key_part_len, w.ciphertext),
+            ("key", 5, &b"CT"[..])
+        );
     }
 }

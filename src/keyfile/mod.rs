@@ -26,8 +26,8 @@ use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::Zeroizing;
 
 pub use bundle::KeyBundle;
-pub use kms::{KmsBinding, KmsClient, KmsProtector};
 pub(crate) use container::Kind;
+pub use kms::{KmsBinding, KmsClient, KmsProtector};
 pub use lock::KeyringLock;
 pub use locked::LockedKeyring;
 pub use passphrase::{Argon2Params, Passphrase};

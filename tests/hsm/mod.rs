@@ -84,7 +84,13 @@ pub(crate) fn with_token(test: &str, body: impl FnOnce(&Hsm)) {
     let _ = fs::remove_dir_all(&dir);
     let conf = make_token_dir(&dir);
     let output = Command::new(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--include-ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            test,
+            "--exact",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("SOFTHSM2_CONF", &conf)
         .env(MODULE_ENV, &module)
         .env(DIR_ENV, &dir)

@@ -139,10 +139,7 @@ impl Pkcs11Protector {
     }
 
     fn remember(&self, key: &Pkcs11Key) {
-        *self
-            .last_key
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(key.clone());
+        *self.last_key.lock().unwrap_or_else(PoisonError::into_inner) = Some(key.clone());
     }
 }
 
@@ -172,11 +169,8 @@ impl KeyProtector for Pkcs11Protector {
         };
         let handle = token.find_key(key, true)?;
         let mut wrap = key.encode().map_err(KeyFileError::BadProtector)?;
-        let (iv, sealed) = token.encrypt(
-            handle,
-            file_key.expose_secret(),
-            &wrap::aad(aad, &wrap),
-        )?;
+        let (iv, sealed) =
+            token.encrypt(handle, file_key.expose_secret(), &wrap::aad(aad, &wrap))?;
         wrap.extend_from_slice(&iv);
         wrap.extend_from_slice(&sealed);
         self.remember(key);
@@ -190,7 +184,12 @@ impl KeyProtector for Pkcs11Protector {
         let key = self.key.as_ref().unwrap_or(&wrap.key);
         let token = self.session();
         let handle = token.find_key(key, false)?;
-        let opened = token.decrypt(handle, &wrap.iv, wrap.sealed, &wrap::aad(aad, wrap.key_part))?;
+        let opened = token.decrypt(
+            handle,
+            &wrap.iv,
+            wrap.sealed,
+            &wrap::aad(aad, wrap.key_part),
+        )?;
         let wrong = || KeyFileError::WrongProtectorKey {
             key: format!(
                 "the PKCS#11 key with {key} on token `{}` (the file names the key with {})",

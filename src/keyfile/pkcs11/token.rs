@@ -36,7 +36,8 @@ pub(super) struct Token {
 /// again each time, so that a module finalized underneath (by other code of the process) is
 /// brought back for the next protector.
 fn context(module: &Path) -> Result<Pkcs11, Error> {
-    let failed = |reason: String| protector_failed(format!("PKCS#11 module {}", module.display()), reason);
+    let failed =
+        |reason: String| protector_failed(format!("PKCS#11 module {}", module.display()), reason);
     if !module.is_file() {
         return Err(failed(
             "there is no such file; give the path of the HSM vendor's PKCS#11 library \
@@ -83,7 +84,8 @@ impl Token {
     pub(super) fn open(module: &Path, label: &str, pin: AuthPin) -> Result<Self, Error> {
         let context = context(module)?;
         let failed = |reason: String| protector_failed(format!("PKCS#11 token `{label}`"), reason);
-        let listing = |e: CkError| failed(format!("cannot list the module's tokens ({})", rv_name(&e)));
+        let listing =
+            |e: CkError| failed(format!("cannot list the module's tokens ({})", rv_name(&e)));
         let mut present = Vec::new();
         let mut found = Vec::new();
         for slot in context.get_slots_with_token().map_err(listing)? {
@@ -258,11 +260,10 @@ impl Token {
             // What tokens answer for a tag that does not match: CKR_ENCRYPTED_DATA_INVALID as
             // PKCS#11 3.0 says, or, from SoftHSM2 2.6 (OpenSSL's failed final step), a
             // CKR_GENERAL_ERROR from C_Decrypt once C_DecryptInit took the key and parameters.
-            Err(CkError::Pkcs11(
-                RvError::EncryptedDataInvalid | RvError::EncryptedDataLenRange,
-                _,
-            )
-            | CkError::Pkcs11(RvError::GeneralError, Function::Decrypt)) => Ok(None),
+            Err(
+                CkError::Pkcs11(RvError::EncryptedDataInvalid | RvError::EncryptedDataLenRange, _)
+                | CkError::Pkcs11(RvError::GeneralError, Function::Decrypt),
+            ) => Ok(None),
             Err(e) => Err(self.failure("unwrapping the file key", &e)),
         }
     }
