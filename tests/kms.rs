@@ -127,7 +127,10 @@ fn key_file_error<T: std::fmt::Debug>(result: fieldseal::Result<T>) -> KeyFileEr
 }
 
 /// `(prefix, wrap, header, nonce, body)` of a key file, from FORMAT.md §14.1 alone.
-#[allow(clippy::type_complexity, reason = "five slices of one file, named where it is called")]
+#[allow(
+    clippy::type_complexity,
+    reason = "five slices of one file, named where it is called"
+)]
 fn split(file: &[u8]) -> (&[u8], &[u8], &[u8], &[u8], &[u8]) {
     let prefix_end = 17 + usize::from(file[16]);
     let wrap_len = usize::from(u16::from_be_bytes([file[prefix_end], file[prefix_end + 1]]));

@@ -43,6 +43,12 @@ impl KmsBinding {
         Self(digest.finalize().into())
     }
 
+    /// A binding received from elsewhere: a plug-in process that a [`KmsProtector`] in another
+    /// process (the `fieldseal` command line) handed it to.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// The 32 bytes, for a KMS taking raw associated data.
     pub fn bytes(&self) -> &[u8; 32] {
         &self.0
