@@ -6,6 +6,7 @@
 mod moto;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -106,7 +107,7 @@ fn kms_receives_the_file_key_its_ciphertext_and_the_context_and_nothing_else() {
     let context_value = Sha256::digest([prefix, key_part].concat())
         .iter()
         .fold(String::new(), |mut hex, b| {
-            hex.push_str(&format!("{b:02x}"));
+            let _ = write!(hex, "{b:02x}");
             hex
         });
     let mut seen = Vec::new();
