@@ -8,7 +8,8 @@
 //! standard input:  binding (64 hex digits) "\n" payload (standard base64) "\n"
 //! standard output: result (standard base64) "\n"
 //! exit status:     0 done; 3 KMS refused the ciphertext (another key, or another binding);
-//!                  2 bad arguments or input; 1 anything else, said in one line on standard error
+//!                  2 bad arguments or input; 1 anything else, said on standard error (what
+//!                  failed and what to check; the caller names the key)
 //! ```
 //!
 //! For `wrap` the payload is the 32-byte file key and the result its ciphertext; for `unwrap`
@@ -151,6 +152,11 @@ pub fn serve(request: &Request, input: impl Read, mut output: impl Write) -> (u8
         Err(Error::KeyFile(e @ KeyFileError::WrongProtectorKey { .. })) => {
             (exit::WRONG_KEY, Some(e.to_string()))
         }
+        // The reason alone: the `fieldseal` process names the key itself.
+        Err(Error::KeyFile(KeyFileError::ProtectorFailed { reason, .. })) => {
+            (exit::FAILURE, Some(reason))
+        }
+        Err(Error::KeyFile(e)) => (exit::FAILURE, Some(e.to_string())),
         Err(e) => (exit::FAILURE, Some(e.to_string())),
     }
 }

@@ -104,12 +104,13 @@ fn kms_receives_the_file_key_its_ciphertext_and_the_context_and_nothing_else() {
 
     let (prefix, wrap, body) = split(&file);
     let key_part = &wrap[..2 + key.len()];
-    let context_value = Sha256::digest([prefix, key_part].concat())
-        .iter()
-        .fold(String::new(), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        });
+    let context_value =
+        Sha256::digest([prefix, key_part].concat())
+            .iter()
+            .fold(String::new(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            });
     let mut seen = Vec::new();
     for line in recording.lines().filter(|l| !l.trim().is_empty()) {
         let entry: Value = serde_json::from_str(line).unwrap();

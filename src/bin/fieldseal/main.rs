@@ -14,7 +14,9 @@ mod args;
 mod commands;
 mod dates;
 mod failure;
+mod kms_plugin;
 mod progress;
+mod remote;
 mod secrets;
 mod stderr;
 

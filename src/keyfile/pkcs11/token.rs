@@ -88,7 +88,10 @@ impl Token {
             |e: CkError| failed(format!("cannot list the module's tokens ({})", rv_name(&e)));
         let mut present = Vec::new();
         let mut found = Vec::new();
-        for slot in context.get_slots_with_token().map_err(listing)? {
+        for slot in context
+            .get_slots_with_initialized_token()
+            .map_err(listing)?
+        {
             let info = context.get_token_info(slot).map_err(listing)?;
             let name = info.label().trim_end().to_owned();
             if name == label {
