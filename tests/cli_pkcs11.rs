@@ -349,6 +349,16 @@ fn hsm_failures_exit_with_their_status_and_say_what_to_do() {
                 "--pkcs11-key-id takes the key's CKA_ID as 2 to 510 hex digits",
             );
 
+            // No PIN option and no terminal to ask on.
+            run(
+                hsm,
+                &dir,
+                &args(&token[..4], &["init", "--pkcs11-key-label", "keyring-root"]),
+            )
+            .fails(
+                2,
+                "give it with --pkcs11-pin-env VAR or --pkcs11-pin-file PATH",
+            );
             let mut wrong_pin = token.clone();
             wrong_pin[5] = WRONG_PIN_VAR.to_owned();
             run(
