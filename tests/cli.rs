@@ -81,10 +81,10 @@ struct Scratch {
     dir: PathBuf,
 }
 
-/// What a run of the tool did.
-
 /// What `retire` notes on stderr when no key vault was named to check.
 const NO_VAULT_CHECKED: &str = "no key vault checked";
+
+/// What a run of the tool did.
 #[derive(Debug)]
 struct Run {
     code: Option<i32>,
