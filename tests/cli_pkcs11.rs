@@ -4,6 +4,7 @@
 //! wrong PIN, a missing key, a file under another protector), each with its exit status and a
 //! message that names what to do and never the PIN.
 
+mod cli_run;
 mod hsm;
 
 use std::fs;
@@ -15,16 +16,12 @@ use hsm::{Hsm, with_token};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use cli_run::Run;
+
 const PASSPHRASE: &str = "correct horse battery staple";
 const PASSPHRASE_VAR: &str = "FIELDSEAL_TEST_PASSPHRASE";
 const PIN_VAR: &str = "FIELDSEAL_TEST_PIN";
 const WRONG_PIN_VAR: &str = "FIELDSEAL_TEST_WRONG_PIN";
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
 
 /// Runs the tool in `dir`, the PINs and passphrase in the environment.
 fn run(hsm: &Hsm, dir: &Path, args: &[&str]) -> Run {
@@ -37,39 +34,7 @@ fn run(hsm: &Hsm, dir: &Path, args: &[&str]) -> Run {
         .args(args)
         .output()
         .unwrap();
-    let run = Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    for secret in [hsm.pin.as_str(), "0000-wrong-pin", PASSPHRASE] {
-        assert!(
-            !run.stdout.contains(secret) && !run.stderr.contains(secret),
-            "a secret was printed:\n{}\n{}",
-            run.stdout,
-            run.stderr
-        );
-    }
-    run
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(self.code, Some(0), "{}\n{}", self.stdout, self.stderr);
-        self
-    }
-
-    #[track_caller]
-    fn fails(self, code: i32, says: &str) -> Self {
-        assert_eq!(self.code, Some(code), "{}\n{}", self.stdout, self.stderr);
-        assert!(
-            self.stderr.contains(says),
-            "stderr should say {says:?}: {}",
-            self.stderr
-        );
-        self
-    }
+    Run::new(output, &[hsm.pin.as_str(), "0000-wrong-pin", PASSPHRASE])
 }
 
 /// The token options, for the token of `hsm`.

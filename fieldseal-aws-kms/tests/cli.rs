@@ -6,6 +6,8 @@
 //! The `fieldseal` program is the core crate's (feature `cli`), built beside this crate's
 //! plug-in by the workspace's test command (`cargo test --workspace --all-features`).
 
+#[path = "../../tests/cli_run/mod.rs"]
+mod cli_run;
 mod moto;
 
 use std::fs;
@@ -15,6 +17,8 @@ use std::process::Command;
 use fieldseal::{Argon2Params, KeyBundle, Keyring, Passphrase};
 use fieldseal_aws_kms::AwsKms;
 use serde_json::Value;
+
+use cli_run::Run;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 const PASSPHRASE_VAR: &str = "FIELDSEAL_TEST_PASSPHRASE";
@@ -30,20 +34,6 @@ fn programs() -> (PathBuf, PathBuf) {
         fieldseal.display()
     );
     (plugin, fieldseal)
-}
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(self.code, Some(0), "{}\n{}", self.stdout, self.stderr);
-        self
-    }
 }
 
 /// Runs `program` in `dir` with moto's region and credentials and nothing else of AWS's.
@@ -66,18 +56,7 @@ fn run_program(program: &Path, dir: &Path, endpoint: &str, args: &[&str]) -> Run
         .args(args)
         .output()
         .unwrap();
-    let run = Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert!(
-        !run.stdout.contains(PASSPHRASE) && !run.stderr.contains(PASSPHRASE),
-        "{}{}",
-        run.stdout,
-        run.stderr
-    );
-    run
+    Run::new(output, &[PASSPHRASE])
 }
 
 fn scratch(test: &str) -> PathBuf {
