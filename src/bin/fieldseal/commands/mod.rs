@@ -24,6 +24,7 @@ use crate::args::{
     AUDIT_LOG_ENV, AUDIT_SERVICE, Cli, Command, DEFAULT_KEYRING, KEYRING_ENV, KeyringArgs,
 };
 use crate::failure::{Exit, Failure, Outcome};
+use crate::remote::Remote;
 use crate::secrets::{Ceiling, Protector, Secret};
 
 /// Runs the command, writing its results to `out`.
@@ -57,6 +58,7 @@ pub(crate) struct KeyringFile {
     ceiling: Ceiling,
     /// `--audit-log DIR` or `$FIELDSEAL_AUDIT_LOG`: where administration is recorded.
     audit_log: Option<PathBuf>,
+    remote: Remote,
 }
 
 impl KeyringFile {
@@ -77,12 +79,19 @@ impl KeyringFile {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from)
         });
+        let remote = Remote::new(&args.remote)?;
         Ok(Self {
             path,
-            secret: Secret::keyring(&args.secret, ceiling)?,
+            secret: Secret::keyring(&args.secret, ceiling, &remote)?,
             ceiling,
             audit_log,
+            remote,
         })
+    }
+
+    /// Where the HSM and the KMS are, for the secrets of other files.
+    pub(crate) fn remote(&self) -> &Remote {
+        &self.remote
     }
 
     /// The most Argon2id work a key file may ask for, for the secrets of other files.
