@@ -152,9 +152,7 @@ fn every_kind_of_tampering_is_found_at_its_line() {
     e.insert(5, clean[3].clone());
     check(e, ProblemKind::Inserted, 6);
     let mut e = clean.clone();
-    let forged = clean[5]
-        .replacen(r#""seq":6,"#, r#""seq":6,"#, 1)
-        .replace("1001", "2002");
+    let forged = clean[5].replace("1001", "2002");
     e.insert(5, forged);
     check(e, ProblemKind::Inserted, 6);
     // A header line or a checkpoint changed.
@@ -314,9 +312,9 @@ fn failed_opens_are_recorded_and_a_failing_sink_fails_closed() {
 }
 
 #[derive(Seal, Clone, Debug, PartialEq)]
-#[seal(id = customer_id)]
+#[seal(id = id)]
 struct Customer {
-    customer_id: u64,
+    id: u64,
     #[seal(Fulfillment)]
     name: String,
     #[seal(Fulfillment, Support)]
@@ -335,7 +333,7 @@ fn a_derived_record_is_one_event_listing_its_fields() {
         .with_auditor(Auditor::new(Arc::clone(&sink), "crm"))
         .unwrap();
     let c = Customer {
-        customer_id: 1001,
+        id: 1001,
         name: "Ada".into(),
         phone: "+1".into(),
         email: "a@x".into(),
@@ -364,9 +362,23 @@ fn a_derived_record_is_one_event_listing_its_fields() {
     );
 }
 
+/// Records into two sinks: the memory one to read back, the file one to search too.
+struct Both(Arc<MemorySink>, FileSink);
+
+impl AuditSink for Both {
+    fn record(&self, e: &AuditEvent<'_>) -> Result<(), AuditError> {
+        self.0.record(e)?;
+        self.1.record(e)
+    }
+}
+
 /// Every kind of event the library records, with a sentinel plaintext and the key material
 /// searched for in the output: none is there.
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one operation of every kind, then the search"
+)]
 fn events_hold_no_plaintext_and_no_key_bytes() {
     let dir = Dir::new("sentinel");
     let mut keyring = keyring();
@@ -376,13 +388,6 @@ fn events_hold_no_plaintext_and_no_key_bytes() {
     let key = keyring.audit_key("desk").unwrap();
     let memory = Arc::new(MemorySink::new());
     let file = FileSink::open(&dir.0, &key, options()).unwrap();
-    struct Both(Arc<MemorySink>, FileSink);
-    impl AuditSink for Both {
-        fn record(&self, e: &AuditEvent<'_>) -> Result<(), AuditError> {
-            self.0.record(e)?;
-            self.1.record(e)
-        }
-    }
     let auditor = Auditor::new(Both(Arc::clone(&memory), file), "desk");
     let pseudonymous = auditor.clone().with_ids(IdPolicy::pseudonym(&key));
     keyring.set_auditor(Some(auditor.clone()));
@@ -396,7 +401,7 @@ fn events_hold_no_plaintext_and_no_key_bytes() {
     v.open_with::<Support, _>(&keys, &ctx).unwrap();
     let _ = v.open_with::<Support, _>(&keys, &Context::new("customer", "other").with_id_int(42));
     let c = Customer {
-        customer_id: 5,
+        id: 5,
         name: SENTINEL.into(),
         phone: SENTINEL.into(),
         email: SENTINEL.into(),
@@ -772,7 +777,7 @@ fn subject_mode_and_its_administration_are_recorded() {
         .grant(&ada, &Acme.into(), "web-form", Some("terms-v3"))
         .unwrap();
     subjects
-        .disclose(&Acme.into(), &["phone"], &[ada.clone()], |_| Ok(()))
+        .disclose(&Acme.into(), &["phone"], &[ada], |_| Ok(()))
         .unwrap();
     subjects.withdraw(&ada, &Acme.into()).unwrap();
     subjects.forget(&ada).unwrap();

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -199,7 +200,9 @@ fn canonical_string(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -334,7 +337,7 @@ fn independent_verify(files: &[PathBuf], keys: &Keys) -> Result<u64, (usize, u64
                             .iter()
                             .map(|(k, v)| format!("{}:{}", canonical_string(k), canonical(v)))
                             .collect();
-                        again.push_str(&format!(",\"detail\":{{{}}}", body.join(",")));
+                        let _ = write!(again, ",\"detail\":{{{}}}", body.join(","));
                     }
                     if again != prefix {
                         return Err(at("canonical form"));
@@ -388,6 +391,10 @@ fn an_independent_reader_derives_the_keys_and_verifies_the_log() {
 /// Writes `tests/vectors/audit/` (see the module's doc).
 #[test]
 #[ignore = "writes the vectors; run with FIELDSEAL_WRITE_VECTORS=1"]
+#[allow(
+    clippy::too_many_lines,
+    reason = "the keys, the log, then each tampered copy"
+)]
 fn write_audit_vectors() {
     assert!(
         std::env::var_os("FIELDSEAL_WRITE_VECTORS").is_some(),

@@ -715,14 +715,15 @@ fn audit_run(
         None => quote!(#a::run(__auditor, #event, __run)),
         Some(missing) => quote!(#a::run_dyn(__auditor, #event, __PAIRS, #missing, __run)),
     };
-    let with_id = match record.id {
-        Some(id) => quote! {
+    let with_id = if let Some(id) = record.id {
+        quote! {
             ::fieldseal::record::RecordId::with_id_bytes(&self.#id, |__id: &[u8]| #call)
-        },
-        None => quote! {{
+        }
+    } else {
+        quote! {{
             let __id: &[u8] = &[];
             #call
-        }},
+        }}
     };
     quote! {
         const __PURPOSES: &[&str] = &[#(#purposes),*];

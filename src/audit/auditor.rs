@@ -138,7 +138,7 @@ pub(crate) struct Draft<'a> {
     pub(crate) detail: &'a [(&'static str, Detail<'a>)],
 }
 
-impl<'a> Draft<'a> {
+impl Draft<'_> {
     /// An event of `operation` about nothing yet.
     pub(crate) const fn new(operation: Operation) -> Self {
         Self {

@@ -134,12 +134,7 @@ impl<'a> Names<'a> {
 
     /// The names, in order.
     pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let (strs, purposes, pairs, skip): (
-            &'a [&'a str],
-            &'a [DynPurpose],
-            &'a [(&'static str, &'static str)],
-            &'a [&'static str],
-        ) = match *self {
+        let (strs, purposes, pairs, skip): Parts<'a> = match *self {
             Self::Strs(s) => (s, &[], &[], &[]),
             Self::Purposes(p) => (&[], p, &[], &[]),
             Self::Except { pairs, skip } => (&[], &[], pairs, skip),
@@ -160,6 +155,14 @@ impl<'a> Names<'a> {
         self.iter().next().is_none()
     }
 }
+
+/// The slices a [`Names`] iterates over, all but one empty.
+type Parts<'a> = (
+    &'a [&'a str],
+    &'a [DynPurpose],
+    &'a [(&'static str, &'static str)],
+    &'a [&'static str],
+);
 
 /// A record id or subject as the auditor's [`IdPolicy`](crate::audit::IdPolicy) writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,6 +219,9 @@ pub struct AuditEvent<'a> {
 
 impl AuditEvent<'_> {
     /// The event as one JSON object on one line (FORMAT.md §18.2, without `seq` and `mac`).
+    ///
+    /// # Panics
+    /// Never: the writer writes UTF-8 only.
     pub fn to_json(&self) -> String {
         let mut out = Vec::with_capacity(256);
         out.push(b'{');

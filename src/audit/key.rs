@@ -94,6 +94,7 @@ impl AuditKey {
     }
 
     /// Another handle on the same key.
+    #[must_use]
     pub fn share(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),

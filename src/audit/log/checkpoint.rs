@@ -93,6 +93,9 @@ impl Checkpoint {
 
     /// The checkpoint as one JSON line (its log line without the `mac`), which
     /// [`from_line`](Self::from_line) reads back: what to keep off the host.
+    ///
+    /// # Panics
+    /// Never: the writer writes UTF-8 only.
     pub fn to_line(&self) -> String {
         let mut out = Vec::with_capacity(300);
         crate::audit::log::line::start(self.seq, &mut out);

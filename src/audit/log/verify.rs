@@ -150,21 +150,8 @@ pub fn verify(
         let bytes = std::fs::read(path).map_err(|e| io("read", path, e))?;
         state.report.files += 1;
         let last_file = i + 1 == paths.len();
-        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let lines: Vec<Line<'_>> = bytes[..complete]
-            .split(|&b| b == b'\n')
-            .take(bytes[..complete].iter().filter(|&&b| b == b'\n').count())
-            .enumerate()
-            .map(|(n, b)| Line {
-                at: LineRef {
-                    path: path.to_owned(),
-                    line: n as u64 + 1,
-                    seq: line::split(b).map(|s| s.2),
-                },
-                bytes: b,
-            })
-            .collect();
-        if complete < bytes.len() {
+        let (lines, torn) = complete_lines(path, &bytes);
+        if torn {
             let at = LineRef {
                 path: path.to_owned(),
                 line: lines.len() as u64 + 1,
@@ -221,37 +208,111 @@ pub fn verify(
         }
     }
     if let (Some(anchor), None, false) = (anchor, &state.report.problem, anchor_seen) {
-        let public = key.checkpoint_public_key(anchor.key_version);
         let at = last_at.unwrap_or(LineRef {
             path: PathBuf::new(),
             line: 0,
             seq: None,
         });
-        let problem = if !public.is_some_and(|p| anchor.signature_verifies(&p))
-            || state.log.is_some_and(|l| l != anchor.log)
-        {
-            Problem {
-                kind: ProblemKind::BadCheckpoint,
-                at,
-                message: "the anchor is not a checkpoint of this log signed by this key".to_owned(),
-            }
-        } else {
-            Problem {
-                kind: ProblemKind::Truncated,
-                at,
-                message: format!(
-                    "the log ends at seq {}, before the anchored checkpoint at seq {}: the lines \
-                     after it were removed",
-                    state.report.last_seq, anchor.seq
-                ),
-            }
-        };
-        state.report.problem = Some(problem);
+        state.report.problem = Some(anchor_not_reached(&state, anchor, at));
     }
     Ok(state.report)
 }
 
+/// The complete lines of a file, and whether it ends in a partial one.
+fn complete_lines<'a>(path: &Path, bytes: &'a [u8]) -> (Vec<Line<'a>>, bool) {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let lines = if complete == 0 {
+        Vec::new()
+    } else {
+        bytes[..complete - 1]
+            .split(|&b| b == b'\n')
+            .enumerate()
+            .map(|(n, b)| Line {
+                at: LineRef {
+                    path: path.to_owned(),
+                    line: n as u64 + 1,
+                    seq: line::split(b).map(|s| s.2),
+                },
+                bytes: b,
+            })
+            .collect()
+    };
+    (lines, complete < bytes.len())
+}
+
+/// What it means that the log ended before the anchor's seq: cut, or the anchor is not this
+/// log's.
+fn anchor_not_reached(state: &State<'_>, anchor: &Checkpoint, at: LineRef) -> Problem {
+    let public = state.key.checkpoint_public_key(anchor.key_version);
+    if !public.is_some_and(|p| anchor.signature_verifies(&p))
+        || state.log.is_some_and(|l| l != anchor.log)
+    {
+        Problem {
+            kind: ProblemKind::BadCheckpoint,
+            at,
+            message: "the anchor is not a checkpoint of this log signed by this key".to_owned(),
+        }
+    } else {
+        Problem {
+            kind: ProblemKind::Truncated,
+            at,
+            message: format!(
+                "the log ends at seq {}, before the anchored checkpoint at seq {}: the lines \
+                 after it were removed",
+                state.report.last_seq, anchor.seq
+            ),
+        }
+    }
+}
+
 impl State<'_> {
+    /// Checks a file's header and takes its log, file number and key version.
+    fn header(&mut self, value: &serde_json::Value, at: &LineRef) -> Result<(), Problem> {
+        let problem = |kind, message: String| Problem {
+            kind,
+            at: at.clone(),
+            message,
+        };
+        let header = Header::from_value(value).ok_or_else(|| {
+            problem(
+                ProblemKind::MissingFile,
+                "the file does not start with a log header (FORMAT.md §18.4)".to_owned(),
+            )
+        })?;
+        if header.file != self.file + 1 || self.log.is_some_and(|log| log != header.log) {
+            return Err(problem(
+                ProblemKind::MissingFile,
+                format!(
+                    "this is file {} of its log, expected file {} of this log: a file is \
+                     missing, out of order, or from another log (give every file, from the \
+                     first)",
+                    header.file,
+                    self.file + 1
+                ),
+            ));
+        }
+        if header.prev != self.head {
+            return Err(problem(
+                ProblemKind::Modified,
+                "the header's `prev` is not the MAC of the previous file's last line".to_owned(),
+            ));
+        }
+        self.version = Some(self.key.version(header.key_version).ok_or_else(|| {
+            problem(
+                ProblemKind::UnknownKeyVersion,
+                format!(
+                    "written under audit key version {}, which this key does not hold (it \
+                     holds {:?})",
+                    header.key_version,
+                    self.key.versions()
+                ),
+            )
+        })?);
+        self.log = Some(header.log);
+        self.file = header.file;
+        Ok(())
+    }
+
     /// Checks line `n` of `lines`; on success, moves the chain on.
     fn check(&mut self, lines: &[Line<'_>], n: usize, first: bool) -> Result<(), Problem> {
         let l = &lines[n];
@@ -270,44 +331,7 @@ impl State<'_> {
             .map_err(|_| problem(ProblemKind::Malformed, "not a JSON object".to_owned()))?;
         let expected = self.report.last_seq + 1;
         if first {
-            let header = Header::from_value(&value).ok_or_else(|| {
-                problem(
-                    ProblemKind::MissingFile,
-                    "the file does not start with a log header (FORMAT.md §18.4)".to_owned(),
-                )
-            })?;
-            if header.file != self.file + 1 || self.log.is_some_and(|log| log != header.log) {
-                return Err(problem(
-                    ProblemKind::MissingFile,
-                    format!(
-                        "this is file {} of its log, expected file {} of this log: a file is \
-                         missing, out of order, or from another log (give every file, from the \
-                         first)",
-                        header.file,
-                        self.file + 1
-                    ),
-                ));
-            }
-            if header.prev != self.head {
-                return Err(problem(
-                    ProblemKind::Modified,
-                    "the header's `prev` is not the MAC of the previous file's last line"
-                        .to_owned(),
-                ));
-            }
-            self.version = Some(self.key.version(header.key_version).ok_or_else(|| {
-                problem(
-                    ProblemKind::UnknownKeyVersion,
-                    format!(
-                        "written under audit key version {}, which this key does not hold (it \
-                         holds {:?})",
-                        header.key_version,
-                        self.key.versions()
-                    ),
-                )
-            })?);
-            self.log = Some(header.log);
-            self.file = header.file;
+            self.header(&value, &l.at)?;
         } else if value.get("type").and_then(|t| t.as_str()) == Some("header") {
             return Err(problem(
                 ProblemKind::Inserted,

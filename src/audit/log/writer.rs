@@ -412,7 +412,7 @@ impl Writer {
                         r = self.sync();
                     }
                     if let Some(ack) = ack {
-                        let _ = ack.send(r.as_ref().map(|_| ()).map_err(ToString::to_string));
+                        let _ = ack.send(r.as_ref().copied().map_err(ToString::to_string));
                     }
                     r
                 }

@@ -1,6 +1,7 @@
 //! `fieldseal audit`: audit key versions, and verifying, anchoring and querying audit logs
 //! (FORMAT.md §18) with the keyring's audit keys.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -175,10 +176,13 @@ fn checkpoint(file: &KeyringFile, args: &AuditDirArgs, out: &mut dyn Write) -> O
              writer closes",
         ));
     };
-    let public = key
+    let mut public = String::with_capacity(64);
+    for b in key
         .checkpoint_public_key(cp.key_version)
-        .map(|k| k.iter().map(|b| format!("{b:02x}")).collect::<String>())
-        .unwrap_or_default();
+        .unwrap_or_default()
+    {
+        let _ = write!(public, "{b:02x}");
+    }
     writeln!(out, "{}", cp.to_line())?;
     crate::stderr::line(format_args!(
         "note: the Ed25519 public key of audit key version {} of service `{}`: {public}",

@@ -155,13 +155,17 @@ impl KeyringFile {
                 &e,
             )
         })?;
-        let sink =
-            fieldseal::audit::FileSink::open(dir, &key, Default::default()).map_err(|e| {
-                Failure::lib(
-                    format_args!("cannot open the audit log {}", dir.display()),
-                    &e.into(),
-                )
-            })?;
+        let sink = fieldseal::audit::FileSink::open(
+            dir,
+            &key,
+            fieldseal::audit::FileSinkOptions::default(),
+        )
+        .map_err(|e| {
+            Failure::lib(
+                format_args!("cannot open the audit log {}", dir.display()),
+                &e.into(),
+            )
+        })?;
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
         keyring.set_auditor(Some(fieldseal::audit::Auditor::new(
             sink,
