@@ -23,7 +23,7 @@ pub(crate) fn id_text(bytes: &[u8]) -> String {
     }
 }
 
-/// The bytes of an id written by [`id_text`], or given on a command line in the same syntax:
+/// The bytes of an id as an event writes it (FORMAT.md §18.2), or as given on a command line:
 /// an integer (16 bytes, two's complement, big-endian, as FORMAT.md §6 binds it), `str:TEXT`,
 /// `hex:HEX`. `None` if it is none of them.
 pub fn parse_id_text(text: &str) -> Option<Vec<u8>> {

@@ -8,14 +8,15 @@ use hmac::Hmac;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::kdf::{self, AUDIT_CHAIN_LABEL, AUDIT_PSEUDONYM_LABEL};
+use crate::kdf::{self, AUDIT_PSEUDONYM_LABEL};
 use crate::secret::{KEY_LEN, SecretKey};
 
 /// One version of a service's audit key, with the keys derived from it.
 pub(crate) struct AuditVersionKey {
     pub(crate) version: u32,
     pub(crate) ak: SecretKey,
-    /// HMAC state keyed with `CK` (the chain).
+    /// HMAC state keyed with `CK` (the chain of the file log).
+    #[cfg(feature = "audit-log")]
     pub(crate) chain: Hmac<Sha256>,
     /// HMAC state keyed with `NK` (pseudonyms).
     pub(crate) pseudonym: Hmac<Sha256>,
@@ -29,11 +30,13 @@ impl AuditVersionKey {
                 .expect("a 32-byte PRK and a 32-byte output are valid for HKDF-SHA256");
             out
         };
-        let chain = crate::audit::ids::pseudonym_state(&expand(AUDIT_CHAIN_LABEL));
+        #[cfg(feature = "audit-log")]
+        let chain = crate::audit::ids::pseudonym_state(&expand(kdf::AUDIT_CHAIN_LABEL));
         let pseudonym = crate::audit::ids::pseudonym_state(&expand(AUDIT_PSEUDONYM_LABEL));
         Self {
             version,
             ak,
+            #[cfg(feature = "audit-log")]
             chain,
             pseudonym,
         }
