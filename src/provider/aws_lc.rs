@@ -4,7 +4,8 @@
 //! cleanses every allocation before freeing it, so they are wiped when their key is dropped.
 //! They are outside Rust's allocator, so tests/zeroize.rs cannot scan them; AWS-LC's own tests
 //! cover `OPENSSL_cleanse`. XChaCha20-Poly1305 builds an AWS-LC ChaCha20-Poly1305 key per message
-//! from the HChaCha20 subkey ([`super::hchacha`]): a key set-up there is a copy of 32 bytes.
+//! from the HChaCha20 subkey ([`super::hchacha`]): an `EVP_AEAD_CTX` allocated, keyed with a copy
+//! of the 32 bytes (ChaCha20 has no key schedule), and cleansed and freed after the message.
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroizing;

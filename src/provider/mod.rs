@@ -20,6 +20,12 @@
 //! else RustCrypto). Later calls to [`install_default`] are refused, like rustls's: ciphers
 //! already built, and cached for the life of their keys, would otherwise stay on another provider.
 //!
+//! Key schedules are wiped when their key is dropped under every provider: RustCrypto's through
+//! its crates' `zeroize` features, AWS-LC's by `OPENSSL_free`, which cleanses every allocation it
+//! frees, and ring's (which has no wipe of its own) by fieldseal overwriting each schedule in place
+//! with that of an all-zero key before it is freed (tests/zeroize.rs checks RustCrypto and ring;
+//! AWS-LC's memory is outside Rust's allocator).
+//!
 //! **Debug builds only** (`debug_assertions`, as `cargo test` builds): when no provider was
 //! installed, the environment variable [`PROVIDER_ENV`] (`FIELDSEAL_PROVIDER=aws-lc`, `ring`,
 //! `rustcrypto`) names the default, so that a test suite runs under each provider without code
@@ -101,15 +107,6 @@ impl Provider {
     /// there is none by that name or its feature is off.
     pub fn from_name(name: &str) -> Option<Provider> {
         Provider::ALL.iter().copied().find(|p| p.name() == name)
-    }
-
-    /// Whether the key schedules this provider builds are wiped from memory when their key is
-    /// dropped. All three are: RustCrypto's through its `zeroize` features, AWS-LC's by
-    /// `OPENSSL_free`, which cleanses every allocation it frees, and ring's (which has no wipe of
-    /// its own) by fieldseal overwriting each schedule in place with that of an all-zero key
-    /// before it is freed.
-    pub const fn wipes_key_schedules(self) -> bool {
-        true
     }
 }
 
