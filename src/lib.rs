@@ -171,8 +171,11 @@ pub use aead::Suite;
 pub use error::{BadTerm, Error, KeyFileError, KeyringError, Malformed, Result, VaultError};
 pub use index::{IndexKey, IndexSpec, IndexTerm};
 pub use keyfile::{
-    Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, LockedKeyring, Passphrase,
+    Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, KmsBinding, KmsClient, KmsProtector,
+    LockedKeyring, Passphrase,
 };
+#[cfg(feature = "pkcs11")]
+pub use keyfile::{Pkcs11Key, Pkcs11Protector};
 pub use keyring::{
     BundleExport, DynPurposeKey, IndexExport, KeyCheck, Keyring, KeyringId, ParseKeyringIdError,
     PurposeKey, VersionState,

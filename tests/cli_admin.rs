@@ -6,6 +6,8 @@
 //! Key files are written with the cheapest Argon2id parameters accepted
 //! (`--kdf-memory-mib 19 --kdf-iterations 2`); the files keep them, so loading stays fast.
 
+mod cli_run;
+
 use std::fs::{self, File};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
@@ -13,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use fieldseal::{Keyring, Passphrase, VersionState};
 use sha2::{Digest as _, Sha256};
+
+use cli_run::Run;
 
 const PASSPHRASE: &str = "correct horse battery staple";
 const BUNDLE_PASSPHRASE: &str = "newsletter service passphrase";
@@ -29,47 +33,12 @@ struct Scratch {
     dir: PathBuf,
 }
 
-/// What a run of the tool did.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+/// What `retire` notes on stderr when no key vault was named to check.
+const NO_VAULT_CHECKED: &str = "no key vault checked";
 
-impl Run {
-    fn from(output: Output) -> Self {
-        let run = Self {
-            code: output.status.code(),
-            stdout: String::from_utf8(output.stdout)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-            stderr: String::from_utf8(output.stderr)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        };
-        for secret in [PASSPHRASE, BUNDLE_PASSPHRASE] {
-            assert!(
-                !run.stdout.contains(secret) && !run.stderr.contains(secret),
-                "a passphrase was printed: {run:#?}"
-            );
-        }
-        run
-    }
-
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
-        self
-    }
-
-    #[track_caller]
-    fn fails(self, code: i32, stderr_says: &str) -> Self {
-        assert_eq!(self.code, Some(code), "expected exit {code}: {self:#?}");
-        assert!(
-            self.stderr.contains(stderr_says),
-            "stderr should say {stderr_says:?}: {self:#?}"
-        );
-        self
-    }
+/// A run's output, checked for the passphrases.
+fn run_of(output: Output) -> Run {
+    Run::new(output, &[PASSPHRASE, BUNDLE_PASSPHRASE])
 }
 
 impl Scratch {
@@ -113,7 +82,7 @@ impl Scratch {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.command(args).output().unwrap())
+        run_of(self.command(args).output().unwrap())
     }
 
     /// Runs the tool with its virtual memory capped at [`CHILD_MEMORY_KIB`], and kills it after
@@ -132,7 +101,7 @@ impl Scratch {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        Run::from(wait_at_most(
+        run_of(wait_at_most(
             command.spawn().unwrap(),
             Duration::from_secs(60),
         ))
@@ -229,7 +198,7 @@ fn concurrent_rotations_are_all_kept() {
             })
             .collect();
         for child in children {
-            let run = Run::from(wait_at_most(child, Duration::from_secs(120)));
+            let run = run_of(wait_at_most(child, Duration::from_secs(120)));
             assert_eq!(run.code, Some(0), "round {round}: {run:#?}");
             assert!(run.stdout.contains("rotated keyring"), "{run:#?}");
         }
@@ -282,8 +251,8 @@ fn a_retirement_racing_a_save_is_never_undone() {
             .spawn()
             .unwrap();
         let other = s.command(&Scratch::keyring_args(&racer)).spawn().unwrap();
-        let retired = Run::from(wait_at_most(retire, Duration::from_secs(120)));
-        let other = Run::from(wait_at_most(other, Duration::from_secs(120)));
+        let retired = run_of(wait_at_most(retire, Duration::from_secs(120)));
+        let other = run_of(wait_at_most(other, Duration::from_secs(120)));
         assert_eq!(retired.code, Some(0), "round {round}: {retired:#?}");
         assert_eq!(other.code, Some(0), "round {round}: {other:#?}");
         let keyring = s.load_keyring();
@@ -316,7 +285,9 @@ fn retire_says_bundles_exported_before_still_open_the_version() {
     let s = Scratch::new("retire-words");
     s.init();
     s.keyring_cmd(&["rotate"]).ok();
-    let run = s.keyring_cmd(&["retire", "1", "--yes"]).ok();
+    let run = s
+        .keyring_cmd(&["retire", "1", "--yes"])
+        .ok_noting(NO_VAULT_CHECKED);
     assert!(!run.stdout.contains("by anyone"), "{run:#?}");
     assert!(
         run.stdout

@@ -6,6 +6,8 @@
 // `Customer::customer_id` is what retail schemas call it.
 #![allow(clippy::struct_field_names)]
 
+mod cli_run;
+
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -14,6 +16,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use fieldseal::vault::{SqliteVault, Subject, SubjectKeys};
 use fieldseal::{Context, DynPurpose, Error, KeySet, Keyring, Passphrase, Seal, Sealed};
 use serde_json::Value;
+
+use cli_run::Run;
 
 fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Marketing = "marketing", consent);
@@ -47,37 +51,6 @@ struct Customer {
     #[seal(nested(Fulfillment, Acme))]
     address: Address,
     loyalty_points: u32,
-}
-
-/// What a run of the tool did.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
-        self
-    }
-
-    #[track_caller]
-    fn fails(self, code: i32, stderr_says: &str) -> Self {
-        assert_eq!(self.code, Some(code), "expected exit {code}: {self:#?}");
-        assert!(
-            self.stderr.contains(stderr_says),
-            "stderr should say {stderr_says:?}: {self:#?}"
-        );
-        self
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:#?}"))
-    }
 }
 
 /// A fresh directory with a keyring (made by `fieldseal init`) and a vault bound to it.
@@ -116,17 +89,7 @@ impl Scratch {
     }
 
     fn output(command: &mut Command) -> Run {
-        let output = command.output().unwrap();
-        let run = Run {
-            code: output.status.code(),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
-        assert!(
-            !run.stdout.contains(PASSPHRASE) && !run.stderr.contains(PASSPHRASE),
-            "a passphrase was printed: {run:#?}"
-        );
-        run
+        Run::new(command.output().unwrap(), &[PASSPHRASE])
     }
 
     /// Runs the tool with no keyring at all: a command asking for one fails.
@@ -413,6 +376,15 @@ fn rewrap_after_rotate_moves_every_key_and_status_then_shows_the_old_version_ret
     let values: Vec<(u64, Email)> = (1..=30).map(|id| (id, seal_email(&subjects, id))).collect();
     drop(subjects);
     s.keyed(&["rotate"]).ok();
+    // Retiring version 1 now would lose every key of the vault ($FIELDSEAL_VAULT names it).
+    s.keyed(&["retire", "1", "--yes"]).fails(
+        4,
+        "still has 30 data key(s) wrapped under version 1: retiring it would lose them",
+    );
+    assert_eq!(
+        s.keyring().state(1),
+        Some(fieldseal::VersionState::DecryptOnly)
+    );
     let before = s.run(&["vault", "status", "--json"]).ok().json();
     assert_eq!(before["root_versions_in_use"], serde_json::json!([1]));
     let text = s.run(&["vault", "status"]).ok();

@@ -804,6 +804,14 @@ fn key_file_vectors_load_with_the_library_and_an_independent_reader() {
                     Box::new(Passphrase::new(String::from_utf8(secret.clone()).unwrap()).unwrap()),
                     None,
                 ),
+                // The key is on a token: the independent reader opens the file with the token
+                // key's known bytes; tests/pkcs11.rs loads it through SoftHSM2.
+                "pkcs11" => {
+                    let k: [u8; 32] = secret.clone().try_into().unwrap();
+                    assert_eq!(reader::open(&file, &secret, Some(k)), body);
+                    seen += 1;
+                    continue;
+                }
                 other => panic!("unknown protector {other}"),
             };
         assert_eq!(
@@ -1198,8 +1206,8 @@ mod reader {
         file
     }
 
-    /// The decrypted body. `kek`: the raw KEK for protector `kek`; otherwise `secret` is the
-    /// passphrase.
+    /// The decrypted body. `kek`: the raw KEK for protector `kek`, or the token key's bytes for
+    /// `pkcs11`; otherwise `secret` is the passphrase.
     pub(super) fn open(file: &[u8], secret: &[u8], kek: Option<[u8; 32]>) -> Vec<u8> {
         let (covered, checksum) = file.split_at(file.len() - 32);
         assert_eq!(Sha256::digest(covered).as_slice(), checksum);
@@ -1220,8 +1228,17 @@ mod reader {
         let header = &file[..at];
         let body = &file[at..at + body_len];
         assert_eq!(at + body_len + 32, file.len());
-        let (kek, wrapped) = match id {
-            b"kek" => (kek.unwrap(), wrap),
+        let (kek, wrapped, aad) = match id {
+            b"kek" => (kek.unwrap(), wrap, prefix.to_vec()),
+            // key_kind key_ref_len key_ref, then iv ciphertext tag; the key reference is bound.
+            b"pkcs11" => {
+                let key_part = &wrap[..2 + usize::from(wrap[1])];
+                (
+                    kek.unwrap(),
+                    &wrap[key_part.len()..],
+                    [prefix, key_part].concat(),
+                )
+            }
             b"argon2id" => {
                 let word = |i: usize| u32::from_be_bytes(wrap[i..i + 4].try_into().unwrap());
                 let params = argon2::Params::new(word(0), word(4), word(8), Some(32)).unwrap();
@@ -1229,7 +1246,7 @@ mod reader {
                 argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
                     .hash_password_into(secret, &wrap[12..28], &mut out)
                     .unwrap();
-                (out, &wrap[28..])
+                (out, &wrap[28..], prefix.to_vec())
             }
             other => panic!("unknown protector {other:?}"),
         };
@@ -1238,7 +1255,7 @@ mod reader {
                 Nonce::from_slice(&wrapped[..12]),
                 Payload {
                     msg: &wrapped[12..],
-                    aad: prefix,
+                    aad: &aad,
                 },
             )
             .expect("the wrap opens");

@@ -187,6 +187,37 @@ pub enum KeyFileError {
     #[error("{0}")]
     BadProtector(String),
 
+    /// An HSM or KMS protector could not do its part: its module, token, key or service is
+    /// missing, unreachable, or refused the call (FORMAT.md §14.2). Nothing was read or written.
+    #[error("{protector}: {reason}")]
+    ProtectorFailed {
+        /// The protector and what it was using: `PKCS#11 token `hsm1``, `AWS KMS`.
+        protector: String,
+        /// What went wrong and what to do (never a secret).
+        reason: String,
+    },
+
+    /// The PKCS#11 token refused the PIN.
+    #[error(
+        "wrong PIN for PKCS#11 token `{token}`; nothing was changed: check the PIN before trying \
+         again, as the token locks its user after a few wrong ones"
+    )]
+    WrongPin {
+        /// The token's label.
+        token: String,
+    },
+
+    /// The HSM or KMS key used does not unwrap this key file: another key wrapped it, or the
+    /// bytes it binds (FORMAT.md §14.2) were changed.
+    #[error(
+        "{key} does not unwrap this key file: it was wrapped by another key, or its header was \
+         changed; nothing was changed: check which key protects it"
+    )]
+    WrongProtectorKey {
+        /// The key, as people name it: `PKCS#11 key labelled `k` on token `t``.
+        key: String,
+    },
+
     /// Reading or writing the file failed.
     #[error("cannot {action} {}: {source}", .path.display())]
     Io {

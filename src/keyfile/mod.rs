@@ -2,7 +2,8 @@
 //! from a [`KeyProtector`], saved atomically.
 //!
 //! Layers: [`container`] and [`body`] are bytes only; this file seals and opens a container;
-//! [`protector`] and [`passphrase`] wrap the file key; [`atomic`] reads (capped) and writes
+//! [`protector`] and [`passphrase`] wrap the file key, as do [`kms`] (a KMS client's) and, with
+//! feature `pkcs11`, `pkcs11` (an HSM's); [`atomic`] reads (capped) and writes
 //! files; [`lock`] keeps administrators one at a time; [`keyring_file`], [`locked`] and
 //! [`bundle`] are the public faces.
 
@@ -12,9 +13,12 @@ mod bundle;
 mod container;
 mod index_body;
 mod keyring_file;
+mod kms;
 mod lock;
 mod locked;
 mod passphrase;
+#[cfg(feature = "pkcs11")]
+mod pkcs11;
 mod protector;
 
 use aes_gcm::aead::{AeadInPlace as _, KeyInit as _};
@@ -23,9 +27,12 @@ use zeroize::Zeroizing;
 
 pub use bundle::KeyBundle;
 pub(crate) use container::Kind;
+pub use kms::{KmsBinding, KmsClient, KmsProtector};
 pub use lock::KeyringLock;
 pub use locked::LockedKeyring;
 pub use passphrase::{Argon2Params, Passphrase};
+#[cfg(feature = "pkcs11")]
+pub use pkcs11::{Pkcs11Key, Pkcs11Protector};
 pub use protector::{Kek, KeyProtector};
 
 use crate::error::{KeyFileError, Result};

@@ -50,7 +50,8 @@ pub(crate) fn hint(id: &str) -> &'static str {
     match id {
         super::passphrase::PROTECTOR_ID => "its passphrase",
         KEK_PROTECTOR_ID => "its key-encryption key (KEK)",
-        _ => "the protector it names",
+        "pkcs11" => "its PKCS#11 token and key",
+        _ => "the protector it names (a KMS client of that id)",
     }
 }
 

@@ -252,6 +252,12 @@ impl Keyring {
     /// be retired: rotate the index, recompute its terms, finish its migration
     /// ([`finish_index_migration`](Self::finish_index_migration)), then retire.
     ///
+    /// A key vault of subject mode (FORMAT.md §15.2) wraps customers' data keys under purpose
+    /// keys of a version; the keyring cannot see it. Rewrap it first
+    /// ([`SubjectKeys::rewrap`](crate::vault::SubjectKeys::rewrap)) and check that
+    /// [`SubjectKeys::key_versions`](crate::vault::SubjectKeys::key_versions) counts no key under
+    /// the version (`fieldseal retire --vault` checks), or those keys and all they sealed are lost.
+    ///
     /// # Errors
     /// As [`check_retire`](Self::check_retire).
     pub fn retire(&mut self, version: u32) -> Result<()> {

@@ -41,6 +41,12 @@ Secrets are never taken from the command line. The keyring is unlocked with a pa
 fieldseal asks for the passphrase on the terminal. Nothing fieldseal prints contains a key or a
 passphrase.
 
+Or the keyring is protected by a key that never leaves an HSM or a KMS: --pkcs11-key-label LABEL
+(or --pkcs11-key-id HEX) with --pkcs11-module PATH and --pkcs11-token LABEL, the PIN from
+--pkcs11-pin-env VAR or --pkcs11-pin-file PATH or the terminal; or --aws-kms-key-id KEY, through
+the fieldseal-aws-kms plug-in, with AWS's usual region and credentials. rekey moves a keyring
+between any two of these without changing a key.
+
 The commands that change the keyring (init, rotate, retire, export-bundle, rekey, index) hold its lock,
 the file <KEYRING>.lock beside it, from loading the keyring to saving it: a second administrator
 waits for the first (up to 60 s, and says so) and then changes the keyring as the first left it,
@@ -52,7 +58,8 @@ Exit status:
   0  success
   1  failure: a file or value could not be read, written or re-sealed
   2  usage: bad arguments, or a secret source that cannot be used
-  3  the keyring or bundle did not unlock: wrong passphrase or KEK, or another kind of protector
+  3  the keyring or bundle did not unlock: wrong passphrase, KEK, PIN or HSM/KMS key, or another
+     kind of protector
   4  refused: it would overwrite a file or destroy a key (init over a keyring, an existing
      output, a bundle of another keyring, retiring the active version or one an index version
      still uses, retiring or finishing an index migration without --yes)
@@ -96,6 +103,10 @@ pub(crate) struct KeyringArgs {
     /// The most a key file may ask of its passphrase.
     #[command(flatten)]
     pub(crate) ceiling: CeilingArgs,
+
+    /// Where the HSM and the KMS are.
+    #[command(flatten)]
+    pub(crate) remote: crate::remote::RemoteArgs,
 }
 
 /// The most Argon2id work a passphrase-protected key file (keyring or bundle) may ask for before
@@ -135,6 +146,21 @@ pub(crate) struct KeyringSecretArgs {
     /// `head -c 32 /dev/urandom > kek.bin`.
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) kek_file: Option<PathBuf>,
+
+    /// Use the AES key of this label on the PKCS#11 token (an HSM), not a passphrase
+    ///
+    /// With --pkcs11-module and --pkcs11-token; the PIN from --pkcs11-pin-env or
+    /// --pkcs11-pin-file, else asked for.
+    #[arg(long, global = true, value_name = "LABEL")]
+    pub(crate) pkcs11_key_label: Option<String>,
+
+    /// Use the AES key of this id (CKA_ID, in hex) on the PKCS#11 token
+    #[arg(long, global = true, value_name = "HEX")]
+    pub(crate) pkcs11_key_id: Option<String>,
+
+    /// Use this AWS KMS key (key id, key ARN or alias/NAME), not a passphrase
+    #[arg(long, global = true, value_name = "KEY")]
+    pub(crate) aws_kms_key_id: Option<String>,
 }
 
 /// The secret of a service key bundle: at most one source, else a terminal prompt.
@@ -162,6 +188,21 @@ pub(crate) struct BundleSecretArgs {
     /// The file holds 32 raw bytes, 64 hex digits, or base64 of 32 bytes.
     #[arg(long, value_name = "PATH")]
     pub(crate) bundle_kek_file: Option<PathBuf>,
+
+    /// Protect the bundle with the AES key of this label on the PKCS#11 token
+    ///
+    /// The token, module and PIN are given with --pkcs11-token, --pkcs11-module and
+    /// --pkcs11-pin-env or --pkcs11-pin-file.
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) bundle_pkcs11_key_label: Option<String>,
+
+    /// Protect the bundle with the AES key of this id (hex) on the PKCS#11 token
+    #[arg(long, value_name = "HEX")]
+    pub(crate) bundle_pkcs11_key_id: Option<String>,
+
+    /// Protect the bundle with this AWS KMS key (the service's, not the keyring's)
+    #[arg(long, value_name = "KEY")]
+    pub(crate) bundle_aws_kms_key_id: Option<String>,
 }
 
 /// The keyring's new secret, for `rekey`: at most one source, else a terminal prompt.
@@ -184,6 +225,21 @@ pub(crate) struct NewSecretArgs {
     /// Protect the keyring with the key-encryption key in this file from now on
     #[arg(long, value_name = "PATH")]
     pub(crate) new_kek_file: Option<PathBuf>,
+
+    /// Protect the keyring with the AES key of this label on the PKCS#11 token from now on
+    ///
+    /// The token, module and PIN are given with --pkcs11-token, --pkcs11-module and
+    /// --pkcs11-pin-env or --pkcs11-pin-file.
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) new_pkcs11_key_label: Option<String>,
+
+    /// Protect the keyring with the AES key of this id (hex) on the PKCS#11 token from now on
+    #[arg(long, value_name = "HEX")]
+    pub(crate) new_pkcs11_key_id: Option<String>,
+
+    /// Protect the keyring with this AWS KMS key from now on
+    #[arg(long, value_name = "KEY")]
+    pub(crate) new_aws_kms_key_id: Option<String>,
 }
 
 /// `rekey`.
@@ -281,12 +337,14 @@ decrypted. Takes text-form values (`fs1:...`, quotes around them are dropped) as
 per line on standard input; a line longer than 16 MiB is refused.")]
     Inspect(InspectArgs),
 
-    /// Change the keyring's passphrase or KEK, or its Argon2id cost; the keys stay the same
+    /// Change the keyring's passphrase, KEK, HSM or KMS key, or its Argon2id cost; the keys stay
     #[command(long_about = "\
 Re-encrypt the keyring file under a new secret: a new passphrase (with --kdf-memory-mib and
---kdf-iterations for its Argon2id cost), or a key-encryption key (--new-kek-file). The keys, their
-versions and every sealed value stay as they are. Back up the new file, and keep the old
-passphrase's backups apart: they still open with the old secret.")]
+--kdf-iterations for its Argon2id cost), a key-encryption key (--new-kek-file), an AES key on a
+PKCS#11 token (--new-pkcs11-key-label or --new-pkcs11-key-id, on the token of --pkcs11-token), or
+an AWS KMS key (--new-aws-kms-key-id). The keys, their versions and every sealed value stay as
+they are: this moves a keyring from a passphrase to an HSM and back. Back up the new file, and
+keep the old secret's backups apart: they still open with the old secret.")]
     Rekey(RekeyArgs),
 
     /// Define, rotate and migrate blind indexes (lookup columns of keyed hashes)
@@ -484,6 +542,14 @@ pub(crate) struct RetireArgs {
     /// Without it, fieldseal asks on the terminal, and refuses when there is none.
     #[arg(long)]
     pub(crate) yes: bool,
+
+    /// A key vault of subject mode that uses this keyring [default: $FIELDSEAL_VAULT]
+    ///
+    /// Retiring is refused while any of its data keys is still wrapped under the version (run
+    /// `fieldseal vault rewrap` first): those keys, and every value sealed under them, would be
+    /// lost. Repeat it for each vault.
+    #[arg(long = "vault", value_name = "PATH")]
+    pub(crate) vaults: Vec<PathBuf>,
 }
 
 /// `status`.

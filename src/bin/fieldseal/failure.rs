@@ -13,7 +13,8 @@ pub(crate) enum Exit {
     Failure = 1,
     /// Bad arguments (clap uses 2 too), or a secret source that cannot be used.
     Usage = 2,
-    /// A key file did not unlock: wrong passphrase or KEK, or another kind of protector.
+    /// A key file did not unlock: wrong passphrase, KEK, PIN or HSM/KMS key, or another kind of
+    /// protector.
     Locked = 3,
     /// Refused: it would overwrite a file or destroy a key.
     Refused = 4,
@@ -80,6 +81,8 @@ fn exit_of(error: &Error) -> Exit {
         Error::KeyFile(
             KeyFileError::WrongPassphrase
             | KeyFileError::WrongKek
+            | KeyFileError::WrongPin { .. }
+            | KeyFileError::WrongProtectorKey { .. }
             | KeyFileError::WrongProtector { .. },
         ) => Exit::Locked,
         Error::Keyring(

@@ -15,7 +15,9 @@ mod commands;
 mod confirm;
 mod dates;
 mod failure;
+mod kms_plugin;
 mod progress;
+mod remote;
 mod secrets;
 mod stderr;
 

@@ -1,8 +1,9 @@
-//! Secrets: where the passphrase or key-encryption key (KEK) of a key file comes from, and the
-//! protector built from it. Never from a command-line argument: an environment variable named on
-//! the command line, a file, or the terminal.
+//! Secrets: where the passphrase or key-encryption key (KEK) of a key file comes from, or which
+//! HSM or KMS key protects it (remote.rs), and the protector built from it. Never from a
+//! command-line argument: an environment variable named on the command line, a file, or the
+//! terminal.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::fs::File;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -10,12 +11,15 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use fieldseal::{
-    Argon2Params, Error, KEY_LEN, Kek, KeyFileError, KeyProtector, Passphrase, SecretKey,
+    Argon2Params, Error, KEY_LEN, Kek, KeyFileError, KeyProtector, KmsProtector, Passphrase,
+    Pkcs11Key, Pkcs11Protector, SecretKey,
 };
 use zeroize::Zeroizing;
 
 use crate::args::{BundleSecretArgs, CeilingArgs, KdfArgs, KeyringSecretArgs, NewSecretArgs};
 use crate::failure::{Exit, Failure, Outcome};
+use crate::kms_plugin::PluginKms;
+use crate::remote::{Remote, parse_key_id};
 
 /// Wrong passphrases typed at the prompt before giving up.
 const PROMPT_ATTEMPTS: u32 = 3;
@@ -69,6 +73,10 @@ enum Source {
     Kek(PathBuf),
     /// A passphrase asked on the terminal.
     Prompt,
+    /// The AES key of this label or id on a PKCS#11 token, named by that flag.
+    Pkcs11(Pkcs11Key, &'static str),
+    /// The AWS KMS key of this id.
+    AwsKms(String),
 }
 
 /// The flags naming a file's secret, for messages.
@@ -77,25 +85,44 @@ struct Flags {
     env: &'static str,
     file: &'static str,
     kek: &'static str,
+    pkcs11_label: &'static str,
+    pkcs11_id: &'static str,
+    aws_kms: &'static str,
 }
 
 const KEYRING_FLAGS: Flags = Flags {
     env: "--passphrase-env",
     file: "--passphrase-file",
     kek: "--kek-file",
+    pkcs11_label: "--pkcs11-key-label",
+    pkcs11_id: "--pkcs11-key-id",
+    aws_kms: "--aws-kms-key-id",
 };
 
 const BUNDLE_FLAGS: Flags = Flags {
     env: "--bundle-passphrase-env",
     file: "--bundle-passphrase-file",
     kek: "--bundle-kek-file",
+    pkcs11_label: "--bundle-pkcs11-key-label",
+    pkcs11_id: "--bundle-pkcs11-key-id",
+    aws_kms: "--bundle-aws-kms-key-id",
 };
 
 const NEW_FLAGS: Flags = Flags {
     env: "--new-passphrase-env",
     file: "--new-passphrase-file",
     kek: "--new-kek-file",
+    pkcs11_label: "--new-pkcs11-key-label",
+    pkcs11_id: "--new-pkcs11-key-id",
+    aws_kms: "--new-aws-kms-key-id",
 };
+
+/// The HSM and KMS keys a file's secret may name instead of a passphrase or KEK.
+struct Keys<'a> {
+    pkcs11_label: Option<&'a String>,
+    pkcs11_id: Option<&'a String>,
+    aws_kms: Option<&'a String>,
+}
 
 /// The secret of one key file, as the command line gives it.
 #[derive(Debug)]
@@ -103,39 +130,67 @@ pub(crate) struct Secret {
     source: Source,
     flags: &'static Flags,
     ceiling: Ceiling,
+    remote: Remote,
 }
 
 impl Secret {
     /// The keyring's secret.
-    pub(crate) fn keyring(args: &KeyringSecretArgs, ceiling: Ceiling) -> Outcome<Self> {
+    pub(crate) fn keyring(
+        args: &KeyringSecretArgs,
+        ceiling: Ceiling,
+        remote: &Remote,
+    ) -> Outcome<Self> {
         Self::from_options(
             args.passphrase_env.as_ref(),
             args.passphrase_file.as_ref(),
             args.kek_file.as_ref(),
+            &Keys {
+                pkcs11_label: args.pkcs11_key_label.as_ref(),
+                pkcs11_id: args.pkcs11_key_id.as_ref(),
+                aws_kms: args.aws_kms_key_id.as_ref(),
+            },
             &KEYRING_FLAGS,
-            ceiling,
+            (ceiling, remote),
         )
     }
 
     /// The keyring's new secret, for `rekey`.
-    pub(crate) fn new_keyring(args: &NewSecretArgs, ceiling: Ceiling) -> Outcome<Self> {
+    pub(crate) fn new_keyring(
+        args: &NewSecretArgs,
+        ceiling: Ceiling,
+        remote: &Remote,
+    ) -> Outcome<Self> {
         Self::from_options(
             args.new_passphrase_env.as_ref(),
             args.new_passphrase_file.as_ref(),
             args.new_kek_file.as_ref(),
+            &Keys {
+                pkcs11_label: args.new_pkcs11_key_label.as_ref(),
+                pkcs11_id: args.new_pkcs11_key_id.as_ref(),
+                aws_kms: args.new_aws_kms_key_id.as_ref(),
+            },
             &NEW_FLAGS,
-            ceiling,
+            (ceiling, remote),
         )
     }
 
     /// A bundle's secret.
-    pub(crate) fn bundle(args: &BundleSecretArgs, ceiling: Ceiling) -> Outcome<Self> {
+    pub(crate) fn bundle(
+        args: &BundleSecretArgs,
+        ceiling: Ceiling,
+        remote: &Remote,
+    ) -> Outcome<Self> {
         Self::from_options(
             args.bundle_passphrase_env.as_ref(),
             args.bundle_passphrase_file.as_ref(),
             args.bundle_kek_file.as_ref(),
+            &Keys {
+                pkcs11_label: args.bundle_pkcs11_key_label.as_ref(),
+                pkcs11_id: args.bundle_pkcs11_key_id.as_ref(),
+                aws_kms: args.bundle_aws_kms_key_id.as_ref(),
+            },
             &BUNDLE_FLAGS,
-            ceiling,
+            (ceiling, remote),
         )
     }
 
@@ -143,29 +198,70 @@ impl Secret {
         env: Option<&String>,
         file: Option<&PathBuf>,
         kek: Option<&PathBuf>,
+        keys: &Keys<'_>,
         flags: &'static Flags,
-        ceiling: Ceiling,
+        (ceiling, remote): (Ceiling, &Remote),
     ) -> Outcome<Self> {
-        let given = [env.is_some(), file.is_some(), kek.is_some()];
+        let given = [
+            env.is_some(),
+            file.is_some(),
+            kek.is_some(),
+            keys.pkcs11_label.is_some(),
+            keys.pkcs11_id.is_some(),
+            keys.aws_kms.is_some(),
+        ];
         if given.into_iter().filter(|&g| g).count() > 1 {
             return Err(Failure::new(
                 Exit::Usage,
                 format!(
-                    "give at most one of {}, {} and {}",
-                    flags.env, flags.file, flags.kek
+                    "give at most one of {}, {}, {}, {}, {} and {}",
+                    flags.env,
+                    flags.file,
+                    flags.kek,
+                    flags.pkcs11_label,
+                    flags.pkcs11_id,
+                    flags.aws_kms
                 ),
             ));
         }
-        let source = match (env, file, kek) {
-            (Some(var), _, _) => Source::Env(var.clone()),
-            (_, Some(path), _) => Source::File(path.clone()),
-            (_, _, Some(path)) => Source::Kek(path.clone()),
-            _ => Source::Prompt,
+        let source = if let Some(var) = env {
+            Source::Env(var.clone())
+        } else if let Some(path) = file {
+            Source::File(path.clone())
+        } else if let Some(path) = kek {
+            Source::Kek(path.clone())
+        } else if let Some(label) = keys.pkcs11_label {
+            Source::Pkcs11(Pkcs11Key::Label(label.clone()), flags.pkcs11_label)
+        } else if let Some(id) = keys.pkcs11_id {
+            Source::Pkcs11(
+                Pkcs11Key::Id(parse_key_id(id, flags.pkcs11_id)?),
+                flags.pkcs11_id,
+            )
+        } else if let Some(key) = keys.aws_kms {
+            Source::AwsKms(key.clone())
+        } else {
+            Source::Prompt
         };
         Ok(Self {
             source,
             flags,
             ceiling,
+            remote: remote.clone(),
+        })
+    }
+
+    /// The protector of an HSM or KMS source, or `None` for a passphrase or KEK.
+    fn remote_protector(&self, what: &str) -> Outcome<Option<Protector>> {
+        Ok(match &self.source {
+            Source::Pkcs11(key, flag) => Some(Protector::Pkcs11(self.remote.pkcs11(
+                key.clone(),
+                what,
+                flag,
+            )?)),
+            Source::AwsKms(key) => Some(Protector::AwsKms(
+                self.remote.aws_kms(key, self.flags.aws_kms)?,
+            )),
+            _ => None,
         })
     }
 
@@ -201,6 +297,13 @@ impl Secret {
         loop {
             let protector = match &self.source {
                 Source::Kek(path) => Protector::Kek(Kek::new(read_kek(path, self.flags.kek)?)),
+                Source::Pkcs11(..) | Source::AwsKms(_) => {
+                    let protector = self.remote_protector(what)?.expect("a remote source");
+                    return match load(protector.as_dyn()) {
+                        Ok(loaded) => Ok((loaded, protector)),
+                        Err(e) => Err(self.unlock_failure(what, &e)),
+                    };
+                }
                 _ => Protector::passphrase(self.passphrase(what, false, asks)?, self.ceiling)?,
             };
             match load(protector.as_dyn()) {
@@ -219,18 +322,28 @@ impl Secret {
     /// The protector of a new key file: a KEK, or a passphrase (asked twice at the terminal)
     /// hashed with the cost of `kdf`.
     pub(crate) fn protect_new(&self, what: &str, kdf: &KdfArgs) -> Outcome<Protector> {
-        if let Source::Kek(path) = &self.source {
+        let not_a_passphrase = match &self.source {
+            Source::Kek(_) => Some(format!("the KEK of {}", self.flags.kek)),
+            Source::Pkcs11(key, _) => Some(format!("the PKCS#11 key with {key}")),
+            Source::AwsKms(key) => Some(format!("the AWS KMS key `{key}`")),
+            _ => None,
+        };
+        if let Some(protection) = not_a_passphrase {
             if kdf.kdf_memory_mib.is_some() || kdf.kdf_iterations.is_some() {
                 return Err(Failure::new(
                     Exit::Usage,
                     format!(
                         "--kdf-memory-mib and --kdf-iterations set the cost of a passphrase, but \
-                         {what} is to be protected by the KEK of {}",
-                        self.flags.kek
+                         {what} is to be protected by {protection}"
                     ),
                 ));
             }
+        }
+        if let Source::Kek(path) = &self.source {
             return Ok(Protector::Kek(Kek::new(read_kek(path, self.flags.kek)?)));
+        }
+        if let Some(protector) = self.remote_protector(what)? {
+            return Ok(protector);
         }
         let params = argon2_params(kdf)?;
         let passphrase = self.passphrase(what, true, None)?;
@@ -246,9 +359,12 @@ impl Secret {
         asks: Option<Argon2Params>,
     ) -> Outcome<Zeroizing<String>> {
         let (phrase, origin) = match &self.source {
-            Source::Env(var) => (read_env(var, self.flags.env)?, format!("${var}")),
+            Source::Env(var) => (
+                read_env(var, self.flags.env, "passphrase")?,
+                format!("${var}"),
+            ),
             Source::File(path) => (
-                read_first_line(path, self.flags.file)?,
+                read_first_line(path, self.flags.file, "passphrase")?,
                 path.display().to_string(),
             ),
             Source::Prompt if new => (self.prompt_new(what)?, "the terminal".to_owned()),
@@ -256,7 +372,9 @@ impl Secret {
                 self.prompt(&prompt_text(what, asks))?,
                 "the terminal".to_owned(),
             ),
-            Source::Kek(_) => unreachable!("a KEK source has no passphrase"),
+            Source::Kek(_) | Source::Pkcs11(..) | Source::AwsKms(_) => {
+                unreachable!("only a passphrase source has a passphrase")
+            }
         };
         if phrase.is_empty() {
             return Err(Failure::new(
@@ -303,13 +421,17 @@ impl Secret {
             }
             Error::KeyFile(KeyFileError::WrongProtector { found, .. }) => {
                 let flags = self.flags;
-                let hint = if found == "kek" {
-                    format!("give {} PATH", flags.kek)
-                } else {
-                    format!(
+                let hint = match found.as_str() {
+                    "kek" => format!("give {} PATH", flags.kek),
+                    "pkcs11" => format!(
+                        "give {} LABEL or {} HEX, with --pkcs11-module and --pkcs11-token",
+                        flags.pkcs11_label, flags.pkcs11_id
+                    ),
+                    crate::kms_plugin::PROTECTOR_ID => format!("give {} KEY", flags.aws_kms),
+                    _ => format!(
                         "give {} VAR or {} PATH, or type it at the prompt",
                         flags.env, flags.file
-                    )
+                    ),
                 };
                 Failure::new(Exit::Locked, format!("{failure} ({hint})"))
             }
@@ -324,6 +446,10 @@ pub(crate) enum Protector {
     Passphrase(Passphrase),
     /// A key-encryption key.
     Kek(Kek),
+    /// An AES key on a PKCS#11 token.
+    Pkcs11(Pkcs11Protector),
+    /// An AWS KMS key, through the plug-in.
+    AwsKms(KmsProtector<PluginKms>),
 }
 
 impl Protector {
@@ -336,7 +462,7 @@ impl Protector {
     fn with_params(self, params: Argon2Params) -> Self {
         match self {
             Self::Passphrase(p) => Self::Passphrase(p.with_params(params)),
-            kek @ Self::Kek(_) => kek,
+            other => other,
         }
     }
 
@@ -355,6 +481,8 @@ impl Protector {
         match self {
             Self::Passphrase(p) => p,
             Self::Kek(k) => k,
+            Self::Pkcs11(p) => p,
+            Self::AwsKms(k) => k,
         }
     }
 
@@ -363,6 +491,8 @@ impl Protector {
         match self {
             Self::Passphrase(_) => "passphrase",
             Self::Kek(_) => "kek",
+            Self::Pkcs11(_) => "pkcs11",
+            Self::AwsKms(_) => "aws-kms",
         }
     }
 
@@ -371,6 +501,8 @@ impl Protector {
         match self {
             Self::Passphrase(_) => "passphrase",
             Self::Kek(_) => "key-encryption key",
+            Self::Pkcs11(_) => "HSM key (never destroy it)",
+            Self::AwsKms(_) => "AWS KMS key (never schedule its deletion)",
         }
     }
 
@@ -378,7 +510,42 @@ impl Protector {
     pub(crate) fn argon2(&self) -> Option<Argon2Params> {
         match self {
             Self::Passphrase(p) => Some(p.params()),
-            Self::Kek(_) => None,
+            _ => None,
+        }
+    }
+
+    /// Where an HSM or KMS key is, for `status` (not secret): `(name, value)` pairs.
+    pub(crate) fn location(&self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Pkcs11(p) => {
+                let mut out = vec![
+                    ("module", p.module().display().to_string()),
+                    ("token", p.token().to_owned()),
+                ];
+                match p.last_key().or_else(|| p.key().cloned()) {
+                    Some(Pkcs11Key::Label(label)) => out.push(("key_label", label)),
+                    Some(Pkcs11Key::Id(id)) => {
+                        let hex = id.iter().fold(String::new(), |mut hex, b| {
+                            let _ = write!(hex, "{b:02x}");
+                            hex
+                        });
+                        out.push(("key_id", hex));
+                    }
+                    None => {}
+                }
+                out
+            }
+            Self::AwsKms(k) => {
+                let mut out = vec![(
+                    "key_id",
+                    fieldseal::KmsClient::key_id(k.client()).to_owned(),
+                )];
+                if let Some(url) = k.client().endpoint() {
+                    out.push(("endpoint", url.to_owned()));
+                }
+                out
+            }
+            _ => Vec::new(),
         }
     }
 }
@@ -386,6 +553,25 @@ impl Protector {
 /// What protects a file, for people: never the secret itself.
 impl fmt::Display for Protector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pkcs11(p) => {
+                let key = p.last_key().or_else(|| p.key().cloned());
+                return write!(
+                    f,
+                    "PKCS#11 key with {} on token `{}`",
+                    key.map_or_else(|| "?".to_owned(), |k| k.to_string()),
+                    p.token()
+                );
+            }
+            Self::AwsKms(k) => {
+                return write!(
+                    f,
+                    "AWS KMS key `{}`",
+                    fieldseal::KmsClient::key_id(k.client())
+                );
+            }
+            _ => {}
+        }
         match self.argon2() {
             Some(p) => write!(
                 f,
@@ -462,13 +648,15 @@ fn looks_like_a_variable_name(name: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn read_env(var: &str, flag: &str) -> Outcome<Zeroizing<String>> {
+/// The secret in the environment variable `var`, named by `flag`; `secret` is what it is, for
+/// messages (passphrase, PIN).
+pub(crate) fn read_env(var: &str, flag: &str, secret: &str) -> Outcome<Zeroizing<String>> {
     match std::env::var_os(var) {
         None if looks_like_a_variable_name(var) => Err(Failure::new(
             Exit::Usage,
             format!(
                 "environment variable {var} is not set ({flag} takes the name of a variable that \
-                 holds the passphrase)"
+                 holds the {secret})"
             ),
         )),
         None => Err(Failure::new(
@@ -476,9 +664,10 @@ fn read_env(var: &str, flag: &str) -> Outcome<Zeroizing<String>> {
             format!(
                 "the environment variable named by {flag} is not set; the name given is not \
                  repeated here, as it does not look like a variable's name (upper-case letters, \
-                 digits, `_`) and may be a passphrase: {flag} takes the name of a variable that \
-                 holds the passphrase, such as FIELDSEAL_PASSPHRASE. A passphrase given on the \
-                 command line was visible to every user in the process list: change it"
+                 digits, `_`) and may be a {secret}: {flag} takes the name of a variable that \
+                 holds the {secret}, such as FIELDSEAL_{}. A {secret} given on the command line \
+                 was visible to every user in the process list: change it",
+                secret.to_ascii_uppercase()
             ),
         )),
         Some(value) => value.into_string().map(Zeroizing::new).map_err(|_| {
@@ -491,8 +680,8 @@ fn read_env(var: &str, flag: &str) -> Outcome<Zeroizing<String>> {
 }
 
 /// The first line of a file, without its line ending; what follows it is not read beyond
-/// [`MAX_SECRET_FILE`] bytes.
-fn read_first_line(path: &Path, flag: &str) -> Outcome<Zeroizing<String>> {
+/// [`MAX_SECRET_FILE`] bytes. `secret` is what it holds, for messages (passphrase, PIN).
+pub(crate) fn read_first_line(path: &Path, flag: &str, secret: &str) -> Outcome<Zeroizing<String>> {
     let bytes = read_secret_file(path, flag)?;
     let Some(end) = bytes
         .iter()
@@ -502,8 +691,8 @@ fn read_first_line(path: &Path, flag: &str) -> Outcome<Zeroizing<String>> {
         return Err(Failure::new(
             Exit::Usage,
             format!(
-                "{flag} {}: no line ends within its first {MAX_SECRET_FILE} bytes; a passphrase \
-                 file holds the passphrase on its first line",
+                "{flag} {}: no line ends within its first {MAX_SECRET_FILE} bytes; a {secret} \
+                 file holds the {secret} on its first line",
                 path.display()
             ),
         ));

@@ -21,8 +21,8 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
     // lock is held while either is typed.
     let (keyring, keyring_protector) = file.load()?;
     let what = format!("bundle {} (service {})", args.out.display(), args.service);
-    let protector =
-        Secret::bundle(&args.bundle_secret, file.ceiling())?.protect_new(&what, &args.kdf)?;
+    let protector = Secret::bundle(&args.bundle_secret, file.ceiling(), file.remote())?
+        .protect_new(&what, &args.kdf)?;
     let protector = refuse_another_keyrings_bundle(&args.out, keyring.id(), file, protector)?;
     // Under the lock from here to the keyring's save: the export is recorded in the keyring as
     // it is now, and no other administrator's change is undone by this save.

@@ -21,6 +21,7 @@ use fieldseal::{Keyring, KeyringLock, LockedKeyring};
 
 use crate::args::{Cli, Command, DEFAULT_KEYRING, KEYRING_ENV, KeyringArgs};
 use crate::failure::{Exit, Failure, Outcome};
+use crate::remote::Remote;
 use crate::secrets::{Ceiling, Protector, Secret};
 
 /// Runs the command, writing its results to `out`.
@@ -51,6 +52,7 @@ pub(crate) struct KeyringFile {
     path: PathBuf,
     secret: Secret,
     ceiling: Ceiling,
+    remote: Remote,
 }
 
 impl KeyringFile {
@@ -66,11 +68,18 @@ impl KeyringFile {
             })
             .unwrap_or_else(|| PathBuf::from(DEFAULT_KEYRING));
         let ceiling = Ceiling::new(&args.ceiling)?;
+        let remote = Remote::new(&args.remote)?;
         Ok(Self {
             path,
-            secret: Secret::keyring(&args.secret, ceiling)?,
+            secret: Secret::keyring(&args.secret, ceiling, &remote)?,
             ceiling,
+            remote,
         })
+    }
+
+    /// Where the HSM and the KMS are, for the secrets of other files.
+    pub(crate) fn remote(&self) -> &Remote {
+        &self.remote
     }
 
     /// The most Argon2id work a key file may ask for, for the secrets of other files.

@@ -9,7 +9,7 @@ use crate::secrets::Secret;
 
 pub(crate) fn run(file: &KeyringFile, args: &RekeyArgs, out: &mut dyn Write) -> Outcome {
     // Checked before anything is asked: at most one new source.
-    let new_secret = Secret::new_keyring(&args.new_secret, file.ceiling())?;
+    let new_secret = Secret::new_keyring(&args.new_secret, file.ceiling(), file.remote())?;
     // The old secret is checked before the new one is asked for; the lock is taken after both,
     // so that nobody waits while they are typed.
     let (_, old) = file.load()?;

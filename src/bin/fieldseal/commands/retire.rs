@@ -2,10 +2,12 @@
 
 use std::io::Write;
 
+use fieldseal::vault::KeyVault as _;
 use fieldseal::{Keyring, VersionState};
 
-use crate::args::RetireArgs;
+use crate::args::{RetireArgs, VAULT_ENV};
 use crate::commands::KeyringFile;
+use crate::commands::vault::VaultFile;
 use crate::failure::{Exit, Failure, Outcome};
 
 pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) -> Outcome {
@@ -15,6 +17,7 @@ pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) ->
     if !check(&keyring, version, out)? {
         return Ok(());
     }
+    check_vaults(&keyring, version, &args.vaults)?;
     if !args.yes {
         confirm(version)?;
     }
@@ -83,4 +86,56 @@ fn confirm(version: u32) -> Outcome {
          (fieldseal scan)"
     );
     crate::confirm::confirm(&warning, &format!("retire {version}"), "retire it")
+}
+
+/// Refuses while a key vault of this keyring still has data keys wrapped under `version`:
+/// retiring would destroy the only key that unwraps them (FORMAT.md §15.2). Without a vault named,
+/// says how to have one checked.
+fn check_vaults(keyring: &Keyring, version: u32, given: &[std::path::PathBuf]) -> Outcome {
+    let vaults = VaultFile::named(given);
+    if vaults.is_empty() {
+        crate::stderr::line(format_args!(
+            "note: no key vault checked; if subject mode keeps data keys for this keyring, name \
+             its vault with --vault PATH (or {VAULT_ENV}) so that retire refuses while any of \
+             them is still wrapped under version {version}"
+        ));
+    }
+    for file in vaults {
+        let vault = file.read()?;
+        match file.bound(&vault)? {
+            Some(bound) if bound == keyring.id() => {}
+            Some(other) => {
+                return Err(Failure::new(
+                    Exit::Failure,
+                    format!(
+                        "{} belongs to keyring {other}, not to {}; nothing changed: name the \
+                         vaults of this keyring",
+                        file.what(),
+                        keyring.id()
+                    ),
+                ));
+            }
+            // Bound to no keyring: it holds no data key.
+            None => continue,
+        }
+        let under: u64 = vault
+            .key_versions()
+            .map_err(|e| file.failed("cannot count the keys", &e))?
+            .iter()
+            .filter(|count| count.key_version == version)
+            .map(|count| count.keys)
+            .sum();
+        if under > 0 {
+            return Err(Failure::new(
+                Exit::Refused,
+                format!(
+                    "{} still has {under} data key(s) wrapped under version {version}: retiring \
+                     it would lose them, and every value sealed under them; run `fieldseal vault \
+                     rewrap` first (after the rotation), then retire; nothing changed",
+                    file.what()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -21,9 +21,12 @@ pub(crate) fn run(file: &KeyringFile, args: &StatusArgs, out: &mut dyn Write) ->
     if let Some(path) = &args.bundle {
         require_file(path, || format!("no bundle at {}", path.display()))?;
         let what = format!("bundle {}", path.display());
-        let (bundle, protector) =
-            Secret::bundle(&args.bundle_secret, file.ceiling())?
-                .unlock(&what, path, |p| KeyBundle::load(path, p))?;
+        let (bundle, protector) = Secret::bundle(
+            &args.bundle_secret,
+            file.ceiling(),
+            file.remote(),
+        )?
+        .unlock(&what, path, |p| KeyBundle::load(path, p))?;
         // --bundle unlocks the bundle only, never the keyring, so it checks the bundle's keyring
         // against the id it is given, if any.
         let bundle = match args.expect_keyring {
@@ -461,7 +464,7 @@ fn bundle_json(path: &Path, bundle: &KeyBundle, protector: &Protector, now: Syst
 }
 
 fn protector_json(protector: &Protector) -> Value {
-    match protector.argon2() {
+    let mut value = match protector.argon2() {
         Some(p) => json!({
             "kind": protector.kind(),
             "argon2id": {
@@ -471,5 +474,10 @@ fn protector_json(protector: &Protector) -> Value {
             },
         }),
         None => json!({ "kind": protector.kind() }),
+    };
+    // Where an HSM or KMS key is: never a secret.
+    for (name, location) in protector.location() {
+        value[name] = Value::String(location);
     }
+    value
 }

@@ -69,6 +69,19 @@ impl VaultFile {
         Ok(Self { path })
     }
 
+    /// The vaults named by `given`, else by `$FIELDSEAL_VAULT`, if any: for commands that check
+    /// vaults when told of them.
+    pub(crate) fn named(given: &[PathBuf]) -> Vec<Self> {
+        if given.is_empty() {
+            Self::new(None).into_iter().collect()
+        } else {
+            given
+                .iter()
+                .map(|path| Self { path: path.clone() })
+                .collect()
+        }
+    }
+
     /// The file.
     pub(crate) fn path(&self) -> &Path {
         &self.path
