@@ -14,6 +14,7 @@ mod keyfile;
 mod keyring;
 mod keyset;
 pub mod normalize;
+pub mod provider;
 pub mod purpose;
 pub mod record;
 mod rng;

@@ -119,6 +119,21 @@ fn key_set(suite: Suite) -> (KeySet, DynPurpose) {
     (keys, purpose)
 }
 
+/// The AES-256-GCM part's epoch id (FORMAT.md §4.2): the 8 bytes after the part's purpose name
+/// (length-prefixed) and 4-byte version. Found by the name, not by a fixed offset, so that a
+/// header field added before the parts cannot make the scan below look for the wrong key.
+fn epoch_id<'a>(value: &'a [u8], purpose: &str) -> &'a [u8] {
+    let mut named = vec![purpose.len() as u8];
+    named.extend_from_slice(purpose.as_bytes());
+    let at = value
+        .windows(named.len())
+        .position(|w| w == named)
+        .expect("the value names its purpose")
+        + named.len()
+        + 4;
+    &value[at..at + 8]
+}
+
 /// FORMAT.md §4.2 / §4.3, computed here independently.
 fn aead_key(suite: Suite, nonce: &[u8]) -> [u8; 32] {
     let mut key = [0u8; 32];
@@ -172,9 +187,17 @@ fn keys_and_plaintext_are_wiped_before_their_memory_is_freed() {
         // The opened Vec is the caller's and is freed (unwiped) inside the closure: one copy.
         assert_eq!(during_bytes, 1, "{suite:?}: Vec<u8> seal and open");
 
+        // A large value: the RustCrypto provider seals it with its second AES-256-GCM
+        // implementation (from 256 bytes, src/provider/rustcrypto/aes.rs), built on first use,
+        // whose key schedule the drop below must wipe as well.
+        let large = vec![0x33u8; 4096];
+        let value = keys
+            .seal_dyn::<Vec<u8>>(std::slice::from_ref(&purpose), &large[..], &ctx)
+            .unwrap();
+        assert_eq!(keys.open_dyn(&value, &purpose, &ctx).unwrap(), large);
+
         // Dropping the keys wipes the purpose key and every cipher built from it.
-        let nonce_at = 8 + 1 + purpose.name().len() + 4;
-        let aead = aead_key(suite, &sealed.as_bytes()[nonce_at..]);
+        let aead = aead_key(suite, epoch_id(sealed.as_bytes(), purpose.name()));
         assert_eq!(
             freed_copies(&aead[..16], || drop(keys)),
             0,

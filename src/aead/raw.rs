@@ -1,95 +1,115 @@
-//! The two AEADs as fieldseal calls them: in place, detached tag, one trait family (aead 0.5).
+//! The two AEADs as fieldseal calls them: in place, detached tag, through the process's crypto
+//! provider ([`crate::provider`]).
 //!
-//! This is the narrow waist a second backend (aws-lc-rs, say) would implement: it must produce the
-//! same bytes for the same key, nonce, associated data and plaintext. The Wycheproof vectors run
-//! through these functions (`super::wycheproof_tests`, and `crate::kdf_wycheproof_tests` for
-//! HKDF), not only through the underlying crates.
-
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce as AesNonce, Tag};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+//! This is the narrow waist every provider implements ([`ProviderAead`]): for the same key,
+//! nonce, associated data and plaintext, each must produce the same bytes. The Wycheproof vectors
+//! run through these types under every provider the build has (`super::wycheproof_tests`), and
+//! `crate::provider::tests` seals with each provider and opens with each other.
+//!
+//! A cipher is an enum over the providers compiled in: one branch per call, which the compiler
+//! folds away in a build with RustCrypto alone.
 
 use crate::aead::suite::TAG_LEN;
+use crate::provider::{self, Provider, ProviderAead, RustCryptoAes, RustCryptoXChaCha};
 use crate::secret::SecretKey;
+
+#[cfg(feature = "aws-lc")]
+use crate::provider::{AwsLcAes, AwsLcXChaCha};
+#[cfg(feature = "ring")]
+use crate::provider::{RingAes, RingXChaCha};
 
 /// AES-256-GCM nonce length.
 pub(crate) const AES_NONCE_LEN: usize = 12;
 /// XChaCha20-Poly1305 nonce length.
 pub(crate) const XCHACHA_NONCE_LEN: usize = 24;
 
-/// AES-256-GCM with its key schedule built once.
-pub(crate) struct AesGcm(Aes256Gcm);
+/// Declares a cipher enum over the providers and its [`ProviderAead`] dispatch.
+macro_rules! dispatch {
+    ($(#[$doc:meta])* $name:ident, $nonce:expr, $rustcrypto:ty, $aws_lc:ident, $ring:ident) => {
+        $(#[$doc])*
+        #[allow(
+            clippy::large_enum_variant,
+            reason = "built once per key and kept behind an Arc or a OnceLock; boxing the \
+                      RustCrypto variant would add a pointer chase to every seal and open"
+        )]
+        pub(crate) enum $name {
+            RustCrypto($rustcrypto),
+            #[cfg(feature = "aws-lc")]
+            AwsLc($aws_lc),
+            #[cfg(feature = "ring")]
+            Ring($ring),
+        }
 
-impl AesGcm {
-    pub(crate) fn new(key: &SecretKey) -> Self {
-        Self(Aes256Gcm::new(key.expose_secret().into()))
-    }
+        impl $name {
+            /// The cipher of `key` under the process's provider ([`provider::get_default`]).
+            pub(crate) fn new(key: &SecretKey) -> Self {
+                Self::with_provider(provider::get_default(), key)
+            }
 
-    #[inline]
-    pub(crate) fn seal(
-        &self,
-        nonce: &[u8; AES_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> [u8; TAG_LEN] {
-        self.0
-            .encrypt_in_place_detached(AesNonce::from_slice(nonce), aad, buf)
-            .expect("plaintext length is bounded far below the AES-GCM limit")
-            .into()
-    }
+            /// The cipher of `key` under `provider`.
+            pub(crate) fn with_provider(provider: Provider, key: &SecretKey) -> Self {
+                match provider {
+                    Provider::RustCrypto => Self::RustCrypto(ProviderAead::new(key)),
+                    #[cfg(feature = "aws-lc")]
+                    Provider::AwsLc => Self::AwsLc(ProviderAead::new(key)),
+                    #[cfg(feature = "ring")]
+                    Provider::Ring => Self::Ring(ProviderAead::new(key)),
+                }
+            }
 
-    /// `Err(())` on any authentication failure, with `buf` left garbled: callers discard it.
-    #[inline]
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8; AES_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<(), ()> {
-        self.0
-            .decrypt_in_place_detached(AesNonce::from_slice(nonce), aad, buf, Tag::from_slice(tag))
-            .map_err(|_| ())
-    }
+            /// Seals `buf` in place; returns the tag.
+            #[inline]
+            pub(crate) fn seal(
+                &self,
+                nonce: &[u8; $nonce],
+                aad: &[u8],
+                buf: &mut [u8],
+            ) -> [u8; TAG_LEN] {
+                match self {
+                    Self::RustCrypto(c) => c.seal(nonce, aad, buf),
+                    #[cfg(feature = "aws-lc")]
+                    Self::AwsLc(c) => c.seal(nonce, aad, buf),
+                    #[cfg(feature = "ring")]
+                    Self::Ring(c) => c.seal(nonce, aad, buf),
+                }
+            }
+
+            /// `Err(())` on any authentication failure, with `buf` left garbled: callers
+            /// discard it.
+            #[inline]
+            pub(crate) fn open(
+                &self,
+                nonce: &[u8; $nonce],
+                aad: &[u8],
+                buf: &mut [u8],
+                tag: &[u8; TAG_LEN],
+            ) -> Result<(), ()> {
+                match self {
+                    Self::RustCrypto(c) => c.open(nonce, aad, buf, tag),
+                    #[cfg(feature = "aws-lc")]
+                    Self::AwsLc(c) => c.open(nonce, aad, buf, tag),
+                    #[cfg(feature = "ring")]
+                    Self::Ring(c) => c.open(nonce, aad, buf, tag),
+                }
+            }
+        }
+    };
 }
 
-/// XChaCha20-Poly1305 with its key set once.
-pub(crate) struct XChaCha(XChaCha20Poly1305);
+dispatch!(
+    /// AES-256-GCM with its key schedule built once.
+    AesGcm,
+    AES_NONCE_LEN,
+    RustCryptoAes,
+    AwsLcAes,
+    RingAes
+);
 
-impl XChaCha {
-    pub(crate) fn new(key: &SecretKey) -> Self {
-        Self(XChaCha20Poly1305::new(key.expose_secret().into()))
-    }
-
-    #[inline]
-    pub(crate) fn seal(
-        &self,
-        nonce: &[u8; XCHACHA_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> [u8; TAG_LEN] {
-        self.0
-            .encrypt_in_place_detached(XNonce::from_slice(nonce), aad, buf)
-            .expect("plaintext length is bounded far below the XChaCha20-Poly1305 limit")
-            .into()
-    }
-
-    /// `Err(())` on any authentication failure, with `buf` left garbled: callers discard it.
-    #[inline]
-    pub(crate) fn open(
-        &self,
-        nonce: &[u8; XCHACHA_NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<(), ()> {
-        self.0
-            .decrypt_in_place_detached(
-                XNonce::from_slice(nonce),
-                aad,
-                buf,
-                chacha20poly1305::Tag::from_slice(tag),
-            )
-            .map_err(|_| ())
-    }
-}
+dispatch!(
+    /// XChaCha20-Poly1305 with its key set once.
+    XChaCha,
+    XCHACHA_NONCE_LEN,
+    RustCryptoXChaCha,
+    AwsLcXChaCha,
+    RingXChaCha
+);

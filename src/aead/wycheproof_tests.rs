@@ -1,5 +1,5 @@
 //! Wycheproof AEAD vectors run through our own suite layer ([`raw::AesGcm`], [`raw::XChaCha`]),
-//! not only through the `aes-gcm` and `chacha20poly1305` crates underneath.
+//! under every crypto provider the build has, not only through the crates underneath.
 //!
 //! For every vector whose shape our suites accept: a valid vector must seal to exactly its
 //! ciphertext and tag, open back to its message, and stop opening when one bit of its tag or
@@ -13,11 +13,12 @@ use zeroize::Zeroizing;
 
 use super::TAG_LEN;
 use super::raw::{self, AES_NONCE_LEN, XCHACHA_NONCE_LEN};
+use crate::provider::Provider;
 use crate::secret::{KEY_LEN, SecretKey};
 
 /// The suite layer of one AEAD, with its nonce length as a type parameter.
 trait RawAead<const N: usize>: Sized {
-    fn new(key: &SecretKey) -> Self;
+    fn new(provider: Provider, key: &SecretKey) -> Self;
     fn seal(&self, nonce: &[u8; N], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN];
     fn open(
         &self,
@@ -29,8 +30,8 @@ trait RawAead<const N: usize>: Sized {
 }
 
 impl RawAead<AES_NONCE_LEN> for raw::AesGcm {
-    fn new(key: &SecretKey) -> Self {
-        raw::AesGcm::new(key)
+    fn new(provider: Provider, key: &SecretKey) -> Self {
+        raw::AesGcm::with_provider(provider, key)
     }
     fn seal(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
         raw::AesGcm::seal(self, nonce, aad, buf)
@@ -47,8 +48,8 @@ impl RawAead<AES_NONCE_LEN> for raw::AesGcm {
 }
 
 impl RawAead<XCHACHA_NONCE_LEN> for raw::XChaCha {
-    fn new(key: &SecretKey) -> Self {
-        raw::XChaCha::new(key)
+    fn new(provider: Provider, key: &SecretKey) -> Self {
+        raw::XChaCha::with_provider(provider, key)
     }
     fn seal(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
         raw::XChaCha::seal(self, nonce, aad, buf)
@@ -81,7 +82,7 @@ struct Counts {
 /// [`SecretKey`], the nonce as `[u8; N]` and the tag as `[u8; TAG_LEN]`, so a vector with another
 /// key, nonce or tag size (e.g. AES-128/192, GCM with a non-96-bit IV, XChaCha with a truncated
 /// nonce) is not a call our code can even make: the type system rejects it before any crypto runs.
-fn run_set<A: RawAead<N>, const N: usize>(name: TestName) -> Counts {
+fn run_set<A: RawAead<N>, const N: usize>(provider: Provider, name: TestName) -> Counts {
     let set = TestSet::load(name).expect("the wycheproof crate ships this data set");
     let mut counts = Counts::default();
     for group in &set.test_groups {
@@ -95,11 +96,11 @@ fn run_set<A: RawAead<N>, const N: usize>(name: TestName) -> Counts {
             }
             match test.result {
                 TestResult::Valid => {
-                    check_valid::<A, N>(test);
+                    check_valid::<A, N>(provider, test);
                     counts.valid += 1;
                 }
                 TestResult::Invalid => {
-                    check_invalid::<A, N>(test);
+                    check_invalid::<A, N>(provider, test);
                     counts.invalid += 1;
                 }
                 // Neither data set has "acceptable" AEAD vectors today; if one appears it needs a
@@ -116,7 +117,10 @@ fn run_set<A: RawAead<N>, const N: usize>(name: TestName) -> Counts {
 
 /// Key, nonce and tag of a vector in the fixed-size types our suite takes. The group sizes were
 /// checked by the caller, so a mismatch here is a broken data set.
-fn parts<A: RawAead<N>, const N: usize>(test: &Test) -> (A, [u8; N], [u8; TAG_LEN]) {
+fn parts<A: RawAead<N>, const N: usize>(
+    provider: Provider,
+    test: &Test,
+) -> (A, [u8; N], [u8; TAG_LEN]) {
     let key: [u8; KEY_LEN] = test
         .key
         .as_slice()
@@ -133,28 +137,28 @@ fn parts<A: RawAead<N>, const N: usize>(test: &Test) -> (A, [u8; N], [u8; TAG_LE
         .try_into()
         .expect("tag size of its group");
     (
-        A::new(&SecretKey::from_bytes(Zeroizing::new(key))),
+        A::new(provider, &SecretKey::from_bytes(Zeroizing::new(key))),
         nonce,
         tag,
     )
 }
 
-fn check_valid<A: RawAead<N>, const N: usize>(test: &Test) {
-    let id = test.tc_id;
-    let (aead, nonce, tag) = parts::<A, N>(test);
+fn check_valid<A: RawAead<N>, const N: usize>(provider: Provider, test: &Test) {
+    let id = format!("{provider}, tcId {}", test.tc_id);
+    let (aead, nonce, tag) = parts::<A, N>(provider, test);
 
     let mut buf = test.pt.to_vec();
     let sealed_tag = aead.seal(&nonce, &test.aad, &mut buf);
-    assert_eq!(buf, *test.ct, "tcId {id}: ciphertext");
-    assert_eq!(sealed_tag, tag, "tcId {id}: tag");
+    assert_eq!(buf, *test.ct, "{id}: ciphertext");
+    assert_eq!(sealed_tag, tag, "{id}: tag");
 
     let mut buf = test.ct.to_vec();
     assert_eq!(
         aead.open(&nonce, &test.aad, &mut buf, &tag),
         Ok(()),
-        "tcId {id}: open"
+        "{id}: open"
     );
-    assert_eq!(buf, *test.pt, "tcId {id}: plaintext");
+    assert_eq!(buf, *test.pt, "{id}: plaintext");
 
     let mut bad_tag = tag;
     bad_tag[TAG_LEN - 1] ^= 0x01;
@@ -162,7 +166,7 @@ fn check_valid<A: RawAead<N>, const N: usize>(test: &Test) {
     assert_eq!(
         aead.open(&nonce, &test.aad, &mut buf, &bad_tag),
         Err(()),
-        "tcId {id}: flipped tag bit opened"
+        "{id}: flipped tag bit opened"
     );
     if !test.ct.is_empty() {
         let mut buf = test.ct.to_vec();
@@ -170,18 +174,18 @@ fn check_valid<A: RawAead<N>, const N: usize>(test: &Test) {
         assert_eq!(
             aead.open(&nonce, &test.aad, &mut buf, &tag),
             Err(()),
-            "tcId {id}: flipped ciphertext bit opened"
+            "{id}: flipped ciphertext bit opened"
         );
     }
 }
 
-fn check_invalid<A: RawAead<N>, const N: usize>(test: &Test) {
-    let (aead, nonce, tag) = parts::<A, N>(test);
+fn check_invalid<A: RawAead<N>, const N: usize>(provider: Provider, test: &Test) {
+    let (aead, nonce, tag) = parts::<A, N>(provider, test);
     let mut buf = test.ct.to_vec();
     assert_eq!(
         aead.open(&nonce, &test.aad, &mut buf, &tag),
         Err(()),
-        "tcId {}: invalid vector opened ({}; {:?})",
+        "{provider}, tcId {}: invalid vector opened ({}; {:?})",
         test.tc_id,
         test.comment,
         test.flags
@@ -190,22 +194,27 @@ fn check_invalid<A: RawAead<N>, const N: usize>(test: &Test) {
 
 #[test]
 fn wycheproof_aes_256_gcm() {
-    let counts = run_set::<raw::AesGcm, AES_NONCE_LEN>(TestName::AesGcm);
-    // aes_gcm_test.json (wycheproof 0.7.0): 66 vectors with a 256-bit key, 96-bit IV and 128-bit
-    // tag (39 valid, 27 invalid); the other 250 are AES-128/192 or other IV sizes.
-    assert!(counts.valid >= 39, "{counts:?}");
-    assert!(counts.invalid >= 27, "{counts:?}");
-    assert!(counts.skipped <= 250, "{counts:?}");
+    for &provider in Provider::ALL {
+        let counts = run_set::<raw::AesGcm, AES_NONCE_LEN>(provider, TestName::AesGcm);
+        // aes_gcm_test.json (wycheproof 0.7.0): 66 vectors with a 256-bit key, 96-bit IV and
+        // 128-bit tag (39 valid, 27 invalid); the other 250 are AES-128/192 or other IV sizes.
+        assert!(counts.valid >= 39, "{provider}: {counts:?}");
+        assert!(counts.invalid >= 27, "{provider}: {counts:?}");
+        assert!(counts.skipped <= 250, "{provider}: {counts:?}");
+    }
 }
 
 #[test]
 fn wycheproof_xchacha20_poly1305() {
-    let counts = run_set::<raw::XChaCha, XCHACHA_NONCE_LEN>(TestName::XChaCha20Poly1305);
-    // xchacha20_poly1305_test.json (wycheproof 0.7.0): 306 vectors with a 192-bit nonce (246
-    // valid, 60 invalid); the other 9 are invalid because their nonce is not 192 bits.
-    assert!(counts.valid >= 246, "{counts:?}");
-    assert!(counts.invalid >= 60, "{counts:?}");
-    assert!(counts.skipped <= 9, "{counts:?}");
+    for &provider in Provider::ALL {
+        let counts =
+            run_set::<raw::XChaCha, XCHACHA_NONCE_LEN>(provider, TestName::XChaCha20Poly1305);
+        // xchacha20_poly1305_test.json (wycheproof 0.7.0): 306 vectors with a 192-bit nonce (246
+        // valid, 60 invalid); the other 9 are invalid because their nonce is not 192 bits.
+        assert!(counts.valid >= 246, "{provider}: {counts:?}");
+        assert!(counts.invalid >= 60, "{provider}: {counts:?}");
+        assert!(counts.skipped <= 9, "{provider}: {counts:?}");
+    }
 }
 
 /// The skipped XChaCha vectors are exactly the ones Wycheproof marks invalid for their nonce size:

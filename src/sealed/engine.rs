@@ -5,7 +5,7 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::aead::ValueNonce;
+use crate::aead::{TAG_LEN, ValueNonce};
 use crate::error::{Error, Result};
 use crate::format::{self, AadInput, Header, Layout, MAX_PARTS, MAX_PLAINTEXT, PartRef};
 use crate::keyring::KeyState;
@@ -80,16 +80,19 @@ pub(crate) fn seal_payload(
     // shared nonce is what binds the parts of this seal together.
     let nonce = ValueNonce::draw(suite)?;
     let mut out = WipeUnlessSealed(Vec::with_capacity(total));
-    out.0.resize(total, 0);
-    let (header, mut rest) = out.0.split_at_mut(header_len);
-    layout.write_header(header, keys.len(), nonce.as_bytes());
+    out.0.resize(header_len, 0);
+    layout.write_header(&mut out.0, keys.len(), nonce.as_bytes());
     for key in keys {
         let name = key.purpose.name();
-        let (part, after) = std::mem::take(&mut rest).split_at_mut(layout.part_len(name));
-        rest = after;
+        let (start, part_len) = (out.0.len(), layout.part_len(name));
+        // The part grows in place: zeros for its name, version and epoch, the plaintext copied
+        // once into its body, zeros for the tag. Zero-filling the body first and copying over it
+        // was a second pass over the value (1 MiB sealed at 0.83x of raw aws-lc's throughput).
+        out.0.resize(start + part_len - ct_len - TAG_LEN, 0);
+        out.0.extend_from_slice(payload);
+        out.0.resize(start + part_len, 0);
         let active = key.active();
-        let part = layout.write_part(part, name, active.version);
-        part.body.copy_from_slice(payload);
+        let part = layout.write_part(&mut out.0[start..], name, active.version);
         let tag = AadInput {
             suite,
             mode,
