@@ -826,6 +826,68 @@ fn subject_mode_and_its_administration_are_recorded() {
     assert!(!text.contains("SENTINEL"), "{text}");
 }
 
+/// The async forms of subject mode record what the blocking forms do: a seal, an open through
+/// the keys and through a session are one event each, and a refused open is recorded failed.
+#[test]
+fn async_subject_mode_is_recorded_like_blocking() {
+    use fieldseal::vault::{Blocking, MemoryVault, Subject, SubjectKeys};
+    let keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "crm"))
+        .unwrap();
+    pollster::block_on(async {
+        let subjects = SubjectKeys::new_async(Blocking(MemoryVault::new()), keys, keyring.id())
+            .await
+            .unwrap();
+        let ada = Subject::str("ada");
+        let ctx = Context::new("customer", "phone").with_id_int(77);
+        let v: Sealed<String, Support> = subjects.seal_async(&ada, SENTINEL, &ctx).await.unwrap();
+        subjects
+            .open_async::<Support, _, _, _>(&v, &ada, &ctx)
+            .await
+            .unwrap();
+        let session = subjects
+            .session_async(&ada, &[Support.into()])
+            .await
+            .unwrap();
+        session
+            .open_async::<Support, _, _, _>(&v, &ctx)
+            .await
+            .unwrap();
+        let other = Context::new("customer", "phone").with_id_int(78);
+        assert!(
+            subjects
+                .open_async::<Support, _, _, _>(&v, &ada, &other)
+                .await
+                .is_err()
+        );
+    });
+    let ops: Vec<String> = sink
+        .lines()
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!(
+                "{} {}",
+                v["op"].as_str().unwrap(),
+                v["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "key-set-load ok",
+            "seal ok",
+            "open ok",
+            "open ok",
+            "open failed"
+        ]
+    );
+}
+
 /// Audit key versions survive a keyring file and pin their root version: retiring it is refused
 /// until the audit key is rotated and the old version retired; a bundle carries the service's
 /// audit key only.

@@ -61,12 +61,25 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
         value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Vec<u8>> {
-        let (mut states, misses, now) = self.cached_sealing_keys(subject, purposes)?;
-        if !misses.is_empty() {
-            self.fill_sealing_keys(self.vault(), subject, purposes, &mut states, &misses, now)
-                .await?;
+        let sealed = async {
+            let (mut states, misses, now) = self.cached_sealing_keys(subject, purposes)?;
+            if !misses.is_empty() {
+                self.fill_sealing_keys(self.vault(), subject, purposes, &mut states, &misses, now)
+                    .await?;
+            }
+            seal_with(&states, purposes, value, ctx, self.suite_of(purposes))
         }
-        seal_with(&states, purposes, value, ctx, self.suite_of(purposes))
+        .await;
+        // Recorded as the blocking seal is, once the outcome is known.
+        crate::audit::hooks::value(
+            self.keys().auditor(),
+            crate::audit::Operation::Seal,
+            crate::audit::Names::Purposes(purposes),
+            ctx,
+            subject.as_bytes(),
+            || None,
+            || sealed,
+        )
     }
 
     /// As [`open`](Self::open), for async callers.
@@ -105,17 +118,30 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
         subject: &Subject<'_>,
         ctx: &Context<'_>,
     ) -> Result<T> {
-        precheck(bytes, subject, ctx)?;
-        let generation = match part_generation(bytes, purpose) {
-            Err(crate::Error::NoConsentCopy { .. }) => {
-                return Err(self.why_no_copy(self.vault(), subject, purpose).await);
-            }
-            other => other?,
-        };
-        let key = self
-            .opening_key_in(self.vault(), subject, purpose.name(), generation)
-            .await?;
-        crate::sealed::open_state(&key, bytes, ctx)
+        let opened = async {
+            precheck(bytes, subject, ctx)?;
+            let generation = match part_generation(bytes, purpose) {
+                Err(crate::Error::NoConsentCopy { .. }) => {
+                    return Err(self.why_no_copy(self.vault(), subject, purpose).await);
+                }
+                other => other?,
+            };
+            let key = self
+                .opening_key_in(self.vault(), subject, purpose.name(), generation)
+                .await?;
+            crate::sealed::open_state(&key, bytes, ctx)
+        }
+        .await;
+        // Recorded as the blocking open is, once the outcome is known.
+        crate::audit::hooks::value(
+            self.keys().auditor(),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&[purpose.name()]),
+            ctx,
+            subject.as_bytes(),
+            || None,
+            || opened,
+        )
     }
 
     /// As [`session`](Self::session), for async callers: the session it returns seals without

@@ -270,27 +270,40 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
         let bytes = sealed.as_bytes();
         let purpose = DynPurpose::of::<P>();
         let subject = self.subject();
-        precheck(bytes, &subject, ctx)?;
-        let generation = match part_generation(bytes, &purpose) {
-            Err(Error::NoConsentCopy { .. }) => {
-                return Err(self
+        let opened = async {
+            precheck(bytes, &subject, ctx)?;
+            let generation = match part_generation(bytes, &purpose) {
+                Err(Error::NoConsentCopy { .. }) => {
+                    return Err(self
+                        .keys
+                        .why_no_copy(self.keys.vault(), &subject, &purpose)
+                        .await);
+                }
+                other => other?,
+            };
+            let key = if let Some(key) = self.known(purpose.name(), generation) {
+                key
+            } else {
+                let key = self
                     .keys
-                    .why_no_copy(self.keys.vault(), &subject, &purpose)
-                    .await);
-            }
-            other => other?,
-        };
-        let key = if let Some(key) = self.known(purpose.name(), generation) {
-            key
-        } else {
-            let key = self
-                .keys
-                .opening_key_in(self.keys.vault(), &subject, purpose.name(), generation)
-                .await?;
-            self.learn(purpose.name(), generation, &key);
-            key
-        };
-        crate::sealed::open_state(&key, bytes, ctx)
+                    .opening_key_in(self.keys.vault(), &subject, purpose.name(), generation)
+                    .await?;
+                self.learn(purpose.name(), generation, &key);
+                key
+            };
+            crate::sealed::open_state(&key, bytes, ctx)
+        }
+        .await;
+        // Recorded as the blocking open is, once the outcome is known.
+        crate::audit::hooks::value(
+            self.keys.keys().auditor(),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&[purpose.name()]),
+            ctx,
+            subject.as_bytes(),
+            || crate::audit::hooks::part_version(bytes, purpose.name()),
+            || opened,
+        )
     }
 }
 
