@@ -2,10 +2,13 @@
 //! through `fieldseal`, `audit verify` finds a changed line and a tail cut after an anchored
 //! checkpoint, `audit query` finds events, and a service's bundle carries its audit key.
 
+mod cli_run;
+
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use cli_run::Run;
 use fieldseal::{KeyBundle, Keyring, Passphrase};
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -13,32 +16,6 @@ const BUNDLE_PASSPHRASE: &str = "search service passphrase";
 const FAST_KDF: [&str; 4] = ["--kdf-memory-mib", "19", "--kdf-iterations", "2"];
 const KEYRING_SECRET: [&str; 2] = ["--passphrase-env", "FS_TEST_PASSPHRASE"];
 const BUNDLE_SECRET: [&str; 2] = ["--bundle-passphrase-env", "FS_TEST_BUNDLE_PASSPHRASE"];
-
-/// What a run of the tool did.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    #[track_caller]
-    fn ok(self) -> Self {
-        assert_eq!(self.code, Some(0), "expected success: {self:#?}");
-        self
-    }
-
-    #[track_caller]
-    fn fails(self, code: i32, stderr_says: &str) -> Self {
-        assert_eq!(self.code, Some(code), "expected exit {code}: {self:#?}");
-        assert!(
-            self.stderr.contains(stderr_says),
-            "stderr should say {stderr_says:?}: {self:#?}"
-        );
-        self
-    }
-}
 
 /// A fresh directory for one test, removed when it passes.
 struct Scratch {
@@ -71,18 +48,7 @@ impl Scratch {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        let run = Run {
-            code: output.status.code(),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
-        for secret in [PASSPHRASE, BUNDLE_PASSPHRASE] {
-            assert!(
-                !run.stdout.contains(secret) && !run.stderr.contains(secret),
-                "a passphrase was printed: {run:#?}"
-            );
-        }
-        run
+        Run::new(output, &[PASSPHRASE, BUNDLE_PASSPHRASE])
     }
 
     fn init(&self) {
@@ -129,8 +95,28 @@ fn administration_is_recorded_and_the_log_verifies_against_an_anchor() {
     // No audit key yet: a log cannot be kept, and the command says how to get one.
     s.run(&["rotate", "--audit-log", "log"])
         .fails(1, "fieldseal audit rotate-key");
+    let before = s.run(&["status"]).ok();
+    assert!(before.stdout.contains("audit keys  none"), "{before:#?}");
     s.run(&["audit", "rotate-key"]).ok();
+    // status names the audit key and the root version it is pinned to.
+    let status = s.run(&["status"]).ok();
+    assert!(
+        status.stdout.contains("AUDIT KEY  ROOT  STATE"),
+        "{status:#?}"
+    );
+    let shown = s.run(&["status", "--json"]).ok().json();
+    assert_eq!(shown["audit_keys"][0]["version"], 1, "{shown:#}");
+    assert_eq!(shown["audit_keys"][0]["root_version"], 1, "{shown:#}");
+    assert_eq!(shown["audit_keys"][0]["state"], "active", "{shown:#}");
     s.run(&["rotate", "--audit-log", "log"]).ok();
+    // Root version 1 is decrypt-only now, and still derives the audit key.
+    let status = s.run(&["status"]).ok();
+    assert!(
+        status
+            .stdout
+            .contains("root version 1 still derives the keys of the audit key version 1"),
+        "{status:#?}"
+    );
     s.export(&["--purpose", "support", "--audit-log", "log"])
         .ok();
     let verified = s.run(&["audit", "verify", "log"]).ok();
@@ -141,7 +127,10 @@ fn administration_is_recorded_and_the_log_verifies_against_an_anchor() {
     assert_eq!(found.stdout.lines().count(), 1, "{found:#?}");
     assert!(found.stdout.contains(r#""service":"search""#), "{found:#?}");
     // The anchor, kept off the host.
-    let anchor = s.run(&["audit", "checkpoint", "log"]).ok().stdout;
+    let anchor = s
+        .run(&["audit", "checkpoint", "log"])
+        .ok_noting("the Ed25519 public key of audit key version 1")
+        .stdout;
     fs::write(s.path("anchor.json"), &anchor).unwrap();
     s.run(&["audit", "verify", "log", "--anchor", "anchor.json"])
         .ok();

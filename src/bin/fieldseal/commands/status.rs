@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::SystemTime;
 
+use fieldseal::audit::AuditVersion;
 use fieldseal::index::{IndexInfo, IndexVersionState};
 use fieldseal::{KeyBundle, Keyring, VersionState};
 use serde_json::{Value, json};
@@ -84,6 +85,7 @@ fn keyring_text(
         )?;
     }
     indexes_text(out, keyring, now)?;
+    audit_text(out, keyring, now)?;
     bundles_text(out, keyring)?;
     let decrypt_only: Vec<u32> = keyring
         .versions()
@@ -103,14 +105,56 @@ fn keyring_text(
             if !pinned.is_empty() {
                 writeln!(
                     out,
-                    "root version {v} still derives the keys of {}: rotate each of those indexes \
-                     and finish its migration before retiring version {v}",
+                    "root version {v} still derives the keys of {}: rotate each of those \
+                     (an index, then finish its migration; the audit key, then retire its old \
+                     version once its logs are verified and archived) before retiring version {v}",
                     pinned.join(", ")
                 )?;
             }
         }
     }
     Ok(())
+}
+
+/// The audit key versions (FORMAT.md §18.1), each with the root version it is pinned to.
+fn audit_text(out: &mut dyn Write, keyring: &Keyring, now: SystemTime) -> Outcome {
+    let versions = keyring.audit_versions();
+    writeln!(out)?;
+    if versions.is_empty() {
+        writeln!(out, "audit keys  none (fieldseal audit rotate-key)")?;
+        return Ok(());
+    }
+    writeln!(out, "AUDIT KEY  ROOT  STATE    {:<23}  AGE", "CREATED")?;
+    for v in versions {
+        writeln!(
+            out,
+            "{:<9}  {:<4}  {:<7}  {:<23}  {}",
+            v.version,
+            v.root_version,
+            audit_state(keyring, v),
+            utc(v.created),
+            age(v.created, now)
+        )?;
+    }
+    Ok(())
+}
+
+/// `active` for the version new log files are written under, `retired`, or `in-use` (its logs
+/// still verify).
+fn audit_state(keyring: &Keyring, v: &AuditVersion) -> &'static str {
+    let current = keyring
+        .audit_versions()
+        .iter()
+        .filter(|a| !a.retired)
+        .map(|a| a.version)
+        .max();
+    if v.retired {
+        "retired"
+    } else if current == Some(v.version) {
+        "active"
+    } else {
+        "in-use"
+    }
 }
 
 /// The bundles exported, and which lag the keyring.
@@ -264,6 +308,13 @@ fn pinned_to(keyring: &Keyring, root: u32) -> Vec<String> {
                 .filter(move |v| v.root_version == root && v.state != IndexVersionState::Retired)
                 .map(move |v| format!("index `{}` version {}", i.name, v.version))
         })
+        .chain(
+            keyring
+                .audit_versions()
+                .iter()
+                .filter(|a| a.root_version == root && !a.retired)
+                .map(|a| format!("the audit key version {}", a.version)),
+        )
         .collect()
 }
 
@@ -317,6 +368,17 @@ fn keyring_json(path: &Path, keyring: &Keyring, protector: &Protector, now: Syst
         "active_version": keyring.active_version(),
         "versions": versions,
         "indexes": indexes_json(&keyring.indexes(), now),
+        "audit_keys": keyring
+            .audit_versions()
+            .iter()
+            .map(|v| json!({
+                "version": v.version,
+                "root_version": v.root_version,
+                "state": audit_state(keyring, v),
+                "created": utc(v.created),
+                "created_unix": unix_secs(v.created),
+            }))
+            .collect::<Vec<_>>(),
         "purposes": keyring
             .exported_purposes()
             .iter()
