@@ -362,6 +362,57 @@ fn a_derived_record_is_one_event_listing_its_fields() {
     );
 }
 
+#[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(id = id, subject = card)]
+struct Member {
+    id: u64,
+    card: String,
+    #[seal(Fulfillment)]
+    name: String,
+    #[seal(Fulfillment, Support)]
+    phone: String,
+    #[seal(Support, rename = "mail")]
+    email: String,
+}
+
+/// A subject-mode record is one event too, naming its subject: sealed, opened as one purpose's
+/// view (that purpose and its fields), and opened at run time (the fields it could open).
+#[test]
+fn a_subject_mode_record_is_one_event_naming_its_subject() {
+    use fieldseal::vault::{MemoryVault, SubjectKeys};
+    let keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "crm"))
+        .unwrap();
+    let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
+    let m = Member {
+        id: 7,
+        card: "m-1001".into(),
+        name: "Ada".into(),
+        phone: "+1".into(),
+        email: "a@x".into(),
+    };
+    let sealed = m.seal(&subjects).unwrap();
+    let view = sealed.open::<Support>(&subjects).unwrap();
+    assert_eq!(view.email, "a@x");
+    let all = sealed.open_dyn(&subjects).unwrap();
+    assert!(all.missing.is_empty());
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 4, "one event a record: {lines:#?}");
+    assert!(lines[1].contains(
+        r#""op":"seal","outcome":"ok","actor":"crm","purposes":["fulfillment","support"],"record":"Member","fields":["name","phone","mail"],"id":"7","subject":"str:m-1001""#
+    ), "{}", lines[1]);
+    assert!(lines[2].contains(
+        r#""op":"open","outcome":"ok","actor":"crm","purposes":["support"],"record":"Member","fields":["phone","mail"],"id":"7","subject":"str:m-1001""#
+    ), "{}", lines[2]);
+    assert!(lines[3].contains(
+        r#""op":"open","outcome":"ok","actor":"crm","purposes":["fulfillment","support"],"record":"Member","fields":["name","phone","mail"],"id":"7","subject":"str:m-1001""#
+    ), "{}", lines[3]);
+}
+
 /// Records into two sinks: the memory one to read back, the file one to search too.
 struct Both(Arc<MemorySink>, FileSink);
 

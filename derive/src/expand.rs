@@ -255,7 +255,7 @@ fn seal(record: &Record<'_>) -> TokenStream {
          [`fieldseal::Error::NoKeyForPurpose`] if `keys` lacks a purpose, and as \
          [`fieldseal::Sealed::seal`]."
     );
-    let audit = audit_run(record, &quote!(Seal), None);
+    let audit = audit_run(record, &quote!(Seal), None, &AuditFrom::Direct);
     let entry = is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -612,7 +612,12 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
 /// The direct-mode entry point of the run-time view: `open_dyn(&KeySet)`.
 fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
     let sealed_ident = &record.sealed_ident;
-    let audit = audit_run(record, &quote!(Open), Some(&quote!(__missing)));
+    let audit = audit_run(
+        record,
+        &quote!(Open),
+        Some(&quote!(__missing)),
+        &AuditFrom::Direct,
+    );
     is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -667,14 +672,26 @@ fn dyn_local(f: &Field<'_>) -> Option<TokenStream> {
     })
 }
 
-/// The body of a direct-mode entry point that runs `__run` (the whole record's seal or open) and,
+/// Where an entry point's auditor comes from.
+pub(crate) enum AuditFrom {
+    /// `keys: &KeySet`.
+    Direct,
+    /// `keys: &SubjectKeys<_>`, in a body where `__subject` is the record's `Subject`.
+    Subject,
+    /// As `Subject`, for the view of one purpose `__P`: the event names `__P` and the fields
+    /// sealed for it.
+    SubjectView,
+}
+
+/// The body of an entry point that runs `__run` (the whole record's seal or open) and,
 /// when the key set has an auditor, records it as ONE event listing the record's sealed fields
 /// (src/audit/record.rs). `missing`: for a run-time view, the fields it could not open, left out
 /// of the event.
-fn audit_run(
+pub(crate) fn audit_run(
     record: &Record<'_>,
     operation: &TokenStream,
     missing: Option<&TokenStream>,
+    from: &AuditFrom,
 ) -> TokenStream {
     let name = &record.context_name;
     let purposes = record
@@ -700,14 +717,48 @@ fn audit_run(
         .map(|(r, n)| quote!((#r, #n)))
         .collect();
     let a = quote!(::fieldseal::__private::audit);
+    let (auditor, subject) = match from {
+        AuditFrom::Direct => (quote!(#a::keys(keys)), quote!(&[])),
+        AuditFrom::Subject | AuditFrom::SubjectView => (
+            quote!(#a::subject_keys(keys)),
+            quote!(::fieldseal::vault::Subject::as_bytes(&__subject)),
+        ),
+    };
+    // The view of one purpose names it and the fields sealed for it (a generic `__P` cannot
+    // be in a const: the fields are picked when the event is recorded).
+    let (event_purposes, event_fields, view_fields) = if matches!(from, AuditFrom::SubjectView) {
+        let field_purposes = sealed.iter().filter_map(|f| {
+            let s = f.sealed.as_ref()?;
+            let (n, ps) = (&s.name, &s.purposes);
+            Some(quote!((#n, &[#(<#ps as ::fieldseal::Purpose>::NAME),*])))
+        });
+        (
+            quote!(#a::Names::Strs(&[<__P as ::fieldseal::Purpose>::NAME])),
+            quote!(#a::Names::Strs(&__view_fields)),
+            quote! {
+                const __FIELD_PURPOSES: &[(&str, &[&str])] = &[#(#field_purposes),*];
+                let __view_fields: ::std::vec::Vec<&str> = __FIELD_PURPOSES
+                    .iter()
+                    .filter(|(_, __ps)| __ps.contains(&<__P as ::fieldseal::Purpose>::NAME))
+                    .map(|(__n, _)| *__n)
+                    .collect();
+            },
+        )
+    } else {
+        (
+            quote!(#a::Names::Strs(__PURPOSES)),
+            quote!(#a::Names::Strs(__FIELDS)),
+            quote!(),
+        )
+    };
     let event = quote! {
         #a::RecordEvent {
             operation: #a::Operation::#operation,
             record: #name,
-            purposes: #a::Names::Strs(__PURPOSES),
-            fields: #a::Names::Strs(__FIELDS),
+            purposes: #event_purposes,
+            fields: #event_fields,
             id: __id,
-            subject: &[],
+            subject: #subject,
             key_version: ::core::option::Option::None,
         }
     };
@@ -730,9 +781,12 @@ fn audit_run(
         const __FIELDS: &[&str] = &[#(#field_names),*];
         #[allow(dead_code)]
         const __PAIRS: &[(&str, &str)] = &[#(#pairs),*];
-        match #a::keys(keys) {
+        match #auditor {
             ::core::option::Option::None => __run(),
-            ::core::option::Option::Some(__auditor) => #with_id,
+            ::core::option::Option::Some(__auditor) => {
+                #view_fields
+                #with_id
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use quote::{format_ident, quote};
 use syn::Path;
 
 use crate::ast::{Field, Record, SealedField};
-use crate::expand::{enter, in_context, nested, plaintext_ty, purpose_set};
+use crate::expand::{AuditFrom, audit_run, enter, in_context, nested, plaintext_ty, purpose_set};
 
 /// The session parameter of the subject-mode trait methods.
 fn session_param() -> TokenStream {
@@ -293,6 +293,73 @@ fn with_subject_bytes(record: &Record<'_>, body: &TokenStream) -> TokenStream {
     }
 }
 
+/// The bodies of `seal`, `open` and `open_dyn`: each is ONE audit event for the whole record (its
+/// session records none).
+fn entry_bodies(
+    record: &Record<'_>,
+    dyn_view_ident: &syn::Ident,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let audit_seal = audit_run(record, &quote!(Seal), None, &AuditFrom::Subject);
+    let seal = with_subject_bytes(
+        record,
+        &quote! {
+            let __run = || {
+                let __session = keys
+                    .session(
+                        &__subject,
+                        <Self as ::fieldseal::record::SealRecord>::sealed_purposes(),
+                    )?
+                    .quiet();
+                ::fieldseal::record::SealRecord::seal_subject_nested(
+                    self,
+                    &__session,
+                    &::fieldseal::record::Nesting::TOP,
+                )
+            };
+            #audit_seal
+        },
+    );
+    let audit_open = audit_run(record, &quote!(Open), None, &AuditFrom::SubjectView);
+    let open = with_subject_bytes(
+        record,
+        &quote! {
+            let __run = || {
+                let __session = keys.opening_session(&__subject)?.quiet();
+                ::fieldseal::record::View::<__P>::open_view_subject_nested(
+                    self,
+                    &__session,
+                    &::fieldseal::record::Nesting::TOP,
+                )
+            };
+            #audit_open
+        },
+    );
+    let audit_open_dyn = audit_run(
+        record,
+        &quote!(Open),
+        Some(&quote!(__missing)),
+        &AuditFrom::Subject,
+    );
+    let open_dyn = with_subject_bytes(
+        record,
+        &quote! {
+            fn __missing(__view: &#dyn_view_ident) -> &[&'static str] {
+                &__view.missing
+            }
+            let __run = || {
+                let __session = keys.opening_session(&__subject)?.quiet();
+                ::fieldseal::record::OpenRecord::open_dyn_subject_nested(
+                    self,
+                    &__session,
+                    &::fieldseal::record::Nesting::TOP,
+                )
+            };
+            #audit_open_dyn
+        },
+    );
+    (seal, open, open_dyn)
+}
+
 /// The entry points of a subject-mode record, in place of the direct ones: `seal`, `open`,
 /// `open_dyn`, the field openers and `with_subject`, each taking the `SubjectKeys`.
 pub(crate) fn entry_points(record: &Record<'_>, dyn_view_ident: &syn::Ident) -> TokenStream {
@@ -300,42 +367,7 @@ pub(crate) fn entry_points(record: &Record<'_>, dyn_view_ident: &syn::Ident) -> 
     let subject = record.subject.expect("a subject-mode record");
     let keys_param =
         quote!(keys: &::fieldseal::vault::SubjectKeys<impl ::fieldseal::vault::KeyVault>);
-    let seal = with_subject_bytes(
-        record,
-        &quote! {
-            let __session = keys.session(
-                &__subject,
-                <Self as ::fieldseal::record::SealRecord>::sealed_purposes(),
-            )?;
-            ::fieldseal::record::SealRecord::seal_subject_nested(
-                self,
-                &__session,
-                &::fieldseal::record::Nesting::TOP,
-            )
-        },
-    );
-    let open = with_subject_bytes(
-        record,
-        &quote! {
-            let __session = keys.opening_session(&__subject)?;
-            ::fieldseal::record::View::<__P>::open_view_subject_nested(
-                self,
-                &__session,
-                &::fieldseal::record::Nesting::TOP,
-            )
-        },
-    );
-    let open_dyn = with_subject_bytes(
-        record,
-        &quote! {
-            let __session = keys.opening_session(&__subject)?;
-            ::fieldseal::record::OpenRecord::open_dyn_subject_nested(
-                self,
-                &__session,
-                &::fieldseal::record::Nesting::TOP,
-            )
-        },
-    );
+    let (seal, open, open_dyn) = entry_bodies(record, dyn_view_ident);
     let subject_access = quote! {
         /// Calls `f` with the subject this record is about, named as the derive names it
         /// (FORMAT.md §15.1: the id bytes of the `subject` field): to grant or withdraw consent,

@@ -48,6 +48,8 @@ pub struct SubjectSession<'k, V> {
     sealing: Vec<Option<Arc<KeyState>>>,
     /// Keys resolved for opening.
     opening: RefCell<Vec<OpeningKey>>,
+    /// Records no event of its own: a derived record records one for all its fields.
+    quiet: bool,
 }
 
 impl<V: KeyVault> SubjectKeys<V> {
@@ -79,6 +81,7 @@ impl<V> SubjectKeys<V> {
             purposes: Vec::new(),
             sealing: Vec::new(),
             opening: RefCell::new(Vec::new()),
+            quiet: false,
         })
     }
 }
@@ -97,7 +100,17 @@ impl<'k, V> SubjectSession<'k, V> {
             purposes: purposes.to_vec(),
             sealing,
             opening: RefCell::new(Vec::new()),
+            quiet: false,
         }
+    }
+
+    /// The same session, recording no audit event per value: for `#[derive(Seal)]`'s subject-mode
+    /// entry points, which record one event for the whole record.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn quiet(mut self) -> Self {
+        self.quiet = true;
+        self
     }
 }
 
@@ -112,6 +125,15 @@ impl<V> SubjectSession<'_, V> {
         Subject::bytes(&self.subject)
     }
 
+    /// The auditor of the session's key set, unless the session is quiet.
+    fn auditor(&self) -> Option<&crate::audit::Auditor> {
+        if self.quiet {
+            None
+        } else {
+            self.keys.keys().auditor()
+        }
+    }
+
     /// Seals `value` for the purposes `Ps`, each of which the session was made for; a purpose
     /// without consent gets no copy (as [`SubjectKeys::seal`]).
     ///
@@ -124,7 +146,7 @@ impl<V> SubjectSession<'_, V> {
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, Ps>> {
         crate::audit::hooks::value(
-            self.keys.keys().auditor(),
+            self.auditor(),
             crate::audit::Operation::Seal,
             crate::audit::Names::Strs(Ps::NAMES),
             ctx,
@@ -218,7 +240,7 @@ impl<V: KeyVault> SubjectSession<'_, V> {
         ctx: &Context<'_>,
     ) -> Result<T> {
         crate::audit::hooks::value(
-            self.keys.keys().auditor(),
+            self.auditor(),
             crate::audit::Operation::Open,
             crate::audit::Names::Strs(&[purpose]),
             ctx,
@@ -296,7 +318,7 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
         .await;
         // Recorded as the blocking open is, once the outcome is known.
         crate::audit::hooks::value(
-            self.keys.keys().auditor(),
+            self.auditor(),
             crate::audit::Operation::Open,
             crate::audit::Names::Strs(&[purpose.name()]),
             ctx,
