@@ -3,6 +3,7 @@
 
 pub mod aead;
 pub mod bulk;
+pub mod column;
 mod error;
 pub mod format;
 pub mod index;
