@@ -15,39 +15,28 @@ use super::{SealedText, parse};
 use crate::purpose::Purposes;
 use crate::sealed::{Plaintext, Sealed};
 
-/// `AsExpression` for the type, a reference to it and the nullable SQL type, as diesel's derive
+/// `AsExpression` for the type, one and two references to it (an `Insertable` struct of
+/// references gives `&&`), each for the SQL type and its nullable form, as diesel's derive
 /// generates.
 macro_rules! as_expression {
-    ($ty:ident, $sql:ty) => {
-        impl<T, Ps> AsExpression<$sql> for $ty<T, Ps> {
+    ($sql:ty => $($ty:ty),+) => {$(
+        impl<'a, 'b, T, Ps> AsExpression<$sql> for $ty {
             type Expression = Bound<$sql, Self>;
             fn as_expression(self) -> Self::Expression {
                 Bound::new(self)
             }
         }
-        impl<'a, T, Ps> AsExpression<$sql> for &'a $ty<T, Ps> {
-            type Expression = Bound<$sql, Self>;
-            fn as_expression(self) -> Self::Expression {
-                Bound::new(self)
-            }
-        }
-        impl<T, Ps> AsExpression<Nullable<$sql>> for $ty<T, Ps> {
+        impl<'a, 'b, T, Ps> AsExpression<Nullable<$sql>> for $ty {
             type Expression = Bound<Nullable<$sql>, Self>;
             fn as_expression(self) -> Self::Expression {
                 Bound::new(self)
             }
         }
-        impl<'a, T, Ps> AsExpression<Nullable<$sql>> for &'a $ty<T, Ps> {
-            type Expression = Bound<Nullable<$sql>, Self>;
-            fn as_expression(self) -> Self::Expression {
-                Bound::new(self)
-            }
-        }
-    };
+    )+};
 }
 
-as_expression!(Sealed, Binary);
-as_expression!(SealedText, Text);
+as_expression!(Binary => Sealed<T, Ps>, &'a Sealed<T, Ps>, &'b &'a Sealed<T, Ps>);
+as_expression!(Text => SealedText<T, Ps>, &'a SealedText<T, Ps>, &'b &'a SealedText<T, Ps>);
 
 impl<T, Ps, DB> ToSql<Binary, DB> for Sealed<T, Ps>
 where

@@ -67,10 +67,50 @@ pub(crate) fn assert_column_error(message: &str, content: &str) {
     );
 }
 
+/// An error and its sources, as a log line would show them.
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(next) = source {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        source = next.source();
+    }
+    text
+}
+
 /// A PostgreSQL to connect to, stopped on drop if the test started it.
 pub(crate) struct Postgres {
     pub(crate) url: String,
     server: Option<Server>,
+}
+
+impl Postgres {
+    /// A new, empty database on the server for one test (`name` and a unique suffix), so that
+    /// tests and repeated runs against one server never meet; its URL.
+    pub(crate) fn fresh_database(&self, name: &str) -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let database = format!("fieldseal_{name}_{}_{nanos}", std::process::id());
+        let url = self.url.clone();
+        let create = format!("CREATE DATABASE {database}");
+        // On a thread of its own: the blocking client runs a runtime that may not nest in a test's.
+        std::thread::spawn(move || {
+            let mut admin = postgres::Client::connect(&url, postgres::NoTls)
+                .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable: {e}"));
+            admin
+                .batch_execute(&create)
+                .expect("creates the test's database");
+        })
+        .join()
+        .expect("the database is created");
+        let base = self
+            .url
+            .rsplit_once('/')
+            .map_or(self.url.as_str(), |(base, _)| base);
+        format!("{base}/{database}")
+    }
 }
 
 struct Server {
