@@ -16,6 +16,8 @@ mod keyset;
 pub mod normalize;
 pub mod purpose;
 pub mod record;
+#[cfg(feature = "tokio")]
+mod reload;
 mod rng;
 mod sealed;
 mod secret;
@@ -170,6 +172,8 @@ pub use fieldseal_derive::Seal;
 pub use aead::Suite;
 pub use error::{BadTerm, Error, KeyFileError, KeyringError, Malformed, Result, VaultError};
 pub use index::{IndexKey, IndexSpec, IndexTerm};
+#[cfg(feature = "tokio")]
+pub use keyfile::SharedProtector;
 pub use keyfile::{
     Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, KmsBinding, KmsClient, KmsProtector,
     LockedKeyring, Passphrase,
@@ -184,6 +188,8 @@ pub use keyset::KeySet;
 pub use purpose::{
     AnyPurposes, DynPurpose, Includes, Purpose, PurposePolicy, PurposeSet, Purposes,
 };
+#[cfg(feature = "tokio")]
+pub use reload::{ReloadableKeys, Reloaded, WatchHandle};
 pub use sealed::{
     AsPlaintext, Context, ContextBuilder, Inspection, Json, KeyMode, Plaintext, Sealed, SealingKeys,
 };

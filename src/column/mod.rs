@@ -32,10 +32,14 @@ use crate::format::TEXT_PREFIX;
 use crate::purpose::Purposes;
 use crate::sealed::{Plaintext, Sealed};
 
-/// Parses a column's raw bytes: the text form if they start with `fs1:` (FORMAT.md §7), the
-/// binary form otherwise (FORMAT.md §2: its first byte is the format version, never `f`).
-/// `column` names the SQL type the value came from, for the error.
-pub(crate) fn parse<T: Plaintext, Ps: Purposes>(
+/// Parses a column's raw bytes, as every integration here does: the text form if they start with
+/// `fs1:` (FORMAT.md §7), the binary form otherwise (FORMAT.md §2: its first byte is the format
+/// version, never `f`). `column` names the SQL type the value came from, for the error. For a
+/// database crate without an integration of its own.
+///
+/// # Errors
+/// [`ColumnError`] if the bytes are not a sealed `T` for the purposes `Ps`.
+pub fn parse<T: Plaintext, Ps: Purposes>(
     raw: &[u8],
     column: &'static str,
 ) -> Result<Sealed<T, Ps>, ColumnError> {
