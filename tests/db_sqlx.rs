@@ -105,3 +105,80 @@ async fn postgres_round_trip() {
     let (blob, text): (Email, Email) = (row.get(0), row.get(1));
     assert_eq!(blob, text);
 }
+
+mod records {
+    use fieldseal::{KeySet, Seal};
+    use sqlx::Connection as _;
+
+    use super::db_support::{Fulfillment, Marketing, keyring};
+
+    /// A record whose sealed twin is a row: `#[seal(derive(sqlx::FromRow))]`.
+    #[derive(Seal, Debug, PartialEq)]
+    #[seal(id = id, derive(sqlx::FromRow))]
+    pub(super) struct Customer {
+        id: i64,
+        #[seal(Fulfillment, Marketing)]
+        email: String,
+        #[seal(Fulfillment)]
+        name: String,
+        #[seal(Marketing)]
+        newsletter: Option<bool>,
+    }
+
+    #[tokio::test]
+    async fn a_sealed_twin_is_a_row() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("shop.sqlite3").display()
+        );
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+        sqlx::query(
+            "CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, \
+             name BLOB NOT NULL, newsletter BLOB)",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("creates");
+        let keyring = keyring();
+        let keys = KeySet::new()
+            .with(keyring.purpose_key::<Fulfillment>())
+            .with(keyring.purpose_key::<Marketing>());
+        let ada = Customer {
+            id: 42,
+            email: "ada@example.com".into(),
+            name: "Ada".into(),
+            newsletter: None,
+        };
+        let sealed = ada.seal(&keys).expect("seals");
+        sqlx::query("INSERT INTO customer VALUES ($1, $2, $3, $4)")
+            .bind(sealed.id)
+            .bind(fieldseal::column::SealedText::from(&sealed.email))
+            .bind(&sealed.name)
+            .bind(&sealed.newsletter)
+            .execute(&mut conn)
+            .await
+            .expect("inserts");
+
+        let row: SealedCustomer = sqlx::query_as("SELECT * FROM customer")
+            .fetch_one(&mut conn)
+            .await
+            .expect("a row");
+        assert_eq!(row, sealed);
+        let view = row
+            .open(&keyring.purpose_key::<Marketing>())
+            .expect("opens");
+        assert_eq!(view.email, "ada@example.com");
+
+        // Two columns selected: the column helper supplies the context.
+        let (id, email): (i64, fieldseal::Sealed<String, (Fulfillment, Marketing)>) =
+            sqlx::query_as("SELECT id, email FROM customer")
+                .fetch_one(&mut conn)
+                .await
+                .expect("a row");
+        let email =
+            SealedCustomer::open_email_column(&email, &id, &keyring.purpose_key::<Marketing>())
+                .expect("opens");
+        assert_eq!(email, "ada@example.com");
+    }
+}
