@@ -13,7 +13,7 @@ use arc_swap::ArcSwap;
 pub use watch::WatchHandle;
 
 use crate::error::Result;
-use crate::keyfile::{KeyBundle, SharedProtector, blocking};
+use crate::keyfile::{KeyBundle, KeyProtector, SharedProtector, blocking};
 use crate::keyring::KeyringId;
 use crate::keyset::KeySet;
 
@@ -75,8 +75,13 @@ impl ReloadableKeys {
         protector: SharedProtector,
     ) -> Result<Self> {
         let path = path.into();
-        let (bundle, checksum) = read(&path, None, service, protector.clone()).await?;
-        let bundle = bundle.expect("a first load always reads the bundle");
+        let (file, owned_service, shared) = (path.clone(), service.to_owned(), protector.clone());
+        let (bundle, checksum) = blocking(&path, move || {
+            let bytes = crate::keyfile::read_key_file(&file)?;
+            let bundle = open(&bytes, &owned_service, &*shared)?;
+            Ok((bundle, crate::keyfile::file_checksum(&bytes)))
+        })
+        .await?;
         Ok(Self {
             keyring: bundle.keyring_id(),
             service: service.to_owned(),
@@ -112,13 +117,8 @@ impl ReloadableKeys {
     /// bundle (as [`KeyBundle::require_service`], [`KeyBundle::require_keyring`]).
     pub async fn reload(&self) -> Result<Reloaded> {
         let last = **self.checksum.load();
-        let (bundle, checksum) = read(
-            &self.path,
-            Some(last),
-            &self.service,
-            self.protector.clone(),
-        )
-        .await?;
+        let (bundle, checksum) =
+            read(&self.path, last, &self.service, self.protector.clone()).await?;
         let Some(bundle) = bundle else {
             return Ok(Reloaded::Unchanged);
         };
@@ -134,7 +134,7 @@ impl ReloadableKeys {
 /// it as `service`'s bundle.
 async fn read(
     path: &Path,
-    unchanged: Option<[u8; 32]>,
+    unchanged: [u8; 32],
     service: &str,
     protector: SharedProtector,
 ) -> Result<(Option<KeyBundle>, [u8; 32])> {
@@ -143,13 +143,17 @@ async fn read(
     blocking(path, move || {
         let bytes = crate::keyfile::read_key_file(&file)?;
         let checksum = crate::keyfile::file_checksum(&bytes);
-        if unchanged == Some(checksum) {
+        if unchanged == checksum {
             return Ok((None, checksum));
         }
-        let bundle = KeyBundle::from_protected_bytes(&bytes, &*protector)?;
-        Ok((Some(bundle.require_service(&service)?), checksum))
+        Ok((Some(open(&bytes, &service, &*protector)?), checksum))
     })
     .await
+}
+
+/// Opens a key file's bytes as `service`'s bundle.
+fn open(bytes: &[u8], service: &str, protector: &dyn KeyProtector) -> Result<KeyBundle> {
+    KeyBundle::from_protected_bytes(bytes, protector)?.require_service(service)
 }
 
 impl std::fmt::Debug for ReloadableKeys {
