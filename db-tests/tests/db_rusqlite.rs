@@ -1,11 +1,9 @@
 //! Sealed values as rusqlite columns (feature `rusqlite`), in a real SQLite file: BLOB holds the
 //! binary form, TEXT the `fs1:` form, and a column that holds anything else is a clear error.
 
-mod db_support;
-
-use db_support::{EMAIL, Email, assert_column_error, assert_opens, keyring, seal};
 use fieldseal::Sealed;
 use fieldseal::column::SealedText;
+use fieldseal_db_tests::{EMAIL, Email, assert_column_error, assert_opens, keyring, seal};
 use rusqlite::{Connection, params};
 
 fn database() -> (tempfile::TempDir, Connection) {
@@ -93,7 +91,7 @@ fn a_value_of_other_purposes_is_refused_when_decoded() {
     let (_dir, db) = database();
     db.execute("INSERT INTO customer VALUES (1, ?1, NULL)", [&email])
         .expect("inserts");
-    let result: rusqlite::Result<Sealed<String, db_support::Fulfillment>> =
+    let result: rusqlite::Result<Sealed<String, fieldseal_db_tests::Fulfillment>> =
         db.query_row("SELECT email_blob FROM customer", [], |r| r.get(0));
     let error = result.expect_err("purposes differ").to_string();
     assert_column_error(&error, "");

@@ -1,16 +1,14 @@
 //! Sealed values as PostgreSQL columns through postgres-types (feature `postgres`), against a
-//! real server (tests/db_support: the one .ci/run starts, or one of the test's own): BYTEA holds
+//! real server (src/lib.rs: the one .ci/run starts, or one of the test's own): BYTEA holds
 //! the binary form, TEXT and VARCHAR the `fs1:` form, chosen by the column's type at bind time.
 
-mod db_support;
-
-use db_support::{EMAIL, Email, assert_column_error, assert_opens, chain, keyring, seal};
 use fieldseal::column::SealedText;
+use fieldseal_db_tests::{EMAIL, Email, assert_column_error, assert_opens, chain, keyring, seal};
 use postgres::{Client, NoTls};
 
 #[test]
 fn bytea_text_and_varchar_round_trip_and_bad_columns_are_errors() {
-    let Some(server) = db_support::postgres() else {
+    let Some(server) = fieldseal_db_tests::postgres() else {
         return;
     };
     let url = server.fresh_database("postgres_types");

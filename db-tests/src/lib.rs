@@ -1,5 +1,8 @@
-//! Real databases for tests/db_*.rs: sealed values shared by every integration, and a PostgreSQL
-//! server on 127.0.0.1 (README, "Sealed values in a database").
+//! The database integrations' tests (issue 15), a workspace member of their own so that the core's
+//! dev-dependencies stay light: sqlx, diesel, postgres and tokio are built for these tests only.
+//!
+//! This library holds what tests/*.rs share: sealed values for every integration, and a
+//! PostgreSQL server on 127.0.0.1 (README, "Sealed values in a database").
 //!
 //! PostgreSQL: `FIELDSEAL_TEST_POSTGRES_URL` if set (`.ci/run` exports it: the tests then fail,
 //! not skip, if the server is unreachable); otherwise a server of this test's own, started in a
@@ -8,8 +11,8 @@
 //! run it and skips.
 
 #![allow(
-    dead_code,
-    reason = "every db test includes this module and uses a different subset of it"
+    missing_docs,
+    reason = "test support, documented where it is not obvious"
 )]
 
 use std::net::TcpListener;
@@ -18,24 +21,24 @@ use std::process::Command;
 
 use fieldseal::{Context, Keyring, Sealed, Suite};
 
-fieldseal::purpose!(pub(crate) Fulfillment = "fulfillment");
-fieldseal::purpose!(pub(crate) Marketing = "marketing");
+fieldseal::purpose!(pub Fulfillment = "fulfillment");
+fieldseal::purpose!(pub Marketing = "marketing");
 
 /// A plaintext easy to spot in any output.
-pub(crate) const EMAIL: &str = "SECRET-ada@example.com";
+pub const EMAIL: &str = "SECRET-ada@example.com";
 
 /// The sealed type of the tests' column.
-pub(crate) type Email = Sealed<String, (Fulfillment, Marketing)>;
+pub type Email = Sealed<String, (Fulfillment, Marketing)>;
 
-pub(crate) fn ctx() -> Context<'static> {
+pub fn ctx() -> Context<'static> {
     Context::new("customer", "email").with_id_int(42)
 }
 
-pub(crate) fn keyring() -> Keyring {
+pub fn keyring() -> Keyring {
     Keyring::generate(Suite::default()).expect("the OS supplies randomness")
 }
 
-pub(crate) fn seal(keyring: &Keyring) -> Email {
+pub fn seal(keyring: &Keyring) -> Email {
     let keys = (
         &keyring.purpose_key::<Fulfillment>(),
         &keyring.purpose_key::<Marketing>(),
@@ -44,7 +47,7 @@ pub(crate) fn seal(keyring: &Keyring) -> Email {
 }
 
 /// Opens with the marketing key and checks the plaintext.
-pub(crate) fn assert_opens(keyring: &Keyring, value: &Email) {
+pub fn assert_opens(keyring: &Keyring, value: &Email) {
     let opened = value
         .open(&keyring.purpose_key::<Marketing>(), &ctx())
         .expect("opens");
@@ -52,7 +55,7 @@ pub(crate) fn assert_opens(keyring: &Keyring, value: &Email) {
 }
 
 /// A column error must say which SQL type it expected and never echo the column's content.
-pub(crate) fn assert_column_error(message: &str, content: &str) {
+pub fn assert_column_error(message: &str, content: &str) {
     assert!(
         message.contains("TEXT") && message.contains("BLOB"),
         "the error names the column types a sealed value needs: {message}"
@@ -68,7 +71,7 @@ pub(crate) fn assert_column_error(message: &str, content: &str) {
 }
 
 /// An error and its sources, as a log line would show them.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+pub fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(next) = source {
@@ -80,15 +83,16 @@ pub(crate) fn chain(error: &dyn std::error::Error) -> String {
 }
 
 /// A PostgreSQL to connect to, stopped on drop if the test started it.
-pub(crate) struct Postgres {
-    pub(crate) url: String,
-    server: Option<Server>,
+pub struct Postgres {
+    pub url: String,
+    /// Stopped when the last test using it ends (dropped).
+    _server: Option<Server>,
 }
 
 impl Postgres {
     /// A new, empty database on the server for one test (`name` and a unique suffix), so that
     /// tests and repeated runs against one server never meet; its URL.
-    pub(crate) fn fresh_database(&self, name: &str) -> String {
+    pub fn fresh_database(&self, name: &str) -> String {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -168,9 +172,9 @@ fn is_root() -> bool {
 }
 
 /// The tests' PostgreSQL, or `None` (with a printed line) if none is available here.
-pub(crate) fn postgres() -> Option<Postgres> {
+pub fn postgres() -> Option<Postgres> {
     if let Ok(url) = std::env::var("FIELDSEAL_TEST_POSTGRES_URL") {
-        return Some(Postgres { url, server: None });
+        return Some(Postgres { url, _server: None });
     }
     let Some(bin) = postgres_bin() else {
         eprintln!(
@@ -243,6 +247,6 @@ pub(crate) fn postgres() -> Option<Postgres> {
     );
     Some(Postgres {
         url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
-        server: Some(server),
+        _server: Some(server),
     })
 }

@@ -1,10 +1,8 @@
 //! Sealed values as sqlx columns (feature `sqlx`): the same `Type`, `Encode` and `Decode` impls
-//! against a real SQLite file and a real PostgreSQL (tests/db_support).
+//! against a real SQLite file and a real PostgreSQL (src/lib.rs).
 
-mod db_support;
-
-use db_support::{EMAIL, Email, assert_column_error, assert_opens, keyring, seal};
 use fieldseal::column::SealedText;
+use fieldseal_db_tests::{EMAIL, Email, assert_column_error, assert_opens, keyring, seal};
 use sqlx::{Connection as _, Row as _};
 
 async fn round_trip<DB>(conn: &mut DB::Connection, blob_type: &str)
@@ -14,8 +12,13 @@ where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
     for<'r> Email: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
     for<'q> Email: sqlx::Encode<'q, DB>,
-    for<'q> SealedText<String, (db_support::Fulfillment, db_support::Marketing)>:
-        sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> SealedText<
+        String,
+        (
+            fieldseal_db_tests::Fulfillment,
+            fieldseal_db_tests::Marketing,
+        ),
+    >: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
@@ -89,7 +92,7 @@ async fn sqlite_file_round_trip() {
 
 #[tokio::test]
 async fn postgres_round_trip() {
-    let Some(server) = db_support::postgres() else {
+    let Some(server) = fieldseal_db_tests::postgres() else {
         return;
     };
     let url = server.fresh_database("sqlx");
@@ -110,7 +113,7 @@ mod records {
     use fieldseal::{KeySet, Seal};
     use sqlx::Connection as _;
 
-    use super::db_support::{Fulfillment, Marketing, keyring};
+    use fieldseal_db_tests::{Fulfillment, Marketing, keyring};
 
     /// A record whose sealed twin is a row: `#[seal(derive(sqlx::FromRow))]`.
     #[derive(Seal, Debug, PartialEq)]

@@ -2,12 +2,10 @@
 //! holds the binary form, a `Text` one the `fs1:` form, and rows load into structs holding
 //! `Sealed` fields through `Queryable`.
 
-mod db_support;
-
-use db_support::{EMAIL, Email, assert_column_error, assert_opens, chain, keyring, seal};
 use diesel::prelude::*;
 use diesel::sql_types::{Binary, Text};
 use fieldseal::column::SealedText;
+use fieldseal_db_tests::{EMAIL, Email, assert_column_error, assert_opens, chain, keyring, seal};
 
 #[allow(missing_docs, reason = "diesel's table! generates undocumented items")]
 mod schema {
@@ -33,7 +31,13 @@ struct Row {
 struct NewRow<'a> {
     id: i64,
     email_blob: &'a Email,
-    email_text: SealedText<String, (db_support::Fulfillment, db_support::Marketing)>,
+    email_text: SealedText<
+        String,
+        (
+            fieldseal_db_tests::Fulfillment,
+            fieldseal_db_tests::Marketing,
+        ),
+    >,
 }
 
 fn database() -> (tempfile::TempDir, SqliteConnection) {
