@@ -12,7 +12,8 @@
 
 #![allow(
     missing_docs,
-    reason = "test support, documented where it is not obvious"
+    clippy::missing_panics_doc,
+    reason = "test support: it panics where a test would fail, and is documented where not obvious"
 )]
 
 use std::net::TcpListener;

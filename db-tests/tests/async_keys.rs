@@ -146,6 +146,9 @@ async fn reload_swaps_in_a_rotated_bundle() {
     assert!(old.open_with::<Fulfillment, _>(&before, &ctx()).is_ok());
 }
 
+/// What a bad file holds (`None`: no file) and what its reload must fail with.
+type Case = (&'static str, Option<Vec<u8>>, fn(&Error) -> bool);
+
 #[tokio::test]
 async fn a_failed_reload_keeps_the_keys_in_force() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -170,14 +173,14 @@ async fn a_failed_reload_keeps_the_keys_in_force() {
     let foreign = dir.path().join("foreign");
     save(&other_keyring, &foreign, PHRASE);
 
-    let cases: Vec<(&str, Option<Vec<u8>>, fn(&Error) -> bool)> = vec![
+    let cases: Vec<Case> = vec![
         ("truncated", Some(good[..good.len() / 2].to_vec()), |e| {
             matches!(e, Error::KeyFile(KeyFileError::Truncated { .. }))
         }),
         ("not a key file", Some(b"hello".to_vec()), |e| {
             matches!(
                 e,
-                Error::KeyFile(KeyFileError::NotAKeyFile { .. } | KeyFileError::Truncated { .. })
+                Error::KeyFile(KeyFileError::NotAKeyFile | KeyFileError::Truncated { .. })
             )
         }),
         (
@@ -277,7 +280,7 @@ fn passphrase_from_file_reads_the_first_line_as_the_cli_does() {
         Passphrase::from_file(&file).and_then(|p| KeyBundle::load(&bundle, &p))
     };
     for good in [
-        format!("{PHRASE}"),
+        PHRASE.to_owned(),
         format!("{PHRASE}\n"),
         format!("{PHRASE}\r\n"),
         format!("{PHRASE}\nsecond line\n"),
