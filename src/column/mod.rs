@@ -10,8 +10,8 @@
 //!   [`Sealed::from_bytes`]); opening still needs the key. A column that does not hold a sealed
 //!   value of that type gives a [`ColumnError`], never a panic.
 //!
-//! One file per integration: [`rusqlite`](mod@self) (feature `rusqlite`), `postgres` (feature
-//! `postgres`), `sqlx` (feature `sqlx`), `diesel` (feature `diesel`).
+//! One file per integration, each behind the feature of its name: `rusqlite`, `postgres`
+//! (postgres-types), `sqlx` (sqlx-core) and `diesel`.
 
 mod error;
 mod text;
