@@ -4,6 +4,7 @@
 pub mod aead;
 pub mod audit;
 pub mod bulk;
+pub mod column;
 mod error;
 pub mod format;
 pub mod index;
@@ -17,6 +18,8 @@ pub mod normalize;
 pub mod provider;
 pub mod purpose;
 pub mod record;
+#[cfg(feature = "tokio")]
+mod reload;
 mod rng;
 mod sealed;
 mod secret;
@@ -176,6 +179,8 @@ pub use error::{
     AuditError, BadTerm, Error, KeyFileError, KeyringError, Malformed, Result, VaultError,
 };
 pub use index::{IndexKey, IndexSpec, IndexTerm};
+#[cfg(feature = "tokio")]
+pub use keyfile::SharedProtector;
 pub use keyfile::{
     Argon2Params, Kek, KeyBundle, KeyProtector, KeyringLock, KmsBinding, KmsClient, KmsProtector,
     LockedKeyring, Passphrase,
@@ -190,6 +195,8 @@ pub use keyset::KeySet;
 pub use purpose::{
     AnyPurposes, DynPurpose, Includes, Purpose, PurposePolicy, PurposeSet, Purposes,
 };
+#[cfg(feature = "tokio")]
+pub use reload::{ReloadableKeys, Reloaded, WatchHandle};
 pub use sealed::{
     AsPlaintext, Context, ContextBuilder, Inspection, Json, KeyMode, Plaintext, Sealed, SealingKeys,
 };

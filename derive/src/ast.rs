@@ -29,6 +29,8 @@ pub(crate) struct Record<'a> {
     pub(crate) purposes: Vec<Path>,
     /// Blind indexes over sealed fields, field-level ones first, in declared order.
     pub(crate) indexes: Vec<Index<'a>>,
+    /// `#[seal(derive(...))]`: derives passed on to the sealed twin.
+    pub(crate) derives: Vec<Path>,
 }
 
 /// A blind index column of the sealed twin (FORMAT.md §13, §16).
@@ -259,6 +261,7 @@ impl<'a> Record<'a> {
             fields,
             purposes,
             indexes,
+            derives: container.derives,
         })
     }
 }

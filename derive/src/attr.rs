@@ -44,6 +44,8 @@ pub(crate) struct ContainerAttrs {
     pub(crate) subject: Option<Ident>,
     /// `index(column = (field: normalizer, ...))`: compound blind indexes.
     pub(crate) indexes: Vec<IndexAttr>,
+    /// `derive(Trait, ...)`: derives passed on to the sealed twin (`sqlx::FromRow`, say).
+    pub(crate) derives: Vec<Path>,
 }
 
 /// `#[seal(...)]` on a field.
@@ -96,11 +98,14 @@ pub(crate) fn container(attrs: &[Attribute]) -> Result<ContainerAttrs> {
             } else if meta.path.is_ident("index") {
                 out.indexes.push(index(&meta, true)?);
                 Ok(())
+            } else if meta.path.is_ident("derive") {
+                out.derives.extend(derives(&meta)?);
+                Ok(())
             } else {
                 Err(meta.error(
                     "unknown key on the struct; expected `id = field`, `without_id`, \
-                     `subject = field`, `sealed = TypeName`, `record = \"name\"` or \
-                     `index(column = (field: normalizer, ...))`",
+                     `subject = field`, `sealed = TypeName`, `record = \"name\"`, \
+                     `index(column = (field: normalizer, ...))` or `derive(Trait, ...)`",
                 ))
             }
         })?;
@@ -156,6 +161,42 @@ pub(crate) fn field(attrs: &[Attribute]) -> Result<FieldAttrs> {
                 Ok(())
             }
         })?;
+    }
+    Ok(out)
+}
+
+/// The inside of `derive(...)`: trait paths, as in `#[derive(..)]`, each once. The twin already
+/// derives `Clone`, `PartialEq`, `Debug`, `Serialize` and `Deserialize`.
+fn derives(meta: &ParseNestedMeta<'_>) -> Result<Vec<Path>> {
+    const USAGE: &str = "expected `derive(Trait, ...)`: the derives to pass on to the sealed twin, \
+                         such as `derive(sqlx::FromRow)`";
+    const BUILT_IN: [&str; 5] = ["Clone", "PartialEq", "Debug", "Serialize", "Deserialize"];
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(USAGE));
+    }
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let paths = content.parse_terminated(Path::parse_mod_style, Token![,])?;
+    if paths.is_empty() {
+        return Err(meta.error(USAGE));
+    }
+    let mut out: Vec<Path> = Vec::new();
+    for path in paths {
+        let key = path_key(&path);
+        let last = path.segments.last().map(|s| s.ident.to_string());
+        if let Some(name) = last.filter(|name| BUILT_IN.contains(&name.as_str())) {
+            return Err(syn::Error::new(
+                path.span(),
+                format!("the sealed twin derives `{name}` already; list only other derives"),
+            ));
+        }
+        if out.iter().any(|p| path_key(p) == key) {
+            return Err(syn::Error::new(
+                path.span(),
+                format!("`{key}` is listed twice"),
+            ));
+        }
+        out.push(path);
     }
     Ok(out)
 }

@@ -84,6 +84,7 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
     let reseal = crate::reseal::reseal(record);
     let layout = crate::layout::layout(record);
     let indexes = crate::index::items(record);
+    let columns = crate::columns::helpers(record);
     // A subject-mode record's entry points take the subject keys, in place of the direct ones;
     // the trait impls (what nesting needs) are the same in both modes.
     let entry_points = if record.subject.is_some() {
@@ -100,6 +101,7 @@ pub(crate) fn record(record: &Record<'_>) -> TokenStream {
         #reseal
         #layout
         #indexes
+        #columns
     }
 }
 
@@ -133,6 +135,8 @@ fn twin(record: &Record<'_>) -> TokenStream {
         }
     });
     let indexes = crate::index::twin_fields(record);
+    let derives = &record.derives;
+    let derives = (!derives.is_empty()).then(|| quote!(#[derive(#(#derives),*)]));
     let doc = format!(
         "[`{ident}`] with its sealed fields encrypted per purpose: what the database stores. \
          Written by [`{ident}::seal`]; opened into a per-purpose view with \
@@ -144,6 +148,7 @@ fn twin(record: &Record<'_>) -> TokenStream {
                  ::fieldseal::__private::serde::Serialize,
                  ::fieldseal::__private::serde::Deserialize)]
         #[serde(crate = "::fieldseal::__private::serde")]
+        #derives
         #vis struct #sealed_ident {
             #(#fields,)*
             #(#indexes,)*

@@ -10,6 +10,7 @@
 
 mod ast;
 mod attr;
+mod columns;
 mod describe;
 mod expand;
 mod index;

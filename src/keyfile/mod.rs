@@ -7,6 +7,8 @@
 //! files; [`lock`] keeps administrators one at a time; [`keyring_file`], [`locked`] and
 //! [`bundle`] are the public faces.
 
+#[cfg(feature = "tokio")]
+mod async_load;
 mod atomic;
 mod audit_body;
 mod body;
@@ -18,6 +20,7 @@ mod kms;
 mod lock;
 mod locked;
 mod passphrase;
+mod passphrase_file;
 #[cfg(feature = "pkcs11")]
 mod pkcs11;
 mod protector;
@@ -26,6 +29,10 @@ use aes_gcm::aead::{AeadInPlace as _, KeyInit as _};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use zeroize::Zeroizing;
 
+#[cfg(feature = "tokio")]
+pub use async_load::SharedProtector;
+#[cfg(feature = "tokio")]
+pub(crate) use async_load::blocking;
 pub use bundle::KeyBundle;
 pub(crate) use container::Kind;
 pub use kms::{KmsBinding, KmsClient, KmsProtector};
@@ -37,6 +44,18 @@ pub use pkcs11::{Pkcs11Key, Pkcs11Protector};
 pub use protector::{Kek, KeyProtector};
 
 use crate::error::{KeyFileError, Result};
+
+/// Reads a key file as [`KeyBundle::load`] does (capped at the largest key file).
+#[cfg(feature = "tokio")]
+pub(crate) fn read_key_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    atomic::read(path)
+}
+
+/// A key file's checksum (FORMAT.md §14.1: its last 32 bytes).
+#[cfg(feature = "tokio")]
+pub(crate) fn file_checksum(bytes: &[u8]) -> [u8; 32] {
+    atomic::checksum(bytes)
+}
 use crate::secret::SecretKey;
 
 const TAG_LEN: usize = 16;

@@ -1,0 +1,187 @@
+//! Sealed values as sqlx columns (feature `sqlx`): the same `Type`, `Encode` and `Decode` impls
+//! against a real SQLite file and a real PostgreSQL (src/lib.rs).
+
+use fieldseal::column::SealedText;
+use fieldseal_db_tests::{EMAIL, Email, assert_column_error, assert_opens, keyring, seal};
+use sqlx::{Connection as _, Row as _};
+
+async fn round_trip<DB>(conn: &mut DB::Connection, blob_type: &str)
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'r> Email: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'q> Email: sqlx::Encode<'q, DB>,
+    for<'q> SealedText<
+        String,
+        (
+            fieldseal_db_tests::Fulfillment,
+            fieldseal_db_tests::Marketing,
+        ),
+    >: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> Vec<u8>: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    // The column type is one of the test's two constants, not input.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE TABLE customer (id BIGINT PRIMARY KEY, email_blob {blob_type}, email_text TEXT, \
+         note TEXT)"
+    )))
+    .execute(&mut *conn)
+    .await
+    .expect("creates");
+
+    let keyring = keyring();
+    let email = seal(&keyring);
+    sqlx::query("INSERT INTO customer (id, email_blob, email_text, note) VALUES ($1, $2, $3, $4)")
+        .bind(42_i64)
+        .bind(email.clone())
+        .bind(SealedText::from(&email))
+        .bind(EMAIL)
+        .execute(&mut *conn)
+        .await
+        .expect("inserts");
+
+    let row = sqlx::query("SELECT email_blob, email_text, note FROM customer")
+        .fetch_one(&mut *conn)
+        .await
+        .expect("selects");
+    assert_eq!(
+        row.get::<Vec<u8>, _>(0),
+        email.as_bytes(),
+        "binary form stored"
+    );
+    assert_eq!(row.get::<String, _>(1), email.to_text(), "text form stored");
+    let blob: Email = row.get(0);
+    let text: Email = row.get(1);
+    assert_eq!(blob, email);
+    assert_eq!(text, email);
+    assert_opens(&keyring, &blob);
+    assert_opens(&keyring, &text);
+
+    let error = row
+        .try_get::<Email, _>(2)
+        .expect_err("a plaintext column")
+        .to_string();
+    assert_column_error(&error, EMAIL);
+}
+
+#[tokio::test]
+async fn sqlite_file_round_trip() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("shop.sqlite3").display()
+    );
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+    round_trip::<sqlx::Sqlite>(&mut conn, "BLOB").await;
+    conn.close().await.expect("closes");
+    // Reopened: what was written is in the file.
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("reopens");
+    let email: Email = sqlx::query_scalar("SELECT email_text FROM customer")
+        .fetch_one(&mut conn)
+        .await
+        .expect("decodes");
+    assert!(email.to_text().starts_with("fs1:"));
+}
+
+#[tokio::test]
+async fn postgres_round_trip() {
+    let Some(server) = fieldseal_db_tests::postgres() else {
+        return;
+    };
+    let url = server.fresh_database("sqlx");
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable: {e}"));
+    round_trip::<sqlx::Postgres>(&mut conn, "BYTEA").await;
+    // A simple (unprepared) query returns the text wire format; BYTEA's is hex, still parsed.
+    let row = sqlx::raw_sql("SELECT email_blob, email_text FROM customer")
+        .fetch_one(&mut conn)
+        .await
+        .expect("selects");
+    let (blob, text): (Email, Email) = (row.get(0), row.get(1));
+    assert_eq!(blob, text);
+}
+
+mod records {
+    use fieldseal::{KeySet, Seal};
+    use sqlx::Connection as _;
+
+    use fieldseal_db_tests::{Fulfillment, Marketing, keyring};
+
+    /// A record whose sealed twin is a row: `#[seal(derive(sqlx::FromRow))]`.
+    #[derive(Seal, Debug, PartialEq)]
+    #[seal(id = id, derive(sqlx::FromRow))]
+    pub(super) struct Customer {
+        id: i64,
+        #[seal(Fulfillment, Marketing)]
+        email: String,
+        #[seal(Fulfillment)]
+        name: String,
+        #[seal(Marketing)]
+        newsletter: Option<bool>,
+    }
+
+    #[tokio::test]
+    async fn a_sealed_twin_is_a_row() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("shop.sqlite3").display()
+        );
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+        sqlx::query(
+            "CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, \
+             name BLOB NOT NULL, newsletter BLOB)",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("creates");
+        let keyring = keyring();
+        let keys = KeySet::new()
+            .with(keyring.purpose_key::<Fulfillment>())
+            .with(keyring.purpose_key::<Marketing>());
+        let ada = Customer {
+            id: 42,
+            email: "ada@example.com".into(),
+            name: "Ada".into(),
+            newsletter: None,
+        };
+        let sealed = ada.seal(&keys).expect("seals");
+        sqlx::query("INSERT INTO customer VALUES ($1, $2, $3, $4)")
+            .bind(sealed.id)
+            .bind(fieldseal::column::SealedText::from(&sealed.email))
+            .bind(&sealed.name)
+            .bind(&sealed.newsletter)
+            .execute(&mut conn)
+            .await
+            .expect("inserts");
+
+        let row: SealedCustomer = sqlx::query_as("SELECT * FROM customer")
+            .fetch_one(&mut conn)
+            .await
+            .expect("a row");
+        assert_eq!(row, sealed);
+        let view = row
+            .open(&keyring.purpose_key::<Marketing>())
+            .expect("opens");
+        assert_eq!(view.email, "ada@example.com");
+
+        // Two columns selected: the column helper supplies the context.
+        let (id, email): (i64, fieldseal::Sealed<String, (Fulfillment, Marketing)>) =
+            sqlx::query_as("SELECT id, email FROM customer")
+                .fetch_one(&mut conn)
+                .await
+                .expect("a row");
+        let email =
+            SealedCustomer::open_email_column(&email, &id, &keyring.purpose_key::<Marketing>())
+                .expect("opens");
+        assert_eq!(email, "ada@example.com");
+    }
+}

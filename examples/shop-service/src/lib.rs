@@ -1,0 +1,176 @@
+//! A shop's customer service on fieldseal, axum and sqlx over SQLite (issue 15, item 6).
+//!
+//! - `POST /customers` (JSON): ingest seals a customer with its bundle and stores the sealed
+//!   twin's fields as columns.
+//! - `GET /fulfillment/customers/{id}`: fulfillment opens its view (name, email, address) with
+//!   its own bundle.
+//! - `GET /marketing/emails`: marketing reads two columns (id, email) and opens the email
+//!   column alone with its own bundle; it cannot open a name or an address.
+//! - `GET /admin/keys`: how many times each service's bundle was reloaded.
+//!
+//! Each service loads its own bundle without blocking the runtime and reloads it when an
+//! administrator re-exports it (`ReloadableKeys::watch`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use fieldseal::{Passphrase, ReloadableKeys, Seal, WatchHandle};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sqlx::SqlitePool;
+
+fieldseal::purpose!(pub Fulfillment = "fulfillment");
+fieldseal::purpose!(pub Marketing = "marketing");
+
+/// A customer as ingest receives it; the database holds its sealed twin, one column a field.
+#[derive(Seal, Deserialize)]
+#[seal(id = id, derive(sqlx::FromRow))]
+pub struct Customer {
+    /// The customer's number.
+    id: i64,
+    /// For the parcel label.
+    #[seal(Fulfillment)]
+    name: String,
+    /// For shipping notices and newsletters.
+    #[seal(Fulfillment, Marketing)]
+    email: String,
+    /// For the parcel label.
+    #[seal(Fulfillment)]
+    address: String,
+}
+
+/// The email column, as marketing selects it alone.
+type Email = fieldseal::Sealed<String, (Fulfillment, Marketing)>;
+
+/// The table of sealed customers: BLOB columns take the binary form of each sealed field.
+pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS customer (
+    id INTEGER PRIMARY KEY, name BLOB NOT NULL, email BLOB NOT NULL, address BLOB NOT NULL)";
+
+/// Where the service finds its database, bundles and the bundles' passphrase.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A sqlx SQLite URL, such as `sqlite://shop.sqlite3?mode=rwc`.
+    pub database_url: String,
+    /// The bundles of services `ingest`, `fulfillment` and `marketing`.
+    pub bundles: [PathBuf; 3],
+    /// A file whose first line is the bundles' passphrase.
+    pub passphrase_file: PathBuf,
+    /// How often the bundle files are checked for a re-export.
+    pub reload_every: Duration,
+}
+
+/// The running service's state.
+#[derive(Clone)]
+struct Shop {
+    db: SqlitePool,
+    ingest: Arc<ReloadableKeys>,
+    fulfillment: Arc<ReloadableKeys>,
+    marketing: Arc<ReloadableKeys>,
+}
+
+/// The router, and the watches that reload the bundles (stopped when dropped).
+///
+/// # Errors
+/// A bundle that does not load, or a database that does not open.
+pub async fn app(
+    config: &Config,
+) -> Result<(Router, Vec<WatchHandle>), Box<dyn std::error::Error>> {
+    let protector = Arc::new(Passphrase::from_file(&config.passphrase_file)?);
+    let [ingest, fulfillment, marketing] = &config.bundles;
+    let mut watches = Vec::new();
+    let mut load = async |path: &PathBuf, service: &str| {
+        let keys = Arc::new(ReloadableKeys::load_bundle(path, service, protector.clone()).await?);
+        watches.push(keys.watch(config.reload_every, |outcome| {
+            if let Err(e) = outcome {
+                eprintln!("bundle not reloaded, the keys in force stay: {e}");
+            }
+        }));
+        Ok::<_, fieldseal::Error>(keys)
+    };
+    let ingest = load(ingest, "ingest").await?;
+    let fulfillment = load(fulfillment, "fulfillment").await?;
+    let marketing = load(marketing, "marketing").await?;
+    let db = SqlitePool::connect(&config.database_url).await?;
+    sqlx::query(SCHEMA).execute(&db).await?;
+    let shop = Shop {
+        db,
+        ingest,
+        fulfillment,
+        marketing,
+    };
+    let router = Router::new()
+        .route("/customers", post(ingest_customer))
+        .route("/fulfillment/customers/{id}", get(fulfillment_view))
+        .route("/marketing/emails", get(marketing_emails))
+        .route("/admin/keys", get(key_generations))
+        .with_state(shop);
+    Ok((router, watches))
+}
+
+/// An error as a status and a message (fieldseal's errors never hold plaintext or keys).
+type Reply = Result<(StatusCode, Json<Value>), (StatusCode, String)>;
+
+fn failed(e: impl std::fmt::Display) -> (StatusCode, String) {
+    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+async fn ingest_customer(State(shop): State<Shop>, Json(customer): Json<Customer>) -> Reply {
+    let sealed = customer.seal(&shop.ingest.current()).map_err(failed)?;
+    sqlx::query("INSERT INTO customer (id, name, email, address) VALUES ($1, $2, $3, $4)")
+        .bind(sealed.id)
+        .bind(sealed.name)
+        .bind(sealed.email)
+        .bind(sealed.address)
+        .execute(&shop.db)
+        .await
+        .map_err(failed)?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": customer.id }))))
+}
+
+async fn fulfillment_view(State(shop): State<Shop>, Path(id): Path<i64>) -> Reply {
+    let row: Option<SealedCustomer> = sqlx::query_as("SELECT * FROM customer WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&shop.db)
+        .await
+        .map_err(failed)?;
+    let Some(row) = row else {
+        return Err((StatusCode::NOT_FOUND, format!("no customer {id}")));
+    };
+    let key = shop
+        .fulfillment
+        .current()
+        .require::<Fulfillment>()
+        .map_err(failed)?;
+    let view = row.open(&key).map_err(failed)?;
+    let body =
+        json!({ "id": view.id, "name": view.name, "email": view.email, "address": view.address });
+    Ok((StatusCode::OK, Json(body)))
+}
+
+async fn marketing_emails(State(shop): State<Shop>) -> Reply {
+    let rows: Vec<(i64, Email)> = sqlx::query_as("SELECT id, email FROM customer ORDER BY id")
+        .fetch_all(&shop.db)
+        .await
+        .map_err(failed)?;
+    let keys = shop.marketing.current();
+    let mut emails = Vec::with_capacity(rows.len());
+    for (id, email) in &rows {
+        let email = SealedCustomer::open_email_column_with::<Marketing, _>(email, id, &keys)
+            .map_err(failed)?;
+        emails.push(json!({ "id": id, "email": email }));
+    }
+    Ok((StatusCode::OK, Json(Value::Array(emails))))
+}
+
+async fn key_generations(State(shop): State<Shop>) -> Json<Value> {
+    Json(json!({
+        "ingest": shop.ingest.generation(),
+        "fulfillment": shop.fulfillment.generation(),
+        "marketing": shop.marketing.generation(),
+    }))
+}

@@ -1,0 +1,168 @@
+//! A service's keys, swapped in place when its bundle file is re-exported (feature `tokio`):
+//! readers take the current [`KeySet`] without a lock (arc-swap), a reload replaces it whole or
+//! not at all, and [`watch`](ReloadableKeys::watch) reloads when the file changes.
+
+mod watch;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arc_swap::ArcSwap;
+
+pub use watch::WatchHandle;
+
+use crate::error::Result;
+use crate::keyfile::{KeyBundle, KeyProtector, SharedProtector, blocking};
+use crate::keyring::KeyringId;
+use crate::keyset::KeySet;
+
+/// The keys of one service's bundle file, reloadable without a restart.
+///
+/// Created with [`load_bundle`](Self::load_bundle); [`current`](Self::current) hands out the
+/// key set in force (lock-free: a reload never waits for readers, nor readers for a reload, and
+/// a value opened with keys taken before a swap stays valid). [`reload`](Self::reload) reads the
+/// file again; a reload that fails (missing, truncated or tampered file, wrong passphrase,
+/// another service's or another keyring's bundle) keeps the keys in force and returns the error.
+///
+/// ```no_run
+/// # async fn run() -> fieldseal::Result<()> {
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use fieldseal::{Passphrase, ReloadableKeys};
+///
+/// let protector = Arc::new(Passphrase::from_file("/run/secrets/fulfillment-passphrase")?);
+/// let keys = Arc::new(
+///     ReloadableKeys::load_bundle("/etc/shop/fulfillment.fskeys", "fulfillment", protector).await?,
+/// );
+/// let _watch = keys.watch(Duration::from_secs(10), |outcome| {
+///     if let Err(e) = outcome {
+///         eprintln!("key bundle not reloaded, the old keys stay in force: {e}");
+///     }
+/// });
+/// let key_set = keys.current(); // per request
+/// # Ok(()) }
+/// ```
+pub struct ReloadableKeys {
+    path: PathBuf,
+    service: String,
+    keyring: KeyringId,
+    protector: SharedProtector,
+    current: ArcSwap<KeySet>,
+    /// The checksum of the file loaded last (FORMAT.md §14.1: its last 32 bytes).
+    checksum: ArcSwap<[u8; 32]>,
+    generation: AtomicU64,
+}
+
+/// What a successful [`ReloadableKeys::reload`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reloaded {
+    /// The file had changed: its keys are now in force.
+    Swapped,
+    /// The file is the one already loaded: nothing changed.
+    Unchanged,
+}
+
+impl ReloadableKeys {
+    /// Loads the bundle of `service` at `path` (on tokio's blocking pool, as
+    /// [`KeyBundle::load_async`]). Later reloads must be bundles of the same service and keyring.
+    ///
+    /// # Errors
+    /// As [`KeyBundle::load`] and [`KeyBundle::require_service`].
+    pub async fn load_bundle(
+        path: impl Into<PathBuf>,
+        service: &str,
+        protector: SharedProtector,
+    ) -> Result<Self> {
+        let path = path.into();
+        let (file, owned_service, shared) = (path.clone(), service.to_owned(), protector.clone());
+        let (bundle, checksum) = blocking(&path, move || {
+            let bytes = crate::keyfile::read_key_file(&file)?;
+            let bundle = open(&bytes, &owned_service, &*shared)?;
+            Ok((bundle, crate::keyfile::file_checksum(&bytes)))
+        })
+        .await?;
+        Ok(Self {
+            keyring: bundle.keyring_id(),
+            service: service.to_owned(),
+            current: ArcSwap::from_pointee(bundle.into_key_set()),
+            checksum: ArcSwap::from_pointee(checksum),
+            path,
+            protector,
+            generation: AtomicU64::new(0),
+        })
+    }
+
+    /// The key set in force. Lock-free; hold it for a request, not for the life of the service.
+    pub fn current(&self) -> Arc<KeySet> {
+        self.current.load_full()
+    }
+
+    /// How many times the keys were swapped since loading.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The bundle file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the file again and, if it changed, swaps its keys in. On any error the keys in
+    /// force stay.
+    ///
+    /// # Errors
+    /// As [`KeyBundle::load`]; [`KeyFileError::WrongService`](crate::KeyFileError) or
+    /// [`KeyFileError::WrongKeyring`](crate::KeyFileError) for another service's or keyring's
+    /// bundle (as [`KeyBundle::require_service`], [`KeyBundle::require_keyring`]).
+    pub async fn reload(&self) -> Result<Reloaded> {
+        let last = **self.checksum.load();
+        let (bundle, checksum) =
+            read(&self.path, last, &self.service, self.protector.clone()).await?;
+        let Some(bundle) = bundle else {
+            return Ok(Reloaded::Unchanged);
+        };
+        let bundle = bundle.require_keyring(self.keyring)?;
+        self.current.store(Arc::new(bundle.into_key_set()));
+        self.checksum.store(Arc::new(checksum));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(Reloaded::Swapped)
+    }
+}
+
+/// Reads the file at `path` on the blocking pool and, unless its checksum is `unchanged`, opens
+/// it as `service`'s bundle.
+async fn read(
+    path: &Path,
+    unchanged: [u8; 32],
+    service: &str,
+    protector: SharedProtector,
+) -> Result<(Option<KeyBundle>, [u8; 32])> {
+    let file = path.to_path_buf();
+    let service = service.to_owned();
+    blocking(path, move || {
+        let bytes = crate::keyfile::read_key_file(&file)?;
+        let checksum = crate::keyfile::file_checksum(&bytes);
+        if unchanged == checksum {
+            return Ok((None, checksum));
+        }
+        Ok((Some(open(&bytes, &service, &*protector)?), checksum))
+    })
+    .await
+}
+
+/// Opens a key file's bytes as `service`'s bundle.
+fn open(bytes: &[u8], service: &str, protector: &dyn KeyProtector) -> Result<KeyBundle> {
+    KeyBundle::from_protected_bytes(bytes, protector)?.require_service(service)
+}
+
+impl std::fmt::Debug for ReloadableKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReloadableKeys")
+            .field("path", &self.path)
+            .field("service", &self.service)
+            .field("keyring", &self.keyring)
+            .field("generation", &self.generation())
+            .finish_non_exhaustive()
+    }
+}
