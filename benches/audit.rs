@@ -4,71 +4,16 @@
 //! writer thread, synced every 100 ms); and one value opened alike.
 //! Goal: the file sink within 1.5x of no auditor. Results in BENCHMARKS.md.
 
+#[path = "common/customer.rs"]
+mod customer;
+
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use customer::{Fulfillment, customer};
 use fieldseal::audit::{Auditor, FileSink, FileSinkOptions};
-use fieldseal::{Context, KeySet, Keyring, Seal, Suite};
-use serde::{Deserialize, Serialize};
-
-fieldseal::purpose!(Fulfillment = "fulfillment");
-
-#[derive(Serialize, Deserialize, Clone)]
-struct Address {
-    street: String,
-    city: String,
-    postcode: String,
-}
-
-/// Ten sealed fields, one plain id, one plain tier (as benches/record.rs).
-#[derive(Seal, Clone)]
-#[seal(id = id)]
-struct Customer {
-    id: u64,
-    #[seal(Fulfillment)]
-    first_name: String,
-    #[seal(Fulfillment)]
-    last_name: String,
-    #[seal(Fulfillment)]
-    email: String,
-    #[seal(Fulfillment)]
-    phone: String,
-    #[seal(Fulfillment)]
-    address: Address,
-    #[seal(Fulfillment)]
-    company: String,
-    #[seal(Fulfillment)]
-    vat_number: String,
-    #[seal(Fulfillment)]
-    delivery_notes: String,
-    #[seal(Fulfillment)]
-    birth_year: u16,
-    #[seal(Fulfillment)]
-    loyalty_card: u64,
-    tier: u8,
-}
-
-fn customer() -> Customer {
-    Customer {
-        id: 1_000_042,
-        first_name: "Ada".into(),
-        last_name: "Lovelace".into(),
-        email: "ada.lovelace@example.com".into(),
-        phone: "+44 20 7946 0000".into(),
-        address: Address {
-            street: "12 Analytical Row".into(),
-            city: "London".into(),
-            postcode: "SW1A 1AA".into(),
-        },
-        company: "Difference Engines Ltd".into(),
-        vat_number: "GB123456789".into(),
-        delivery_notes: "Leave with the concierge; ring twice.".into(),
-        birth_year: 1815,
-        loyalty_card: 4_929_000_000_006,
-        tier: 2,
-    }
-}
+use fieldseal::{Context, KeySet, Keyring, Suite};
 
 fn audit(c: &mut Criterion) {
     let mut keyring = Keyring::generate(Suite::default()).expect("keyring");

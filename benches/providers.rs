@@ -14,17 +14,18 @@
 //! Run with `cargo bench --features aws-lc,ring --bench providers` (about 3 minutes);
 //! BENCHMARKS.md, "Providers", quotes its output.
 
+#[path = "common/customer.rs"]
+mod customer;
+
 use std::hint::black_box;
 use std::process::Command;
 use std::time::Instant;
 
 use aes_gcm::aead::{AeadInPlace as _, KeyInit as _};
 use aes_gcm_large::aead::{AeadInOut as _, KeyInit as _};
+use customer::{Address, Fulfillment, customer};
 use fieldseal::provider::{self, Provider};
-use fieldseal::{Context, KeySet, Keyring, PurposeKey, Seal, Sealed, Suite};
-use serde::{Deserialize, Serialize};
-
-fieldseal::purpose!(Fulfillment = "fulfillment");
+use fieldseal::{Context, KeySet, Keyring, PurposeKey, Sealed, Suite};
 
 /// The length of fieldseal's associated data for `fulfillment` in the context below (FORMAT.md §6).
 const AAD_LEN: usize = 47;
@@ -300,62 +301,6 @@ fn scaling(provider: Provider, aes: &PurposeKey<Fulfillment>) {
             2.0 * t1 / t2,
             t1 * 1e9 / f64::from(PER_THREAD)
         );
-    }
-}
-
-#[derive(Serialize, Deserialize, Clone)]
-struct Address {
-    street: String,
-    city: String,
-    postcode: String,
-}
-
-/// benches/record.rs's customer: ten sealed fields.
-#[derive(Seal, Clone)]
-#[seal(id = id)]
-struct Customer {
-    id: u64,
-    #[seal(Fulfillment)]
-    first_name: String,
-    #[seal(Fulfillment)]
-    last_name: String,
-    #[seal(Fulfillment)]
-    email: String,
-    #[seal(Fulfillment)]
-    phone: String,
-    #[seal(Fulfillment)]
-    address: Address,
-    #[seal(Fulfillment)]
-    company: String,
-    #[seal(Fulfillment)]
-    vat_number: String,
-    #[seal(Fulfillment)]
-    delivery_notes: String,
-    #[seal(Fulfillment)]
-    birth_year: u16,
-    #[seal(Fulfillment)]
-    loyalty_card: u64,
-    tier: u8,
-}
-
-fn customer() -> Customer {
-    Customer {
-        id: 1001,
-        first_name: "Ada".into(),
-        last_name: "Lovelace".into(),
-        email: "ada@example.com".into(),
-        phone: "+44 20 7946 0958".into(),
-        address: Address {
-            street: "12 Engine Lane".into(),
-            city: "London".into(),
-            postcode: "E1 6AN".into(),
-        },
-        company: "Analytical Engines Ltd".into(),
-        vat_number: "GB123456789".into(),
-        delivery_notes: "Leave with the porter".into(),
-        birth_year: 1815,
-        loyalty_card: 4_000_123_456,
-        tier: 2,
     }
 }
 

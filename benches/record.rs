@@ -4,53 +4,20 @@
 //! record with two blind index columns (an email index and a compound name index, FORMAT.md §13)
 //! is sealed in the same run, to show what computing the terms adds.
 
+#[path = "common/customer.rs"]
+mod customer;
+
 use std::hint::black_box;
 use std::time::Duration;
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
 use criterion::{Criterion, criterion_group, criterion_main};
+use customer::{Address, Customer, Fulfillment, customer, fields};
 use fieldseal::{IndexSpec, KeySet, Keyring, Seal, Suite};
-use serde::{Deserialize, Serialize};
 
-fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Marketing = "marketing");
 fieldseal::purpose!(Analytics = "analytics");
-
-#[derive(Serialize, Deserialize, Clone)]
-struct Address {
-    street: String,
-    city: String,
-    postcode: String,
-}
-
-/// Ten sealed fields, one plain id, one plain tier.
-#[derive(Seal, Clone)]
-#[seal(id = id)]
-struct Customer {
-    id: u64,
-    #[seal(Fulfillment)]
-    first_name: String,
-    #[seal(Fulfillment)]
-    last_name: String,
-    #[seal(Fulfillment)]
-    email: String,
-    #[seal(Fulfillment)]
-    phone: String,
-    #[seal(Fulfillment)]
-    address: Address,
-    #[seal(Fulfillment)]
-    company: String,
-    #[seal(Fulfillment)]
-    vat_number: String,
-    #[seal(Fulfillment)]
-    delivery_notes: String,
-    #[seal(Fulfillment)]
-    birth_year: u16,
-    #[seal(Fulfillment)]
-    loyalty_card: u64,
-    tier: u8,
-}
 
 /// The same ten fields, with two blind index columns: the email (normalizer `email`) and the
 /// full name (`text` of each part).
@@ -96,43 +63,6 @@ fn indexed(c: &Customer) -> IndexedCustomer {
         loyalty_card: c.loyalty_card,
         tier: c.tier,
     }
-}
-
-fn customer() -> Customer {
-    Customer {
-        id: 1001,
-        first_name: "Ada".into(),
-        last_name: "Lovelace".into(),
-        email: "ada@example.com".into(),
-        phone: "+44 20 7946 0958".into(),
-        address: Address {
-            street: "12 Engine Lane".into(),
-            city: "London".into(),
-            postcode: "E1 6AN".into(),
-        },
-        company: "Analytical Engines Ltd".into(),
-        vat_number: "GB123456789".into(),
-        delivery_notes: "Leave with the porter".into(),
-        birth_year: 1815,
-        loyalty_card: 4_000_123_456,
-        tier: 2,
-    }
-}
-
-/// The ten plaintexts as the raw AEAD would see them.
-fn fields(c: &Customer) -> Vec<Vec<u8>> {
-    vec![
-        c.first_name.clone().into_bytes(),
-        c.last_name.clone().into_bytes(),
-        c.email.clone().into_bytes(),
-        c.phone.clone().into_bytes(),
-        serde_json::to_vec(&c.address).expect("serializes"),
-        c.company.clone().into_bytes(),
-        c.vat_number.clone().into_bytes(),
-        c.delivery_notes.clone().into_bytes(),
-        c.birth_year.to_be_bytes().to_vec(),
-        c.loyalty_card.to_be_bytes().to_vec(),
-    ]
 }
 
 fn record(c: &mut Criterion) {
