@@ -12,8 +12,20 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use customer::{Fulfillment, customer};
-use fieldseal::audit::{Auditor, FileSink, FileSinkOptions};
+use fieldseal::AuditError;
+use fieldseal::audit::{AuditEvent, AuditSink, Auditor, FileSink, FileSinkOptions};
 use fieldseal::{Context, KeySet, Keyring, Suite};
+
+/// Serializes each event as the file sink's callers do, and keeps nothing: the caller's share of
+/// an event, apart from the writer thread's.
+struct SerializeOnly;
+
+impl AuditSink for SerializeOnly {
+    fn record(&self, event: &AuditEvent<'_>) -> Result<(), AuditError> {
+        black_box(event.to_json());
+        Ok(())
+    }
+}
 
 fn audit(c: &mut Criterion) {
     let mut keyring = Keyring::generate(Suite::default()).expect("keyring");
@@ -26,6 +38,10 @@ fn audit(c: &mut Criterion) {
     let filed = KeySet::new()
         .with(keyring.purpose_key::<Fulfillment>())
         .with_auditor(Auditor::new(sink, "crm"))
+        .expect("auditor");
+    let serialized = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_auditor(Auditor::new(SerializeOnly, "crm"))
         .expect("auditor");
     let stored = customer().seal(&plain).expect("seals");
     let ctx = Context::new("customer", "email").with_id_int(1_000_042);
@@ -44,6 +60,9 @@ fn audit(c: &mut Criterion) {
     group.bench_function("open_dyn, file sink", |b| {
         b.iter(|| black_box(black_box(&stored).open_dyn(&filed).unwrap()));
     });
+    group.bench_function("open_dyn, serialize-only sink", |b| {
+        b.iter(|| black_box(black_box(&stored).open_dyn(&serialized).unwrap()));
+    });
     group.bench_function("open one value, no auditor", |b| {
         b.iter(|| {
             black_box(
@@ -58,6 +77,15 @@ fn audit(c: &mut Criterion) {
             black_box(
                 black_box(&email)
                     .open_with::<Fulfillment, _>(&filed, &ctx)
+                    .unwrap(),
+            )
+        });
+    });
+    group.bench_function("open one value, serialize-only sink", |b| {
+        b.iter(|| {
+            black_box(
+                black_box(&email)
+                    .open_with::<Fulfillment, _>(&serialized, &ctx)
                     .unwrap(),
             )
         });
