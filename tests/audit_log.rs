@@ -4,6 +4,8 @@
 //! up to its last complete line; a full disk fails closed and loses no line written; events hold
 //! no plaintext and no key bytes; a derived record is one event.
 
+mod tmpfs;
+
 use std::io::{BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -723,56 +725,21 @@ fn a_writer_killed_mid_append_leaves_a_log_that_verifies() {
     assert_eq!(again.events, report.events + 4);
 }
 
-#[cfg(target_os = "linux")]
-fn can_mount_privately() -> bool {
-    Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "true"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// A log on a file system that fills up (a 128 KiB tmpfs in the child's own mount namespace):
 /// the seal whose event finds no room fails with `Error::Audit`, so does every one after, and
 /// every event acknowledged before is in the log, which verifies.
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_fails_closed_and_loses_no_line() {
-    if !can_mount_privately() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must be able to mount a small file system (unshare --user --mount)"
-        );
-        eprintln!("skipped: this machine does not allow `unshare --user --mount`");
+    if !tmpfs::mountable() {
         return;
     }
     let dir = Dir::new("full");
     let keyring = save_keyring(&dir);
     std::fs::create_dir(dir.join("log")).unwrap();
-    let script = r#"mount -t tmpfs -o size=128k tmpfs "$1" && shift && exec "$@""#;
-    let mut child = Command::new("unshare")
-        .args([
-            "--user",
-            "--map-root-user",
-            "--mount",
-            "sh",
-            "-c",
-            script,
-            "sh",
-        ])
-        .arg(dir.join("log"))
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "append_child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let mut child = tmpfs::child_on_tmpfs("128k", &dir.join("log"), "append_child")
         .env(CHILD_DIR, &dir.0)
         .env("FILL", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());

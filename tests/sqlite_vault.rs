@@ -6,6 +6,8 @@
 
 mod common;
 
+mod tmpfs;
+
 use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -970,59 +972,21 @@ fn full_child() {
     stdout.flush().unwrap();
 }
 
-/// Whether this machine lets a process mount a file system of its own (a user and mount
-/// namespace), which `full_disk_is_reported_and_loses_nothing` needs.
-#[cfg(target_os = "linux")]
-fn can_mount_privately() -> bool {
-    Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "true"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// A vault on a file system that fills up (a 512 KiB tmpfs, mounted in a namespace of the child's
 /// own): the seal that finds no room fails as "full", reads still work, sealing works again once
 /// there is room, and every value whose seal returned opens afterwards, from a copy of the files.
 #[cfg(target_os = "linux")]
 #[test]
 fn full_disk_is_reported_and_loses_nothing() {
-    if !can_mount_privately() {
-        // CI runs it (as root); a machine without user namespaces cannot.
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must be able to mount a small file system (unshare --user --mount)"
-        );
-        eprintln!("skipped: this machine does not allow `unshare --user --mount`");
+    if !tmpfs::mountable() {
         return;
     }
     let dir = Dir::new("full");
     std::fs::create_dir(dir.join("mnt")).unwrap();
     let keyring = Keyring::generate(Suite::default()).unwrap();
     keyring.save(dir.join("keyring.fsk"), &kek()).unwrap();
-    let script = r#"mount -t tmpfs -o size=512k tmpfs "$1" && shift && exec "$@""#;
-    let mut child = Command::new("unshare")
-        .args([
-            "--user",
-            "--map-root-user",
-            "--mount",
-            "sh",
-            "-c",
-            script,
-            "sh",
-        ])
-        .arg(dir.join("mnt"))
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "full_child",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+    let mut child = tmpfs::child_on_tmpfs("512k", &dir.join("mnt"), "full_child")
         .env(CHILD_DIR, &dir.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
