@@ -139,15 +139,10 @@ fn audit_text(out: &mut dyn Write, keyring: &Keyring, now: SystemTime) -> Outcom
     Ok(())
 }
 
-/// `active` for the version new log files are written under, `retired`, or `in-use` (its logs
-/// still verify).
+/// `active` for the version new log files are written under (the last: it cannot be retired),
+/// `retired`, or `in-use` (its logs still verify).
 fn audit_state(keyring: &Keyring, v: &AuditVersion) -> &'static str {
-    let current = keyring
-        .audit_versions()
-        .iter()
-        .filter(|a| !a.retired)
-        .map(|a| a.version)
-        .max();
+    let current = keyring.audit_versions().last().map(|a| a.version);
     if v.retired {
         "retired"
     } else if current == Some(v.version) {
