@@ -274,6 +274,51 @@ fn four_threads_appending_make_one_valid_chain() {
     assert_eq!(report.events, 1 + 4 * 250 * 2);
 }
 
+/// With a queue of four events, callers wait for room all the time; with syncs an hour apart,
+/// nothing is synced but by the flush. After the flush, every event recorded is in the file,
+/// in one valid chain, while the sink is still open.
+#[test]
+fn a_small_queue_loses_nothing_and_a_flush_writes_every_event_before_it_returns() {
+    let dir = Dir::new("flush");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let mut o = FileSinkOptions::default();
+    o.queue = 4;
+    o.queue_wait = std::time::Duration::from_secs(30);
+    o.sync_interval = std::time::Duration::from_secs(3600);
+    o.sync_lines = u64::MAX;
+    o.checkpoint_every = u64::MAX;
+    let sink = FileSink::open(&dir.0, &key, o).unwrap();
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(sink, "desk"))
+        .unwrap();
+    std::thread::scope(|s| {
+        for t in 0..3i64 {
+            let keys = &keys;
+            s.spawn(move || {
+                for i in 0..400 {
+                    let ctx = Context::new("customer", "phone").with_id_int(t * 1000 + i);
+                    keys.seal::<Support, String>("x", &ctx).unwrap();
+                }
+            });
+        }
+    });
+    keys.auditor().unwrap().flush().unwrap();
+    let files = audit::log_files(&dir.0).unwrap();
+    assert_eq!(files.len(), 1);
+    let events = lines(&files[0])
+        .iter()
+        .filter(|l| l.contains(r#""type":"event""#))
+        .count();
+    assert_eq!(events, 1 + 3 * 400, "the key-set load and every seal");
+    let report = verify(&files, &key, None);
+    assert_eq!(report.events, 1 + 3 * 400);
+    drop(keys);
+    let report = verify(&audit::log_files(&dir.0).unwrap(), &key, None);
+    assert!(report.is_intact(), "{:?}", report.problem);
+}
+
 /// A failed open is an open with a failed outcome and the error's kind; a closed-failing
 /// auditor whose sink fails fails the open; a fail-open one counts the dropped event.
 #[test]
@@ -295,7 +340,7 @@ fn failed_opens_are_recorded_and_a_failing_sink_fails_closed() {
     let wrong = Context::new("customer", "phone").with_id_int(8);
     assert!(matches!(
         v.open_with::<Support, _>(&keys, &wrong),
-        Err(Error::CannotOpen)
+        Err(Error::CannotOpen { .. })
     ));
     let last = sink.lines().pop().unwrap();
     assert!(

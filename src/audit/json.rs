@@ -3,7 +3,9 @@
 //! serde_json because the bytes are what the chain's MACs cover (§18.3): one event has exactly
 //! one serialization, and a reader in another language can reproduce it from the spec.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::audit::event::{AuditEvent, Detail, Id, Names, Outcome};
 
@@ -92,11 +94,38 @@ fn id(key: &str, id: Option<&Id<'_>>, out: &mut Vec<u8>) {
     }
 }
 
-/// A time as RFC 3339 in UTC with microseconds: `"2026-11-30T02:57:22.123456Z"`.
-pub(crate) fn write_time(time: std::time::SystemTime, out: &mut Vec<u8>) {
-    let mut text = String::with_capacity(27);
-    let _ = write!(text, "{}", humantime::format_rfc3339_micros(time));
-    string(&text, out);
+thread_local! {
+    /// The last whole second [`write_time`] wrote on this thread, and its text up to the `.`:
+    /// events come many to a second, so the date is formatted once a second, not per event.
+    static SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((u64::MAX, [0; 19])) };
+}
+
+/// A time as RFC 3339 in UTC with microseconds: `"2026-11-30T02:57:22.123456Z"` (a time before
+/// 1970, which only a clock set wrong gives, is written as 1970's first instant).
+pub(crate) fn write_time(time: SystemTime, out: &mut Vec<u8>) {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (cached, mut date) = SECOND.get();
+    if cached != secs {
+        let mut text = String::with_capacity(20);
+        let whole = UNIX_EPOCH + Duration::from_secs(secs);
+        let _ = write!(text, "{}", humantime::format_rfc3339_seconds(whole));
+        // `2026-11-30T02:57:22Z`: the 19 bytes before the `Z`.
+        date.copy_from_slice(&text.as_bytes()[..19]);
+        SECOND.set((secs, date));
+    }
+    out.push(b'"');
+    out.extend_from_slice(&date);
+    out.push(b'.');
+    let micros = since.subsec_micros();
+    let mut digits = [b'0'; 6];
+    let mut n = micros;
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&digits);
+    out.extend_from_slice(b"Z\"");
 }
 
 /// A JSON string (RFC 8259): `"` and `\` escaped with a backslash, the other control characters
@@ -168,6 +197,37 @@ pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_written_as_humantime_writes_them_across_seconds_days_and_years() {
+        let samples = [
+            0u64,
+            1,
+            59,
+            86_399,
+            86_400,
+            951_782_400, // 2000-02-29
+            1_798_761_599,
+            1_798_761_600, // a new year
+            4_102_444_799,
+            253_402_300_799, // 9999-12-31T23:59:59
+        ];
+        for secs in samples {
+            for nanos in [0u32, 1_000, 999_999_999, 123_456_789] {
+                let time = UNIX_EPOCH + Duration::new(secs, nanos);
+                // Twice: once formatting the second, once from the cache.
+                for _ in 0..2 {
+                    let mut out = Vec::new();
+                    write_time(time, &mut out);
+                    let expected = format!("\"{}\"", humantime::format_rfc3339_micros(time));
+                    assert_eq!(String::from_utf8(out).unwrap(), expected, "{secs}.{nanos}");
+                }
+            }
+        }
+        let mut before = Vec::new();
+        write_time(UNIX_EPOCH - Duration::from_secs(5), &mut before);
+        assert_eq!(before, br#""1970-01-01T00:00:00.000000Z""#);
+    }
 
     #[test]
     fn strings_escape_quotes_backslashes_and_control_characters_only() {

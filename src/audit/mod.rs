@@ -21,7 +21,7 @@ mod auditor;
 mod event;
 pub(crate) mod hooks;
 mod ids;
-mod json;
+pub(crate) mod json;
 mod key;
 mod keyring;
 #[cfg(feature = "audit-log")]

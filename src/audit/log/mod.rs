@@ -5,6 +5,7 @@ mod checkpoint;
 mod files;
 pub(crate) mod line;
 mod query;
+mod queue;
 mod verify;
 mod writer;
 

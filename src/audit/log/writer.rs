@@ -1,16 +1,15 @@
 //! [`FileSink`]: the chained JSON Lines log (FORMAT.md §18), written by one thread.
 //!
-//! Callers serialize their event and hand it to a bounded queue: no disk wait on the hot path.
-//! The writer thread numbers and chains each line, writes it, and syncs the file at least every
-//! `sync_interval` or `sync_lines` lines, on [`flush`](AuditSink::flush), on rotation and on
-//! close. What a crash can lose: the events enqueued or written but not yet synced, at most one
+//! Callers serialize their event and copy it into a bounded batch (src/audit/log/queue.rs): no
+//! disk wait and no allocation on the hot path. The writer thread takes the whole batch at once,
+//! numbers and chains each line, writes it, and syncs the file at least every `sync_interval` or
+//! `sync_lines` lines, on [`flush`](AuditSink::flush), on rotation and on close. What a crash can lose: the events enqueued or written but not yet synced, at most one
 //! sync interval's worth ([`Durability::Sync`] makes each `record` wait for its sync instead).
 
+use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,6 +19,7 @@ use crate::audit::key::AuditKey;
 use crate::audit::log::checkpoint::Checkpoint;
 use crate::audit::log::files::{self, Header, io};
 use crate::audit::log::line;
+use crate::audit::log::queue::{Batch, Queue, Refused};
 use crate::audit::sink::AuditSink;
 use crate::error::AuditError;
 
@@ -82,39 +82,6 @@ impl Default for FileSinkOptions {
     }
 }
 
-enum Msg {
-    Event(Vec<u8>, Option<SyncSender<Result<(), String>>>),
-    Flush(SyncSender<Result<(), String>>),
-    Close,
-}
-
-struct Shared {
-    failed: AtomicBool,
-    reason: Mutex<Option<String>>,
-    written: AtomicU64,
-}
-
-impl Shared {
-    fn fail(&self, reason: String) {
-        let mut r = self.reason.lock().unwrap_or_else(PoisonError::into_inner);
-        if r.is_none() {
-            *r = Some(reason);
-        }
-        self.failed.store(true, Ordering::Release);
-    }
-
-    fn error(&self) -> AuditError {
-        AuditError::WriterFailed {
-            reason: self
-                .reason
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone()
-                .unwrap_or_else(|| "unknown".to_owned()),
-        }
-    }
-}
-
 /// The tamper-evident audit log (FORMAT.md §18): JSON Lines files in a directory, each line an
 /// event with its sequence number and a MAC chained over the line before, keyed by the
 /// service's [`AuditKey`]; Ed25519-signed checkpoints every N events and on rotation and close.
@@ -147,8 +114,7 @@ impl Shared {
 /// # Ok::<(), fieldseal::Error>(())
 /// ```
 pub struct FileSink {
-    tx: SyncSender<Msg>,
-    shared: Arc<Shared>,
+    queue: Arc<Queue>,
     thread: Mutex<Option<JoinHandle<()>>>,
     /// The writer thread, to unpark when a caller waits for it.
     waker: Thread,
@@ -204,26 +170,24 @@ impl FileSink {
             since_checkpoint: 0,
             unsynced: 0,
             last_sync: Instant::now(),
+            lines: 0,
+            durable: 0,
+            buf: Vec::with_capacity(512),
             options: options.clone(),
         };
         writer
             .start_file()
             .map_err(|e| io("start", &writer.path(), e))?;
         writer.sync().map_err(|e| io("sync", &writer.path(), e))?;
-        let (tx, rx) = mpsc::sync_channel(options.queue.max(1));
-        let shared = Arc::new(Shared {
-            failed: AtomicBool::new(false),
-            reason: Mutex::new(None),
-            written: AtomicU64::new(0),
-        });
-        let thread_shared = Arc::clone(&shared);
+        let queue = Arc::new(Queue::new(options.queue));
+        queue.wrote(writer.lines);
+        let thread_queue = Arc::clone(&queue);
         let thread = std::thread::Builder::new()
             .name("fieldseal-audit".to_owned())
-            .spawn(move || writer.run(&rx, &thread_shared))
+            .spawn(move || writer.run(&thread_queue))
             .map_err(|e| io("start the writer thread of", &dir, e))?;
         Ok(Self {
-            tx,
-            shared,
+            queue,
             waker: thread.thread().clone(),
             thread: Mutex::new(Some(thread)),
             options,
@@ -238,7 +202,7 @@ impl FileSink {
 
     /// Lines written so far by this sink (events and checkpoints).
     pub fn lines_written(&self) -> u64 {
-        self.shared.written.load(Ordering::Relaxed)
+        self.queue.written()
     }
 
     /// Writes a last checkpoint, syncs and stops the writer. Dropping the sink does the same.
@@ -247,10 +211,10 @@ impl FileSink {
     /// [`AuditError::WriterFailed`] if the writer had failed.
     pub fn close(self) -> Result<(), AuditError> {
         self.stop();
-        if self.shared.failed.load(Ordering::Acquire) {
-            return Err(self.shared.error());
+        match self.queue.failure() {
+            Some(reason) => Err(AuditError::WriterFailed { reason }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn stop(&self) {
@@ -260,75 +224,52 @@ impl FileSink {
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(handle) = handle {
-            let _ = self.tx.send(Msg::Close);
+            self.queue.close();
             self.waker.unpark();
             let _ = handle.join();
         }
     }
 
-    fn enqueue(&self, msg: Msg) -> Result<(), AuditError> {
-        let mut msg = msg;
-        let deadline = Instant::now() + self.options.queue_wait;
-        loop {
-            match self.tx.try_send(msg) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Disconnected(_)) => {
-                    return Err(if self.shared.failed.load(Ordering::Acquire) {
-                        self.shared.error()
-                    } else {
-                        AuditError::Closed
-                    });
-                }
-                Err(TrySendError::Full(back)) => {
-                    if self.shared.failed.load(Ordering::Acquire) {
-                        return Err(self.shared.error());
-                    }
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return Err(AuditError::QueueFull {
-                            waited_ms: u64::try_from(self.options.queue_wait.as_millis())
-                                .unwrap_or(u64::MAX),
-                        });
-                    }
-                    msg = back;
-                    self.waker.unpark();
-                    std::thread::sleep(Duration::from_micros(200).min(deadline - now));
-                }
-            }
-        }
-    }
-
-    fn wait(&self, rx: &Receiver<Result<(), String>>) -> Result<(), AuditError> {
-        self.waker.unpark();
-        match rx.recv() {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) | Err(_) => Err(self.shared.error()),
+    fn refused(&self, refused: Refused) -> AuditError {
+        match refused {
+            Refused::Failed(reason) => AuditError::WriterFailed { reason },
+            Refused::Closed => AuditError::Closed,
+            Refused::Full => AuditError::QueueFull {
+                waited_ms: u64::try_from(self.options.queue_wait.as_millis()).unwrap_or(u64::MAX),
+            },
         }
     }
 }
 
+thread_local! {
+    /// Each caller thread serializes its events here before copying them into the queue.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 impl AuditSink for FileSink {
     fn record(&self, event: &AuditEvent<'_>) -> Result<(), AuditError> {
-        if self.shared.failed.load(Ordering::Acquire) {
-            return Err(self.shared.error());
+        if let Some(reason) = self.queue.failure() {
+            return Err(AuditError::WriterFailed { reason });
         }
-        let mut body = Vec::with_capacity(320);
-        crate::audit::json::write_event(event, &mut body);
+        let ticket = SCRATCH.with_borrow_mut(|body| {
+            body.clear();
+            crate::audit::json::write_event(event, body);
+            self.queue.push(body, self.options.queue_wait, &self.waker)
+        });
+        let ticket = ticket.map_err(|r| self.refused(r))?;
         if self.options.durability == Durability::Sync {
-            let (ack, rx) = mpsc::sync_channel(1);
-            self.enqueue(Msg::Event(body, Some(ack)))?;
-            return self.wait(&rx);
+            return self
+                .queue
+                .wait_durable(Some(ticket), &self.waker)
+                .map_err(|r| self.refused(r));
         }
-        self.enqueue(Msg::Event(body, None))
+        Ok(())
     }
 
     fn flush(&self) -> Result<(), AuditError> {
-        if self.shared.failed.load(Ordering::Acquire) {
-            return Err(self.shared.error());
-        }
-        let (ack, rx) = mpsc::sync_channel(1);
-        self.enqueue(Msg::Flush(ack))?;
-        self.wait(&rx)
+        self.queue
+            .wait_durable(None, &self.waker)
+            .map_err(|r| self.refused(r))
     }
 }
 
@@ -363,20 +304,28 @@ struct Writer {
     since_checkpoint: u64,
     unsynced: u64,
     last_sync: Instant,
+    /// Lines written by this writer.
+    lines: u64,
+    /// Every ticket up to this one is written and synced.
+    durable: u64,
+    /// The line being built, reused.
+    buf: Vec<u8>,
     options: FileSinkOptions,
 }
 
 /// How long the writer parks when its queue is empty. Callers never wake it for an event (a
 /// wake-up per event would cost the caller a system call): it looks again after this, or when a
-/// caller that waits for it (flush, `Durability::Sync`, close, a full queue) unparks it.
+/// caller that waits for it (flush, `Durability::Sync`, close, a full queue) unparks it. Under a
+/// steady load it takes a poll's worth of events at a time.
 const POLL: Duration = Duration::from_millis(1);
 
-/// Why the writer stopped waiting without a message.
-enum Idle {
-    /// Lines are unsynced and the sync interval passed.
-    SyncDue,
-    /// Every sender is gone.
-    Disconnected,
+/// Tells the queue when the writer thread ends, however it ends, so that no caller waits on.
+struct Stopped<'a>(&'a Queue);
+
+impl Drop for Stopped<'_> {
+    fn drop(&mut self) {
+        self.0.stopped();
+    }
 }
 
 fn day(time: SystemTime) -> u64 {
@@ -393,102 +342,99 @@ impl Writer {
         files::file_path(&self.dir, self.file_no)
     }
 
-    fn run(mut self, rx: &Receiver<Msg>, shared: &Shared) {
+    fn run(mut self, queue: &Queue) {
+        let _stopped = Stopped(queue);
+        let mut batch = Batch::default();
+        // Events taken so far: the ticket of the last one.
+        let mut taken_through = 0u64;
         let mut failed = false;
         loop {
-            let msg = self.next(rx);
-            let result = match msg {
-                Ok(Msg::Event(body, ack)) => {
-                    if failed {
-                        if let Some(ack) = ack {
-                            let _ = ack.send(Err(String::new()));
-                        }
-                        continue;
-                    }
-                    let mut r = self.event(&body);
-                    let due = self.unsynced >= self.options.sync_lines
-                        || self.last_sync.elapsed() >= self.options.sync_interval;
-                    if r.is_ok() && (ack.is_some() || due) {
-                        r = self.sync();
-                    }
-                    if let Some(ack) = ack {
-                        let _ = ack.send(r.as_ref().copied().map_err(ToString::to_string));
-                    }
-                    r
-                }
-                Ok(Msg::Flush(ack)) => {
-                    let r = if failed { Ok(()) } else { self.sync() };
-                    let ok = !failed && r.is_ok();
-                    let _ = ack.send(if ok { Ok(()) } else { Err(String::new()) });
-                    r
-                }
-                Err(Idle::SyncDue) => {
-                    if failed {
-                        continue;
-                    }
-                    self.sync()
-                }
-                Ok(Msg::Close) | Err(Idle::Disconnected) => {
-                    if !failed {
-                        let r = self.checkpoint().and_then(|()| self.sync());
-                        if let Err(e) = r {
-                            shared.fail(format!("{}: {e}", self.path().display()));
-                        }
-                    }
+            let taken = queue.take(&mut batch);
+            taken_through += batch.len() as u64;
+            if failed {
+                // Callers are refused already; what was queued before they saw it is dropped.
+                if taken.closing {
                     return;
                 }
-            };
-            match result {
-                Ok(()) => {}
-                Err(e) => {
-                    if !failed {
-                        failed = true;
-                        shared.fail(format!("{}: {e}", self.path().display()));
-                        // What was buffered may be partly written; nothing more is.
-                        self.out = None;
-                    }
-                }
+                std::thread::park_timeout(POLL);
+                continue;
             }
-            shared
-                .written
-                .store(self.seq.saturating_sub(1), Ordering::Relaxed);
+            let result = self.write_batch(&batch, taken.wanted, taken_through, queue);
+            let result = result.and_then(|()| {
+                if taken.closing {
+                    self.checkpoint()?;
+                    self.sync()?;
+                    self.publish(queue, taken_through);
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                failed = true;
+                queue.fail(format!("{}: {e}", self.path().display()));
+                // What was buffered may be partly written; nothing more is.
+                self.out = None;
+            }
+            if taken.closing {
+                return;
+            }
+            if batch.len() < self.options.queue.max(1).div_ceil(4) {
+                std::thread::park_timeout(POLL);
+            }
         }
     }
 
-    /// The next message, taken without blocking; with none, the writer parks for [`POLL`] at most
-    /// (syncing first once the interval has passed).
-    fn next(&mut self, rx: &Receiver<Msg>) -> Result<Msg, Idle> {
-        loop {
-            match rx.try_recv() {
-                Ok(msg) => return Ok(msg),
-                Err(TryRecvError::Disconnected) => return Err(Idle::Disconnected),
-                Err(TryRecvError::Empty) => {
-                    if self.unsynced > 0 && self.last_sync.elapsed() >= self.options.sync_interval {
-                        return Err(Idle::SyncDue);
-                    }
-                    std::thread::park_timeout(POLL);
-                }
+    /// Writes the events of `batch` (tickets up to `through`), syncing every `sync_lines` lines,
+    /// and once more at the end if the interval passed or a caller waits for a ticket.
+    fn write_batch(
+        &mut self,
+        batch: &Batch,
+        wanted: u64,
+        through: u64,
+        queue: &Queue,
+    ) -> std::io::Result<()> {
+        let first = through - batch.len() as u64;
+        for (i, event) in batch.events().enumerate() {
+            self.event(event)?;
+            if self.unsynced >= self.options.sync_lines {
+                self.sync()?;
+                self.publish(queue, first + i as u64 + 1);
             }
         }
+        let due = self.unsynced > 0 && self.last_sync.elapsed() >= self.options.sync_interval;
+        if due || wanted > self.durable {
+            self.sync()?;
+            self.publish(queue, through);
+        } else {
+            queue.wrote(self.lines);
+        }
+        Ok(())
+    }
+
+    /// Tells the queue that every ticket up to `ticket` is durable.
+    fn publish(&mut self, queue: &Queue, ticket: u64) {
+        self.durable = ticket;
+        queue.made_durable(ticket, self.lines);
     }
 
     /// Writes one line whose members after `seq` are `members`.
     fn line(&mut self, members: impl FnOnce(&mut Vec<u8>)) -> std::io::Result<()> {
-        let mut out = Vec::with_capacity(400);
-        line::start(self.seq, &mut out);
-        members(&mut out);
+        let out = &mut self.buf;
+        out.clear();
+        line::start(self.seq, out);
+        members(out);
         let version = self.key.current();
-        let mac = line::chain_mac(&version.chain, &self.head, &out);
-        line::finish(&mut out, &mac);
+        let mac = line::chain_mac(&version.chain, &self.head, out);
+        line::finish(out, &mac);
         let file = self
             .out
             .as_mut()
             .ok_or_else(|| std::io::Error::other("the log file is closed after an error"))?;
-        file.write_all(&out)?;
+        file.write_all(out)?;
         self.head = mac;
         self.seq += 1;
         self.bytes += out.len() as u64;
         self.unsynced += 1;
+        self.lines += 1;
         Ok(())
     }
 
