@@ -271,7 +271,7 @@ fn insider_moves_a_value(marketing: &KeySet, row: &CustomerRow) -> Result<(), Er
     let refused = pasted
         .open_with::<Marketing, _>(marketing, &place("email", other_id))
         .expect_err("a value moved to another row must not open");
-    assert!(matches!(refused, Error::CannotOpen));
+    assert!(matches!(refused, Error::CannotOpen { .. }));
     println!(
         "7. An insider pastes customer {}'s email into customer {other_id}'s row.",
         row.id

@@ -198,6 +198,7 @@ pub use purpose::{
 #[cfg(feature = "tokio")]
 pub use reload::{ReloadableKeys, Reloaded, WatchHandle};
 pub use sealed::{
-    AsPlaintext, Context, ContextBuilder, Inspection, Json, KeyMode, Plaintext, Sealed, SealingKeys,
+    AsPlaintext, Context, ContextBuilder, ContextHint, IdBinding, Inspection, Json, KeyMode,
+    Plaintext, Sealed, SealingKeys,
 };
 pub use secret::{KEY_LEN, SecretKey};

@@ -214,7 +214,7 @@ fn a_bad_record_is_named_by_its_line_and_the_records_before_it_are_kept() {
     let err =
         reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 1, &mut |_| {}).unwrap_err();
     match &err {
-        Error::AtLine { line: 6, source } => assert!(matches!(**source, Error::CannotOpen)),
+        Error::AtLine { line: 6, source } => assert!(matches!(**source, Error::CannotOpen { .. })),
         other => panic!("{other:?}"),
     }
     assert!(err.to_string().contains("line 6"), "{err}");

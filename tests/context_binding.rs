@@ -99,7 +99,10 @@ fn every_integer_id_type_binds_the_same_value_the_same_way() {
             place.with_id(&4_000_000_000u64.to_be_bytes()),
             place.with_id_int(4_000_000_001u64),
         ] {
-            assert!(matches!(by_u32.open(&f, &other), Err(Error::CannotOpen)));
+            assert!(matches!(
+                by_u32.open(&f, &other),
+                Err(Error::CannotOpen { .. })
+            ));
         }
         let negative: Sealed<String, Fulfillment> =
             Sealed::seal(PLAINTEXT, &place.with_id_int(-7i16), &f).unwrap();
@@ -118,7 +121,7 @@ fn every_integer_id_type_binds_the_same_value_the_same_way() {
         );
         assert!(matches!(
             negative.open(&f, &place.with_id_int(u128::from(u16::MAX - 6))),
-            Err(Error::CannotOpen)
+            Err(Error::CannotOpen { .. })
         ));
     }
 }
@@ -150,7 +153,7 @@ fn a_value_opens_only_in_its_own_context() {
             ];
             for result in results {
                 assert!(
-                    matches!(result, Err(Error::CannotOpen)),
+                    matches!(result, Err(Error::CannotOpen { .. })),
                     "{suite:?}, {what}: {result:?}"
                 );
             }
@@ -173,13 +176,13 @@ fn empty_id_and_some_id_do_not_mix() {
         for id in [&[0u8][..], b" ", &0u64.to_be_bytes()] {
             let with_id = place.with_id(id);
             assert!(
-                matches!(sealed.open(&f, &with_id), Err(Error::CannotOpen)),
+                matches!(sealed.open(&f, &with_id), Err(Error::CannotOpen { .. })),
                 "{id:?}"
             );
         }
         assert!(matches!(
             sealed.open(&f, &place.with_id_int(0)),
-            Err(Error::CannotOpen)
+            Err(Error::CannotOpen { .. })
         ));
     }
 }
@@ -264,7 +267,7 @@ fn a_part_relabelled_to_another_purpose_does_not_open() {
         let key = keyring.purpose_key::<Relabelled>();
         assert!(matches!(
             relabelled.open(&key, &ctx()),
-            Err(Error::CannotOpen)
+            Err(Error::CannotOpen { .. })
         ));
         assert!(matches!(
             relabelled.open_dyn(f.as_dyn(), &ctx()),
@@ -337,6 +340,114 @@ fn context_parts_at_their_limits_work() {
         let sealed: Sealed<String, Fulfillment> =
             Sealed::seal(&PLAINTEXT.to_owned(), &at_limit, &f).unwrap();
         assert_eq!(sealed.open(&f, &at_limit).unwrap(), PLAINTEXT);
-        assert!(matches!(sealed.open(&f, &other), Err(Error::CannotOpen)));
+        assert!(matches!(
+            sealed.open(&f, &other),
+            Err(Error::CannotOpen { .. })
+        ));
     }
+}
+
+/// A wrong-context open stays `CannotOpen`; in a debug build it also says which part differs,
+/// where trying the likely mistakes with the caller's key finds it (src/sealed/hint.rs), and
+/// never the id or the plaintext. Release builds never search.
+#[test]
+fn a_wrong_context_open_in_a_debug_build_says_which_part_differs() {
+    use fieldseal::IdBinding;
+    let expected: &[(&str, Option<&str>)] = &[
+        ("other field", None),
+        ("other record type", None),
+        ("other id", None),
+        ("no id", None),
+        ("empty id", None),
+        (
+            "id as string",
+            Some(
+                "it opens with the id bound as 16 bytes (`with_id_int` or `with_id_uuid`), not \
+                 as the text of its decimal digits (`with_id_str`)",
+            ),
+        ),
+        (
+            "id as its 8 bytes (not the 16 an integer id binds)",
+            Some(
+                "it opens with the id bound as 16 bytes (`with_id_int` or `with_id_uuid`), not as 8 bytes (`with_id`)",
+            ),
+        ),
+        ("id one byte longer", None),
+        ("record and field swapped", None),
+        ("field boundary moved", None),
+        (
+            "field name case",
+            Some("it opens with field `email` (not `Email`)"),
+        ),
+    ];
+    let contexts = other_contexts();
+    assert_eq!(contexts.len(), expected.len());
+    for suite in Suite::ALL {
+        let f = common::keyring(suite).purpose_key::<Fulfillment>();
+        let sealed: Sealed<String, Fulfillment> = Sealed::seal(PLAINTEXT, &ctx(), &f).unwrap();
+        for ((what, other), (name, hint)) in contexts.iter().zip(expected) {
+            assert_eq!(what, name);
+            let Err(Error::CannotOpen { hint: found }) = sealed.open(&f, other) else {
+                panic!("{suite:?} {what}: opened, or another error");
+            };
+            let shown = sealed.open(&f, other).unwrap_err().to_string();
+            assert!(
+                !shown.contains(PLAINTEXT) && !shown.contains("42"),
+                "{shown}"
+            );
+            match (cfg!(debug_assertions), hint) {
+                (true, Some(text)) => {
+                    let found = found.unwrap_or_else(|| panic!("{suite:?} {what}: no hint"));
+                    assert!(found.to_string().ends_with(text), "{what}: {found}");
+                    assert!(shown.ends_with(&format!("{text})")), "{shown}");
+                }
+                _ => assert_eq!(found, None, "{suite:?} {what}"),
+            }
+        }
+    }
+
+    // The retail developer's two mistakes at once: `customer` for `Customer`, and the string id
+    // `"1001"` as an integer.
+    let f = common::keyring(Suite::default()).purpose_key::<Marketing>();
+    let sealed: Sealed<String, Marketing> = Sealed::seal(
+        PLAINTEXT,
+        &Context::new("Customer", "marketing_email").with_id_str("1001"),
+        &f,
+    )
+    .unwrap();
+    let wrong = Context::new("customer", "marketing_email").with_id_int(1001);
+    let Err(Error::CannotOpen { hint }) = sealed.open(&f, &wrong) else {
+        panic!("opened with the wrong context");
+    };
+    if cfg!(debug_assertions) {
+        let hint = hint.expect("a hint in a debug build");
+        assert_eq!(
+            hint.record,
+            Some(("customer".to_owned(), "Customer".to_owned()))
+        );
+        assert_eq!(hint.field, None);
+        assert_eq!(hint.id, Some((IdBinding::Integer, IdBinding::DecimalText)));
+    } else {
+        assert_eq!(hint, None);
+    }
+
+    // A tampered value, or another key, gets no hint: nothing opens it.
+    let mut bytes = sealed.as_bytes().to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let tampered = Sealed::<String, Marketing>::from_bytes(bytes).unwrap();
+    let right = Context::new("Customer", "marketing_email").with_id_str("1001");
+    assert!(matches!(
+        tampered.open(&f, &right),
+        Err(Error::CannotOpen { hint: None })
+    ));
+    assert!(matches!(
+        tampered.open(&f, &wrong),
+        Err(Error::CannotOpen { hint: None })
+    ));
+    let other_key = common::keyring(Suite::default()).purpose_key::<Marketing>();
+    assert!(matches!(
+        sealed.open(&other_key, &wrong),
+        Err(Error::CannotOpen { hint: None })
+    ));
 }

@@ -429,7 +429,7 @@ fn no_error_shows_plaintext_or_key_bytes() {
         // The errors that must stay opaque say nothing about why.
         let cannot: Vec<&String> = errors
             .iter()
-            .filter(|(_, e)| matches!(e, fieldseal::Error::CannotOpen))
+            .filter(|(_, e)| matches!(e, fieldseal::Error::CannotOpen { .. }))
             .map(|(w, _)| w)
             .collect();
         assert_eq!(cannot.len(), 2, "{cannot:?}");

@@ -25,16 +25,16 @@ fn a_key_from_another_keyring_cannot_open() {
         let foreign = theirs.purpose_key::<Fulfillment>();
         assert!(matches!(
             sealed.open(&foreign, &ctx()),
-            Err(Error::CannotOpen)
+            Err(Error::CannotOpen { .. })
         ));
         assert!(matches!(
             sealed.open_dyn(foreign.as_dyn(), &ctx()),
-            Err(Error::CannotOpen)
+            Err(Error::CannotOpen { .. })
         ));
         let keys = KeySet::new().with(foreign);
         assert!(matches!(
             sealed.open_with::<Fulfillment, _>(&keys, &ctx()),
-            Err(Error::CannotOpen)
+            Err(Error::CannotOpen { .. })
         ));
     }
 }

@@ -90,7 +90,7 @@ fn customer(id: u64) -> Customer {
 )]
 fn refused<T: std::fmt::Debug>(result: fieldseal::Result<T>, what: &str) {
     assert!(
-        matches!(result, Err(Error::CannotOpen)),
+        matches!(result, Err(Error::CannotOpen { .. })),
         "{what}: {result:?}"
     );
 }

@@ -207,10 +207,13 @@ fn fields_moved_to_another_record_or_field_do_not_open() {
     let mut second = ada(2).seal(&k.ingest).unwrap();
     // Another customer's email pasted into this row.
     second.email = first.email.clone();
-    assert!(matches!(second.open(&k.marketing), Err(Error::CannotOpen)));
+    assert!(matches!(
+        second.open(&k.marketing),
+        Err(Error::CannotOpen { .. })
+    ));
     assert!(matches!(
         second.open_email(&k.marketing),
-        Err(Error::CannotOpen)
+        Err(Error::CannotOpen { .. })
     ));
     // A value sealed with the phone's purposes and type, but for the `email` field, pasted into
     // the phone column: the field name is bound, so it does not open.
@@ -227,9 +230,12 @@ fn fields_moved_to_another_record_or_field_do_not_open() {
     let pasted: SealedCustomer = serde_json::from_value(json).unwrap();
     assert!(matches!(
         pasted.open_phone(&k.support),
-        Err(Error::CannotOpen)
+        Err(Error::CannotOpen { .. })
     ));
-    assert!(matches!(pasted.open(&k.support), Err(Error::CannotOpen)));
+    assert!(matches!(
+        pasted.open(&k.support),
+        Err(Error::CannotOpen { .. })
+    ));
     // Sealed for the right field and record, it opens: the test above fails for the field alone.
     let mut json = serde_json::to_value(ada(1).seal(&k.ingest).unwrap()).unwrap();
     json["phone"] = serde_json::to_value(
@@ -414,7 +420,10 @@ fn a_nested_record_opens_through_its_outer_record_and_only_there() {
     // The nested fields are bound to the order's id: moved to another order, they do not open.
     let mut other = order(78).seal(&k.ingest).unwrap();
     other.billing = stored.billing.clone();
-    assert!(matches!(other.open(&k.fulfillment), Err(Error::CannotOpen)));
+    assert!(matches!(
+        other.open(&k.fulfillment),
+        Err(Error::CannotOpen { .. })
+    ));
 
     // At run time, a key set holding only the analytics key sees the country alone.
     let mut analytics = KeySet::new();

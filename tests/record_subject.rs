@@ -247,7 +247,7 @@ fn json_round_trip<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T)
 )]
 fn refused<T: std::fmt::Debug>(result: fieldseal::Result<T>, what: &str) {
     assert!(
-        matches!(result, Err(Error::CannotOpen)),
+        matches!(result, Err(Error::CannotOpen { .. })),
         "{what}: {result:?}"
     );
 }

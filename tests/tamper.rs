@@ -92,7 +92,10 @@ fn every_bit_flip_is_caught<Ps: PurposeSet>(sealed: &Sealed<String, Ps>, opens: 
             if region == Region::Nonce {
                 for (i, open) in opens.iter().enumerate() {
                     let opened = open(&tampered);
-                    assert!(matches!(opened, Err(Error::CannotOpen)), "{at}: part {i}");
+                    assert!(
+                        matches!(opened, Err(Error::CannotOpen { .. })),
+                        "{at}: part {i}"
+                    );
                 }
                 continue;
             }
@@ -124,7 +127,7 @@ fn every_bit_flip_is_caught<Ps: PurposeSet>(sealed: &Sealed<String, Ps>, opens: 
                             u32::from_be_bytes(bytes[part.key_version.clone()].try_into().unwrap());
                         assert_eq!((version, held), (found, vec![1]), "{at}");
                     }
-                    (_, Err(Error::CannotOpen)) => {}
+                    (_, Err(Error::CannotOpen { .. })) => {}
                     (_, other) => panic!("{at}: flipped part {i} gave {other:?}"),
                 }
             }
@@ -226,7 +229,10 @@ fn a_key_version_changed_to_another_held_version_cannot_open() {
             bytes[at] = other;
             let tampered = Sealed::<String, Fulfillment>::from_bytes(bytes).unwrap();
             assert_eq!(tampered.key_versions()[0].1, u32::from(other));
-            assert!(matches!(tampered.open(&f, &ctx), Err(Error::CannotOpen)));
+            assert!(matches!(
+                tampered.open(&f, &ctx),
+                Err(Error::CannotOpen { .. })
+            ));
         }
     }
 }
@@ -353,7 +359,7 @@ fn check_two(
     ] {
         match (opened, expected) {
             (Ok(got), Some(want)) => assert_eq!(got, want),
-            (Err(Error::CannotOpen), None) => {}
+            (Err(Error::CannotOpen { .. }), None) => {}
             (got, want) => panic!("got {got:?}, want {want:?}"),
         }
     }

@@ -413,7 +413,7 @@ impl VaultRow {
 fn fail_of(error: &Error) -> Fail {
     let expect = match error {
         Error::Malformed(malformed) => return Fail::malformed(malformed_name(malformed)),
-        Error::CannotOpen => "cannot-open",
+        Error::CannotOpen { .. } => "cannot-open",
         Error::NotSealedFor { .. } => "not-sealed-for",
         Error::UnknownVersion { .. } => "unknown-version",
         Error::UnknownSuite { .. } => "unknown-suite",

@@ -8,12 +8,12 @@ impl Error {
     /// §18.2). It names the variant only, never a field: no purpose, id or value.
     ///
     /// ```
-    /// assert_eq!(fieldseal::Error::CannotOpen.kind(), "cannot-open");
+    /// assert_eq!(fieldseal::Error::CannotOpen { hint: None }.kind(), "cannot-open");
     /// ```
     #[allow(clippy::too_many_lines, reason = "one arm per variant, nothing else")]
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::CannotOpen => "cannot-open",
+            Self::CannotOpen { .. } => "cannot-open",
             Self::Malformed(_) => "malformed",
             Self::UnknownVersion { .. } => "unknown-version",
             Self::UnknownSuite { .. } => "unknown-suite",

@@ -39,11 +39,20 @@ pub enum Error {
     /// Authentication failed. The value was changed, or it was sealed under another key, or it is
     /// being opened with another context (record type, field or id) than it was sealed with.
     /// Deliberately says no more: telling these apart would give an attacker an oracle.
+    ///
+    /// Except in a debug build: there fieldseal tries the likely mistakes with the caller's own
+    /// key (the record type or field in another case, the id bound another way), and `hint` says
+    /// which part differs if one opens ([`ContextHint`](crate::ContextHint)). Release builds
+    /// never search, and `hint` is always `None` there.
     #[error(
         "cannot open this value: it was altered, or it belongs to another key or another context \
-         (record, field or id); check that the context matches the one used when sealing"
+         (record, field or id); check that the context matches the one used when sealing{}",
+        hint_text(hint.as_deref())
     )]
-    CannotOpen,
+    CannotOpen {
+        /// Debug builds: which part of the context differs, when trying found it.
+        hint: Option<Box<crate::sealed::ContextHint>>,
+    },
 
     /// The bytes or text are not a well-formed fieldseal value.
     #[error("not a well-formed fieldseal value: {0}")]
@@ -713,6 +722,15 @@ fn mode_name(mode: u8) -> &'static str {
         crate::format::MODE_SUBJECT => "subject",
         _ => "an unknown",
     }
+}
+
+fn hint_text(hint: Option<&crate::sealed::ContextHint>) -> String {
+    hint.map_or_else(String::new, |hint| format!(" ({hint})"))
+}
+
+impl Error {
+    /// The opaque failure to open, with no hint.
+    pub(crate) const OPAQUE: Self = Self::CannotOpen { hint: None };
 }
 
 fn mode_hint(found: u8) -> &'static str {

@@ -263,7 +263,7 @@ fn no_part(key: &KeyState, bytes: &[u8]) -> Error {
         // than name a purpose the value holds as missing.
         Ok(_) if sealed_for.iter().any(|p| p == purpose) => {
             debug_assert!(false, "find_part and for_each_part disagree");
-            Error::CannotOpen
+            Error::OPAQUE
         }
         Ok(_) => Error::NotSealedFor {
             purpose: purpose.to_owned(),
@@ -303,5 +303,67 @@ fn open_in(
             part.tag,
         )
     })
-    .map_err(|()| Error::CannotOpen)
+    .map_err(|()| cannot_open(key, header, part, ctx))
+}
+
+/// The failure to open `part` under `ctx`: opaque, but for a debug build's hint
+/// (src/sealed/hint.rs) at which part of the context differs.
+#[cold]
+#[inline(never)]
+#[allow(
+    clippy::needless_pass_by_value,
+    unused_variables,
+    reason = "release and fuzzing builds do not search"
+)]
+fn cannot_open(
+    key: &KeyState,
+    header: &Header<'_>,
+    part: &PartRef<'_>,
+    ctx: &Context<'_>,
+) -> Error {
+    #[cfg(all(debug_assertions, not(fuzzing)))]
+    if let Some(hint) =
+        crate::sealed::hint::search(ctx.record(), ctx.field(), ctx.id(), |r, f, i| {
+            opens_under(key, header, part, &Context::new(r, f).with_id(i))
+        })
+    {
+        return Error::CannotOpen {
+            hint: Some(Box::new(hint)),
+        };
+    }
+    Error::OPAQUE
+}
+
+/// Whether `part` opens under `ctx` (a debug build's hint only). The plaintext is wiped.
+#[cfg(all(debug_assertions, not(fuzzing)))]
+fn opens_under(key: &KeyState, header: &Header<'_>, part: &PartRef<'_>, ctx: &Context<'_>) -> bool {
+    let Ok((record, field, id)) = ctx.parts() else {
+        return false;
+    };
+    let Ok(version) = key.version(part.key_version) else {
+        return false;
+    };
+    let mut buf = Zeroizing::new(part.ciphertext.to_vec());
+    AadInput {
+        suite: header.suite,
+        mode: header.mode,
+        type_byte: header.type_byte,
+        head: &key.aad_head,
+        key_version: part.key_version,
+        record,
+        field,
+        id,
+    }
+    .with(|aad| {
+        version.ciphers.open(
+            &version.secret,
+            header.suite,
+            header.nonce,
+            part.epoch,
+            aad,
+            &mut buf,
+            part.tag,
+        )
+    })
+    .is_ok()
 }

@@ -2,6 +2,7 @@
 
 mod context;
 mod engine;
+mod hint;
 mod inspect;
 mod keys;
 mod plaintext;
@@ -12,6 +13,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 pub use context::{Context, ContextBuilder};
+pub use hint::{ContextHint, IdBinding};
 pub use inspect::{Inspection, KeyMode};
 pub use keys::SealingKeys;
 pub use plaintext::{AsPlaintext, Json, Plaintext};

@@ -39,7 +39,7 @@ pub(crate) fn reseal(
         let (_, other) = engine::open_payload(key, bytes, ctx)?;
         if !bool::from(payload.as_slice().ct_eq(other.as_slice())) {
             // The parts disagree: the value was spliced together. Opaque, like any failed open.
-            return Err(Error::CannotOpen);
+            return Err(Error::OPAQUE);
         }
     }
     engine::seal_payload(keys, type_byte, &payload, ctx).map(Some)
