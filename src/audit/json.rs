@@ -100,10 +100,17 @@ thread_local! {
     static SECOND: Cell<(u64, [u8; 19])> = const { Cell::new((u64::MAX, [0; 19])) };
 }
 
-/// A time as RFC 3339 in UTC with microseconds: `"2026-11-30T02:57:22.123456Z"` (a time before
-/// 1970, which only a clock set wrong gives, is written as 1970's first instant).
+/// The last second RFC 3339's four-digit years can write: 9999-12-31T23:59:59Z.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// A time as RFC 3339 in UTC with microseconds: `"2026-11-30T02:57:22.123456Z"`. A time before
+/// 1970 or after 9999, which only a clock set wrong gives, is written as the first or the last
+/// instant RFC 3339 can write.
 pub(crate) fn write_time(time: SystemTime, out: &mut Vec<u8>) {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let since = time
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .min(Duration::new(LAST_SECOND, 999_999_999));
     let secs = since.as_secs();
     let (cached, mut date) = SECOND.get();
     if cached != secs {
@@ -227,6 +234,12 @@ mod tests {
         let mut before = Vec::new();
         write_time(UNIX_EPOCH - Duration::from_secs(5), &mut before);
         assert_eq!(before, br#""1970-01-01T00:00:00.000000Z""#);
+        let mut after = Vec::new();
+        write_time(
+            UNIX_EPOCH + Duration::from_secs(LAST_SECOND + 1),
+            &mut after,
+        );
+        assert_eq!(after, br#""9999-12-31T23:59:59.999999Z""#);
     }
 
     #[test]

@@ -310,11 +310,7 @@ fn open_in(
 /// (src/sealed/hint.rs) at which part of the context differs.
 #[cold]
 #[inline(never)]
-#[allow(
-    clippy::needless_pass_by_value,
-    unused_variables,
-    reason = "release and fuzzing builds do not search"
-)]
+#[allow(unused_variables, reason = "release and fuzzing builds do not search")]
 fn cannot_open(
     key: &KeyState,
     header: &Header<'_>,
@@ -322,28 +318,42 @@ fn cannot_open(
     ctx: &Context<'_>,
 ) -> Error {
     #[cfg(all(debug_assertions, not(fuzzing)))]
-    if let Some(hint) =
-        crate::sealed::hint::search(ctx.record(), ctx.field(), ctx.id(), |r, f, i| {
-            opens_under(key, header, part, &Context::new(r, f).with_id(i))
-        })
-    {
-        return Error::CannotOpen {
-            hint: Some(Box::new(hint)),
-        };
+    if part.ciphertext.len() <= HINT_MAX_LEN {
+        // One buffer for every try, wiped when dropped.
+        let mut buf = Zeroizing::new(Vec::with_capacity(part.ciphertext.len()));
+        let hint = crate::sealed::hint::search(ctx.record(), ctx.field(), ctx.id(), |r, f, i| {
+            opens_under(key, header, part, &Context::new(r, f).with_id(i), &mut buf)
+        });
+        if let Some(hint) = hint {
+            return Error::CannotOpen {
+                hint: Some(Box::new(hint)),
+            };
+        }
     }
     Error::OPAQUE
 }
 
-/// Whether `part` opens under `ctx` (a debug build's hint only). The plaintext is wiped.
+/// Values above this size get no hint: each try decrypts the whole value again.
 #[cfg(all(debug_assertions, not(fuzzing)))]
-fn opens_under(key: &KeyState, header: &Header<'_>, part: &PartRef<'_>, ctx: &Context<'_>) -> bool {
+const HINT_MAX_LEN: usize = 64 * 1024;
+
+/// Whether `part` opens under `ctx` (a debug build's hint only), decrypting into `buf`.
+#[cfg(all(debug_assertions, not(fuzzing)))]
+fn opens_under(
+    key: &KeyState,
+    header: &Header<'_>,
+    part: &PartRef<'_>,
+    ctx: &Context<'_>,
+    buf: &mut Vec<u8>,
+) -> bool {
     let Ok((record, field, id)) = ctx.parts() else {
         return false;
     };
     let Ok(version) = key.version(part.key_version) else {
         return false;
     };
-    let mut buf = Zeroizing::new(part.ciphertext.to_vec());
+    buf.clear();
+    buf.extend_from_slice(part.ciphertext);
     AadInput {
         suite: header.suite,
         mode: header.mode,
@@ -361,7 +371,7 @@ fn opens_under(key: &KeyState, header: &Header<'_>, part: &PartRef<'_>, ctx: &Co
             header.nonce,
             part.epoch,
             aad,
-            &mut buf,
+            buf,
             part.tag,
         )
     })

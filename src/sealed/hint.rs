@@ -37,17 +37,18 @@ pub enum IdBinding {
 impl IdBinding {
     /// How `id` looks to have been bound.
     fn of(id: &[u8]) -> Self {
-        match id.len() {
-            0 => Self::NoId,
-            16 => Self::Integer,
-            n => match std::str::from_utf8(id) {
-                Ok(text) if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
-                    Self::DecimalText
-                }
-                Ok(text) if uuid_bytes(text).is_some() => Self::UuidText,
-                Ok(text) if !text.chars().any(char::is_control) => Self::Text,
-                _ => Self::Bytes(n),
-            },
+        if id.is_empty() {
+            return Self::NoId;
+        }
+        match std::str::from_utf8(id) {
+            Ok(text) if uuid_bytes(text).is_some() => Self::UuidText,
+            Ok(text) if text.parse::<i128>().is_ok() || text.parse::<u128>().is_ok() => {
+                Self::DecimalText
+            }
+            // 16 bytes of printable text are text; any other 16 bytes an integer or UUID.
+            Ok(text) if !text.chars().any(char::is_control) => Self::Text,
+            _ if id.len() == 16 => Self::Integer,
+            _ => Self::Bytes(id.len()),
         }
     }
 }
@@ -188,8 +189,21 @@ fn uuid_text(bytes: &[u8; 16]) -> String {
 
 /// The other ways the id given may have been meant, with how each binds it.
 fn id_variants(id: &[u8]) -> Vec<(Vec<u8>, IdBinding)> {
+    let given = IdBinding::of(id);
     let mut out = Vec::new();
-    if let Ok(bytes) = <[u8; 16]>::try_from(id) {
+    // Text that reads as an integer or a UUID: the 16 bytes it stands for.
+    if let Ok(text) = std::str::from_utf8(id) {
+        if let Ok(n) = text.parse::<i128>() {
+            out.push((n.to_be_bytes().to_vec(), IdBinding::Integer));
+        } else if let Ok(n) = text.parse::<u128>() {
+            out.push((n.to_be_bytes().to_vec(), IdBinding::Integer));
+        }
+        if let Some(bytes) = uuid_bytes(text) {
+            out.push((bytes.to_vec(), IdBinding::Integer));
+        }
+    }
+    // 16 bytes (other than text): the text and the shorter forms of the same integer or UUID.
+    if let (IdBinding::Integer, Ok(bytes)) = (given, <[u8; 16]>::try_from(id)) {
         let n = i128::from_be_bytes(bytes);
         out.push((n.to_string().into_bytes(), IdBinding::DecimalText));
         out.push((uuid_text(&bytes).into_bytes(), IdBinding::UuidText));
@@ -199,17 +213,9 @@ fn id_variants(id: &[u8]) -> Vec<(Vec<u8>, IdBinding)> {
                 out.push((bytes[cut..].to_vec(), IdBinding::ShortInteger(width)));
             }
         }
-    } else if let Ok(text) = std::str::from_utf8(id) {
-        if let Ok(n) = text.parse::<i128>() {
-            out.push((n.to_be_bytes().to_vec(), IdBinding::Integer));
-        } else if let Ok(n) = text.parse::<u128>() {
-            out.push((n.to_be_bytes().to_vec(), IdBinding::Integer));
-        }
-        if let Some(bytes) = uuid_bytes(text).or_else(|| uuid_bytes(&text.to_lowercase())) {
-            out.push((bytes.to_vec(), IdBinding::Integer));
-        }
     }
-    if matches!(id.len(), 1 | 2 | 4 | 8) {
+    // An integer's own bytes (`to_be_bytes` of a u64, say): the same integer as 16 bytes.
+    if given == IdBinding::Bytes(id.len()) && matches!(id.len(), 1 | 2 | 4 | 8) {
         let mut wide = [0u8; 16];
         wide[16 - id.len()..].copy_from_slice(id);
         out.push((wide.to_vec(), IdBinding::Integer));
@@ -217,7 +223,14 @@ fn id_variants(id: &[u8]) -> Vec<(Vec<u8>, IdBinding)> {
     if !id.is_empty() {
         out.push((Vec::new(), IdBinding::NoId));
     }
-    out.dedup_by(|a, b| a.0 == b.0);
+    let mut seen: Vec<Vec<u8>> = vec![id.to_vec()];
+    out.retain(|(bytes, _)| {
+        let new = !seen.contains(bytes);
+        if new {
+            seen.push(bytes.clone());
+        }
+        new
+    });
     out
 }
 
@@ -312,9 +325,28 @@ mod tests {
             (bytes.to_vec(), IdBinding::Integer)
         );
         assert_eq!(IdBinding::of(uuid.as_bytes()), IdBinding::UuidText);
+        assert_eq!(
+            IdBinding::of(b"12345678-1234-1234-1234-123456789012"),
+            IdBinding::UuidText
+        );
         assert_eq!(IdBinding::of(b"cust-0042"), IdBinding::Text);
+        assert_eq!(IdBinding::of(b"2024-01-05"), IdBinding::Text);
+        assert_eq!(IdBinding::of(b"-"), IdBinding::Text);
         assert_eq!(IdBinding::of(&[0xff, 0, 1]), IdBinding::Bytes(3));
         assert!(id_variants(&[]).is_empty());
+        // Sixteen characters of text are text, not an integer's 16 bytes.
+        assert_eq!(IdBinding::of(b"cust-00000000042"), IdBinding::Text);
+        let digits = b"1000000000000001";
+        assert_eq!(IdBinding::of(digits), IdBinding::DecimalText);
+        assert_eq!(
+            id_variants(digits)[0],
+            (
+                1_000_000_000_000_001u128.to_be_bytes().to_vec(),
+                IdBinding::Integer
+            )
+        );
+        // Four characters of text are not widened as if they were a u32's bytes.
+        assert_eq!(id_variants(b"abcd"), [(Vec::new(), IdBinding::NoId)]);
     }
 
     #[test]

@@ -153,7 +153,8 @@ impl Queue {
         writer: &Thread,
     ) -> Result<u64, Refused> {
         let mut state = self.lock();
-        let mut deadline = None;
+        // Set at the first wait; `None` inside: a wait too long to have an end.
+        let mut deadline: Option<Option<Instant>> = None;
         loop {
             if let Some(refused) = Self::refused(&state) {
                 return Err(refused);
@@ -161,15 +162,17 @@ impl Queue {
             if state.batch.len() < self.limit {
                 break;
             }
-            let deadline = *deadline.get_or_insert_with(|| Instant::now() + wait);
+            let deadline = *deadline.get_or_insert_with(|| Instant::now().checked_add(wait));
             let now = Instant::now();
-            if now >= deadline {
-                return Err(Refused::Full);
-            }
+            let left = match deadline {
+                Some(deadline) if now >= deadline => return Err(Refused::Full),
+                Some(deadline) => deadline - now,
+                None => Duration::from_secs(3600),
+            };
             writer.unpark();
             state = self
                 .room
-                .wait_timeout(state, deadline - now)
+                .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
@@ -186,11 +189,12 @@ impl Queue {
         state.wanted = state.wanted.max(ticket);
         writer.unpark();
         loop {
-            if let Some(reason) = &state.failed {
-                return Err(Refused::Failed(reason.clone()));
-            }
+            // Durable first: an event synced before the writer failed on a later one is recorded.
             if state.durable >= ticket {
                 return Ok(());
+            }
+            if let Some(reason) = &state.failed {
+                return Err(Refused::Failed(reason.clone()));
             }
             if state.stopped {
                 // The writer is gone (it makes everything durable before it stops on a close).

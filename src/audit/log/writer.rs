@@ -251,11 +251,16 @@ impl AuditSink for FileSink {
         if let Some(reason) = self.queue.failure() {
             return Err(AuditError::WriterFailed { reason });
         }
-        let ticket = SCRATCH.with_borrow_mut(|body| {
+        let push = |body: &mut Vec<u8>| {
             body.clear();
             crate::audit::json::write_event(event, body);
             self.queue.push(body, self.options.queue_wait, &self.waker)
-        });
+        };
+        // A thread being torn down (an event from another thread-local's destructor) has no
+        // scratch buffer left: a buffer of its own then.
+        let ticket = SCRATCH
+            .try_with(|scratch| push(&mut scratch.borrow_mut()))
+            .unwrap_or_else(|_| push(&mut Vec::new()));
         let ticket = ticket.map_err(|r| self.refused(r))?;
         if self.options.durability == Durability::Sync {
             return self
@@ -324,6 +329,10 @@ struct Stopped<'a>(&'a Queue);
 
 impl Drop for Stopped<'_> {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // No last checkpoint was written: `close` must not report success.
+            self.0.fail("the writer thread panicked".to_owned());
+        }
         self.0.stopped();
     }
 }
@@ -347,18 +356,9 @@ impl Writer {
         let mut batch = Batch::default();
         // Events taken so far: the ticket of the last one.
         let mut taken_through = 0u64;
-        let mut failed = false;
         loop {
             let taken = queue.take(&mut batch);
             taken_through += batch.len() as u64;
-            if failed {
-                // Callers are refused already; what was queued before they saw it is dropped.
-                if taken.closing {
-                    return;
-                }
-                std::thread::park_timeout(POLL);
-                continue;
-            }
             let result = self.write_batch(&batch, taken.wanted, taken_through, queue);
             let result = result.and_then(|()| {
                 if taken.closing {
@@ -369,10 +369,14 @@ impl Writer {
                 Ok(())
             });
             if let Err(e) = result {
-                failed = true;
                 queue.fail(format!("{}: {e}", self.path().display()));
-                // What was buffered may be partly written; nothing more is.
-                self.out = None;
+                // What was buffered may be partly written; nothing more is (no flush on the way
+                // out). Callers are refused from now on; the thread ends, and the guard above
+                // releases whoever waits.
+                if let Some(out) = self.out.take() {
+                    let _ = out.into_parts();
+                }
+                return;
             }
             if taken.closing {
                 return;
