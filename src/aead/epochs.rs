@@ -47,6 +47,15 @@ const OPEN_CACHE_MAX: usize = 1024;
 /// (about 40 instructions, callgrind).
 const SLOTS: usize = 16;
 
+/// A thread's slot, alone on its cache lines. `ThreadLocal` keeps the slots of several threads
+/// side by side in one allocation, and every seal writes its thread's slot (the borrow flag, the
+/// count): unpadded, two threads sealing under one key wrote the same cache line, and two threads
+/// sealed only 1.35-1.44x the values of one (ring, RustCrypto; BENCHMARKS.md). 128 bytes: the
+/// line and the one an adjacent-line prefetcher pairs it with.
+#[repr(align(128))]
+#[derive(Default)]
+struct Padded<T>(T);
+
 /// One thread's current epoch.
 struct Epoch {
     id: [u8; EPOCH_ID_LEN],
@@ -59,7 +68,7 @@ struct Epoch {
 #[derive(Default)]
 pub(crate) struct AesEpochs {
     /// Each sealing thread's current epoch, `None` before its first seal.
-    current: ThreadLocal<RefCell<Option<Epoch>>>,
+    current: ThreadLocal<Padded<RefCell<Option<Epoch>>>>,
     /// Slot `id % SLOTS` holds, for good, the first epoch with such an id to be remembered: one
     /// this process sealed under, or one whose value authenticated. So no forged id ever fills
     /// a slot; a writer to the database can still choose which genuine epochs come first (by
@@ -146,7 +155,7 @@ impl AesEpochs {
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN]> {
         // This thread's alone: nothing called below seals again, so the borrow never clashes.
-        let mut current = self.current.get_or(|| RefCell::new(None)).borrow_mut();
+        let mut current = self.current.get_or(Padded::default).0.borrow_mut();
         let epoch = match current.as_mut() {
             Some(epoch) if epoch.generation == generation && epoch.used < EPOCH_LIMIT => epoch,
             _ => current.insert(self.new_epoch(pk, generation)?),

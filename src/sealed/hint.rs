@@ -12,6 +12,10 @@
 //! whose inputs fail to open by the million. The search needs the key the caller already holds,
 //! so it tells nothing someone without the key could learn; SECURITY.md says so.
 
+#![cfg_attr(
+    any(not(debug_assertions), fuzzing),
+    allow(dead_code, reason = "only debug builds search for a hint")
+)]
 use std::fmt;
 
 /// How an id was bound into a context, or would have to be for a value to open.
