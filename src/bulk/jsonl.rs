@@ -9,7 +9,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::bulk::batch::{BATCH, run_batch};
 use crate::bulk::checkpoint::Checkpoint;
-use crate::bulk::index::IndexKeys;
+use crate::bulk::key_sets::RunKeys;
 use crate::bulk::layout::{Counts, RecordLayout, Reseal};
 use crate::bulk::lines::read_line;
 use crate::error::{Error, Result};
@@ -212,7 +212,7 @@ impl<'a> Run<'a> {
         checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
     ) -> Result<Summary> {
         let mut batch: Vec<String> = Vec::with_capacity(BATCH);
-        let index_keys = IndexKeys::default();
+        let run_keys = RunKeys::default();
         loop {
             batch.clear();
             let mut eof = false;
@@ -225,7 +225,7 @@ impl<'a> Run<'a> {
             }
             let first_line = self.line_no - batch.len() as u64 + 1;
             let results = run_batch(&mut batch, threads, |line| {
-                reseal_line(keys, &index_keys, layout, line.as_str())
+                reseal_line(keys, &run_keys, layout, line.as_str())
             });
             for (i, (result, line)) in results.into_iter().zip(&batch).enumerate() {
                 let (new, counts) = match result {
@@ -272,14 +272,14 @@ pub(crate) type Outcome = Result<(Option<String>, Counts)>;
 /// One line, re-sealed by splicing (only its sealed strings change, its line ending stays).
 pub(crate) fn reseal_line(
     keys: &dyn Reseal,
-    index_keys: &IndexKeys,
+    run_keys: &RunKeys,
     layout: &RecordLayout,
     line: &str,
 ) -> Outcome {
     if line.trim().is_empty() {
         return Ok((None, Counts::default()));
     }
-    match layout.reseal_with(keys, index_keys, line)? {
+    match layout.reseal_with(keys, run_keys, line)? {
         (Cow::Borrowed(_), counts) => Ok((None, counts)),
         (Cow::Owned(mut text), counts) => {
             if !text.ends_with('\n') {

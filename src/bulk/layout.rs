@@ -7,6 +7,7 @@ use std::ops::Range;
 use serde_json::Value;
 
 use crate::bulk::index::{IndexKeys, LayoutIndex, reindex};
+use crate::bulk::key_sets::{KeySets, RunKeys};
 use crate::bulk::members::{Kind, Member, kind, object_members, offset_in, string_text};
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
@@ -407,19 +408,20 @@ impl RecordLayout {
     /// [`Error::BadRecord`] for a record that is not JSON or does not fit the layout, and as
     /// [`KeySet::reseal`].
     pub fn reseal<'r>(&self, keys: &dyn Reseal, record: &'r str) -> Result<(Cow<'r, str>, Counts)> {
-        self.reseal_with(keys, &IndexKeys::default(), record)
+        self.reseal_with(keys, &RunKeys::default(), record)
     }
 
-    /// [`reseal`](Self::reseal) with the index keys of a run.
+    /// [`reseal`](Self::reseal) with the keys a run keeps.
     pub(crate) fn reseal_with<'r>(
         &self,
         keys: &dyn Reseal,
-        index_keys: &IndexKeys,
+        run: &RunKeys,
         record: &'r str,
     ) -> Result<(Cow<'r, str>, Counts)> {
         let mut walk = Walk {
             keys,
-            index_keys,
+            index_keys: &run.index_keys,
+            key_sets: &run.key_sets,
             text: record,
             edits: Vec::new(),
             counts: Counts::default(),
@@ -646,6 +648,7 @@ pub(crate) fn binding<'a>(level: &'a Level<'a>, key: &'a str) -> Binding<'a> {
 pub(crate) struct Walk<'t, 'k> {
     pub(crate) keys: &'k dyn Reseal,
     pub(crate) index_keys: &'k IndexKeys,
+    pub(crate) key_sets: &'k KeySets,
     pub(crate) text: &'t str,
     /// Byte ranges of `text` (values, quotes included; empty where a member is added) and the
     /// JSON text that replaces each; sorted before they are spliced.
@@ -657,7 +660,7 @@ impl Walk<'_, '_> {
     /// Re-seals the sealed value `text`, written in the record as the string `value` (a slice of
     /// it), and records the replacement if it changed.
     fn reseal(&mut self, value: &str, text: &str, ctx: &Context<'_>) -> Result<()> {
-        match self.keys.reseal_text(text, ctx)? {
+        match self.key_sets.reseal_text(self.keys, text, ctx)? {
             Some(new) => {
                 let start = offset_in(self.text, value);
                 // The text form is `fs1:` and base64url (FORMAT.md §7): nothing to escape.
@@ -766,6 +769,13 @@ pub trait Reseal: Sync {
     fn auditor(&self) -> Option<&crate::audit::Auditor> {
         None
     }
+
+    /// A keyring, whose runs build one key set per thread and purpose list
+    /// (src/bulk/key_sets.rs) rather than one per value. Not for implementors.
+    #[doc(hidden)]
+    fn as_keyring(&self) -> Option<&Keyring> {
+        None
+    }
 }
 
 impl Reseal for KeySet {
@@ -795,6 +805,10 @@ impl Reseal for KeySet {
 impl Reseal for Keyring {
     fn index_key(&self, name: &str) -> Result<IndexKey> {
         Keyring::index_key(self, name)
+    }
+
+    fn as_keyring(&self) -> Option<&Keyring> {
+        Some(self)
     }
 
     fn auditor(&self) -> Option<&crate::audit::Auditor> {

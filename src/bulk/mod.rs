@@ -23,6 +23,7 @@ mod checkpoint;
 mod file;
 mod index;
 mod jsonl;
+mod key_sets;
 mod layout;
 mod lines;
 mod members;

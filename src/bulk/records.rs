@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::bulk::Summary;
 use crate::bulk::batch::{BATCH, run_batch};
-use crate::bulk::index::IndexKeys;
+use crate::bulk::key_sets::RunKeys;
 use crate::bulk::layout::{RecordLayout, Reseal};
 use crate::error::{Error, Result};
 
@@ -53,13 +53,13 @@ pub fn reseal_records(
     let mut summary = Summary::default();
     let mut records = records.into_iter().peekable();
     let mut batch: Vec<String> = Vec::with_capacity(BATCH);
-    let index_keys = IndexKeys::default();
+    let run_keys = RunKeys::default();
     while records.peek().is_some() {
         batch.clear();
         batch.extend(records.by_ref().take(BATCH));
         let results = run_batch(&mut batch, threads, |record| {
             layout
-                .reseal_with(keys, &index_keys, record)
+                .reseal_with(keys, &run_keys, record)
                 .map(|(text, counts)| match text {
                     Cow::Borrowed(_) => (None, counts),
                     Cow::Owned(text) => (Some(text), counts),
