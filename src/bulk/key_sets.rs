@@ -41,17 +41,16 @@ impl KeySets {
         let bytes = decode_text(text)?;
         let (_, names) = parse(&bytes)?;
         let mut held = self.per_thread.get_or_default().borrow_mut();
-        let at = match held.iter().position(|(n, _)| *n == names) {
-            Some(at) => at,
-            None => {
-                let purposes = names
-                    .iter()
-                    .map(|&name| DynPurpose::new(name))
-                    .collect::<Result<Vec<_>>>()?;
-                let set = KeySet::from_keyring(keyring, &purposes);
-                held.push((names.iter().map(|&n| n.to_owned()).collect(), set));
-                held.len() - 1
-            }
+        let at = if let Some(at) = held.iter().position(|(n, _)| *n == names) {
+            at
+        } else {
+            let purposes = names
+                .iter()
+                .map(|&name| DynPurpose::new(name))
+                .collect::<Result<Vec<_>>>()?;
+            let set = KeySet::from_keyring(keyring, &purposes);
+            held.push((names.iter().map(|&n| n.to_owned()).collect(), set));
+            held.len() - 1
         };
         Ok(held[at]
             .1
