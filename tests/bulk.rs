@@ -196,6 +196,42 @@ fn an_interrupted_run_resumes_where_it_stopped_and_only_on_the_same_input() {
     fs::remove_dir_all(dir).unwrap();
 }
 
+/// Over several batches (2,048 lines each), written while the next is re-sealed: a bad record in
+/// the third batch stops the run with the first two batches and the third's good lines written
+/// and checkpointed, and the fixed input resumes after them.
+#[test]
+fn a_bad_record_in_a_later_batch_stops_the_run_there_and_the_run_resumes_after_it() {
+    let dir = scratch("batches");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    let members = write_members(&keyring, &input, 5000);
+    keyring.rotate().unwrap();
+    let good = fs::read_to_string(&input).unwrap();
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines[4499] = lines[4499].replacen("\"member_id\":4500", "\"member_id\":1", 1);
+    fs::write(&input, lines.join("\n") + "\n").unwrap();
+
+    let out = dir.join("out.jsonl");
+    let mut seen = Vec::new();
+    let err = reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |s| {
+        seen.push(s.records);
+    })
+    .unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 4500, .. }), "{err:?}");
+    assert_eq!(seen, [2048, 4096], "progress after each batch written");
+    let partial = fs::read_to_string(partial_path(&out)).unwrap();
+    assert_eq!(partial.lines().count(), 4499);
+
+    fs::write(&input, &good).unwrap();
+    let summary: Summary =
+        reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |_| {}).unwrap();
+    assert_eq!((summary.resumed, summary.records), (4499, 501));
+    assert_eq!(summary.bytes_read, good.len() as u64);
+    assert!(fs::read_to_string(&out).unwrap().starts_with(&partial));
+    check(&keyring, &out, &members, 2);
+    fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn a_bad_record_is_named_by_its_line_and_the_records_before_it_are_kept() {
     let dir = scratch("bad");
