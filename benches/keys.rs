@@ -152,7 +152,9 @@ fn bulk(c: &mut Criterion) {
     let keys = KeySet::new()
         .with(keyring.purpose_key::<Fulfillment>())
         .with(keyring.purpose_key::<Marketing>());
-    let records = 2000u64;
+    // Ten batches (src/bulk/batch.rs: 2,048 records each): the run writes one batch while the
+    // threads re-seal the next, which a single batch would not show.
+    let records = 20_480u64;
     let input: String = (0..records)
         .map(|id| {
             let customer = Customer {
@@ -168,7 +170,7 @@ fn bulk(c: &mut Criterion) {
     keyring.rotate().unwrap();
     let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64").unwrap());
 
-    let mut group = c.benchmark_group("bulk-reseal-2000-records");
+    let mut group = c.benchmark_group("bulk-reseal-20480-records");
     group.throughput(Throughput::Elements(records));
     group.sample_size(10);
     for threads in [1, 2] {

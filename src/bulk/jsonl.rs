@@ -233,14 +233,13 @@ impl<'a> Run<'a> {
                 first_line,
             });
         }
-        match done {
-            Some(done) => self.write_done(done, output, progress, checkpoint)?,
+        if let Some(done) = done {
+            self.write_done(done, output, progress, checkpoint)?;
+        } else {
             // An empty input: the run still stands somewhere.
-            None => {
-                self.flush(output)?;
-                checkpoint(&self.position())?;
-                progress(&self.summary);
-            }
+            self.flush(output)?;
+            checkpoint(&self.position())?;
+            progress(&self.summary);
         }
         Ok(self.summary)
     }
