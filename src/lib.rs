@@ -15,6 +15,7 @@ mod keyfile;
 mod keyring;
 mod keyset;
 pub mod normalize;
+mod padded;
 pub mod provider;
 pub mod purpose;
 pub mod record;

@@ -30,6 +30,7 @@ use crate::aead::raw::{AES_NONCE_LEN, AesGcm};
 use crate::aead::suite::TAG_LEN;
 use crate::error::{Error, Result};
 use crate::kdf::{self, AES_EPOCH_LABEL};
+use crate::padded::Padded;
 use crate::rng;
 use crate::secret::SecretKey;
 
@@ -46,15 +47,6 @@ const OPEN_CACHE_MAX: usize = 1024;
 /// here takes no lock and does no hashing: two atomic read-modify-writes and a map probe less
 /// (about 40 instructions, callgrind).
 const SLOTS: usize = 16;
-
-/// A thread's slot, alone on its cache lines. `ThreadLocal` keeps the slots of several threads
-/// side by side in one allocation, and every seal writes its thread's slot (the borrow flag, the
-/// count): unpadded, two threads sealing under one key wrote the same cache line, and two threads
-/// sealed only 1.35-1.44x the values of one (ring, RustCrypto; BENCHMARKS.md). 128 bytes: the
-/// line and the one an adjacent-line prefetcher pairs it with.
-#[repr(align(128))]
-#[derive(Default)]
-struct Padded<T>(T);
 
 /// One thread's current epoch.
 struct Epoch {

@@ -13,11 +13,13 @@ use crate::bulk::layout::Reseal;
 use crate::error::Result;
 use crate::format::{decode_text, encode_text, parse};
 use crate::keyset::KeySet;
+use crate::padded::Padded;
 use crate::purpose::DynPurpose;
 use crate::sealed::Context;
 
-/// One thread's key sets: the purpose names of each, in the order of the values' parts.
-type Held = RefCell<Vec<(Vec<String>, KeySet)>>;
+/// One thread's key sets: the purpose names of each, in the order of the values' parts. Padded:
+/// every value re-sealed borrows it.
+type Held = Padded<RefCell<Vec<(Vec<String>, KeySet)>>>;
 
 /// The key sets of a run, per thread. Each is built from the keyring the first time a thread
 /// meets a value sealed for its purposes; keys that are not a keyring re-seal value by value.
@@ -40,7 +42,7 @@ impl KeySets {
         ctx.check()?;
         let bytes = decode_text(text)?;
         let (_, names) = parse(&bytes)?;
-        let mut held = self.per_thread.get_or_default().borrow_mut();
+        let mut held = self.per_thread.get_or_default().0.borrow_mut();
         let at = if let Some(at) = held.iter().position(|(n, _)| *n == names) {
             at
         } else {
