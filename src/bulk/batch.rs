@@ -30,36 +30,6 @@ pub(crate) fn run_batch<T: Send, R: Send>(
     })
 }
 
-/// [`run_batch`], with `meanwhile` run on the calling thread while the threads work: the serial
-/// part of a run (writing the batch before, reading the batch after) overlaps the parallel one.
-/// On one thread, or a batch too small to split, `meanwhile` runs first, then the batch.
-pub(crate) fn run_batch_while<T: Send, R: Send, M>(
-    items: &mut [T],
-    threads: usize,
-    f: impl Fn(&mut T) -> R + Sync,
-    meanwhile: impl FnOnce() -> M,
-) -> (Vec<R>, M) {
-    let threads = threads.max(1);
-    if threads == 1 || items.len() < PARALLEL_FROM {
-        let m = meanwhile();
-        return (items.iter_mut().map(f).collect(), m);
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks_mut(chunk)
-            .map(|part| scope.spawn(move || part.iter_mut().map(f).collect::<Vec<R>>()))
-            .collect();
-        let m = meanwhile();
-        let results = handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        (results, m)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,28 +44,6 @@ mod tests {
             });
             assert_eq!(out, (1..=1000).map(|x| x * 2).collect::<Vec<_>>());
             assert_eq!(items, (1..=1000).collect::<Vec<_>>());
-        }
-    }
-
-    #[test]
-    fn meanwhile_runs_once_on_the_calling_thread_and_the_order_is_kept() {
-        let caller = std::thread::current().id();
-        for threads in [0, 1, 2, 3] {
-            for len in [0, 10, 1000] {
-                let mut items: Vec<u32> = (0..len).collect();
-                let mut calls = 0;
-                let (out, on) = run_batch_while(
-                    &mut items,
-                    threads,
-                    |x| *x * 3,
-                    || {
-                        calls += 1;
-                        std::thread::current().id()
-                    },
-                );
-                assert_eq!(out, (0..len).map(|x| x * 3).collect::<Vec<_>>());
-                assert_eq!((calls, on), (1, caller));
-            }
         }
     }
 }
