@@ -69,6 +69,11 @@ impl KeySet {
 
     /// Adds a run-time purpose key, returning the key it replaces.
     pub fn insert(&mut self, key: DynPurposeKey) -> Option<DynPurposeKey> {
+        // The set records through its own auditor: the key's goes to the set if it has none.
+        let (key, auditor) = key.take_auditor();
+        if self.auditor.is_none() {
+            self.auditor = auditor;
+        }
         if let Some(slot) = self.keys.iter_mut().find(|k| k.purpose() == key.purpose()) {
             return Some(std::mem::replace(slot, key));
         }

@@ -370,6 +370,85 @@ struct Customer {
     email: String,
 }
 
+/// A purpose key used alone, without a key set, records what it does once it has an auditor:
+/// each value sealed or opened (failures included), a derived record opened with it as one
+/// event naming its purpose and the fields sealed for it; without one it records nothing. A key
+/// set takes the auditor of a key put into it if it has none, and records each thing once.
+#[test]
+fn a_purpose_key_used_alone_records_through_its_own_auditor() {
+    let keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    let support = keyring
+        .purpose_key::<Support>()
+        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"));
+    assert!(format!("{support:?}").contains("audited: true"));
+    let ctx = Context::new("customer", "phone").with_id_int(7);
+    let v: Sealed<String, Support> = Sealed::seal(SENTINEL, &ctx, &support).unwrap();
+    assert_eq!(v.open(&support, &ctx).unwrap(), SENTINEL);
+    assert_eq!(v.open_dyn(support.as_dyn(), &ctx).unwrap(), SENTINEL);
+    let wrong = Context::new("customer", "phone").with_id_int(8);
+    assert!(v.open(&support, &wrong).is_err());
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    for (line, (op, id)) in lines
+        .iter()
+        .zip([("seal", 7), ("open", 7), ("open", 7), ("open", 8)])
+    {
+        assert!(line.contains(&format!(r#""op":"{op}""#)), "{line}");
+        let rest = format!(
+            r#""actor":"desk","purposes":["support"],"record":"customer","fields":["phone"],"id":"{id}""#
+        );
+        assert!(line.contains(&rest), "{line}");
+        assert!(!line.contains(SENTINEL));
+    }
+    assert!(lines[3].contains(r#""outcome":"failed","error":"cannot-open""#));
+
+    // A derived record opened with the key: one event, its purpose and the fields sealed for it.
+    let plain_keys = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Support>());
+    let sealed = Customer {
+        id: 1001,
+        name: "Ada".into(),
+        phone: "+1".into(),
+        email: "ada@example.com".into(),
+    }
+    .seal(&plain_keys)
+    .unwrap();
+    assert_eq!(
+        sink.lines().len(),
+        4,
+        "a key set without an auditor records nothing"
+    );
+    let view = sealed.open(&support).unwrap();
+    assert_eq!(view.email, "ada@example.com");
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 5, "{lines:#?}");
+    assert!(
+        lines[4].contains(r#""op":"open","outcome":"ok","actor":"desk","purposes":["support"],"record":"Customer","fields":["phone","mail"],"id":"1001""#),
+        "{}",
+        lines[4]
+    );
+    // One field alone: one event for its value.
+    assert_eq!(sealed.open_email(&support).unwrap(), "ada@example.com");
+    assert_eq!(sink.lines().len(), 6);
+
+    // The same key without an auditor records nothing.
+    let quiet = keyring.purpose_key::<Support>();
+    assert!(quiet.auditor().is_none());
+    v.open(&quiet, &ctx).unwrap();
+    sealed.open(&quiet).unwrap();
+    assert_eq!(sink.lines().len(), 6);
+
+    // Put into a key set, the key's auditor becomes the set's: each seal is one event.
+    let keys = KeySet::new().with(support.share());
+    assert!(keys.auditor().is_some());
+    keys.seal::<Support, String>("x", &ctx).unwrap();
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 7);
+    assert!(lines[6].contains(r#""op":"seal""#));
+}
+
 #[test]
 fn a_derived_record_is_one_event_listing_its_fields() {
     let keyring = keyring();

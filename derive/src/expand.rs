@@ -440,6 +440,9 @@ fn view(record: &Record<'_>, purpose: &Path) -> TokenStream {
 
 fn openers(record: &Record<'_>) -> TokenStream {
     let sealed_ident = &record.sealed_ident;
+    // A key with an auditor of its own records the record as one event; its fields are opened
+    // with a quiet handle on the same key inside it.
+    let audit = audit_run(record, &quote!(Open), None, &AuditFrom::KeyView);
     let fields = record.fields.iter().filter_map(|field| {
         let sealed = field.sealed.as_ref()?;
         let fident = field.ident;
@@ -490,7 +493,13 @@ fn openers(record: &Record<'_>) -> TokenStream {
             where
                 Self: ::fieldseal::record::View<__P>,
             {
-                ::fieldseal::record::View::open_view(self, key)
+                let __run = || match ::fieldseal::PurposeKey::auditor(key) {
+                    ::core::option::Option::None => ::fieldseal::record::View::open_view(self, key),
+                    ::core::option::Option::Some(_) => {
+                        ::fieldseal::record::View::open_view(self, &key.quiet())
+                    }
+                };
+                #audit
             }
 
             #(#fields)*
@@ -686,6 +695,9 @@ pub(crate) enum AuditFrom {
     /// As `Subject`, for the view of one purpose `__P`: the event names `__P` and the fields
     /// sealed for it.
     SubjectView,
+    /// `key: &PurposeKey<__P>` (an auditor of its own, if any), for the view of `__P`: the
+    /// event names `__P` and the fields sealed for it.
+    KeyView,
 }
 
 /// The body of an entry point that runs `__run` (the whole record's seal or open) and,
@@ -728,34 +740,36 @@ pub(crate) fn audit_run(
             quote!(#a::subject_keys(keys)),
             quote!(::fieldseal::vault::Subject::as_bytes(&__subject)),
         ),
+        AuditFrom::KeyView => (quote!(#a::key(key)), quote!(&[])),
     };
     // The view of one purpose names it and the fields sealed for it (a generic `__P` cannot
     // be in a const: the fields are picked when the event is recorded).
-    let (event_purposes, event_fields, view_fields) = if matches!(from, AuditFrom::SubjectView) {
-        let field_purposes = sealed.iter().filter_map(|f| {
-            let s = f.sealed.as_ref()?;
-            let (n, ps) = (&s.name, &s.purposes);
-            Some(quote!((#n, &[#(<#ps as ::fieldseal::Purpose>::NAME),*])))
-        });
-        (
-            quote!(#a::Names::Strs(&[<__P as ::fieldseal::Purpose>::NAME])),
-            quote!(#a::Names::Strs(&__view_fields)),
-            quote! {
-                const __FIELD_PURPOSES: &[(&str, &[&str])] = &[#(#field_purposes),*];
-                let __view_fields: ::std::vec::Vec<&str> = __FIELD_PURPOSES
-                    .iter()
-                    .filter(|(_, __ps)| __ps.contains(&<__P as ::fieldseal::Purpose>::NAME))
-                    .map(|(__n, _)| *__n)
-                    .collect();
-            },
-        )
-    } else {
-        (
-            quote!(#a::Names::Strs(__PURPOSES)),
-            quote!(#a::Names::Strs(__FIELDS)),
-            quote!(),
-        )
-    };
+    let (event_purposes, event_fields, view_fields) =
+        if matches!(from, AuditFrom::SubjectView | AuditFrom::KeyView) {
+            let field_purposes = sealed.iter().filter_map(|f| {
+                let s = f.sealed.as_ref()?;
+                let (n, ps) = (&s.name, &s.purposes);
+                Some(quote!((#n, &[#(<#ps as ::fieldseal::Purpose>::NAME),*])))
+            });
+            (
+                quote!(#a::Names::Strs(&[<__P as ::fieldseal::Purpose>::NAME])),
+                quote!(#a::Names::Strs(&__view_fields)),
+                quote! {
+                    const __FIELD_PURPOSES: &[(&str, &[&str])] = &[#(#field_purposes),*];
+                    let __view_fields: ::std::vec::Vec<&str> = __FIELD_PURPOSES
+                        .iter()
+                        .filter(|(_, __ps)| __ps.contains(&<__P as ::fieldseal::Purpose>::NAME))
+                        .map(|(__n, _)| *__n)
+                        .collect();
+                },
+            )
+        } else {
+            (
+                quote!(#a::Names::Strs(__PURPOSES)),
+                quote!(#a::Names::Strs(__FIELDS)),
+                quote!(),
+            )
+        };
     let event = quote! {
         #a::RecordEvent {
             operation: #a::Operation::#operation,

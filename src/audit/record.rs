@@ -14,6 +14,12 @@ pub fn keys(keys: &KeySet) -> Option<&Auditor> {
     keys.auditor()
 }
 
+/// The auditor of a purpose key used alone.
+#[inline]
+pub fn key<P>(key: &crate::PurposeKey<P>) -> Option<&Auditor> {
+    key.inner.auditor()
+}
+
 /// The auditor of subject keys.
 #[inline]
 pub fn subject_keys<V>(keys: &SubjectKeys<V>) -> Option<&Auditor> {

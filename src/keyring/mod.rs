@@ -472,6 +472,7 @@ impl Keyring {
             .with_retired(self.retired_versions());
         DynPurposeKey {
             state: Arc::new(state),
+            auditor: None,
         }
     }
 

@@ -8,6 +8,7 @@ use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
 use crate::aead::Suite;
+use crate::audit::Auditor;
 use crate::error::{Error, KeyringError, Result};
 use crate::format::AadHead;
 use crate::kdf::{self, KEY_CHECK_LEN};
@@ -127,6 +128,8 @@ impl KeyState {
 /// Not `Clone` (share it by reference or in an `Arc`), not `Serialize`, redacted in `Debug`.
 pub struct DynPurposeKey {
     pub(crate) state: Arc<KeyState>,
+    /// What records the operations done with this key alone ([`with_auditor`](Self::with_auditor)).
+    pub(crate) auditor: Option<Auditor>,
 }
 
 impl DynPurposeKey {
@@ -216,6 +219,7 @@ impl DynPurposeKey {
         let state = KeyState::new(purpose, seal_suite, versions, active)?.with_retired(retired);
         Ok(Self {
             state: Arc::new(state),
+            auditor: None,
         })
     }
 
@@ -271,7 +275,50 @@ impl DynPurposeKey {
     pub fn share(&self) -> Self {
         Self {
             state: Arc::clone(&self.state),
+            auditor: self.auditor.clone(),
         }
+    }
+
+    /// Records every seal, open and re-seal done with this key alone with `auditor`, as a
+    /// [`KeySet`](crate::KeySet)'s auditor does for its keys: one event per value, and one per
+    /// derived record opened with this key (listing its fields). For a service that holds one
+    /// purpose key rather than a key set.
+    ///
+    /// A key set records through its own auditor: a key put into one leaves its auditor to the
+    /// set (which takes it if it has none), so nothing is recorded twice or not at all.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use fieldseal::audit::{Auditor, MemorySink};
+    /// use fieldseal::{Context, Keyring, Sealed, Suite};
+    /// fieldseal::purpose!(Support = "support");
+    /// let keyring = Keyring::generate(Suite::default())?;
+    /// let sink = Arc::new(MemorySink::new());
+    /// let key = keyring
+    ///     .purpose_key::<Support>()
+    ///     .with_auditor(Auditor::new(Arc::clone(&sink), "support-desk"));
+    /// let ctx = Context::new("customer", "phone").with_id_int(1001);
+    /// let phone: Sealed<String, Support> = Sealed::seal("+44 20 7946 0000", &ctx, &key)?;
+    /// phone.open(&key, &ctx)?;
+    /// let lines = sink.lines();
+    /// assert!(lines[0].contains(r#""op":"seal""#) && lines[1].contains(r#""op":"open""#));
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_auditor(mut self, auditor: Auditor) -> Self {
+        self.auditor = Some(auditor);
+        self
+    }
+
+    /// The auditor recording what this key does alone, if any.
+    pub fn auditor(&self) -> Option<&Auditor> {
+        self.auditor.as_ref()
+    }
+
+    /// The key without its auditor, and the auditor.
+    pub(crate) fn take_auditor(mut self) -> (Self, Option<Auditor>) {
+        let auditor = self.auditor.take();
+        (self, auditor)
     }
 }
 
@@ -281,6 +328,7 @@ impl fmt::Debug for DynPurposeKey {
             .field("purpose", &self.state.purpose.name())
             .field("versions", &self.state.held_versions())
             .field("active", &self.active_version())
+            .field("audited", &self.auditor.is_some())
             .field("key", &"[REDACTED]")
             .finish()
     }
@@ -334,6 +382,29 @@ impl<P: Purpose> PurposeKey<P> {
     pub fn share(&self) -> Self {
         Self::from_dyn_unchecked(self.inner.share())
     }
+
+    /// Records every seal, open and re-seal done with this key alone: see
+    /// [`DynPurposeKey::with_auditor`].
+    #[must_use]
+    pub fn with_auditor(self, auditor: Auditor) -> Self {
+        Self::from_dyn_unchecked(self.inner.with_auditor(auditor))
+    }
+
+    /// The auditor recording what this key does alone, if any.
+    pub fn auditor(&self) -> Option<&Auditor> {
+        self.inner.auditor()
+    }
+
+    /// Another handle on the same key that records nothing: what a derived record's entry
+    /// point opens its fields with, around its own one event.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn quiet(&self) -> Self {
+        Self::from_dyn_unchecked(DynPurposeKey {
+            state: Arc::clone(&self.inner.state),
+            auditor: None,
+        })
+    }
 }
 
 impl<P: Purpose> fmt::Debug for PurposeKey<P> {
@@ -342,6 +413,7 @@ impl<P: Purpose> fmt::Debug for PurposeKey<P> {
         f.debug_struct("")
             .field("versions", &self.inner.versions())
             .field("active", &self.inner.active_version())
+            .field("audited", &self.inner.auditor.is_some())
             .field("key", &"[REDACTED]")
             .finish()
     }

@@ -41,6 +41,10 @@ impl<P: Purpose> private::Sealed<P> for PurposeKey<P> {
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
         f(&[&*self.inner.state])
     }
+
+    fn auditor(&self) -> Option<&crate::audit::Auditor> {
+        self.inner.auditor()
+    }
 }
 impl<P: Purpose> SealingKeys<P> for PurposeKey<P> {}
 
@@ -61,6 +65,11 @@ macro_rules! tuple_keys {
         impl<$($p: Purpose),+> private::Sealed<($($p,)+)> for ($(&PurposeKey<$p>,)+) {
             fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
                 f(&[$(&*self.$i.inner.state),+])
+            }
+
+            /// The first key's auditor that there is.
+            fn auditor(&self) -> Option<&crate::audit::Auditor> {
+                None$(.or_else(|| self.$i.inner.auditor()))+
             }
         }
         impl<$($p: Purpose),+> SealingKeys<($($p,)+)> for ($(&PurposeKey<$p>,)+) {}

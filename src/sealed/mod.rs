@@ -107,7 +107,18 @@ impl<T: Plaintext, Ps: PurposeSet> Sealed<T, Ps> {
     where
         Ps: Includes<P, I>,
     {
-        engine::open(&key.inner.state, &self.bytes, ctx)
+        let Some(auditor) = key.auditor() else {
+            return engine::open(&key.inner.state, &self.bytes, ctx);
+        };
+        crate::audit::hooks::value(
+            Some(auditor),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&[P::NAME]),
+            ctx,
+            &[],
+            || crate::audit::hooks::part_version(&self.bytes, P::NAME),
+            || engine::open(&key.inner.state, &self.bytes, ctx),
+        )
     }
 
     /// Opens the copy of purpose `P` with the matching key of a [`KeySet`].
@@ -143,7 +154,19 @@ impl<T: Plaintext, Ps: Purposes> Sealed<T, Ps> {
     /// # Errors
     /// As [`open`](Self::open), and [`Error::NotSealedFor`](crate::Error::NotSealedFor).
     pub fn open_dyn(&self, key: &DynPurposeKey, ctx: &Context<'_>) -> Result<T> {
-        engine::open(&key.state, &self.bytes, ctx)
+        let Some(auditor) = key.auditor() else {
+            return engine::open(&key.state, &self.bytes, ctx);
+        };
+        let purpose = [key.purpose().name()];
+        crate::audit::hooks::value(
+            Some(auditor),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&purpose),
+            ctx,
+            &[],
+            || crate::audit::hooks::part_version(&self.bytes, purpose[0]),
+            || engine::open(&key.state, &self.bytes, ctx),
+        )
     }
 
     /// Takes a value from its binary form, checking its shape, that it holds a `T`, and that its
