@@ -486,6 +486,25 @@ fn a_derived_record_is_one_event_listing_its_fields() {
         "{}",
         lines[3]
     );
+
+    // A derived record re-sealed after a rotation: one event for the record, and one (nothing
+    // to re-seal) for a rerun.
+    let mut keyring = keyring;
+    keyring.rotate().unwrap();
+    let rotated = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "crm"))
+        .unwrap();
+    let resealed = sealed.reseal(&rotated).unwrap().expect("re-sealed");
+    assert!(resealed.reseal(&rotated).unwrap().is_none());
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 7, "{lines:#?}");
+    for line in &lines[5..] {
+        assert!(line.contains(
+            r#""op":"reseal","outcome":"ok","actor":"crm","purposes":["fulfillment","support"],"record":"Customer","fields":["name","phone","mail"],"id":"1001""#
+        ), "{line}");
+    }
 }
 
 #[derive(Seal, Clone, Debug, PartialEq)]

@@ -27,7 +27,10 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
             None => quote!(#fident: ::core::clone::Clone::clone(&self.#fident)),
             Some(sealed) => {
                 let one = |value: TokenStream| {
-                    let resealed = in_context(sealed, &quote!(keys.reseal(#value, __ctx)));
+                    let resealed = in_context(
+                        sealed,
+                        &quote!(::fieldseal::__private::audit::reseal_field(keys, #value, __ctx)),
+                    );
                     quote! {
                         match #resealed {
                             ::core::option::Option::Some(__new) => { __changed = true; __new }
@@ -66,6 +69,13 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
     // A subject-mode record has no direct `reseal`: rotation rewraps its subjects' data keys and
     // never touches field data (FORMAT.md §15.2). The trait impl stays, for nesting in a
     // direct-mode record.
+    // One event for the whole record, as its seal and open are; its fields re-seal quietly.
+    let audit = crate::expand::audit_run(
+        record,
+        &quote!(Reseal),
+        None,
+        &crate::expand::AuditFrom::Direct,
+    );
     let entry = crate::expand::is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -87,11 +97,14 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
                     &self,
                     keys: &::fieldseal::KeySet,
                 ) -> ::fieldseal::Result<::core::option::Option<Self>> {
-                    ::fieldseal::record::ResealRecord::reseal_nested(
-                        self,
-                        keys,
-                        &::fieldseal::record::Nesting::TOP,
-                    )
+                    let __run = || {
+                        ::fieldseal::record::ResealRecord::reseal_nested(
+                            self,
+                            keys,
+                            &::fieldseal::record::Nesting::TOP,
+                        )
+                    };
+                    #audit
                 }
             }
         }
