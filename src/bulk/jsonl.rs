@@ -7,7 +7,7 @@ use std::io::{self, BufRead, Write};
 
 use sha2::{Digest as _, Sha256};
 
-use crate::bulk::batch::{BATCH, run_batch};
+use crate::bulk::batch::{BATCH, run_batch_while};
 use crate::bulk::checkpoint::Checkpoint;
 use crate::bulk::key_sets::RunKeys;
 use crate::bulk::layout::{Counts, RecordLayout, Reseal};
@@ -211,59 +211,106 @@ impl<'a> Run<'a> {
         progress: &mut dyn FnMut(&Summary),
         checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
     ) -> Result<Summary> {
-        let mut batch: Vec<String> = Vec::with_capacity(BATCH);
         let run_keys = RunKeys::default();
-        loop {
-            batch.clear();
-            let mut eof = false;
-            while batch.len() < BATCH {
-                let Some(line) = self.next_line()? else {
-                    eof = true;
-                    break;
-                };
-                batch.push(line);
-            }
+        let reseal = |line: &mut String| reseal_line(keys, &run_keys, layout, line.as_str());
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut eof = self.fill(&mut batch)?;
+        // The batch re-sealed last, written while the threads re-seal the next one.
+        let mut done: Option<Done> = None;
+        while !batch.is_empty() {
             let first_line = self.line_no - batch.len() as u64 + 1;
-            let results = run_batch(&mut batch, threads, |line| {
-                reseal_line(keys, &run_keys, layout, line.as_str())
+            let mut next = Vec::with_capacity(BATCH);
+            let (results, step) = run_batch_while(&mut batch, threads, reseal, || {
+                if let Some(done) = done.take() {
+                    self.write_done(done, output, progress, checkpoint)?;
+                }
+                if eof { Ok(true) } else { self.fill(&mut next) }
             });
-            for (i, (result, line)) in results.into_iter().zip(&batch).enumerate() {
-                let (new, counts) = match result {
-                    Ok(done) => done,
-                    Err(e) => {
-                        // What is written is checkpointed: a rerun resumes at the failed line.
-                        self.flush(output)?;
-                        debug_assert_eq!(self.line_no_done(), first_line - 1 + i as u64);
-                        checkpoint(&self.position())?;
-                        return Err(Error::AtLine {
-                            line: first_line + i as u64,
-                            source: Box::new(e),
-                        });
-                    }
-                };
-                if let Some(text) = &new {
-                    self.write(output, text.as_bytes())?;
-                } else {
-                    self.write(output, line.as_bytes())?;
-                    if !line.ends_with('\n') {
-                        self.write(output, b"\n")?;
-                    }
-                }
-                self.consumed.update(line.as_bytes());
-                self.summary.records += 1;
-                self.summary.values += counts;
-                if counts.terms_kept > 0 && self.summary.first_kept.is_none() {
-                    self.summary.first_kept = Some(first_line + i as u64);
-                }
-            }
+            eof = step?;
+            done = Some(Done {
+                lines: std::mem::replace(&mut batch, next),
+                results,
+                first_line,
+            });
+        }
+        if let Some(done) = done {
+            self.write_done(done, output, progress, checkpoint)?;
+        } else {
+            // An empty input: the run still stands somewhere.
             self.flush(output)?;
             checkpoint(&self.position())?;
             progress(&self.summary);
-            if eof {
-                return Ok(self.summary);
+        }
+        Ok(self.summary)
+    }
+
+    /// Reads up to [`BATCH`] lines into `batch`; `true` at the end of the input.
+    fn fill(&mut self, batch: &mut Vec<String>) -> Result<bool> {
+        while batch.len() < BATCH {
+            let Some(line) = self.next_line()? else {
+                return Ok(true);
+            };
+            batch.push(line);
+        }
+        Ok(false)
+    }
+
+    /// Writes a re-sealed batch in order, then flushes and checkpoints; a record that failed is
+    /// an error after the records before it are written and checkpointed.
+    fn write_done(
+        &mut self,
+        done: Done,
+        output: &mut dyn Write,
+        progress: &mut dyn FnMut(&Summary),
+        checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
+    ) -> Result<()> {
+        let Done {
+            lines,
+            results,
+            first_line,
+        } = done;
+        for (i, (result, line)) in results.into_iter().zip(&lines).enumerate() {
+            let (new, counts) = match result {
+                Ok(done) => done,
+                Err(e) => {
+                    // What is written is checkpointed: a rerun resumes at the failed line.
+                    self.flush(output)?;
+                    debug_assert_eq!(self.line_no_done(), first_line - 1 + i as u64);
+                    checkpoint(&self.position())?;
+                    return Err(Error::AtLine {
+                        line: first_line + i as u64,
+                        source: Box::new(e),
+                    });
+                }
+            };
+            if let Some(text) = &new {
+                self.write(output, text.as_bytes())?;
+            } else {
+                self.write(output, line.as_bytes())?;
+                if !line.ends_with('\n') {
+                    self.write(output, b"\n")?;
+                }
+            }
+            self.consumed.update(line.as_bytes());
+            self.summary.records += 1;
+            self.summary.values += counts;
+            if counts.terms_kept > 0 && self.summary.first_kept.is_none() {
+                self.summary.first_kept = Some(first_line + i as u64);
             }
         }
+        self.flush(output)?;
+        checkpoint(&self.position())?;
+        progress(&self.summary);
+        Ok(())
     }
+}
+
+/// A batch re-sealed, waiting to be written: its lines, what became of each, and the input line
+/// number of its first.
+struct Done {
+    lines: Vec<String>,
+    results: Vec<Outcome>,
+    first_line: u64,
 }
 
 /// A line re-sealed: its new text with a line ending, or `None` to write it as it was.
