@@ -221,20 +221,26 @@ impl<'a> Run<'a> {
             let first_line = self.line_no - batch.len() as u64 + 1;
             let mut next = Vec::with_capacity(BATCH);
             let (results, step) = run_batch_while(&mut batch, threads, reseal, || {
-                if let Some(done) = done.take() {
+                let mut written = done.take();
+                if let Some(done) = &mut written {
                     self.write_done(done, output, progress, checkpoint)?;
                 }
-                if eof { Ok(true) } else { self.fill(&mut next) }
+                let eof = if eof { true } else { self.fill(&mut next)? };
+                Ok::<_, Error>((eof, written))
             });
-            eof = step?;
+            // Freed only now: the threads allocated these, and freeing them while the threads
+            // allocate again contends for the allocator's locks.
+            let (step, written) = step?;
+            drop(written);
+            eof = step;
             done = Some(Done {
                 lines: std::mem::replace(&mut batch, next),
                 results,
                 first_line,
             });
         }
-        if let Some(done) = done {
-            self.write_done(done, output, progress, checkpoint)?;
+        if let Some(mut done) = done {
+            self.write_done(&mut done, output, progress, checkpoint)?;
         } else {
             // An empty input: the run still stands somewhere.
             self.flush(output)?;
@@ -259,20 +265,17 @@ impl<'a> Run<'a> {
     /// an error after the records before it are written and checkpointed.
     fn write_done(
         &mut self,
-        done: Done,
+        done: &mut Done,
         output: &mut dyn Write,
         progress: &mut dyn FnMut(&Summary),
         checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
     ) -> Result<()> {
-        let Done {
-            lines,
-            results,
-            first_line,
-        } = done;
-        for (i, (result, line)) in results.into_iter().zip(&lines).enumerate() {
+        let first_line = done.first_line;
+        for (i, (result, line)) in done.results.iter_mut().zip(&done.lines).enumerate() {
             let (new, counts) = match result {
-                Ok(done) => done,
+                Ok(done) => (done.0.as_deref(), done.1),
                 Err(e) => {
+                    let e = std::mem::replace(e, Error::NoPurpose);
                     // What is written is checkpointed: a rerun resumes at the failed line.
                     self.flush(output)?;
                     debug_assert_eq!(self.line_no_done(), first_line - 1 + i as u64);
