@@ -130,11 +130,7 @@ impl<'a> Run<'a> {
 
     /// The next line with its ending, `None` at the end of the input.
     fn next_line(&mut self) -> Result<Option<String>> {
-        self.next_line_into(String::new())
-    }
-
-    /// [`next_line`](Self::next_line), reading into `line` (a buffer to reuse).
-    fn next_line_into(&mut self, mut line: String) -> Result<Option<String>> {
+        let mut line = String::new();
         let n = read_line(self.input, &mut line, self.line_no + 1)?;
         if n == 0 {
             return Ok(None);
@@ -218,10 +214,7 @@ impl<'a> Run<'a> {
         let run_keys = RunKeys::default();
         let reseal = |line: &mut String| reseal_line(keys, &run_keys, layout, line.as_str());
         let mut batch = Vec::with_capacity(BATCH);
-        // The line buffers of the batch written last, to read the next lines into: the calling
-        // thread allocated them, and reuses them rather than free and allocate 2,048 a batch.
-        let mut spare: Vec<String> = Vec::new();
-        let mut eof = self.fill(&mut batch, &mut spare)?;
+        let mut eof = self.fill(&mut batch)?;
         // The batch re-sealed last, written while the threads re-seal the next one.
         let mut done: Option<Done> = None;
         while !batch.is_empty() {
@@ -232,19 +225,13 @@ impl<'a> Run<'a> {
                 if let Some(done) = &mut written {
                     self.write_done(done, output, progress, checkpoint)?;
                 }
-                let eof = if eof {
-                    true
-                } else {
-                    self.fill(&mut next, &mut spare)?
-                };
+                let eof = if eof { true } else { self.fill(&mut next)? };
                 Ok::<_, Error>((eof, written))
             });
             // Freed only now: the threads allocated these, and freeing them while the threads
             // allocate again contends for the allocator's locks.
             let (step, written) = step?;
-            if let Some(written) = written {
-                spare = written.lines;
-            }
+            drop(written);
             eof = step;
             done = Some(Done {
                 lines: std::mem::replace(&mut batch, next),
@@ -263,11 +250,10 @@ impl<'a> Run<'a> {
         Ok(self.summary)
     }
 
-    /// Reads up to [`BATCH`] lines into `batch`, into buffers taken from `spare` while it has
-    /// any; `true` at the end of the input.
-    fn fill(&mut self, batch: &mut Vec<String>, spare: &mut Vec<String>) -> Result<bool> {
+    /// Reads up to [`BATCH`] lines into `batch`; `true` at the end of the input.
+    fn fill(&mut self, batch: &mut Vec<String>) -> Result<bool> {
         while batch.len() < BATCH {
-            let Some(line) = self.next_line_into(spare.pop().unwrap_or_default())? else {
+            let Some(line) = self.next_line()? else {
                 return Ok(true);
             };
             batch.push(line);
