@@ -282,6 +282,20 @@ fn open_in(
     buf: &mut [u8],
 ) -> Result<()> {
     let version = key.version(part.key_version)?;
+    decrypt(key, version, header, part, ctx, buf).map_err(|()| cannot_open(key, header, part, ctx))
+}
+
+/// Decrypts `part` in place in `buf` with `version` of `key`, its associated data built from
+/// `ctx` (FORMAT.md §6); `Err(())` if it does not authenticate.
+#[inline]
+fn decrypt(
+    key: &KeyState,
+    version: &crate::keyring::VersionKey,
+    header: &Header<'_>,
+    part: &PartRef<'_>,
+    ctx: &Context<'_>,
+    buf: &mut [u8],
+) -> Result<(), ()> {
     AadInput {
         suite: header.suite,
         mode: header.mode,
@@ -303,7 +317,6 @@ fn open_in(
             part.tag,
         )
     })
-    .map_err(|()| cannot_open(key, header, part, ctx))
 }
 
 /// The failure to open `part` under `ctx`: opaque, but for a debug build's hint
@@ -346,34 +359,13 @@ fn opens_under(
     ctx: &Context<'_>,
     buf: &mut Vec<u8>,
 ) -> bool {
-    let Ok((record, field, id)) = ctx.parts() else {
+    if ctx.check().is_err() {
         return false;
-    };
+    }
     let Ok(version) = key.version(part.key_version) else {
         return false;
     };
     buf.clear();
     buf.extend_from_slice(part.ciphertext);
-    AadInput {
-        suite: header.suite,
-        mode: header.mode,
-        type_byte: header.type_byte,
-        head: &key.aad_head,
-        key_version: part.key_version,
-        record,
-        field,
-        id,
-    }
-    .with(|aad| {
-        version.ciphers.open(
-            &version.secret,
-            header.suite,
-            header.nonce,
-            part.epoch,
-            aad,
-            buf,
-            part.tag,
-        )
-    })
-    .is_ok()
+    decrypt(key, version, header, part, ctx, buf).is_ok()
 }
