@@ -140,7 +140,7 @@ pub(crate) fn reindex(
     let mut values = Vec::with_capacity(sources.len());
     for (field, text) in &sources {
         let binding = binding(level, field);
-        if let Ok(Some(value)) = walk.keys.open_text(text, &binding.context()) {
+        if let Ok(Some(value)) = walk.key_sets.open_text(walk.keys, text, &binding.context()) {
             values.push(value);
         } else {
             // Not opened (no key of its purposes here, a retired version, a damaged value): the

@@ -1,5 +1,5 @@
-//! The key sets a run re-seals with, built once per thread and purpose list rather than once per
-//! value. A [`Keyring`](crate::Keyring) re-sealing value by value built a key set per value: a
+//! The key sets a run re-seals (and recomputes stale index terms) with, built once per thread and
+//! purpose list rather than once per value. A [`Keyring`](crate::Keyring) re-sealing value by value built a key set per value: a
 //! purpose key state, and so a fresh epoch (an HKDF and an AES key schedule) for every seal and
 //! for every open, with reference counts shared by all threads. Two threads re-sealed only 1.25x
 //! the records of one (BENCHMARKS.md, "Key management").
@@ -10,12 +10,13 @@ use thread_local::ThreadLocal;
 
 use crate::bulk::index::IndexKeys;
 use crate::bulk::layout::Reseal;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::format::{decode_text, encode_text, parse};
+use crate::keyring::Keyring;
 use crate::keyset::KeySet;
 use crate::padded::Padded;
-use crate::purpose::DynPurpose;
-use crate::sealed::Context;
+use crate::purpose::{AnyPurposes, DynPurpose};
+use crate::sealed::{Context, Sealed};
 
 /// One thread's key sets: the purpose names of each, in the order of the values' parts. Padded:
 /// every value re-sealed borrows it.
@@ -42,8 +43,49 @@ impl KeySets {
         ctx.check()?;
         let bytes = decode_text(text)?;
         let (_, names) = parse(&bytes)?;
+        self.with_set(keyring, &names, |set| {
+            Ok(set
+                .reseal_bytes_quiet(&bytes, ctx)?
+                .map(|b| encode_text(&b)))
+        })
+    }
+
+    /// Opens the sealed `String` of text form `text`, as [`Reseal::open_text`] would (with the
+    /// key of its first purpose, for a keyring): what a stale index term is recomputed from.
+    pub(crate) fn open_text(
+        &self,
+        keys: &dyn Reseal,
+        text: &str,
+        ctx: &Context<'_>,
+    ) -> Result<Option<String>> {
+        let Some(keyring) = keys.as_keyring() else {
+            return keys.open_text(text, ctx);
+        };
+        let sealed = Sealed::<String, AnyPurposes>::from_text(text)?;
+        let Some(purpose) = sealed.purposes().into_iter().next() else {
+            return Ok(None);
+        };
+        self.with_set(keyring, &[purpose.name()], |set| {
+            // Built from this one purpose: the set holds its key.
+            let key = set
+                .get(purpose.name())
+                .ok_or_else(|| Error::NoKeyForPurpose {
+                    purpose: purpose.name().to_owned(),
+                    held: Vec::new(),
+                })?;
+            sealed.open_dyn(key, ctx).map(Some)
+        })
+    }
+
+    /// Runs `f` with this thread's key set of the purposes `names`, built on first use.
+    fn with_set<R>(
+        &self,
+        keyring: &Keyring,
+        names: &[&str],
+        f: impl FnOnce(&KeySet) -> Result<R>,
+    ) -> Result<R> {
         let mut held = self.per_thread.get_or_default().0.borrow_mut();
-        let at = if let Some(at) = held.iter().position(|(n, _)| *n == names) {
+        let at = if let Some(at) = held.iter().position(|(n, _)| n == names) {
             at
         } else {
             let purposes = names
@@ -54,10 +96,7 @@ impl KeySets {
             held.push((names.iter().map(|&n| n.to_owned()).collect(), set));
             held.len() - 1
         };
-        Ok(held[at]
-            .1
-            .reseal_bytes_quiet(&bytes, ctx)?
-            .map(|b| encode_text(&b)))
+        f(&held[at].1)
     }
 }
 
