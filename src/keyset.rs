@@ -69,7 +69,9 @@ impl KeySet {
 
     /// Adds a run-time purpose key, returning the key it replaces.
     pub fn insert(&mut self, key: DynPurposeKey) -> Option<DynPurposeKey> {
-        // The set records through its own auditor: the key's goes to the set if it has none.
+        // The set records through its own auditor: the key's goes to the set if it has none (no
+        // key-set-load event then: `with_auditor` records that). A set has one auditor; the
+        // auditor of a key added to a set that has one is not used.
         let (key, auditor) = key.take_auditor();
         if self.auditor.is_none() {
             self.auditor = auditor;

@@ -232,6 +232,44 @@ fn a_bad_record_in_a_later_batch_stops_the_run_there_and_the_run_resumes_after_i
     fs::remove_dir_all(dir).unwrap();
 }
 
+/// A line that cannot be read (not UTF-8) in the second batch, read while the first is
+/// re-sealed: the first batch and the second's lines before it are still written and
+/// checkpointed, the error names its line, and progress counts bytes of the lines written only.
+#[test]
+fn an_unreadable_line_in_a_later_batch_keeps_every_line_before_it() {
+    let dir = scratch("unreadable");
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let input = dir.join("members.jsonl");
+    write_members(&keyring, &input, 3000);
+    keyring.rotate().unwrap();
+    let good = fs::read(&input).unwrap();
+    let lines: Vec<&[u8]> = good.split_inclusive(|&b| b == b'\n').collect();
+    let mut bad = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        bad.extend_from_slice(if i == 2499 {
+            b"{\"tier\":\"\xff\"}\n"
+        } else {
+            line
+        });
+    }
+    fs::write(&input, bad).unwrap();
+
+    let out = dir.join("out.jsonl");
+    let mut seen = Vec::new();
+    let err = reseal_jsonl_file(&keyring, &layout(), Some(&input), &out, 2, &mut |s| {
+        seen.push((s.records, s.bytes_read));
+    })
+    .unwrap_err();
+    assert!(matches!(err, Error::AtLine { line: 2500, .. }), "{err:?}");
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+    let bytes = |n: usize| lines[..n].iter().map(|l| l.len() as u64).sum::<u64>();
+    assert_eq!(seen, [(2048, bytes(2048)), (2499, bytes(2499))]);
+    let partial = fs::read_to_string(partial_path(&out)).unwrap();
+    assert_eq!(partial.lines().count(), 2499);
+    assert!(checkpoint_path(&out).exists());
+    fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn a_bad_record_is_named_by_its_line_and_the_records_before_it_are_kept() {
     let dir = scratch("bad");

@@ -84,6 +84,26 @@ fn reseal_direct_hands_a_copy_over_to_the_partners_purpose_key() {
         .unwrap();
     assert_eq!(handed.open(&acme, &ctx).unwrap(), 1815);
     assert_eq!(handed.key_versions()[0].1, 1, "the partner's root version");
+    // A partner key with an auditor of its own records the copy sealed for it.
+    let sink = std::sync::Arc::new(fieldseal::audit::MemorySink::new());
+    let audited = w
+        .keyring
+        .purpose_key::<Acme>()
+        .with_auditor(fieldseal::audit::Auditor::new(
+            std::sync::Arc::clone(&sink),
+            "partner-desk",
+        ));
+    let _: Sealed<u32, Acme> = w
+        .subjects
+        .reseal_direct(&points, &Marketing.into(), &ada, &ctx, &audited)
+        .unwrap();
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains(r#""op":"seal","outcome":"ok","actor":"partner-desk","purposes":["third-party:acme"],"record":"customer","fields":["points"]"#),
+        "{}",
+        lines[0]
+    );
     // Bound to the same context: it does not open as another record's.
     let other = Context::new("customer", "points").with_id_int(8);
     assert!(matches!(

@@ -496,7 +496,10 @@ fn openers(record: &Record<'_>) -> TokenStream {
                 let __run = || match ::fieldseal::PurposeKey::auditor(key) {
                     ::core::option::Option::None => ::fieldseal::record::View::open_view(self, key),
                     ::core::option::Option::Some(_) => {
-                        ::fieldseal::record::View::open_view(self, &key.quiet())
+                        ::fieldseal::record::View::open_view(
+                            self,
+                            &::fieldseal::__private::audit::quiet(key),
+                        )
                     }
                 };
                 #audit

@@ -20,6 +20,12 @@ pub fn key<P>(key: &crate::PurposeKey<P>) -> Option<&Auditor> {
     key.inner.auditor()
 }
 
+/// A handle on `key` that records nothing, for the fields of a record recorded as one event.
+#[must_use]
+pub fn quiet<P: crate::Purpose>(key: &crate::PurposeKey<P>) -> crate::PurposeKey<P> {
+    key.quiet()
+}
+
 /// The auditor of subject keys.
 #[inline]
 pub fn subject_keys<V>(keys: &SubjectKeys<V>) -> Option<&Auditor> {

@@ -51,7 +51,7 @@ pub(crate) fn run_batch_while<T: Send, R: Send, M>(
         return (items.iter_mut().map(f).collect(), m);
     }
     // Eight chunks a thread: the calling thread joins late, and claims what is left.
-    let chunk = items.len().div_ceil(threads * 8).max(1);
+    let chunk = items.len().div_ceil(threads.saturating_mul(8)).max(1);
     let chunks: Vec<Mutex<&mut [T]>> = items.chunks_mut(chunk).map(Mutex::new).collect();
     let next = AtomicUsize::new(0);
     let work = || {
@@ -67,7 +67,9 @@ pub(crate) fn run_batch_while<T: Send, R: Send, M>(
         }
     };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // No more workers than chunks, however many threads were asked for.
+        let workers = (threads - 1).min(chunks.len());
+        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
         let m = meanwhile();
         let mut parts = work();
         for handle in handles {
@@ -102,7 +104,7 @@ mod tests {
     #[test]
     fn meanwhile_runs_once_on_the_calling_thread_and_the_order_is_kept() {
         let caller = std::thread::current().id();
-        for threads in [0, 1, 2, 3, 7] {
+        for threads in [0, 1, 2, 3, 7, 1000, usize::MAX] {
             for len in [0, 10, 63, 64, 65, 1000, 2048] {
                 let mut items: Vec<u32> = (0..len).collect();
                 let mut calls = 0;

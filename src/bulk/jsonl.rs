@@ -21,7 +21,7 @@ pub struct Summary {
     pub records: u64,
     /// Records skipped because an interrupted run had written them already.
     pub resumed: u64,
-    /// Input bytes consumed, resumed records included.
+    /// Input bytes of the lines written or resumed (a line's bytes count once it is written).
     pub bytes_read: u64,
     /// Values re-sealed and values already current, and index terms recomputed, current and
     /// kept, in this run's records.
@@ -136,7 +136,7 @@ impl<'a> Run<'a> {
             return Ok(None);
         }
         self.line_no += 1;
-        self.summary.bytes_read += n as u64;
+        debug_assert_eq!(n, line.len());
         Ok(Some(line))
     }
 
@@ -154,6 +154,7 @@ impl<'a> Run<'a> {
             };
             self.consumed.update(line.as_bytes());
             self.summary.resumed += 1;
+            self.summary.bytes_read += line.len() as u64;
         }
         Ok(())
     }
@@ -213,8 +214,14 @@ impl<'a> Run<'a> {
     ) -> Result<Summary> {
         let run_keys = RunKeys::default();
         let reseal = |line: &mut String| reseal_line(keys, &run_keys, layout, line.as_str());
+        // A line that could not be read (not UTF-8, too long, an I/O error): the lines before it
+        // are still re-sealed and written, then the run stops with it.
+        let mut unreadable: Option<Error> = None;
         let mut batch = Vec::with_capacity(BATCH);
-        let mut eof = self.fill(&mut batch)?;
+        let mut eof = self.fill(&mut batch).unwrap_or_else(|e| {
+            unreadable = Some(e);
+            true
+        });
         // The batch re-sealed last, written while the threads re-seal the next one.
         let mut done: Option<Done> = None;
         while !batch.is_empty() {
@@ -225,7 +232,11 @@ impl<'a> Run<'a> {
                 if let Some(done) = &mut written {
                     self.write_done(done, output, progress, checkpoint)?;
                 }
-                let eof = if eof { true } else { self.fill(&mut next)? };
+                let eof = eof
+                    || self.fill(&mut next).unwrap_or_else(|e| {
+                        unreadable = Some(e);
+                        true
+                    });
                 Ok::<_, Error>((eof, written))
             });
             // Freed only now: the threads allocated these, and freeing them while the threads
@@ -247,7 +258,10 @@ impl<'a> Run<'a> {
             checkpoint(&self.position())?;
             progress(&self.summary);
         }
-        Ok(self.summary)
+        match unreadable {
+            Some(e) => Err(e),
+            None => Ok(self.summary),
+        }
     }
 
     /// Reads up to [`BATCH`] lines into `batch`; `true` at the end of the input.
@@ -295,6 +309,8 @@ impl<'a> Run<'a> {
                 }
             }
             self.consumed.update(line.as_bytes());
+            // Counted as written, so that progress reports records and bytes of the same lines.
+            self.summary.bytes_read += line.len() as u64;
             self.summary.records += 1;
             self.summary.values += counts;
             if counts.terms_kept > 0 && self.summary.first_kept.is_none() {

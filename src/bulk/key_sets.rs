@@ -11,7 +11,7 @@ use thread_local::ThreadLocal;
 use crate::bulk::index::IndexKeys;
 use crate::bulk::layout::Reseal;
 use crate::error::{Error, Result};
-use crate::format::{decode_text, encode_text, parse};
+use crate::format::{decode_text, encode_text, for_each_part, parse};
 use crate::keyring::Keyring;
 use crate::keyset::KeySet;
 use crate::padded::Padded;
@@ -42,7 +42,15 @@ impl KeySets {
         };
         ctx.check()?;
         let bytes = decode_text(text)?;
-        let (_, names) = parse(&bytes)?;
+        let (header, names) = parse(&bytes)?;
+        // Current already (the suite and every part's version): no key set needed.
+        let mut current = header.suite == keyring.suite();
+        for_each_part(&bytes, |p| {
+            current &= p.key_version == keyring.active_version();
+        })?;
+        if current {
+            return Ok(None);
+        }
         self.with_set(keyring, &names, |set| {
             Ok(set
                 .reseal_bytes_quiet(&bytes, ctx)?

@@ -396,10 +396,9 @@ impl<P: Purpose> PurposeKey<P> {
     }
 
     /// Another handle on the same key that records nothing: what a derived record's entry
-    /// point opens its fields with, around its own one event.
-    #[doc(hidden)]
+    /// point opens its fields with, around its own one event (`__private::audit::quiet`).
     #[must_use]
-    pub fn quiet(&self) -> Self {
+    pub(crate) fn quiet(&self) -> Self {
         Self::from_dyn_unchecked(DynPurposeKey {
             state: Arc::clone(&self.inner.state),
             auditor: None,

@@ -73,7 +73,8 @@ pub trait OpenRecord {
 /// A sealed twin re-sealed after a rotation: what a nested record field needs of its sealed type.
 pub trait ResealRecord: Sized {
     /// Re-seals every sealed field under the active key versions; `Ok(None)` if all are current.
-    /// `at` as in [`SealRecord::seal_nested`].
+    /// `at` as in [`SealRecord::seal_nested`]. Records no audit event: the derived `reseal`
+    /// records the whole record as one; call that.
     ///
     /// # Errors
     /// As [`KeySet::reseal`].
@@ -91,7 +92,8 @@ pub trait View<P> {
     /// The view type: the plain fields and the fields sealed for `P`.
     type View;
 
-    /// Opens every field sealed for `P`.
+    /// Opens every field sealed for `P`. With a key that has an auditor, each field is an event
+    /// of its own; the derived `open` records the whole record as one: call that.
     ///
     /// # Errors
     /// As [`Sealed::open`](crate::Sealed::open), for the first field that fails.

@@ -71,7 +71,17 @@ impl<V: KeyVault> SubjectKeys<V> {
     ) -> Result<Vec<u8>> {
         let key = self.key_to_open(bytes, from, subject, ctx)?;
         let (type_byte, payload) = crate::sealed::open_payload(&key, bytes, ctx)?;
-        crate::sealed::seal_payload(&[&to.state], type_byte, &payload, ctx)
+        let purpose = [to.purpose().name()];
+        // The partner's key records its seal if it has an auditor of its own.
+        crate::audit::hooks::value(
+            to.auditor(),
+            crate::audit::Operation::Seal,
+            crate::audit::Names::Strs(&purpose),
+            ctx,
+            &[],
+            || Some(to.active_version()),
+            || crate::sealed::seal_payload(&[&to.state], type_byte, &payload, ctx),
+        )
     }
 
     /// [`reseal_direct`](Self::reseal_direct) on a value's text form (`fs1:...`, FORMAT.md §7),
