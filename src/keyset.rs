@@ -209,6 +209,17 @@ impl KeySet {
         self.key::<P>().ok_or_else(|| self.missing(P::NAME))
     }
 
+    /// [`require`](Self::require), borrowed: what `#[derive(Seal)]` seals a record's fields with.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`].
+    #[doc(hidden)]
+    pub fn require_ref<P: Purpose>(&self) -> Result<crate::sealed::KeyRef<'_, P>> {
+        self.get(P::NAME)
+            .map(crate::sealed::KeyRef::new)
+            .ok_or_else(|| self.missing(P::NAME))
+    }
+
     /// Seals `value` for the purposes `Ps`; every one must be held.
     ///
     /// # Errors

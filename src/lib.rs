@@ -37,6 +37,8 @@ pub use kdf::{
 pub mod __private {
     pub use serde;
 
+    pub use crate::sealed::KeyRef;
+
     pub use crate::audit::record as audit;
 }
 

@@ -243,7 +243,7 @@ fn seal(record: &Record<'_>) -> TokenStream {
         .collect();
     let lookups = used.iter().map(|purpose| {
         let local = key_local(record, purpose);
-        quote!(let #local = keys.require::<#purpose>()?;)
+        quote!(let #local = keys.require_ref::<#purpose>()?;)
     });
     let indexes = crate::index::seal_inits(record, &quote!(keys));
     let body = enter(

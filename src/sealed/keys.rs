@@ -4,8 +4,10 @@
 //! single purpose, a tuple of key references in the same order as `Ps`, or a [`KeySet`] holding
 //! them all (checked at run time).
 
+use std::marker::PhantomData;
+
 use crate::error::Result;
-use crate::keyring::{KeyState, PurposeKey};
+use crate::keyring::{DynPurposeKey, KeyState, PurposeKey};
 use crate::keyset::KeySet;
 use crate::purpose::{Purpose, PurposeSet};
 
@@ -48,6 +50,34 @@ impl<P: Purpose> private::Sealed<P> for PurposeKey<P> {
 }
 impl<P: Purpose> SealingKeys<P> for PurposeKey<P> {}
 
+/// The key of purpose `P` borrowed from a [`KeySet`], for `#[derive(Seal)]`'s generated code:
+/// a record looks each purpose's key up once, without a reference count written by every
+/// thread that seals (an owned key's `Arc` clone and drop per record). Records nothing: the
+/// record is recorded as one event around its fields.
+#[doc(hidden)]
+pub struct KeyRef<'a, P> {
+    inner: &'a DynPurposeKey,
+    _purpose: PhantomData<fn() -> P>,
+}
+
+impl<'a, P: Purpose> KeyRef<'a, P> {
+    /// `key` must be of purpose `P` (the key set looked it up by `P::NAME`).
+    pub(crate) fn new(key: &'a DynPurposeKey) -> Self {
+        debug_assert_eq!(key.purpose().name(), P::NAME);
+        Self {
+            inner: key,
+            _purpose: PhantomData,
+        }
+    }
+}
+
+impl<P: Purpose> private::Sealed<P> for KeyRef<'_, P> {
+    fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
+        f(&[&*self.inner.state])
+    }
+}
+impl<P: Purpose> SealingKeys<P> for KeyRef<'_, P> {}
+
 impl<Ps: PurposeSet> private::Sealed<Ps> for KeySet {
     fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
         self.with_states(Ps::NAMES, f)
@@ -75,6 +105,27 @@ macro_rules! tuple_keys {
         impl<$($p: Purpose),+> SealingKeys<($($p,)+)> for ($(&PurposeKey<$p>,)+) {}
     };
 }
+
+/// The same for tuples of [`KeyRef`]s, which record nothing.
+macro_rules! tuple_key_refs {
+    ($($p:ident $i:tt),+) => {
+        impl<$($p: Purpose),+> private::Sealed<($($p,)+)> for ($(&KeyRef<'_, $p>,)+) {
+            fn with_keys<R>(&self, f: impl FnOnce(&[&KeyState]) -> Result<R>) -> Result<R> {
+                f(&[$(&*self.$i.inner.state),+])
+            }
+        }
+        impl<$($p: Purpose),+> SealingKeys<($($p,)+)> for ($(&KeyRef<'_, $p>,)+) {}
+    };
+}
+
+tuple_key_refs!(A 0);
+tuple_key_refs!(A 0, B 1);
+tuple_key_refs!(A 0, B 1, C 2);
+tuple_key_refs!(A 0, B 1, C 2, D 3);
+tuple_key_refs!(A 0, B 1, C 2, D 3, E 4);
+tuple_key_refs!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_key_refs!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_key_refs!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
 tuple_keys!(A 0);
 tuple_keys!(A 0, B 1);

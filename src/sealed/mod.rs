@@ -15,6 +15,8 @@ use std::marker::PhantomData;
 pub use context::{Context, ContextBuilder};
 pub use hint::{ContextHint, IdBinding};
 pub use inspect::{Inspection, KeyMode};
+#[doc(hidden)]
+pub use keys::KeyRef;
 pub use keys::SealingKeys;
 pub use plaintext::{AsPlaintext, Json, Plaintext};
 
