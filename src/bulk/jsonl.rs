@@ -56,13 +56,15 @@ pub fn reseal_jsonl(
     run.reseal(keys, layout, output, threads, progress, &mut |_| Ok(()))
 }
 
-/// A run: lines consumed so far and their hash, and (for a resumable run) the bytes written and
-/// their hash.
+/// A run: lines consumed so far, and for a resumable run their hash and the bytes written and
+/// their hash (what its checkpoints record).
 pub(crate) struct Run<'a> {
     input: &'a mut dyn BufRead,
     /// The output's name in errors.
     output_name: &'a str,
-    consumed: Sha256,
+    /// The hash of the input lines consumed: `None` when not needed (a run that is not resumable
+    /// hashes nothing, one part less of its serial work).
+    consumed: Option<Sha256>,
     line_no: u64,
     /// Bytes written so far, resumed ones included, and their hash: `None` when not needed.
     written: Option<(u64, Sha256)>,
@@ -80,16 +82,18 @@ impl<'a> Run<'a> {
         Self {
             input,
             output_name,
-            consumed: Sha256::new(),
+            consumed: written.is_some().then(Sha256::new),
             line_no: 0,
             written,
             summary: Summary::default(),
         }
     }
 
-    /// The hash of the input lines consumed so far.
+    /// The hash of the input lines consumed so far (zeros for a run that is not resumable).
     pub(crate) fn input_hash(&self) -> [u8; 32] {
-        self.consumed.clone().finalize().into()
+        self.consumed
+            .as_ref()
+            .map_or([0; 32], |hash| hash.clone().finalize().into())
     }
 
     /// Where the run stands: what a checkpoint records.
@@ -152,7 +156,9 @@ impl<'a> Run<'a> {
                     ),
                 });
             };
-            self.consumed.update(line.as_bytes());
+            if let Some(hash) = &mut self.consumed {
+                hash.update(line.as_bytes());
+            }
             self.summary.resumed += 1;
             self.summary.bytes_read += line.len() as u64;
         }
@@ -308,7 +314,9 @@ impl<'a> Run<'a> {
                     self.write(output, b"\n")?;
                 }
             }
-            self.consumed.update(line.as_bytes());
+            if let Some(hash) = &mut self.consumed {
+                hash.update(line.as_bytes());
+            }
             // Counted as written, so that progress reports records and bytes of the same lines.
             self.summary.bytes_read += line.len() as u64;
             self.summary.records += 1;
