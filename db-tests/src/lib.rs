@@ -1,8 +1,9 @@
 //! The database integrations' tests (issue 15), a workspace member of their own so that the core's
 //! dev-dependencies stay light: sqlx, diesel, postgres and tokio are built for these tests only.
 //!
-//! This library holds what tests/*.rs share: sealed values for every integration, and a
-//! PostgreSQL server on 127.0.0.1 (README, "Sealed values in a database").
+//! This library holds what tests/*.rs share: sealed values for every integration, a PostgreSQL
+//! server and a MariaDB server (src/mysql.rs) on 127.0.0.1 (README, "Sealed values in a
+//! database").
 //!
 //! PostgreSQL: `FIELDSEAL_TEST_POSTGRES_URL` if set (`.ci/run` exports it: the tests then fail,
 //! not skip, if the server is unreachable); otherwise a server of this test's own, started in a
@@ -21,6 +22,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fieldseal::{Context, Keyring, Sealed, Suite};
+
+mod mysql;
+pub use mysql::{MySql, mysql};
 
 fieldseal::purpose!(pub Fulfillment = "fulfillment");
 fieldseal::purpose!(pub Marketing = "marketing");
@@ -165,7 +169,7 @@ fn postgres_bin() -> Option<PathBuf> {
     dirs.pop()
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

@@ -1,11 +1,12 @@
 //! Sealed values as sqlx columns (feature `sqlx`): the same `Type`, `Encode` and `Decode` impls
-//! against a real SQLite file and a real PostgreSQL (src/lib.rs).
+//! against a real SQLite file, a real PostgreSQL and a real MariaDB (src/lib.rs, src/mysql.rs).
 
 use fieldseal::column::SealedText;
 use fieldseal_db_tests::{EMAIL, Email, assert_column_error, assert_opens, keyring, seal};
 use sqlx::{Connection as _, Row as _};
 
-async fn round_trip<DB>(conn: &mut DB::Connection, blob_type: &str)
+/// `insert` is the insert of (id, email_blob, email_text, note) in the database's placeholders.
+async fn round_trip<DB>(conn: &mut DB::Connection, blob_type: &str, insert: &'static str)
 where
     DB: sqlx::Database,
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
@@ -36,7 +37,7 @@ where
 
     let keyring = keyring();
     let email = seal(&keyring);
-    sqlx::query("INSERT INTO customer (id, email_blob, email_text, note) VALUES ($1, $2, $3, $4)")
+    sqlx::query(insert)
         .bind(42_i64)
         .bind(email.clone())
         .bind(SealedText::from(&email))
@@ -69,6 +70,9 @@ where
     assert_column_error(&error, EMAIL);
 }
 
+const INSERT_NUMBERED: &str =
+    "INSERT INTO customer (id, email_blob, email_text, note) VALUES ($1, $2, $3, $4)";
+
 #[tokio::test]
 async fn sqlite_file_round_trip() {
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -77,7 +81,7 @@ async fn sqlite_file_round_trip() {
         dir.path().join("shop.sqlite3").display()
     );
     let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
-    round_trip::<sqlx::Sqlite>(&mut conn, "BLOB").await;
+    round_trip::<sqlx::Sqlite>(&mut conn, "BLOB", INSERT_NUMBERED).await;
     conn.close().await.expect("closes");
     // Reopened: what was written is in the file.
     let mut conn = sqlx::SqliteConnection::connect(&url)
@@ -99,8 +103,42 @@ async fn postgres_round_trip() {
     let mut conn = sqlx::PgConnection::connect(&url)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {url} is unreachable: {e}"));
-    round_trip::<sqlx::Postgres>(&mut conn, "BYTEA").await;
+    round_trip::<sqlx::Postgres>(&mut conn, "BYTEA", INSERT_NUMBERED).await;
     // A simple (unprepared) query returns the text wire format; BYTEA's is hex, still parsed.
+    let row = sqlx::raw_sql("SELECT email_blob, email_text FROM customer")
+        .fetch_one(&mut conn)
+        .await
+        .expect("selects");
+    let (blob, text): (Email, Email) = (row.get(0), row.get(1));
+    assert_eq!(blob, text);
+}
+
+/// MySQL's protocol (MariaDB here): a BLOB holds the binary form, TEXT the text form, through
+/// both the prepared (binary) and the simple (text) protocol.
+#[tokio::test]
+async fn mysql_round_trip() {
+    let Some(server) = fieldseal_db_tests::mysql() else {
+        return;
+    };
+    let mut conn = sqlx::MySqlConnection::connect(&server.url)
+        .await
+        .unwrap_or_else(|e| panic!("MariaDB at {} is unreachable: {e}", server.url));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let database = format!("fieldseal_sqlx_{}_{nanos}", std::process::id());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {database}; USE {database}"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("a database of the test's own");
+    round_trip::<sqlx::MySql>(
+        &mut conn,
+        "BLOB",
+        "INSERT INTO customer (id, email_blob, email_text, note) VALUES (?, ?, ?, ?)",
+    )
+    .await;
     let row = sqlx::raw_sql("SELECT email_blob, email_text FROM customer")
         .fetch_one(&mut conn)
         .await
