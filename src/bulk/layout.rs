@@ -14,7 +14,7 @@ use crate::format::TEXT_PREFIX;
 use crate::index::IndexKey;
 use crate::keyring::Keyring;
 use crate::keyset::KeySet;
-use crate::purpose::{AnyPurposes, DynPurpose};
+use crate::purpose::AnyPurposes;
 use crate::record::{DeclaredIndex, RecordIndex};
 use crate::sealed::{Context, Sealed};
 
@@ -815,37 +815,13 @@ impl Reseal for Keyring {
         Keyring::auditor(self)
     }
 
+    // One value: the path a run takes (src/bulk/key_sets.rs), its key sets kept for this call.
     fn open_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
-        let sealed = Sealed::<String, AnyPurposes>::from_text(text)?;
-        let Some(purpose) = sealed.purposes().into_iter().next() else {
-            return Ok(None);
-        };
-        sealed
-            .open_dyn(&self.dyn_purpose_key(&purpose), ctx)
-            .map(Some)
+        KeySets::default().open_text(self, text, ctx)
     }
 
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
-        // As `KeySet::reseal`: the context is checked even for a current value.
-        ctx.check()?;
-        let bytes = crate::format::decode_text(text)?;
-        let (header, names) = crate::format::parse(&bytes)?;
-        // Every purpose key of a keyring seals under its active version: a current value needs
-        // no key derived.
-        let mut current = header.suite == self.suite();
-        crate::format::for_each_part(&bytes, |p| {
-            current &= p.key_version == self.active_version();
-        })?;
-        if current {
-            return Ok(None);
-        }
-        let purposes = names
-            .into_iter()
-            .map(DynPurpose::new)
-            .collect::<Result<Vec<_>>>()?;
-        Ok(KeySet::from_keyring(self, &purposes)
-            .reseal_bytes(&bytes, ctx)?
-            .map(|b| crate::format::encode_text(&b)))
+        KeySets::default().reseal_text(self, text, ctx)
     }
 }
 
