@@ -332,6 +332,37 @@ fn threads_with_their_own_connections_make_one_key() {
     }
 }
 
+/// Connections opening one new file at the same moment, in many rounds (the first CI failure of
+/// `two_processes_racing_make_one_key`): every one opens the vault. Switching the file to WAL
+/// does not wait for a busy handler, and the schema check once read the file's header and its
+/// table count in two snapshots, so a connection could see no vault id yet and the schema
+/// another had just committed, and call the file "not a vault".
+#[test]
+fn connections_opening_a_new_file_at_once_all_open_it() {
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 60;
+    let dir = Dir::new("opening");
+    for round in 0..ROUNDS {
+        let db = dir.join(&format!("vault-{round}.db"));
+        let barrier = Barrier::new(THREADS);
+        let opened: Vec<fieldseal::Result<SqliteVault>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        SqliteVault::open(&db)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for vault in opened {
+            let vault = vault.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(vault.stats().unwrap().live_keys, 0);
+        }
+    }
+}
+
 const CHILD_DIR: &str = "FIELDSEAL_SQLITE_CHILD_DIR";
 const CHILD_START: &str = "FIELDSEAL_SQLITE_CHILD_START";
 

@@ -14,9 +14,9 @@ mod slots;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use crate::error::Result;
 use crate::keyring::KeyringId;
@@ -171,8 +171,7 @@ impl SqliteVault {
         if options.read_only {
             return Ok(conn);
         }
-        let mode: String =
-            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let mode = wal_mode(&conn, options.busy_timeout)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Fail::Refused(format!(
                 "the SQLite vault needs WAL mode, and this file stays in `{mode}` mode; give the \
@@ -239,6 +238,29 @@ impl SqliteVault {
             let _ = checkpoint(&conn);
         }
         Ok(done)
+    }
+}
+
+/// Switches the file to WAL (`PRAGMA journal_mode = WAL`) and returns the mode it is in after.
+/// SQLite answers this pragma "busy" at once while another connection reads or writes the file
+/// (it does not wait in the busy handler as other statements do), which happens whenever two
+/// connections open one new file at the same moment: it is tried again, with short pauses, up
+/// to `timeout`.
+fn wal_mode(conn: &Connection, timeout: Duration) -> std::result::Result<String, Fail> {
+    let deadline = Instant::now() + timeout;
+    let mut pause = Duration::from_micros(500);
+    loop {
+        let tried = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0));
+        let busy = matches!(
+            tried.as_ref().map_err(rusqlite::Error::sqlite_error_code),
+            Err(Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+        );
+        let now = Instant::now();
+        if !busy || now >= deadline {
+            return Ok(tried?);
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
 

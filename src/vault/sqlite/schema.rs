@@ -152,7 +152,12 @@ fn newer(found: u32) -> Fail {
 /// empty database): another application's database or a newer schema is refused unchanged.
 /// Returns the version found (`None`: empty). A read-only vault must hold the current schema.
 pub(super) fn check(conn: &Connection, read_only: bool) -> Result<Option<u32>, Fail> {
-    match version(conn)? {
+    // One read transaction: the file's id and its tables from one snapshot, or a schema another
+    // connection commits in between would make a new vault look like another application's.
+    let snapshot = conn.unchecked_transaction()?;
+    let found = version(&snapshot)?;
+    snapshot.commit()?;
+    match found {
         Some(found) if found > SCHEMA_VERSION => Err(newer(found)),
         Some(SCHEMA_VERSION) => Ok(Some(SCHEMA_VERSION)),
         _ if read_only => Err(Fail::Vault(VaultError::ReadOnly {
