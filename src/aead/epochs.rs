@@ -48,6 +48,37 @@ const OPEN_CACHE_MAX: usize = 1024;
 /// (about 40 instructions, callgrind).
 const SLOTS: usize = 16;
 
+/// Epoch ciphers each opening thread keeps beside the slots: the epochs it opened last that no
+/// slot holds. A long-lived process starts an epoch per 2^16 values per sealing thread, and once
+/// the slots are taken every later epoch lives in the map, whose read lock is an atomic
+/// read-modify-write on a line every opening thread shares: two threads opened recent values no
+/// faster than one (BENCHMARKS.md, "Providers"). A thread finds them here instead, writing only
+/// its own cache lines.
+const RECENT: usize = 4;
+
+/// One thread's most recently opened epochs that no slot holds, replaced in turn.
+#[derive(Default)]
+struct Recent {
+    epochs: [Option<(u64, Arc<AesGcm>)>; RECENT],
+    next: usize,
+}
+
+impl Recent {
+    #[inline]
+    fn get(&self, key: u64) -> Option<&AesGcm> {
+        self.epochs
+            .iter()
+            .flatten()
+            .find(|(held, _)| *held == key)
+            .map(|(_, cipher)| &**cipher)
+    }
+
+    fn put(&mut self, key: u64, cipher: Arc<AesGcm>) {
+        self.epochs[self.next] = Some((key, cipher));
+        self.next = (self.next + 1) % RECENT;
+    }
+}
+
 /// One thread's current epoch.
 struct Epoch {
     id: [u8; EPOCH_ID_LEN],
@@ -66,7 +97,12 @@ pub(crate) struct AesEpochs {
     /// a slot; a writer to the database can still choose which genuine epochs come first (by
     /// replaying old values), which only sends later epochs to the map: slower, never wrong.
     slots: [OnceLock<(u64, Arc<AesGcm>)>; SLOTS],
+    /// Each opening thread's [`Recent`] epochs, consulted after the slots and before the map.
+    recent: ThreadLocal<Padded<RefCell<Recent>>>,
     opened: RwLock<HashMap<u64, Arc<AesGcm>, EpochIdHasher>>,
+    /// How many opens looked in the map, for tests.
+    #[cfg(test)]
+    map_lookups: std::sync::atomic::AtomicUsize,
 }
 
 /// The slot an epoch id may occupy.
@@ -192,26 +228,41 @@ impl AesEpochs {
                 return cipher.open(iv, aad, buf, tag);
             }
         }
-        {
-            // Decrypt under the read lock rather than clone the Arc: two atomic operations less
-            // per open, and writers only ever wait for one decryption.
-            let opened = self.opened.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(cipher) = opened.get(&key) {
-                return cipher.open(iv, aad, buf, tag);
-            }
+        // This thread's alone, and nothing called below opens again: the borrows never clash.
+        let recent = &self.recent.get_or(Padded::default).0;
+        if let Some(cipher) = recent.borrow().get(key) {
+            return cipher.open(iv, aad, buf, tag);
+        }
+        #[cfg(test)]
+        self.map_lookups
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let found = self
+            .opened
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(cipher) = found {
+            // Authenticated when it was remembered: this thread keeps it at hand.
+            recent.borrow_mut().put(key, Arc::clone(&cipher));
+            return cipher.open(iv, aad, buf, tag);
         }
         // Not cached: derive, and keep the cipher only if the value authenticates, so that forged
         // epoch ids cannot flush the cache of real ones.
-        let cipher = AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id));
+        let cipher = Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id)));
         cipher.open(iv, aad, buf, tag)?;
-        self.remember(id, Arc::new(cipher));
+        if self.remember(id, Arc::clone(&cipher)) {
+            recent.borrow_mut().put(key, cipher);
+        }
         Ok(())
     }
 
-    fn remember(&self, id: [u8; EPOCH_ID_LEN], cipher: Arc<AesGcm>) {
+    /// Keeps `cipher` for opening: in its slot if that is free, else in the map. Returns whether
+    /// it went to the map.
+    fn remember(&self, id: [u8; EPOCH_ID_LEN], cipher: Arc<AesGcm>) -> bool {
         let key = u64::from_le_bytes(id);
         let Err((_, cipher)) = self.slots[slot_of(key)].set((key, cipher)) else {
-            return;
+            return false;
         };
         let mut opened = self.opened.write().unwrap_or_else(PoisonError::into_inner);
         if opened.len() >= OPEN_CACHE_MAX {
@@ -219,6 +270,7 @@ impl AesEpochs {
             opened.clear();
         }
         opened.insert(key, cipher);
+        true
     }
 
     #[cfg(test)]
@@ -399,6 +451,102 @@ mod tests {
             assert!(open_split(&epochs, &pk, &nonce, b"", &mut buf, &tag).is_err());
         }
         assert_eq!(epochs.epochs_cached(), 0);
+    }
+
+    /// Seals one value under a new epoch of `sealer` (`generation` must be new to it).
+    fn seal_in_new_epoch(
+        sealer: &AesEpochs,
+        pk: &SecretKey,
+        generation: u64,
+    ) -> ([u8; 20], [u8; 1], [u8; TAG_LEN]) {
+        let mut nonce = [2u8; 20];
+        let mut buf = *b"v";
+        let tag = sealer
+            .seal(
+                pk,
+                generation,
+                &[2; AES_NONCE_LEN],
+                &mut nonce[..EPOCH_ID_LEN],
+                b"",
+                &mut buf,
+            )
+            .unwrap();
+        (nonce, buf, tag)
+    }
+
+    /// Once the slots are taken (any long-lived process: an epoch per 2^16 values per sealing
+    /// thread), the values of later epochs are found in the map. A thread opening them again
+    /// looks there once per epoch, not once per value: the map's read lock is a write to a
+    /// cache line every opening thread shares (two threads opened no faster than one).
+    #[test]
+    fn a_thread_opens_an_epoch_past_the_slots_without_the_map_after_the_first_time() {
+        let (pk, sealer, opener) = (pk(), AesEpochs::default(), AesEpochs::default());
+        let mut generation = 0;
+        let value = loop {
+            let (nonce, buf, tag) = seal_in_new_epoch(&sealer, &pk, generation);
+            generation += 1;
+            let mut copy = buf;
+            open_split(&opener, &pk, &nonce, b"", &mut copy, &tag).unwrap();
+            let key = u64::from_le_bytes(nonce[..EPOCH_ID_LEN].try_into().unwrap());
+            if opener.slots[slot_of(key)]
+                .get()
+                .is_some_and(|(k, _)| *k != key)
+            {
+                break (nonce, buf, tag);
+            }
+        };
+        let (nonce, buf, tag) = value;
+        let before = opener
+            .map_lookups
+            .load(std::sync::atomic::Ordering::Relaxed);
+        for _ in 0..10 {
+            let mut copy = buf;
+            open_split(&opener, &pk, &nonce, b"", &mut copy, &tag).unwrap();
+            assert_eq!(&copy, b"v");
+        }
+        assert_eq!(
+            opener
+                .map_lookups
+                .load(std::sync::atomic::Ordering::Relaxed),
+            before,
+            "the epoch was derived and kept by this thread when it first opened"
+        );
+        // Another thread looks in the map once, then keeps the epoch too; a forged tag under
+        // the kept epoch still fails.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    let mut copy = buf;
+                    open_split(&opener, &pk, &nonce, b"", &mut copy, &tag).unwrap();
+                }
+                let mut copy = buf;
+                let forged = [0u8; TAG_LEN];
+                assert!(open_split(&opener, &pk, &nonce, b"", &mut copy, &forged).is_err());
+            });
+        });
+        assert_eq!(
+            opener
+                .map_lookups
+                .load(std::sync::atomic::Ordering::Relaxed),
+            before + 1
+        );
+    }
+
+    /// More epochs past the slots than a thread keeps: each still opens, from the map.
+    #[test]
+    fn epochs_beyond_a_threads_recent_ones_open_from_the_map() {
+        let (pk, sealer, opener) = (pk(), AesEpochs::default(), AesEpochs::default());
+        let values: Vec<_> = (0..(SLOTS + 4 * RECENT) as u64)
+            .map(|generation| seal_in_new_epoch(&sealer, &pk, generation))
+            .collect();
+        for _ in 0..3 {
+            for (nonce, buf, tag) in &values {
+                let mut copy = *buf;
+                open_split(&opener, &pk, nonce, b"", &mut copy, tag).unwrap();
+                assert_eq!(&copy, b"v");
+            }
+        }
+        assert_eq!(opener.epochs_cached(), values.len());
     }
 
     #[test]
