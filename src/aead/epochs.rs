@@ -98,7 +98,9 @@ pub(crate) struct AesEpochs {
     /// replaying old values), which only sends later epochs to the map: slower, never wrong.
     slots: [OnceLock<(u64, Arc<AesGcm>)>; SLOTS],
     /// Each opening thread's [`Recent`] epochs, consulted after the slots and before the map.
-    recent: ThreadLocal<Padded<RefCell<Recent>>>,
+    /// Made on the first open past the slots: a `ThreadLocal` is half a kilobyte, and most keys
+    /// (a subject's data key above all) never see more epochs than there are slots.
+    recent: OnceLock<Box<ThreadLocal<Padded<RefCell<Recent>>>>>,
     opened: RwLock<HashMap<u64, Arc<AesGcm>, EpochIdHasher>>,
     /// How many opens looked in the map, for tests.
     #[cfg(test)]
@@ -229,7 +231,11 @@ impl AesEpochs {
             }
         }
         // This thread's alone, and nothing called below opens again: the borrows never clash.
-        let recent = &self.recent.get_or(Padded::default).0;
+        let recent = &self
+            .recent
+            .get_or_init(Box::default)
+            .get_or(Padded::default)
+            .0;
         if let Some(cipher) = recent.borrow().get(key) {
             return cipher.open(iv, aad, buf, tag);
         }

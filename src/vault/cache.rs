@@ -1,12 +1,14 @@
-//! The unwrapped data keys a process keeps: bounded, sharded, with a time to live (SECURITY.md,
+//! The unwrapped data keys a process keeps: bounded, set-associative, with a time to live (SECURITY.md,
 //! "Key vault"). A key leaves the cache when it is evicted, when its entry is older than the time
 //! to live, or at once when this process withdraws or forgets; its bytes and ciphers are zeroized
 //! when the last user drops them.
 
-use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
 
 use crate::format::MAX_ID_LEN;
 use crate::keyring::KeyState;
@@ -32,40 +34,44 @@ pub(crate) enum Cached {
 }
 
 struct Entry {
+    /// `u16be(len(subject)) || subject || purpose`.
+    key: Box<[u8]>,
     value: Cached,
     fetched: Instant,
-    used: u64,
+    /// The cache's [`clock`](DataKeyCache::clock) when this entry was last put or found.
+    used: AtomicU64,
 }
 
-#[derive(Default)]
-struct Shard {
-    map: HashMap<Box<[u8]>, Entry>,
-    clock: u64,
-}
-
-const SHARDS: usize = 16;
-
-/// Entries looked at to choose one to evict: the least recently used of them goes.
-const EVICTION_SAMPLE: usize = 8;
+/// Entries per set: a key can sit in any of the ways of the one set its hash names.
+const WAYS: usize = 4;
 
 /// Room for a lookup key: `u16be(len(subject)) || subject || purpose`.
 const KEY_ROOM: usize = 2 + MAX_ID_LEN + MAX_NAME_LEN;
 
+/// A set-associative cache whose lookups write nothing that other threads read: each way is an
+/// `ArcSwapOption`, which a reader loads without a lock (arc-swap keeps its bookkeeping per
+/// thread). A cache behind a few mutexes made every hit a write to a lock's cache line, and two
+/// threads opening values of many subjects ran at 1.24-1.37x of one (BENCHMARKS.md, "Subject
+/// mode"). Writes (a miss filled, an eviction, a withdrawal) replace one way.
 pub(crate) struct DataKeyCache {
-    shards: [Mutex<Shard>; SHARDS],
-    per_shard: usize,
+    sets: Box<[[ArcSwapOption<Entry>; WAYS]]>,
     ttl: Duration,
     hasher: RandomState,
+    /// Ticks once per `put`: what a way's `used` is measured against when one is evicted. A hit
+    /// stores it into its entry only when it moved, so a cache that is only read is only read.
+    clock: AtomicU64,
 }
 
 impl DataKeyCache {
-    /// A cache of at most `capacity` entries (at least one per shard), each trusted for `ttl`.
+    /// A cache of at most `capacity` entries (rounded up to whole sets of [`WAYS`]), each trusted
+    /// for `ttl`.
     pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
+        let sets = capacity.div_ceil(WAYS).max(1);
         Self {
-            shards: Default::default(),
-            per_shard: capacity.div_ceil(SHARDS).max(1),
+            sets: (0..sets).map(|_| Default::default()).collect(),
             ttl,
             hasher: RandomState::new(),
+            clock: AtomicU64::new(0),
         }
     }
 
@@ -80,76 +86,87 @@ impl DataKeyCache {
         f(&buf[..len])
     }
 
-    fn shard(&self, key: &[u8]) -> &Mutex<Shard> {
-        &self.shards[(self.hasher.hash_one(key) as usize) % SHARDS]
+    fn set(&self, key: &[u8]) -> &[ArcSwapOption<Entry>; WAYS] {
+        // The remainder of a 64-bit hash: `usize` is at most 64 bits on every target we build for.
+        let at = self.hasher.hash_one(key) % self.sets.len() as u64;
+        &self.sets[usize::try_from(at).expect("less than the number of sets")]
     }
 
     /// What is cached for (subject, purpose), if it is younger than the time to live.
     #[inline]
     pub(crate) fn get(&self, subject: &[u8], purpose: &str) -> Option<Cached> {
         Self::with_key(subject, purpose, |key| {
-            let mut shard = self
-                .shard(key)
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            shard.clock += 1;
-            let clock = shard.clock;
-            let entry = shard.map.get_mut(key)?;
-            if entry.fetched.elapsed() >= self.ttl {
-                return None;
+            for way in self.set(key) {
+                let held = way.load();
+                let Some(entry) = held.as_deref().filter(|e| *e.key == *key) else {
+                    continue;
+                };
+                if entry.fetched.elapsed() >= self.ttl {
+                    return None;
+                }
+                let now = self.clock.load(Ordering::Relaxed);
+                if entry.used.load(Ordering::Relaxed) != now {
+                    entry.used.store(now, Ordering::Relaxed);
+                }
+                return Some(entry.value.clone());
             }
-            entry.used = clock;
-            Some(entry.value.clone())
+            None
         })
     }
 
-    /// Remembers `value` for (subject, purpose), evicting an old entry if the shard is full.
+    /// Remembers `value` for (subject, purpose): in the way that holds it already, else an empty
+    /// one, else in place of the way least recently used. Two threads filling one set at once
+    /// may evict each other's entry early: a later lookup misses and asks the vault.
     pub(crate) fn put(&self, subject: &[u8], purpose: &str, value: Cached) {
         Self::with_key(subject, purpose, |key| {
-            let mut shard = self
-                .shard(key)
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            shard.clock += 1;
-            let used = shard.clock;
-            if shard.map.len() >= self.per_shard && !shard.map.contains_key(key) {
-                let victim = shard
-                    .map
-                    .iter()
-                    .take(EVICTION_SAMPLE)
-                    .min_by_key(|(_, e)| e.used)
-                    .map(|(k, _)| k.clone());
-                if let Some(victim) = victim {
-                    shard.map.remove(&victim);
+            let used = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
+            let set = self.set(key);
+            let mut victim = 0;
+            let mut oldest = u64::MAX;
+            for (i, way) in set.iter().enumerate() {
+                let age = match way.load().as_deref() {
+                    Some(entry) if *entry.key == *key => {
+                        victim = i;
+                        break;
+                    }
+                    Some(entry) => entry.used.load(Ordering::Relaxed),
+                    None => 0,
+                };
+                if age < oldest {
+                    (victim, oldest) = (i, age);
                 }
             }
-            let entry = Entry {
+            set[victim].store(Some(Arc::new(Entry {
+                key: key.into(),
                 value,
                 fetched: Instant::now(),
-                used,
-            };
-            shard.map.insert(key.into(), entry);
+                used: AtomicU64::new(used),
+            })));
         });
     }
 
     /// Forgets (subject, purpose).
     pub(crate) fn remove(&self, subject: &[u8], purpose: &str) {
         Self::with_key(subject, purpose, |key| {
-            let mut shard = self
-                .shard(key)
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            shard.map.remove(key);
+            for way in self.set(key) {
+                let held = way.load();
+                if held.as_deref().is_some_and(|e| *e.key == *key) {
+                    // Only if the way still holds what was looked at: an entry another thread
+                    // put there since is not this one.
+                    way.compare_and_swap(&held, None);
+                }
+            }
         });
     }
 
     /// Entries held, for tests.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.shards
+        self.sets
             .iter()
-            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).map.len())
-            .sum()
+            .flatten()
+            .filter(|way| way.load().is_some())
+            .count()
     }
 }
 
@@ -185,14 +202,87 @@ mod tests {
 
     #[test]
     fn the_cache_stays_bounded_and_keeps_what_is_used() {
-        let cache = DataKeyCache::new(SHARDS * 4, Duration::from_secs(60));
+        let cache = DataKeyCache::new(4 * WAYS, Duration::from_secs(60));
+        cache.put(b"hot", "marketing", destroyed(7));
         for i in 0..10_000u32 {
             cache.put(&i.to_be_bytes(), "marketing", destroyed(i));
-            // One entry in constant use survives the flood.
-            cache.put(b"hot", "marketing", destroyed(7));
-            assert!(cache.get(b"hot", "marketing").is_some());
+            // One entry in constant use survives the flood, found rather than put again.
+            assert!(cache.get(b"hot", "marketing").is_some(), "evicted at {i}");
         }
-        assert!(cache.len() <= SHARDS * 4, "{}", cache.len());
+        assert_eq!(cache.len(), 4 * WAYS);
+        // A capacity that is not whole sets rounds up; zero still holds one set.
+        assert_eq!(DataKeyCache::new(5, Duration::ZERO).sets.len(), 2);
+        assert_eq!(DataKeyCache::new(0, Duration::ZERO).sets.len(), 1);
+    }
+
+    /// A hit writes nothing shared while no entry was put since: threads opening values under
+    /// cached keys only read the cache (two of them ran at 1.24-1.37x of one while every hit
+    /// took a shard's lock and ticked its clock).
+    #[test]
+    fn hits_write_nothing_while_nothing_is_put() {
+        let cache = DataKeyCache::new(64, Duration::from_secs(60));
+        cache.put(b"a", "p", destroyed(1));
+        cache.put(b"b", "p", destroyed(2));
+        let clock = cache.clock.load(Ordering::Relaxed);
+        let used = |subject: &[u8]| {
+            DataKeyCache::with_key(subject, "p", |key| {
+                cache
+                    .set(key)
+                    .iter()
+                    .find_map(|w| {
+                        w.load()
+                            .as_deref()
+                            .filter(|e| *e.key == *key)
+                            .map(|e| e.used.load(Ordering::Relaxed))
+                    })
+                    .unwrap()
+            })
+        };
+        // `a` was put before the clock last moved: its first hit brings it up to date, once.
+        assert_eq!((used(b"a"), used(b"b")), (clock - 1, clock));
+        for _ in 0..3 {
+            assert!(cache.get(b"a", "p").is_some());
+            assert!(cache.get(b"b", "p").is_some());
+        }
+        assert_eq!((used(b"a"), used(b"b")), (clock, clock));
+        assert_eq!(cache.clock.load(Ordering::Relaxed), clock);
+    }
+
+    #[test]
+    fn a_value_put_again_replaces_the_old_one_in_place() {
+        let cache = DataKeyCache::new(WAYS, Duration::from_secs(60));
+        for generation in 0..10 {
+            cache.put(b"s", "p", destroyed(generation));
+        }
+        assert_eq!(cache.len(), 1);
+        assert!(matches!(
+            cache.get(b"s", "p"),
+            Some(Cached::Destroyed(d)) if d.generation == 9
+        ));
+    }
+
+    /// Threads putting, finding and removing keys of one small cache at once: no panic, a
+    /// removed key is gone for the thread that removed it, and the bound holds.
+    #[test]
+    fn threads_share_one_cache() {
+        let cache = DataKeyCache::new(2 * WAYS, Duration::from_secs(60));
+        std::thread::scope(|s| {
+            for t in 0..4u32 {
+                let cache = &cache;
+                s.spawn(move || {
+                    for i in 0..2_000u32 {
+                        let subject = (t * 10_000 + i % 16).to_be_bytes();
+                        cache.put(&subject, "p", destroyed(i));
+                        if let Some(Cached::Destroyed(d)) = cache.get(&subject, "p") {
+                            assert!(d.generation <= i);
+                        }
+                        cache.remove(&subject, "p");
+                        assert!(cache.get(&subject, "p").is_none());
+                    }
+                });
+            }
+        });
+        assert!(cache.len() <= 2 * WAYS);
     }
 
     #[test]
