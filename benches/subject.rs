@@ -368,14 +368,67 @@ mod sqlite {
     }
 }
 
+/// Opening from two threads against one, the keys warm (issue 14, item 5): 512 customers'
+/// values, each thread opening all of them in its own order. Printed, not timed by criterion:
+/// the ratio of the values opened per second by two threads over one, the best of five tries.
+fn two_threads(_: &mut Criterion) {
+    const SUBJECTS: u32 = 512;
+    const ROUNDS: u32 = 200;
+    let keyring = Keyring::generate(Suite::Aes256Gcm).expect("OS randomness");
+    let subjects =
+        SubjectKeys::new(MemoryVault::new(), keys(&keyring), keyring.id()).expect("a new vault");
+    let ctx = Context::new("customer", "email").with_id_int(42);
+    let values: Vec<(u64, Sealed<String, Fulfillment>)> = (0..u64::from(SUBJECTS))
+        .map(|i| {
+            let value = subjects.seal(&Subject::int(i), "ada@example.com", &ctx);
+            (i, value.expect("seals"))
+        })
+        .collect();
+    let open_all = |reversed: bool| {
+        for _ in 0..ROUNDS {
+            let mut each = |(id, value): &(u64, Sealed<String, Fulfillment>)| {
+                let opened = subjects.open::<Fulfillment, _, _, _>(value, &Subject::int(*id), &ctx);
+                black_box(opened.expect("opens"));
+            };
+            if reversed {
+                values.iter().rev().for_each(&mut each);
+            } else {
+                values.iter().for_each(&mut each);
+            }
+        }
+    };
+    let wall = |threads: usize| {
+        (0..5)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                std::thread::scope(|s| {
+                    for t in 0..threads {
+                        let open_all = &open_all;
+                        s.spawn(move || open_all(t % 2 == 1));
+                    }
+                });
+                start.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let (t1, t2) = (wall(1), wall(2));
+    let per_value = t1 * 1e9 / (f64::from(ROUNDS) * f64::from(SUBJECTS));
+    println!(
+        "subject/two-threads: opening {SUBJECTS} customers' values (warm) on 2 threads: {:.2}x \
+         the values per second of one ({per_value:.0} ns a value on one thread)",
+        2.0 * t1 / t2
+    );
+}
+
 #[cfg(feature = "sqlite")]
 criterion_group!(
     benches,
     warm,
+    two_threads,
     cold_memory,
     sqlite::records,
     sqlite::cold_growing
 );
 #[cfg(not(feature = "sqlite"))]
-criterion_group!(benches, warm, cold_memory);
+criterion_group!(benches, warm, two_threads, cold_memory);
 criterion_main!(benches);

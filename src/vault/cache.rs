@@ -4,8 +4,8 @@
 //! when the last user drops them.
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
@@ -45,6 +45,12 @@ struct Entry {
 /// Entries per set: a key can sit in any of the ways of the one set its hash names.
 const WAYS: usize = 4;
 
+/// One set of ways.
+type Set = [ArcSwapOption<Entry>; WAYS];
+
+/// Sets per page.
+const PAGE: usize = 64;
+
 /// Room for a lookup key: `u16be(len(subject)) || subject || purpose`.
 const KEY_ROOM: usize = 2 + MAX_ID_LEN + MAX_NAME_LEN;
 
@@ -54,7 +60,11 @@ const KEY_ROOM: usize = 2 + MAX_ID_LEN + MAX_NAME_LEN;
 /// threads opening values of many subjects ran at 1.24-1.37x of one (BENCHMARKS.md, "Subject
 /// mode"). Writes (a miss filled, an eviction, a withdrawal) replace one way.
 pub(crate) struct DataKeyCache {
-    sets: Box<[[ArcSwapOption<Entry>; WAYS]]>,
+    /// The sets, [`PAGE`] to a page, each page made on the first write into it: a cache of the
+    /// default capacity holds 25,000 sets, which a process that caches a few subjects should not
+    /// build (nor drop: dropping a way asks arc-swap whether a reader still holds it).
+    pages: Box<[OnceLock<Box<[Set]>>]>,
+    sets: usize,
     ttl: Duration,
     hasher: RandomState,
     /// Ticks once per `put`: what a way's `used` is measured against when one is evicted. A hit
@@ -68,7 +78,8 @@ impl DataKeyCache {
     pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
         let sets = capacity.div_ceil(WAYS).max(1);
         Self {
-            sets: (0..sets).map(|_| Default::default()).collect(),
+            pages: (0..sets.div_ceil(PAGE)).map(|_| OnceLock::new()).collect(),
+            sets,
             ttl,
             hasher: RandomState::new(),
             clock: AtomicU64::new(0),
@@ -86,17 +97,44 @@ impl DataKeyCache {
         f(&buf[..len])
     }
 
-    fn set(&self, key: &[u8]) -> &[ArcSwapOption<Entry>; WAYS] {
+    /// The page and the index in it of `key`'s set.
+    fn locate(&self, key: &[u8]) -> (&OnceLock<Box<[Set]>>, usize) {
         // The remainder of a 64-bit hash: `usize` is at most 64 bits on every target we build for.
-        let at = self.hasher.hash_one(key) % self.sets.len() as u64;
-        &self.sets[usize::try_from(at).expect("less than the number of sets")]
+        let at = self.hasher.hash_one(key) % self.sets as u64;
+        let at = usize::try_from(at).expect("less than the number of sets");
+        (&self.pages[at / PAGE], at % PAGE)
+    }
+
+    /// `key`'s set, if its page was ever written.
+    fn set(&self, key: &[u8]) -> Option<&Set> {
+        let (page, at) = self.locate(key);
+        page.get().map(|sets| &sets[at])
+    }
+
+    /// `key`'s set, its page made if need be.
+    fn set_to_write(&self, key: &[u8]) -> &Set {
+        let (page, at) = self.locate(key);
+        &page.get_or_init(|| (0..PAGE).map(|_| Set::default()).collect())[at]
     }
 
     /// What is cached for (subject, purpose), if it is younger than the time to live.
     #[inline]
     pub(crate) fn get(&self, subject: &[u8], purpose: &str) -> Option<Cached> {
+        self.with(subject, purpose, Cached::clone)
+    }
+
+    /// Calls `f` with what is cached for (subject, purpose), borrowed where it lies, if it is
+    /// younger than the time to live: a caller that only needs the key for a moment (an open)
+    /// takes no reference to it, whose count two threads would otherwise write in turn.
+    #[inline]
+    pub(crate) fn with<R>(
+        &self,
+        subject: &[u8],
+        purpose: &str,
+        f: impl FnOnce(&Cached) -> R,
+    ) -> Option<R> {
         Self::with_key(subject, purpose, |key| {
-            for way in self.set(key) {
+            for way in self.set(key)? {
                 let held = way.load();
                 let Some(entry) = held.as_deref().filter(|e| *e.key == *key) else {
                     continue;
@@ -108,7 +146,7 @@ impl DataKeyCache {
                 if entry.used.load(Ordering::Relaxed) != now {
                     entry.used.store(now, Ordering::Relaxed);
                 }
-                return Some(entry.value.clone());
+                return Some(f(&entry.value));
             }
             None
         })
@@ -120,7 +158,7 @@ impl DataKeyCache {
     pub(crate) fn put(&self, subject: &[u8], purpose: &str, value: Cached) {
         Self::with_key(subject, purpose, |key| {
             let used = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
-            let set = self.set(key);
+            let set = self.set_to_write(key);
             let mut victim = 0;
             let mut oldest = u64::MAX;
             for (i, way) in set.iter().enumerate() {
@@ -148,7 +186,7 @@ impl DataKeyCache {
     /// Forgets (subject, purpose).
     pub(crate) fn remove(&self, subject: &[u8], purpose: &str) {
         Self::with_key(subject, purpose, |key| {
-            for way in self.set(key) {
+            for way in self.set(key).into_iter().flatten() {
                 let held = way.load();
                 if held.as_deref().is_some_and(|e| *e.key == *key) {
                     // Only if the way still holds what was looked at: an entry another thread
@@ -162,9 +200,10 @@ impl DataKeyCache {
     /// Entries held, for tests.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.sets
+        self.pages
             .iter()
-            .flatten()
+            .filter_map(OnceLock::get)
+            .flat_map(|sets| sets.iter().flatten())
             .filter(|way| way.load().is_some())
             .count()
     }
@@ -211,8 +250,14 @@ mod tests {
         }
         assert_eq!(cache.len(), 4 * WAYS);
         // A capacity that is not whole sets rounds up; zero still holds one set.
-        assert_eq!(DataKeyCache::new(5, Duration::ZERO).sets.len(), 2);
-        assert_eq!(DataKeyCache::new(0, Duration::ZERO).sets.len(), 1);
+        assert_eq!(DataKeyCache::new(5, Duration::ZERO).sets, 2);
+        assert_eq!(DataKeyCache::new(0, Duration::ZERO).sets, 1);
+        // Pages are made as they are written.
+        let big = DataKeyCache::new(1_000_000, Duration::from_secs(60));
+        assert_eq!(big.pages.len(), 1_000_000 / WAYS / PAGE + 1);
+        big.put(b"s", "p", destroyed(1));
+        assert_eq!(big.pages.iter().filter(|p| p.get().is_some()).count(), 1);
+        assert!(big.get(b"s", "p").is_some() && big.get(b"t", "p").is_none());
     }
 
     /// A hit writes nothing shared while no entry was put since: threads opening values under
@@ -228,6 +273,7 @@ mod tests {
             DataKeyCache::with_key(subject, "p", |key| {
                 cache
                     .set(key)
+                    .unwrap()
                     .iter()
                     .find_map(|w| {
                         w.load()

@@ -201,6 +201,27 @@ impl<V: KeyVault> SubjectKeys<V> {
         subject: &Subject<'_>,
         ctx: &Context<'_>,
     ) -> Result<T> {
+        precheck(bytes, subject, ctx)?;
+        if let Ok(generation) = part_generation(bytes, purpose) {
+            // The common case, a live key in the cache: opened with the key where it lies.
+            let now = self.now();
+            let opened =
+                self.cache
+                    .with(subject.as_bytes(), purpose.name(), |cached| match cached {
+                        Cached::Live {
+                            generation: live,
+                            key,
+                            expires,
+                            ..
+                        } if *live == generation && expires.is_none_or(|e| e > now) => {
+                            Some(crate::sealed::open_state(key, bytes, ctx))
+                        }
+                        _ => None,
+                    });
+            if let Some(Some(opened)) = opened {
+                return opened;
+            }
+        }
         let key = self.key_to_open(bytes, purpose, subject, ctx)?;
         crate::sealed::open_state(&key, bytes, ctx)
     }
