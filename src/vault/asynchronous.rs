@@ -126,6 +126,10 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
                 }
                 other => other?,
             };
+            if let Some(opened) = self.open_cached(bytes, purpose.name(), subject, ctx, generation)
+            {
+                return opened;
+            }
             let key = self
                 .opening_key_in(self.vault(), subject, purpose.name(), generation)
                 .await?;

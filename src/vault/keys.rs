@@ -202,28 +202,30 @@ impl<V: KeyVault> SubjectKeys<V> {
         ctx: &Context<'_>,
     ) -> Result<T> {
         precheck(bytes, subject, ctx)?;
-        if let Ok(generation) = part_generation(bytes, purpose) {
-            // The common case, a live key in the cache: opened with the key where it lies.
-            let now = self.now();
-            let opened =
-                self.cache
-                    .with(subject.as_bytes(), purpose.name(), |cached| match cached {
-                        Cached::Live {
-                            generation: live,
-                            key,
-                            expires,
-                            ..
-                        } if *live == generation && expires.is_none_or(|e| e > now) => {
-                            Some(crate::sealed::open_state(key, bytes, ctx))
-                        }
-                        _ => None,
-                    });
-            if let Some(Some(opened)) = opened {
-                return opened;
-            }
+        let generation = self.generation_to_open(bytes, purpose, subject)?;
+        if let Some(opened) = self.open_cached(bytes, purpose.name(), subject, ctx, generation) {
+            return opened;
         }
-        let key = self.key_to_open(bytes, purpose, subject, ctx)?;
+        let key = self.opening_key(subject, purpose.name(), generation)?;
         crate::sealed::open_state(&key, bytes, ctx)
+    }
+
+    /// The generation of `bytes`' part for `purpose` (FORMAT.md §9 step 5), or why there is no
+    /// copy for it.
+    fn generation_to_open(
+        &self,
+        bytes: &[u8],
+        purpose: &DynPurpose,
+        subject: &Subject<'_>,
+    ) -> Result<u32> {
+        match part_generation(bytes, purpose) {
+            Err(Error::NoConsentCopy { .. }) => Err(run_ready(self.why_no_copy(
+                &Blocking(&self.vault),
+                subject,
+                purpose,
+            ))),
+            other => other,
+        }
     }
 
     /// The data key that opens `bytes`' copy for `purpose`, for `subject`, after the checks of
@@ -236,16 +238,7 @@ impl<V: KeyVault> SubjectKeys<V> {
         ctx: &Context<'_>,
     ) -> Result<Arc<KeyState>> {
         precheck(bytes, subject, ctx)?;
-        let generation = match part_generation(bytes, purpose) {
-            Err(Error::NoConsentCopy { .. }) => {
-                return Err(run_ready(self.why_no_copy(
-                    &Blocking(&self.vault),
-                    subject,
-                    purpose,
-                )));
-            }
-            other => other?,
-        };
+        let generation = self.generation_to_open(bytes, purpose, subject)?;
         self.opening_key(subject, purpose.name(), generation)
     }
 
@@ -281,6 +274,33 @@ impl<V: KeyVault> SubjectKeys<V> {
 }
 
 impl<V> SubjectKeys<V> {
+    /// Opens `bytes` with the live data key of generation `generation` the cache holds, where it
+    /// lies: no reference to the key is taken, whose count threads opening the same subjects'
+    /// values would write in turn. `None` when the cache cannot answer (ask the vault).
+    pub(crate) fn open_cached<T: Plaintext>(
+        &self,
+        bytes: &[u8],
+        purpose: &str,
+        subject: &Subject<'_>,
+        ctx: &Context<'_>,
+        generation: u32,
+    ) -> Option<Result<T>> {
+        let now = self.now();
+        self.cache
+            .with(subject.as_bytes(), purpose, |cached| match cached {
+                Cached::Live {
+                    generation: live,
+                    key,
+                    expires,
+                    ..
+                } if *live == generation && expires.is_none_or(|e| e > now) => {
+                    Some(crate::sealed::open_state(key, bytes, ctx))
+                }
+                _ => None,
+            })
+            .flatten()
+    }
+
     /// Subject keys over a vault bound to keyring `bound`, refused unless it is `keyring`.
     pub(crate) fn assemble(
         vault: V,
