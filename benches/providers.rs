@@ -267,10 +267,11 @@ fn scaling(provider: Provider, aes: &PurposeKey<Fulfillment>) {
     const PER_THREAD: u32 = 200_000;
     let ctx = Context::new("customer", "email").with_id_int(42);
     let msg = [0x42u8; 24];
-    // The value opened comes from this thread's twentieth epoch or later (an epoch is 2^16 values,
-    // FORMAT.md §5), as in any long-lived process: past the 16 lock-free slots an opener keeps,
+    // The value opened comes from this thread's hundredth epoch or later (an epoch is 2^16
+    // values, FORMAT.md §5), as in any long-lived process: its slot among the 16 lock-free ones an
+    // opener keeps is taken (but for a chance of (15/16)^100, 0.2%), and it is found past them,
     // where two threads once opened no faster than one.
-    for _ in 0..20 << 16 {
+    for _ in 0..100 << 16 {
         black_box(Sealed::<Vec<u8>, Fulfillment>::seal(black_box(&msg[..]), &ctx, aes).unwrap());
     }
     let one = Sealed::<Vec<u8>, Fulfillment>::seal(&msg[..], &ctx, aes).unwrap();

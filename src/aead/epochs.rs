@@ -73,6 +73,12 @@ impl Recent {
             .map(|(_, cipher)| &**cipher)
     }
 
+    /// Whether any epoch is kept, for tests.
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.epochs.iter().all(Option::is_none)
+    }
+
     fn put(&mut self, key: u64, cipher: Arc<AesGcm>) {
         self.epochs[self.next] = Some((key, cipher));
         self.next = (self.next + 1) % RECENT;
@@ -231,13 +237,12 @@ impl AesEpochs {
             }
         }
         // This thread's alone, and nothing called below opens again: the borrows never clash.
-        let recent = &self
-            .recent
-            .get_or_init(Box::default)
-            .get_or(Padded::default)
-            .0;
-        if let Some(cipher) = recent.borrow().get(key) {
-            return cipher.open(iv, aad, buf, tag);
+        // Looked up only: it is made when an authenticated epoch goes into it, below, so that
+        // neither a first open (slots still free) nor a forged id costs its memory.
+        if let Some(mine) = self.recent.get().and_then(|all| all.get()) {
+            if let Some(cipher) = mine.0.borrow().get(key) {
+                return cipher.open(iv, aad, buf, tag);
+            }
         }
         #[cfg(test)]
         self.map_lookups
@@ -250,7 +255,7 @@ impl AesEpochs {
             .cloned();
         if let Some(cipher) = found {
             // Authenticated when it was remembered: this thread keeps it at hand.
-            recent.borrow_mut().put(key, Arc::clone(&cipher));
+            self.keep_recent(key, Arc::clone(&cipher));
             return cipher.open(iv, aad, buf, tag);
         }
         // Not cached: derive, and keep the cipher only if the value authenticates, so that forged
@@ -258,9 +263,15 @@ impl AesEpochs {
         let cipher = Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id)));
         cipher.open(iv, aad, buf, tag)?;
         if self.remember(id, Arc::clone(&cipher)) {
-            recent.borrow_mut().put(key, cipher);
+            self.keep_recent(key, cipher);
         }
         Ok(())
+    }
+
+    /// Keeps an authenticated epoch `key` past the slots among this thread's [`Recent`] ones.
+    fn keep_recent(&self, key: u64, cipher: Arc<AesGcm>) {
+        let all = self.recent.get_or_init(Box::default);
+        all.get_or(Padded::default).0.borrow_mut().put(key, cipher);
     }
 
     /// Keeps `cipher` for opening: in its slot if that is free, else in the map. Returns whether
@@ -536,6 +547,35 @@ mod tests {
                 .load(std::sync::atomic::Ordering::Relaxed),
             before + 1
         );
+    }
+
+    /// The per-thread store is made only when an authenticated epoch past the slots goes into
+    /// it: not by a first open into a free slot, not by forged ids.
+    #[test]
+    fn neither_a_first_open_nor_a_forged_id_makes_the_per_thread_store() {
+        let (pk, sealer, opener) = (pk(), AesEpochs::default(), AesEpochs::default());
+        let (nonce, buf, tag) = seal_in_new_epoch(&sealer, &pk, 0);
+        let mut copy = buf;
+        open_split(&opener, &pk, &nonce, b"", &mut copy, &tag).unwrap();
+        for i in 0..100u64 {
+            let mut forged = [0u8; 20];
+            forged[..8].copy_from_slice(&i.to_le_bytes());
+            let mut copy = buf;
+            assert!(open_split(&opener, &pk, &forged, b"", &mut copy, &tag).is_err());
+        }
+        assert!(opener.recent.get().is_none());
+        // An epoch past the slots does make it, holding that epoch.
+        let mut generation = 1;
+        loop {
+            let (nonce, buf, tag) = seal_in_new_epoch(&sealer, &pk, generation);
+            generation += 1;
+            let mut copy = buf;
+            open_split(&opener, &pk, &nonce, b"", &mut copy, &tag).unwrap();
+            if let Some(all) = opener.recent.get() {
+                assert!(!all.get().unwrap().0.borrow().is_empty());
+                break;
+            }
+        }
     }
 
     /// More epochs past the slots than a thread keeps: each still opens, from the map.

@@ -75,7 +75,8 @@ impl<V> SubjectKeys<V> {
                 .unwrap_or(0);
             return Err(Error::SubjectErased { at });
         }
-        self.cache().remove(subject.as_bytes(), purpose.name());
+        self.cache()
+            .invalidate(subject.as_bytes(), purpose.name(), None);
         Ok(consent)
     }
 
@@ -90,7 +91,8 @@ impl<V> SubjectKeys<V> {
         let withdrawal = vault
             .withdraw(subject.as_bytes(), purpose.name(), self.now())
             .await?;
-        self.cache().remove(subject.as_bytes(), purpose.name());
+        self.cache()
+            .invalidate(subject.as_bytes(), purpose.name(), None);
         Ok(withdrawal)
     }
 
@@ -113,10 +115,10 @@ impl<V> SubjectKeys<V> {
         subject.check()?;
         let receipt = vault.forget(subject.as_bytes(), self.now()).await?;
         for purpose in self.keys().purposes() {
-            self.cache().put(
+            self.cache().invalidate(
                 subject.as_bytes(),
                 purpose.name(),
-                Cached::Erased { at: receipt.at },
+                Some(Cached::Erased { at: receipt.at }),
             );
         }
         Ok(receipt)
@@ -130,7 +132,7 @@ impl<V> SubjectKeys<V> {
             let batch = vault.expire(at, SWEEP_BATCH).await?;
             let done = batch.len() < SWEEP_BATCH;
             for key in &batch {
-                self.cache().remove(&key.subject, &key.purpose);
+                self.cache().invalidate(&key.subject, &key.purpose, None);
             }
             destroyed.extend(batch);
             if done {

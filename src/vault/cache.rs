@@ -70,19 +70,31 @@ pub(crate) struct DataKeyCache {
     /// Ticks once per `put`: what a way's `used` is measured against when one is evicted. A hit
     /// stores it into its entry only when it moved, so a cache that is only read is only read.
     clock: AtomicU64,
+    /// Ticks once per [`invalidate`](Self::invalidate): see [`fill`](Self::fill).
+    invalidations: AtomicU64,
 }
 
+/// A moment in a cache's invalidations (see [`DataKeyCache::fill`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Ticket(u64);
+
+/// The most sets a cache has: a capacity above `MAX_SETS * WAYS` (67 million entries) is taken
+/// as that. The list of pages is made up front (8 bytes a page); `usize::MAX` used to mean "no
+/// bound" and must not ask for all of memory.
+const MAX_SETS: usize = 1 << 24;
+
 impl DataKeyCache {
-    /// A cache of at most `capacity` entries (rounded up to whole sets of [`WAYS`]), each trusted
-    /// for `ttl`.
+    /// A cache of at most `capacity` entries (rounded up to whole sets of [`WAYS`], at most
+    /// [`MAX_SETS`] of them), each trusted for `ttl`.
     pub(crate) fn new(capacity: usize, ttl: Duration) -> Self {
-        let sets = capacity.div_ceil(WAYS).max(1);
+        let sets = capacity.div_ceil(WAYS).clamp(1, MAX_SETS);
         Self {
             pages: (0..sets.div_ceil(PAGE)).map(|_| OnceLock::new()).collect(),
             sets,
             ttl,
             hasher: RandomState::new(),
             clock: AtomicU64::new(0),
+            invalidations: AtomicU64::new(0),
         }
     }
 
@@ -153,34 +165,88 @@ impl DataKeyCache {
     }
 
     /// Remembers `value` for (subject, purpose): in the way that holds it already, else an empty
-    /// one, else in place of the way least recently used. Two threads filling one set at once
-    /// may evict each other's entry early: a later lookup misses and asks the vault.
+    /// one, else in place of the way least recently used. For what cannot go stale (an erasure,
+    /// a destroyed generation); what the vault answered about a live key or consent goes through
+    /// [`fill`](Self::fill).
     pub(crate) fn put(&self, subject: &[u8], purpose: &str, value: Cached) {
         Self::with_key(subject, purpose, |key| {
-            let used = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
-            let set = self.set_to_write(key);
-            let mut victim = 0;
-            let mut oldest = u64::MAX;
-            for (i, way) in set.iter().enumerate() {
-                let age = match way.load().as_deref() {
-                    Some(entry) if *entry.key == *key => {
-                        victim = i;
-                        break;
-                    }
-                    Some(entry) => entry.used.load(Ordering::Relaxed),
-                    None => 0,
-                };
-                if age < oldest {
-                    (victim, oldest) = (i, age);
+            self.store(key, value);
+        });
+    }
+
+    /// Stores `value` under `key` and returns its way and entry. Two threads filling one set
+    /// at once can each pick a different way for one key; the other ways holding `key` are
+    /// emptied, so a lookup (which stops at the first match) never finds an older copy behind
+    /// this one.
+    fn store(&self, key: &[u8], value: Cached) -> (&ArcSwapOption<Entry>, Arc<Entry>) {
+        let used = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
+        let set = self.set_to_write(key);
+        let mut victim = None;
+        let mut oldest = (u64::MAX, 0);
+        for (i, way) in set.iter().enumerate() {
+            let age = match way.load().as_deref() {
+                Some(entry) if *entry.key == *key => {
+                    victim = Some(i);
+                    break;
+                }
+                Some(entry) => entry.used.load(Ordering::Relaxed),
+                None => 0,
+            };
+            if age < oldest.0 {
+                oldest = (age, i);
+            }
+        }
+        let at = victim.unwrap_or(oldest.1);
+        let entry = Arc::new(Entry {
+            key: key.into(),
+            value,
+            fetched: Instant::now(),
+            used: AtomicU64::new(used),
+        });
+        set[at].store(Some(Arc::clone(&entry)));
+        for (i, way) in set.iter().enumerate() {
+            let held = way.load();
+            if i != at && held.as_deref().is_some_and(|e| *e.key == *key) {
+                way.compare_and_swap(&held, None);
+            }
+        }
+        (&set[at], entry)
+    }
+
+    /// The cache's count of invalidations, to take before reading the vault and give to
+    /// [`fill`](Self::fill) with the answer.
+    pub(crate) fn ticket(&self) -> Ticket {
+        Ticket(self.invalidations.load(Ordering::SeqCst))
+    }
+
+    /// Remembers what the vault answered about (subject, purpose) after `ticket` was taken,
+    /// unless this process changed a subject's consent or erased one since: then the answer may
+    /// predate the change, and it is dropped again (the next lookup asks the vault). Without
+    /// this, an open that read a key just before a withdrawal could put it back just after the
+    /// withdrawal emptied the cache, and it would open values here for the time to live.
+    pub(crate) fn fill(&self, ticket: Ticket, subject: &[u8], purpose: &str, value: Cached) {
+        Self::with_key(subject, purpose, |key| {
+            let (way, entry) = self.store(key, value);
+            // Stored first, checked after: an invalidation either came before the check (seen
+            // here) or after the store (and its removal finds this entry).
+            if self.invalidations.load(Ordering::SeqCst) != ticket.0 {
+                let held = way.load();
+                if held.as_ref().is_some_and(|e| Arc::ptr_eq(e, &entry)) {
+                    way.compare_and_swap(&held, None);
                 }
             }
-            set[victim].store(Some(Arc::new(Entry {
-                key: key.into(),
-                value,
-                fetched: Instant::now(),
-                used: AtomicU64::new(used),
-            })));
         });
+    }
+
+    /// This process changed what the vault says of (subject, purpose) (a grant, a withdrawal,
+    /// an erasure, a destruction), and the change is committed: answers read before it are
+    /// dropped, then `now` is remembered in their place, or nothing.
+    pub(crate) fn invalidate(&self, subject: &[u8], purpose: &str, now: Option<Cached>) {
+        self.invalidations.fetch_add(1, Ordering::SeqCst);
+        match now {
+            Some(value) => self.put(subject, purpose, value),
+            None => self.remove(subject, purpose),
+        }
     }
 
     /// Forgets (subject, purpose).
@@ -305,6 +371,64 @@ mod tests {
             cache.get(b"s", "p"),
             Some(Cached::Destroyed(d)) if d.generation == 9
         ));
+    }
+
+    /// An open that read the vault before this process withdrew (or erased) and fills the cache
+    /// after the withdrawal emptied it: its answer is dropped, not kept for the time to live.
+    #[test]
+    fn an_answer_read_before_an_invalidation_is_not_kept() {
+        let cache = DataKeyCache::new(64, Duration::from_secs(60));
+        let before = cache.ticket();
+        cache.invalidate(b"s", "p", None);
+        cache.fill(before, b"s", "p", destroyed(1));
+        assert!(cache.get(b"s", "p").is_none());
+        // Read after the invalidation: kept.
+        let after = cache.ticket();
+        cache.fill(after, b"s", "p", destroyed(2));
+        assert!(cache.get(b"s", "p").is_some());
+        // An erasure replaces what was there, and an older answer does not come back over it.
+        let stale = cache.ticket();
+        cache.invalidate(b"s", "p", Some(Cached::Erased { at: 9 }));
+        cache.fill(stale, b"s", "p", destroyed(3));
+        assert!(matches!(
+            cache.get(b"s", "p"),
+            None | Some(Cached::Erased { at: 9 })
+        ));
+        assert!(!matches!(cache.get(b"s", "p"), Some(Cached::Destroyed(_))));
+    }
+
+    /// Two threads filling one set can each pick a way for one key; a store leaves one copy,
+    /// so a lookup never finds an older copy that a later eviction uncovered.
+    #[test]
+    fn a_key_is_held_in_one_way_only() {
+        let cache = DataKeyCache::new(WAYS, Duration::from_secs(60));
+        cache.put(b"s", "p", destroyed(1));
+        // Plant an older copy in another way, as a racing store could have left it.
+        DataKeyCache::with_key(b"s", "p", |key| {
+            let set = cache.set(key).unwrap();
+            let at = set.iter().position(|w| w.load().is_none()).unwrap();
+            set[at].store(Some(Arc::new(Entry {
+                key: key.into(),
+                value: destroyed(0),
+                fetched: Instant::now(),
+                used: AtomicU64::new(0),
+            })));
+        });
+        assert_eq!(cache.len(), 2);
+        cache.put(b"s", "p", destroyed(2));
+        assert_eq!(cache.len(), 1);
+        assert!(matches!(
+            cache.get(b"s", "p"),
+            Some(Cached::Destroyed(d)) if d.generation == 2
+        ));
+    }
+
+    #[test]
+    fn a_capacity_past_the_largest_is_taken_as_the_largest() {
+        let cache = DataKeyCache::new(usize::MAX, Duration::from_secs(60));
+        assert_eq!(cache.sets, MAX_SETS);
+        cache.put(b"s", "p", destroyed(1));
+        assert!(cache.get(b"s", "p").is_some());
     }
 
     /// Threads putting, finding and removing keys of one small cache at once: no panic, a

@@ -15,7 +15,7 @@ use crate::purpose::{
 use crate::rng;
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
 use crate::secret::{KEY_LEN, SecretKey};
-use crate::vault::cache::{Cached, DataKeyCache};
+use crate::vault::cache::{Cached, DataKeyCache, Ticket};
 use crate::vault::records::{
     Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState, WRAPPED_LEN,
 };
@@ -426,11 +426,12 @@ impl<V> SubjectKeys<V> {
     ) -> Result<()> {
         let id = subject.as_bytes();
         let names: Vec<&str> = misses.iter().map(|&i| purposes[i].name()).collect();
+        let ticket = self.cache.ticket();
         let state = vault.read(id, &names).await?;
         self.refuse_erased(id, &state, purposes)?;
         for (&i, (_, slot)) in misses.iter().zip(&state.slots) {
             out[i] = self
-                .key_for_sealing(vault, subject, &purposes[i], slot, &state, now)
+                .key_for_sealing(vault, subject, &purposes[i], slot, &state, now, ticket)
                 .await?;
         }
         Ok(())
@@ -453,6 +454,8 @@ impl<V> SubjectKeys<V> {
     }
 
     /// The live data key of one (subject, purpose) to seal with, created if none is live.
+    /// `ticket` was taken before `state` was read.
+    #[allow(clippy::too_many_arguments, reason = "what was read, and when")]
     async fn key_for_sealing<A: AsyncKeyVault>(
         &self,
         vault: &A,
@@ -461,11 +464,12 @@ impl<V> SubjectKeys<V> {
         slot: &KeySlot,
         state: &SubjectState,
         now: u64,
+        ticket: Ticket,
     ) -> Result<Option<Arc<KeyState>>> {
         let id = subject.as_bytes();
         if let KeySlot::Live { key, previous } = slot {
             if key.expires.is_none_or(|e| e > now) {
-                return self.unwrap_live(key, *previous).map(Some);
+                return self.unwrap_live(key, *previous, ticket).map(Some);
             }
         }
         let policy = purpose.policy();
@@ -474,7 +478,8 @@ impl<V> SubjectKeys<V> {
             .iter()
             .any(|c| c.purpose == purpose.name() && c.is_active());
         if policy.needs_consent() && !consented {
-            self.cache.put(id, purpose.name(), Cached::NoConsent);
+            self.cache
+                .fill(ticket, id, purpose.name(), Cached::NoConsent);
             return Ok(None);
         }
         let mut last = slot.last_generation();
@@ -492,12 +497,13 @@ impl<V> SubjectKeys<V> {
         // again with the vault's last generation, a bounded number of times.
         for _ in 0..4 {
             match self
-                .create(vault, id, purpose, policy, last, previous, now)
+                .create(vault, id, purpose, policy, last, previous, now, ticket)
                 .await?
             {
                 CreateOutcome::Key(key) => return Ok(Some(key)),
                 CreateOutcome::NoConsent => {
-                    self.cache.put(id, purpose.name(), Cached::NoConsent);
+                    self.cache
+                        .fill(ticket, id, purpose.name(), Cached::NoConsent);
                     return Ok(None);
                 }
                 CreateOutcome::Moved(moved) => last = moved,
@@ -521,6 +527,7 @@ impl<V> SubjectKeys<V> {
         last: u32,
         previous: Option<Destruction>,
         now: u64,
+        ticket: Ticket,
     ) -> Result<CreateOutcome> {
         let purpose_key = self.purpose_key(purpose.name())?;
         let active = purpose_key.state.active();
@@ -543,12 +550,13 @@ impl<V> SubjectKeys<V> {
         match vault.create(&key, policy.needs_consent(), now).await? {
             Created::Inserted => {
                 let state = self.data_key_state(&key, dek)?;
-                self.remember(&key, previous, &state);
+                self.remember(&key, previous, &state, ticket);
                 Ok(CreateOutcome::Key(state))
             }
             Created::Existing(winner) => {
                 // `previous` is not known here; an open that needs it reads the vault.
-                self.unwrap_live(&winner, None).map(CreateOutcome::Key)
+                self.unwrap_live(&winner, None, ticket)
+                    .map(CreateOutcome::Key)
             }
             Created::Refused(Refusal::NoConsent) => Ok(CreateOutcome::NoConsent),
             Created::Refused(Refusal::Erased { at }) => {
@@ -559,13 +567,18 @@ impl<V> SubjectKeys<V> {
         }
     }
 
-    /// Unwraps a live stored key and remembers it.
-    fn unwrap_live(&self, key: &StoredKey, previous: Option<Destruction>) -> Result<Arc<KeyState>> {
+    /// Unwraps a live stored key and remembers it (read from the vault after `ticket`).
+    fn unwrap_live(
+        &self,
+        key: &StoredKey,
+        previous: Option<Destruction>,
+        ticket: Ticket,
+    ) -> Result<Arc<KeyState>> {
         let purpose_key = self.purpose_key(&key.purpose)?;
         let version: &VersionKey = purpose_key.state.version(key.key_version)?;
         let dek = wrap::unwrap(self.keyring, version, key)?;
         let state = self.data_key_state(key, dek)?;
-        self.remember(key, previous, &state);
+        self.remember(key, previous, &state, ticket);
         Ok(state)
     }
 
@@ -579,8 +592,15 @@ impl<V> SubjectKeys<V> {
         Ok(Arc::new(state.with_mode(MODE_SUBJECT)))
     }
 
-    fn remember(&self, key: &StoredKey, previous: Option<Destruction>, state: &Arc<KeyState>) {
-        self.cache.put(
+    fn remember(
+        &self,
+        key: &StoredKey,
+        previous: Option<Destruction>,
+        state: &Arc<KeyState>,
+        ticket: Ticket,
+    ) {
+        self.cache.fill(
+            ticket,
             &key.subject,
             &key.purpose,
             Cached::Live {
@@ -633,6 +653,7 @@ impl<V> SubjectKeys<V> {
                 return answer;
             }
         }
+        let ticket = self.cache.ticket();
         let state = vault.read(id, &[purpose]).await?;
         if let Some(at) = state.erased {
             self.cache.put(id, purpose, Cached::Erased { at });
@@ -641,7 +662,7 @@ impl<V> SubjectKeys<V> {
         let slot = state.slots.into_iter().next().map(|(_, s)| s);
         let cached = match slot {
             Some(KeySlot::Live { key, previous }) => {
-                let state = self.unwrap_live(&key, previous)?;
+                let state = self.unwrap_live(&key, previous, ticket)?;
                 Cached::Live {
                     generation: key.generation,
                     key: state,
