@@ -85,6 +85,9 @@ impl Recent {
     }
 }
 
+/// A value of each thread, on cache lines of its own, the whole made on first use.
+type PerThread<T> = OnceLock<Box<ThreadLocal<Padded<RefCell<T>>>>>;
+
 /// One thread's current epoch.
 struct Epoch {
     id: [u8; EPOCH_ID_LEN],
@@ -99,7 +102,7 @@ pub(crate) struct AesEpochs {
     /// Each sealing thread's current epoch, `None` before its first seal. Made on the first seal:
     /// a `ThreadLocal` is 512 bytes before it holds anything, and a subject's data key is often
     /// only opened in a process (100,000 cached data keys carried 50 MB of them).
-    current: OnceLock<Box<ThreadLocal<Padded<RefCell<Option<Epoch>>>>>>,
+    current: PerThread<Option<Epoch>>,
     /// Slot `id % SLOTS` holds, for good, the first epoch with such an id to be remembered: one
     /// this process sealed under, or one whose value authenticated. So no forged id ever fills
     /// a slot; a writer to the database can still choose which genuine epochs come first (by
@@ -108,7 +111,7 @@ pub(crate) struct AesEpochs {
     /// Each opening thread's [`Recent`] epochs, consulted after the slots and before the map.
     /// Made on the first open past the slots: a `ThreadLocal` is half a kilobyte, and most keys
     /// (a subject's data key above all) never see more epochs than there are slots.
-    recent: OnceLock<Box<ThreadLocal<Padded<RefCell<Recent>>>>>,
+    recent: PerThread<Recent>,
     opened: RwLock<HashMap<u64, Arc<AesGcm>, EpochIdHasher>>,
     /// How many opens looked in the map, for tests.
     #[cfg(test)]
