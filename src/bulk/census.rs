@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::bulk::lines::read_line;
+use crate::bulk::members::{Kind, kind, object_members, string_text};
 use crate::error::{Error, Result};
 use crate::index::IndexTerm;
 
@@ -77,18 +78,22 @@ pub fn count_terms(input: &mut dyn BufRead, columns: &[&str]) -> Result<TermCens
             line: line_no,
             source: Box::new(Error::BadRecord { reason }),
         };
-        let record: Value =
+        // Read as re-sealing reads records, member by member with numbers left as text: a
+        // `serde_json::Value` refused lines a run re-seals (a number beyond an f64 anywhere).
+        let record: &RawValue =
             serde_json::from_str(&line).map_err(|e| at(format!("not JSON: {e}")))?;
-        if !record.is_object() {
+        if kind(record.get()) != Kind::Object {
             return Err(at("a record must be a JSON object".to_owned()));
         }
         census.records += 1;
         for column in columns {
-            match lookup(&record, column) {
+            let found = lookup(record.get(), column).map_err(|e| at(format!("not JSON: {e}")))?;
+            match found.map(|text| (kind(text), text)) {
                 None => census.missing += 1,
-                Some(Value::Null) => census.null += 1,
-                Some(Value::String(text)) => {
-                    let term = IndexTerm::from_text(text)
+                Some((Kind::Null, _)) => census.null += 1,
+                Some((Kind::String, text)) => {
+                    let text = string_text(text).map_err(|e| at(format!("not JSON: {e}")))?;
+                    let term = IndexTerm::from_text(&text)
                         .map_err(|e| at(format!("`{column}` holds no index term ({e})")))?;
                     *census.versions.entry(term.version()).or_default() += 1;
                 }
@@ -103,10 +108,23 @@ pub fn count_terms(input: &mut dyn BufRead, columns: &[&str]) -> Result<TermCens
     Ok(census)
 }
 
-/// The value at a dotted path, `None` if a step is absent or not an object.
-fn lookup<'v>(record: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.')
-        .try_fold(record, |value, key| value.as_object()?.get(key))
+/// The text of the value at a dotted path of `record` (an object's text), `None` if a step is
+/// absent or not an object. Of duplicate keys the last counts, as in a `serde_json::Value`.
+fn lookup<'t>(
+    record: &'t str,
+    path: &str,
+) -> std::result::Result<Option<&'t str>, serde_json::Error> {
+    let mut text = record;
+    for key in path.split('.') {
+        let Some(members) = object_members(text)? else {
+            return Ok(None);
+        };
+        match members.into_iter().rev().find(|m| m.key == key) {
+            Some(member) => text = member.value,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(text))
 }
 
 #[cfg(test)]
@@ -129,5 +147,24 @@ mod tests {
         assert!(!err.to_string().contains("secret"), "{err}");
         assert!(count_terms(&mut "{\"t\":7}\n".as_bytes(), &["t"]).is_err());
         assert!(count_terms(&mut "[1]\n".as_bytes(), &["t"]).is_err());
+    }
+
+    /// Lines a re-sealing run writes out as they came: a number beyond an f64 in another member,
+    /// an escaped term, a duplicate key (the last counts).
+    #[test]
+    fn numbers_beyond_f64_escapes_and_duplicate_keys() {
+        let term = IndexTerm::from_bytes(&[0, 0, 0, 3, 1, 2])
+            .unwrap()
+            .to_string();
+        let escaped = term.replacen('A', "\\u0041", 1);
+        assert_ne!(escaped, term);
+        let jsonl = format!(
+            "{{\"n\":184467442737095e1616,\"t\":\"{term}\"}}\n{{\"t\":\"{escaped}\"}}\n\
+             {{\"t\":7,\"t\":\"{term}\"}}\n{{\"c\":{{\"t\":1e999}},\"c\":{{\"t\":null}}}}\n"
+        );
+        let census = count_terms(&mut jsonl.as_bytes(), &["t", "c.t"]).unwrap();
+        assert_eq!(census.records, 4);
+        assert_eq!(census.versions[&3], 3);
+        assert_eq!((census.null, census.missing), (1, 4));
     }
 }

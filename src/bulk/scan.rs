@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::bulk::lines::read_line;
+use crate::bulk::members::{Kind, kind, object_members, string_text};
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
 use crate::sealed::{Inspection, KeyMode};
@@ -49,29 +50,65 @@ pub fn scan_jsonl(input: &mut dyn BufRead) -> Result<BTreeMap<(String, u32), u64
             line: line_no,
             source: Box::new(e),
         };
-        let value: Value = serde_json::from_str(&line).map_err(|e| {
-            at(Error::BadRecord {
-                reason: format!("not JSON: {e}"),
-            })
-        })?;
-        count(&value, &mut counts).map_err(at)?;
+        // Syntax checked whole, then read as re-sealing reads records: member by member, numbers
+        // and other scalars left as text. Parsed into a `serde_json::Value`, a number beyond an
+        // f64 in any member made a line that a run re-seals (and writes out as it came) fail
+        // to scan.
+        let raw: &RawValue = serde_json::from_str(&line).map_err(|e| at(not_json(&e)))?;
+        count(raw.get(), &mut counts, 0).map_err(at)?;
     }
     Ok(counts)
 }
 
-fn count(value: &Value, counts: &mut BTreeMap<(String, u32), u64>) -> Result<()> {
-    match value {
-        Value::String(text) if text.starts_with(TEXT_PREFIX) => {
-            let seen = Inspection::of_text(text)?;
-            if seen.mode == KeyMode::Direct {
-                for part in seen.parts {
-                    *counts.entry(part).or_insert(0) += 1;
+/// How deep `count` follows arrays and objects that may hold a sealed value: serde_json's own
+/// limit for a `Value`, which this scan used to parse lines into.
+const MAX_DEPTH: usize = 128;
+
+fn not_json(e: &serde_json::Error) -> Error {
+    Error::BadRecord {
+        reason: format!("not JSON: {e}"),
+    }
+}
+
+/// Counts the sealed values in `text`, the text of a JSON value that serde_json has checked.
+fn count(text: &str, counts: &mut BTreeMap<(String, u32), u64>, depth: usize) -> Result<()> {
+    let nested = |counts: &mut BTreeMap<(String, u32), u64>, item: &str| {
+        if depth == MAX_DEPTH {
+            return Err(Error::BadRecord {
+                reason: format!("nested deeper than {MAX_DEPTH} levels around a sealed value"),
+            });
+        }
+        count(item, counts, depth + 1)
+    };
+    match kind(text) {
+        Kind::String => {
+            let text = string_text(text).map_err(|e| not_json(&e))?;
+            if text.starts_with(TEXT_PREFIX) {
+                let seen = Inspection::of_text(&text)?;
+                if seen.mode == KeyMode::Direct {
+                    for part in seen.parts {
+                        *counts.entry(part).or_insert(0) += 1;
+                    }
                 }
             }
         }
-        Value::Array(items) => items.iter().try_for_each(|v| count(v, counts))?,
-        Value::Object(map) => map.values().try_for_each(|v| count(v, counts))?,
-        _ => {}
+        // Only a string spelling `fs1:`, or an escape that could spell it, can be sealed.
+        Kind::Object | Kind::Array if !text.contains(TEXT_PREFIX) && !text.contains('\\') => {}
+        Kind::Object => {
+            for member in object_members(text)
+                .map_err(|e| not_json(&e))?
+                .unwrap_or_default()
+            {
+                nested(counts, member.value)?;
+            }
+        }
+        Kind::Array => {
+            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| not_json(&e))?;
+            for item in items {
+                nested(counts, item.get())?;
+            }
+        }
+        Kind::Null | Kind::Scalar => {}
     }
     Ok(())
 }
@@ -111,5 +148,38 @@ mod tests {
         let counts = scan_jsonl(&mut jsonl.as_bytes()).unwrap();
         assert_eq!(counts.len(), 1);
         assert_eq!(counts[&("support".to_owned(), 1)], 1);
+    }
+
+    /// Lines a re-sealing run writes out as they came scan too: a number beyond an f64, a
+    /// sealed value spelled with an escape inside arrays and objects, duplicate keys (each
+    /// counted, as re-sealing re-seals each); nesting past serde_json's limit around a sealed
+    /// value is refused, and any nesting without one is skipped.
+    #[test]
+    fn lines_that_re_seal_also_scan() {
+        let keyring = Keyring::generate(Suite::default()).unwrap();
+        let support = [DynPurpose::new("support").unwrap()];
+        let keys = KeySet::from_keyring(&keyring, &support);
+        let value: Sealed<String, crate::AnyPurposes> = keys
+            .seal_dyn(&support, "a", &Context::new("r", "f").with_id_int(1))
+            .unwrap();
+        let text = value.to_text();
+        let escaped = text.replacen("fs1:", "fs1\\u003a", 1);
+        let jsonl = format!(
+            "{{\"n\":184467442737095e1616,\"a\":\"{text}\"}}\n\
+             {{\"x\":[1e999,{{\"y\":[\"{escaped}\"]}}],\"a\":\"{text}\",\"a\":\"{text}\"}}\n"
+        );
+        let counts = scan_jsonl(&mut jsonl.as_bytes()).unwrap();
+        assert_eq!(counts[&("support".to_owned(), 1)], 4);
+
+        let deep = |inner: &str| format!("{}{inner}{}\n", "[".repeat(200), "]".repeat(200));
+        assert!(
+            scan_jsonl(&mut deep("1e999").as_bytes())
+                .unwrap()
+                .is_empty()
+        );
+        let err = scan_jsonl(&mut deep(&format!("\"{text}\"")).as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("deeper than 128"), "{err}");
+        let err = scan_jsonl(&mut "{\"a\":\n".as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("not JSON"), "{err}");
     }
 }
