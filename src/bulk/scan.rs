@@ -55,14 +55,24 @@ pub fn scan_jsonl(input: &mut dyn BufRead) -> Result<BTreeMap<(String, u32), u64
         // f64 in any member made a line that a run re-seals (and writes out as it came) fail
         // to scan.
         let raw: &RawValue = serde_json::from_str(&line).map_err(|e| at(not_json(&e)))?;
-        count(raw.get(), &mut counts, 0).map_err(at)?;
+        let mut walk = Walk {
+            counts: &mut counts,
+            budget: WORK_PER_BYTE.saturating_mul(line.len()),
+        };
+        walk.count(raw.get(), 0).map_err(at)?;
     }
     Ok(counts)
 }
 
-/// How deep `count` follows arrays and objects that may hold a sealed value: serde_json's own
+/// How deep a scan follows arrays and objects that may hold a sealed value: serde_json's own
 /// limit for a `Value`, which this scan used to parse lines into.
 const MAX_DEPTH: usize = 128;
+
+/// Bytes of containers a scan may read again, per byte of the line. Each array or object that
+/// may hold a sealed value is parsed again to reach its members, so a sealed value at the bottom
+/// of deep nesting costs a pass per level: this keeps a line's scan within a few dozen passes
+/// over it (a 16 MiB line nested 128 deep would otherwise cost 2 GiB of parsing).
+const WORK_PER_BYTE: usize = 32;
 
 fn not_json(e: &serde_json::Error) -> Error {
     Error::BadRecord {
@@ -70,47 +80,63 @@ fn not_json(e: &serde_json::Error) -> Error {
     }
 }
 
-/// Counts the sealed values in `text`, the text of a JSON value that serde_json has checked.
-fn count(text: &str, counts: &mut BTreeMap<(String, u32), u64>, depth: usize) -> Result<()> {
-    let nested = |counts: &mut BTreeMap<(String, u32), u64>, item: &str| {
-        if depth == MAX_DEPTH {
-            return Err(Error::BadRecord {
-                reason: format!("nested deeper than {MAX_DEPTH} levels around a sealed value"),
-            });
-        }
-        count(item, counts, depth + 1)
-    };
-    match kind(text) {
-        Kind::String => {
-            let text = string_text(text).map_err(|e| not_json(&e))?;
-            if text.starts_with(TEXT_PREFIX) {
-                let seen = Inspection::of_text(&text)?;
-                if seen.mode == KeyMode::Direct {
-                    for part in seen.parts {
-                        *counts.entry(part).or_insert(0) += 1;
+/// One line's scan: the counts so far and the bytes of containers it may still parse.
+struct Walk<'c> {
+    counts: &'c mut BTreeMap<(String, u32), u64>,
+    budget: usize,
+}
+
+impl Walk<'_> {
+    /// Counts the sealed values in `text`, the text of a JSON value serde_json has checked, at
+    /// `depth` containers down.
+    fn count(&mut self, text: &str, depth: usize) -> Result<()> {
+        match kind(text) {
+            Kind::String => {
+                let text = string_text(text).map_err(|e| not_json(&e))?;
+                if text.starts_with(TEXT_PREFIX) {
+                    let seen = Inspection::of_text(&text)?;
+                    if seen.mode == KeyMode::Direct {
+                        for part in seen.parts {
+                            *self.counts.entry(part).or_insert(0) += 1;
+                        }
                     }
                 }
             }
-        }
-        // Only a string spelling `fs1:`, or an escape that could spell it, can be sealed.
-        Kind::Object | Kind::Array if !text.contains(TEXT_PREFIX) && !text.contains('\\') => {}
-        Kind::Object => {
-            for member in object_members(text)
-                .map_err(|e| not_json(&e))?
-                .unwrap_or_default()
-            {
-                nested(counts, member.value)?;
+            // Only a string spelling `fs1:`, or an escape that could spell it, can be sealed.
+            Kind::Object | Kind::Array if !text.contains(TEXT_PREFIX) && !text.contains('\\') => {}
+            Kind::Object | Kind::Array => {
+                if depth == MAX_DEPTH {
+                    return Err(Error::BadRecord {
+                        reason: format!(
+                            "nested deeper than {MAX_DEPTH} levels around a sealed value"
+                        ),
+                    });
+                }
+                self.budget = self.budget.checked_sub(text.len()).ok_or_else(|| {
+                    Error::BadRecord {
+                        reason: format!(
+                            "nested so that scanning it would read it more than {WORK_PER_BYTE} \
+                             times over"
+                        ),
+                    }
+                })?;
+                if kind(text) == Kind::Object {
+                    let members = object_members(text).map_err(|e| not_json(&e))?;
+                    for member in members.unwrap_or_default() {
+                        self.count(member.value, depth + 1)?;
+                    }
+                } else {
+                    let items: Vec<&RawValue> =
+                        serde_json::from_str(text).map_err(|e| not_json(&e))?;
+                    for item in items {
+                        self.count(item.get(), depth + 1)?;
+                    }
+                }
             }
+            Kind::Null | Kind::Scalar => {}
         }
-        Kind::Array => {
-            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| not_json(&e))?;
-            for item in items {
-                nested(counts, item.get())?;
-            }
-        }
-        Kind::Null | Kind::Scalar => {}
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -171,7 +197,12 @@ mod tests {
         let counts = scan_jsonl(&mut jsonl.as_bytes()).unwrap();
         assert_eq!(counts[&("support".to_owned(), 1)], 4);
 
-        let deep = |inner: &str| format!("{}{inner}{}\n", "[".repeat(200), "]".repeat(200));
+        // 200 levels deep beside a long plain member: within the work allowed, past the depth.
+        let deep = |inner: &str| {
+            let pad = "x".repeat(200 * (200 + inner.len()));
+            let nest = format!("{}{inner}{}", "[".repeat(200), "]".repeat(200));
+            format!("{{\"pad\":\"{pad}\",\"deep\":{nest}}}\n")
+        };
         assert!(
             scan_jsonl(&mut deep("1e999").as_bytes())
                 .unwrap()
@@ -179,6 +210,14 @@ mod tests {
         );
         let err = scan_jsonl(&mut deep(&format!("\"{text}\"")).as_bytes()).unwrap_err();
         assert!(err.to_string().contains("deeper than 128"), "{err}");
+        // 100 levels, each holding a long string at the bottom, so that every level is about as
+        // long as the line: reading each again would be 100 passes, past the 32 allowed.
+        let mut wide = format!("[\"{text}\",\"{}\"]", "x".repeat(10_000));
+        for _ in 0..100 {
+            wide = format!("[{wide}]");
+        }
+        let err = scan_jsonl(&mut format!("{wide}\n").as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("more than 32 times"), "{err}");
         let err = scan_jsonl(&mut "{\"a\":\n".as_bytes()).unwrap_err();
         assert!(err.to_string().contains("not JSON"), "{err}");
     }
