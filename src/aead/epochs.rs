@@ -607,18 +607,7 @@ mod tests {
         let (sealer, opener) = (AesEpochs::default(), AesEpochs::default());
         for generation in 0..(OPEN_CACHE_MAX as u64 + 10) {
             // A new generation is a new epoch: every value below has its own epoch id.
-            let mut nonce = [2u8; 20];
-            let mut buf = *b"v";
-            let tag = sealer
-                .seal(
-                    &pk,
-                    generation,
-                    &[2; AES_NONCE_LEN],
-                    &mut nonce[..EPOCH_ID_LEN],
-                    b"",
-                    &mut buf,
-                )
-                .unwrap();
+            let (nonce, mut buf, tag) = seal_in_new_epoch(&sealer, &pk, generation);
             open_split(&opener, &pk, &nonce, b"", &mut buf, &tag).unwrap();
             assert!(opener.epochs_cached() <= SLOTS + OPEN_CACHE_MAX);
         }

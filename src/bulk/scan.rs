@@ -87,6 +87,25 @@ struct Walk<'c> {
 }
 
 impl Walk<'_> {
+    /// Checks, before `text` (a container `depth` levels down) is parsed again to reach its
+    /// members, that the depth and the work allowed are not exceeded, and counts its bytes.
+    fn enter(&mut self, text: &str, depth: usize) -> Result<()> {
+        if depth == MAX_DEPTH {
+            return Err(Error::BadRecord {
+                reason: format!("nested deeper than {MAX_DEPTH} levels around a sealed value"),
+            });
+        }
+        self.budget = self
+            .budget
+            .checked_sub(text.len())
+            .ok_or_else(|| Error::BadRecord {
+                reason: format!(
+                    "nested so that scanning it would read it more than {WORK_PER_BYTE} times over"
+                ),
+            })?;
+        Ok(())
+    }
+
     /// Counts the sealed values in `text`, the text of a JSON value serde_json has checked, at
     /// `depth` containers down.
     fn count(&mut self, text: &str, depth: usize) -> Result<()> {
@@ -104,33 +123,18 @@ impl Walk<'_> {
             }
             // Only a string spelling `fs1:`, or an escape that could spell it, can be sealed.
             Kind::Object | Kind::Array if !text.contains(TEXT_PREFIX) && !text.contains('\\') => {}
-            Kind::Object | Kind::Array => {
-                if depth == MAX_DEPTH {
-                    return Err(Error::BadRecord {
-                        reason: format!(
-                            "nested deeper than {MAX_DEPTH} levels around a sealed value"
-                        ),
-                    });
+            Kind::Object => {
+                self.enter(text, depth)?;
+                let members = object_members(text).map_err(|e| not_json(&e))?;
+                for member in members.unwrap_or_default() {
+                    self.count(member.value, depth + 1)?;
                 }
-                self.budget = self.budget.checked_sub(text.len()).ok_or_else(|| {
-                    Error::BadRecord {
-                        reason: format!(
-                            "nested so that scanning it would read it more than {WORK_PER_BYTE} \
-                             times over"
-                        ),
-                    }
-                })?;
-                if kind(text) == Kind::Object {
-                    let members = object_members(text).map_err(|e| not_json(&e))?;
-                    for member in members.unwrap_or_default() {
-                        self.count(member.value, depth + 1)?;
-                    }
-                } else {
-                    let items: Vec<&RawValue> =
-                        serde_json::from_str(text).map_err(|e| not_json(&e))?;
-                    for item in items {
-                        self.count(item.get(), depth + 1)?;
-                    }
+            }
+            Kind::Array => {
+                self.enter(text, depth)?;
+                let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| not_json(&e))?;
+                for item in items {
+                    self.count(item.get(), depth + 1)?;
                 }
             }
             Kind::Null | Kind::Scalar => {}

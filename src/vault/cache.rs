@@ -1,5 +1,5 @@
-//! The unwrapped data keys a process keeps: bounded, set-associative, with a time to live (SECURITY.md,
-//! "Key vault"). A key leaves the cache when it is evicted, when its entry is older than the time
+//! The unwrapped data keys a process keeps: bounded, set-associative, with a time to live
+//! (SECURITY.md, "Key vault"). A key leaves the cache when it is evicted, when its entry is older than the time
 //! to live, or at once when this process withdraws or forgets; its bytes and ciphers are zeroized
 //! when the last user drops them.
 
