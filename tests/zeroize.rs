@@ -3,7 +3,7 @@
 //!
 //! Covered: purpose keys, AES-256-GCM epoch keys (their expanded round keys start with the key
 //! itself), XChaCha20-Poly1305 keys, index keys and the HMAC state keyed with them, and
-//! `String`/`Vec<u8>` plaintext while sealing and opening.
+//! `String`/`Vec<u8>` plaintext while sealing and opening, and the JSON text of a `Json<T>` field.
 //! Not covered, and said so in SECURITY.md: what the caller holds (the value it seals, the value
 //! an open returns), and `Json<T>`'s transient decoded copy.
 
@@ -208,6 +208,45 @@ fn keys_and_plaintext_are_wiped_before_their_memory_is_freed() {
             freed_copies(&PURPOSE_KEY, || drop(keys)),
             0,
             "{suite:?}: purpose key"
+        );
+    }
+}
+
+/// A `Json<T>` field's JSON text, the plaintext as it is sealed, is wiped: when its buffer grows
+/// and when the seal is done. The pattern holds the JSON punctuation around the secret, so it
+/// matches the text only, not the decoded copy the round-trip check makes (which the caller's
+/// type owns and which is not covered, see the module documentation).
+#[test]
+fn json_text_is_wiped_while_sealing() {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Note {
+        text: String,
+        more: String,
+    }
+    let _serial = serial();
+    let ctx = Context::new("customer", "notes").with_id_int(1);
+    let (keys, purpose) = key_set(Suite::Aes256Gcm);
+    // Within the buffer's first allocation (128 bytes); then a second member long enough to grow
+    // it after the secret was written, so that the grown-out buffer holds the secret.
+    for more in [0, 400] {
+        let note = Note {
+            text: "SECRET-0xC0FFEE-4711".to_owned(),
+            more: "y".repeat(more),
+        };
+        let pattern = b"{\"text\":\"SECRET-0xC0FFEE";
+        let freed = freed_copies(pattern, || {
+            let sealed = keys
+                .seal_dyn::<fieldseal::Json<Note>>(
+                    std::slice::from_ref(&purpose),
+                    &fieldseal::Json(&note),
+                    &ctx,
+                )
+                .unwrap();
+            drop(sealed);
+        });
+        assert_eq!(
+            freed, 0,
+            "a {more}-byte second member: JSON text freed unwiped"
         );
     }
 }

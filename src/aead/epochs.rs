@@ -182,8 +182,8 @@ impl Hasher for FoldedMultiply {
 }
 
 impl AesEpochs {
-    /// Seals `buf` in place under this thread's current epoch with the value's `iv`, writing the
-    /// epoch id into `epoch_out`. `generation` is [`rng::fork_generation`] read after the value's
+    /// Seals `sealed` (a plaintext and a tag slot) in place under this thread's current epoch
+    /// with the value's `iv`, writing the epoch id into `epoch_out`. `generation` is [`rng::fork_generation`] read after the value's
     /// nonce was drawn: in a forked child the draw itself moves it, and a new epoch starts.
     #[inline]
     pub(crate) fn seal(
@@ -193,8 +193,8 @@ impl AesEpochs {
         iv: &[u8; AES_NONCE_LEN],
         epoch_out: &mut [u8],
         aad: &[u8],
-        buf: &mut [u8],
-    ) -> Result<[u8; TAG_LEN]> {
+        sealed: &mut [u8],
+    ) -> Result<()> {
         // This thread's alone: nothing called below seals again, so the borrow never clashes.
         let threads = self.current.get_or_init(Box::default);
         let mut current = threads.get_or(Padded::default).0.borrow_mut();
@@ -204,7 +204,8 @@ impl AesEpochs {
         };
         epoch.used += 1;
         epoch_out.copy_from_slice(&epoch.id);
-        Ok(epoch.cipher.seal(iv, aad, buf))
+        epoch.cipher.seal(iv, aad, sealed);
+        Ok(())
     }
 
     /// A fresh epoch for this thread, remembered for opening.
@@ -314,6 +315,24 @@ mod tests {
         SecretKey::from_bytes(Zeroizing::new([9; KEY_LEN]))
     }
 
+    /// [`AesEpochs::seal`] with the tag handed back instead of written after `buf`.
+    fn seal_detached(
+        epochs: &AesEpochs,
+        pk: &SecretKey,
+        generation: u64,
+        iv: &[u8; AES_NONCE_LEN],
+        epoch: &mut [u8],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN]> {
+        let mut sealed = buf.to_vec();
+        sealed.extend_from_slice(&[0; TAG_LEN]);
+        epochs.seal(pk, generation, iv, epoch, aad, &mut sealed)?;
+        let (body, tag) = crate::aead::split_tag(&mut sealed);
+        buf.copy_from_slice(body);
+        Ok(*tag)
+    }
+
     /// Seals as a process whose fork generation is `generation` (0 in these tests, whatever the
     /// real generation is); returns the epoch id and the IV.
     fn seal_in(epochs: &AesEpochs, pk: &SecretKey, generation: u64) -> [u8; 20] {
@@ -322,9 +341,7 @@ mod tests {
         let (epoch, iv) = out.split_at_mut(EPOCH_ID_LEN);
         iv.fill(1);
         let iv: [u8; AES_NONCE_LEN] = (&*iv).try_into().unwrap();
-        epochs
-            .seal(pk, generation, &iv, epoch, b"aad", &mut buf)
-            .unwrap();
+        seal_detached(epochs, pk, generation, &iv, epoch, b"aad", &mut buf).unwrap();
         out
     }
 
@@ -338,16 +355,16 @@ mod tests {
         let block = rng::nonce_block().unwrap();
         nonce[EPOCH_ID_LEN..].copy_from_slice(&block);
         let iv: [u8; AES_NONCE_LEN] = block;
-        let tag = epochs
-            .seal(
-                pk,
-                rng::fork_generation(),
-                &iv,
-                &mut nonce[..EPOCH_ID_LEN],
-                b"aad",
-                buf,
-            )
-            .unwrap();
+        let tag = seal_detached(
+            epochs,
+            pk,
+            rng::fork_generation(),
+            &iv,
+            &mut nonce[..EPOCH_ID_LEN],
+            b"aad",
+            buf,
+        )
+        .unwrap();
         (nonce, tag)
     }
 
@@ -484,16 +501,16 @@ mod tests {
     ) -> ([u8; 20], [u8; 1], [u8; TAG_LEN]) {
         let mut nonce = [2u8; 20];
         let mut buf = *b"v";
-        let tag = sealer
-            .seal(
-                pk,
-                generation,
-                &[2; AES_NONCE_LEN],
-                &mut nonce[..EPOCH_ID_LEN],
-                b"",
-                &mut buf,
-            )
-            .unwrap();
+        let tag = seal_detached(
+            sealer,
+            pk,
+            generation,
+            &[2; AES_NONCE_LEN],
+            &mut nonce[..EPOCH_ID_LEN],
+            b"",
+            &mut buf,
+        )
+        .unwrap();
         (nonce, buf, tag)
     }
 

@@ -57,21 +57,33 @@ macro_rules! dispatch {
                 }
             }
 
-            /// Seals `buf` in place; returns the tag.
+            /// Seals the plaintext in `sealed[..len - TAG_LEN]` in place and writes the tag into
+            /// the last `TAG_LEN` bytes.
             #[inline]
-            pub(crate) fn seal(
+            pub(crate) fn seal(&self, nonce: &[u8; $nonce], aad: &[u8], sealed: &mut [u8]) {
+                match self {
+                    Self::RustCrypto(c) => c.seal(nonce, aad, sealed),
+                    #[cfg(feature = "aws-lc")]
+                    Self::AwsLc(c) => c.seal(nonce, aad, sealed),
+                    #[cfg(feature = "ring")]
+                    Self::Ring(c) => c.seal(nonce, aad, sealed),
+                }
+            }
+
+            /// Seals `buf` in place and hands the tag back, for tests that keep them apart.
+            #[cfg(test)]
+            pub(crate) fn seal_detached(
                 &self,
                 nonce: &[u8; $nonce],
                 aad: &[u8],
                 buf: &mut [u8],
             ) -> [u8; TAG_LEN] {
-                match self {
-                    Self::RustCrypto(c) => c.seal(nonce, aad, buf),
-                    #[cfg(feature = "aws-lc")]
-                    Self::AwsLc(c) => c.seal(nonce, aad, buf),
-                    #[cfg(feature = "ring")]
-                    Self::Ring(c) => c.seal(nonce, aad, buf),
-                }
+                let mut sealed = buf.to_vec();
+                sealed.extend_from_slice(&[0; TAG_LEN]);
+                self.seal(nonce, aad, &mut sealed);
+                let (body, tag) = crate::aead::split_tag(&mut sealed);
+                buf.copy_from_slice(body);
+                *tag
             }
 
             /// `Err(())` on any authentication failure, with `buf` left garbled: callers

@@ -7,6 +7,17 @@ use crate::error::{Error, Result};
 /// Length of the authentication tag of every suite.
 pub const TAG_LEN: usize = 16;
 
+/// A sealed body and its tag slot, split: `sealed` is a plaintext followed by [`TAG_LEN`] bytes.
+///
+/// # Panics
+/// If `sealed` is shorter than a tag: every caller sizes it as plaintext plus tag.
+#[inline]
+pub(crate) fn split_tag(sealed: &mut [u8]) -> (&mut [u8], &mut [u8; TAG_LEN]) {
+    sealed
+        .split_last_chunk_mut::<TAG_LEN>()
+        .expect("a sealed region ends in a tag slot")
+}
+
 /// FORMAT.md §3: suite id of AES-256-GCM with derived epoch keys.
 pub const SUITE_AES_256_GCM: u8 = 0x01;
 /// FORMAT.md §3: suite id of XChaCha20-Poly1305.

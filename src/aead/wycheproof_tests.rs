@@ -34,7 +34,7 @@ impl RawAead<AES_NONCE_LEN> for raw::AesGcm {
         raw::AesGcm::with_provider(provider, key)
     }
     fn seal(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
-        raw::AesGcm::seal(self, nonce, aad, buf)
+        raw::AesGcm::seal_detached(self, nonce, aad, buf)
     }
     fn open(
         &self,
@@ -52,7 +52,7 @@ impl RawAead<XCHACHA_NONCE_LEN> for raw::XChaCha {
         raw::XChaCha::with_provider(provider, key)
     }
     fn seal(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
-        raw::XChaCha::seal(self, nonce, aad, buf)
+        raw::XChaCha::seal_detached(self, nonce, aad, buf)
     }
     fn open(
         &self,

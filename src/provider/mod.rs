@@ -182,7 +182,10 @@ impl std::error::Error for ProviderAlreadyChosen {}
 /// failure (callers discard it) and says nothing about why.
 pub(crate) trait ProviderAead<const N: usize>: Sized + Send + Sync {
     fn new(key: &crate::secret::SecretKey) -> Self;
-    fn seal(&self, nonce: &[u8; N], aad: &[u8], buf: &mut [u8]) -> [u8; crate::aead::TAG_LEN];
+    /// Seals the plaintext in `sealed[..len - TAG_LEN]` in place and writes the tag into the
+    /// last [`TAG_LEN`](crate::aead::TAG_LEN) bytes: a part's body and tag are adjacent, so a
+    /// provider that can writes the tag where it is kept, with no copy through the stack.
+    fn seal(&self, nonce: &[u8; N], aad: &[u8], sealed: &mut [u8]);
     fn open(
         &self,
         nonce: &[u8; N],

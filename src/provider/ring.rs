@@ -9,8 +9,8 @@
 use ring::aead::{AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, UnboundKey};
 use zeroize::Zeroizing;
 
-use crate::aead::TAG_LEN;
 use crate::aead::raw::{AES_NONCE_LEN, XCHACHA_NONCE_LEN};
+use crate::aead::{TAG_LEN, split_tag};
 use crate::provider::{ProviderAead, hchacha};
 use crate::secret::{KEY_LEN, SecretKey};
 
@@ -41,8 +41,8 @@ impl ProviderAead<AES_NONCE_LEN> for RingAes {
     }
 
     #[inline]
-    fn seal(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
-        seal(&self.0.0, *nonce, aad, buf)
+    fn seal(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], sealed: &mut [u8]) {
+        seal(&self.0.0, *nonce, aad, sealed);
     }
 
     #[inline]
@@ -75,9 +75,9 @@ impl ProviderAead<XCHACHA_NONCE_LEN> for RingXChaCha {
     }
 
     #[inline]
-    fn seal(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
+    fn seal(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], sealed: &mut [u8]) {
         let (key, ietf) = self.ietf(nonce);
-        seal(&key, ietf, aad, buf)
+        seal(&key, ietf, aad, sealed);
     }
 
     #[inline]
@@ -93,14 +93,15 @@ impl ProviderAead<XCHACHA_NONCE_LEN> for RingXChaCha {
     }
 }
 
+/// ring's combined call seals with a separate tag and appends it anyway, so the tag is copied
+/// into its slot here.
 #[inline]
-fn seal(key: &LessSafeKey, nonce: [u8; 12], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
+fn seal(key: &LessSafeKey, nonce: [u8; 12], aad: &[u8], sealed: &mut [u8]) {
+    let (buf, slot) = split_tag(sealed);
     let tag = key
         .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), buf)
         .expect("plaintext length is bounded far below the AEAD's limit");
-    tag.as_ref()
-        .try_into()
-        .expect("both AEADs have 16-byte tags")
+    slot.copy_from_slice(tag.as_ref());
 }
 
 #[inline]

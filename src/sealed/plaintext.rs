@@ -303,11 +303,18 @@ fn json_payload<T: Serialize + DeserializeOwned, R>(
 #[derive(Default)]
 struct WipingBuffer(Zeroizing<Vec<u8>>);
 
+/// The first allocation of a [`WipingBuffer`]: room for most structured fields (an address is
+/// 60-120 bytes of JSON), so that they never grow and are wiped once.
+const FIRST_CAPACITY: usize = 128;
+
 impl std::io::Write for WipingBuffer {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         let needed = self.0.len() + bytes.len();
-        if needed > self.0.capacity() {
-            let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(64).next_power_of_two()));
+        if self.0.capacity() == 0 {
+            // Nothing to wipe yet: no copy, no `memset` of an empty buffer (perf, records).
+            self.0.reserve_exact(needed.max(FIRST_CAPACITY));
+        } else if needed > self.0.capacity() {
+            let mut grown = Zeroizing::new(Vec::with_capacity(needed.next_power_of_two()));
             grown.extend_from_slice(&self.0);
             // The old buffer is dropped here, and wiped.
             self.0 = grown;

@@ -61,11 +61,10 @@ pub(crate) fn wrap(
     let mut nonce = [0u8; AES_NONCE_LEN];
     rng::os_random(&mut nonce)?;
     let aad = entry_aad(keyring, key);
-    let (head, rest) = key.wrapped.split_at_mut(AES_NONCE_LEN);
-    let (body, tag) = rest.split_at_mut(KEY_LEN);
+    let (head, sealed) = key.wrapped.split_at_mut(AES_NONCE_LEN);
     head.copy_from_slice(&nonce);
-    body.copy_from_slice(dek.expose_secret());
-    tag.copy_from_slice(&kek(version).seal(&nonce, &aad, body));
+    sealed[..KEY_LEN].copy_from_slice(dek.expose_secret());
+    kek(version).seal(&nonce, &aad, sealed);
     Ok(())
 }
 

@@ -23,8 +23,8 @@ use aes_gcm::aead::{AeadInPlace as _, KeyInit as _};
 use aes_gcm_large::aead::{AeadInOut as _, KeyInit as _};
 use zeroize::Zeroizing;
 
-use crate::aead::TAG_LEN;
 use crate::aead::raw::AES_NONCE_LEN;
+use crate::aead::{TAG_LEN, split_tag};
 use crate::provider::ProviderAead;
 use crate::secret::{KEY_LEN, SecretKey};
 
@@ -62,17 +62,22 @@ impl ProviderAead<AES_NONCE_LEN> for RustCryptoAes {
     }
 
     #[inline]
-    fn seal(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
+    fn seal(&self, nonce: &[u8; AES_NONCE_LEN], aad: &[u8], sealed: &mut [u8]) {
+        let (buf, slot) = split_tag(sealed);
         if buf.len() < LARGE_FROM {
-            self.small
-                .encrypt_in_place_detached(nonce.into(), aad, buf)
-                .expect("plaintext length is bounded far below the AES-GCM limit")
-                .into()
+            slot.copy_from_slice(
+                &self
+                    .small
+                    .encrypt_in_place_detached(nonce.into(), aad, buf)
+                    .expect("plaintext length is bounded far below the AES-GCM limit"),
+            );
         } else {
-            self.large()
-                .encrypt_inout_detached(nonce.into(), aad, buf.into())
-                .expect("plaintext length is bounded far below the AES-GCM limit")
-                .into()
+            slot.copy_from_slice(
+                &self
+                    .large()
+                    .encrypt_inout_detached(nonce.into(), aad, buf.into())
+                    .expect("plaintext length is bounded far below the AES-GCM limit"),
+            );
         }
     }
 
@@ -127,8 +132,11 @@ mod tests {
             let mut buf = small.clone();
             assert_eq!(cipher.open(&nonce, b"aad", &mut buf, &tag), Ok(()));
             assert_eq!(buf, pt);
-            let mut buf = pt.clone();
-            assert_eq!(cipher.seal(&nonce, b"aad", &mut buf), tag, "{len} B");
+            let mut sealed = pt.clone();
+            sealed.resize(len + TAG_LEN, 0);
+            cipher.seal(&nonce, b"aad", &mut sealed);
+            assert_eq!(sealed[..len], small, "{len} B");
+            assert_eq!(sealed[len..], tag, "{len} B");
         }
     }
 }

@@ -23,8 +23,8 @@ use chacha20poly1305::aead::{AeadInPlace as _, KeyInit as _};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
-use crate::aead::TAG_LEN;
 use crate::aead::raw::XCHACHA_NONCE_LEN;
+use crate::aead::{TAG_LEN, split_tag};
 use crate::provider::{ProviderAead, hchacha};
 use crate::secret::{KEY_LEN, SecretKey};
 
@@ -58,14 +58,17 @@ impl ProviderAead<XCHACHA_NONCE_LEN> for RustCryptoXChaCha {
     }
 
     #[inline]
-    fn seal(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
+    fn seal(&self, nonce: &[u8; XCHACHA_NONCE_LEN], aad: &[u8], sealed: &mut [u8]) {
+        let (buf, slot) = split_tag(sealed);
         if buf.len() < LONG_FROM {
-            self.short(nonce).encrypt(buf, Some(aad))
+            *slot = self.short(nonce).encrypt(buf, Some(aad));
         } else {
-            self.long
-                .encrypt_in_place_detached(XNonce::from_slice(nonce), aad, buf)
-                .expect("plaintext length is bounded far below the XChaCha20-Poly1305 limit")
-                .into()
+            slot.copy_from_slice(
+                &self
+                    .long
+                    .encrypt_in_place_detached(XNonce::from_slice(nonce), aad, buf)
+                    .expect("plaintext length is bounded far below the XChaCha20-Poly1305 limit"),
+            );
         }
     }
 
@@ -118,8 +121,11 @@ mod tests {
             let mut buf = long.clone();
             assert_eq!(cipher.open(&nonce, b"aad", &mut buf, &long_tag), Ok(()));
             assert_eq!(buf, pt);
-            let mut buf = pt.clone();
-            assert_eq!(cipher.seal(&nonce, b"aad", &mut buf), short_tag, "{len} B");
+            let mut sealed = pt.clone();
+            sealed.resize(len + TAG_LEN, 0);
+            cipher.seal(&nonce, b"aad", &mut sealed);
+            assert_eq!(sealed[..len], short, "{len} B");
+            assert_eq!(sealed[len..], short_tag, "{len} B");
         }
     }
 }
