@@ -183,8 +183,9 @@ impl Hasher for FoldedMultiply {
 
 impl AesEpochs {
     /// Seals `sealed` (a plaintext and a tag slot) in place under this thread's current epoch
-    /// with the value's `iv`, writing the epoch id into `epoch_out`. `generation` is [`rng::fork_generation`] read after the value's
-    /// nonce was drawn: in a forked child the draw itself moves it, and a new epoch starts.
+    /// with the value's `iv`, writing the epoch id into `epoch_out`. `generation` is
+    /// [`rng::fork_generation`] read after the value's nonce was drawn: in a forked child the draw
+    /// itself moves it, and a new epoch starts.
     #[inline]
     pub(crate) fn seal(
         &self,

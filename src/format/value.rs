@@ -323,6 +323,7 @@ impl Layout {
         // Copied in the 8- and 4-byte pieces the generator wrote them in (`rng::draw_into`): a
         // `memcpy` of 12 bytes reads two overlapping 8-byte words, and the second spans both
         // stores, which cannot be forwarded to it: a stall on every seal (perf).
+        debug_assert_eq!(nonce.len(), self.suite.nonce_len());
         let out = &mut out[FIXED_HEADER_LEN..];
         for (out, nonce) in out[..nonce.len()]
             .chunks_exact_mut(12)

@@ -109,7 +109,10 @@ struct TagSlot<'a> {
 
 impl<'a> TagSlot<'a> {
     fn new(sealed: &'a mut [u8]) -> Self {
-        let len = sealed.len() - TAG_LEN;
+        let len = sealed
+            .len()
+            .checked_sub(TAG_LEN)
+            .expect("a sealed region ends in a tag slot");
         Self { sealed, len }
     }
 
