@@ -1168,6 +1168,55 @@ fn values_the_library_seals_open_with_the_independent_reader() {
     }
 }
 
+/// Every shape a sealer lays out, read back by the independent reader: both suites, one to eight
+/// parts, purpose names of 1 to 64 bytes, and plaintexts across every provider's size thresholds
+/// (RustCrypto switches AES-GCM implementation at 256 bytes and XChaCha20-Poly1305 at 512). The
+/// seal path appends the header and each part in order and has each part's tag written in place
+/// (src/format/value.rs, src/provider/): any slip in a length or an offset fails here.
+#[test]
+fn every_part_count_name_length_and_size_opens_with_the_independent_reader() {
+    let root: [u8; 32] = core::array::from_fn(|i| (i * 5 + 1) as u8);
+    let names: Vec<String> = (0..8)
+        .map(|i| match i {
+            0 => "a".to_owned(),
+            1 => "b".repeat(64),
+            n => format!("p{n}-{}", "x".repeat(n * 7)),
+        })
+        .collect();
+    for suite in [Suite::Aes256Gcm, Suite::XChaCha20Poly1305] {
+        let keyring = Keyring::with_root(
+            suite,
+            1,
+            SecretKey::from_bytes(Zeroizing::new(root)),
+            SystemTime::UNIX_EPOCH,
+        )
+        .unwrap();
+        let ctx = Context::new("Customer", "billing.street").with_id_int(7);
+        let spec_ctx = (
+            "Customer",
+            "billing.street",
+            &u128::from(7u64).to_be_bytes()[..],
+        );
+        for count in 1..=8 {
+            let purposes: Vec<DynPurpose> = names[..count]
+                .iter()
+                .map(|p| DynPurpose::new(p).unwrap())
+                .collect();
+            let keys = KeySet::from_keyring(&keyring, &purposes);
+            for len in [0usize, 1, 15, 16, 17, 255, 256, 511, 512, 600, 4099] {
+                let payload: Vec<u8> = (0..len).map(|i| (i * 31 + count) as u8).collect();
+                let text = seal(&keys, &purposes, &payload, &ctx);
+                for purpose in &purposes {
+                    let k = independent::Keys::derive(&root, purpose.name(), &[1], &[]);
+                    let opened = independent::open(&text, &k, spec_ctx, 0x02)
+                        .unwrap_or_else(|e| panic!("{suite:?} {count} {len} {purpose}: {e:?}"));
+                    assert_eq!(opened.payload, payload);
+                }
+            }
+        }
+    }
+}
+
 fn seal<T: Plaintext>(
     keys: &KeySet,
     purposes: &[DynPurpose],

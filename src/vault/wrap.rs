@@ -97,3 +97,60 @@ pub(crate) fn unwrap(
         })?;
     Ok(SecretKey::from_bytes(dek))
 }
+
+#[cfg(test)]
+mod tests {
+    use aes_gcm::aead::{AeadInPlace as _, KeyInit as _};
+
+    use super::*;
+    use crate::provider::Provider;
+
+    /// Under every provider, a wrapped data key is FORMAT.md §15.2's 60 bytes as RustCrypto's
+    /// aes-gcm computes them directly (nonce, ciphertext, tag under the wrapping key, with the
+    /// entry's associated data), and unwraps to the key.
+    #[test]
+    fn a_wrapped_key_is_aes_gcm_of_the_key_under_every_provider() {
+        for &provider in Provider::ALL {
+            let version = VersionKey::new(3, SecretKey::from_bytes(Zeroizing::new([7; KEY_LEN])));
+            let kek_key = kdf::suite_key(&version.secret, VAULT_WRAP_LABEL, &[]);
+            // This provider's cipher, in the slot `kek` fills on first use.
+            let _ = version
+                .vault_wrap
+                .set(AesGcm::with_provider(provider, &kek_key));
+            let dek = SecretKey::from_bytes(Zeroizing::new([0x42; KEY_LEN]));
+            let mut key = StoredKey {
+                subject: b"subj".to_vec(),
+                purpose: "fulfillment".into(),
+                generation: 1,
+                key_version: 3,
+                created: 5,
+                expires: Some(9),
+                wrapped: [0xee; WRAPPED_LEN],
+            };
+            let keyring = KeyringId::from_bytes([1; 16]);
+            wrap(keyring, &version, &mut key, &dek).unwrap();
+
+            let reference = aes_gcm::Aes256Gcm::new_from_slice(kek_key.expose_secret()).unwrap();
+            let mut body = [0x42; KEY_LEN];
+            let tag = reference
+                .encrypt_in_place_detached(
+                    key.wrapped[..AES_NONCE_LEN].into(),
+                    &entry_aad(keyring, &key),
+                    &mut body,
+                )
+                .unwrap();
+            assert_eq!(
+                key.wrapped[AES_NONCE_LEN..AES_NONCE_LEN + KEY_LEN],
+                body,
+                "{provider}"
+            );
+            assert_eq!(
+                key.wrapped[AES_NONCE_LEN + KEY_LEN..],
+                tag[..],
+                "{provider}"
+            );
+            let back = unwrap(keyring, &version, &key).unwrap();
+            assert_eq!(back.expose_secret(), &[0x42; KEY_LEN], "{provider}");
+        }
+    }
+}
