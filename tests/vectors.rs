@@ -545,13 +545,7 @@ fn vectors_open_with_the_library() {
             _ => {}
         }
         // §4.1: the purpose key and its check value, from a keyring of the root version alone.
-        let keyring = Keyring::with_root(
-            case.suite(),
-            case.root_version(),
-            SecretKey::from_bytes(Zeroizing::new(case.root())),
-            SystemTime::UNIX_EPOCH,
-        )
-        .unwrap();
+        let keyring = keyring_at(case.suite(), case.root_version(), case.root());
         let key = keyring.dyn_purpose_key(&DynPurpose::new(case.get("purpose")).unwrap());
         let exported = key.dangerous_export_version(case.root_version()).unwrap();
         assert_eq!(hex::encode(*exported), case.get("purpose_key"), "{name}");
@@ -840,13 +834,7 @@ fn subject_vectors_open_with_the_library() {
         }
         // §4.1: the purpose key of the entry's key version.
         let key_version = case.num::<u32>("key_version");
-        let keyring = Keyring::with_root(
-            case.suite(),
-            key_version,
-            SecretKey::from_bytes(Zeroizing::new(case.root())),
-            SystemTime::UNIX_EPOCH,
-        )
-        .unwrap();
+        let keyring = keyring_at(case.suite(), key_version, case.root());
         let key = keyring.dyn_purpose_key(&DynPurpose::new(purpose).unwrap());
         let exported = key.dangerous_export_version(key_version).unwrap();
         assert_eq!(hex::encode(*exported), case.get("purpose_key"), "{name}");
@@ -1038,13 +1026,7 @@ fn subject_readers_check_the_context_and_the_mode_before_the_vault() {
     };
     // A direct-mode value of the case's plaintext and context, sealed under purpose keys.
     let direct = |case: &Case, version: u32, purpose: &str| {
-        let keyring = Keyring::with_root(
-            case.suite(),
-            version,
-            SecretKey::from_bytes(Zeroizing::new(case.root())),
-            SystemTime::UNIX_EPOCH,
-        )
-        .unwrap();
+        let keyring = keyring_at(case.suite(), version, case.root());
         let purposes = [DynPurpose::new(purpose).unwrap()];
         let keys = KeySet::from_keyring(&keyring, &purposes);
         let (record, field, id) = case.context();
@@ -1109,13 +1091,7 @@ fn values_the_library_seals_open_with_the_independent_reader() {
         country: "GB".into(),
     };
     for suite in [Suite::Aes256Gcm, Suite::XChaCha20Poly1305] {
-        let keyring = Keyring::with_root(
-            suite,
-            1,
-            SecretKey::from_bytes(Zeroizing::new(root)),
-            SystemTime::UNIX_EPOCH,
-        )
-        .unwrap();
+        let keyring = keyring_at(suite, 1, root);
         let purposes: Vec<DynPurpose> = ["fulfillment", "marketing", "third-party:acme"]
             .iter()
             .map(|p| DynPurpose::new(p).unwrap())
@@ -1184,13 +1160,7 @@ fn every_part_count_name_length_and_size_opens_with_the_independent_reader() {
         })
         .collect();
     for suite in [Suite::Aes256Gcm, Suite::XChaCha20Poly1305] {
-        let keyring = Keyring::with_root(
-            suite,
-            1,
-            SecretKey::from_bytes(Zeroizing::new(root)),
-            SystemTime::UNIX_EPOCH,
-        )
-        .unwrap();
+        let keyring = keyring_at(suite, 1, root);
         let ctx = Context::new("Customer", "billing.street").with_id_int(7);
         let spec_ctx = (
             "Customer",
@@ -1215,6 +1185,17 @@ fn every_part_count_name_length_and_size_opens_with_the_independent_reader() {
             }
         }
     }
+}
+
+/// A keyring of `suite` whose only root key, at `version`, is `root`, created at the epoch.
+fn keyring_at(suite: Suite, version: u32, root: [u8; 32]) -> Keyring {
+    Keyring::with_root(
+        suite,
+        version,
+        SecretKey::from_bytes(Zeroizing::new(root)),
+        SystemTime::UNIX_EPOCH,
+    )
+    .unwrap()
 }
 
 fn seal<T: Plaintext>(
@@ -1843,12 +1824,10 @@ fn write_vectors() {
 
 #[allow(clippy::format_push_string, clippy::too_many_lines)] // a writer of data files
 mod generator {
-    use super::{Address, Fail, binary, independent, text, type_byte};
-    use fieldseal::{AnyPurposes, Context, DynPurpose, Json, KeySet, Keyring, Plaintext, Sealed};
-    use fieldseal::{SecretKey, Suite};
+    use super::{Address, Fail, binary, independent, keyring_at, text, type_byte};
+    use fieldseal::Suite;
+    use fieldseal::{AnyPurposes, Context, DynPurpose, Json, KeySet, Plaintext, Sealed};
     use std::path::{Path, PathBuf};
-    use std::time::SystemTime;
-    use zeroize::Zeroizing;
 
     /// One case: where it is sealed and how it is opened.
     #[derive(Clone, Copy)]
@@ -1908,13 +1887,7 @@ mod generator {
     /// Seals `value` with the library, under `case`'s root key at `case.version`, for its
     /// purposes, in its sealing context.
     fn library_seal<T: Plaintext>(case: &Case<'_>, value: &T) -> Vec<u8> {
-        let keyring = Keyring::with_root(
-            case.suite,
-            case.version,
-            SecretKey::from_bytes(Zeroizing::new(case.root)),
-            SystemTime::UNIX_EPOCH,
-        )
-        .unwrap();
+        let keyring = keyring_at(case.suite, case.version, case.root);
         let purposes: Vec<DynPurpose> = case
             .sealed_for
             .iter()
