@@ -9,9 +9,9 @@ use std::cell::RefCell;
 use thread_local::ThreadLocal;
 
 use crate::bulk::index::IndexKeys;
-use crate::bulk::layout::Reseal;
+use crate::bulk::layout::{Reseal, json_string};
 use crate::error::{Error, Result};
-use crate::format::{decode_text, encode_text, for_each_part, parse};
+use crate::format::{decode_text, encode_json_string, encode_text, for_each_part, parse};
 use crate::keyring::Keyring;
 use crate::keyset::KeySet;
 use crate::padded::Padded;
@@ -40,6 +40,35 @@ impl KeySets {
         let Some(keyring) = keys.as_keyring() else {
             return keys.reseal_text(text, ctx);
         };
+        Ok(self
+            .reseal_with(keyring, text, ctx)?
+            .map(|b| encode_text(&b)))
+    }
+
+    /// [`reseal_text`](Self::reseal_text), the new text form handed back as a JSON string
+    /// (quotes included), as a record writes it: one allocation, not a second one to quote it.
+    pub(crate) fn reseal_json(
+        &self,
+        keys: &dyn Reseal,
+        text: &str,
+        ctx: &Context<'_>,
+    ) -> Result<Option<String>> {
+        let Some(keyring) = keys.as_keyring() else {
+            return Ok(keys.reseal_text(text, ctx)?.map(|new| json_string(&new)));
+        };
+        Ok(self
+            .reseal_with(keyring, text, ctx)?
+            .map(|b| encode_json_string(&b)))
+    }
+
+    /// The value of text form `text` re-sealed through `keyring`'s key sets, in binary form;
+    /// `None` if it is current already.
+    fn reseal_with(
+        &self,
+        keyring: &Keyring,
+        text: &str,
+        ctx: &Context<'_>,
+    ) -> Result<Option<Vec<u8>>> {
         ctx.check()?;
         let bytes = decode_text(text)?;
         let (header, names) = parse(&bytes)?;
@@ -51,11 +80,7 @@ impl KeySets {
         if current {
             return Ok(None);
         }
-        self.with_set(keyring, &names, |set| {
-            Ok(set
-                .reseal_bytes_quiet(&bytes, ctx)?
-                .map(|b| encode_text(&b)))
-        })
+        self.with_set(keyring, &names, |set| set.reseal_bytes_quiet(&bytes, ctx))
     }
 
     /// Opens the sealed `String` of text form `text`, as [`Reseal::open_text`] would (with the
