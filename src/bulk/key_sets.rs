@@ -37,12 +37,7 @@ impl KeySets {
         text: &str,
         ctx: &Context<'_>,
     ) -> Result<Option<String>> {
-        let Some(keyring) = keys.as_keyring() else {
-            return keys.reseal_text(text, ctx);
-        };
-        Ok(self
-            .reseal_with(keyring, text, ctx)?
-            .map(|b| encode_text(&b)))
+        self.reseal_as(keys, text, ctx, encode_text, |new| new)
     }
 
     /// [`reseal_text`](Self::reseal_text), the new text form handed back as a JSON string
@@ -53,12 +48,23 @@ impl KeySets {
         text: &str,
         ctx: &Context<'_>,
     ) -> Result<Option<String>> {
+        self.reseal_as(keys, text, ctx, encode_json_string, |new| json_string(&new))
+    }
+
+    /// The value re-sealed, in the form `encode` writes for a keyring's key sets, or `from_text`
+    /// makes of the text form other keys hand back.
+    fn reseal_as(
+        &self,
+        keys: &dyn Reseal,
+        text: &str,
+        ctx: &Context<'_>,
+        encode: fn(&[u8]) -> String,
+        from_text: fn(String) -> String,
+    ) -> Result<Option<String>> {
         let Some(keyring) = keys.as_keyring() else {
-            return Ok(keys.reseal_text(text, ctx)?.map(|new| json_string(&new)));
+            return Ok(keys.reseal_text(text, ctx)?.map(from_text));
         };
-        Ok(self
-            .reseal_with(keyring, text, ctx)?
-            .map(|b| encode_json_string(&b)))
+        Ok(self.reseal_with(keyring, text, ctx)?.map(|b| encode(&b)))
     }
 
     /// The value of text form `text` re-sealed through `keyring`'s key sets, in binary form;
