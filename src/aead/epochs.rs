@@ -326,12 +326,10 @@ mod tests {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN]> {
-        let mut sealed = buf.to_vec();
-        sealed.extend_from_slice(&[0; TAG_LEN]);
-        epochs.seal(pk, generation, iv, epoch, aad, &mut sealed)?;
-        let (body, tag) = crate::aead::split_tag(&mut sealed);
-        buf.copy_from_slice(body);
-        Ok(*tag)
+        let (sealed, tag) = crate::aead::seal_detached_with(buf, |sealed| {
+            epochs.seal(pk, generation, iv, epoch, aad, sealed)
+        });
+        sealed.map(|()| tag)
     }
 
     /// Seals as a process whose fork generation is `generation` (0 in these tests, whatever the

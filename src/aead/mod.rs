@@ -9,6 +9,8 @@ mod wycheproof_tests;
 use std::sync::OnceLock;
 
 pub use epochs::EPOCH_LIMIT;
+#[cfg(test)]
+pub(crate) use suite::seal_detached_with;
 pub(crate) use suite::split_tag;
 pub use suite::{SUITE_AES_256_GCM, SUITE_XCHACHA20_POLY1305, Suite, TAG_LEN};
 

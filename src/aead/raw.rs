@@ -78,12 +78,7 @@ macro_rules! dispatch {
                 aad: &[u8],
                 buf: &mut [u8],
             ) -> [u8; TAG_LEN] {
-                let mut sealed = buf.to_vec();
-                sealed.extend_from_slice(&[0; TAG_LEN]);
-                self.seal(nonce, aad, &mut sealed);
-                let (body, tag) = crate::aead::split_tag(&mut sealed);
-                buf.copy_from_slice(body);
-                *tag
+                crate::aead::seal_detached_with(buf, |sealed| self.seal(nonce, aad, sealed)).1
             }
 
             /// `Err(())` on any authentication failure, with `buf` left garbled: callers

@@ -18,6 +18,21 @@ pub(crate) fn split_tag(sealed: &mut [u8]) -> (&mut [u8], &mut [u8; TAG_LEN]) {
         .expect("a sealed region ends in a tag slot")
 }
 
+/// Seals `buf` in place through `seal`, which takes the plaintext followed by its tag slot, and
+/// hands the tag back beside what `seal` returned: for tests that keep body and tag apart.
+#[cfg(test)]
+pub(crate) fn seal_detached_with<R>(
+    buf: &mut [u8],
+    seal: impl FnOnce(&mut [u8]) -> R,
+) -> (R, [u8; TAG_LEN]) {
+    let mut sealed = buf.to_vec();
+    sealed.extend_from_slice(&[0; TAG_LEN]);
+    let returned = seal(&mut sealed);
+    let (body, tag) = split_tag(&mut sealed);
+    buf.copy_from_slice(body);
+    (returned, *tag)
+}
+
 /// FORMAT.md §3: suite id of AES-256-GCM with derived epoch keys.
 pub const SUITE_AES_256_GCM: u8 = 0x01;
 /// FORMAT.md §3: suite id of XChaCha20-Poly1305.

@@ -343,6 +343,7 @@ impl Layout {
         let mut header = [0u8; MAX_HEADER];
         let len = self.header_len();
         self.write_header(&mut header[..len], count, nonce);
+        // A fixed length per suite: the copy is inlined, with no call to `memcpy`.
         match self.suite {
             Suite::Aes256Gcm => out.extend_from_slice(&header[..FIXED_HEADER_LEN + 12]),
             Suite::XChaCha20Poly1305 => out.extend_from_slice(&header[..FIXED_HEADER_LEN + 24]),
@@ -367,8 +368,10 @@ impl Layout {
         out.extend_from_slice(&key_version.to_be_bytes());
         let epoch_at = out.len();
         match self.suite {
-            Suite::Aes256Gcm => out.extend_from_slice(&[0; 8]),
-            Suite::XChaCha20Poly1305 => {}
+            Suite::Aes256Gcm => out.extend_from_slice(&[0; Suite::Aes256Gcm.epoch_len()]),
+            Suite::XChaCha20Poly1305 => {
+                out.extend_from_slice(&[0; Suite::XChaCha20Poly1305.epoch_len()]);
+            }
         }
         out.extend_from_slice(payload);
         out.extend_from_slice(&[0; TAG_LEN]);
