@@ -5,6 +5,13 @@
 //! of fieldseal. Beside it, RustCrypto's two AES-GCM lines raw (aes-gcm 0.10 and 0.11), the
 //! fastest pure-Rust AES-GCM being the RustCrypto provider's yardstick for large values.
 //!
+//! The raw floor seals every value under one fixed nonce, which no real caller may do: a sealer
+//! must draw a fresh nonce per value, and fieldseal does. So two floors that draw one stand beside
+//! it. `+nonce` is the raw call with its nonce from rand's `thread_rng` (a ChaCha12 generator per
+//! thread, seeded from the OS and reseeded after a fork: the cheapest safe source a user of the raw
+//! library would reach for). `random-nonce key` is aws-lc-rs's own safe API,
+//! `RandomizedNonceKey`, which draws the nonce from AWS-LC's generator.
+//!
 //! A process has one provider, so the benchmark runs itself once per provider of the build, in a
 //! child process that installs that provider and measures everything, floor included, interleaved
 //! as `benches/ratios.rs` does: short batches round-robin, three passes, the fastest batch of each
@@ -60,6 +67,13 @@ fn new_buffer(msg: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A nonce as a careful user of a raw AEAD draws one: 12 bytes from rand's `thread_rng`.
+fn fresh_nonce() -> [u8; 12] {
+    let mut nonce = [0u8; 12];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut nonce);
+    nonce
+}
+
 /// Every operation compared, for one value size, each measured `ROUNDS` times round-robin.
 #[allow(clippy::too_many_lines)] // one flat table of the operations compared
 fn measure(
@@ -95,6 +109,9 @@ fn measure(
     let one = Sealed::<Vec<u8>, Fulfillment>::seal(&msg, &ctx, aes).unwrap();
     let xone = Sealed::<Vec<u8>, Fulfillment>::seal(&msg, &ctx, xchacha).unwrap();
 
+    let random_nonce_key =
+        aws_lc_rs::aead::RandomizedNonceKey::new(&aws_lc_rs::aead::AES_256_GCM, &key).unwrap();
+
     let mut ops: Vec<Op<'_>> = vec![
         (
             "aws-lc raw",
@@ -107,6 +124,29 @@ fn measure(
                 )
                 .unwrap();
                 black_box(out);
+            }),
+        ),
+        (
+            "aws-lc raw+nonce",
+            Box::new(|| {
+                let mut out = new_buffer(black_box(&msg));
+                aws.seal_in_place_append_tag(
+                    aws_lc_rs::aead::Nonce::assume_unique_for_key(fresh_nonce()),
+                    aws_lc_rs::aead::Aad::from(black_box(&aad)),
+                    &mut out,
+                )
+                .unwrap();
+                black_box(out);
+            }),
+        ),
+        (
+            "aws-lc random-nonce key",
+            Box::new(|| {
+                let mut out = new_buffer(black_box(&msg));
+                let nonce = random_nonce_key
+                    .seal_in_place_append_tag(aws_lc_rs::aead::Aad::from(black_box(&aad)), &mut out)
+                    .unwrap();
+                black_box((nonce, out));
             }),
         ),
         (
@@ -129,6 +169,19 @@ fn measure(
                 let mut out = new_buffer(black_box(&msg));
                 ring.seal_in_place_append_tag(
                     ring::aead::Nonce::assume_unique_for_key(nonce),
+                    ring::aead::Aad::from(black_box(&aad)),
+                    &mut out,
+                )
+                .unwrap();
+                black_box(out);
+            }),
+        ),
+        (
+            "ring raw+nonce",
+            Box::new(|| {
+                let mut out = new_buffer(black_box(&msg));
+                ring.seal_in_place_append_tag(
+                    ring::aead::Nonce::assume_unique_for_key(fresh_nonce()),
                     ring::aead::Aad::from(black_box(&aad)),
                     &mut out,
                 )
@@ -236,14 +289,20 @@ fn report(provider: Provider, len: usize, batches: &[Batches]) {
     let median = |name: &str| stat(name).1;
     let rc_best = fast("aes-gcm 0.10 raw").min(fast("aes-gcm 0.11 raw"));
     println!(
-        "{provider:<10} {len:>8} B | seal {:>10.1} ns  ÷aws-lc {:.2} ({:.2})  ÷ring {:.2}  \
+        "{provider:<10} {len:>8} B | seal {:>10.1} ns  ÷aws-lc {:.2} ({:.2})  ÷aws-lc+nonce \
+         {:.2} ({:.2})  ÷random-nonce-key {:.2}  ÷ring {:.2}  ÷ring+nonce {:.2}  \
          rustcrypto-best÷seal {:.2} | open {:>10.1} ns  ÷aws-lc {:.2} ({:.2})  ÷ring {:.2} | \
-         xchacha seal {:>10.1} ns  open {:>10.1} ns | floor: aws-lc {:.1}/{:.1} ns  ring \
-         {:.1}/{:.1} ns  aes-gcm 0.10 {:.1} ns  0.11 {:.1} ns",
+         xchacha seal {:>10.1} ns  open {:>10.1} ns | floor: aws-lc {:.1}/{:.1} ns  \
+         aws-lc+nonce {:.1} ns  random-nonce-key {:.1} ns  ring {:.1}/{:.1} ns  ring+nonce \
+         {:.1} ns  aes-gcm 0.10 {:.1} ns  0.11 {:.1} ns",
         fast("seal"),
         fast("seal") / fast("aws-lc raw"),
         median("seal") / median("aws-lc raw"),
+        fast("seal") / fast("aws-lc raw+nonce"),
+        median("seal") / median("aws-lc raw+nonce"),
+        fast("seal") / fast("aws-lc random-nonce key"),
         fast("seal") / fast("ring raw"),
+        fast("seal") / fast("ring raw+nonce"),
         rc_best / fast("seal"),
         fast("open"),
         fast("open") / fast("aws-lc raw-open"),
@@ -253,8 +312,11 @@ fn report(provider: Provider, len: usize, batches: &[Batches]) {
         fast("xchacha open"),
         fast("aws-lc raw"),
         fast("aws-lc raw-open"),
+        fast("aws-lc raw+nonce"),
+        fast("aws-lc random-nonce key"),
         fast("ring raw"),
         fast("ring raw-open"),
+        fast("ring raw+nonce"),
         fast("aes-gcm 0.10 raw"),
         fast("aes-gcm 0.11 raw"),
     );
@@ -330,8 +392,8 @@ fn record(provider: Provider, keyring: &Keyring) {
         ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, &key).unwrap(),
     );
     let rc10 = aes_gcm::Aes256Gcm::new(&key.into());
-    // The provider's raw AEAD: seal in place into `buf`, append the tag.
-    let raw_seal = |buf: &mut Vec<u8>| match provider.name() {
+    // The provider's raw AEAD: seal in place into `buf` under `nonce`, append the tag.
+    let raw_seal = |buf: &mut Vec<u8>, nonce: [u8; 12]| match provider.name() {
         "aws-lc" => aws
             .seal_in_place_append_tag(
                 aws_lc_rs::aead::Nonce::assume_unique_for_key(nonce),
@@ -401,7 +463,7 @@ fn record(provider: Provider, keyring: &Keyring) {
         .map(|i| {
             let mut buf = fields(i);
             buf.reserve_exact(TAG);
-            raw_seal(&mut buf);
+            raw_seal(&mut buf, nonce);
             buf
         })
         .collect();
@@ -413,7 +475,18 @@ fn record(provider: Provider, keyring: &Keyring) {
                     // `fields` allocates the new buffer (a copy, or the JSON encoding).
                     let mut buf = fields(i);
                     buf.reserve_exact(TAG);
-                    raw_seal(&mut buf);
+                    raw_seal(&mut buf, nonce);
+                    black_box(buf);
+                }
+            }),
+        ),
+        (
+            "raw+nonce x10",
+            Box::new(|| {
+                for i in 0..10 {
+                    let mut buf = fields(i);
+                    buf.reserve_exact(TAG);
+                    raw_seal(&mut buf, fresh_nonce());
                     black_box(buf);
                 }
             }),
@@ -456,12 +529,16 @@ fn record(provider: Provider, keyring: &Keyring) {
         fastest_and_median(&times[at])
     };
     let ((seal, seal_med), (raw, raw_med)) = (stat("seal record"), stat("raw x10"));
+    let (raw_nonce, raw_nonce_med) = stat("raw+nonce x10");
     let ((open, open_med), (raw_open, raw_open_med)) = (stat("open record"), stat("raw-open x10"));
     println!(
         "{provider:<10} 10-field record: seal {seal:.0} ns = {:.2}x ten raw ({raw:.0} ns; \
-         medians {:.2}x), open {open:.0} ns = {:.2}x ten raw ({raw_open:.0} ns; medians {:.2}x)",
+         medians {:.2}x) = {:.2}x ten raw+nonce ({raw_nonce:.0} ns; medians {:.2}x), open \
+         {open:.0} ns = {:.2}x ten raw ({raw_open:.0} ns; medians {:.2}x)",
         seal / raw,
         seal_med / raw_med,
+        seal / raw_nonce,
+        seal_med / raw_nonce_med,
         open / raw_open,
         open_med / raw_open_med
     );
