@@ -9,7 +9,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use fieldseal::bulk::{
-    IdType, RecordLayout, Summary, checkpoint_path, partial_path, reseal_jsonl_file,
+    IdType, RecordLayout, Summary, checkpoint_path, partial_path, reseal_jsonl_file, scan_jsonl,
 };
 use fieldseal::{Error, KeySet, Keyring, Seal, Suite};
 
@@ -785,7 +785,7 @@ impl std::io::Read for Zeros {
 #[test]
 fn scan_refuses_a_line_longer_than_max_line_instead_of_reading_it_all() {
     let mut input = std::io::BufReader::new(Zeros { left: 64 << 20 });
-    let err = fieldseal::bulk::scan_jsonl(&mut input).unwrap_err();
+    let err = scan_jsonl(&mut input).unwrap_err();
     assert!(matches!(err, Error::AtLine { line: 1, .. }), "{err:?}");
     assert!(
         err.to_string()
@@ -851,4 +851,58 @@ fn what_a_crash_leaves_is_resumed_or_named_and_interrupted_run_says_which() {
     assert_eq!((summary.resumed, summary.records), (10, 20));
     check(&keyring, &out, &members, 2);
     fs::remove_dir_all(dir).unwrap();
+}
+
+/// A marketing value sealed under the keyring's active version, bound to `Member`/`field`/id 1.
+fn member_value(keyring: &Keyring, field: &str) -> String {
+    let ctx = fieldseal::Context::new("Member", field).with_id_int(1);
+    fieldseal::Sealed::<String, Marketing>::seal(
+        "ada@example.com",
+        &ctx,
+        &keyring.purpose_key::<Marketing>(),
+    )
+    .unwrap()
+    .to_text()
+}
+
+/// A sealed value in an object no layout covers stops the run (left under its old version, it
+/// would be lost at `retire`), also when a later duplicate of its key follows it: a
+/// `serde_json::Value` keeps only the last duplicate, and the check that read the object that
+/// way passed the record as having nothing to re-seal. `scan` counts the value all along.
+#[test]
+fn a_duplicate_key_does_not_hide_an_uncovered_sealed_value() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let sealed = member_value(&keyring, "notes.x");
+    keyring.rotate().unwrap();
+    let layout = RecordLayout::new("Member").id("member_id", IdType::parse("u32").unwrap());
+    let refused = |record: &str| match layout.reseal(&keyring, record) {
+        Err(Error::BadRecord { reason }) => reason,
+        other => panic!("not refused: {other:?}"),
+    };
+
+    let plain = format!(r#"{{"member_id":1,"notes":{{"x":"{sealed}"}}}}"#);
+    let reason = refused(&plain);
+    assert!(reason.contains("notes.x"), "{reason}");
+
+    let duplicated = format!(r#"{{"member_id":1,"notes":{{"x":"{sealed}","x":null}}}}"#);
+    let counts = scan_jsonl(&mut format!("{duplicated}\n").as_bytes()).unwrap();
+    assert_eq!(counts[&("marketing".to_owned(), 1)], 1);
+    assert_eq!(refused(&duplicated), reason);
+}
+
+/// Every byte but the sealed strings is copied as it came, numbers of any size included: a
+/// number beyond an f64 in an object no layout covers does not make the record "not JSON", even
+/// when that object holds an escape (which sends it to the check for uncovered sealed values).
+#[test]
+fn a_number_beyond_f64_in_an_uncovered_object_is_copied() {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let sealed = member_value(&keyring, "email");
+    keyring.rotate().unwrap();
+    let layout = RecordLayout::new("Member").id("member_id", IdType::parse("u32").unwrap());
+    let meta = r#"{"ratio":1e400,"note":"say \"hi\""}"#;
+    let record = format!(r#"{{"member_id":1,"email":"{sealed}","meta":{meta}}}"#);
+    scan_jsonl(&mut format!("{record}\n").as_bytes()).unwrap();
+    let (text, counts) = layout.reseal(&keyring, &record).unwrap();
+    assert_eq!(counts.resealed, 1);
+    assert!(text.ends_with(&format!(r#","meta":{meta}}}"#)), "{text}");
 }

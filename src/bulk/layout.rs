@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::bulk::index::{IndexKeys, LayoutIndex, reindex};
 use crate::bulk::key_sets::{KeySets, RunKeys};
 use crate::bulk::members::{Kind, Member, kind, object_members, offset_in, string_text};
+use crate::bulk::walk::sealed_strings;
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
 use crate::index::IndexKey;
@@ -558,14 +559,10 @@ impl Level<'_> {
     /// Fails if `value`, an object or array under `key` that no layout covers, holds a sealed
     /// value: left under its old version, it would be lost when that version is retired.
     fn refuse_uncovered(&self, key: &str, value: &str) -> Result<()> {
-        // Only a string spelling `fs1:` (or an escape that could spell it) can be sealed.
-        if !value.contains(TEXT_PREFIX) && !value.contains('\\') {
-            return Ok(());
-        }
-        let parsed: Value = serde_json::from_str(value).map_err(|e| Error::BadRecord {
-            reason: format!("not JSON: {e}"),
-        })?;
-        let Some(inside) = find_sealed(&parsed) else {
+        // Read as the record is, member by member: a `serde_json::Value` kept only the last of
+        // duplicate keys (passing a sealed value before one as nothing to re-seal) and refused
+        // numbers beyond an f64 (stopping the run at a valid record).
+        let Some(inside) = sealed_strings(value, &mut |_| Ok(true))? else {
             return Ok(());
         };
         let path = self.path(key);
@@ -705,21 +702,6 @@ fn splice<'r>(text: &'r str, edits: &[(Range<usize>, String)]) -> Cow<'r, str> {
     Cow::Owned(out)
 }
 
-/// The path (`.a[2].b`) of the first sealed string inside `value`, if any.
-fn find_sealed(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) if s.starts_with(TEXT_PREFIX) => Some(String::new()),
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| find_sealed(v).map(|p| format!("[{i}]{p}"))),
-        Value::Object(map) => map
-            .iter()
-            .find_map(|(k, v)| find_sealed(v).map(|p| format!(".{k}{p}"))),
-        _ => None,
-    }
-}
-
 /// Values re-sealed and values found current; index terms recomputed, found current, and kept.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -842,7 +824,6 @@ impl Reseal for Keyring {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn integer_ids_bind_sixteen_bytes_whatever_their_type_and_never_panic() {
@@ -884,16 +865,6 @@ mod tests {
         let beyond = format!("{}0", u128::MAX);
         let err = IdType::Auto.bytes("id", &beyond).unwrap_err().to_string();
         assert!(!err.contains(&beyond), "{err}");
-    }
-
-    #[test]
-    fn finds_sealed_values_the_layout_does_not_cover() {
-        assert_eq!(
-            find_sealed(&json!({"a": [1, {"b": "fs1:x"}]})).unwrap(),
-            ".a[1].b"
-        );
-        assert_eq!(find_sealed(&json!(["plain", "fs1:y"])).unwrap(), "[1]");
-        assert!(find_sealed(&json!({"a": "plain", "b": [1, null]})).is_none());
     }
 
     /// Records the context of every value it is asked to re-seal, and re-seals `fs1:old...`.

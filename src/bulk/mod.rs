@@ -29,6 +29,7 @@ mod lines;
 mod members;
 mod records;
 mod scan;
+mod walk;
 
 pub use census::{TermCensus, count_terms};
 pub use file::{Interrupted, checkpoint_path, interrupted_run, partial_path, reseal_jsonl_file};

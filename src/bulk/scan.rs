@@ -6,9 +6,8 @@ use std::io::BufRead;
 use serde_json::value::RawValue;
 
 use crate::bulk::lines::read_line;
-use crate::bulk::members::{Kind, kind, object_members, string_text};
+use crate::bulk::walk::{not_json, sealed_strings};
 use crate::error::{Error, Result};
-use crate::format::TEXT_PREFIX;
 use crate::sealed::{Inspection, KeyMode};
 
 /// Counts, per `(purpose, key version)`, the parts of every direct-mode sealed value (`fs1:...`
@@ -55,92 +54,18 @@ pub fn scan_jsonl(input: &mut dyn BufRead) -> Result<BTreeMap<(String, u32), u64
         // f64 in any member made a line that a run re-seals (and writes out as it came) fail
         // to scan.
         let raw: &RawValue = serde_json::from_str(&line).map_err(|e| at(not_json(&e)))?;
-        let mut walk = Walk {
-            counts: &mut counts,
-            budget: WORK_PER_BYTE.saturating_mul(line.len()),
-        };
-        walk.count(raw.get(), 0).map_err(at)?;
+        sealed_strings(raw.get(), &mut |text| {
+            let seen = Inspection::of_text(text)?;
+            if seen.mode == KeyMode::Direct {
+                for part in seen.parts {
+                    *counts.entry(part).or_insert(0) += 1;
+                }
+            }
+            Ok(false)
+        })
+        .map_err(at)?;
     }
     Ok(counts)
-}
-
-/// How deep a scan follows arrays and objects that may hold a sealed value: serde_json's own
-/// limit for a `Value`, which this scan used to parse lines into.
-const MAX_DEPTH: usize = 128;
-
-/// Bytes of containers a scan may read again, per byte of the line. Each array or object that
-/// may hold a sealed value is parsed again to reach its members, so a sealed value at the bottom
-/// of deep nesting costs a pass per level: this keeps a line's scan within a few dozen passes
-/// over it (a 16 MiB line nested 128 deep would otherwise cost 2 GiB of parsing).
-const WORK_PER_BYTE: usize = 32;
-
-fn not_json(e: &serde_json::Error) -> Error {
-    Error::BadRecord {
-        reason: format!("not JSON: {e}"),
-    }
-}
-
-/// One line's scan: the counts so far and the bytes of containers it may still parse.
-struct Walk<'c> {
-    counts: &'c mut BTreeMap<(String, u32), u64>,
-    budget: usize,
-}
-
-impl Walk<'_> {
-    /// Checks, before `text` (a container `depth` levels down) is parsed again to reach its
-    /// members, that the depth and the work allowed are not exceeded, and counts its bytes.
-    fn enter(&mut self, text: &str, depth: usize) -> Result<()> {
-        if depth == MAX_DEPTH {
-            return Err(Error::BadRecord {
-                reason: format!("nested deeper than {MAX_DEPTH} levels around a sealed value"),
-            });
-        }
-        self.budget = self
-            .budget
-            .checked_sub(text.len())
-            .ok_or_else(|| Error::BadRecord {
-                reason: format!(
-                    "nested so that scanning it would read it more than {WORK_PER_BYTE} times over"
-                ),
-            })?;
-        Ok(())
-    }
-
-    /// Counts the sealed values in `text`, the text of a JSON value serde_json has checked, at
-    /// `depth` containers down.
-    fn count(&mut self, text: &str, depth: usize) -> Result<()> {
-        match kind(text) {
-            Kind::String => {
-                let text = string_text(text).map_err(|e| not_json(&e))?;
-                if text.starts_with(TEXT_PREFIX) {
-                    let seen = Inspection::of_text(&text)?;
-                    if seen.mode == KeyMode::Direct {
-                        for part in seen.parts {
-                            *self.counts.entry(part).or_insert(0) += 1;
-                        }
-                    }
-                }
-            }
-            // Only a string spelling `fs1:`, or an escape that could spell it, can be sealed.
-            Kind::Object | Kind::Array if !text.contains(TEXT_PREFIX) && !text.contains('\\') => {}
-            Kind::Object => {
-                self.enter(text, depth)?;
-                let members = object_members(text).map_err(|e| not_json(&e))?;
-                for member in members.unwrap_or_default() {
-                    self.count(member.value, depth + 1)?;
-                }
-            }
-            Kind::Array => {
-                self.enter(text, depth)?;
-                let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| not_json(&e))?;
-                for item in items {
-                    self.count(item.get(), depth + 1)?;
-                }
-            }
-            Kind::Null | Kind::Scalar => {}
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
