@@ -189,6 +189,18 @@ fn suite_keyring_binding_reads_back_without_binding() {
     vault_suite::keyring_binding_reads_back_without_binding(dir.fresh());
 }
 
+#[test]
+fn suite_administration_stops_this_process_at_once() {
+    let dir = Dir::new("suite-admin-at-once");
+    vault_suite::administration_stops_this_process_at_once(dir.fresh());
+}
+
+#[test]
+fn suite_a_purpose_key_not_held_is_refused_whatever_the_consent() {
+    let dir = Dir::new("suite-key-not-held");
+    vault_suite::a_purpose_key_not_held_is_refused_whatever_the_consent(dir.fresh());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Persistence
 
@@ -1175,4 +1187,52 @@ fn checkpoint_reports_a_wal_it_could_not_empty() {
     assert_eq!(present(&db, &[&key]), [false]);
     let wal = PathBuf::from(format!("{}-wal", db.display()));
     assert_eq!(std::fs::metadata(wal).unwrap().len(), 0);
+}
+
+/// A seal past a key's retention, before any sweep, destroys the expired key and makes the next
+/// generation in one `create` (FORMAT.md §15.4): a destruction like any other, so the WAL is
+/// emptied after it and the expired key's bytes are left in neither file.
+#[test]
+fn a_seal_that_destroys_an_expired_key_leaves_it_in_neither_file() {
+    let dir = Dir::new("expired-by-seal");
+    let db = dir.join("vault.db");
+    let w = World::new(SqliteVault::open(&db).unwrap(), Suite::default());
+    let ada = Subject::int(7);
+    let _: Sealed<u16, Analytics> = w.subjects.seal(&ada, &1815u16, &ctx(7)).unwrap();
+    let old = w.vault.keys_after(None, 10).unwrap().remove(0);
+    assert_eq!((old.purpose.as_str(), old.generation), ("analytics", 1));
+    assert_eq!(present(&db, &[&old]), [true]);
+    w.clock.advance_days(31);
+    let _: Sealed<u16, Analytics> = w.subjects.seal(&ada, &1815u16, &ctx(7)).unwrap();
+    let live = w.vault.keys_after(None, 10).unwrap();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0].generation, 2);
+    assert_eq!(present(&db, &[&old]), [false]);
+}
+
+/// A `slots` row whose subject is longer than any subject id (FORMAT.md §15.1: 1 to 256 bytes),
+/// written by someone with access to the file, is a corrupt row to the retention sweep: reported,
+/// not a panic (the sweep handed it to the cache, whose lookup key has room for 256 bytes).
+#[test]
+fn a_slot_with_an_overlong_subject_is_a_corrupt_row_to_the_sweep() {
+    let dir = Dir::new("overlong-subject");
+    let db = dir.join("vault.db");
+    let w = World::new(SqliteVault::open(&db).unwrap(), Suite::default());
+    let _: Sealed<u16, Analytics> = w
+        .subjects
+        .seal(&Subject::int(7), &1815u16, &ctx(7))
+        .unwrap();
+    sql(&db)
+        .execute_batch(
+            "INSERT INTO slots (subject, purpose, generation, key_version, created, expires, wrapped)
+             VALUES (zeroblob(1000), 'analytics', 1, 1, 0, 1, zeroblob(60));",
+        )
+        .unwrap();
+    w.clock.advance_days(31);
+    match w.subjects.sweep() {
+        Err(Error::Vault(VaultError::Corrupt { reason })) => {
+            assert!(reason.contains("subject"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -61,6 +61,16 @@ fn keyring_binding_reads_back_without_binding() {
     vault_suite::keyring_binding_reads_back_without_binding(MemoryVault::new);
 }
 
+#[test]
+fn administration_stops_this_process_at_once() {
+    vault_suite::administration_stops_this_process_at_once(MemoryVault::new);
+}
+
+#[test]
+fn a_purpose_key_not_held_is_refused_whatever_the_consent() {
+    vault_suite::a_purpose_key_not_held_is_refused_whatever_the_consent(MemoryVault::new);
+}
+
 /// A subject's value handed over to a partner: the copy of one purpose, opened with the subject's
 /// data key, sealed again in direct mode for the partner's purpose, with its type and context
 /// kept; a copy the subject's choices withhold is not handed over.

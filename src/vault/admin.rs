@@ -4,7 +4,6 @@
 use crate::audit::{Detail, Draft, Names, Operation, Outcome};
 use crate::error::{Error, Result};
 use crate::purpose::{DynPurpose, is_third_party};
-use crate::vault::cache::Cached;
 use crate::vault::keys::SubjectKeys;
 use crate::vault::records::{
     ConsentRecord, DisclosedSubject, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor,
@@ -75,8 +74,7 @@ impl<V> SubjectKeys<V> {
                 .unwrap_or(0);
             return Err(Error::SubjectErased { at });
         }
-        self.cache()
-            .invalidate(subject.as_bytes(), purpose.name(), None);
+        self.changed(subject.as_bytes(), purpose.name(), None);
         Ok(consent)
     }
 
@@ -91,8 +89,7 @@ impl<V> SubjectKeys<V> {
         let withdrawal = vault
             .withdraw(subject.as_bytes(), purpose.name(), self.now())
             .await?;
-        self.cache()
-            .invalidate(subject.as_bytes(), purpose.name(), None);
+        self.changed(subject.as_bytes(), purpose.name(), None);
         Ok(withdrawal)
     }
 
@@ -114,13 +111,7 @@ impl<V> SubjectKeys<V> {
     ) -> Result<ErasureReceipt> {
         subject.check()?;
         let receipt = vault.forget(subject.as_bytes(), self.now()).await?;
-        for purpose in self.keys().purposes() {
-            self.cache().invalidate(
-                subject.as_bytes(),
-                purpose.name(),
-                Some(Cached::Erased { at: receipt.at }),
-            );
-        }
+        self.forgotten(subject.as_bytes(), receipt.at);
         Ok(receipt)
     }
 
@@ -132,7 +123,7 @@ impl<V> SubjectKeys<V> {
             let batch = vault.expire(at, SWEEP_BATCH).await?;
             let done = batch.len() < SWEEP_BATCH;
             for key in &batch {
-                self.cache().invalidate(&key.subject, &key.purpose, None);
+                self.changed(&key.subject, &key.purpose, None);
             }
             destroyed.extend(batch);
             if done {

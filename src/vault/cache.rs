@@ -251,6 +251,11 @@ impl DataKeyCache {
 
     /// Forgets (subject, purpose).
     pub(crate) fn remove(&self, subject: &[u8], purpose: &str) {
+        // Nothing longer than a subject id and a purpose name is ever cached (and would not fit
+        // the lookup key): a backend's row can name anything.
+        if subject.len() > MAX_ID_LEN || purpose.len() > MAX_NAME_LEN {
+            return;
+        }
         Self::with_key(subject, purpose, |key| {
             for way in self.set(key).into_iter().flatten() {
                 let held = way.load();

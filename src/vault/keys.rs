@@ -16,6 +16,7 @@ use crate::rng;
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
 use crate::secret::{KEY_LEN, SecretKey};
 use crate::vault::cache::{Cached, DataKeyCache, Ticket};
+use crate::vault::caches;
 use crate::vault::records::{
     Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState, WRAPPED_LEN,
 };
@@ -72,7 +73,8 @@ pub struct SubjectKeys<V> {
     vault: V,
     keys: KeySet,
     keyring: KeyringId,
-    cache: DataKeyCache,
+    /// Shared with the process's list of caches (src/vault/caches.rs), which holds it weakly.
+    pub(super) cache: Arc<DataKeyCache>,
     clock: Clock,
 }
 
@@ -315,13 +317,27 @@ impl<V> SubjectKeys<V> {
             }
             .into());
         }
+        let cache = Self::registered(keyring, &keys, DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL);
         Ok(Self {
             vault,
             keys,
             keyring,
-            cache: DataKeyCache::new(DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_TTL),
+            cache,
             clock: Arc::new(SystemTime::now),
         })
+    }
+
+    /// A new cache, among those that hear of this process's changes to keyring `keyring`.
+    fn registered(
+        keyring: KeyringId,
+        keys: &KeySet,
+        capacity: usize,
+        ttl: Duration,
+    ) -> Arc<DataKeyCache> {
+        let cache = Arc::new(DataKeyCache::new(capacity, ttl));
+        let purposes = keys.iter().map(|k| k.purpose().name().to_owned()).collect();
+        caches::register(keyring, &cache, purposes);
+        cache
     }
 
     /// The suite a value of these purposes is sealed with: the first purpose key's.
@@ -336,7 +352,7 @@ impl<V> SubjectKeys<V> {
     /// `ttl`: the longest another process's withdrawal or erasure can go unnoticed here.
     #[must_use]
     pub fn with_cache(mut self, capacity: usize, ttl: Duration) -> Self {
-        self.cache = DataKeyCache::new(capacity, ttl);
+        self.cache = Self::registered(self.keyring, &self.keys, capacity, ttl);
         self
     }
 
@@ -370,8 +386,28 @@ impl<V> SubjectKeys<V> {
             .map_or(0, |d| d.as_secs())
     }
 
-    pub(crate) fn cache(&self) -> &DataKeyCache {
-        &self.cache
+    /// This process changed what the vault says of (subject, purpose) (a grant, a withdrawal, a
+    /// destruction), and the change is committed: this cache remembers `now` in place of what it
+    /// held (or nothing), and every other cache of the keyring in the process forgets the pair.
+    pub(crate) fn changed(&self, subject: &[u8], purpose: &str, now: Option<Cached>) {
+        self.cache.invalidate(subject, purpose, now);
+        caches::for_others(self.keyring, &self.cache, |cache, _| {
+            cache.invalidate(subject, purpose, None);
+        });
+    }
+
+    /// This process forgot `subject` at `at`: this cache remembers it erased for every purpose
+    /// held here, and every other cache of the keyring forgets every purpose it holds keys of.
+    pub(crate) fn forgotten(&self, subject: &[u8], at: u64) {
+        for purpose in self.keys.purposes() {
+            self.cache
+                .invalidate(subject, purpose.name(), Some(Cached::Erased { at }));
+        }
+        caches::for_others(self.keyring, &self.cache, |cache, purposes| {
+            for purpose in purposes {
+                cache.invalidate(subject, purpose, None);
+            }
+        });
     }
 
     /// The purpose key of `purpose`.
@@ -396,6 +432,11 @@ impl<V> SubjectKeys<V> {
         purposes: &[DynPurpose],
     ) -> Result<CachedKeys> {
         subject.check()?;
+        // Every purpose's key is held, whatever the subject's consent: a purpose left out for
+        // want of consent must not hide a service that could never seal for it.
+        for purpose in purposes {
+            self.purpose_key(purpose.name())?;
+        }
         let id = subject.as_bytes();
         let now = self.now();
         let mut out = vec![None; purposes.len()];

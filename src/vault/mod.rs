@@ -22,6 +22,7 @@
 mod admin;
 mod asynchronous;
 mod cache;
+mod caches;
 mod handover;
 mod keys;
 mod memory;

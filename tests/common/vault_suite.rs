@@ -427,32 +427,50 @@ pub(crate) fn racing_sealers_make_one_key<V: KeyVault + 'static>(make: impl Fn()
     }
 }
 
-/// Another process sees a withdrawal once its cached key is older than its time to live; this
-/// process at once.
+/// Another process sees a withdrawal once its cached key is older than its time to live; every
+/// `SubjectKeys` of this process at once. The other process's withdrawal is a change to the vault
+/// made past this process's `SubjectKeys` (`KeyVault::withdraw` called directly), which is all
+/// this process can see of it.
 pub(crate) fn other_processes_follow_within_the_time_to_live<V: KeyVault>(make: impl Fn() -> V) {
     let w = World::new(make(), Suite::default());
-    let ada = Subject::int(7);
-    w.subjects
-        .grant(&ada, &Marketing.into(), "form", None)
-        .unwrap();
-    let email = seal_email(&w.subjects, 7);
+    let (ada, bob) = (Subject::int(7), Subject::int(8));
+    for subject in [&ada, &bob] {
+        w.subjects
+            .grant(subject, &Marketing.into(), "form", None)
+            .unwrap();
+    }
+    let (ada_email, bob_email) = (seal_email(&w.subjects, 7), seal_email(&w.subjects, 8));
     let cached = w.another_process(Duration::from_secs(3_600));
     let fresh = w.another_process(Duration::ZERO);
     for subjects in [&cached, &fresh] {
-        assert_eq!(
-            open_as::<Marketing, _, _>(subjects, &email, 7).unwrap(),
-            EMAIL
-        );
+        for (email, id) in [(&ada_email, 7), (&bob_email, 8)] {
+            assert_eq!(
+                open_as::<Marketing, _, _>(subjects, email, id).unwrap(),
+                EMAIL
+            );
+        }
     }
-    w.subjects.withdraw(&ada, &Marketing.into()).unwrap();
-    assert!(open_as::<Marketing, _, _>(&w.subjects, &email, 7).is_err());
-    assert!(open_as::<Marketing, _, _>(&fresh, &email, 7).is_err());
-    // Within its time to live, a process that cached the key still opens with it: what SECURITY.md
-    // states.
+    // Withdrawn in another process: within its time to live, a `SubjectKeys` that cached the key
+    // still opens with it, what SECURITY.md states; one that trusts nothing cached stops.
+    w.vault
+        .withdraw(ada.as_bytes(), "marketing", 1_796_083_200)
+        .unwrap();
     assert_eq!(
-        open_as::<Marketing, _, _>(&cached, &email, 7).unwrap(),
+        open_as::<Marketing, _, _>(&cached, &ada_email, 7).unwrap(),
         EMAIL
     );
+    assert!(matches!(
+        open_as::<Marketing, _, _>(&fresh, &ada_email, 7),
+        Err(Error::ConsentWithdrawn { .. })
+    ));
+    // Withdrawn through a `SubjectKeys` of this process: every one of them stops at once.
+    w.subjects.withdraw(&bob, &Marketing.into()).unwrap();
+    for subjects in [&w.subjects, &cached, &fresh] {
+        assert!(matches!(
+            open_as::<Marketing, _, _>(subjects, &bob_email, 8),
+            Err(Error::ConsentWithdrawn { .. })
+        ));
+    }
 }
 
 /// A vault is bound to one keyring; a row altered in the vault does not unwrap.
@@ -555,6 +573,68 @@ pub(crate) fn keyring_binding_reads_back_without_binding<V: KeyVault>(make: impl
     assert_eq!(w.vault.keyring().unwrap(), Some(w.keyring.id()));
 }
 
+/// A grant, a withdrawal or an erasure made through one `SubjectKeys` reaches every other one of
+/// the process at once, whatever they cached: an administrator without purpose keys beside a
+/// service (as `KeyVault::keyring` recommends) stops the service's opens, not only its own.
+pub(crate) fn administration_stops_this_process_at_once<V: KeyVault>(make: impl Fn() -> V) {
+    let w = World::new(make(), Suite::default());
+    let bound = w.vault.keyring().unwrap().unwrap();
+    let admin = SubjectKeys::new(Arc::clone(&w.vault), KeySet::new(), bound).unwrap();
+    // A time to live of an hour: only an invalidation, not the clock, can stop these.
+    let service = w.another_process(Duration::from_secs(3_600));
+    let (ada, bob) = (Subject::int(7), Subject::int(8));
+    admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
+    let email = seal_email(&service, 7);
+    assert_eq!(names(&email), ["fulfillment", "marketing"]);
+    assert_eq!(
+        open_as::<Marketing, _, _>(&service, &email, 7).unwrap(),
+        EMAIL
+    );
+    admin.withdraw(&ada, &Marketing.into()).unwrap();
+    assert!(matches!(
+        open_as::<Marketing, _, _>(&service, &email, 7),
+        Err(Error::ConsentWithdrawn { .. })
+    ));
+    assert_eq!(
+        open_as::<Fulfillment, _, _>(&service, &email, 7).unwrap(),
+        EMAIL
+    );
+    // A cached "no consent" gives way to a grant made elsewhere in the process.
+    assert_eq!(names(&seal_email(&service, 8)), ["fulfillment"]);
+    admin.grant(&bob, &Marketing.into(), "form", None).unwrap();
+    assert_eq!(
+        names(&seal_email(&service, 8)),
+        ["fulfillment", "marketing"]
+    );
+    admin.forget(&ada).unwrap();
+    assert!(matches!(
+        open_as::<Fulfillment, _, _>(&service, &email, 7),
+        Err(Error::SubjectErased { .. })
+    ));
+}
+
+/// A service that does not hold a purpose's key is told so whether or not the subject consented
+/// to that purpose: the mistake shows at once, not only for the customers who consented.
+pub(crate) fn a_purpose_key_not_held_is_refused_whatever_the_consent<V: KeyVault>(
+    make: impl Fn() -> V,
+) {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    let service = SubjectKeys::new(make(), keys, keyring.id()).unwrap();
+    let (ada, bob) = (Subject::int(7), Subject::int(8));
+    service
+        .grant(&ada, &Marketing.into(), "form", None)
+        .unwrap();
+    for (subject, id) in [(&ada, 7), (&bob, 8)] {
+        let sealed: Result<Email, _> = service.seal(subject, EMAIL, &ctx(id));
+        assert!(
+            matches!(sealed, Err(Error::NoKeyForPurpose { ref purpose, .. }) if purpose == "marketing"),
+            "subject {id}: {:?}",
+            sealed.map(|v| names(&v))
+        );
+    }
+}
+
 /// Every scenario, for one backend.
 pub(crate) fn all<V: KeyVault + 'static>(make: impl Fn() -> V) {
     round_trip(&make);
@@ -568,4 +648,6 @@ pub(crate) fn all<V: KeyVault + 'static>(make: impl Fn() -> V) {
     wrong_keyring_and_tampered_rows(&make);
     disclosure_to_consenting_subjects_only(&make);
     keyring_binding_reads_back_without_binding(&make);
+    administration_stops_this_process_at_once(&make);
+    a_purpose_key_not_held_is_refused_whatever_the_consent(&make);
 }

@@ -50,8 +50,8 @@ pub(super) fn withdraw(
 pub(super) fn record(row: &Row<'_>, table: &'static str, at: usize) -> Result<ConsentRecord, Fail> {
     let col = |name, i| Col::new(table, name, at + i);
     Ok(ConsentRecord {
-        subject: col("subject", 0).blob(row)?,
-        purpose: col("purpose", 1).text(row)?,
+        subject: col("subject", 0).subject(row)?,
+        purpose: col("purpose", 1).purpose(row)?,
         granted: col("granted", 2).u64(row)?,
         source: col("source", 3).text(row)?,
         reference: col("reference", 4).opt_text(row)?,

@@ -66,7 +66,7 @@ fn contents(conn: &Connection, seq: i64) -> Result<(Vec<String>, Vec<DisclosedSu
     let mut subjects = Vec::new();
     while let Some(row) = found.next()? {
         subjects.push(DisclosedSubject {
-            subject: Col::new("disclosed_subjects", "subject", 0).blob(row)?,
+            subject: Col::new("disclosed_subjects", "subject", 0).subject(row)?,
             consent: consents::record(row, "disclosed_subjects", 1)?,
         });
     }
@@ -87,7 +87,7 @@ pub(super) fn all(conn: &Connection, partner: Option<&str>) -> Result<Vec<Disclo
         let seq: i64 = row.get(0)?;
         let (fields, subjects) = contents(conn, seq)?;
         records.push(DisclosureRecord {
-            partner: col("partner", 1).text(row)?,
+            partner: col("partner", 1).purpose(row)?,
             at: col("at", 2).u64(row)?,
             fields,
             subjects,

@@ -25,7 +25,7 @@ fn purposes(conn: &Connection, seq: i64) -> Result<Vec<String>, Fail> {
     let mut found = statement.query([seq])?;
     let mut purposes = Vec::new();
     while let Some(row) = found.next()? {
-        purposes.push(Col::new("erasure_purposes", "purpose", 0).text(row)?);
+        purposes.push(Col::new("erasure_purposes", "purpose", 0).purpose(row)?);
     }
     Ok(purposes)
 }
@@ -61,7 +61,7 @@ pub(super) fn forget(conn: &Connection, subject: &[u8], at: u64) -> Result<Erasu
     let mut found = live.query([subject])?;
     let mut purposes = Vec::new();
     while let Some(row) = found.next()? {
-        purposes.push(Col::new("slots", "purpose", 0).text(row)?);
+        purposes.push(Col::new("slots", "purpose", 0).purpose(row)?);
     }
     drop(found);
     let slots = conn
@@ -101,7 +101,7 @@ pub(super) fn all(conn: &Connection) -> Result<Vec<ErasureReceipt>, Fail> {
         let col = |name, i| Col::new("erasures", name, i);
         let seq: i64 = row.get(0)?;
         receipts.push(ErasureReceipt {
-            subject: col("subject", 1).blob(row)?,
+            subject: col("subject", 1).subject(row)?,
             at: col("at", 2).u64(row)?,
             purposes: purposes(conn, seq)?,
             entries_removed: col("entries_removed", 3).u64(row)?,

@@ -291,8 +291,9 @@ impl KeyVault for SqliteVault {
         self.write(
             "create a data key",
             |tx| slots::create(tx, key, requires_consent, now),
-            |_| false,
+            |(_, destroyed)| *destroyed,
         )
+        .map(|(created, _)| created)
     }
 
     fn grant(&self, consent: &ConsentRecord) -> Result<bool> {

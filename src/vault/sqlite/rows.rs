@@ -98,6 +98,24 @@ impl Col {
         }
     }
 
+    /// A subject id (FORMAT.md §15.1: 1 to 256 bytes).
+    pub(super) fn subject(self, row: &Row<'_>) -> Result<Vec<u8>, Fail> {
+        let subject = self.blob(row)?;
+        if subject.is_empty() || subject.len() > crate::format::MAX_ID_LEN {
+            return Err(self.bad("is not a subject id (1 to 256 bytes)"));
+        }
+        Ok(subject)
+    }
+
+    /// A purpose name (a-z, 0-9, '-' and ':', 1 to 64 bytes).
+    pub(super) fn purpose(self, row: &Row<'_>) -> Result<String, Fail> {
+        let name = self.text(row)?;
+        if !crate::purpose::is_valid_name(&name) {
+            return Err(self.bad("is not a purpose name"));
+        }
+        Ok(name)
+    }
+
     /// A wrapped data key (FORMAT.md §15.2: 60 bytes), or `None` for NULL.
     pub(super) fn opt_wrapped(self, row: &Row<'_>) -> Result<Option<[u8; WRAPPED_LEN]>, Fail> {
         match self.value(row)? {

@@ -72,9 +72,9 @@ fn live_key(row: &Row<'_>, at: usize, subject: Option<&[u8]>) -> Result<Option<S
     Ok(Some(StoredKey {
         subject: match subject {
             Some(s) => s.to_vec(),
-            None => col("subject", 0).blob(row)?,
+            None => col("subject", 0).subject(row)?,
         },
-        purpose: col("purpose", 1).text(row)?,
+        purpose: col("purpose", 1).purpose(row)?,
         generation: col("generation", 2).generation(row)?,
         key_version: col("key_version", 3).u32(row)?,
         created: col("created", 4).u64(row)?,
@@ -200,17 +200,19 @@ pub(super) fn destroy(
 
 /// [`KeyVault::create`](crate::vault::KeyVault::create), inside a write transaction, which the
 /// caller commits whatever the answer (an expired key destroyed before a refusal stays destroyed,
-/// as a sweep would have done).
+/// as a sweep would have done). Also says whether it destroyed an expired key (the caller then
+/// checkpoints the WAL, as after any destruction).
 pub(super) fn create(
     conn: &Connection,
     key: &StoredKey,
     requires_consent: bool,
     now: u64,
-) -> Result<Created, Fail> {
+) -> Result<(Created, bool), Fail> {
     let state = read(conn, &key.subject, &[&key.purpose])?;
     if let Some(at) = state.erased {
-        return Ok(Created::Refused(Refusal::Erased { at }));
+        return Ok((Created::Refused(Refusal::Erased { at }), false));
     }
+    let mut destroyed = false;
     let mut slot = state
         .slots
         .into_iter()
@@ -218,7 +220,7 @@ pub(super) fn create(
         .map_or(KeySlot::Empty, |(_, slot)| slot);
     if let KeySlot::Live { key: live, .. } = &slot {
         if live.expires.is_none_or(|e| e > now) {
-            return Ok(Created::Existing(live.clone()));
+            return Ok((Created::Existing(live.clone()), false));
         }
         let generation = live.generation;
         destroy(
@@ -228,6 +230,7 @@ pub(super) fn create(
             DestroyReason::Expired,
             now,
         )?;
+        destroyed = true;
         slot = KeySlot::Destroyed(Destruction {
             generation,
             reason: DestroyReason::Expired,
@@ -236,11 +239,14 @@ pub(super) fn create(
     }
     let consented = state.consents.first().is_some_and(ConsentRecord::is_active);
     if requires_consent && !consented {
-        return Ok(Created::Refused(Refusal::NoConsent));
+        return Ok((Created::Refused(Refusal::NoConsent), destroyed));
     }
     let last = slot.last_generation();
     if key.generation != last.wrapping_add(1) {
-        return Ok(Created::Refused(Refusal::GenerationMoved { last }));
+        return Ok((
+            Created::Refused(Refusal::GenerationMoved { last }),
+            destroyed,
+        ));
     }
     let mut insert = conn.prepare_cached(INSERT_LIVE)?;
     insert.execute(params![
@@ -254,7 +260,7 @@ pub(super) fn create(
             .transpose()?,
         &key.wrapped[..],
     ])?;
-    Ok(Created::Inserted)
+    Ok((Created::Inserted, destroyed))
 }
 
 /// [`KeyVault::expire`](crate::vault::KeyVault::expire), inside a write transaction: the keys
@@ -266,8 +272,8 @@ pub(super) fn expire(conn: &Connection, now: u64, limit: usize) -> Result<Vec<Ex
     while let Some(row) = found.next()? {
         let col = |name, i| Col::new("slots", name, i);
         keys.push(ExpiredKey {
-            subject: col("subject", 0).blob(row)?,
-            purpose: col("purpose", 1).text(row)?,
+            subject: col("subject", 0).subject(row)?,
+            purpose: col("purpose", 1).purpose(row)?,
             generation: col("generation", 2).generation(row)?,
             expires: col("expires", 3).u64(row)?,
         });
@@ -339,7 +345,7 @@ pub(super) fn key_versions(conn: &Connection) -> Result<Vec<VersionCount>, Fail>
     while let Some(row) = found.next()? {
         let col = |name, i| Col::new("slots", name, i);
         counts.push(VersionCount {
-            purpose: col("purpose", 0).text(row)?,
+            purpose: col("purpose", 0).purpose(row)?,
             key_version: col("key_version", 1).u32(row)?,
             keys: col("count(*)", 2).u64(row)?,
         });
