@@ -156,3 +156,46 @@ fn administration_is_recorded_and_the_log_verifies_against_an_anchor() {
     assert_eq!(from_bundle.versions(), [1]);
     let _: Keyring = s.keyring();
 }
+
+/// `fieldseal audit rotate-key --audit-log DIR` records the rotation (README, "What is
+/// recorded"), in the log of the audit key version before it.
+#[test]
+fn audit_key_rotation_is_recorded_in_the_audit_log() {
+    let s = Scratch::new("rotate-key");
+    s.init();
+    s.run(&["audit", "rotate-key"]).ok();
+    // Something recorded under version 1 first, so that the log exists.
+    s.run(&["rotate", "--audit-log", "log"]).ok();
+    s.run(&["audit", "rotate-key", "--audit-log", "log"]).ok();
+    s.run(&["audit", "verify", "log"]).ok();
+    let found = s
+        .run(&["audit", "query", "log", "--op", "audit-key-rotate"])
+        .ok();
+    assert_eq!(
+        found.stdout.lines().count(),
+        1,
+        "the audit key rotation is not in the log: {found:#?}"
+    );
+}
+
+/// `audit query` verifies first and prints only lines a MAC covers: a torn last line (which
+/// anyone able to append to the file could write) is noted, never printed as an event.
+#[test]
+fn audit_query_prints_no_unverified_torn_line() {
+    let s = Scratch::new("query-torn");
+    s.init();
+    s.run(&["audit", "rotate-key"]).ok();
+    s.run(&["rotate", "--audit-log", "log"]).ok();
+    let files = fieldseal::audit::log_files(s.path("log")).unwrap();
+    let mut text = fs::read_to_string(files.last().unwrap()).unwrap();
+    text.push_str(r#"{"seq":999,"type":"event","time":"2026-11-30T02:57:22.123456Z","op":"bundle-export","outcome":"ok","actor":"fieldseal:mallory","mac":"0000000000000000000000000000000000000000000000000000000000000000"}"#);
+    fs::write(files.last().unwrap(), text).unwrap();
+    let found = s
+        .run(&["audit", "query", "log", "--op", "bundle-export"])
+        .ok_noting("is torn");
+    assert_eq!(
+        found.stdout.lines().count(),
+        0,
+        "an unverified line was printed: {found:#?}"
+    );
+}

@@ -39,6 +39,10 @@ pub(crate) fn split(line: &[u8]) -> Option<(&[u8], [u8; 32], u64)> {
     }
     let (prefix, tail) = line.split_at(line.len() - MAC_TAIL_LEN);
     let hex = tail.strip_prefix(br#","mac":""#)?.strip_suffix(b"\"}")?;
+    // Lower-case only (FORMAT.md §18.2): the MAC does not cover its own text.
+    if !hex.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
     let mac: [u8; 32] = json::unhex(std::str::from_utf8(hex).ok()?)?
         .try_into()
         .ok()?;

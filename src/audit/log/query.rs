@@ -45,9 +45,14 @@ pub fn query(
     let plain = query.subject.as_deref().map(id_text);
     for path in paths {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| io("read", path, e))?;
+        let bytes = std::fs::read(path).map_err(|e| io("read", path, e))?;
+        // Complete lines only: a torn last line is covered by no MAC (verify reports it apart).
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let mut pseudonym = None;
-        for line in text.lines() {
+        for line in bytes[..complete].split(|&b| b == b'\n') {
+            let Ok(line) = std::str::from_utf8(line) else {
+                continue;
+            };
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
             };

@@ -24,14 +24,14 @@ pub(crate) fn run(file: &KeyringFile, command: &AuditCommand, out: &mut dyn Writ
 
 fn rotate_key(file: &KeyringFile, out: &mut dyn Write) -> Outcome {
     let (mut keyring, protector) = file.load_locked_unaudited()?;
-    let first = keyring.audit_versions().is_empty();
+    if !keyring.audit_versions().is_empty() {
+        // Recorded in the log of the version before (the first has no log to go to): the
+        // auditor must be attached before the rotation, which records through it.
+        file.audit(&mut keyring)?;
+    }
     let version = keyring
         .rotate_audit_key()
         .map_err(|e| Failure::lib("cannot rotate the audit key", &e))?;
-    if !first {
-        // Recorded in the log of the version before (the first has no log to go to).
-        file.audit(&mut keyring)?;
-    }
     file.save(&keyring, &protector)?;
     drop(keyring);
     writeln!(
