@@ -1402,3 +1402,50 @@ mod reader {
         sections
     }
 }
+
+/// The salt of a passphrase file (FORMAT.md §14.2: `m t p salt[16]`
+/// at the start of the wrap, after a 25-byte prefix and the 2-byte wrap length).
+fn salt_of(file: &[u8]) -> [u8; 16] {
+    file[27 + 12..27 + 12 + 16].try_into().unwrap()
+}
+
+/// A protector that loaded a keyring saves it again with its salt and parameters (no second
+/// Argon2id run), but a file of another kind it writes (a new bundle) gets a fresh salt and the
+/// protector's own parameters: two files never share a key-encryption key that way.
+#[test]
+fn a_new_file_written_after_a_load_gets_a_fresh_salt_and_its_own_parameters() {
+    let dir = scratch("salt-reuse");
+    let keyring_path = dir.join("keyring.fsk");
+    let old = Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1).unwrap();
+    let new = Argon2Params::new(Argon2Params::MIN_MEMORY_KIB + 1024, 2, 1).unwrap();
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    keyring.rotate().unwrap();
+    let writer = Passphrase::new("one passphrase".to_owned())
+        .unwrap()
+        .with_params(old);
+    keyring.save(&keyring_path, &writer).unwrap();
+
+    let p = Passphrase::new("one passphrase".to_owned())
+        .unwrap()
+        .with_params(new);
+    let keyring = Keyring::load(&keyring_path, &p).unwrap();
+    let bundle = keyring
+        .export_bundle("search", &[DynPurpose::new("marketing").unwrap()])
+        .unwrap();
+    let bundle_bytes = bundle.to_protected_bytes(&p).unwrap();
+    let keyring_bytes = fs::read(&keyring_path).unwrap();
+    let saved_again = keyring.to_protected_bytes(&p).unwrap();
+    assert_eq!(salt_of(&saved_again), salt_of(&keyring_bytes));
+    assert_eq!(Argon2Params::of_key_file(&saved_again).unwrap(), Some(old));
+    assert_eq!(
+        Argon2Params::of_key_file(&bundle_bytes).unwrap(),
+        Some(new),
+        "the new bundle was written with the loaded keyring's parameters"
+    );
+    assert_ne!(
+        salt_of(&bundle_bytes),
+        salt_of(&keyring_bytes),
+        "the new bundle reuses the keyring file's salt"
+    );
+    let _ = fs::remove_dir_all(&dir);
+}

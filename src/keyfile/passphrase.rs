@@ -188,6 +188,9 @@ struct Derived {
     params: Argon2Params,
     salt: [u8; SALT_LEN],
     kek: SecretKey,
+    /// The associated data of the wraps it made or opened: the file's kind and protector. A file
+    /// of another kind is another file, with a salt of its own.
+    aad: Vec<u8>,
 }
 
 /// A passphrase protector: Argon2id (salt and parameters stored in the file) derives the
@@ -195,7 +198,9 @@ struct Derived {
 ///
 /// A file loaded with it is saved again with the same salt and parameters, reusing the derived key
 /// (one Argon2id run per process, not per save). A new file gets a fresh salt and
-/// [`Argon2Params::DEFAULT`], or the parameters of [`with_params`](Self::with_params).
+/// [`Argon2Params::DEFAULT`], or the parameters of [`with_params`](Self::with_params). It keeps
+/// one derivation per kind of file (keyring, bundle, ...): two files of one kind written through
+/// one `Passphrase` share a salt, so give each file that must not its own `Passphrase`.
 ///
 /// ```
 /// use fieldseal::{Argon2Params, Keyring, Passphrase, Suite};
@@ -216,7 +221,8 @@ pub struct Passphrase {
     phrase: Zeroizing<String>,
     params: Argon2Params,
     ceiling: Ceiling,
-    derived: Mutex<Option<Derived>>,
+    /// One per kind of file, the last loaded or saved at the end.
+    derived: Mutex<Vec<Derived>>,
 }
 
 /// The most a file may ask of [`Passphrase::unwrap`](KeyProtector::unwrap), below the hard
@@ -275,7 +281,7 @@ impl Passphrase {
             phrase: passphrase,
             params: Argon2Params::DEFAULT,
             ceiling: Ceiling::HARD,
-            derived: Mutex::new(None),
+            derived: Mutex::new(Vec::new()),
         })
     }
 
@@ -313,10 +319,10 @@ impl Passphrase {
     #[must_use]
     pub fn with_params(mut self, params: Argon2Params) -> Self {
         self.params = params;
-        *self
-            .derived
+        self.derived
             .get_mut()
-            .unwrap_or_else(PoisonError::into_inner) = None;
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         self
     }
 
@@ -325,7 +331,7 @@ impl Passphrase {
         self.derived
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
+            .last()
             .map_or(self.params, |d| d.params)
     }
 }
@@ -347,17 +353,22 @@ impl KeyProtector for Passphrase {
 
     fn wrap(&self, file_key: &SecretKey, aad: &[u8]) -> Result<Vec<u8>> {
         let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
-        if derived.is_none() {
+        let d = if let Some(at) = derived.iter().position(|d| d.aad == aad) {
+            derived.remove(at)
+        } else {
             let mut salt = [0; SALT_LEN];
             crate::rng::os_random(&mut salt)?;
             let kek = self.params.derive(self.phrase.as_bytes(), &salt)?;
-            *derived = Some(Derived {
+            Derived {
                 params: self.params,
                 salt,
                 kek,
-            });
-        }
-        let d = derived.as_ref().expect("filled above");
+                aad: aad.to_vec(),
+            }
+        };
+        // The last saved goes to the end, for `params`.
+        derived.push(d);
+        let d = derived.last().expect("pushed above");
         let mut out = Vec::with_capacity(BLOB_LEN);
         out.extend_from_slice(&d.params.memory_kib.to_be_bytes());
         out.extend_from_slice(&d.params.iterations.to_be_bytes());
@@ -382,17 +393,23 @@ impl KeyProtector for Passphrase {
         self.ceiling.check(params)?;
         let salt: [u8; SALT_LEN] = wrapped[12..12 + SALT_LEN].try_into().expect("salt");
         let mut derived = self.derived.lock().unwrap_or_else(PoisonError::into_inner);
-        let reuse = derived
-            .as_ref()
-            .is_some_and(|d| d.params == params && d.salt == salt);
-        if !reuse {
-            let kek = params.derive(self.phrase.as_bytes(), &salt)?;
-            *derived = Some(Derived { params, salt, kek });
-        }
-        let d = derived.as_ref().expect("filled above");
+        let kept = derived
+            .iter()
+            .position(|d| d.aad == aad)
+            .map(|at| derived.remove(at));
+        let d = match kept {
+            Some(d) if d.params == params && d.salt == salt => d,
+            _ => Derived {
+                params,
+                salt,
+                kek: params.derive(self.phrase.as_bytes(), &salt)?,
+                aad: aad.to_vec(),
+            },
+        };
         let key = unwrap_key(&d.kek, &wrapped[12 + SALT_LEN..], aad);
-        if key.is_err() {
-            *derived = None; // a wrong passphrase must not be reused for the next save
+        // A wrong passphrase is not kept for the next save; the last loaded goes to the end.
+        if key.is_ok() {
+            derived.push(d);
         }
         key.map_err(|()| KeyFileError::WrongPassphrase.into())
     }
