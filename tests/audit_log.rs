@@ -508,6 +508,147 @@ fn a_derived_record_is_one_event_listing_its_fields() {
 }
 
 #[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(without_id)]
+struct Address {
+    #[seal(Fulfillment)]
+    street: String,
+    #[seal(Fulfillment, Support)]
+    city: String,
+}
+
+#[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(id = id)]
+struct Shopper {
+    id: u64,
+    #[seal(Support)]
+    name: String,
+    #[seal(nested(Fulfillment, Support))]
+    billing: Address,
+}
+
+#[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(id = id, subject = card)]
+struct Patron {
+    id: u64,
+    card: String,
+    #[seal(Support)]
+    name: String,
+    #[seal(nested(Fulfillment, Support))]
+    billing: Address,
+}
+
+fn address() -> Address {
+    Address {
+        street: "1 Main St".into(),
+        city: "Leeds".into(),
+    }
+}
+
+/// The events of whole records among what `sink` holds, from the `from`th line on.
+fn record_events(sink: &MemorySink, from: usize) -> Vec<String> {
+    let lines = sink.lines();
+    lines[from..]
+        .iter()
+        .filter(|l| l.contains(r#""record":"#))
+        .cloned()
+        .collect()
+}
+
+/// A key set of both purposes recording into `sink` as `crm`.
+fn audited_keys(keyring: &Keyring, sink: &Arc<MemorySink>) -> KeySet {
+    KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(sink), "crm"))
+        .unwrap()
+}
+
+const ALL_SHOPPER_FIELDS: &str = r#""fields":["name","billing.street","billing.city"],"id":"1001""#;
+const SUPPORT_SHOPPER_FIELDS: &str = r#""fields":["name","billing.city"],"id":"1001""#;
+
+/// The one event of a record lists the fields of the records nested in it, by their paths: what
+/// was sealed, what a purpose's view opened, what a run-time view opened (not what it left out,
+/// and under the purposes its key set held), what was re-sealed.
+#[test]
+fn a_record_event_lists_the_fields_of_its_nested_records() {
+    let mut keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    let sealed = Shopper {
+        id: 1001,
+        name: "Ada".into(),
+        billing: address(),
+    }
+    .seal(&audited_keys(&keyring, &sink))
+    .unwrap();
+    let support = keyring
+        .purpose_key::<Support>()
+        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"));
+    assert_eq!(sealed.open(&support).unwrap().billing.city, "Leeds");
+    let view = sealed
+        .open_dyn(&KeySet::new().with(support.share()))
+        .unwrap();
+    assert_eq!(view.billing.missing, ["street"]);
+    keyring.rotate().unwrap();
+    assert!(
+        sealed
+            .reseal(&audited_keys(&keyring, &sink))
+            .unwrap()
+            .is_some()
+    );
+    let events = record_events(&sink, 0);
+    assert_eq!(events.len(), 4, "{events:#?}");
+    let desk_support = r#""op":"open","outcome":"ok","actor":"desk","purposes":["support"]"#;
+    for (event, (start, fields)) in events.iter().zip([
+        (r#""op":"seal""#, ALL_SHOPPER_FIELDS),
+        (desk_support, SUPPORT_SHOPPER_FIELDS),
+        (desk_support, SUPPORT_SHOPPER_FIELDS),
+        (r#""op":"reseal""#, ALL_SHOPPER_FIELDS),
+    ]) {
+        assert!(event.contains(start) && event.contains(fields), "{event}");
+    }
+}
+
+/// In subject mode too: sealed, one purpose's view, the run-time view.
+#[test]
+fn a_subject_mode_record_event_lists_the_fields_of_its_nested_records() {
+    use fieldseal::vault::{MemoryVault, SubjectKeys};
+    let keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    let keys = audited_keys(&keyring, &sink);
+    let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
+    let before = sink.lines().len();
+    let patron = Patron {
+        id: 1001,
+        card: "p-1".into(),
+        name: "Ada".into(),
+        billing: address(),
+    }
+    .seal(&subjects)
+    .unwrap();
+    assert_eq!(
+        patron.open::<Support>(&subjects).unwrap().billing.city,
+        "Leeds"
+    );
+    assert!(
+        patron
+            .open_dyn(&subjects)
+            .unwrap()
+            .billing
+            .missing
+            .is_empty()
+    );
+    let events = record_events(&sink, before);
+    assert_eq!(events.len(), 3, "{events:#?}");
+    for (event, (start, fields)) in events.iter().zip([
+        (r#""op":"seal""#, ALL_SHOPPER_FIELDS),
+        (r#""purposes":["support"]"#, SUPPORT_SHOPPER_FIELDS),
+        (r#""op":"open""#, ALL_SHOPPER_FIELDS),
+    ]) {
+        assert!(event.contains(start) && event.contains(fields), "{event}");
+    }
+}
+
+#[derive(Seal, Clone, Debug, PartialEq)]
 #[seal(id = id, subject = card)]
 struct Member {
     id: u64,

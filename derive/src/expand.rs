@@ -260,7 +260,7 @@ fn seal(record: &Record<'_>) -> TokenStream {
          [`fieldseal::Error::NoKeyForPurpose`] if `keys` lacks a purpose, and as \
          [`fieldseal::Sealed::seal`]."
     );
-    let audit = audit_run(record, &quote!(Seal), None, &AuditFrom::Direct);
+    let audit = audit_run(record, &quote!(Seal), false, &AuditFrom::Direct);
     let entry = is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -280,6 +280,7 @@ fn seal(record: &Record<'_>) -> TokenStream {
         }
     });
     let subject = crate::subject::seal_method(record);
+    let fields = sealed_fields_fn(record);
     quote! {
         #entry
 
@@ -300,6 +301,42 @@ fn seal(record: &Record<'_>) -> TokenStream {
             fn sealed_purposes() -> &'static [::fieldseal::DynPurpose] {
                 #purposes
             }
+
+            #fields
+        }
+    }
+}
+
+/// `SealRecord::sealed_fields`: every sealed field with its purposes, and the fields of each
+/// nested record under its path, in declared order; made once per record type.
+fn sealed_fields_fn(record: &Record<'_>) -> TokenStream {
+    let steps = record.fields.iter().map(|f| {
+        if let Some(sealed) = &f.sealed {
+            let (name, purposes) = (&sealed.name, &sealed.purposes);
+            quote!(__fields.push(#name, &[#(<#purposes as ::fieldseal::Purpose>::NAME),*]);)
+        } else if let Some(listed) = &f.nested {
+            let ty = f.ty;
+            let field = syn::ext::IdentExt::unraw(f.ident).to_string();
+            quote! {
+                __fields.push_nested(
+                    #field,
+                    &[#(<#listed as ::fieldseal::Purpose>::NAME),*],
+                    <#ty as ::fieldseal::record::SealRecord>::sealed_fields(),
+                );
+            }
+        } else {
+            quote!()
+        }
+    });
+    quote! {
+        fn sealed_fields() -> &'static ::fieldseal::record::SealedFields {
+            static FIELDS: ::std::sync::OnceLock<::fieldseal::record::SealedFields> =
+                ::std::sync::OnceLock::new();
+            FIELDS.get_or_init(|| {
+                let mut __fields = ::fieldseal::record::SealedFields::default();
+                #(#steps)*
+                __fields
+            })
         }
     }
 }
@@ -442,7 +479,7 @@ fn openers(record: &Record<'_>) -> TokenStream {
     let sealed_ident = &record.sealed_ident;
     // A key with an auditor of its own records the record as one event; its fields are opened
     // with a quiet handle on the same key inside it.
-    let audit = audit_run(record, &quote!(Open), None, &AuditFrom::KeyView);
+    let audit = audit_run(record, &quote!(Open), false, &AuditFrom::KeyView);
     let fields = record.fields.iter().filter_map(|field| {
         let sealed = field.sealed.as_ref()?;
         let fident = field.ident;
@@ -588,6 +625,7 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
     };
     let entry = dyn_entry(record, &view_ident);
     let subject = crate::subject::dyn_method(record, &view_ident);
+    let opened = opened_fields_fn(record);
     quote! {
         #[doc = #doc]
         #[allow(dead_code)]
@@ -622,6 +660,48 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
             }
 
             #subject
+
+            #opened
+        }
+    }
+}
+
+/// `OpenRecord::opened_fields`: the path of every sealed field a run-time view opened, and those
+/// of its nested records' views under their paths.
+fn opened_fields_fn(record: &Record<'_>) -> TokenStream {
+    let view_ident = dyn_view_ident(record);
+    let opened = record.fields.iter().map(|f| {
+        let fident = f.ident;
+        if let Some(sealed) = &f.sealed {
+            let name = &sealed.name;
+            quote! {
+                if __view.#fident.is_some() {
+                    __out.push(::std::format!("{}{}", __prefix, #name));
+                }
+            }
+        } else if f.nested.is_some() {
+            let sealed = nested_sealed_ty(f);
+            let field = syn::ext::IdentExt::unraw(fident).to_string();
+            quote! {
+                <#sealed as ::fieldseal::record::OpenRecord>::opened_fields(
+                    &__view.#fident,
+                    &::std::format!(
+                        "{}{}{}", __prefix, #field, ::fieldseal::record::PATH_SEPARATOR
+                    ),
+                    __out,
+                );
+            }
+        } else {
+            quote!()
+        }
+    });
+    quote! {
+        fn opened_fields(
+            __view: &#view_ident,
+            __prefix: &str,
+            __out: &mut ::std::vec::Vec<::std::string::String>,
+        ) {
+            #(#opened)*
         }
     }
 }
@@ -629,12 +709,7 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
 /// The direct-mode entry point of the run-time view: `open_dyn(&KeySet)`.
 fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
     let sealed_ident = &record.sealed_ident;
-    let audit = audit_run(
-        record,
-        &quote!(Open),
-        Some(&quote!(__missing)),
-        &AuditFrom::Direct,
-    );
+    let audit = audit_run(record, &quote!(Open), true, &AuditFrom::Direct);
     is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -645,9 +720,6 @@ fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
                 /// # Errors
                 /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
                 pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
-                    fn __missing(__view: &#view_ident) -> &[&'static str] {
-                        &__view.missing
-                    }
                     let __run = || {
                         ::fieldseal::record::OpenRecord::open_dyn_nested(
                             self,
@@ -704,72 +776,56 @@ pub(crate) enum AuditFrom {
 }
 
 /// The body of an entry point that runs `__run` (the whole record's seal or open) and,
-/// when the key set has an auditor, records it as ONE event listing the record's sealed fields
-/// (src/audit/record.rs). `missing`: for a run-time view, the fields it could not open, left out
-/// of the event.
+/// when the key set has an auditor, records it as ONE event listing the record's sealed fields,
+/// those of its nested records included (src/audit/record.rs). `dyn_view`: `__run` makes a
+/// run-time view, and the event lists the fields it opened and the purposes the keys held.
 pub(crate) fn audit_run(
     record: &Record<'_>,
     operation: &TokenStream,
-    missing: Option<&TokenStream>,
+    dyn_view: bool,
     from: &AuditFrom,
 ) -> TokenStream {
-    let name = &record.context_name;
+    let (name, ident, sealed_ident) = (&record.context_name, record.ident, &record.sealed_ident);
     let purposes = record
         .purposes
         .iter()
         .map(|p| quote!(<#p as ::fieldseal::Purpose>::NAME));
-    let sealed: Vec<&Field<'_>> = record
-        .fields
-        .iter()
-        .filter(|f| f.sealed.is_some())
-        .collect();
-    let field_names = sealed.iter().map(|f| {
-        f.sealed
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_default()
-    });
-    let rust_names = sealed
-        .iter()
-        .map(|f| syn::ext::IdentExt::unraw(f.ident).to_string());
-    let pairs: Vec<TokenStream> = rust_names
-        .zip(field_names.clone())
-        .map(|(r, n)| quote!((#r, #n)))
-        .collect();
     let a = quote!(::fieldseal::__private::audit);
-    let (auditor, subject) = match from {
-        AuditFrom::Direct => (quote!(#a::keys(keys)), quote!(&[])),
+    let (auditor, subject, key_set) = match from {
+        AuditFrom::Direct => (quote!(#a::keys(keys)), quote!(&[]), quote!(keys)),
         AuditFrom::Subject | AuditFrom::SubjectView => (
             quote!(#a::subject_keys(keys)),
             quote!(::fieldseal::vault::Subject::as_bytes(&__subject)),
+            quote!(keys.keys()),
         ),
-        AuditFrom::KeyView => (quote!(#a::key(key)), quote!(&[])),
+        AuditFrom::KeyView => (quote!(#a::key(key)), quote!(&[]), quote!(keys)),
     };
-    // The view of one purpose names it and the fields sealed for it (a generic `__P` cannot
-    // be in a const: the fields are picked when the event is recorded).
-    let (event_purposes, event_fields, view_fields) =
+    let all_fields = quote!(&<#ident as ::fieldseal::record::SealRecord>::sealed_fields().paths);
+    // The view of one purpose names it and the fields it opens (a generic `__P` cannot be in a
+    // const: the fields are picked when the event is recorded); a run-time view names the
+    // purposes its keys held, and its fields once it ran.
+    let (event_purposes, event_fields, prepare) =
         if matches!(from, AuditFrom::SubjectView | AuditFrom::KeyView) {
-            let field_purposes = sealed.iter().filter_map(|f| {
-                let s = f.sealed.as_ref()?;
-                let (n, ps) = (&s.name, &s.purposes);
-                Some(quote!((#n, &[#(<#ps as ::fieldseal::Purpose>::NAME),*])))
-            });
             (
                 quote!(#a::Names::Strs(&[<__P as ::fieldseal::Purpose>::NAME])),
                 quote!(#a::Names::Strs(&__view_fields)),
                 quote! {
-                    const __FIELD_PURPOSES: &[(&str, &[&str])] = &[#(#field_purposes),*];
-                    let __view_fields: ::std::vec::Vec<&str> = __FIELD_PURPOSES
-                        .iter()
-                        .filter(|(_, __ps)| __ps.contains(&<__P as ::fieldseal::Purpose>::NAME))
-                        .map(|(__n, _)| *__n)
-                        .collect();
+                    let __view_fields =
+                        #a::view_fields::<#ident>(<__P as ::fieldseal::Purpose>::NAME);
+                },
+            )
+        } else if dyn_view {
+            (
+                quote!(#a::Names::Strs(&__held)),
+                quote!(#a::Names::NONE),
+                quote! {
+                    let __held = #a::held(__PURPOSES, |__p| #key_set.get(__p).is_some());
                 },
             )
         } else {
             (
                 quote!(#a::Names::Strs(__PURPOSES)),
-                quote!(#a::Names::Strs(__FIELDS)),
+                quote!(#a::Names::Strs(#all_fields)),
                 quote!(),
             )
         };
@@ -784,9 +840,23 @@ pub(crate) fn audit_run(
             key_version: ::core::option::Option::None,
         }
     };
-    let call = match missing {
-        None => quote!(#a::run(__auditor, #event, __run)),
-        Some(missing) => quote!(#a::run_dyn(__auditor, #event, __PAIRS, #missing, __run)),
+    let call = if dyn_view {
+        quote! {
+            #a::run_dyn(
+                __auditor,
+                #event,
+                |__view| {
+                    let mut __out = ::std::vec::Vec::new();
+                    <#sealed_ident as ::fieldseal::record::OpenRecord>::opened_fields(
+                        __view, "", &mut __out,
+                    );
+                    __out
+                },
+                __run,
+            )
+        }
+    } else {
+        quote!(#a::run(__auditor, #event, __run))
     };
     let with_id = if let Some(id) = record.id {
         quote! {
@@ -800,13 +870,10 @@ pub(crate) fn audit_run(
     };
     quote! {
         const __PURPOSES: &[&str] = &[#(#purposes),*];
-        const __FIELDS: &[&str] = &[#(#field_names),*];
-        #[allow(dead_code)]
-        const __PAIRS: &[(&str, &str)] = &[#(#pairs),*];
         match #auditor {
             ::core::option::Option::None => __run(),
             ::core::option::Option::Some(__auditor) => {
-                #view_fields
+                #prepare
                 #with_id
             }
         }

@@ -73,7 +73,7 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
     let audit = crate::expand::audit_run(
         record,
         &quote!(Reseal),
-        None,
+        false,
         &crate::expand::AuditFrom::Direct,
     );
     let entry = crate::expand::is_direct(record).then(|| {

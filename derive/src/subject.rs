@@ -295,11 +295,8 @@ fn with_subject_bytes(record: &Record<'_>, body: &TokenStream) -> TokenStream {
 
 /// The bodies of `seal`, `open` and `open_dyn`: each is ONE audit event for the whole record (its
 /// session records none).
-fn entry_bodies(
-    record: &Record<'_>,
-    dyn_view_ident: &syn::Ident,
-) -> (TokenStream, TokenStream, TokenStream) {
-    let audit_seal = audit_run(record, &quote!(Seal), None, &AuditFrom::Subject);
+fn entry_bodies(record: &Record<'_>) -> (TokenStream, TokenStream, TokenStream) {
+    let audit_seal = audit_run(record, &quote!(Seal), false, &AuditFrom::Subject);
     let seal = with_subject_bytes(
         record,
         &quote! {
@@ -319,7 +316,7 @@ fn entry_bodies(
             #audit_seal
         },
     );
-    let audit_open = audit_run(record, &quote!(Open), None, &AuditFrom::SubjectView);
+    let audit_open = audit_run(record, &quote!(Open), false, &AuditFrom::SubjectView);
     let open = with_subject_bytes(
         record,
         &quote! {
@@ -334,18 +331,10 @@ fn entry_bodies(
             #audit_open
         },
     );
-    let audit_open_dyn = audit_run(
-        record,
-        &quote!(Open),
-        Some(&quote!(__missing)),
-        &AuditFrom::Subject,
-    );
+    let audit_open_dyn = audit_run(record, &quote!(Open), true, &AuditFrom::Subject);
     let open_dyn = with_subject_bytes(
         record,
         &quote! {
-            fn __missing(__view: &#dyn_view_ident) -> &[&'static str] {
-                &__view.missing
-            }
             let __run = || {
                 let __session = keys.opening_session(&__subject)?.quiet();
                 ::fieldseal::record::OpenRecord::open_dyn_subject_nested(
@@ -367,7 +356,7 @@ pub(crate) fn entry_points(record: &Record<'_>, dyn_view_ident: &syn::Ident) -> 
     let subject = record.subject.expect("a subject-mode record");
     let keys_param =
         quote!(keys: &::fieldseal::vault::SubjectKeys<impl ::fieldseal::vault::KeyVault>);
-    let (seal, open, open_dyn) = entry_bodies(record, dyn_view_ident);
+    let (seal, open, open_dyn) = entry_bodies(record);
     let subject_access = quote! {
         /// Calls `f` with the subject this record is about, named as the derive names it
         /// (FORMAT.md §15.1: the id bytes of the `subject` field): to grant or withdraw consent,

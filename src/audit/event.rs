@@ -117,15 +117,6 @@ pub enum Names<'a> {
     Strs(&'a [&'a str]),
     /// Run-time purposes.
     Purposes(&'a [DynPurpose]),
-    /// The second of each pair whose first is not in `skip` (a derived record's fields, less
-    /// those a run-time view could not open).
-    #[doc(hidden)]
-    Except {
-        /// (Rust field, name bound into the context).
-        pairs: &'a [(&'static str, &'static str)],
-        /// Rust fields left out.
-        skip: &'a [&'static str],
-    },
 }
 
 impl<'a> Names<'a> {
@@ -134,20 +125,13 @@ impl<'a> Names<'a> {
 
     /// The names, in order.
     pub fn iter(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let (strs, purposes, pairs, skip): Parts<'a> = match *self {
-            Self::Strs(s) => (s, &[], &[], &[]),
-            Self::Purposes(p) => (&[], p, &[], &[]),
-            Self::Except { pairs, skip } => (&[], &[], pairs, skip),
+        let (strs, purposes): (&'a [&'a str], &'a [DynPurpose]) = match *self {
+            Self::Strs(s) => (s, &[]),
+            Self::Purposes(p) => (&[], p),
         };
         strs.iter()
             .copied()
             .chain(purposes.iter().map(DynPurpose::name))
-            .chain(
-                pairs
-                    .iter()
-                    .filter(move |(field, _)| !skip.contains(field))
-                    .map(|(_, name)| *name),
-            )
     }
 
     /// Whether there is no name.
@@ -155,14 +139,6 @@ impl<'a> Names<'a> {
         self.iter().next().is_none()
     }
 }
-
-/// The slices a [`Names`] iterates over, all but one empty.
-type Parts<'a> = (
-    &'a [&'a str],
-    &'a [DynPurpose],
-    &'a [(&'static str, &'static str)],
-    &'a [&'static str],
-);
 
 /// A record id or subject as the auditor's [`IdPolicy`](crate::audit::IdPolicy) writes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

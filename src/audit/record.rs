@@ -60,33 +60,40 @@ pub fn run<R>(
     auditor.around(&draft(&event), f)
 }
 
-/// As [`run`], for a run-time view: the fields listed are those it opened (`pairs` less the Rust
-/// fields the view lists as missing).
+/// As [`run`], for a run-time view: the fields listed are those it opened, nested records'
+/// included (`opened`, from the view).
 pub fn run_dyn<R>(
     auditor: &Auditor,
     event: RecordEvent<'_>,
-    pairs: &'static [(&'static str, &'static str)],
-    missing: impl Fn(&R) -> &[&'static str],
+    opened: impl Fn(&R) -> Vec<String>,
     f: impl FnOnce() -> Result<R>,
 ) -> Result<R> {
     let result = f();
-    let mut draft = draft(&event);
-    let outcome = match &result {
-        Ok(view) => {
-            draft.fields = Names::Except {
-                pairs,
-                skip: missing(view),
-            };
-            crate::audit::Outcome::Ok
-        }
-        Err(e) => crate::audit::Outcome::Failed(e.kind()),
+    let (fields, outcome) = match &result {
+        Ok(view) => (opened(view), crate::audit::Outcome::Ok),
+        Err(e) => (Vec::new(), crate::audit::Outcome::Failed(e.kind())),
     };
+    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let mut draft = draft(&event);
+    if result.is_ok() {
+        draft.fields = Names::Strs(&fields);
+    }
     let recorded = auditor.record(&draft, outcome);
     match (result, recorded) {
         (Ok(view), Ok(())) => Ok(view),
         (Ok(_), Err(audit)) => Err(audit),
         (Err(e), _) => Err(e),
     }
+}
+
+/// The fields the view of `purpose` on record type `R` opens.
+pub fn view_fields<R: crate::record::SealRecord>(purpose: &str) -> Vec<&'static str> {
+    R::sealed_fields().for_purpose(purpose)
+}
+
+/// The purposes of `all` that `held` answers for: those a run-time view could use.
+pub fn held<'n>(all: &[&'n str], held: impl Fn(&str) -> bool) -> Vec<&'n str> {
+    all.iter().copied().filter(|p| held(p)).collect()
 }
 
 fn draft<'a>(event: &RecordEvent<'a>) -> Draft<'a> {

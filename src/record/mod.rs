@@ -44,6 +44,58 @@ pub trait SealRecord {
     /// Every purpose a field of this record, or of a record nested in it, is sealed for, each
     /// once: the purposes a subject-mode session resolves to seal it (FORMAT.md §15).
     fn sealed_purposes() -> &'static [crate::DynPurpose];
+
+    /// The sealed fields of this record and of every record nested in it: what a whole record's
+    /// audit event lists.
+    #[doc(hidden)]
+    fn sealed_fields() -> &'static SealedFields;
+}
+
+/// The sealed fields of a record type, those of the records nested in it included, in declared
+/// order: what its audit events list (FORMAT.md §18.2). Written by `#[derive(Seal)]`; not part of
+/// the public API.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct SealedFields {
+    /// Each field's context name; a nested record's field as its path (`billing.street`).
+    pub paths: Vec<&'static str>,
+    /// The purposes whose view opens each field: its own, and for a nested record's field, those
+    /// of its own that the nesting lists.
+    pub purposes: Vec<Vec<&'static str>>,
+}
+
+impl SealedFields {
+    /// Adds a field of this record.
+    pub fn push(&mut self, path: &'static str, purposes: &[&'static str]) {
+        self.paths.push(path);
+        self.purposes.push(purposes.to_vec());
+    }
+
+    /// Adds the fields of the record nested as `field`, whose nesting lists `listed`. Each path
+    /// is made once per record type and program (the types are few), so it is kept for good.
+    pub fn push_nested(&mut self, field: &str, listed: &[&'static str], inner: &SealedFields) {
+        for (path, purposes) in inner.paths.iter().zip(&inner.purposes) {
+            let joined = format!("{field}{PATH_SEPARATOR}{path}");
+            self.paths.push(Box::leak(joined.into_boxed_str()));
+            self.purposes.push(
+                purposes
+                    .iter()
+                    .copied()
+                    .filter(|p| listed.contains(p))
+                    .collect(),
+            );
+        }
+    }
+
+    /// The fields the view of `purpose` opens.
+    pub fn for_purpose(&self, purpose: &str) -> Vec<&'static str> {
+        self.paths
+            .iter()
+            .zip(&self.purposes)
+            .filter(|(_, purposes)| purposes.contains(&purpose))
+            .map(|(path, _)| *path)
+            .collect()
+    }
 }
 
 /// A sealed twin opened at run time: what a nested record field needs of its sealed type.
@@ -68,6 +120,11 @@ pub trait OpenRecord {
         session: &SubjectSession<'_, V>,
         at: &Nesting<'_>,
     ) -> Result<Self::DynView>;
+
+    /// Adds to `out` the path (after `prefix`) of every field `view` opened, those of the records
+    /// nested in it included: what the audit event of a run-time view lists.
+    #[doc(hidden)]
+    fn opened_fields(view: &Self::DynView, prefix: &str, out: &mut Vec<String>);
 }
 
 /// A sealed twin re-sealed after a rotation: what a nested record field needs of its sealed type.
