@@ -177,36 +177,7 @@ impl<'a> Run<'a> {
         checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
     ) -> Result<Summary> {
         let result = self.reseal_all(keys, layout, output, threads, progress, checkpoint);
-        let Some(auditor) = keys.auditor() else {
-            return result;
-        };
-        // One event per run, with its counts (not one per value): recorded once it is over.
-        let s = result.as_ref().map_or(&self.summary, |s| s);
-        let detail = [
-            ("records", crate::audit::Detail::Count(s.records)),
-            ("resealed", crate::audit::Detail::Count(s.values.resealed)),
-            ("current", crate::audit::Detail::Count(s.values.current)),
-            (
-                "terms_recomputed",
-                crate::audit::Detail::Count(s.values.terms_recomputed),
-            ),
-        ];
-        let record = [layout.record()];
-        let draft = crate::audit::Draft {
-            record: Some(record[0]),
-            detail: &detail,
-            ..crate::audit::Draft::new(crate::audit::Operation::ResealRun)
-        };
-        let outcome = match &result {
-            Ok(_) => crate::audit::Outcome::Ok,
-            Err(e) => crate::audit::Outcome::Failed(e.kind()),
-        };
-        let recorded = auditor.record(&draft, outcome);
-        match (result, recorded) {
-            (Ok(summary), Ok(())) => Ok(summary),
-            (Ok(_), Err(audit)) => Err(audit),
-            (Err(e), _) => Err(e),
-        }
+        crate::bulk::audit::record_run(keys, layout, &self.summary, result)
     }
 
     fn reseal_all(

@@ -62,7 +62,12 @@ impl KeySets {
         from_text: fn(String) -> String,
     ) -> Result<Option<String>> {
         let Some(keyring) = keys.as_keyring() else {
-            return Ok(keys.reseal_text(text, ctx)?.map(from_text));
+            // A key set's values quietly: the run records itself.
+            let new = match keys.as_key_set() {
+                Some(set) => set.reseal_text_quiet(text, ctx)?,
+                None => keys.reseal_text(text, ctx)?,
+            };
+            return Ok(new.map(from_text));
         };
         Ok(self.reseal_with(keyring, text, ctx)?.map(|b| encode(&b)))
     }
@@ -98,7 +103,10 @@ impl KeySets {
         ctx: &Context<'_>,
     ) -> Result<Option<String>> {
         let Some(keyring) = keys.as_keyring() else {
-            return keys.open_text(text, ctx);
+            return match keys.as_key_set() {
+                Some(set) => crate::bulk::layout::open_text_quiet(set, text, ctx),
+                None => keys.open_text(text, ctx),
+            };
         };
         let sealed = Sealed::<String, AnyPurposes>::from_text(text)?;
         let Some(purpose) = sealed.purposes().into_iter().next() else {

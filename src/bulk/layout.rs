@@ -409,7 +409,10 @@ impl RecordLayout {
     /// [`Error::BadRecord`] for a record that is not JSON or does not fit the layout, and as
     /// [`KeySet::reseal`].
     pub fn reseal<'r>(&self, keys: &dyn Reseal, record: &'r str) -> Result<(Cow<'r, str>, Counts)> {
-        self.reseal_with(keys, &RunKeys::default(), record)
+        // One record re-sealed on its own: one `reseal` event for it (a run records one event
+        // for all its records).
+        let result = self.reseal_with(keys, &RunKeys::default(), record);
+        crate::bulk::audit::record_one(keys, self, result)
     }
 
     /// [`reseal`](Self::reseal) with the keys a run keeps.
@@ -772,12 +775,19 @@ pub trait Reseal: Sync {
     fn as_keyring(&self) -> Option<&Keyring> {
         None
     }
+
+    /// A key set, whose runs re-seal and open value by value without an event each (the run
+    /// records itself once). Not for implementors.
+    #[doc(hidden)]
+    fn as_key_set(&self) -> Option<&KeySet> {
+        None
+    }
 }
 
 impl Reseal for KeySet {
+    /// Recorded as [`KeySet::reseal_text`] is; a run records itself once instead.
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
-        // One event per run, not per value: the run records itself.
-        KeySet::reseal_text_quiet(self, text, ctx)
+        KeySet::reseal_text(self, text, ctx)
     }
 
     fn auditor(&self) -> Option<&crate::audit::Auditor> {
@@ -788,13 +798,35 @@ impl Reseal for KeySet {
         self.require_index(name).map(IndexKey::share)
     }
 
+    /// An open through the key set: recorded as [`KeySet::open_dyn`] is.
     fn open_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
         let sealed = Sealed::<String, AnyPurposes>::from_text(text)?;
-        match crate::record::open_source(self, &sealed, ctx) {
-            Ok(value) => Ok(Some(value)),
-            Err(Error::NoKeyForPurpose { .. }) => Ok(None),
-            Err(e) => Err(e),
+        match sealed
+            .purposes()
+            .into_iter()
+            .find(|p| self.get(p.name()).is_some())
+        {
+            Some(purpose) => self.open_dyn(&sealed, &purpose, ctx).map(Some),
+            None => Ok(None),
         }
+    }
+
+    fn as_key_set(&self) -> Option<&KeySet> {
+        Some(self)
+    }
+}
+
+/// [`Reseal::open_text`] of a key set without an event: for runs, which record themselves.
+pub(crate) fn open_text_quiet(
+    keys: &KeySet,
+    text: &str,
+    ctx: &Context<'_>,
+) -> Result<Option<String>> {
+    let sealed = Sealed::<String, AnyPurposes>::from_text(text)?;
+    match crate::record::open_source(keys, &sealed, ctx) {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::NoKeyForPurpose { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

@@ -17,6 +17,7 @@
 //! and spliced in like a sealed string; [`count_terms`] says how many rows are left on older
 //! versions before the migration is finished.
 
+mod audit;
 mod batch;
 mod census;
 mod checkpoint;

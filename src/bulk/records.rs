@@ -50,7 +50,21 @@ pub fn reseal_records(
     progress: &mut dyn FnMut(&Summary),
     sink: &mut dyn FnMut(String) -> Result<()>,
 ) -> Result<Summary> {
+    // A run: one `reseal-run` event, as `reseal_jsonl` records (src/bulk/jsonl.rs).
     let mut summary = Summary::default();
+    let result = run(keys, layout, records, threads, progress, sink, &mut summary);
+    crate::bulk::audit::record_run(keys, layout, &summary, result)
+}
+
+fn run(
+    keys: &dyn Reseal,
+    layout: &RecordLayout,
+    records: impl IntoIterator<Item = String>,
+    threads: usize,
+    progress: &mut dyn FnMut(&Summary),
+    sink: &mut dyn FnMut(String) -> Result<()>,
+    summary: &mut Summary,
+) -> Result<Summary> {
     let mut records = records.into_iter().peekable();
     let mut batch: Vec<String> = Vec::with_capacity(BATCH);
     let run_keys = RunKeys::default();
@@ -77,7 +91,7 @@ pub fn reseal_records(
                 summary.first_kept = Some(summary.records);
             }
         }
-        progress(&summary);
+        progress(summary);
     }
-    Ok(summary)
+    Ok(*summary)
 }

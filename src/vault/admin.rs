@@ -116,9 +116,13 @@ impl<V> SubjectKeys<V> {
     }
 
     /// As [`sweep`](SubjectKeys::sweep), over `vault`.
-    async fn sweep_run<A: AsyncKeyVault>(&self, vault: &A) -> Result<SweepReport> {
-        let at = self.now();
-        let mut destroyed = Vec::new();
+    /// `destroyed` holds the keys destroyed so far, also when a later batch fails.
+    async fn sweep_run<A: AsyncKeyVault>(
+        &self,
+        vault: &A,
+        at: u64,
+        destroyed: &mut Vec<ExpiredKey>,
+    ) -> Result<()> {
         loop {
             let batch = vault.expire(at, SWEEP_BATCH).await?;
             let done = batch.len() < SWEEP_BATCH;
@@ -127,7 +131,7 @@ impl<V> SubjectKeys<V> {
             }
             destroyed.extend(batch);
             if done {
-                return Ok(SweepReport { at, destroyed });
+                return Ok(());
             }
         }
     }
@@ -532,11 +536,15 @@ impl<V> SubjectKeys<V> {
     /// As [`sweep`](SubjectKeys::sweep), over `vault`; recorded (`sweep`, with the count) once
     /// done.
     pub(crate) async fn sweep_in<A: AsyncKeyVault>(&self, vault: &A) -> Result<SweepReport> {
-        let result = self.sweep_run(vault).await;
+        let at = self.now();
+        let mut destroyed = Vec::new();
+        let run = self.sweep_run(vault, at, &mut destroyed).await;
+        // Keys destroyed before a failing batch stay destroyed: the event counts them either way.
+        let count = destroyed.len() as u64;
+        let result = run.map(|()| SweepReport { at, destroyed });
         let Some(auditor) = self.admin_auditor() else {
             return result;
         };
-        let count = result.as_ref().map_or(0, |r| r.destroyed.len() as u64);
         let detail = [("destroyed", Detail::Count(count))];
         let draft = Draft {
             detail: &detail,

@@ -69,8 +69,20 @@ impl<V: KeyVault> SubjectKeys<V> {
         ctx: &Context<'_>,
         to: &DynPurposeKey,
     ) -> Result<Vec<u8>> {
-        let key = self.key_to_open(bytes, from, subject, ctx)?;
-        let (type_byte, payload) = crate::sealed::open_payload(&key, bytes, ctx)?;
+        // The subject's copy is opened: an open of this service's key set, recorded (refusals
+        // too) before anything is sealed for the partner; failing closed, nothing is handed over.
+        let (type_byte, payload) = crate::audit::hooks::value(
+            self.keys().auditor(),
+            crate::audit::Operation::Open,
+            crate::audit::Names::Strs(&[from.name()]),
+            ctx,
+            subject.as_bytes(),
+            || crate::audit::hooks::part_version(bytes, from.name()),
+            || {
+                let key = self.key_to_open(bytes, from, subject, ctx)?;
+                crate::sealed::open_payload(&key, bytes, ctx)
+            },
+        )?;
         let purpose = [to.purpose().name()];
         // The partner's key records its seal if it has an auditor of its own.
         crate::audit::hooks::value(

@@ -1,0 +1,69 @@
+//! How bulk work is recorded: one event per run (`reseal-run`), or per record re-sealed on its
+//! own (`reseal`), with its counts, once it is over; never one per value.
+
+use crate::audit::{Detail, Draft, Operation, Outcome};
+use crate::bulk::layout::{RecordLayout, Reseal};
+use crate::bulk::{Counts, Summary};
+use crate::error::Result;
+
+/// Records a run through `keys` as one `reseal-run` event (`so_far`: where a failed run stood).
+pub(crate) fn record_run(
+    keys: &dyn Reseal,
+    layout: &RecordLayout,
+    so_far: &Summary,
+    result: Result<Summary>,
+) -> Result<Summary> {
+    let s = *result.as_ref().unwrap_or(so_far);
+    let detail = [
+        ("records", Detail::Count(s.records)),
+        ("resealed", Detail::Count(s.values.resealed)),
+        ("current", Detail::Count(s.values.current)),
+        ("terms_recomputed", Detail::Count(s.values.terms_recomputed)),
+    ];
+    recorded(keys, Operation::ResealRun, layout, &detail, result)
+}
+
+/// Records one record re-sealed on its own through `keys` as one `reseal` event, as a derived
+/// record's `reseal` is.
+pub(crate) fn record_one<T>(
+    keys: &dyn Reseal,
+    layout: &RecordLayout,
+    result: Result<(T, Counts)>,
+) -> Result<(T, Counts)> {
+    let counts = result.as_ref().map(|(_, c)| *c).unwrap_or_default();
+    let detail = [
+        ("resealed", Detail::Count(counts.resealed)),
+        ("current", Detail::Count(counts.current)),
+        ("terms_recomputed", Detail::Count(counts.terms_recomputed)),
+    ];
+    recorded(keys, Operation::Reseal, layout, &detail, result)
+}
+
+/// Records `operation` on `layout`'s records with `detail` and `result`'s outcome, if `keys` has
+/// an auditor; an event that cannot be recorded (failing closed) fails the work.
+fn recorded<T>(
+    keys: &dyn Reseal,
+    operation: Operation,
+    layout: &RecordLayout,
+    detail: &[(&'static str, Detail<'_>)],
+    result: Result<T>,
+) -> Result<T> {
+    let Some(auditor) = keys.auditor() else {
+        return result;
+    };
+    let draft = Draft {
+        record: Some(layout.record()),
+        detail,
+        ..Draft::new(operation)
+    };
+    let outcome = match &result {
+        Ok(_) => Outcome::Ok,
+        Err(e) => Outcome::Failed(e.kind()),
+    };
+    let written = auditor.record(&draft, outcome);
+    match (result, written) {
+        (Ok(done), Ok(())) => Ok(done),
+        (Ok(_), Err(audit)) => Err(audit),
+        (Err(e), _) => Err(e),
+    }
+}

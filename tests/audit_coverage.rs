@@ -1,0 +1,321 @@
+//! Operations that read or re-seal protected data through an audited key set or subject keys,
+//! beyond the plain seal and open: the event each leaves (tests/audit_log.rs has the others).
+
+use std::sync::Arc;
+
+use fieldseal::audit::{Auditor, MemorySink};
+use fieldseal::{Context, KeySet, Keyring, Sealed, Suite};
+
+fieldseal::purpose!(Support = "support");
+fieldseal::purpose!(Fulfillment = "fulfillment");
+fieldseal::purpose!(Acme = "third-party:acme");
+
+const SECRET: &str = "ada@example.com";
+
+fn ops(sink: &MemorySink) -> Vec<String> {
+    sink.lines()
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!(
+                "{} {}",
+                v["op"].as_str().unwrap(),
+                v["outcome"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// `SubjectKeys::reseal_direct` opens the subject's copy with the subject's data key to hand it
+/// to a key the caller holds: an open of the audited `SubjectKeys`, recorded with the subject.
+#[test]
+fn reseal_direct_is_recorded_by_the_subject_keys_auditor() {
+    use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "crm"))
+        .unwrap();
+    let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
+    let ada = Subject::int(1001);
+    let ctx = Context::new("customer", "email").with_id_int(1001);
+    let email: Sealed<String, Support> = subjects.seal(&ada, SECRET, &ctx).unwrap();
+    // The partner key as in the method's own example: the caller holds it, no auditor of its own.
+    let acme = keyring.purpose_key::<Acme>();
+    let handed: Sealed<String, Acme> = subjects
+        .reseal_direct(&email, &Support.into(), &ada, &ctx, &acme)
+        .unwrap();
+    assert_eq!(
+        handed.open(&acme, &ctx).unwrap(),
+        SECRET,
+        "the plaintext is out"
+    );
+    assert_eq!(
+        ops(&sink),
+        ["key-set-load ok", "seal ok", "open ok"],
+        "the subject's copy was opened without an event: {:#?}",
+        sink.lines()
+    );
+    let lines = sink.lines();
+    assert!(
+        lines[2].contains(r#""purposes":["support"]"#),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[2].contains(r#""subject":"1001""#), "{}", lines[2]);
+}
+
+#[test]
+fn a_refused_reseal_direct_is_recorded_failed() {
+    use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
+    fieldseal::purpose!(Marketing = "marketing", consent);
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Marketing>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "crm"))
+        .unwrap();
+    let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
+    let ada = Subject::int(1001);
+    let ctx = Context::new("customer", "email").with_id_int(1001);
+    subjects
+        .grant(&ada, &Marketing.into(), "form", None)
+        .unwrap();
+    let email: Sealed<String, Marketing> = subjects.seal(&ada, SECRET, &ctx).unwrap();
+    subjects.withdraw(&ada, &Marketing.into()).unwrap();
+    let acme = keyring.purpose_key::<Acme>();
+    assert!(
+        subjects
+            .reseal_direct(&email, &Marketing.into(), &ada, &ctx, &acme)
+            .is_err()
+    );
+    let ops = ops(&sink);
+    assert_eq!(
+        ops.last().map(String::as_str),
+        Some("open failed"),
+        "a refused hand-over left no event: {ops:?}"
+    );
+}
+
+/// `bulk::reseal_records` is a bulk re-seal run, recorded as `reseal_jsonl`'s are: one
+/// `reseal-run` event with its counts.
+#[test]
+fn reseal_records_is_one_reseal_run_event() {
+    use fieldseal::bulk::{IdType, RecordLayout, reseal_records};
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let ctx = Context::new("Customer", "email").with_id_int(7);
+    let email: Sealed<String, Support> =
+        Sealed::seal(SECRET, &ctx, &keyring.purpose_key::<Support>()).unwrap();
+    let rows = vec![format!(r#"{{"id": 7, "email": "{}"}}"#, email.to_text())];
+    keyring.rotate().unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "batch"))
+        .unwrap();
+    let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64").unwrap());
+    let mut written = Vec::new();
+    let summary = reseal_records(&keys, &layout, rows, 1, &mut |_| {}, &mut |row| {
+        written.push(row);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(summary.values.resealed, 1, "the value was re-sealed");
+    assert_eq!(
+        ops(&sink),
+        ["key-set-load ok", "reseal-run ok"],
+        "{:#?}",
+        sink.lines()
+    );
+}
+
+/// `bulk::Reseal::open_text` on a key set hands back the plaintext of a sealed string: an open,
+/// recorded by the set's auditor.
+#[test]
+fn reseal_trait_open_text_through_an_audited_key_set_is_recorded() {
+    use fieldseal::bulk::Reseal;
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"))
+        .unwrap();
+    let ctx = Context::new("customer", "email").with_id_int(7);
+    let email = keys.seal::<Support, String>(SECRET, &ctx).unwrap();
+    let opened = Reseal::open_text(&keys, &email.to_text(), &ctx).unwrap();
+    assert_eq!(opened.as_deref(), Some(SECRET), "the plaintext is out");
+    assert_eq!(
+        ops(&sink),
+        ["key-set-load ok", "seal ok", "open ok"],
+        "plaintext read through an audited key set without an event: {:#?}",
+        sink.lines()
+    );
+}
+
+/// ...and with an auditor that fails closed and cannot record, no plaintext comes out.
+#[test]
+fn reseal_trait_open_text_fails_closed() {
+    use fieldseal::AuditError;
+    use fieldseal::audit::{AuditEvent, AuditSink};
+    use fieldseal::bulk::Reseal;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct Breaks(AtomicBool);
+    impl AuditSink for Breaks {
+        fn record(&self, _: &AuditEvent<'_>) -> Result<(), AuditError> {
+            if self.0.load(Ordering::SeqCst) {
+                Err(AuditError::Sink("down".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(Breaks(AtomicBool::new(false)));
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"))
+        .unwrap();
+    let ctx = Context::new("customer", "email").with_id_int(7);
+    let email = keys.seal::<Support, String>(SECRET, &ctx).unwrap();
+    sink.0.store(true, Ordering::SeqCst);
+    assert!(
+        email.open_with::<Support, _>(&keys, &ctx).is_err(),
+        "open_with fails closed"
+    );
+    let opened = Reseal::open_text(&keys, &email.to_text(), &ctx);
+    assert!(
+        opened.is_err(),
+        "the sink is down and the auditor fails closed, yet the plaintext came out: {opened:?}"
+    );
+}
+
+/// A retention sweep destroys keys a batch at a time, and the keys destroyed before a batch that
+/// fails stay destroyed (`SubjectKeys::sweep`): its failed event counts them.
+#[test]
+fn a_sweep_that_fails_part_way_records_what_it_destroyed() {
+    use fieldseal::vault::{
+        ConsentRecord, Created, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor, KeyVault,
+        MemoryVault, StoredKey, Subject, SubjectKeys, SubjectState, VaultStats, VersionCount,
+        Withdrawal,
+    };
+    use fieldseal::{KeyringId, Result, VaultError};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::{Duration, SystemTime};
+
+    /// A memory vault whose second `expire` call fails (a busy database, say).
+    struct Flaky(MemoryVault, AtomicU32);
+    impl KeyVault for Flaky {
+        fn bind_keyring(&self, id: KeyringId) -> Result<KeyringId> {
+            self.0.bind_keyring(id)
+        }
+        fn keyring(&self) -> Result<Option<KeyringId>> {
+            self.0.keyring()
+        }
+        fn read(&self, s: &[u8], p: &[&str]) -> Result<SubjectState> {
+            self.0.read(s, p)
+        }
+        fn create(&self, k: &StoredKey, c: bool, n: u64) -> Result<Created> {
+            self.0.create(k, c, n)
+        }
+        fn grant(&self, c: &ConsentRecord) -> Result<bool> {
+            self.0.grant(c)
+        }
+        fn withdraw(&self, s: &[u8], p: &str, a: u64) -> Result<Withdrawal> {
+            self.0.withdraw(s, p, a)
+        }
+        fn forget(&self, s: &[u8], a: u64) -> Result<ErasureReceipt> {
+            self.0.forget(s, a)
+        }
+        fn expire(&self, now: u64, limit: usize) -> Result<Vec<ExpiredKey>> {
+            if self.1.fetch_add(1, Ordering::SeqCst) >= 1 {
+                return Err(VaultError::Busy { action: "expire" }.into());
+            }
+            self.0.expire(now, limit)
+        }
+        fn keys_after(&self, a: Option<&KeyCursor>, l: usize) -> Result<Vec<StoredKey>> {
+            self.0.keys_after(a, l)
+        }
+        fn rewrap(&self, o: &StoredKey, n: &StoredKey) -> Result<bool> {
+            self.0.rewrap(o, n)
+        }
+        fn key_versions(&self) -> Result<Vec<VersionCount>> {
+            self.0.key_versions()
+        }
+        fn consents(&self, s: &[u8]) -> Result<Vec<ConsentRecord>> {
+            self.0.consents(s)
+        }
+        fn log_disclosure(&self, d: &DisclosureRecord) -> Result<()> {
+            self.0.log_disclosure(d)
+        }
+        fn disclosures(&self, p: Option<&str>) -> Result<Vec<DisclosureRecord>> {
+            self.0.disclosures(p)
+        }
+        fn erasures(&self) -> Result<Vec<ErasureReceipt>> {
+            self.0.erasures()
+        }
+        fn stats(&self) -> Result<VaultStats> {
+            self.0.stats()
+        }
+    }
+
+    fieldseal::purpose!(Analytics = "analytics", retention_days = 30);
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Analytics>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "retention-job"))
+        .unwrap();
+    let start = SystemTime::now();
+    let subjects = SubjectKeys::new(
+        Flaky(MemoryVault::new(), AtomicU32::new(0)),
+        keys,
+        keyring.id(),
+    )
+    .unwrap()
+    .with_clock(move || start);
+    // One full batch (1000 keys) and more, so that the sweep asks the vault a second time.
+    for id in 0..1001_i64 {
+        let ctx = Context::new("visit", "page").with_id_int(id);
+        let _: Sealed<String, Analytics> = subjects.seal(&Subject::int(id), "/home", &ctx).unwrap();
+    }
+    let later = start + Duration::from_secs(31 * 86_400);
+    let subjects = subjects.with_clock(move || later);
+    assert!(subjects.sweep().is_err(), "the second batch fails");
+    let line = sink.lines().pop().unwrap();
+    assert!(
+        line.contains(r#""op":"sweep","outcome":"failed""#),
+        "{line}"
+    );
+    assert!(
+        line.contains(r#""destroyed":1000"#),
+        "1000 keys were destroyed, the event says otherwise: {line}"
+    );
+}
+
+/// `RecordLayout::reseal`, one record re-sealed on its own through an audited key set: one
+/// `reseal` event, as a derived record's.
+#[test]
+fn a_record_layout_reseal_is_recorded() {
+    use fieldseal::bulk::{IdType, RecordLayout};
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let ctx = Context::new("Customer", "email").with_id_int(7);
+    let email: Sealed<String, Support> =
+        Sealed::seal(SECRET, &ctx, &keyring.purpose_key::<Support>()).unwrap();
+    let row = format!(r#"{{"id": 7, "email": "{}"}}"#, email.to_text());
+    keyring.rotate().unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "batch"))
+        .unwrap();
+    let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64").unwrap());
+    let (_, counts) = layout.reseal(&keys, &row).unwrap();
+    assert_eq!(counts.resealed, 1, "the value was re-sealed");
+    assert_eq!(
+        ops(&sink),
+        ["key-set-load ok", "reseal ok"],
+        "{:#?}",
+        sink.lines()
+    );
+}
