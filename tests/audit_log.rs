@@ -544,6 +544,44 @@ fn address() -> Address {
     }
 }
 
+/// A derived record opened as one purpose's view through a key set: one event of the set's
+/// auditor, naming the purpose and the fields it opened; a purpose the set lacks is refused.
+#[test]
+fn a_derived_record_opened_with_a_key_set_is_one_event_of_its_auditor() {
+    let keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    let sealed = Customer {
+        id: 1001,
+        name: "Ada".into(),
+        phone: "+1".into(),
+        email: "a@x".into(),
+    }
+    .seal(
+        &KeySet::new()
+            .with(keyring.purpose_key::<Fulfillment>())
+            .with(keyring.purpose_key::<Support>()),
+    )
+    .unwrap();
+    let desk = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"))
+        .unwrap();
+    assert_eq!(sealed.open_with::<Support>(&desk).unwrap().email, "a@x");
+    assert!(matches!(
+        sealed.open_with::<Fulfillment>(&desk),
+        Err(Error::NoKeyForPurpose { .. })
+    ));
+    let events = record_events(&sink, 0);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert!(
+        events[0].contains(
+            r#""op":"open","outcome":"ok","actor":"desk","purposes":["support"],"record":"Customer","fields":["phone","mail"],"id":"1001""#
+        ),
+        "{}",
+        events[0]
+    );
+}
+
 /// The events of whole records among what `sink` holds, from the `from`th line on.
 fn record_events(sink: &MemorySink, from: usize) -> Vec<String> {
     let lines = sink.lines();

@@ -480,6 +480,7 @@ fn openers(record: &Record<'_>) -> TokenStream {
     // A key with an auditor of its own records the record as one event; its fields are opened
     // with a quiet handle on the same key inside it.
     let audit = audit_run(record, &quote!(Open), false, &AuditFrom::KeyView);
+    let audit_set = audit_run(record, &quote!(Open), false, &AuditFrom::SetView);
     let fields = record.fields.iter().filter_map(|field| {
         let sealed = field.sealed.as_ref()?;
         let fident = field.ident;
@@ -540,6 +541,26 @@ fn openers(record: &Record<'_>) -> TokenStream {
                     }
                 };
                 #audit
+            }
+
+            /// Opens the view of purpose `P` with that purpose's key in `keys`: one event of the
+            /// key set's auditor, if it has one. A purpose that no field is sealed for does not
+            /// compile.
+            ///
+            /// # Errors
+            /// [`fieldseal::Error::NoKeyForPurpose`] if `keys` lacks `P`, and as
+            /// [`open`](Self::open).
+            pub fn open_with<__P: ::fieldseal::Purpose>(
+                &self,
+                keys: &::fieldseal::KeySet,
+            ) -> ::fieldseal::Result<<Self as ::fieldseal::record::View<__P>>::View>
+            where
+                Self: ::fieldseal::record::View<__P>,
+            {
+                // Taken out of the set, the key records nothing: the set records the record.
+                let __key = keys.require::<__P>()?;
+                let __run = || ::fieldseal::record::View::open_view(self, &__key);
+                #audit_set
             }
 
             #(#fields)*
@@ -773,6 +794,8 @@ pub(crate) enum AuditFrom {
     /// `key: &PurposeKey<__P>` (an auditor of its own, if any), for the view of `__P`: the
     /// event names `__P` and the fields sealed for it.
     KeyView,
+    /// As `KeyView`, the auditor that of `keys: &KeySet`.
+    SetView,
 }
 
 /// The body of an entry point that runs `__run` (the whole record's seal or open) and,
@@ -792,7 +815,9 @@ pub(crate) fn audit_run(
         .map(|p| quote!(<#p as ::fieldseal::Purpose>::NAME));
     let a = quote!(::fieldseal::__private::audit);
     let (auditor, subject, key_set) = match from {
-        AuditFrom::Direct => (quote!(#a::keys(keys)), quote!(&[]), quote!(keys)),
+        AuditFrom::Direct | AuditFrom::SetView => {
+            (quote!(#a::keys(keys)), quote!(&[]), quote!(keys))
+        }
         AuditFrom::Subject | AuditFrom::SubjectView => (
             quote!(#a::subject_keys(keys)),
             quote!(::fieldseal::vault::Subject::as_bytes(&__subject)),
@@ -804,31 +829,33 @@ pub(crate) fn audit_run(
     // The view of one purpose names it and the fields it opens (a generic `__P` cannot be in a
     // const: the fields are picked when the event is recorded); a run-time view names the
     // purposes its keys held, and its fields once it ran.
-    let (event_purposes, event_fields, prepare) =
-        if matches!(from, AuditFrom::SubjectView | AuditFrom::KeyView) {
-            (
-                quote!(#a::Names::Strs(&[<__P as ::fieldseal::Purpose>::NAME])),
-                quote!(#a::Names::Strs(&__view_fields)),
-                quote! {
-                    let __view_fields =
-                        #a::view_fields::<#ident>(<__P as ::fieldseal::Purpose>::NAME);
-                },
-            )
-        } else if dyn_view {
-            (
-                quote!(#a::Names::Strs(&__held)),
-                quote!(#a::Names::NONE),
-                quote! {
-                    let __held = #a::held(__PURPOSES, |__p| #key_set.get(__p).is_some());
-                },
-            )
-        } else {
-            (
-                quote!(#a::Names::Strs(__PURPOSES)),
-                quote!(#a::Names::Strs(#all_fields)),
-                quote!(),
-            )
-        };
+    let (event_purposes, event_fields, prepare) = if matches!(
+        from,
+        AuditFrom::SubjectView | AuditFrom::KeyView | AuditFrom::SetView
+    ) {
+        (
+            quote!(#a::Names::Strs(&[<__P as ::fieldseal::Purpose>::NAME])),
+            quote!(#a::Names::Strs(&__view_fields)),
+            quote! {
+                let __view_fields =
+                    #a::view_fields::<#ident>(<__P as ::fieldseal::Purpose>::NAME);
+            },
+        )
+    } else if dyn_view {
+        (
+            quote!(#a::Names::Strs(&__held)),
+            quote!(#a::Names::NONE),
+            quote! {
+                let __held = #a::held(__PURPOSES, |__p| #key_set.get(__p).is_some());
+            },
+        )
+    } else {
+        (
+            quote!(#a::Names::Strs(__PURPOSES)),
+            quote!(#a::Names::Strs(#all_fields)),
+            quote!(),
+        )
+    };
     let event = quote! {
         #a::RecordEvent {
             operation: #a::Operation::#operation,
