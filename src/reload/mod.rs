@@ -5,8 +5,8 @@
 mod watch;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
 
@@ -52,6 +52,11 @@ pub struct ReloadableKeys {
     /// The checksum of the file loaded last (FORMAT.md §14.1: its last 32 bytes).
     checksum: ArcSwap<[u8; 32]>,
     generation: AtomicU64,
+    /// Numbers each read of the file, in the order the reads happened (taken with the read).
+    reads: Arc<Mutex<u64>>,
+    /// The number of the read whose keys are in force: a reload that read the file before
+    /// another one's keys were swapped in must not replace them with older ones.
+    in_force: Mutex<u64>,
 }
 
 /// What a successful [`ReloadableKeys::reload`] did.
@@ -90,6 +95,8 @@ impl ReloadableKeys {
             path,
             protector,
             generation: AtomicU64::new(0),
+            reads: Arc::new(Mutex::new(0)),
+            in_force: Mutex::new(0),
         })
     }
 
@@ -117,12 +124,25 @@ impl ReloadableKeys {
     /// bundle (as [`KeyBundle::require_service`], [`KeyBundle::require_keyring`]).
     pub async fn reload(&self) -> Result<Reloaded> {
         let last = **self.checksum.load();
-        let (bundle, checksum) =
-            read(&self.path, last, &self.service, self.protector.clone()).await?;
+        let (bundle, checksum, ticket) = read(
+            &self.path,
+            last,
+            &self.service,
+            self.protector.clone(),
+            Arc::clone(&self.reads),
+        )
+        .await?;
         let Some(bundle) = bundle else {
             return Ok(Reloaded::Unchanged);
         };
         let bundle = bundle.require_keyring(self.keyring)?;
+        let mut in_force = self.in_force.lock().unwrap_or_else(PoisonError::into_inner);
+        if ticket <= *in_force {
+            // Another reload read the file after this one did and its keys are in force
+            // already: this one's are older.
+            return Ok(Reloaded::Unchanged);
+        }
+        *in_force = ticket;
         self.current.store(Arc::new(bundle.into_key_set()));
         self.checksum.store(Arc::new(checksum));
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -137,16 +157,23 @@ async fn read(
     unchanged: [u8; 32],
     service: &str,
     protector: SharedProtector,
-) -> Result<(Option<KeyBundle>, [u8; 32])> {
+    reads: Arc<Mutex<u64>>,
+) -> Result<(Option<KeyBundle>, [u8; 32], u64)> {
     let file = path.to_path_buf();
     let service = service.to_owned();
     blocking(path, move || {
-        let bytes = crate::keyfile::read_key_file(&file)?;
+        // The read and its number together, so that numbers follow the order of the reads.
+        let (bytes, ticket) = {
+            let mut reads = reads.lock().unwrap_or_else(PoisonError::into_inner);
+            let bytes = crate::keyfile::read_key_file(&file)?;
+            *reads += 1;
+            (bytes, *reads)
+        };
         let checksum = crate::keyfile::file_checksum(&bytes);
         if unchanged == checksum {
-            return Ok((None, checksum));
+            return Ok((None, checksum, ticket));
         }
-        Ok((Some(open(&bytes, &service, &*protector)?), checksum))
+        Ok((Some(open(&bytes, &service, &*protector)?), checksum, ticket))
     })
     .await
 }
