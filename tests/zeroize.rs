@@ -406,3 +406,89 @@ fn the_scan_sees_an_unwiped_block() {
         0
     );
 }
+
+/// A keyring of more than 11 versions (a year of monthly rotations) keeps its root keys in a
+/// B-tree whose nodes split as versions are added, moving entries to new nodes: loading such a
+/// keyring and dropping it frees no root key unwiped.
+#[test]
+fn a_keyring_of_many_versions_leaves_no_root_key_behind() {
+    let _serial = serial();
+    let root = |v: u32| -> [u8; 32] {
+        std::array::from_fn(|i| 0xA0 ^ (v as u8) ^ (i as u8).wrapping_mul(13))
+    };
+    let mut keyring = Keyring::with_root(
+        Suite::default(),
+        1,
+        SecretKey::from_bytes(Zeroizing::new(root(1))),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    for v in 2..=24 {
+        keyring
+            .insert_version(
+                v,
+                SecretKey::from_bytes(Zeroizing::new(root(v))),
+                std::time::SystemTime::now(),
+            )
+            .unwrap();
+    }
+    keyring.set_active(24).unwrap();
+    let kek = Kek::new(SecretKey::from_bytes(Zeroizing::new([0x11; 32])));
+    let file = keyring.to_protected_bytes(&kek).unwrap();
+    drop(keyring);
+    let mut leaked = Vec::new();
+    for v in 1..=24 {
+        let hits = freed_copies(&root(v), || {
+            let loaded = Keyring::from_protected_bytes(&file, &kek).unwrap();
+            assert_eq!(loaded.versions().len(), 24);
+            drop(loaded);
+        });
+        if hits > 0 {
+            leaked.push((v, hits));
+        }
+    }
+    assert!(
+        leaked.is_empty(),
+        "root keys freed unwiped (version, freed blocks holding it): {leaked:?}"
+    );
+}
+
+/// A `Passphrase` keeps the key-encryption key it derived for each kind of file it loaded or
+/// saved, in a list it removes from and pushes to. A load that fails (a bundle written under
+/// another passphrase) removes an entry and pushes none back; no KEK is left in the list's spare
+/// room, to be freed unwiped with the protector.
+#[test]
+fn a_failed_passphrase_load_leaves_no_kek_behind() {
+    use fieldseal::{Argon2Params, Passphrase};
+    let _serial = serial();
+    let params = Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1).unwrap();
+    let phrase = "the service's own passphrase";
+    let passphrase = Passphrase::new(phrase.to_owned())
+        .unwrap()
+        .with_params(params);
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let purposes = [DynPurpose::new("marketing").unwrap()];
+    // One KEK per kind of file: the bundle's first, then the keyring's.
+    let bundle = keyring.export_bundle("newsletter", &purposes).unwrap();
+    bundle.to_protected_bytes(&passphrase).unwrap();
+    let keyring_file = keyring.to_protected_bytes(&passphrase).unwrap();
+    // The keyring file's KEK, computed here from its salt (FORMAT.md §14.2).
+    let at = 17 + usize::from(keyring_file[16]) + 2;
+    let salt = &keyring_file[at + 12..at + 28];
+    let mut kek = [0u8; 32];
+    argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(params.memory_kib(), 2, 1, Some(32)).unwrap(),
+    )
+    .hash_password_into(phrase.as_bytes(), salt, &mut kek)
+    .unwrap();
+    // A bundle written under another passphrase: the service's load of it fails.
+    let other = Passphrase::new("another passphrase".to_owned())
+        .unwrap()
+        .with_params(params);
+    let foreign = bundle.to_protected_bytes(&other).unwrap();
+    assert!(KeyBundle::from_protected_bytes(&foreign, &passphrase).is_err());
+    let freed = freed_copies(&kek, || drop(passphrase));
+    assert_eq!(freed, 0, "the keyring file's KEK was freed unwiped");
+}

@@ -187,7 +187,9 @@ fn unsafe_params(reason: String) -> KeyFileError {
 struct Derived {
     params: Argon2Params,
     salt: [u8; SALT_LEN],
-    kek: SecretKey,
+    /// Boxed: `Derived`s are removed from and pushed to a `Vec`, which moves them and leaves
+    /// the moved bytes in its spare capacity; a box moves only its pointer.
+    kek: Box<SecretKey>,
     /// The associated data of the wraps it made or opened: the file's kind and protector. A file
     /// of another kind is another file, with a salt of its own.
     aad: Vec<u8>,
@@ -358,7 +360,7 @@ impl KeyProtector for Passphrase {
         } else {
             let mut salt = [0; SALT_LEN];
             crate::rng::os_random(&mut salt)?;
-            let kek = self.params.derive(self.phrase.as_bytes(), &salt)?;
+            let kek = Box::new(self.params.derive(self.phrase.as_bytes(), &salt)?);
             Derived {
                 params: self.params,
                 salt,
@@ -402,7 +404,7 @@ impl KeyProtector for Passphrase {
             _ => Derived {
                 params,
                 salt,
-                kek: params.derive(self.phrase.as_bytes(), &salt)?,
+                kek: Box::new(params.derive(self.phrase.as_bytes(), &salt)?),
                 aad: aad.to_vec(),
             },
         };

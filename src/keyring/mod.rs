@@ -64,9 +64,11 @@ impl fmt::Display for VersionState {
     }
 }
 
-/// One root key version. `key` is `None` once retired.
+/// One root key version. `key` is `None` once retired. Boxed: the versions live in a B-tree whose
+/// nodes move entries (a split copies half of a node into a new one, leaving the old bytes where
+/// they were, never wiped); a box moves only its pointer, and wipes its key when dropped.
 struct RootVersion {
-    key: Option<SecretKey>,
+    key: Option<Box<SecretKey>>,
     created: SystemTime,
 }
 
@@ -172,7 +174,7 @@ impl Keyring {
     ) -> impl Iterator<Item = (u32, VersionState, SystemTime, Option<&SecretKey>)> {
         self.roots.iter().map(|(&v, r)| {
             let state = self.state(v).expect("present");
-            (v, state, r.created, r.key.as_ref())
+            (v, state, r.created, r.key.as_deref())
         })
     }
 
@@ -214,7 +216,7 @@ impl Keyring {
         self.roots.insert(
             version,
             RootVersion {
-                key: Some(key),
+                key: Some(Box::new(key)),
                 created,
             },
         );
@@ -414,7 +416,7 @@ impl Keyring {
     fn live(&self) -> impl Iterator<Item = (&u32, &SecretKey)> {
         self.roots
             .iter()
-            .filter_map(|(v, r)| r.key.as_ref().map(|k| (v, k)))
+            .filter_map(|(v, r)| r.key.as_deref().map(|k| (v, k)))
     }
 
     /// When a version was created.
@@ -449,7 +451,7 @@ impl Keyring {
                 version,
                 present: self.versions(),
             })?;
-        root.key.as_ref().ok_or(KeyringError::Retired { version })
+        root.key.as_deref().ok_or(KeyringError::Retired { version })
     }
 
     /// The key of purpose `P`, every version, sealing under the active one.
