@@ -199,3 +199,27 @@ fn audit_query_prints_no_unverified_torn_line() {
         "an unverified line was printed: {found:#?}"
     );
 }
+
+/// The tool keeps its own administration log (`--audit-log`) with the audit key of service
+/// `fieldseal`, which the bundle of a service of that name would carry (a service's bundle
+/// carries its own audit key): its holder could write lines into the administrators' log that
+/// verify. The name is refused, and nothing is written.
+#[test]
+fn a_bundle_never_carries_the_key_of_the_tools_own_audit_log() {
+    let s = Scratch::new("reserved");
+    s.init();
+    s.run(&["audit", "rotate-key"]).ok();
+    let mut args = vec![
+        "export-bundle",
+        "--service",
+        "fieldseal",
+        "--out",
+        "fieldseal.fsb",
+        "--purpose",
+        "support",
+    ];
+    args.extend(BUNDLE_SECRET);
+    args.extend(FAST_KDF);
+    s.run(&args).fails(4, "reserved");
+    assert!(!s.path("fieldseal.fsb").exists());
+}

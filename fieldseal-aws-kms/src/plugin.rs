@@ -137,7 +137,11 @@ pub fn serve(request: &Request, input: impl Read, mut output: impl Write) -> (u8
         );
     match result {
         Ok(bytes) => {
-            let line = Zeroizing::new(format!("{}\n", STANDARD.encode(&*bytes)));
+            // Encoded straight into a wiped buffer of its size: `format!` of `encode` left the
+            // unwrapped key's text in a temporary string freed unwiped.
+            let mut line = Zeroizing::new(String::with_capacity(bytes.len().div_ceil(3) * 4 + 1));
+            STANDARD.encode_string(&*bytes, &mut line);
+            line.push('\n');
             match output
                 .write_all(line.as_bytes())
                 .and_then(|()| output.flush())

@@ -8,7 +8,7 @@
 //! `PATH`. It inherits the environment, so region and credentials are found as every AWS tool
 //! finds them.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -21,6 +21,8 @@ use zeroize::Zeroizing;
 pub(crate) const PROTECTOR_ID: &str = "aws-kms";
 /// The plug-in's program name.
 const PROGRAM: &str = "fieldseal-aws-kms";
+/// The most read from the plug-in's standard output: a KMS ciphertext or a file key, in base64.
+const MAX_OUTPUT: usize = 16 * 1024;
 /// The plug-in's exit status for a ciphertext KMS refuses.
 const WRONG_KEY: i32 = 3;
 
@@ -78,18 +80,43 @@ impl PluginKms {
                      or on PATH: cargo install fieldseal-aws-kms (it needs Rust 1.94.1 or newer)"
                 ))
             })?;
-        let input = Zeroizing::new(format!("{}\n{}\n", binding.hex(), STANDARD.encode(payload)));
+        // Built in one buffer of its final size: a temporary `String` of the base64, or a
+        // reallocation, would free copies of the file key unwiped.
+        let hex = binding.hex();
+        let mut input = Zeroizing::new(String::with_capacity(
+            hex.len() + 2 + base64::encoded_len(payload.len(), true).unwrap_or(0),
+        ));
+        input.push_str(&hex);
+        input.push('\n');
+        STANDARD.encode_string(payload, &mut input);
+        input.push('\n');
         let written = child
             .stdin
             .take()
             .expect("piped")
             .write_all(input.as_bytes());
-        let output = child
-            .wait_with_output()
+        // Read into a buffer allocated once, never grown: `wait_with_output` grows its own, and
+        // frees the smaller ones (holding the file key's base64) unwiped.
+        let mut stdout = Zeroizing::new(Vec::with_capacity(MAX_OUTPUT + 1));
+        let read = child
+            .stdout
+            .take()
+            .expect("piped")
+            .take(MAX_OUTPUT as u64 + 1)
+            .read_to_end(&mut stdout);
+        let mut stderr = Vec::new();
+        let _ = child.stderr.take().expect("piped").read_to_end(&mut stderr);
+        let status = child
+            .wait()
             .map_err(|e| failed(format!("the plug-in {PROGRAM} failed to run ({e})")))?;
-        let stdout = Zeroizing::new(output.stdout);
-        let message = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-        match output.status.code() {
+        read.map_err(|e| failed(format!("cannot read the plug-in {PROGRAM}'s answer ({e})")))?;
+        if stdout.len() > MAX_OUTPUT {
+            return Err(failed(format!(
+                "the plug-in {PROGRAM} answered more than {MAX_OUTPUT} bytes"
+            )));
+        }
+        let message = String::from_utf8_lossy(&stderr).trim().to_owned();
+        match status.code() {
             Some(0) => {
                 let mut decoded = Zeroizing::new(Vec::with_capacity(stdout.len()));
                 STANDARD
@@ -159,4 +186,109 @@ fn program() -> PathBuf {
         .and_then(|exe| Some(exe.parent()?.join(PROGRAM)))
         .filter(|path| path.is_file())
         .unwrap_or_else(|| PathBuf::from(PROGRAM))
+}
+
+/// The file key crosses the pipe to the plug-in, and both processes wipe their own buffers
+/// (SECURITY.md): a scanning allocator looks for the file key's base64 text (what crosses the
+/// pipe) in every block this process frees while it wraps and unwraps through the plug-in.
+#[cfg(test)]
+#[allow(unsafe_code)]
+mod zeroize_tests {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use super::*;
+
+    static ARMED: AtomicBool = AtomicBool::new(false);
+    static HITS: AtomicUsize = AtomicUsize::new(0);
+    static PATTERN: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+    struct Scanning;
+
+    // SAFETY: forwards to `System`; the scan reads only the block being freed.
+    unsafe impl GlobalAlloc for Scanning {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            if ARMED.load(Ordering::SeqCst) {
+                if let Ok(pattern) = PATTERN.try_lock() {
+                    let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+                    if !pattern.is_empty()
+                        && block.windows(pattern.len()).any(|w| w == &pattern[..])
+                    {
+                        HITS.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            }
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            unsafe {
+                let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
+                let new = self.alloc(new_layout);
+                if !new.is_null() {
+                    std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+                new
+            }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: Scanning = Scanning;
+
+    fn freed_copies(pattern: &[u8], f: impl FnOnce()) -> usize {
+        PATTERN.lock().unwrap().clone_from(&pattern.to_vec());
+        HITS.store(0, Ordering::SeqCst);
+        ARMED.store(true, Ordering::SeqCst);
+        f();
+        ARMED.store(false, Ordering::SeqCst);
+        HITS.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn the_file_key_crossing_the_pipe_is_wiped_in_this_process() {
+        let file_key: [u8; 32] = std::array::from_fn(|i| 0x3c ^ (i as u8).wrapping_mul(29));
+        let key_b64 = STANDARD.encode(file_key);
+        let ciphertext = [0xC7u8; 48];
+        // A stand-in plug-in beside the test binary: `wrap` answers a fixed ciphertext, `unwrap`
+        // the file key.
+        let plugin = std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join(PROGRAM);
+        std::fs::write(
+            &plugin,
+            format!(
+                "#!/bin/sh\nread binding; read payload\nif [ \"$1\" = wrap ]; then echo {}; \
+                 else echo {key_b64}; fi\n",
+                STANDARD.encode(ciphertext)
+            ),
+        )
+        .unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let kms = PluginKms::new("alias/test".to_owned(), None);
+        let binding = KmsBinding::from_bytes([7; 32]);
+        let pattern = &key_b64.as_bytes()[..20];
+        let wrap = freed_copies(pattern, || {
+            assert_eq!(kms.encrypt(&file_key, &binding).unwrap(), ciphertext);
+        });
+        let unwrap = freed_copies(pattern, || {
+            let key = kms.decrypt("alias/test", &ciphertext, &binding).unwrap();
+            assert_eq!(&key[..], &file_key);
+        });
+        std::fs::remove_file(&plugin).unwrap();
+        assert_eq!(
+            (wrap, unwrap),
+            (0, 0),
+            "freed blocks holding the file key's base64 (wrap, unwrap)"
+        );
+    }
 }

@@ -5,12 +5,24 @@ use std::path::Path;
 
 use fieldseal::{KeyBundle, KeyringId};
 
-use crate::args::{ExportBundleArgs, KEYRING_ENV};
+use crate::args::{AUDIT_SERVICE, ExportBundleArgs, KEYRING_ENV};
 use crate::commands::{KeyringFile, list, refuse_existing};
 use crate::failure::{Exit, Failure, Outcome};
 use crate::secrets::{Protector, Secret};
 
 pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Write) -> Outcome {
+    // The tool keeps its own administration log with the audit key of this service name: a
+    // bundle of that name would hand the administrators' log key to a service.
+    if args.service == AUDIT_SERVICE {
+        return Err(Failure::new(
+            Exit::Refused,
+            format!(
+                "the service name `{AUDIT_SERVICE}` is reserved: the tool's own audit log \
+                 (--audit-log) is kept with its audit key, which a bundle of that name would \
+                 carry; nothing was written: name the service otherwise"
+            ),
+        ));
+    }
     if !args.force {
         refuse_existing(
             &args.out,
