@@ -309,3 +309,30 @@ fn bad_ids_key_ids_and_answers_of_a_client_are_named() {
         "{e:?}"
     );
 }
+
+/// A wrap copied into another keyring file under the same KMS key: the binding covers the file's
+/// kind, protector and key, not its body, so the KMS unwraps it, and the body then fails its tag
+/// (SECURITY.md, "Binding"): nothing opens.
+#[test]
+fn a_wrap_copied_into_another_key_file_opens_nothing() {
+    let stub = KmsProtector::new(Recording::new("arn:stub:key/1", 0x42));
+    let a = Keyring::generate(Suite::default())
+        .unwrap()
+        .to_protected_bytes(&stub)
+        .unwrap();
+    let b = Keyring::generate(Suite::default())
+        .unwrap()
+        .to_protected_bytes(&stub)
+        .unwrap();
+    let (_, wrap_a, ..) = split(&a);
+    let (prefix_b, wrap_b, ..) = split(&b);
+    assert_eq!(wrap_a.len(), wrap_b.len());
+    let at = prefix_b.len() + 2;
+    let mut moved = b.clone();
+    moved[at..at + wrap_a.len()].copy_from_slice(wrap_a);
+    let n = moved.len() - 32;
+    let sum = Sha256::digest(&moved[..n]);
+    moved[n..].copy_from_slice(&sum);
+    let e = key_file_error(Keyring::from_protected_bytes(&moved, &stub));
+    assert!(matches!(e, KeyFileError::Tampered), "{e:?}");
+}
