@@ -687,28 +687,27 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
     }
 }
 
-/// `OpenRecord::opened_fields`: the path of every sealed field a run-time view opened, and those
-/// of its nested records' views under their paths.
+/// `OpenRecord::opened_fields`: of the record's sealed field paths (`paths`, in the order of
+/// `SealRecord::sealed_fields`, which is the declared order with each nested record's own in its
+/// place), those the run-time view opened.
 fn opened_fields_fn(record: &Record<'_>) -> TokenStream {
     let view_ident = dyn_view_ident(record);
     let opened = record.fields.iter().map(|f| {
         let fident = f.ident;
-        if let Some(sealed) = &f.sealed {
-            let name = &sealed.name;
+        if f.sealed.is_some() {
             quote! {
-                if __view.#fident.is_some() {
-                    __out.push(::std::format!("{}{}", __prefix, #name));
+                if let ::core::option::Option::Some(__path) = __paths.next() {
+                    if __view.#fident.is_some() {
+                        __out.push(__path);
+                    }
                 }
             }
         } else if f.nested.is_some() {
             let sealed = nested_sealed_ty(f);
-            let field = syn::ext::IdentExt::unraw(fident).to_string();
             quote! {
                 <#sealed as ::fieldseal::record::OpenRecord>::opened_fields(
                     &__view.#fident,
-                    &::std::format!(
-                        "{}{}{}", __prefix, #field, ::fieldseal::record::PATH_SEPARATOR
-                    ),
+                    __paths,
                     __out,
                 );
             }
@@ -719,8 +718,8 @@ fn opened_fields_fn(record: &Record<'_>) -> TokenStream {
     quote! {
         fn opened_fields(
             __view: &#view_ident,
-            __prefix: &str,
-            __out: &mut ::std::vec::Vec<::std::string::String>,
+            __paths: &mut dyn ::core::iter::Iterator<Item = &'static str>,
+            __out: &mut ::std::vec::Vec<&'static str>,
         ) {
             #(#opened)*
         }
@@ -873,9 +872,12 @@ pub(crate) fn audit_run(
                 __auditor,
                 #event,
                 |__view| {
-                    let mut __out = ::std::vec::Vec::new();
+                    let __all = #all_fields;
+                    let mut __out = ::std::vec::Vec::with_capacity(__all.len());
                     <#sealed_ident as ::fieldseal::record::OpenRecord>::opened_fields(
-                        __view, "", &mut __out,
+                        __view,
+                        &mut __all.iter().copied(),
+                        &mut __out,
                     );
                     __out
                 },

@@ -65,7 +65,7 @@ pub fn run<R>(
 pub fn run_dyn<R>(
     auditor: &Auditor,
     event: RecordEvent<'_>,
-    opened: impl Fn(&R) -> Vec<String>,
+    opened: impl Fn(&R) -> Vec<&'static str>,
     f: impl FnOnce() -> Result<R>,
 ) -> Result<R> {
     let result = f();
@@ -73,7 +73,6 @@ pub fn run_dyn<R>(
         Ok(view) => (opened(view), crate::audit::Outcome::Ok),
         Err(e) => (Vec::new(), crate::audit::Outcome::Failed(e.kind())),
     };
-    let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
     let mut draft = draft(&event);
     if result.is_ok() {
         draft.fields = Names::Strs(&fields);

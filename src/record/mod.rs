@@ -121,10 +121,15 @@ pub trait OpenRecord {
         at: &Nesting<'_>,
     ) -> Result<Self::DynView>;
 
-    /// Adds to `out` the path (after `prefix`) of every field `view` opened, those of the records
-    /// nested in it included: what the audit event of a run-time view lists.
+    /// Adds to `out` the path of every field `view` opened, those of the records nested in it
+    /// included, taking them from `paths` (the record's [`SealedFields::paths`], whose order the
+    /// walk follows): what the audit event of a run-time view lists.
     #[doc(hidden)]
-    fn opened_fields(view: &Self::DynView, prefix: &str, out: &mut Vec<String>);
+    fn opened_fields(
+        view: &Self::DynView,
+        paths: &mut dyn Iterator<Item = &'static str>,
+        out: &mut Vec<&'static str>,
+    );
 }
 
 /// A sealed twin re-sealed after a rotation: what a nested record field needs of its sealed type.
