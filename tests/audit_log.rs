@@ -582,6 +582,33 @@ fn a_derived_record_opened_with_a_key_set_is_one_event_of_its_auditor() {
     );
 }
 
+/// A staged rotation (a version added, then made active) is recorded as a rotation is: the
+/// activation, with the versions from and to; a refused one as failed; re-activating the active
+/// version changes nothing and records nothing.
+#[test]
+fn a_staged_rotation_is_recorded_when_the_new_version_is_made_active() {
+    let mut keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    keyring.set_auditor(Some(Auditor::new(Arc::clone(&sink), "admin")));
+    let added = keyring.add_version().unwrap();
+    keyring.set_active(added).unwrap();
+    keyring.set_active(added).unwrap();
+    assert!(keyring.set_active(99).is_err());
+    let lines = sink.lines();
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(
+        lines[0].contains(r#""op":"rotate","outcome":"ok""#)
+            && lines[0].contains(r#""from":1,"to":2"#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(r#""op":"rotate","outcome":"failed""#),
+        "{}",
+        lines[1]
+    );
+}
+
 /// The events of whole records among what `sink` holds, from the `from`th line on.
 fn record_events(sink: &MemorySink, from: usize) -> Vec<String> {
     let lines = sink.lines();

@@ -242,12 +242,29 @@ impl Keyring {
 
     /// Makes `version` the one new values are sealed under; the version active before becomes
     /// decrypt-only. Purpose keys and bundles taken before the change keep sealing under the old
-    /// version (which still opens): take them again, re-export bundles.
+    /// version (which still opens): take them again, re-export bundles. The second half of a
+    /// staged rotation ([`add_version`](Self::add_version) first): recorded by the keyring's
+    /// auditor as a `rotate`, as [`rotate`](Self::rotate) is, refusals included.
     ///
     /// # Errors
-    /// [`KeyringError::NoSuchVersion`] listing the versions present; [`KeyringError::Retired`].
+    /// [`KeyringError::NoSuchVersion`] listing the versions present; [`KeyringError::Retired`];
+    /// [`Error::Audit`](crate::Error::Audit) if it cannot be recorded and the auditor fails
+    /// closed (nothing changes then).
     pub fn set_active(&mut self, version: u32) -> Result<()> {
-        self.live_root(version)?;
+        use crate::audit::{Detail, Operation};
+        if version == self.active {
+            return Ok(());
+        }
+        let detail = [
+            ("from", Detail::Count(u64::from(self.active))),
+            ("to", Detail::Count(u64::from(version))),
+        ];
+        let check = self.live_root(version).map(|_| ()).map_err(Into::into);
+        crate::audit::hooks::admin(self.auditor.as_ref()).record(
+            Operation::Rotate,
+            &detail,
+            check,
+        )?;
         self.active = version;
         Ok(())
     }
