@@ -75,7 +75,7 @@ pub(crate) struct DataKeyCache {
 }
 
 /// A moment in a cache's invalidations (see [`DataKeyCache::fill`]).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ticket(u64);
 
 /// The most sets a cache has: a capacity above `MAX_SETS * WAYS` (67 million entries) is taken

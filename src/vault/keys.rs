@@ -712,7 +712,12 @@ impl<V> SubjectKeys<V> {
                 }
             }
             Some(KeySlot::Destroyed(d)) => {
-                self.cache.put(id, purpose, Cached::Destroyed(d));
+                // Through the ticket: an erasure since the read answers "erased", not this. And
+                // only for a purpose of the key set: an erasure elsewhere in the process empties
+                // those alone (src/vault/caches.rs).
+                if self.keys.get(purpose).is_some() {
+                    self.cache.fill(ticket, id, purpose, Cached::Destroyed(d));
+                }
                 Cached::Destroyed(d)
             }
             Some(KeySlot::Empty) | None => {

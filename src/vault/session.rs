@@ -1,7 +1,7 @@
 //! `SubjectSession`: one subject's data keys, resolved once for a whole record, so that sealing or
 //! opening its fields costs no more vault or cache lookups than it has purposes.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::format::MAX_PARTS;
 use crate::keyring::KeyState;
 use crate::purpose::{DynPurpose, Includes, Purpose, PurposePolicy, PurposeSet, Purposes};
 use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
+use crate::vault::cache::Ticket;
 use crate::vault::keys::{SubjectKeys, part_generation, precheck};
 use crate::vault::store::{AsyncKeyVault, KeyVault};
 use crate::vault::subject::Subject;
@@ -24,6 +25,12 @@ type OpeningKey = (Box<str>, u32, Arc<KeyState>);
 /// Sealing resolves every purpose up front (creating keys as needed, leaving out purposes without
 /// consent); opening resolves each (purpose, generation) on first use and keeps it for the
 /// session. Not shared between threads: make one per record, or per request.
+///
+/// Opening follows this process's withdrawals and erasures at once: any made since (through any
+/// `SubjectKeys` of the process) sends the next open back to the cache. Sealing keys are those
+/// resolved when the session was made: a session made before a withdrawal or an erasure can
+/// still seal copies under the keys it holds, which the vault has destroyed (only caches that
+/// hold them can open those copies, for their time to live). Keep sealing sessions short.
 ///
 /// ```
 /// use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
@@ -48,6 +55,9 @@ pub struct SubjectSession<'k, V> {
     sealing: Vec<Option<Arc<KeyState>>>,
     /// Keys resolved for opening.
     opening: RefCell<Vec<OpeningKey>>,
+    /// The invalidations of the keys' cache when `opening` was last known good: a withdrawal,
+    /// an erasure or a sweep anywhere in the process since empties it.
+    seen: Cell<Ticket>,
     /// Records no event of its own: a derived record records one for all its fields.
     quiet: bool,
 }
@@ -81,6 +91,7 @@ impl<V> SubjectKeys<V> {
             purposes: Vec::new(),
             sealing: Vec::new(),
             opening: RefCell::new(Vec::new()),
+            seen: Cell::new(self.cache.ticket()),
             quiet: false,
         })
     }
@@ -100,6 +111,7 @@ impl<'k, V> SubjectSession<'k, V> {
             purposes: purposes.to_vec(),
             sealing,
             opening: RefCell::new(Vec::new()),
+            seen: Cell::new(keys.cache.ticket()),
             quiet: false,
         }
     }
@@ -332,6 +344,12 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
 impl<V> SubjectSession<'_, V> {
     /// The key of (purpose, generation) this session resolved already, if any.
     fn known(&self, purpose: &str, generation: u32) -> Option<Arc<KeyState>> {
+        let now = self.keys.cache.ticket();
+        if self.seen.get() != now {
+            // This process changed some subject's keys since: ask the keys' cache again.
+            self.opening.borrow_mut().clear();
+            self.seen.set(now);
+        }
         self.opening
             .borrow()
             .iter()
