@@ -7,6 +7,8 @@
 #![allow(clippy::struct_field_names)]
 
 mod cli_run;
+#[cfg(target_os = "linux")]
+mod tmpfs;
 
 use std::fs;
 use std::path::PathBuf;
@@ -678,4 +680,98 @@ fn a_busy_vault_is_exit_status_5() {
         .ok()
         .json();
     assert!(listed["consents"].as_array().unwrap().is_empty());
+}
+
+/// `--now` beyond what the clock holds is a usage error (exit 2), never a panic.
+#[test]
+fn sweep_now_out_of_range_is_a_usage_error_not_a_panic() {
+    let s = Scratch::new("sweep-range");
+    let run = s.run(&["vault", "sweep", "--now", "18446744073709551615"]);
+    assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    run.fails(2, "--now");
+}
+
+/// The partner's file is on disk before the disclosure is logged: on a full disk the hand-over
+/// fails unlogged, as the tool then says ("nothing was disclosed or logged").
+#[cfg(target_os = "linux")]
+#[test]
+fn disclose_that_cannot_write_its_output_logs_nothing() {
+    if !tmpfs::mountable() {
+        return;
+    }
+    let s = Scratch::new("disclose-full");
+    let subjects = s.subjects(START);
+    s.run(&[
+        "vault",
+        "consent",
+        "grant",
+        "--subject",
+        "1",
+        "--purpose",
+        "third-party:acme",
+        "--source",
+        "checkout",
+    ])
+    .ok();
+    let sealed = customer(1).seal(&subjects).unwrap();
+    fs::write(
+        s.path("customers.jsonl"),
+        format!("{}\n", serde_json::to_string(&sealed).unwrap()),
+    )
+    .unwrap();
+    let full = s.path("full");
+    fs::create_dir_all(&full).unwrap();
+    // A 16 KiB tmpfs at `full`, filled up, in a mount namespace of the tool's own.
+    let script = r#"mount -t tmpfs -o size=16k tmpfs "$1" && { head -c 1048576 /dev/zero > "$1/fill" 2>/dev/null; true; } && shift && exec "$@""#;
+    let mut command = Command::new("unshare");
+    command
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(&full)
+        .arg(env!("CARGO_BIN_EXE_fieldseal"))
+        .args([
+            "vault",
+            "disclose",
+            "--partner",
+            "third-party:acme",
+            "--fields",
+            "email",
+            "--input",
+            "customers.jsonl",
+            "--output",
+            "full/partner.jsonl",
+            "--record",
+            "Customer",
+            "--subject-field",
+            "customer_id",
+            "--subject-type",
+            "u64",
+            "--subject",
+            "1",
+        ])
+        .args(KEYRING_SECRET)
+        .current_dir(&s.dir)
+        .env("FIELDSEAL_VAULT", s.path("vault.db"))
+        .env("FIELDSEAL_KEYRING", s.path("keyring.fsk"))
+        .env("FS_TEST_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::null());
+    let run = Scratch::output(&mut command);
+    let run = run.fails(1, "cannot disclose");
+    let logged = s
+        .run(&["vault", "log", "disclosures", "--json"])
+        .ok()
+        .json();
+    assert!(
+        logged["disclosures"].as_array().unwrap().is_empty(),
+        "the tool said {:?}, yet the vault logged a hand-over whose records were never \
+         written: {logged:#}",
+        run.stderr
+    );
 }

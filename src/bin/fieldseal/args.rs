@@ -1116,8 +1116,17 @@ fn parse_partner(name: &str) -> Result<DynPurpose, String> {
 }
 
 fn parse_time(text: &str) -> Result<u64, String> {
+    /// 9999-12-31T23:59:59Z, the last time RFC 3339 writes: later ones overflow the clock.
+    const LAST: u64 = 253_402_300_799;
     if let Ok(secs) = text.parse::<u64>() {
-        return Ok(secs);
+        return if secs <= LAST {
+            Ok(secs)
+        } else {
+            Err(format!(
+                "{secs} seconds is after 9999-12-31T23:59:59Z ({LAST}), the last time the vault \
+                 records"
+            ))
+        };
     }
     humantime::parse_rfc3339(text)
         .map_err(|e| {

@@ -77,9 +77,15 @@ pub(crate) fn run(
             writeln!(writer, "{line}").map_err(|e| io_error(&partial, e))?;
             written += 1;
         }
+        // On disk before the library logs the hand-over: a full disk fails it unlogged.
+        writer.flush().map_err(|e| io_error(&partial, e))?;
+        writer
+            .get_ref()
+            .sync_data()
+            .map_err(|e| io_error(&partial, e))?;
         Ok(written)
     });
-    let disclosure = match result.and_then(|d| finish(writer, &partial).map(|()| d)) {
+    let disclosure = match result {
         Ok(d) => d,
         Err(e) => {
             let _ = fs::remove_file(&partial);
@@ -89,6 +95,17 @@ pub(crate) fn run(
             ));
         }
     };
+    // Logged: whatever fails from here leaves the records where they are, and says so.
+    finish(writer, &partial).map_err(|e| {
+        file.failed(
+            format_args!(
+                "the disclosure to {partner} is logged, but its records in {} could not be \
+                 synced",
+                partial.display()
+            ),
+            &e,
+        )
+    })?;
     // Logged: the file goes into place, never over one that appeared meanwhile.
     move_into_place(&partial, output)?;
     report(args, &subjects, &disclosure, json, out)
