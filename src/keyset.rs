@@ -125,7 +125,7 @@ impl KeySet {
     /// [`reseal`](Self::reseal), ...), derived records (one event per record, listing its
     /// fields), subject mode built on this key set, and bulk re-seal runs (one event per run).
     /// Attaching it records a [`key-set-load`](Operation::KeySetLoad) event naming the purposes
-    /// and indexes held.
+    /// held and counting the indexes held.
     ///
     /// Only what goes through the key set is recorded: a [`PurposeKey`] taken out of it
     /// ([`key`](Self::key), [`require`](Self::require)) and used directly is not. Give services

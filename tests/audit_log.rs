@@ -609,6 +609,24 @@ fn a_staged_rotation_is_recorded_when_the_new_version_is_made_active() {
     );
 }
 
+/// The log's files are the owner's alone, as key files are: their events name records and
+/// subjects unless ids are pseudonymised.
+#[cfg(unix)]
+#[test]
+fn log_files_are_written_for_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = Dir::new("modes");
+    let keyring = keyring();
+    let mut opts = options();
+    opts.rotation = Rotation::Size(1_500);
+    let files = log_of(&dir.0, &keyring, 12, opts);
+    assert!(files.len() >= 2);
+    for file in files {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+}
+
 /// The events of whole records among what `sink` holds, from the `from`th line on.
 fn record_events(sink: &MemorySink, from: usize) -> Vec<String> {
     let lines = sink.lines();

@@ -481,10 +481,12 @@ impl Writer {
 
     fn start_file(&mut self) -> std::io::Result<()> {
         let path = self.path();
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        // Owner only, as key files: events name records and subjects (unless pseudonymised).
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path)?;
         self.out = Some(BufWriter::with_capacity(64 * 1024, file));
         self.bytes = 0;
         self.day = day(SystemTime::now());
