@@ -627,6 +627,37 @@ fn log_files_are_written_for_the_owner_only() {
     }
 }
 
+/// A keyring save that fails is recorded (`keyring-save`, failed) after what was recorded as done
+/// before it: the log says the rotation is not in the file.
+#[test]
+fn a_keyring_save_that_fails_is_recorded() {
+    let dir = Dir::new("unsaved");
+    let mut keyring = keyring();
+    let sink = Arc::new(MemorySink::new());
+    keyring.set_auditor(Some(Auditor::new(Arc::clone(&sink), "admin")));
+    keyring.rotate().unwrap();
+    let kek = fieldseal::Kek::new(fieldseal::SecretKey::generate().unwrap());
+    let nowhere = dir.join("no-such-dir").join("keyring.fsk");
+    assert!(keyring.save(&nowhere, &kek).is_err());
+    keyring.save(dir.join("keyring.fsk"), &kek).unwrap();
+    let lines = sink.lines();
+    assert_eq!(
+        lines.len(),
+        2,
+        "a save that worked records nothing: {lines:#?}"
+    );
+    assert!(
+        lines[0].contains(r#""op":"rotate","outcome":"ok""#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(r#""op":"keyring-save","outcome":"failed""#),
+        "{}",
+        lines[1]
+    );
+}
+
 /// The events of whole records among what `sink` holds, from the `from`th line on.
 fn record_events(sink: &MemorySink, from: usize) -> Vec<String> {
     let lines = sink.lines();

@@ -46,6 +46,9 @@ pub enum Operation {
     Sweep,
     /// Records were disclosed to a third party.
     Disclose,
+    /// Saving the keyring failed (recorded only then, as failed): the changes recorded before it
+    /// in this process are not in its file.
+    KeyringSave,
 }
 
 impl Operation {
@@ -69,11 +72,12 @@ impl Operation {
             Self::Forget => "forget",
             Self::Sweep => "sweep",
             Self::Disclose => "disclose",
+            Self::KeyringSave => "keyring-save",
         }
     }
 
     /// Every operation, in the order above.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::Seal,
         Self::Open,
         Self::Reseal,
@@ -91,6 +95,7 @@ impl Operation {
         Self::Forget,
         Self::Sweep,
         Self::Disclose,
+        Self::KeyringSave,
     ];
 
     /// The operation of a name written in the log.

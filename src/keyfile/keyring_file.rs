@@ -56,9 +56,24 @@ impl Keyring {
     /// the step that failed (the previous file is untouched); whatever the protector returns.
     pub fn save(&self, path: impl AsRef<Path>, protector: &dyn KeyProtector) -> Result<()> {
         let path = path.as_ref();
-        let bytes = self.to_protected_bytes(protector)?; // Argon2id, if any, before locking
-        let _lock = KeyringLock::acquire(path, KeyringLock::DEFAULT_TIMEOUT)?;
-        self.save_bytes_locked(path, &bytes)
+        self.saved((|| {
+            let bytes = self.to_protected_bytes(protector)?; // Argon2id, if any, before locking
+            let _lock = KeyringLock::acquire(path, KeyringLock::DEFAULT_TIMEOUT)?;
+            self.save_bytes_locked(path, &bytes)
+        })())
+    }
+
+    /// A save's result, a failure recorded by the keyring's auditor (`keyring-save`, failed): the
+    /// rotation or retirement it recorded as done before is not in the file, and the log says so.
+    pub(crate) fn saved(&self, result: Result<()>) -> Result<()> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => Err(crate::audit::hooks::admin(self.auditor()).refused(
+                crate::audit::Operation::KeyringSave,
+                &[],
+                e,
+            )),
+        }
     }
 
     /// The check and the write of [`save`](Self::save), for a caller holding the file's lock.

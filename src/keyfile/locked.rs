@@ -60,9 +60,11 @@ impl LockedKeyring {
     /// # Errors
     /// As [`Keyring::save`], but never [`KeyFileError::Locked`](crate::KeyFileError::Locked).
     pub fn save(&self, protector: &dyn KeyProtector) -> Result<()> {
-        let bytes = self.keyring.to_protected_bytes(protector)?;
-        self.keyring
-            .save_bytes_locked(self.lock.keyring_path(), &bytes)
+        self.keyring.saved((|| {
+            let bytes = self.keyring.to_protected_bytes(protector)?;
+            self.keyring
+                .save_bytes_locked(self.lock.keyring_path(), &bytes)
+        })())
     }
 
     /// The keyring file.
