@@ -893,6 +893,9 @@ fn events_hold_no_plaintext_and_no_key_bytes() {
     keyring.rotate_index("email").unwrap();
     keyring.finish_index_migration("email").unwrap();
     keyring.retire(old).unwrap();
+    keyring
+        .add_index(fieldseal::IndexSpec::new("phone").unwrap())
+        .unwrap();
     let _ = keyring.rotate_index("no-such-index");
     drop((keys, pkeys, rekeyed, auditor));
     keyring.set_auditor(None);
@@ -910,6 +913,7 @@ fn events_hold_no_plaintext_and_no_key_bytes() {
         "retire",
         "bundle-export",
         "reseal-run",
+        "index-add",
         "index-rotate",
         "index-finish",
         "audit-key-rotate",

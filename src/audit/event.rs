@@ -49,6 +49,8 @@ pub enum Operation {
     /// Saving the keyring failed (recorded only then, as failed): the changes recorded before it
     /// in this process are not in its file.
     KeyringSave,
+    /// A blind index was defined.
+    IndexAdd,
 }
 
 impl Operation {
@@ -73,11 +75,12 @@ impl Operation {
             Self::Sweep => "sweep",
             Self::Disclose => "disclose",
             Self::KeyringSave => "keyring-save",
+            Self::IndexAdd => "index-add",
         }
     }
 
     /// Every operation, in the order above.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Seal,
         Self::Open,
         Self::Reseal,
@@ -96,6 +99,7 @@ impl Operation {
         Self::Sweep,
         Self::Disclose,
         Self::KeyringSave,
+        Self::IndexAdd,
     ];
 
     /// The operation of a name written in the log.

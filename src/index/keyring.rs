@@ -13,16 +13,28 @@ use crate::keyring::Keyring;
 impl Keyring {
     /// Defines a blind index: version 1, current, its key derived from the active root version
     /// and pinned to it for good (FORMAT.md §16.1), so that a root rotation never changes a term.
+    /// Recorded by the keyring's auditor (`index-add`), refusals included.
     ///
     /// # Errors
-    /// [`KeyringError::IndexExists`]: an index's width and normalizer never change.
+    /// [`KeyringError::IndexExists`]: an index's width and normalizer never change;
+    /// [`Error::Audit`](crate::Error::Audit) if it cannot be recorded and the auditor fails
+    /// closed (nothing changes then).
     pub fn add_index(&mut self, spec: IndexSpec) -> Result<()> {
-        if self.indexes.contains_key(spec.name()) {
-            return Err(KeyringError::IndexExists {
+        use crate::audit::{Detail, Operation};
+        let check = if self.indexes.contains_key(spec.name()) {
+            Err(KeyringError::IndexExists {
                 index: spec.name().to_owned(),
             }
-            .into());
-        }
+            .into())
+        } else {
+            Ok(())
+        };
+        let detail = [("index", Detail::Text(spec.name()))];
+        crate::audit::hooks::admin(self.auditor.as_ref()).record(
+            Operation::IndexAdd,
+            &detail,
+            check,
+        )?;
         let info = IndexInfo::new(spec, self.active_version(), now());
         self.indexes.insert(info.name.clone(), info);
         Ok(())
