@@ -8,11 +8,11 @@
 //! an open returns), and `Json<T>`'s transient decoded copy.
 
 // The scanning allocator needs `unsafe` (GlobalAlloc); the library itself forbids it.
-#![allow(unsafe_code)]
+#[allow(unsafe_code)]
+#[path = "common/freed.rs"]
+mod freed;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use freed::{freed_copies, serial};
 
 use fieldseal::{
     AnyPurposes, Context, DynPurpose, DynPurposeKey, IndexSpec, Kek, KeyBundle, KeySet, Keyring,
@@ -21,69 +21,6 @@ use fieldseal::{
 use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
-
-/// The pattern searched for, and how many freed blocks held it.
-static ARMED: AtomicBool = AtomicBool::new(false);
-static HITS: AtomicUsize = AtomicUsize::new(0);
-static PATTERN: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-struct Scanning;
-
-// SAFETY: every call forwards to `System` with the caller's arguments; the scan only reads the
-// block being freed, which the caller owns until `dealloc` returns.
-unsafe impl GlobalAlloc for Scanning {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::SeqCst) {
-            // `try_lock`: the pattern's own Vec is never freed while armed, and no re-entrancy.
-            if let Ok(pattern) = PATTERN.try_lock() {
-                let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
-                if !pattern.is_empty() && block.windows(pattern.len()).any(|w| w == &pattern[..]) {
-                    HITS.fetch_add(1, Ordering::SeqCst);
-                }
-            }
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // A realloc may free the old block: do it as alloc, copy and dealloc so the scan sees it.
-        unsafe {
-            let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
-            let new = self.alloc(new_layout);
-            if !new.is_null() {
-                std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                self.dealloc(ptr, layout);
-            }
-            new
-        }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Scanning = Scanning;
-
-/// Held by each test: the scanner is process-wide, so tests must not scan at the same time.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Freed blocks holding `pattern` while `f` runs.
-fn freed_copies(pattern: &[u8], f: impl FnOnce()) -> usize {
-    PATTERN.lock().unwrap().clone_from(&pattern.to_vec());
-    HITS.store(0, Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
-    f();
-    ARMED.store(false, Ordering::SeqCst);
-    HITS.load(Ordering::SeqCst)
-}
 
 const PURPOSE_KEY: [u8; 32] = [0x5a; 32];
 

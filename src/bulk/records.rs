@@ -50,48 +50,40 @@ pub fn reseal_records(
     progress: &mut dyn FnMut(&Summary),
     sink: &mut dyn FnMut(String) -> Result<()>,
 ) -> Result<Summary> {
-    // A run: one `reseal-run` event, as `reseal_jsonl` records (src/bulk/jsonl.rs).
+    // A run: one `reseal-run` event, as `reseal_jsonl` records (src/bulk/jsonl.rs), with the
+    // counts so far if it fails.
     let mut summary = Summary::default();
-    let result = run(keys, layout, records, threads, progress, sink, &mut summary);
-    crate::bulk::audit::record_run(keys, layout, &summary, result)
-}
-
-fn run(
-    keys: &dyn Reseal,
-    layout: &RecordLayout,
-    records: impl IntoIterator<Item = String>,
-    threads: usize,
-    progress: &mut dyn FnMut(&Summary),
-    sink: &mut dyn FnMut(String) -> Result<()>,
-    summary: &mut Summary,
-) -> Result<Summary> {
     let mut records = records.into_iter().peekable();
     let mut batch: Vec<String> = Vec::with_capacity(BATCH);
     let run_keys = RunKeys::default();
-    while records.peek().is_some() {
-        batch.clear();
-        batch.extend(records.by_ref().take(BATCH));
-        let results = run_batch(&mut batch, threads, |record| {
-            layout
-                .reseal_with(keys, &run_keys, record)
-                .map(|(text, counts)| match text {
-                    Cow::Borrowed(_) => (None, counts),
-                    Cow::Owned(text) => (Some(text), counts),
-                })
-        });
-        for (record, result) in batch.drain(..).zip(results) {
-            let (new, counts) = result.map_err(|e| Error::AtLine {
-                line: summary.records + 1,
-                source: Box::new(e),
-            })?;
-            sink(new.unwrap_or(record))?;
-            summary.records += 1;
-            summary.values += counts;
-            if counts.terms_kept > 0 && summary.first_kept.is_none() {
-                summary.first_kept = Some(summary.records);
+    let mut run = || -> Result<Summary> {
+        while records.peek().is_some() {
+            batch.clear();
+            batch.extend(records.by_ref().take(BATCH));
+            let results = run_batch(&mut batch, threads, |record| {
+                layout
+                    .reseal_with(keys, &run_keys, record)
+                    .map(|(text, counts)| match text {
+                        Cow::Borrowed(_) => (None, counts),
+                        Cow::Owned(text) => (Some(text), counts),
+                    })
+            });
+            for (record, result) in batch.drain(..).zip(results) {
+                let (new, counts) = result.map_err(|e| Error::AtLine {
+                    line: summary.records + 1,
+                    source: Box::new(e),
+                })?;
+                sink(new.unwrap_or(record))?;
+                summary.records += 1;
+                summary.values += counts;
+                if counts.terms_kept > 0 && summary.first_kept.is_none() {
+                    summary.first_kept = Some(summary.records);
+                }
             }
+            progress(&summary);
         }
-        progress(summary);
-    }
-    Ok(*summary)
+        Ok(summary)
+    };
+    let result = run();
+    crate::bulk::audit::record_run(keys, layout, &summary, result)
 }

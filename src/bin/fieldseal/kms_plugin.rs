@@ -193,64 +193,17 @@ fn program() -> PathBuf {
 /// pipe) in every block this process frees while it wraps and unwraps through the plug-in.
 #[cfg(test)]
 #[allow(unsafe_code)]
+#[path = "../../../tests/common/freed.rs"]
+mod freed;
+
+#[cfg(test)]
 mod zeroize_tests {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
+    use super::freed::{freed_copies, serial};
     use super::*;
-
-    static ARMED: AtomicBool = AtomicBool::new(false);
-    static HITS: AtomicUsize = AtomicUsize::new(0);
-    static PATTERN: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-    struct Scanning;
-
-    // SAFETY: forwards to `System`; the scan reads only the block being freed.
-    unsafe impl GlobalAlloc for Scanning {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            unsafe { System.alloc(layout) }
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            if ARMED.load(Ordering::SeqCst) {
-                if let Ok(pattern) = PATTERN.try_lock() {
-                    let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
-                    if !pattern.is_empty()
-                        && block.windows(pattern.len()).any(|w| w == &pattern[..])
-                    {
-                        HITS.fetch_add(1, Ordering::SeqCst);
-                    }
-                }
-            }
-            unsafe { System.dealloc(ptr, layout) }
-        }
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            unsafe {
-                let new_layout = Layout::from_size_align_unchecked(new_size, layout.align());
-                let new = self.alloc(new_layout);
-                if !new.is_null() {
-                    std::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                    self.dealloc(ptr, layout);
-                }
-                new
-            }
-        }
-    }
-
-    #[global_allocator]
-    static ALLOCATOR: Scanning = Scanning;
-
-    fn freed_copies(pattern: &[u8], f: impl FnOnce()) -> usize {
-        PATTERN.lock().unwrap().clone_from(&pattern.to_vec());
-        HITS.store(0, Ordering::SeqCst);
-        ARMED.store(true, Ordering::SeqCst);
-        f();
-        ARMED.store(false, Ordering::SeqCst);
-        HITS.load(Ordering::SeqCst)
-    }
 
     #[test]
     fn the_file_key_crossing_the_pipe_is_wiped_in_this_process() {
+        let _serial = serial();
         let file_key: [u8; 32] = std::array::from_fn(|i| 0x3c ^ (i as u8).wrapping_mul(29));
         let key_b64 = STANDARD.encode(file_key);
         let ciphertext = [0xC7u8; 48];
