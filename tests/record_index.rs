@@ -622,3 +622,102 @@ fn a_normalizer_this_build_lacks_is_a_clear_error_when_sealing() {
     );
     assert!(err.to_string().contains("`phone` cargo feature"), "{err}");
 }
+
+/// A row whose postcode was cleared while `name_postcode` still holds a version-1 term.
+fn cleared_postcode(keyring: &Keyring) -> SealedCustomer {
+    let mut twin = customer(1).seal(&keys(keyring)).unwrap();
+    assert!(twin.name_postcode.is_some());
+    twin.postcode = None;
+    twin
+}
+
+/// FORMAT.md §13: the member is `null` when a field it reads is `None`. A derived `reseal` of a
+/// row whose field was cleared drops the old term (which would still find the row by its old
+/// postcode), and says it changed the row.
+#[test]
+fn derived_reseal_clears_the_term_of_a_null_field() {
+    let mut keyring = keyring();
+    let twin = cleared_postcode(&keyring);
+    keyring.rotate_index("name-postcode").unwrap();
+    let changed = twin.reseal(&keys(&keyring)).unwrap().expect("changed");
+    assert_eq!(changed.name_postcode.map(|t| t.version()), None);
+}
+
+/// The same in bulk: the column becomes `null`, counted as recomputed, and `count_terms` leaves
+/// nothing to recompute.
+#[test]
+fn bulk_reseal_clears_the_term_of_a_null_field_and_counts_it() {
+    let mut keyring = keyring();
+    let row = serde_json::to_string(&cleared_postcode(&keyring)).unwrap();
+    keyring.rotate_index("name-postcode").unwrap();
+    let (new, counts) = SealedCustomer::record_layout()
+        .reseal(&keyring, &row)
+        .unwrap();
+    assert_eq!(counts.terms_recomputed, 1);
+    assert!(new.contains(r#""name_postcode":null"#), "{new}");
+    let census = fieldseal::bulk::count_terms(&mut new.as_bytes(), &["name_postcode"]).unwrap();
+    assert_eq!(census.left_for(2), 0, "{census:?}");
+}
+
+/// A row stored before a compound index existed, its optional postcode `None`, gets the column
+/// as `null` (README: `reseal --index` "adds a missing one"): nothing is left to recompute.
+#[test]
+fn a_row_without_the_column_and_with_a_null_field_gets_it_as_null() {
+    let keyring = keyring();
+    let mut twin = customer(3).seal(&keys(&keyring)).unwrap();
+    assert_eq!(twin.postcode, None);
+    twin.name_postcode = None;
+    let mut value = serde_json::to_value(&twin).unwrap();
+    value.as_object_mut().unwrap().remove("name_postcode"); // stored before the index existed
+    let layout = SealedCustomer::record_layout();
+    let row = value.to_string();
+    let (once, _) = layout.reseal(&keyring, &row).unwrap();
+    let (twice, counts) = layout.reseal(&keyring, &once).unwrap();
+    assert_eq!(counts.terms_recomputed, 0, "idempotent");
+    let census = fieldseal::bulk::count_terms(&mut twice.as_bytes(), &["name_postcode"]).unwrap();
+    assert_eq!(census.left_for(1), 0, "{census:?}");
+}
+
+/// FORMAT.md §16.3: a term of a version the keys do not hold is unknown (a stale bundle). A key
+/// set taken before the index rotation does not rewrite a migrated version-2 term back to
+/// version 1: it is refused, naming the version.
+#[test]
+fn reseal_with_a_stale_index_key_refuses_a_newer_term() {
+    let mut keyring = keyring();
+    let stale = keys(&keyring); // e.g. a bundle exported before `index rotate`
+    keyring.rotate_index("email-lookup").unwrap();
+    let migrated = customer(3).seal(&keys(&keyring)).unwrap();
+    assert_eq!(migrated.email_lookup.version(), 2);
+    assert!(matches!(
+        migrated.reseal(&stale),
+        Err(Error::UnknownIndexVersion { version: 2, .. })
+    ));
+    let row = serde_json::to_string(&migrated).unwrap();
+    let bulk = SealedCustomer::record_layout().reseal(&stale, &row);
+    assert!(
+        matches!(bulk, Err(Error::UnknownIndexVersion { version: 2, .. })),
+        "{bulk:?}"
+    );
+}
+
+/// A compound index records its parts' descriptions joined by `,` (FORMAT.md §13), up to 255
+/// bytes (its `u8` length, §14.3): a four-part description of 65 bytes is recorded.
+#[test]
+fn a_compound_index_description_longer_than_64_bytes_is_recorded() {
+    use fieldseal::record::RecordIndex;
+    let index = RecordIndex::new("dob-name-postcode")
+        .unwrap()
+        .part("dob", "date-of-birth:dmy|year")
+        .unwrap()
+        .part("first_name", "text|first-letters:1")
+        .unwrap()
+        .part("last_name", "text")
+        .unwrap()
+        .part("postcode", "postcode:generic")
+        .unwrap();
+    assert!(index.description().len() > 64);
+    IndexSpec::new("dob-name-postcode")
+        .unwrap()
+        .with_normalizer(index.description())
+        .unwrap();
+}

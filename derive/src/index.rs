@@ -418,13 +418,29 @@ pub(crate) fn reseal_inits(record: &Record<'_>) -> Vec<TokenStream> {
                     quote!(__index.term_with(__key, &[#(#values.as_str()),*])?),
                 )
             };
+            // A field it reads is `None`: the member is `None` (FORMAT.md §13), not a term left
+            // from before the field was cleared. Only an optional index has such a case.
+            let cleared = if index.optional() {
+                quote! {{
+                    if self.#column.is_some() {
+                        __changed = true;
+                    }
+                    ::core::option::Option::None
+                }}
+            } else {
+                quote!(::core::clone::Clone::clone(&self.#column))
+            };
             quote! {
                 #column: {
                     let __index = #declared.get()?;
                     let __key = keys.require_index(__index.name())?;
                     match (#(#found,)*) {
                         (#(#patterns,)*) => match #stored {
-                            ::core::option::Option::Some(__term) if __key.is_current(__term) => {
+                            // A term newer than the key (a stale bundle) is an error, never
+                            // moved back to an older version.
+                            ::core::option::Option::Some(__term)
+                                if ::fieldseal::record::term_is_current(__key, __term)? =>
+                            {
                                 ::core::clone::Clone::clone(&self.#column)
                             }
                             _ => {
@@ -433,7 +449,7 @@ pub(crate) fn reseal_inits(record: &Record<'_>) -> Vec<TokenStream> {
                                 #recomputed
                             }
                         },
-                        _ => ::core::clone::Clone::clone(&self.#column),
+                        _ => #cleared,
                     }
                 }
             }

@@ -10,7 +10,7 @@ use crate::bulk::members::{Kind, Member, kind, offset_in, string_text};
 use crate::error::{Error, Result};
 use crate::format::TEXT_PREFIX;
 use crate::index::{IndexKey, IndexTerm};
-use crate::record::{DeclaredIndex, RecordIndex};
+use crate::record::{DeclaredIndex, RecordIndex, term_is_current};
 
 /// One index column of a layout.
 #[derive(Clone, Debug)]
@@ -86,13 +86,39 @@ pub(crate) fn reindex(
     let bad = |reason: String| Error::BadRecord { reason };
     let column = only(members, &index.column, level)?;
     let def = index.get()?;
+    let not_a_term = || {
+        bad(format!(
+            "`{}` in a `{record}` record is the column of index `{}` but holds no term of it \
+             (an unpadded base64url string, or null)",
+            level.path(&index.column),
+            def.name()
+        ))
+    };
     let mut sources = Vec::new();
     for field in def.fields() {
-        let Some(member) = only(members, field, level)? else {
-            return Ok(()); // an absent field is `None`: nothing to index
-        };
+        let member = only(members, field, level)?;
+        if member.is_none_or(|m| kind(m.value) == Kind::Null) {
+            // An absent or null field is `None`: the member is `null` (FORMAT.md §13). A term
+            // left there (the field was cleared) would be neither recomputed nor counted, and a
+            // missing member would stay "missing" to `count_terms` for good.
+            match column.map(|c| (kind(c.value), c)) {
+                Some((Kind::Null, _)) => {}
+                Some((Kind::String, c)) => {
+                    let text = string_text(c.value).map_err(|_| not_a_term())?;
+                    IndexTerm::from_text(&text).map_err(|_| not_a_term())?;
+                    put(walk, object, members, index, column, "null")?;
+                    walk.counts.terms_recomputed += 1;
+                }
+                Some(_) => return Err(not_a_term()),
+                None => {
+                    put(walk, object, members, index, column, "null")?;
+                    walk.counts.terms_recomputed += 1;
+                }
+            }
+            return Ok(());
+        }
+        let member = member.expect("checked above");
         match kind(member.value) {
-            Kind::Null => return Ok(()),
             Kind::String => {}
             _ => {
                 return Err(bad(format!(
@@ -116,20 +142,13 @@ pub(crate) fn reindex(
     let key = walk.index_keys.get(walk.keys, def.name())?;
     def.check_key(&key)?;
     if let Some(member) = column {
-        let not_a_term = || {
-            bad(format!(
-                "`{}` in a `{record}` record is the column of index `{}` but holds no term of it \
-                 (an unpadded base64url string, or null)",
-                level.path(&index.column),
-                def.name()
-            ))
-        };
         match kind(member.value) {
             Kind::Null => {}
             Kind::String => {
                 let text = string_text(member.value).map_err(|_| not_a_term())?;
                 let term = IndexTerm::from_text(&text).map_err(|_| not_a_term())?;
-                if key.is_current(&term) {
+                // A term newer than the key is an error, never moved back to an older version.
+                if term_is_current(&key, &term)? {
                     walk.counts.terms_current += 1;
                     return Ok(());
                 }
@@ -158,19 +177,33 @@ pub(crate) fn reindex(
         }
         Err(e) => return Err(e),
     };
+    put(walk, object, members, index, column, &format!("\"{term}\""))?;
+    walk.counts.terms_recomputed += 1;
+    Ok(())
+}
+
+/// Writes `value` (JSON text) as the column: in place of its member, or added as the object's
+/// last member (a record stored before the index existed).
+fn put(
+    walk: &mut Walk<'_, '_>,
+    object: &str,
+    members: &[Member<'_>],
+    index: &LayoutIndex,
+    column: Option<&Member<'_>>,
+    value: &str,
+) -> Result<()> {
     if let Some(member) = column {
         let start = offset_in(walk.text, member.value);
         walk.edits
-            .push((start..start + member.value.len(), format!("\"{term}\"")));
+            .push((start..start + member.value.len(), value.to_owned()));
     } else {
-        // Added as the object's last member: a record stored before the index existed.
         let end = offset_in(walk.text, object) + object.trim_end().len() - 1;
         let comma = if members.is_empty() { "" } else { "," };
-        let key = serde_json::to_string(&index.column).map_err(|e| bad(e.to_string()))?;
-        walk.edits
-            .push((end..end, format!("{comma}{key}:\"{term}\"")));
+        let key = serde_json::to_string(&index.column).map_err(|e| Error::BadRecord {
+            reason: e.to_string(),
+        })?;
+        walk.edits.push((end..end, format!("{comma}{key}:{value}")));
     }
-    walk.counts.terms_recomputed += 1;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ pub const MIN_WIDTH: u8 = 2;
 /// The widest width: the whole HMAC-SHA256 output.
 pub const MAX_WIDTH: u8 = 32;
 /// The longest normalizer description, in bytes.
-pub const MAX_NORMALIZER_LEN: usize = 64;
+pub const MAX_NORMALIZER_LEN: usize = 255;
 
 /// A blind index to define in a keyring ([`Keyring::add_index`](crate::Keyring::add_index)):
 /// its name, the width of its terms and the description of its normalizer.
@@ -62,7 +62,7 @@ impl IndexSpec {
     /// library does not interpret it here.
     ///
     /// # Errors
-    /// [`Error::InvalidIndexSpec`] for more than 64 bytes or a control character.
+    /// [`Error::InvalidIndexSpec`] for more than 255 bytes or a control character.
     pub fn with_normalizer(mut self, description: &str) -> Result<Self> {
         check_normalizer(&self.name, description)?;
         description.clone_into(&mut self.normalizer);
@@ -142,8 +142,8 @@ mod tests {
         for width in [2, 16, 32] {
             assert_eq!(spec.clone().with_width(width).unwrap().width(), width);
         }
-        assert!(spec.clone().with_normalizer(&"x".repeat(64)).is_ok());
-        assert!(spec.clone().with_normalizer(&"x".repeat(65)).is_err());
+        assert!(spec.clone().with_normalizer(&"x".repeat(255)).is_ok());
+        assert!(spec.clone().with_normalizer(&"x".repeat(256)).is_err());
         assert!(spec.clone().with_normalizer("tab\there").is_err());
         assert_eq!(
             spec.with_normalizer("phone:GB").unwrap().normalizer(),

@@ -339,6 +339,25 @@ impl fmt::Debug for DeclaredIndex {
     }
 }
 
+/// Whether a stored term is of the current version of `key`, as re-sealing asks: `Ok(false)` for
+/// a term to recompute (an older version, another width), and an error for a term of a version
+/// newer than the key's current one: the key is older than the term (a stale bundle, FORMAT.md
+/// §16.3), and recomputing would move a migrated row back to an older version.
+///
+/// # Errors
+/// [`Error::UnknownIndexVersion`].
+#[doc(hidden)]
+pub fn term_is_current(key: &IndexKey, term: &IndexTerm) -> Result<bool> {
+    if term.version() > key.current_version() {
+        return Err(Error::UnknownIndexVersion {
+            index: key.name().to_owned(),
+            version: term.version(),
+            held: key.versions(),
+        });
+    }
+    Ok(key.is_current(term))
+}
+
 /// Opens a sealed `String` with the key of the first of its purposes that `keys` holds: what a
 /// derived record's `reseal` does to recompute a stale index term from its source field.
 ///

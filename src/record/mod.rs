@@ -9,7 +9,9 @@ mod index;
 mod nesting;
 
 pub use id::{IntegerId, RecordId};
-pub use index::{DeclaredIndex, NormalizeFn, PART_SEPARATOR, RecordIndex, open_source};
+pub use index::{
+    DeclaredIndex, NormalizeFn, PART_SEPARATOR, RecordIndex, open_source, term_is_current,
+};
 pub use nesting::{Nesting, PATH_SEPARATOR};
 
 use crate::error::Result;
