@@ -469,3 +469,34 @@ fn splicing_a_part_from_another_value_is_caught() {
         }
     }
 }
+
+/// A typed `Sealed` rejects a value with a purpose's part dropped (SECURITY.md (c)), also when
+/// that purpose needs consent (a `third-party:` one here): a direct-mode value holds a copy for
+/// every purpose of its set; only subject mode may leave one out (FORMAT.md §15.1).
+#[test]
+fn dropping_a_consent_purpose_part_of_a_direct_value_is_refused_by_the_typed_api() {
+    use common::Partner;
+    for suite in Suite::ALL {
+        let keyring = common::keyring(suite);
+        let (f, p) = (
+            keyring.purpose_key::<Fulfillment>(),
+            keyring.purpose_key::<Partner>(),
+        );
+        let both: Sealed<String, (Fulfillment, Partner)> =
+            Sealed::seal(&PLAINTEXT.to_owned(), &ctx(), &(&f, &p)).unwrap();
+        let bytes = both.as_bytes();
+        let parts = layout(bytes).parts;
+        assert_eq!(parts[1].name, "third-party:acme");
+        // Drop the partner's part and fix the count: what a database writer without keys can do.
+        let mut dropped = bytes[..parts[1].name_len_at].to_vec();
+        dropped[4] = 1;
+        let parsed = Sealed::<String, (Fulfillment, Partner)>::from_bytes(dropped);
+        assert!(
+            matches!(
+                parsed,
+                Err(Error::Malformed(Malformed::PurposeSetMismatch { .. }))
+            ),
+            "{suite:?}: a direct-mode value missing a purpose of its typed set was accepted: {parsed:?}"
+        );
+    }
+}

@@ -36,7 +36,8 @@ impl ColumnError {
     }
 
     pub(crate) fn parse<T: Plaintext, Ps: Purposes>(column: &'static str, source: Error) -> Self {
-        Self::new::<T, Ps>(column, Reason::Parse(source))
+        // The column may hold clear text stored by mistake: never name its header bytes.
+        Self::new::<T, Ps>(column, Reason::Parse(source.without_input_bytes()))
     }
 
     pub(crate) fn not_utf8<T: Plaintext, Ps: Purposes>(column: &'static str) -> Self {

@@ -602,6 +602,18 @@ pub enum Malformed {
     /// The text form is not valid unpadded base64url.
     #[error("text form is not unpadded base64url")]
     BadBase64,
+    /// Input that is not a fieldseal value of this format version: an unknown format version,
+    /// suite, key mode or plaintext type, reported without the byte found: what a serde field or
+    /// a database column that held clear text by mistake gives.
+    #[error(
+        "unknown format version, suite, key mode or plaintext type: not a fieldseal value, or one \
+         written by a newer fieldseal"
+    )]
+    NotAValue,
+    /// A header whose part count or ciphertext length is impossible, reported without the
+    /// count or length found (a serde field or a database column, as above).
+    #[error("its part count or ciphertext length is impossible")]
+    ImpossibleHeader,
     /// A value of the wrong purpose set was given to a typed `Sealed`.
     #[error("the value's purposes ({found}) are not the purposes of this sealed type ({expected})")]
     PurposeSetMismatch {
@@ -729,6 +741,26 @@ fn hint_text(hint: Option<&crate::sealed::ContextHint>) -> String {
 }
 
 impl Error {
+    /// This parse error without the header bytes that the unknown-version, -suite, -mode and
+    /// -type errors, and the count and length errors, name: input that came in where a sealed
+    /// value was expected (a serde field, a database column) may be clear text stored by
+    /// mistake, and those bytes are then bytes of the clear text.
+    pub(crate) fn without_input_bytes(self) -> Self {
+        match self {
+            Self::UnknownVersion { .. }
+            | Self::UnknownSuite { .. }
+            | Self::UnknownMode { .. }
+            | Self::UnknownPlaintextType { .. } => Malformed::NotAValue.into(),
+            Self::Malformed(
+                Malformed::BadLength { .. }
+                | Malformed::PayloadLength { .. }
+                | Malformed::EmptyWithLength { .. }
+                | Malformed::TooManyParts { .. },
+            ) => Malformed::ImpossibleHeader.into(),
+            other => other,
+        }
+    }
+
     /// The opaque failure to open, with no hint.
     pub(crate) const OPAQUE: Self = Self::CannotOpen { hint: None };
 }

@@ -19,9 +19,10 @@ pub trait Purposes: Send + Sync + 'static {
 }
 
 impl<Ps: PurposeSet> Purposes for Ps {
-    /// The value's purposes must be the set's, except that a purpose needing consent may have no
-    /// copy (the subject had not consented when it was sealed: FORMAT.md §15); a subject-mode
-    /// value may hold none at all if every purpose of the set needs consent.
+    /// The value's purposes must be the set's, except that in subject mode a purpose needing
+    /// consent may have no copy (the subject had not consented when it was sealed: FORMAT.md
+    /// §15.1); a subject-mode value may hold none at all if every purpose of the set needs
+    /// consent. A direct-mode value always holds a copy for every purpose it was sealed for.
     fn check(found: &[&str], subject_mode: bool) -> Result<()> {
         // `found` holds distinct names (the parser rejects duplicates). A set type that repeats a
         // purpose never matches: the count of its distinct names is below its length.
@@ -33,7 +34,7 @@ impl<Ps: PurposeSet> Purposes for Ps {
         let required_present = Ps::NAMES
             .iter()
             .zip(Ps::POLICIES)
-            .all(|(name, policy)| policy.needs_consent() || found.contains(name));
+            .all(|(name, policy)| (subject_mode && policy.needs_consent()) || found.contains(name));
         let may_be_empty = subject_mode && Ps::POLICIES.iter().all(PurposePolicy::needs_consent);
         let matches =
             distinct && (!found.is_empty() || may_be_empty) && all_known && required_present;
@@ -98,16 +99,19 @@ mod tests {
             &["third-party:acme", "fulfillment"],
             &["fulfillment"],
         ] {
-            assert!(<Set as Purposes>::check(found, false).is_ok(), "{found:?}");
+            assert!(<Set as Purposes>::check(found, true).is_ok(), "{found:?}");
         }
+        // In direct mode every purpose has its copy: a missing one was removed.
+        assert!(<Set as Purposes>::check(&["fulfillment", "newsletter"], false).is_err());
+        assert!(<Set as Purposes>::check(&["fulfillment"], false).is_err());
         for found in [
             &["newsletter", "third-party:acme"][..],
             &["fulfillment", "marketing"],
             &[],
         ] {
-            assert!(<Set as Purposes>::check(found, false).is_err(), "{found:?}");
+            assert!(<Set as Purposes>::check(found, true).is_err(), "{found:?}");
         }
-        // A set of consent purposes only still needs one copy: a value has at least one part.
+        // A set of consent purposes only still needs one copy in direct mode.
         assert!(<(Newsletter, Acme) as Purposes>::check(&[], false).is_err());
     }
 }

@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{self, EnumAccess, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::{Error, Malformed};
+use crate::error::Error;
 use crate::purpose::Purposes;
 use crate::sealed::{Plaintext, Sealed};
 
@@ -104,19 +104,7 @@ impl<'de, T: Plaintext, Ps: Purposes> Visitor<'de> for SealedVisitor<T, Ps> {
 /// and the length errors, name: in a column that held clear text by mistake those bytes are bytes
 /// of the clear text.
 fn quiet<E: de::Error>(error: Error) -> E {
-    match error {
-        Error::UnknownVersion { .. }
-        | Error::UnknownSuite { .. }
-        | Error::UnknownMode { .. }
-        | Error::UnknownPlaintextType { .. } => E::custom(
-            "not a fieldseal value, or one written by a newer fieldseal (unknown format \
-                 version, suite, key mode or plaintext type)",
-        ),
-        Error::Malformed(Malformed::BadLength { .. } | Malformed::PayloadLength { .. }) => {
-            E::custom("not a well-formed fieldseal value: its ciphertext length is impossible")
-        }
-        other => E::custom(other),
-    }
+    E::custom(error.without_input_bytes())
 }
 
 /// The error for input of the wrong shape, naming its kind and never its content.
