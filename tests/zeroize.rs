@@ -429,3 +429,57 @@ fn a_failed_passphrase_load_leaves_no_kek_behind() {
     let freed = freed_copies(&kek, || drop(passphrase));
     assert_eq!(freed, 0, "the keyring file's KEK was freed unwiped");
 }
+
+/// Epoch ciphers an opener keeps past its slots (in the map and in each opening thread's
+/// recent epochs) are wiped when its keys are dropped, as the slotted ones are.
+#[test]
+fn epochs_kept_in_the_map_and_per_thread_are_wiped() {
+    let _serial = serial();
+    let ctx = Context::new("customer", "email").with_id_int(1);
+    let (sealer, purpose) = key_set(Suite::Aes256Gcm);
+    // One epoch per sealing thread: 40 threads, 40 epochs, more than the 16 slots.
+    // All alive at once: a thread's epoch passes to the next thread started only after it exits.
+    let barrier = std::sync::Barrier::new(40);
+    let values: Vec<Sealed<String, AnyPurposes>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..40)
+            .map(|_| {
+                s.spawn(|| {
+                    let v = sealer
+                        .seal_dyn::<String>(std::slice::from_ref(&purpose), "v", &ctx)
+                        .unwrap();
+                    barrier.wait();
+                    v
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let keys: Vec<[u8; 32]> = values
+        .iter()
+        .map(|v| aead_key(Suite::Aes256Gcm, epoch_id(v.as_bytes(), purpose.name())))
+        .collect();
+    let mut distinct = keys.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(distinct.len() > 16, "{} epochs", distinct.len());
+    let mut leaked = Vec::new();
+    for k in &distinct {
+        let (opener, _) = key_set(Suite::Aes256Gcm);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for _ in 0..2 {
+                        for v in &values {
+                            assert_eq!(opener.open_dyn(v, &purpose, &ctx).unwrap(), "v");
+                        }
+                    }
+                });
+            }
+        });
+        let n = freed_copies(&k[..16], || drop(opener));
+        if n > 0 {
+            leaked.push(n);
+        }
+    }
+    assert!(leaked.is_empty(), "epoch keys freed unwiped: {leaked:?}");
+}

@@ -170,3 +170,70 @@ fn a_second_install_is_refused_and_the_first_stays() {
     }
     assert_eq!(super::get_default(), in_use);
 }
+
+/// Every provider against the raw RustCrypto crates (the reference), over every
+/// plaintext length up to past both thresholds and AAD lengths up to past a GHASH/Poly1305 block
+/// multiple and the largest AAD a value can have.
+#[test]
+fn every_provider_matches_the_raw_crates_over_lengths_and_aad() {
+    use aes_gcm::aead::{AeadInPlace as _, KeyInit as _};
+    let key = key(0x33);
+    let aes_ref = aes_gcm::Aes256Gcm::new_from_slice(key.expose_secret()).unwrap();
+    let x_ref = chacha20poly1305::XChaCha20Poly1305::new_from_slice(key.expose_secret()).unwrap();
+    let aad_lens = [
+        0usize, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 257, 511, 512, 513, 700,
+    ];
+    let aes: Vec<_> = Provider::ALL
+        .iter()
+        .map(|&p| (p, AesGcm::with_provider(p, &key)))
+        .collect();
+    let xc: Vec<_> = Provider::ALL
+        .iter()
+        .map(|&p| (p, XChaCha::with_provider(p, &key)))
+        .collect();
+    let nonce12: [u8; AES_NONCE_LEN] = filler(AES_NONCE_LEN, 0x44).try_into().unwrap();
+    let nonce24: [u8; XCHACHA_NONCE_LEN] = filler(XCHACHA_NONCE_LEN, 0x45).try_into().unwrap();
+    for len in (0..=600).chain([1023, 1024, 1025, 4095, 4097]) {
+        for &alen in &aad_lens {
+            let pt = filler(len, len as u8);
+            let aad = filler(alen, 0x99 ^ alen as u8);
+            let mut r = pt.clone();
+            let rtag = aes_ref
+                .encrypt_in_place_detached(&nonce12.into(), &aad, &mut r)
+                .unwrap();
+            for (p, c) in &aes {
+                let mut b = pt.clone();
+                let t = c.seal_detached(&nonce12, &aad, &mut b);
+                assert!(b == r && t[..] == rtag[..], "AES {p} len {len} aad {alen}");
+                assert_eq!(
+                    c.open(&nonce12, &aad, &mut b, &t),
+                    Ok(()),
+                    "AES open {p} {len} {alen}"
+                );
+                assert!(b == pt);
+            }
+            let mut r = pt.clone();
+            let rtag = x_ref
+                .encrypt_in_place_detached(
+                    chacha20poly1305::XNonce::from_slice(&nonce24),
+                    &aad,
+                    &mut r,
+                )
+                .unwrap();
+            for (p, c) in &xc {
+                let mut b = pt.clone();
+                let t = c.seal_detached(&nonce24, &aad, &mut b);
+                assert!(
+                    b == r && t[..] == rtag[..],
+                    "XChaCha {p} len {len} aad {alen}"
+                );
+                assert_eq!(
+                    c.open(&nonce24, &aad, &mut b, &t),
+                    Ok(()),
+                    "XChaCha open {p} {len} {alen}"
+                );
+                assert!(b == pt);
+            }
+        }
+    }
+}
