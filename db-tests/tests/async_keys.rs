@@ -319,3 +319,28 @@ fn passphrase_from_file_reads_the_first_line_as_the_cli_does() {
     let missing = Passphrase::from_file(dir.path().join("none")).expect_err("missing");
     assert!(matches!(missing, Error::KeyFile(KeyFileError::Io { .. })));
 }
+
+/// A file damaged on disk (a byte flipped in its body, its trailing checksum left as it was)
+/// fails to load; its reload must say so too, not answer "unchanged" from the last 32 bytes.
+#[tokio::test]
+async fn a_reload_of_a_file_damaged_in_the_middle_is_reported() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("bundle.fskeys");
+    let keyring = Keyring::generate(Suite::default()).expect("generates");
+    save(&keyring, &path, PHRASE);
+    let keys = ReloadableKeys::load_bundle(&path, "fulfillment", protector())
+        .await
+        .expect("loads");
+    let mut bytes = std::fs::read(&path).expect("reads");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&path, &bytes).expect("writes");
+    assert!(
+        KeyBundle::load(&path, &cheap(PHRASE)).is_err(),
+        "the file no longer loads"
+    );
+
+    let outcome = keys.reload().await;
+    assert!(outcome.is_err(), "a damaged file is reported: {outcome:?}");
+    assert!(opens(&keys, &sealed(&keyring)), "the keys in force stay");
+}

@@ -223,3 +223,42 @@ mod records {
         assert_eq!(email, "ada@example.com");
     }
 }
+
+/// SQL NULL read into a (non-`Option`) `Sealed` is sqlx's "unexpected null", as on PostgreSQL
+/// and MySQL, not a parse error that calls the column a truncated value.
+#[tokio::test]
+async fn sqlite_null_is_an_unexpected_null_not_a_truncated_value() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("shop.sqlite3").display()
+    );
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("opens");
+    sqlx::query("CREATE TABLE customer (id INTEGER PRIMARY KEY, email BLOB, email_text TEXT)")
+        .execute(&mut conn)
+        .await
+        .expect("creates");
+    sqlx::query("INSERT INTO customer VALUES (1, NULL, NULL)")
+        .execute(&mut conn)
+        .await
+        .expect("inserts");
+    let row = sqlx::query("SELECT email, email_text FROM customer")
+        .fetch_one(&mut conn)
+        .await
+        .expect("selects");
+    assert!(
+        row.try_get::<Option<Email>, _>(0)
+            .expect("decodes")
+            .is_none()
+    );
+    for column in 0..2 {
+        let error = row
+            .try_get::<Email, _>(column)
+            .expect_err("NULL is not a sealed value")
+            .to_string();
+        assert!(
+            error.contains("unexpected null") && !error.contains("truncated"),
+            "{error}"
+        );
+    }
+}

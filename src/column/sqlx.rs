@@ -61,6 +61,11 @@ where
     /// `Vec<u8>` (so that either wire format of a driver works); the text form if the bytes start
     /// with `fs1:`, the binary form otherwise (FORMAT.md §2, §7). Opening still needs the key.
     fn decode(value: DB::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        // SQLite's `String` and `Vec<u8>` decode NULL as empty: say NULL, as the other drivers do,
+        // rather than call the column a truncated value.
+        if value.is_null() {
+            return Err(Box::new(sqlx_core::error::UnexpectedNullError));
+        }
         let type_info = value.type_info();
         let column = column_name(type_info.name());
         if <String as Type<DB>>::compatible(&type_info) {

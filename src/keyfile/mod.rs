@@ -51,10 +51,13 @@ pub(crate) fn read_key_file(path: &std::path::Path) -> Result<Vec<u8>> {
     atomic::read(path)
 }
 
-/// A key file's checksum (FORMAT.md §14.1: its last 32 bytes).
+/// A digest of a whole key file: what a reload compares to tell a changed file. Not the file's
+/// own checksum (FORMAT.md §14.1, its last 32 bytes): a file damaged before them keeps those,
+/// and its reload must fail, not answer "unchanged".
 #[cfg(feature = "tokio")]
 pub(crate) fn file_checksum(bytes: &[u8]) -> [u8; 32] {
-    atomic::checksum(bytes)
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
 }
 use crate::secret::SecretKey;
 

@@ -49,7 +49,7 @@ pub struct ReloadableKeys {
     keyring: KeyringId,
     protector: SharedProtector,
     current: ArcSwap<KeySet>,
-    /// The checksum of the file loaded last (FORMAT.md §14.1: its last 32 bytes).
+    /// The SHA-256 of the whole file loaded last (`keyfile::file_checksum`).
     checksum: ArcSwap<[u8; 32]>,
     generation: AtomicU64,
     /// Numbers each read of the file, in the order the reads happened (taken with the read).

@@ -66,6 +66,9 @@ impl<V> SubjectKeys<V> {
             reference: reference.map(str::to_owned),
             withdrawn: None,
         };
+        // Whatever becomes of this future (answered, failed, or dropped while the vault's answer
+        // was awaited, after the vault may have committed), this process forgets what it knew.
+        let _invalidate = OnDrop::new(|| self.changed(subject.as_bytes(), purpose.name(), None));
         if !vault.grant(&consent).await? {
             let at = vault
                 .read(subject.as_bytes(), &[])
@@ -74,7 +77,6 @@ impl<V> SubjectKeys<V> {
                 .unwrap_or(0);
             return Err(Error::SubjectErased { at });
         }
-        self.changed(subject.as_bytes(), purpose.name(), None);
         Ok(consent)
     }
 
@@ -86,11 +88,12 @@ impl<V> SubjectKeys<V> {
         purpose: &DynPurpose,
     ) -> Result<Withdrawal> {
         subject.check()?;
-        let withdrawal = vault
+        // Invalidated when this future ends, also if it is dropped while the vault's answer is
+        // awaited: the withdrawal may stand in the vault, and no key of it may stay cached here.
+        let _invalidate = OnDrop::new(|| self.changed(subject.as_bytes(), purpose.name(), None));
+        vault
             .withdraw(subject.as_bytes(), purpose.name(), self.now())
-            .await?;
-        self.changed(subject.as_bytes(), purpose.name(), None);
-        Ok(withdrawal)
+            .await
     }
 
     /// As [`consents`](SubjectKeys::consents), over `vault`.
@@ -110,8 +113,12 @@ impl<V> SubjectKeys<V> {
         subject: &Subject<'_>,
     ) -> Result<ErasureReceipt> {
         subject.check()?;
+        // If this future fails or is dropped before the vault answers, the erasure may still
+        // stand there: this process forgets every key of the subject it holds all the same.
+        let mut unknown = OnDrop::new(|| self.forgotten(subject.as_bytes(), None));
         let receipt = vault.forget(subject.as_bytes(), self.now()).await?;
-        self.forgotten(subject.as_bytes(), receipt.at);
+        unknown.disarm();
+        self.forgotten(subject.as_bytes(), Some(receipt.at));
         Ok(receipt)
     }
 
@@ -607,6 +614,28 @@ impl<V> SubjectKeys<V> {
             ..Draft::new(operation)
         };
         finish(auditor, &draft, result)
+    }
+}
+
+/// Runs a closure when dropped, unless disarmed: what an async administration owes this process's
+/// caches even when its future is dropped mid-way.
+struct OnDrop<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> OnDrop<F> {
+    fn new(f: F) -> Self {
+        Self(Some(f))
+    }
+
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl<F: FnOnce()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
     }
 }
 

@@ -398,10 +398,12 @@ impl<V> SubjectKeys<V> {
 
     /// This process forgot `subject` at `at`: this cache remembers it erased for every purpose
     /// held here, and every other cache of the keyring forgets every purpose it holds keys of.
-    pub(crate) fn forgotten(&self, subject: &[u8], at: u64) {
+    /// `None`: the erasure may or may not have been committed (its call failed or was dropped):
+    /// this cache forgets those purposes too.
+    pub(crate) fn forgotten(&self, subject: &[u8], at: Option<u64>) {
         for purpose in self.keys.purposes() {
-            self.cache
-                .invalidate(subject, purpose.name(), Some(Cached::Erased { at }));
+            let now = at.map(|at| Cached::Erased { at });
+            self.cache.invalidate(subject, purpose.name(), now);
         }
         caches::for_others(self.keyring, &self.cache, |cache, purposes| {
             for purpose in purposes {

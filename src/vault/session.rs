@@ -1,9 +1,8 @@
 //! `SubjectSession`: one subject's data keys, resolved once for a whole record, so that sealing or
 //! opening its fields costs no more vault or cache lookups than it has purposes.
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Error, Result};
 use crate::format;
@@ -53,11 +52,11 @@ pub struct SubjectSession<'k, V> {
     purposes: Vec<DynPurpose>,
     /// Per purpose, the key to seal with (`None`: no consent, or not resolved for sealing).
     sealing: Vec<Option<Arc<KeyState>>>,
-    /// Keys resolved for opening.
-    opening: RefCell<Vec<OpeningKey>>,
-    /// The invalidations of the keys' cache when `opening` was last known good: a withdrawal,
-    /// an erasure or a sweep anywhere in the process since empties it.
-    seen: Cell<Ticket>,
+    /// Keys resolved for opening, with the invalidations of the keys' cache when they were last
+    /// known good: a withdrawal, an erasure or a sweep anywhere in the process since empties
+    /// them. A mutex (uncontended: a session serves one request) rather than a `RefCell`, so
+    /// that the session is `Sync` and `open_async`'s future is `Send`.
+    opening: Mutex<(Ticket, Vec<OpeningKey>)>,
     /// Records no event of its own: a derived record records one for all its fields.
     quiet: bool,
 }
@@ -90,8 +89,7 @@ impl<V> SubjectKeys<V> {
             subject: subject.as_bytes().to_vec(),
             purposes: Vec::new(),
             sealing: Vec::new(),
-            opening: RefCell::new(Vec::new()),
-            seen: Cell::new(self.cache.ticket()),
+            opening: Mutex::new((self.cache.ticket(), Vec::new())),
             quiet: false,
         })
     }
@@ -110,8 +108,7 @@ impl<'k, V> SubjectSession<'k, V> {
             subject: subject.as_bytes().to_vec(),
             purposes: purposes.to_vec(),
             sealing,
-            opening: RefCell::new(Vec::new()),
-            seen: Cell::new(keys.cache.ticket()),
+            opening: Mutex::new((keys.cache.ticket(), Vec::new())),
             quiet: false,
         }
     }
@@ -345,21 +342,23 @@ impl<V> SubjectSession<'_, V> {
     /// The key of (purpose, generation) this session resolved already, if any.
     fn known(&self, purpose: &str, generation: u32) -> Option<Arc<KeyState>> {
         let now = self.keys.cache.ticket();
-        if self.seen.get() != now {
+        let mut opening = self.opening.lock().unwrap_or_else(PoisonError::into_inner);
+        let (seen, keys) = &mut *opening;
+        if *seen != now {
             // This process changed some subject's keys since: ask the keys' cache again.
-            self.opening.borrow_mut().clear();
-            self.seen.set(now);
+            keys.clear();
+            *seen = now;
         }
-        self.opening
-            .borrow()
-            .iter()
+        keys.iter()
             .find(|(p, g, _)| *g == generation && p.as_ref() == purpose)
             .map(|(_, _, key)| Arc::clone(key))
     }
 
     fn learn(&self, purpose: &str, generation: u32, key: &Arc<KeyState>) {
         self.opening
-            .borrow_mut()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
             .push((purpose.into(), generation, Arc::clone(key)));
     }
 }
