@@ -545,7 +545,8 @@ fn address() -> Address {
 }
 
 /// A derived record opened as one purpose's view through a key set: one event of the set's
-/// auditor, naming the purpose and the fields it opened; a purpose the set lacks is refused.
+/// auditor, naming the purpose and the fields it opened; a purpose the set lacks is refused, and
+/// the refusal recorded as a failed open.
 #[test]
 fn a_derived_record_opened_with_a_key_set_is_one_event_of_its_auditor() {
     let keyring = keyring();
@@ -572,13 +573,21 @@ fn a_derived_record_opened_with_a_key_set_is_one_event_of_its_auditor() {
         Err(Error::NoKeyForPurpose { .. })
     ));
     let events = record_events(&sink, 0);
-    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events.len(), 2, "{events:#?}");
     assert!(
         events[0].contains(
             r#""op":"open","outcome":"ok","actor":"desk","purposes":["support"],"record":"Customer","fields":["phone","mail"],"id":"1001""#
         ),
         "{}",
         events[0]
+    );
+    // Refused for want of the purpose's key: recorded as a failed open of that purpose.
+    assert!(
+        events[1].contains(
+            r#""op":"open","outcome":"failed","error":"no-key-for-purpose","actor":"desk","purposes":["fulfillment"]"#
+        ),
+        "{}",
+        events[1]
     );
 }
 
