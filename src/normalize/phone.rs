@@ -74,7 +74,7 @@ impl Phone {
         }
         match home.code().source() {
             Source::Plus => phonenumber::parse(None, number).ok(),
-            Source::Idd => after_idd(number, code),
+            Source::Idd => self.after_idd(number),
             Source::Number | Source::Default => Some(home),
         }
         .filter(|foreign| foreign.code().value() == code)
@@ -88,35 +88,32 @@ impl Phone {
     }
 }
 
-/// `number`, written with an international dialling prefix (`0039 06 6982 1234` from GB, `011
-/// 33 ...` from the US) before calling code `code`, read from the calling code on as `+<code>
-/// ...`. The prefix is the first digits of the number, as many as leave it starting with `code`
-/// (from 1 to 9 digits: prefixes such as `00`, `011`, `0011`, or `1410011` in Australia); the
-/// valid readings must agree, or there is none.
-fn after_idd(number: &str, code: u16) -> Option<PhoneNumber> {
-    let code = code.to_string();
-    let digits: Vec<(usize, char)> = number
-        .char_indices()
-        .filter(|(_, c)| c.is_ascii_digit())
-        .collect();
-    let all: String = digits.iter().map(|&(_, c)| c).collect();
-    let mut reading: Option<PhoneNumber> = None;
-    for (prefix_len, &(start, _)) in digits.iter().enumerate().take(10).skip(1) {
-        if !all[prefix_len..].starts_with(&code) {
-            continue;
+impl Phone {
+    /// `number`, written with the region's international dialling prefix (`0039 06 6982 1234`
+    /// from GB, `011 33 ...` from the US), read from the calling code on as `+<code> ...`, as
+    /// libphonenumber reads it: the region's prefix pattern (its metadata) matched once at the
+    /// start of the digits, and not followed by a 0. Never another prefix length: searching for
+    /// one that gives a valid number read a number typed with its calling code twice, or dialled
+    /// with another country's prefix, as someone else's, and refused valid numbers that a longer
+    /// prefix also made valid.
+    fn after_idd(self, number: &str) -> Option<PhoneNumber> {
+        let digits: Vec<(usize, char)> = number
+            .char_indices()
+            .filter(|(_, c)| c.is_ascii_digit())
+            .collect();
+        let all: String = digits.iter().map(|&(_, c)| c).collect();
+        let idd = DATABASE
+            .by_id(self.region.as_ref())?
+            .international_prefix()?;
+        let found = idd.find(&all)?;
+        if found.start() != 0 || all[found.end()..].starts_with('0') {
+            return None;
         }
-        let Ok(candidate) = phonenumber::parse(None, format!("+{}", &number[start..])) else {
-            continue;
-        };
-        if !phonenumber::is_valid(&candidate) {
-            continue;
-        }
-        match &reading {
-            Some(earlier) if *earlier != candidate => return None,
-            _ => reading = Some(candidate),
-        }
+        // From the first digit after the prefix, in the text as written (an extension stays
+        // for the parser to drop).
+        let &(start, _) = digits.get(found.end())?;
+        phonenumber::parse(None, format!("+{}", &number[start..])).ok()
     }
-    reading
 }
 
 impl Normalize for Phone {

@@ -95,3 +95,30 @@ fn last_four_digits_of_a_phone() {
     assert_eq!(ok(&last4, "020 7946 0018"), "0018");
     assert_eq!(last4.description(), "phone:GB|last-digits:4");
 }
+
+/// A number written with the region's international dialling prefix is read as libphonenumber
+/// reads it: that prefix once, at the start, then the calling code, as its `+` form is read.
+/// Expected values are the spec's Python reference's (tests/vectors/normalize/generate.py,
+/// `phonenumbers` 9.0.33). No other prefix length is tried: that read a number with its calling
+/// code typed twice, or dialled with another country's prefix, as someone else's number, and
+/// refused valid numbers that a longer prefix also made valid.
+#[test]
+fn a_number_after_the_international_prefix_is_read_as_its_plus_form() {
+    let gb = region("GB");
+    assert_eq!(ok(&gb, "+49 30 4930 1234"), "+493049301234");
+    assert_eq!(ok(&gb, "0049 30 4930 1234"), "+493049301234");
+    assert_eq!(ok(&gb, "00 43 1 4312345"), "+4314312345");
+    assert_eq!(ok(&gb, "0049 30 4930 1234 ext. 7"), "+493049301234");
+    for (region_code, input) in [
+        ("GB", "0039 39 06 6982 1234"),
+        ("AT", "0011 61 23 1234 5678"),
+    ] {
+        assert!(
+            matches!(
+                err(&region(region_code), input),
+                NormalizeError::Phone(PhoneProblem::Invalid { .. })
+            ),
+            "{region_code} {input}"
+        );
+    }
+}
