@@ -10,20 +10,31 @@ fieldseal::purpose!(Support = "support");
 fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Acme = "third-party:acme");
 
+#[path = "common/events.rs"]
+mod events;
+
+use events::ops;
+
 const SECRET: &str = "ada@example.com";
 
-fn ops(sink: &MemorySink) -> Vec<String> {
-    sink.lines()
-        .iter()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            format!(
-                "{} {}",
-                v["op"].as_str().unwrap(),
-                v["outcome"].as_str().unwrap()
-            )
-        })
-        .collect()
+/// A key set of `keyring`'s support key recording through `auditor`.
+fn support_keys(keyring: &Keyring, auditor: Auditor) -> KeySet {
+    KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(auditor)
+        .unwrap()
+}
+
+/// A keyring rotated since a `Customer` row's email was sealed for support under version 1,
+/// and that row.
+fn stale_row() -> (Keyring, String) {
+    let mut keyring = Keyring::generate(Suite::default()).unwrap();
+    let ctx = Context::new("Customer", "email").with_id_int(7);
+    let email: Sealed<String, Support> =
+        Sealed::seal(SECRET, &ctx, &keyring.purpose_key::<Support>()).unwrap();
+    let row = format!(r#"{{"id": 7, "email": "{}"}}"#, email.to_text());
+    keyring.rotate().unwrap();
+    (keyring, row)
 }
 
 /// `SubjectKeys::reseal_direct` opens the subject's copy with the subject's data key to hand it
@@ -33,10 +44,7 @@ fn reseal_direct_is_recorded_by_the_subject_keys_auditor() {
     use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let sink = Arc::new(MemorySink::new());
-    let keys = KeySet::new()
-        .with(keyring.purpose_key::<Support>())
-        .with_auditor(Auditor::new(Arc::clone(&sink), "crm"))
-        .unwrap();
+    let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "crm"));
     let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
     let ada = Subject::int(1001);
     let ctx = Context::new("customer", "email").with_id_int(1001);
@@ -103,17 +111,10 @@ fn a_refused_reseal_direct_is_recorded_failed() {
 #[test]
 fn reseal_records_is_one_reseal_run_event() {
     use fieldseal::bulk::{IdType, RecordLayout, reseal_records};
-    let mut keyring = Keyring::generate(Suite::default()).unwrap();
-    let ctx = Context::new("Customer", "email").with_id_int(7);
-    let email: Sealed<String, Support> =
-        Sealed::seal(SECRET, &ctx, &keyring.purpose_key::<Support>()).unwrap();
-    let rows = vec![format!(r#"{{"id": 7, "email": "{}"}}"#, email.to_text())];
-    keyring.rotate().unwrap();
+    let (keyring, row) = stale_row();
+    let rows = vec![row];
     let sink = Arc::new(MemorySink::new());
-    let keys = KeySet::new()
-        .with(keyring.purpose_key::<Support>())
-        .with_auditor(Auditor::new(Arc::clone(&sink), "batch"))
-        .unwrap();
+    let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "batch"));
     let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64").unwrap());
     let mut written = Vec::new();
     let summary = reseal_records(&keys, &layout, rows, 1, &mut |_| {}, &mut |row| {
@@ -137,10 +138,7 @@ fn reseal_trait_open_text_through_an_audited_key_set_is_recorded() {
     use fieldseal::bulk::Reseal;
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let sink = Arc::new(MemorySink::new());
-    let keys = KeySet::new()
-        .with(keyring.purpose_key::<Support>())
-        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"))
-        .unwrap();
+    let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "desk"));
     let ctx = Context::new("customer", "email").with_id_int(7);
     let email = keys.seal::<Support, String>(SECRET, &ctx).unwrap();
     let opened = Reseal::open_text(&keys, &email.to_text(), &ctx).unwrap();
@@ -172,10 +170,7 @@ fn reseal_trait_open_text_fails_closed() {
     }
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let sink = Arc::new(Breaks(AtomicBool::new(false)));
-    let keys = KeySet::new()
-        .with(keyring.purpose_key::<Support>())
-        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"))
-        .unwrap();
+    let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "desk"));
     let ctx = Context::new("customer", "email").with_id_int(7);
     let email = keys.seal::<Support, String>(SECRET, &ctx).unwrap();
     sink.0.store(true, Ordering::SeqCst);
@@ -298,17 +293,9 @@ fn a_sweep_that_fails_part_way_records_what_it_destroyed() {
 #[test]
 fn a_record_layout_reseal_is_recorded() {
     use fieldseal::bulk::{IdType, RecordLayout};
-    let mut keyring = Keyring::generate(Suite::default()).unwrap();
-    let ctx = Context::new("Customer", "email").with_id_int(7);
-    let email: Sealed<String, Support> =
-        Sealed::seal(SECRET, &ctx, &keyring.purpose_key::<Support>()).unwrap();
-    let row = format!(r#"{{"id": 7, "email": "{}"}}"#, email.to_text());
-    keyring.rotate().unwrap();
+    let (keyring, row) = stale_row();
     let sink = Arc::new(MemorySink::new());
-    let keys = KeySet::new()
-        .with(keyring.purpose_key::<Support>())
-        .with_auditor(Auditor::new(Arc::clone(&sink), "batch"))
-        .unwrap();
+    let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "batch"));
     let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64").unwrap());
     let (_, counts) = layout.reseal(&keys, &row).unwrap();
     assert_eq!(counts.resealed, 1, "the value was re-sealed");

@@ -21,6 +21,9 @@ use fieldseal::{Context, Error, KeySet, Keyring, Seal, Sealed, Suite};
 fieldseal::purpose!(Support = "support");
 fieldseal::purpose!(Fulfillment = "fulfillment");
 
+#[path = "common/events.rs"]
+mod events;
+
 const SENTINEL: &str = "SENTINEL-plaintext-7f3a9c";
 
 struct Dir(PathBuf);
@@ -1213,19 +1216,8 @@ fn subject_mode_and_its_administration_are_recorded() {
     subjects.sweep().unwrap();
     assert!(subjects.open::<Support, _, _, _>(&v, &ada, &ctx).is_err());
     let lines = sink.lines();
-    let ops: Vec<String> = lines
-        .iter()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            format!(
-                "{} {}",
-                v["op"].as_str().unwrap(),
-                v["outcome"].as_str().unwrap()
-            )
-        })
-        .collect();
     assert_eq!(
-        ops,
+        events::ops(&sink),
         [
             "key-set-load ok",
             "seal ok",
@@ -1293,18 +1285,7 @@ fn async_subject_mode_is_recorded_like_blocking() {
                 .is_err()
         );
     });
-    let ops: Vec<String> = sink
-        .lines()
-        .iter()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).unwrap();
-            format!(
-                "{} {}",
-                v["op"].as_str().unwrap(),
-                v["outcome"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let ops = events::ops(&sink);
     assert_eq!(
         ops,
         [

@@ -24,6 +24,33 @@ fn keys(keyring: &Keyring) -> KeySet {
     KeySet::from_keyring(keyring, &[Fulfillment.into(), Marketing.into()])
 }
 
+/// One process's view of `vault`: an administrator without purpose keys, a service holding both
+/// purposes' keys that trusts its cache for an hour (only an invalidation can stop it), and a
+/// writer with the same keys, for values the service has not seen.
+struct Process<V> {
+    keyring: Keyring,
+    vault: Arc<V>,
+    admin: SubjectKeys<Arc<V>>,
+    service: SubjectKeys<Arc<V>>,
+    writer: SubjectKeys<Arc<V>>,
+}
+
+fn process<V: KeyVault>(vault: V) -> Process<V> {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let vault = Arc::new(vault);
+    let with = |keys| SubjectKeys::new(Arc::clone(&vault), keys, keyring.id()).unwrap();
+    let admin = with(KeySet::new());
+    let service = with(keys(&keyring)).with_cache(1_000, Duration::from_secs(3_600));
+    let writer = with(keys(&keyring));
+    Process {
+        keyring,
+        vault,
+        admin,
+        service,
+        writer,
+    }
+}
+
 /// A vault whose next `read` (once armed) reads, then tells the test and waits until released.
 struct Gated<V> {
     inner: V,
@@ -114,13 +141,13 @@ impl<V: KeyVault> KeyVault for Gated<V> {
 /// caches it: after the withdrawal returned, B does not open from its cache.
 #[test]
 fn open_read_before_withdrawal_elsewhere_is_not_cached() {
-    let keyring = Keyring::generate(Suite::default()).unwrap();
-    let vault = Arc::new(Gated::new(MemoryVault::new()));
-    let admin = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
-    let service = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id())
-        .unwrap()
-        .with_cache(1_000, Duration::from_secs(3_600));
-    let writer = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id()).unwrap();
+    let Process {
+        vault,
+        admin,
+        service,
+        writer,
+        ..
+    } = process(Gated::new(MemoryVault::new()));
     let ada = Subject::int(7);
     admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
     let email: Email = writer.seal(&ada, EMAIL, &ctx(7)).unwrap();
@@ -141,13 +168,13 @@ fn open_read_before_withdrawal_elsewhere_is_not_cached() {
 /// The same with an erasure racing a seal that creates the key.
 #[test]
 fn seal_read_before_forget_elsewhere_is_not_cached() {
-    let keyring = Keyring::generate(Suite::default()).unwrap();
-    let vault = Arc::new(Gated::new(MemoryVault::new()));
-    let admin = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
-    let service = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id())
-        .unwrap()
-        .with_cache(1_000, Duration::from_secs(3_600));
-    let writer = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id()).unwrap();
+    let Process {
+        vault,
+        admin,
+        service,
+        writer,
+        ..
+    } = process(Gated::new(MemoryVault::new()));
     let ada = Subject::int(7);
     let email: Email = writer.seal(&ada, EMAIL, &ctx(7)).unwrap();
     let (read, go) = vault.arm();
@@ -168,12 +195,7 @@ fn seal_read_before_forget_elsewhere_is_not_cached() {
 /// the opener's in-flight call finished, B refuses.
 #[test]
 fn racing_withdrawals_and_opens_across_subject_keys() {
-    let keyring = Keyring::generate(Suite::default()).unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let admin = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
-    let service = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id())
-        .unwrap()
-        .with_cache(1_000, Duration::from_secs(3_600));
+    let Process { admin, service, .. } = process(MemoryVault::new());
     for round in 0..300u64 {
         let subject = Subject::int(round);
         admin
@@ -208,10 +230,7 @@ fn racing_withdrawals_and_opens_across_subject_keys() {
 /// `SubjectKeys` of the process returned.
 #[test]
 fn a_session_stops_opening_once_this_process_withdraws() {
-    let keyring = Keyring::generate(Suite::default()).unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let admin = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
-    let service = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id()).unwrap();
+    let Process { admin, service, .. } = process(MemoryVault::new());
     let ada = Subject::int(7);
     admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
     let email: Email = service.seal(&ada, EMAIL, &ctx(7)).unwrap();
@@ -250,13 +269,13 @@ fn a_session_stops_opening_once_this_process_withdraws() {
 /// `forget` returned, B answers SubjectErased, not the withdrawal it read before.
 #[test]
 fn a_withdrawal_read_before_an_erasure_does_not_outlive_it() {
-    let keyring = Keyring::generate(Suite::default()).unwrap();
-    let vault = Arc::new(Gated::new(MemoryVault::new()));
-    let admin = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
-    let service = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id())
-        .unwrap()
-        .with_cache(1_000, Duration::from_secs(3_600));
-    let writer = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id()).unwrap();
+    let Process {
+        vault,
+        admin,
+        service,
+        writer,
+        ..
+    } = process(Gated::new(MemoryVault::new()));
     let ada = Subject::int(7);
     admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
     let email: Email = writer.seal(&ada, EMAIL, &ctx(7)).unwrap();
@@ -281,12 +300,15 @@ fn a_withdrawal_read_before_an_erasure_does_not_outlive_it() {
 /// service holds no key of: an erasure empties the purposes a cache is registered with).
 #[test]
 fn an_erasure_reaches_answers_cached_for_purposes_outside_the_key_set() {
-    let keyring = Keyring::generate(Suite::default()).unwrap();
-    let vault = Arc::new(MemoryVault::new());
-    let admin = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
-    let writer = SubjectKeys::new(Arc::clone(&vault), keys(&keyring), keyring.id()).unwrap();
-    let fulfillment_only = KeySet::from_keyring(&keyring, &[Fulfillment.into()]);
-    let service = SubjectKeys::new(Arc::clone(&vault), fulfillment_only, keyring.id()).unwrap();
+    let Process {
+        keyring,
+        vault,
+        admin,
+        writer,
+        ..
+    } = process(MemoryVault::new());
+    let fulfillment_only = || KeySet::from_keyring(&keyring, &[Fulfillment.into()]);
+    let service = SubjectKeys::new(Arc::clone(&vault), fulfillment_only(), keyring.id()).unwrap();
     let ada = Subject::int(7);
     admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
     let email: Email = writer.seal(&ada, EMAIL, &ctx(7)).unwrap();
@@ -298,12 +320,7 @@ fn an_erasure_reaches_answers_cached_for_purposes_outside_the_key_set() {
     );
     admin.forget(&ada).unwrap();
     // A fresh SubjectKeys with the same keys says SubjectErased ...
-    let fresh = SubjectKeys::new(
-        Arc::clone(&vault),
-        KeySet::from_keyring(&keyring, &[Fulfillment.into()]),
-        keyring.id(),
-    )
-    .unwrap();
+    let fresh = SubjectKeys::new(Arc::clone(&vault), fulfillment_only(), keyring.id()).unwrap();
     assert!(matches!(
         fresh.open::<Marketing, _, _, _>(&email, &ada, &ctx(7)),
         Err(Error::SubjectErased { .. })

@@ -1,7 +1,7 @@
 //! How bulk work is recorded: one event per run (`reseal-run`), or per record re-sealed on its
 //! own (`reseal`), with its counts, once it is over; never one per value.
 
-use crate::audit::{Detail, Draft, Operation, Outcome};
+use crate::audit::{Detail, Draft, Operation};
 use crate::bulk::layout::{RecordLayout, Reseal};
 use crate::bulk::{Counts, Summary};
 use crate::error::Result;
@@ -56,14 +56,5 @@ fn recorded<T>(
         detail,
         ..Draft::new(operation)
     };
-    let outcome = match &result {
-        Ok(_) => Outcome::Ok,
-        Err(e) => Outcome::Failed(e.kind()),
-    };
-    let written = auditor.record(&draft, outcome);
-    match (result, written) {
-        (Ok(done), Ok(())) => Ok(done),
-        (Ok(_), Err(audit)) => Err(audit),
-        (Err(e), _) => Err(e),
-    }
+    auditor.around(&draft, || result)
 }
