@@ -226,3 +226,49 @@ fn the_async_api_over_a_suspending_vault_answers_as_the_synchronous_one() {
         assert!(subjects.vault().calls.load(Ordering::SeqCst) > calls);
     });
 }
+
+/// A session made by `session_async` seals without awaiting, so it cannot ask the vault again:
+/// once a withdrawal made elsewhere in the process returned, it refuses to seal (nothing is sealed
+/// under the destroyed key) until the caller makes a new session, which seals no marketing copy.
+#[test]
+fn an_async_session_refuses_to_seal_once_the_process_withdraws() {
+    pollster::block_on(async {
+        let keyring = Keyring::generate(Suite::default()).unwrap();
+        let vault = std::sync::Arc::new(MemoryVault::new());
+        let keys = KeySet::new()
+            .with(keyring.purpose_key::<Fulfillment>())
+            .with(keyring.purpose_key::<Marketing>());
+        let service = SubjectKeys::new_async(
+            fieldseal::vault::Blocking(std::sync::Arc::clone(&vault)),
+            keys,
+            keyring.id(),
+        )
+        .await
+        .unwrap();
+        let admin = SubjectKeys::new(vault, KeySet::new(), keyring.id()).unwrap();
+        let ada = Subject::int(7);
+        let ctx = Context::new("customer", "email").with_id_int(7);
+        admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
+        let purposes = [Fulfillment.into(), Marketing.into()];
+        let session = service.session_async(&ada, &purposes).await.unwrap();
+        let both: Sealed<String, (Fulfillment, Marketing)> = session.seal("Ada", &ctx).unwrap();
+        assert_eq!(both.purposes().len(), 2);
+
+        admin.withdraw(&ada, &Marketing.into()).unwrap();
+        let refused = session.seal::<String, (Fulfillment, Marketing)>("Ada", &ctx);
+        assert!(
+            matches!(
+                refused,
+                Err(Error::Vault(fieldseal::VaultError::SessionOutdated))
+            ),
+            "sealed after the withdrawal returned: {refused:?}"
+        );
+        let session = service.session_async(&ada, &purposes).await.unwrap();
+        let fresh: Sealed<String, (Fulfillment, Marketing)> = session.seal("Ada", &ctx).unwrap();
+        assert_eq!(
+            fresh.purposes().len(),
+            1,
+            "no marketing copy after withdrawal"
+        );
+    });
+}

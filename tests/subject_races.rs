@@ -8,7 +8,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use fieldseal::vault::*;
-use fieldseal::{Context, Error, KeySet, Keyring, Result, Sealed, Suite};
+use fieldseal::{Context, Error, Inspection, KeySet, Keyring, Result, Sealed, Suite};
 
 fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Marketing = "marketing", consent);
@@ -262,6 +262,66 @@ fn a_session_stops_opening_once_this_process_withdraws() {
     assert!(
         matches!(after, Err(Error::SubjectErased { .. })),
         "session opened after the erasure returned: {after:?}"
+    );
+}
+
+/// A sealing session made before a withdrawal (and then an erasure) through another `SubjectKeys`
+/// of the process seals as a session made after it would: no copy for the withdrawn purpose, then
+/// nothing at all, rather than copies under the keys the vault destroyed.
+#[test]
+fn a_session_stops_sealing_once_this_process_withdraws() {
+    let Process { admin, service, .. } = process(MemoryVault::new());
+    let ada = Subject::int(7);
+    admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
+    let session = service
+        .session(&ada, &[Fulfillment.into(), Marketing.into()])
+        .unwrap();
+    let parts = |email: &Email| Inspection::of_bytes(email.as_bytes()).unwrap().parts;
+    let before: Email = session.seal(EMAIL, &ctx(7)).unwrap();
+    assert_eq!(
+        parts(&before),
+        [("fulfillment".to_owned(), 1), ("marketing".to_owned(), 1)]
+    );
+    admin.withdraw(&ada, &Marketing.into()).unwrap();
+    let after: Email = session.seal(EMAIL, &ctx(7)).unwrap();
+    assert_eq!(
+        parts(&after),
+        [("fulfillment".to_owned(), 1)],
+        "the session sealed a marketing copy after the withdrawal returned"
+    );
+    assert_eq!(
+        service
+            .open::<Fulfillment, _, _, _>(&after, &ada, &ctx(7))
+            .unwrap(),
+        EMAIL
+    );
+    admin.forget(&ada).unwrap();
+    let after = session.seal::<String, (Fulfillment, Marketing)>(EMAIL, &ctx(7));
+    assert!(
+        matches!(after, Err(Error::SubjectErased { .. })),
+        "the session sealed after the erasure returned: {after:?}"
+    );
+}
+
+/// The session refreshes only what changed: a withdrawal for another customer leaves Ada's
+/// session sealing both copies, which open.
+#[test]
+fn a_change_for_another_subject_leaves_a_session_sealing() {
+    let Process { admin, service, .. } = process(MemoryVault::new());
+    let (ada, bob) = (Subject::int(7), Subject::int(8));
+    for who in [&ada, &bob] {
+        admin.grant(who, &Marketing.into(), "form", None).unwrap();
+    }
+    let session = service
+        .session(&ada, &[Fulfillment.into(), Marketing.into()])
+        .unwrap();
+    admin.withdraw(&bob, &Marketing.into()).unwrap();
+    let email: Email = session.seal(EMAIL, &ctx(7)).unwrap();
+    assert_eq!(
+        service
+            .open::<Marketing, _, _, _>(&email, &ada, &ctx(7))
+            .unwrap(),
+        EMAIL
     );
 }
 

@@ -70,6 +70,17 @@ pub enum VaultError {
         action: &'static str,
     },
 
+    /// A [`SubjectSession`](crate::vault::SubjectSession) made by `session_async` cannot seal:
+    /// this process changed some subject's keys since it was made (a withdrawal, an erasure, a
+    /// sweep), and the session, which seals without awaiting, cannot ask the vault whether its
+    /// keys are among them. Nothing was sealed.
+    #[error(
+        "this subject session is outdated: a withdrawal, an erasure or a sweep in this process \
+         may have destroyed the keys it resolved; nothing was sealed: make a new session \
+         (`session_async`) and seal again"
+    )]
+    SessionOutdated,
+
     /// The storage failed in another way.
     #[error("the key vault failed ({action}): {source}")]
     Backend {

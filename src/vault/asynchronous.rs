@@ -158,11 +158,14 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
         subject: &Subject<'_>,
         purposes: &[DynPurpose],
     ) -> Result<SubjectSession<'_, V>> {
+        let at = self.cache.ticket();
         let (mut states, misses, now) = self.cached_sealing_keys(subject, purposes)?;
         if !misses.is_empty() {
             self.fill_sealing_keys(self.vault(), subject, purposes, &mut states, &misses, now)
                 .await?;
         }
-        Ok(SubjectSession::resolved(self, subject, purposes, states))
+        Ok(SubjectSession::resolved(
+            self, subject, purposes, states, at,
+        ))
     }
 }

@@ -18,6 +18,13 @@ use crate::vault::subject::Subject;
 /// A data key resolved for opening: (purpose, generation, key).
 type OpeningKey = (Box<str>, u32, Arc<KeyState>);
 
+/// Per purpose, the data key to seal with (`None`: no copy, for want of consent).
+type SealingKeys = Vec<Option<Arc<KeyState>>>;
+
+/// Resolves a subject's sealing keys through the vault: [`SubjectKeys::sealing_keys`], kept as a
+/// function so that sessions, which do not require a blocking vault, can call it when they have one.
+type Resolve<V> = fn(&SubjectKeys<V>, &Subject<'_>, &[DynPurpose]) -> Result<SealingKeys>;
+
 /// A subject's data keys for some purposes, resolved once: what a record's sealing and opening go
 /// through (`#[derive(Seal)]` with `#[seal(subject = ..)]` uses one per record).
 ///
@@ -25,11 +32,12 @@ type OpeningKey = (Box<str>, u32, Arc<KeyState>);
 /// consent); opening resolves each (purpose, generation) on first use and keeps it for the
 /// session. Not shared between threads: make one per record, or per request.
 ///
-/// Opening follows this process's withdrawals and erasures at once: any made since (through any
-/// `SubjectKeys` of the process) sends the next open back to the cache. Sealing keys are those
-/// resolved when the session was made: a session made before a withdrawal or an erasure can
-/// still seal copies under the keys it holds, which the vault has destroyed (only caches that
-/// hold them can open those copies, for their time to live). Keep sealing sessions short.
+/// A session follows this process's withdrawals, erasures and sweeps at once: any made since
+/// (through any `SubjectKeys` of the process) sends the next open back to the cache, and the next
+/// seal too, so that it seals as a session made then would. A session made by `session_async`
+/// seals without awaiting: when the cache no longer holds all its keys, it refuses with
+/// [`VaultError::SessionOutdated`](crate::VaultError::SessionOutdated) (make a new one). Changes
+/// made by other processes reach a session as they reach the cache: after its time to live.
 ///
 /// ```
 /// use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
@@ -52,6 +60,13 @@ pub struct SubjectSession<'k, V> {
     purposes: Vec<DynPurpose>,
     /// Per purpose, the key to seal with (`None`: no consent, or not resolved for sealing).
     sealing: Vec<Option<Arc<KeyState>>>,
+    /// The invalidations of the keys' cache before `sealing` was resolved: once they moved, a
+    /// seal resolves its keys again (see [`fresh_sealing`](Self::fresh_sealing)).
+    sealed_at: Ticket,
+    /// How to resolve the sealing keys from the vault: a session made by the blocking
+    /// [`session`](SubjectKeys::session) can; one made by `session_async` seals without
+    /// awaiting, and cannot.
+    resolve: Option<Resolve<V>>,
     /// Keys resolved for opening, with the invalidations of the keys' cache when they were last
     /// known good: a withdrawal, an erasure or a sweep anywhere in the process since empties
     /// them. A mutex (uncontended: a session serves one request) rather than a `RefCell`, so
@@ -72,8 +87,11 @@ impl<V: KeyVault> SubjectKeys<V> {
         subject: &Subject<'_>,
         purposes: &[DynPurpose],
     ) -> Result<SubjectSession<'_, V>> {
+        let at = self.cache.ticket();
         let sealing = self.sealing_keys(subject, purposes)?;
-        Ok(SubjectSession::resolved(self, subject, purposes, sealing))
+        let mut session = SubjectSession::resolved(self, subject, purposes, sealing, at);
+        session.resolve = Some(Self::sealing_keys);
+        Ok(session)
     }
 }
 
@@ -89,6 +107,8 @@ impl<V> SubjectKeys<V> {
             subject: subject.as_bytes().to_vec(),
             purposes: Vec::new(),
             sealing: Vec::new(),
+            sealed_at: self.cache.ticket(),
+            resolve: None,
             opening: Mutex::new((self.cache.ticket(), Vec::new())),
             quiet: false,
         })
@@ -96,18 +116,22 @@ impl<V> SubjectKeys<V> {
 }
 
 impl<'k, V> SubjectSession<'k, V> {
-    /// A session whose sealing keys are resolved.
+    /// A session whose sealing keys were resolved after the keys' cache gave the ticket `at`; it
+    /// cannot resolve them again (see [`SubjectKeys::session`], which can).
     pub(crate) fn resolved(
         keys: &'k SubjectKeys<V>,
         subject: &Subject<'_>,
         purposes: &[DynPurpose],
-        sealing: Vec<Option<Arc<KeyState>>>,
+        sealing: SealingKeys,
+        at: Ticket,
     ) -> Self {
         Self {
             keys,
             subject: subject.as_bytes().to_vec(),
             purposes: purposes.to_vec(),
             sealing,
+            sealed_at: at,
+            resolve: None,
             opening: Mutex::new((keys.cache.ticket(), Vec::new())),
             quiet: false,
         }
@@ -170,13 +194,29 @@ impl<V> SubjectSession<'_, V> {
         value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, Ps>> {
+        if self.keys.cache.ticket() != self.sealed_at {
+            // This process withdrew, erased or swept since the keys were resolved: seal as a
+            // session made now would.
+            let fresh = self.fresh_sealing()?;
+            return self.seal_with(&fresh, value, ctx);
+        }
+        self.seal_with(&self.sealing, value, ctx)
+    }
+
+    /// Seals with `sealing`, the key of each of the session's purposes (or none).
+    fn seal_with<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        sealing: &[Option<Arc<KeyState>>],
+        value: &(impl AsPlaintext<T> + ?Sized),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, Ps>> {
         // No allocation per field: the states are borrowed from the session. A first pass checks
         // every purpose is in the session and finds the first copy to make.
         let mut first = None;
         for name in Ps::NAMES {
             let i = self.index_of(name)?;
             if first.is_none() {
-                first = self.sealing[i].as_deref();
+                first = sealing[i].as_deref();
             }
         }
         let Some(first) = first else {
@@ -190,12 +230,27 @@ impl<V> SubjectSession<'_, V> {
         let mut states: [&KeyState; MAX_PARTS] = [first; MAX_PARTS];
         let mut count = 0;
         for name in Ps::NAMES {
-            if let Some(state) = self.sealing[self.index_of(name)?].as_deref() {
+            if let Some(state) = sealing[self.index_of(name)?].as_deref() {
                 states[count] = state;
                 count += 1;
             }
         }
         crate::sealed::seal_states(&states[..count], value, ctx).map(Sealed::from_trusted)
+    }
+
+    /// The sealing keys as they stand now: from the keys' cache where it holds every purpose's
+    /// answer, else from the vault (a blocking session), else refused.
+    #[cold]
+    fn fresh_sealing(&self) -> Result<SealingKeys> {
+        let subject = self.subject();
+        let (cached, misses, _) = self.keys.cached_sealing_keys(&subject, &self.purposes)?;
+        if misses.is_empty() {
+            return Ok(cached);
+        }
+        match self.resolve {
+            Some(resolve) => resolve(self.keys, &subject, &self.purposes),
+            None => Err(crate::error::VaultError::SessionOutdated.into()),
+        }
     }
 
     /// Where `name` is among the session's purposes.
