@@ -95,17 +95,23 @@ impl PluginKms {
             .take()
             .expect("piped")
             .write_all(input.as_bytes());
-        // Read into a buffer allocated once, never grown: `wait_with_output` grows its own, and
-        // frees the smaller ones (holding the file key's base64) unwiped.
-        let mut stdout = Zeroizing::new(Vec::with_capacity(MAX_OUTPUT + 1));
-        let read = child
-            .stdout
-            .take()
-            .expect("piped")
-            .take(MAX_OUTPUT as u64 + 1)
-            .read_to_end(&mut stdout);
-        let mut stderr = Vec::new();
-        let _ = child.stderr.take().expect("piped").read_to_end(&mut stderr);
+        // Standard error is read beside standard output, to its end: a plug-in blocked on a full
+        // error pipe would never finish its answer.
+        let errors = child.stderr.take().expect("piped");
+        let (read, stderr, stdout) = std::thread::scope(|scope| {
+            let stderr = scope.spawn(|| said(errors));
+            // Read into a buffer allocated once, never grown: `wait_with_output` grows its own,
+            // and frees the smaller ones (holding the file key's base64) unwiped. Dropping the
+            // pipe after `MAX_OUTPUT` bytes stops a plug-in that answers without end.
+            let mut stdout = Zeroizing::new(Vec::with_capacity(MAX_OUTPUT + 1));
+            let read = child
+                .stdout
+                .take()
+                .expect("piped")
+                .take(MAX_OUTPUT as u64 + 1)
+                .read_to_end(&mut stdout);
+            (read, stderr.join().unwrap_or_default(), stdout)
+        });
         let status = child
             .wait()
             .map_err(|e| failed(format!("the plug-in {PROGRAM} failed to run ({e})")))?;
@@ -143,6 +149,20 @@ impl PluginKms {
             })),
         }
     }
+}
+
+/// The most of the plug-in's standard error kept for an error message.
+const MAX_MESSAGE: usize = 4 * 1024;
+
+/// What the plug-in said on standard error: its first [`MAX_MESSAGE`] bytes; the rest is read
+/// and dropped, so that the plug-in never waits on a full pipe.
+fn said(mut errors: impl std::io::Read) -> Vec<u8> {
+    let mut message = Vec::new();
+    let _ = (&mut errors)
+        .take(MAX_MESSAGE as u64)
+        .read_to_end(&mut message);
+    let _ = std::io::copy(&mut errors, &mut std::io::sink());
+    message
 }
 
 /// A failure of the plug-in, or what it said.
@@ -242,6 +262,79 @@ mod zeroize_tests {
             (wrap, unwrap),
             (0, 0),
             "freed blocks holding the file key's base64 (wrap, unwrap)"
+        );
+    }
+}
+
+/// A plug-in that says much on standard error, or answers without end, neither hangs the tool
+/// nor fills its memory.
+#[cfg(test)]
+mod pipe_tests {
+    use super::freed::serial;
+    use super::*;
+    use std::time::Duration;
+
+    /// Installs `script` as the plug-in beside the test binary, runs an unwrap through it on
+    /// another thread, and returns its outcome, or `None` if it had not returned after 60 s.
+    fn unwrap_through(script: &str) -> Option<fieldseal::Result<Zeroizing<Vec<u8>>>> {
+        let plugin = std::env::current_exe()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join(PROGRAM);
+        std::fs::write(&plugin, script).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let kms = PluginKms::new("alias/test".to_owned(), None);
+            let _ = tx.send(kms.decrypt("alias/test", &[1; 48], &KmsBinding::from_bytes([7; 32])));
+        });
+        let outcome = rx.recv_timeout(Duration::from_secs(60)).ok();
+        std::fs::remove_file(&plugin).unwrap();
+        outcome
+    }
+
+    #[test]
+    fn a_plugin_that_says_much_on_stderr_is_still_heard() {
+        let _serial = serial();
+        // 1 MiB of warnings (past any pipe's buffer) before the answer.
+        let outcome = unwrap_through(
+            "#!/bin/sh\nread binding; read payload\nhead -c 1048576 /dev/zero | tr '\\0' w >&2\n\
+             echo AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        )
+        .expect("the tool hung on a plug-in that wrote 1 MiB to standard error");
+        assert_eq!(outcome.unwrap()[..], (0u8..32).collect::<Vec<_>>()[..]);
+    }
+
+    #[test]
+    fn a_plugin_that_answers_without_end_is_stopped() {
+        let _serial = serial();
+        let outcome = unwrap_through("#!/bin/sh\nread binding; read payload\nexec yes AAAA\n")
+            .expect("the tool hung on a plug-in that answered without end");
+        let message = outcome.unwrap_err().to_string();
+        assert!(
+            message.contains("answered more than"),
+            "unexpected error: {message}"
+        );
+    }
+
+    #[test]
+    fn a_plugin_that_fails_says_why_in_bounded_words() {
+        let _serial = serial();
+        let outcome = unwrap_through(
+            "#!/bin/sh\nread binding; read payload\necho 'AccessDenied: not allowed' >&2\n\
+             head -c 1048576 /dev/zero | tr '\\0' w >&2\nexit 1\n",
+        )
+        .expect("the tool hung on a plug-in that failed with 1 MiB on standard error");
+        let message = outcome.unwrap_err().to_string();
+        assert!(message.contains("AccessDenied: not allowed"), "{message}");
+        assert!(
+            message.len() < 16 * 1024,
+            "{} bytes of error",
+            message.len()
         );
     }
 }
