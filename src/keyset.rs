@@ -149,6 +149,24 @@ impl KeySet {
         Ok(self)
     }
 
+    /// Another handle on the same keys (purpose and index keys), recording through no auditor:
+    /// for a reloadable key set given one after it was loaded.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn share_keys(&self) -> Self {
+        Self {
+            keys: self
+                .keys
+                .iter()
+                .map(|key| DynPurposeKey {
+                    state: std::sync::Arc::clone(&key.state),
+                    auditor: None,
+                })
+                .collect(),
+            indexes: self.indexes.iter().map(IndexKey::share).collect(),
+            auditor: None,
+        }
+    }
+
     /// The auditor recording this key set's operations, if any.
     pub fn auditor(&self) -> Option<&Auditor> {
         self.auditor.as_ref()

@@ -12,6 +12,7 @@ use arc_swap::ArcSwap;
 
 pub use watch::WatchHandle;
 
+use crate::audit::Auditor;
 use crate::error::Result;
 use crate::keyfile::{KeyBundle, KeyProtector, SharedProtector, blocking};
 use crate::keyring::KeyringId;
@@ -24,6 +25,8 @@ use crate::keyset::KeySet;
 /// a value opened with keys taken before a swap stays valid). [`reload`](Self::reload) reads the
 /// file again; a reload that fails (missing, truncated or tampered file, wrong passphrase,
 /// another service's or another keyring's bundle) keeps the keys in force and returns the error.
+/// Give it an [`Auditor`] ([`with_auditor`](Self::with_auditor)) for an audit trail, as a
+/// [`KeySet`] takes one.
 ///
 /// ```no_run
 /// # async fn run() -> fieldseal::Result<()> {
@@ -57,6 +60,8 @@ pub struct ReloadableKeys {
     /// The number of the read whose keys are in force: a reload that read the file before
     /// another one's keys were swapped in must not replace them with older ones.
     in_force: Mutex<u64>,
+    /// What every key set handed out records through ([`with_auditor`](Self::with_auditor)).
+    auditor: Option<Auditor>,
 }
 
 /// What a successful [`ReloadableKeys::reload`] did.
@@ -97,7 +102,24 @@ impl ReloadableKeys {
             generation: AtomicU64::new(0),
             reads: Arc::new(Mutex::new(0)),
             in_force: Mutex::new(0),
+            auditor: None,
         })
+    }
+
+    /// Records every seal, open and re-seal through the key sets [`current`](Self::current)
+    /// hands out with `auditor` (as [`KeySet::with_auditor`]): those of the keys in force now,
+    /// and of each reload's keys, each load recorded as a `key-set-load` event when its keys are
+    /// swapped in (FORMAT.md §18.2). Key sets taken before this call record nothing.
+    ///
+    /// # Errors
+    /// [`Error::Audit`](crate::Error::Audit) if the load cannot be recorded and the auditor fails
+    /// closed.
+    pub fn with_auditor(mut self, auditor: Auditor) -> Result<Self> {
+        let set = self.current.load().share_keys();
+        self.current
+            .store(Arc::new(set.with_auditor(auditor.clone())?));
+        self.auditor = Some(auditor);
+        Ok(self)
     }
 
     /// The key set in force. Lock-free; hold it for a request, not for the life of the service.
@@ -142,8 +164,13 @@ impl ReloadableKeys {
             // already: this one's are older.
             return Ok(Reloaded::Unchanged);
         }
+        let keys = match &self.auditor {
+            // A load that cannot be recorded (a failing-closed auditor) is not swapped in.
+            Some(auditor) => bundle.into_key_set().with_auditor(auditor.clone())?,
+            None => bundle.into_key_set(),
+        };
         *in_force = ticket;
-        self.current.store(Arc::new(bundle.into_key_set()));
+        self.current.store(Arc::new(keys));
         self.checksum.store(Arc::new(checksum));
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(Reloaded::Swapped)

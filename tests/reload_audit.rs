@@ -1,0 +1,167 @@
+//! A reloadable service's keys record through an auditor, as a key set does: every key set
+//! `current` hands out, before and after a reload, and each load swapped in.
+#![cfg(feature = "tokio")]
+
+#[path = "common/events.rs"]
+mod events;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use events::ops;
+use fieldseal::AuditError;
+use fieldseal::audit::{AuditEvent, AuditSink, Auditor, MemorySink};
+use fieldseal::{
+    Context, DynPurpose, Error, Kek, Keyring, ReloadableKeys, Reloaded, Sealed, SecretKey,
+    SharedProtector, Suite,
+};
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+
+fn ctx() -> Context<'static> {
+    Context::new("customer", "email").with_id_int(7)
+}
+
+struct Setup {
+    dir: std::path::PathBuf,
+    path: std::path::PathBuf,
+    kek: Arc<Kek>,
+    keyring: Keyring,
+}
+
+impl Setup {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "fieldseal-reload-audit-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let setup = Self {
+            path: dir.join("fulfillment.fskeys"),
+            dir,
+            kek: Arc::new(Kek::new(SecretKey::generate().unwrap())),
+            keyring: Keyring::generate(Suite::default()).unwrap(),
+        };
+        setup.save();
+        setup
+    }
+
+    fn save(&self) {
+        self.keyring
+            .export_bundle("fulfillment", &[DynPurpose::of::<Fulfillment>()])
+            .unwrap()
+            .save(&self.path, &*self.kek)
+            .unwrap();
+    }
+
+    async fn load(&self) -> ReloadableKeys {
+        let protector: SharedProtector = self.kek.clone();
+        ReloadableKeys::load_bundle(&self.path, "fulfillment", protector)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn seals_and_opens_before_and_after_a_reload_are_recorded() {
+    runtime().block_on(async {
+        let mut setup = Setup::new("recorded");
+        let sink = Arc::new(MemorySink::new());
+        let keys = setup
+            .load()
+            .await
+            .with_auditor(Auditor::new(Arc::clone(&sink), "fulfillment"))
+            .unwrap();
+        let email: Sealed<String, Fulfillment> =
+            keys.current().seal("ada@example.com", &ctx()).unwrap();
+        assert_eq!(
+            email
+                .open_with::<Fulfillment, _>(&keys.current(), &ctx())
+                .unwrap(),
+            "ada@example.com"
+        );
+        assert_eq!(ops(&sink), ["key-set-load ok", "seal ok", "open ok"]);
+
+        setup.keyring.rotate().unwrap();
+        setup.save();
+        assert_eq!(keys.reload().await.unwrap(), Reloaded::Swapped);
+        assert_eq!(keys.reload().await.unwrap(), Reloaded::Unchanged);
+        email
+            .open_with::<Fulfillment, _>(&keys.current(), &ctx())
+            .unwrap();
+        assert_eq!(
+            ops(&sink),
+            [
+                "key-set-load ok",
+                "seal ok",
+                "open ok",
+                "key-set-load ok",
+                "open ok"
+            ],
+            "the reloaded keys opened without an event, or the unchanged reload recorded a load"
+        );
+    });
+}
+
+/// A sink that can be broken: the auditor fails closed on it.
+struct Breaks(AtomicBool);
+
+impl AuditSink for Breaks {
+    fn record(&self, _: &AuditEvent<'_>) -> Result<(), AuditError> {
+        if self.0.load(Ordering::SeqCst) {
+            Err(AuditError::Sink("down".into()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// While the auditor cannot record, a reload is refused and the keys in force stay; once it
+/// can, the same file is swapped in.
+#[test]
+fn a_load_that_cannot_be_recorded_is_not_swapped_in() {
+    runtime().block_on(async {
+        let mut setup = Setup::new("closed");
+        let sink = Arc::new(Breaks(AtomicBool::new(false)));
+        let keys = setup
+            .load()
+            .await
+            .with_auditor(Auditor::new(Arc::clone(&sink), "fulfillment"))
+            .unwrap();
+        setup.keyring.rotate().unwrap();
+        setup.save();
+        sink.0.store(true, Ordering::SeqCst);
+        let refused = keys.reload().await;
+        assert!(matches!(refused, Err(Error::Audit(_))), "{refused:?}");
+        assert_eq!(keys.generation(), 0, "unrecorded keys were swapped in");
+        sink.0.store(false, Ordering::SeqCst);
+        assert_eq!(keys.reload().await.unwrap(), Reloaded::Swapped);
+        assert_eq!(keys.generation(), 1);
+    });
+}
+
+#[test]
+fn an_auditor_that_cannot_record_the_first_load_is_refused() {
+    runtime().block_on(async {
+        let setup = Setup::new("first");
+        let sink = Arc::new(Breaks(AtomicBool::new(true)));
+        let refused = setup
+            .load()
+            .await
+            .with_auditor(Auditor::new(sink, "fulfillment"));
+        assert!(matches!(refused, Err(Error::Audit(_))), "{refused:?}");
+    });
+}
