@@ -139,15 +139,17 @@ impl KmsClient for VaultTransit<'_> {
 
     fn decrypt(
         &self,
-        key_id: &str,
+        _file_key_id: &str,
         ciphertext: &[u8],
         binding: &KmsBinding,
     ) -> fieldseal::Result<Zeroizing<Vec<u8>>> {
+        // Always under the configured key, never one the file names: `KmsProtector` refuses a
+        // file naming another key before calling this, and a client should not rely on it.
         let text = std::str::from_utf8(ciphertext).unwrap_or_default();
-        match self.server.decrypt(key_id, text, binding.bytes()) {
+        match self.server.decrypt(&self.key, text, binding.bytes()) {
             Ok(Some(plaintext)) => Ok(plaintext),
             Ok(None) => Err(KeyFileError::WrongProtectorKey {
-                key: format!("Vault Transit key `{key_id}`"),
+                key: format!("Vault Transit key `{}`", self.key),
             }
             .into()),
             Err(e) => Err(self.unavailable(&e)),
@@ -189,6 +191,18 @@ fn main() -> fieldseal::Result<()> {
     match Keyring::from_protected_bytes(&file, &elsewhere) {
         Err(e) => println!("another Vault refuses it: {e}"),
         Ok(_) => panic!("another Vault's key opened the file"),
+    }
+
+    // A keyring wrapped under another key of the same Vault (one the service's token may also
+    // use) is someone else's keyring: refused before Vault is asked.
+    let other = KmsProtector::new(VaultTransit {
+        server: &vault,
+        key: "other".to_owned(),
+    });
+    let substitute = Keyring::generate(Suite::default())?.to_protected_bytes(&other)?;
+    match Keyring::from_protected_bytes(&substitute, &protector) {
+        Err(e) => println!("a keyring wrapped under another key is refused: {e}"),
+        Ok(_) => panic!("a keyring wrapped under another key was loaded"),
     }
 
     println!("Vault's audit log: {:?}", vault.audit.lock().unwrap());

@@ -270,7 +270,9 @@ fn files_of_other_protectors_and_kmss_are_refused_and_the_key_id_is_bound() {
     let e = key_file_error(Keyring::from_protected_bytes(&file, &other));
     assert!(matches!(e, KeyFileError::WrongProtectorKey { .. }), "{e:?}");
 
-    // The key id is bound: changed in the file (checksum recomputed), the KMS refuses.
+    // The key id is bound: changed in the file (checksum recomputed), a protector configured
+    // for the old name refuses it unasked, and one configured for the new name (the same key
+    // bytes here) is refused by the KMS, as the binding changed with the name.
     let mut renamed = file.clone();
     let at = renamed.windows(5).position(|w| w == b"key/1").unwrap();
     renamed[at + 4] = b'2';
@@ -279,6 +281,10 @@ fn files_of_other_protectors_and_kmss_are_refused_and_the_key_id_is_bound() {
     renamed[n..].copy_from_slice(&sum);
     let e = key_file_error(Keyring::from_protected_bytes(&renamed, &stub));
     assert!(matches!(e, KeyFileError::WrongProtectorKey { .. }), "{e:?}");
+    let same_key = KmsProtector::new(Recording::new("arn:stub:key/2", 0x42));
+    let e = key_file_error(Keyring::from_protected_bytes(&renamed, &same_key));
+    assert!(matches!(e, KeyFileError::WrongProtectorKey { .. }), "{e:?}");
+    assert_eq!(same_key.client().calls().len(), 1, "the KMS was asked");
 }
 
 #[test]
@@ -335,4 +341,71 @@ fn a_wrap_copied_into_another_key_file_opens_nothing() {
     moved[n..].copy_from_slice(&sum);
     let e = key_file_error(Keyring::from_protected_bytes(&moved, &stub));
     assert!(matches!(e, KeyFileError::Tampered), "{e:?}");
+}
+
+/// A KMS holding several keys that decrypts under whichever key it is asked for, as Vault
+/// Transit or Google Cloud KMS do when handed a key name: the client is configured for one key.
+struct ManyKeys {
+    key_id: &'static str,
+    keys: Vec<Recording>,
+}
+
+impl KmsClient for ManyKeys {
+    fn protector_id(&self) -> &'static str {
+        "stub-kms"
+    }
+
+    fn key_id(&self) -> &str {
+        self.key_id
+    }
+
+    fn encrypt(&self, plaintext: &[u8], binding: &KmsBinding) -> fieldseal::Result<Vec<u8>> {
+        let key = self.keys.iter().find(|k| k.key_id == self.key_id).unwrap();
+        key.encrypt(plaintext, binding)
+    }
+
+    fn decrypt(
+        &self,
+        key_id: &str,
+        ciphertext: &[u8],
+        binding: &KmsBinding,
+    ) -> fieldseal::Result<Zeroizing<Vec<u8>>> {
+        let key = self.keys.iter().find(|k| k.key_id == key_id).unwrap();
+        key.decrypt(key_id, ciphertext, binding)
+    }
+}
+
+/// A keyring wrapped under another key of the same KMS (one the service's credentials may also
+/// use: staging's, another team's) is a substituted keyring whose keys someone else knows: a
+/// protector configured for one KMS key refuses it, before asking the KMS, even when its client
+/// would decrypt under the key the file names.
+#[test]
+fn a_file_wrapped_under_another_key_of_the_kms_is_refused() {
+    let kms = |key_id| ManyKeys {
+        key_id,
+        keys: vec![
+            Recording::new("arn:stub:key/prod", 0x42),
+            Recording::new("arn:stub:key/staging", 0x43),
+        ],
+    };
+    let substitute = Keyring::generate(Suite::default()).unwrap();
+    let file = substitute
+        .to_protected_bytes(&KmsProtector::new(kms("arn:stub:key/staging")))
+        .unwrap();
+    let service = KmsProtector::new(kms("arn:stub:key/prod"));
+    let e = key_file_error(Keyring::from_protected_bytes(&file, &service));
+    assert!(
+        matches!(&e, KeyFileError::WrongProtectorKey { key } if key.contains("arn:stub:key/prod") && key.contains("arn:stub:key/staging")),
+        "{e:?}"
+    );
+    assert!(
+        service.client().keys.iter().all(|k| k.calls().is_empty()),
+        "the KMS was asked to unwrap a file of another key"
+    );
+    // The file opens with a protector configured for the key that wrapped it.
+    let staging = KmsProtector::new(kms("arn:stub:key/staging"));
+    assert_eq!(
+        Keyring::from_protected_bytes(&file, &staging).unwrap().id(),
+        substitute.id()
+    );
 }

@@ -102,8 +102,9 @@ pub trait KmsClient {
     fn encrypt(&self, plaintext: &[u8], binding: &KmsBinding) -> Result<Vec<u8>>;
 
     /// Decrypts what [`encrypt`](Self::encrypt) returned. `key_id` is the key the file says
-    /// wrapped it; a client configured with a key of its own may use that instead, and let the
-    /// KMS refuse a ciphertext of another key.
+    /// wrapped it, which [`KmsProtector`] has checked is [`key_id`](Self::key_id): a file naming
+    /// another key is refused before the KMS is asked (whoever wrapped a keyring under another
+    /// key knows its keys). Decrypt under the configured key.
     ///
     /// # Errors
     /// [`KeyFileError::WrongProtectorKey`] for a ciphertext the KMS refuses (another key or
@@ -237,6 +238,20 @@ impl<C: KmsClient> KeyProtector for KmsProtector<C> {
         let wrap = Wrap::parse(wrapped).map_err(|reason| KeyFileError::Invalid {
             reason: format!("a {} wrap {reason}", self.client.protector_id()),
         })?;
+        // Only files of the configured key: one wrapped under another key of the same KMS (that
+        // the client's credentials may also use) is a substituted keyring, whose keys whoever
+        // wrote it knows. The KMS is not asked.
+        let key_id = self.client.key_id();
+        if wrap.key_id != key_id {
+            return Err(KeyFileError::WrongProtectorKey {
+                key: format!(
+                    "{} key `{key_id}` (this file names key `{}`)",
+                    self.client.protector_id(),
+                    wrap.key_id
+                ),
+            }
+            .into());
+        }
         let binding = KmsBinding::of(aad, &wrapped[..wrap.key_part_len]);
         let plaintext = self
             .client
