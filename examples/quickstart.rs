@@ -62,7 +62,8 @@ fn main() -> Result<(), Error> {
         .with(keyring.purpose_key::<Analytics>());
 
     // Each service is given the key of its own purpose. A KeySet holds purpose keys only, never a
-    // root key. (In production the keys travel in a key bundle; key files come in a later release.)
+    // root key. (In production each service loads its own key bundle file: README, "Keys in
+    // production", and examples/rotation.rs.)
     let fulfillment = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
     let marketing = KeySet::new().with(keyring.purpose_key::<Marketing>());
     let analytics = KeySet::new().with(keyring.purpose_key::<Analytics>());

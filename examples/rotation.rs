@@ -87,9 +87,14 @@ fn main() -> Result<(), Error> {
         summary.values.resealed, summary.records, summary.values.current
     );
 
-    // 7. Nothing is left under version 1: retire it. Its key bytes are destroyed.
+    // 7. Nothing is left under version 1: retire it. Its key bytes are destroyed in the keyring,
+    // and bundles exported before still hold marketing's version 1 key: export them again (the
+    // `fieldseal` tool warns of such stale bundles, and `status` lists them).
     keyring.retire(1)?;
     keyring.save(&keyring_path, &admin)?;
+    keyring
+        .export_bundle("newsletter", &[DynPurpose::of::<Marketing>()])?
+        .save(&bundle_path, &newsletter)?;
     let reloaded = Keyring::load(&keyring_path, &admin)?;
     println!(
         "version 1 {}; live versions {:?}",
@@ -97,7 +102,13 @@ fn main() -> Result<(), Error> {
         reloaded.live_versions()
     );
 
-    // Old copies now fail with a clear error, re-sealed ones open.
+    // Old copies now fail with a clear error, in the keyring and in the service's new bundle;
+    // re-sealed ones open.
+    let service = KeyBundle::load(&bundle_path, &newsletter)?.into_key_set();
+    match first.open(&service.require::<Marketing>()?) {
+        Err(e @ Error::RetiredKeyVersion { .. }) => println!("old copy, newsletter's bundle: {e}"),
+        other => panic!("the re-exported bundle still opens version 1: {other:?}"),
+    }
     let keys = KeySet::new().with(reloaded.purpose_key::<Marketing>());
     match first.open(&keys.require::<Marketing>()?) {
         Err(e @ Error::RetiredKeyVersion { .. }) => println!("old copy: {e}"),
