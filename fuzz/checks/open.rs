@@ -110,17 +110,47 @@ fn reseal<T: Plaintext + PartialEq + Debug>(sealed: &Sealed<T, AnyPurposes>) {
     );
 }
 
-/// An error never shows a plaintext, in `Display` or `Debug`: here, none of the known strings
-/// (which only decryption could have put there).
+/// An error never shows a plaintext, in `Display` or `Debug`: here, none of the known plaintexts
+/// (which only decryption could have put there), in any form an error could quote one.
 fn no_plaintext(error: &fieldseal::Error) {
     for shown in [error.to_string(), format!("{error:?}")] {
-        for plaintext in STRINGS.iter().filter(|s| s.len() > 1) {
+        for plaintext in plaintext_forms() {
             assert!(
-                !shown.contains(plaintext),
-                "an error shows a plaintext: {shown}"
+                !shown.contains(&plaintext),
+                "an error shows a plaintext ({plaintext:?}): {shown}"
             );
         }
     }
+}
+
+/// Every known plaintext as an error could quote it: strings as they are and as `Debug` escapes
+/// them, the JSON document's strings and numbers, bytes in hex and as `Debug` prints them, and the
+/// integers too long to appear by chance. Two-character and shorter forms are left out: they
+/// occur in any message.
+fn plaintext_forms() -> Vec<String> {
+    let mut forms = Vec::new();
+    for s in STRINGS {
+        forms.push(s.to_owned());
+        let debug = format!("{s:?}");
+        forms.push(debug.trim_matches('"').to_owned());
+    }
+    forms.extend(
+        ["Springfield", "1 Main St", "1.5", JSON]
+            .iter()
+            .map(|s| (*s).to_owned()),
+    );
+    for bytes in BYTES {
+        forms.push(bytes.iter().fold(String::new(), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        }));
+        forms.push(format!("{bytes:?}").trim_matches(['[', ']']).to_owned());
+    }
+    forms.extend(U64S.iter().map(u64::to_string));
+    forms.extend(I64S.iter().map(i64::to_string));
+    forms.retain(|form| form.len() > 2);
+    forms
 }
 
 /// Values sealed under the fixed keys in [`ctx`]: every known plaintext, in both suites, under
@@ -175,4 +205,43 @@ fn seal_dyn<T: Plaintext, V: fieldseal::AsPlaintext<T> + ?Sized>(
     keys.seal_dyn::<T>(purposes, value, &ctx())
         .expect("the fixed keys seal")
         .into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use super::no_plaintext;
+
+    /// The check catches every form of a known plaintext an error could quote (it looked for two
+    /// strings only, as they are, and let the JSON document, bytes, integers and `Debug` escapes
+    /// through).
+    #[test]
+    fn no_plaintext_catches_every_known_plaintext_an_error_could_quote() {
+        let leaks = [
+            r#"invalid type: string "Springfield", expected u32"#.to_owned(),
+            r#"invalid type: string "1 Main St", expected u32"#.to_owned(),
+            format!("{:?}", "Zoë 🦀 \u{0}"),
+            format!("bytes {:?}", b"\x00\x01\xfe\xff"),
+            "bytes 0001feff".to_owned(),
+            format!("number {}", u64::MAX),
+            format!("number {}", i64::MIN),
+        ];
+        let missed: Vec<&String> = leaks
+            .iter()
+            .filter(|reason| {
+                let error = fieldseal::Error::PlaintextEncoding {
+                    ty: "JSON",
+                    reason: (*reason).clone(),
+                };
+                catch_unwind(AssertUnwindSafe(|| no_plaintext(&error))).is_ok()
+            })
+            .collect();
+        assert!(
+            missed.is_empty(),
+            "no_plaintext let these through: {missed:?}"
+        );
+        // And an error that quotes none passes.
+        no_plaintext(&fieldseal::Error::CannotOpen { hint: None });
+    }
 }
