@@ -461,3 +461,42 @@ fn reseal_refuses_index_columns_it_cannot_recompute_before_reading_anything() {
     ])
     .fails(2, "reads 1 field(s)");
 }
+
+/// The operator confirms `index finish` at a terminal (`script` gives the tool one) while another
+/// administrator rotates the index again. What was confirmed was retiring version 1; finishing
+/// now would also retire version 2, the version the rows were just moved to: refused, and nothing
+/// changed.
+#[test]
+fn finish_refuses_when_the_index_changed_while_the_operator_confirmed() {
+    let s = Scratch::new("finish-race");
+    s.init();
+    s.run(&["index", "add", "email", "--normalizer", "email"])
+        .ok();
+    s.run(&["index", "rotate", "email"]).ok();
+    let mut line = vec![env!("CARGO_BIN_EXE_fieldseal"), "index", "finish", "email"];
+    line.extend(KEYRING_SECRET);
+    let mut operator = cli_run::script(&line);
+    operator
+        .current_dir(&s.dir)
+        .env_remove("FIELDSEAL_KEYRING")
+        .env("FS_TEST_PASSPHRASE", PASSPHRASE);
+    let (status, screen) = cli_run::at_terminal(
+        operator,
+        // Meanwhile: version 3.
+        || drop(s.run(&["index", "rotate", "email"]).ok()),
+        "finish email",
+    );
+    assert!(screen.contains("retires versions 1:"), "{screen}");
+    assert!(
+        screen.contains("changed while this command waited"),
+        "{status:?}: {screen}"
+    );
+    let index = s.keyring();
+    let email = index.index("email").unwrap();
+    assert_eq!(email.current_version(), 3);
+    assert_eq!(
+        email.lookup_versions().len(),
+        3,
+        "versions retired although the index changed after the confirmation"
+    );
+}

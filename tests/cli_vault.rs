@@ -775,3 +775,37 @@ fn disclose_that_cannot_write_its_output_logs_nothing() {
         run.stderr
     );
 }
+
+/// The operator confirms `retire 1` at a terminal while a service still on keys taken before the
+/// rotation makes a customer's first data key, wrapped under version 1. Retiring now would lose
+/// that key: the vault is counted again once confirmed, and the retirement refused.
+#[test]
+fn retire_counts_the_vault_again_after_the_operator_confirmed() {
+    let s = Scratch::new("retire-race");
+    let stale = s.subjects(START);
+    s.keyed(&["rotate"]).ok();
+    let mut line = vec![env!("CARGO_BIN_EXE_fieldseal"), "retire", "1"];
+    line.extend(KEYRING_SECRET);
+    let mut operator = cli_run::script(&line);
+    operator
+        .current_dir(&s.dir)
+        .env("FIELDSEAL_KEYRING", s.path("keyring.fsk"))
+        .env("FIELDSEAL_VAULT", s.path("vault.db"))
+        .env("FS_TEST_PASSPHRASE", PASSPHRASE);
+    let mut email = None;
+    let (status, screen) =
+        cli_run::at_terminal(operator, || email = Some(seal_email(&stale, 7)), "retire 1");
+    assert!(
+        screen.contains("still has 1 data key(s) wrapped under version 1"),
+        "{status:?}: {screen}"
+    );
+    assert_eq!(
+        s.keyring().state(1),
+        Some(fieldseal::VersionState::DecryptOnly)
+    );
+    let email = email.unwrap();
+    assert_eq!(
+        open_email::<Fulfillment, _>(&s.subjects(START), &email, 7).unwrap(),
+        EMAIL
+    );
+}

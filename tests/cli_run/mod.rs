@@ -90,3 +90,48 @@ impl Run {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:#?}"))
     }
 }
+
+/// An operator at a terminal: runs `command` (a shell command line) under `script`, which gives
+/// it a terminal, waits until it asks (prints "to go on:"), calls `meanwhile`, then types
+/// `answer`. Returns the exit status and everything the terminal showed.
+pub(crate) fn at_terminal(
+    mut command: std::process::Command,
+    meanwhile: impl FnOnce(),
+    answer: &str,
+) -> (std::process::ExitStatus, String) {
+    use std::io::{Read as _, Write as _};
+    use std::process::Stdio;
+    let mut operator = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let mut screen = operator.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("to go on:") {
+        assert_eq!(
+            screen.read(&mut byte).unwrap(),
+            1,
+            "the tool ended before asking: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    meanwhile();
+    let mut keyboard = operator.stdin.take().unwrap();
+    keyboard.write_all(answer.as_bytes()).unwrap();
+    keyboard.write_all(b"\n").unwrap();
+    drop(keyboard);
+    screen.read_to_end(&mut seen).unwrap();
+    let status = operator.wait().unwrap();
+    (status, String::from_utf8_lossy(&seen).into_owned())
+}
+
+/// `script` running `line` (the program and its arguments, none with spaces) at a terminal.
+pub(crate) fn script(line: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new("script");
+    command.args(["-qfec", &line.join(" "), "/dev/null"]);
+    command
+}

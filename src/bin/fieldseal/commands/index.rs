@@ -94,8 +94,20 @@ fn finish(file: &KeyringFile, args: &IndexFinishArgs, out: &mut dyn Write) -> Ou
         confirm(name, &live)?;
     }
     let mut keyring = file.relock(&protector)?;
-    if check(keyring.index(name), name, &keyring, out)?.is_none() {
+    let Some(now) = check(keyring.index(name), name, &keyring, out)? else {
         return Ok(());
+    };
+    if now != live {
+        // Another administrator rotated the index (or finished it) meanwhile: what would be
+        // retired now is not what was confirmed, and may be the version every row was moved to.
+        return Err(Failure::new(
+            Exit::Refused,
+            format!(
+                "index `{name}` changed while this command waited (live versions {} when                  confirmed, {} now); nothing changed: check the migration and run it again",
+                list(&live),
+                list(&now)
+            ),
+        ));
     }
     let retired = keyring
         .finish_index_migration(name)

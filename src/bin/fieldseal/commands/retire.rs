@@ -17,15 +17,18 @@ pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) ->
     if !check(&keyring, version, out)? {
         return Ok(());
     }
-    check_vaults(&keyring, version, &args.vaults)?;
+    check_vaults(&keyring, version, &args.vaults, true)?;
     if !args.yes {
         confirm(version)?;
     }
-    // Under the lock, the keyring as it is now: another administrator may have changed it.
+    // Under the lock, the keyring as it is now: another administrator may have changed it. The
+    // vaults are counted again too: a service still on an old bundle may have wrapped new data
+    // keys under `version` while the operator was reading the confirmation.
     let mut keyring = file.relock(&protector)?;
     if !check(&keyring, version, out)? {
         return Ok(());
     }
+    check_vaults(&keyring, version, &args.vaults, false)?;
     keyring
         .retire(version)
         .map_err(|e| Failure::lib(format_args!("cannot retire version {version}"), &e))?;
@@ -90,10 +93,15 @@ fn confirm(version: u32) -> Outcome {
 
 /// Refuses while a key vault of this keyring still has data keys wrapped under `version`:
 /// retiring would destroy the only key that unwraps them (FORMAT.md §15.2). Without a vault named,
-/// says how to have one checked.
-fn check_vaults(keyring: &Keyring, version: u32, given: &[std::path::PathBuf]) -> Outcome {
+/// says how to have one checked (if `note`).
+fn check_vaults(
+    keyring: &Keyring,
+    version: u32,
+    given: &[std::path::PathBuf],
+    note: bool,
+) -> Outcome {
     let vaults = VaultFile::named(given);
-    if vaults.is_empty() {
+    if vaults.is_empty() && note {
         crate::stderr::line(format_args!(
             "note: no key vault checked; if subject mode keeps data keys for this keyring, name \
              its vault with --vault PATH (or {VAULT_ENV}) so that retire refuses while any of \
