@@ -4,13 +4,29 @@
 use std::borrow::Cow;
 use std::str::FromStr;
 
-use phonenumber::PhoneNumber;
 use phonenumber::country::{Id, Source};
 use phonenumber::metadata::DATABASE;
+use phonenumber::{ParseError, PhoneNumber};
 
 use super::definition::echo;
 use super::unicode::{is_space, prepare};
 use super::{DefinitionProblem, Normalize, NormalizeError, PhoneProblem};
+
+mod written;
+
+use written::Written;
+
+/// The country calling code at the start of `digits`, as libphonenumber finds it after a plus
+/// sign: none if they begin with 0, else the shortest of their first one to three digits that is
+/// a code libphonenumber knows.
+fn calling_code(digits: &str) -> Option<u16> {
+    if digits.starts_with('0') {
+        return None;
+    }
+    (1..=3.min(digits.len()))
+        .filter_map(|len| digits[..len].parse::<u16>().ok())
+        .find(|code| DATABASE.by_code(code).is_some())
+}
 
 /// A phone number in E.164 form, `+` then the country code and the national significant number
 /// (`+442079460018`), read with a default region for numbers written without a country code
@@ -20,8 +36,11 @@ use super::{DefinitionProblem, Normalize, NormalizeError, PhoneProblem};
 /// input may be written as people write numbers (`020 7946 0018`, `(020) 7946-0018`,
 /// `+44 (0)20 7946 0018`, `0044 20 7946 0018`, `tel:+44-20-7946-0018`), and a number with
 /// another country's calling code (`+39 06 6982 1234`, `0039 06 6982 1234`) is read by that
-/// country's rules. A number that is not valid for its region is refused, never guessed. An extension (`ext. 12`) is dropped: the term
-/// is that of the line.
+/// country's rules. Digits of every script (`０２０ ７９４６ ００１８`, `٠٢٠ ...`) are read as
+/// digits; letters are keypad digits only in a number with three letters or more
+/// (`1-800-FLOWERS`), and are dropped otherwise, as libphonenumber reads them. A number that is
+/// not valid for its region is refused, never guessed. An extension (`ext. 12`) is dropped: the
+/// term is that of the line.
 ///
 /// Validity follows the metadata: a number range a regulator opens after the metadata was
 /// released is refused until fieldseal is built with newer metadata, and a valid number keeps
@@ -63,22 +82,78 @@ impl Phone {
     /// country: with GB as the default, the Italian `+39 06 6982 1234` loses the 0 that is part
     /// of its number, and with US as the default the French `+33 1 23 45 67 89` loses its 1.
     /// libphonenumber uses the metadata of the number's own country. So a number whose calling
-    /// code is not the default region's is read again without a default region, from its `+`,
-    /// where the crate takes the metadata from the calling code.
-    fn parse(self, number: &str) -> Result<PhoneNumber, PhoneProblem> {
+    /// code is not the default region's is read without a default region, from its `+`, where
+    /// the crate takes the metadata from the calling code.
+    fn parse(self, number: &Written) -> Result<PhoneNumber, PhoneProblem> {
+        let digits = number.digits.as_str();
+        if !number.plus {
+            return self.parse_national(digits);
+        }
+        // libphonenumber after a plus sign: at least three digits, then the calling code (the
+        // shortest of one to three digits that is a known code), looked for before any
+        // international prefix. The crate, given a region, strips that region's prefix first
+        // (`+810...` from RU, where libphonenumber reads Japan's +81).
+        if digits.len() <= 2 {
+            return Err(PhoneProblem::NotANumber);
+        }
+        match calling_code(digits) {
+            Some(code) if code == self.calling_code => {
+                phonenumber::parse(Some(self.region), format!("+{digits}"))
+                    .map_err(|e| self.parse_error(&e))
+            }
+            Some(code) => {
+                let foreign = phonenumber::parse(None, format!("+{digits}"))
+                    .map_err(|e| self.parse_error(&e))?;
+                self.with_code(foreign, code)
+            }
+            // No calling code after the plus sign (`+00 44 20 7946 0018`): libphonenumber reads
+            // the digits again as if written without it, and keeps that reading only if it finds
+            // a calling code there, after the region's international prefix or the region's own
+            // code.
+            None => {
+                let again = phonenumber::parse(Some(self.region), digits)
+                    .map_err(|e| self.parse_error(&e))?;
+                match again.code().source() {
+                    Source::Idd | Source::Number => self.parse_national(digits),
+                    _ => Err(PhoneProblem::NotANumber),
+                }
+            }
+        }
+    }
+
+    /// `digits`, written without a plus sign, parsed.
+    fn parse_national(self, digits: &str) -> Result<PhoneNumber, PhoneProblem> {
         let home =
-            phonenumber::parse(Some(self.region), number).map_err(|_| PhoneProblem::NotANumber)?;
+            phonenumber::parse(Some(self.region), digits).map_err(|e| self.parse_error(&e))?;
         let code = home.code().value();
         if code == self.calling_code {
             return Ok(home);
         }
-        match home.code().source() {
-            Source::Plus => phonenumber::parse(None, number).ok(),
-            Source::Idd => self.after_idd(number),
-            Source::Number | Source::Default => Some(home),
+        let foreign = match home.code().source() {
+            Source::Idd => self.after_idd(digits).ok_or_else(|| self.invalid())?,
+            Source::Plus | Source::Number | Source::Default => home,
+        };
+        self.with_code(foreign, code)
+    }
+
+    /// `number`, if read with calling code `code`; else refused: the crate, with or without a
+    /// default region, read the digits differently.
+    fn with_code(self, number: PhoneNumber, code: u16) -> Result<PhoneNumber, PhoneProblem> {
+        if number.code().value() == code {
+            Ok(number)
+        } else {
+            Err(self.invalid())
         }
-        .filter(|foreign| foreign.code().value() == code)
-        .ok_or_else(|| self.invalid())
+    }
+
+    fn parse_error(self, error: &ParseError) -> PhoneProblem {
+        match error {
+            // The crate cannot hold a national significant number of zeros only (`00000` from
+            // GB), which libphonenumber parses: such a number is refused as not valid (FORMAT.md
+            // §17.4), as libphonenumber finds it but for a few non-geographic ranges.
+            ParseError::MalformedInteger(_) => self.invalid(),
+            _ => PhoneProblem::NotANumber,
+        }
     }
 
     fn invalid(self) -> PhoneProblem {
@@ -95,24 +170,17 @@ impl Phone {
     /// start of the digits, and not followed by a 0. Never another prefix length: searching for
     /// one that gives a valid number read a number typed with its calling code twice, or dialled
     /// with another country's prefix, as someone else's, and refused valid numbers that a longer
-    /// prefix also made valid.
+    /// prefix also made valid. `number` is ASCII digits ([`written::read`]).
     fn after_idd(self, number: &str) -> Option<PhoneNumber> {
-        let digits: Vec<(usize, char)> = number
-            .char_indices()
-            .filter(|(_, c)| c.is_ascii_digit())
-            .collect();
-        let all: String = digits.iter().map(|&(_, c)| c).collect();
         let idd = DATABASE
             .by_id(self.region.as_ref())?
             .international_prefix()?;
-        let found = idd.find(&all)?;
-        if found.start() != 0 || all[found.end()..].starts_with('0') {
+        let found = idd.find(number)?;
+        let rest = &number[found.end()..];
+        if found.start() != 0 || rest.is_empty() || rest.starts_with('0') {
             return None;
         }
-        // From the first digit after the prefix, in the text as written (an extension stays
-        // for the parser to drop).
-        let &(start, _) = digits.get(found.end())?;
-        phonenumber::parse(None, format!("+{}", &number[start..])).ok()
+        phonenumber::parse(None, format!("+{rest}")).ok()
     }
 }
 
@@ -123,7 +191,11 @@ impl Normalize for Phone {
         if number.is_empty() {
             return Err(NormalizeError::Phone(PhoneProblem::Empty));
         }
-        let parsed = self.parse(number).map_err(NormalizeError::Phone)?;
+        // The text as libphonenumber reads it (FORMAT.md §17.4), handed to the crate as `+` and
+        // ASCII digits, or ASCII digits only.
+        let written =
+            written::read(number).ok_or(NormalizeError::Phone(PhoneProblem::NotANumber))?;
+        let parsed = self.parse(&written).map_err(NormalizeError::Phone)?;
         if !phonenumber::is_valid(&parsed) {
             return Err(NormalizeError::Phone(self.invalid()));
         }

@@ -122,3 +122,79 @@ fn a_number_after_the_international_prefix_is_read_as_its_plus_form() {
         );
     }
 }
+
+/// Digits of every script (Unicode general category Nd) are read as ASCII digits, and the
+/// full-width plus sign as `+`, as libphonenumber reads them (`normalizeDigitsOnly`); the
+/// `phonenumber` crate refused them. Expected values are the Python reference's
+/// (`phonenumbers` 9.0.33).
+#[test]
+fn digits_of_every_script_are_read() {
+    let gb = region("GB");
+    for input in [
+        "\u{FF10}\u{FF12}\u{FF10} \u{FF17}\u{FF19}\u{FF14}\u{FF16} \u{FF10}\u{FF10}\u{FF11}\u{FF18}",
+        "\u{FF0B}44 20 7946 0018",
+        "+\u{664}\u{664} \u{662}\u{660} \u{667}\u{669}\u{664}\u{666} \u{660}\u{660}\u{661}\u{668}",
+        "\u{660}\u{662}\u{660} 7946 \u{6F0}\u{6F0}\u{6F1}\u{6F8}",
+        "\u{1D7CE}\u{1D7D0}\u{1D7CE} \u{1D7D5}\u{1D7D7}\u{1D7D2}\u{1D7D4} \u{1D7CE}\u{1D7CE}\u{1D7CF}\u{1D7D6}",
+        "tel:7946-0018;phone-context=+44-20",
+    ] {
+        assert_eq!(ok(&gb, input), "+442079460018", "{input}");
+    }
+    assert_eq!(
+        ok(
+            &region("IN"),
+            "\u{966}\u{96F}\u{96E}\u{96D}\u{96C}\u{96B} \u{96A}\u{969}\u{968}\u{967}\u{966}"
+        ),
+        "+919876543210"
+    );
+}
+
+/// Letters are keypad digits (E.161) only in a number with three ASCII letters or more, as
+/// libphonenumber reads a "vanity" number; fewer letters are dropped. The crate made every
+/// letter a digit: `+x1 650 253 0000` was the Indian +91 6502530000 (a wrong merge).
+#[test]
+fn letters_are_keypad_digits_only_in_a_vanity_number() {
+    let us = region("US");
+    assert_eq!(ok(&us, "+x1 650 253 0000"), "+16502530000");
+    assert_eq!(ok(&us, "+1 650 253 0000 ab"), "+16502530000");
+    assert_eq!(ok(&region("GB"), "020 7946 0018 b"), "+442079460018");
+    assert_eq!(ok(&us, "1-800-FLOWERS"), "+18003569377");
+    assert_eq!(err(&us, "+1 650 253 0000 abc").code(), "invalid-number");
+    // In a vanity number, libphonenumber keeps ASCII digits and letters only: a digit of
+    // another script is dropped (the number is then one digit short), and the dotless ı is I.
+    assert_eq!(err(&us, "\u{FF16}50-FLOWERS").code(), "invalid-number");
+    assert_eq!(err(&us, "1-800-\u{131}CALLS").code(), "invalid-number");
+    // An extension is found as libphonenumber finds it, in its words and their cases.
+    assert_eq!(
+        ok(&us, "650 253 0000 \u{434}\u{43E}\u{431} 12"),
+        "+16502530000"
+    );
+    assert_eq!(
+        ok(&region("GB"), "020 7946 0018 \u{131}nt 12"),
+        "+442079460018"
+    );
+}
+
+/// Error codes as the Python reference gives them: `00000` is parsed by libphonenumber and is
+/// not a valid number; a national significant number of zeros only is refused as invalid
+/// (FORMAT.md §17.4), which libphonenumber finds it but for a few non-geographic ranges.
+#[test]
+fn numbers_libphonenumber_parses_are_invalid_not_unparseable() {
+    let gb = region("GB");
+    assert_eq!(err(&gb, "00000").code(), "invalid-number");
+    assert_eq!(err(&gb, "+800 0000 0000").code(), "invalid-number");
+    assert_eq!(
+        err(&gb, "tel:7946-0018;phone-context=").code(),
+        "not-a-number"
+    );
+    assert_eq!(err(&gb, &"2".repeat(251)).code(), "not-a-number");
+}
+
+/// After a plus sign, libphonenumber looks for a calling code before the region's
+/// international prefix; the crate, given a region, stripped the prefix first.
+#[test]
+fn a_calling_code_after_the_plus_comes_before_the_international_prefix() {
+    assert_eq!(ok(&region("RU"), "+810 3 1234 5678"), "+81312345678");
+    assert_eq!(ok(&region("FI"), "+995 32 212 3456"), "+995322123456");
+    assert_eq!(ok(&region("GB"), "+00 44 20 7946 0018"), "+442079460018");
+}
