@@ -272,3 +272,88 @@ fn an_async_session_refuses_to_seal_once_the_process_withdraws() {
         );
     });
 }
+
+/// Two requests served on one thread, each opening through a vault that suspends, their polls
+/// interleaved: each open's event names its own user, and a third open between them, on behalf
+/// of nobody, names none (a thread-local set around an `.await` would leak to all three).
+#[test]
+fn acting_as_async_names_each_task_on_a_shared_thread() {
+    use fieldseal::audit::{Auditor, MemorySink, acting_as_async};
+    use std::sync::Arc;
+    use std::task::Waker;
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"))
+        .unwrap();
+    // Trusting no cached key: every open reads the vault, and suspends.
+    let subjects = pollster::block_on(SubjectKeys::new_async(
+        Remote::default(),
+        keys,
+        keyring.id(),
+    ))
+    .unwrap()
+    .with_cache(16, std::time::Duration::ZERO);
+    let ctx = |id| Context::new("customer", "email").with_id_int(id);
+    let values: Vec<Sealed<String, Fulfillment>> = (1..=3)
+        .map(|id| {
+            pollster::block_on(subjects.seal_async(&Subject::int(id), "ada@example.com", &ctx(id)))
+                .unwrap()
+        })
+        .collect();
+    let open = |id: u64| {
+        let (subjects, value) = (&subjects, &values[usize::try_from(id).unwrap() - 1]);
+        async move {
+            let (subject, ctx) = (Subject::int(id), ctx(id));
+            subjects
+                .open_async::<Fulfillment, _, _, _>(value, &subject, &ctx)
+                .await
+        }
+    };
+    let mut tasks: Vec<Pin<Box<dyn Future<Output = Result<String>>>>> = vec![
+        Box::pin(acting_as_async("agent:1", open(1))),
+        Box::pin(open(2)),
+        Box::pin(acting_as_async("agent:3", open(3))),
+    ];
+    let mut done = [false; 3];
+    let mut pending = [0; 3];
+    let mut cx = TaskContext::from_waker(Waker::noop());
+    while done.contains(&false) {
+        for ((task, done), pending) in tasks.iter_mut().zip(&mut done).zip(&mut pending) {
+            if !*done {
+                match task.as_mut().poll(&mut cx) {
+                    Poll::Ready(opened) => {
+                        assert_eq!(opened.unwrap(), "ada@example.com");
+                        *done = true;
+                    }
+                    Poll::Pending => *pending += 1,
+                }
+            }
+        }
+    }
+    assert!(
+        pending.iter().all(|&n| n > 0),
+        "the opens did not interleave: {pending:?}"
+    );
+    let named: Vec<(String, Option<String>)> = sink
+        .lines()
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|event| event["op"] == "open")
+        .map(|event| {
+            (
+                event["id"].as_str().unwrap_or_default().to_owned(),
+                event["on_behalf_of"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("1".to_owned(), Some("agent:1".to_owned())),
+            ("2".to_owned(), None),
+            ("3".to_owned(), Some("agent:3".to_owned())),
+        ]
+    );
+}

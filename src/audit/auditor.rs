@@ -125,6 +125,65 @@ pub fn acting_as<R>(on_behalf_of: &str, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// As [`acting_as`], for async code: the events recorded while `future` runs name
+/// `on_behalf_of`, on whichever thread polls it. The name is set for each poll and restored
+/// after, so tasks that share a thread never see each other's (a thread-local set around an
+/// `.await` would leak to every task the runtime polls on that thread meanwhile).
+///
+/// ```
+/// use std::sync::Arc;
+/// use fieldseal::audit::{Auditor, MemorySink, acting_as_async};
+/// use fieldseal::vault::{Blocking, MemoryVault, Subject, SubjectKeys};
+/// use fieldseal::{Context, KeySet, Keyring, Sealed, Suite};
+/// fieldseal::purpose!(Support = "support");
+/// # pollster::block_on(async {
+/// let keyring = Keyring::generate(Suite::default())?;
+/// let sink = Arc::new(MemorySink::new());
+/// let keys = KeySet::new()
+///     .with(keyring.purpose_key::<Support>())
+///     .with_auditor(Auditor::new(Arc::clone(&sink), "support-desk"))?;
+/// let subjects = SubjectKeys::new_async(Blocking(MemoryVault::new()), keys, keyring.id()).await?;
+/// let (ada, ctx) = (Subject::int(7), Context::new("customer", "phone").with_id_int(7));
+/// let phone: Sealed<String, Support> = subjects.seal_async(&ada, "+44 20 7946 0000", &ctx).await?;
+/// let opened = acting_as_async("agent:42", subjects.open_async::<Support, _, _, _>(&phone, &ada, &ctx));
+/// assert_eq!(opened.await?, "+44 20 7946 0000");
+/// assert!(sink.lines().last().unwrap().contains(r#""on_behalf_of":"agent:42""#));
+/// # Ok::<(), fieldseal::Error>(())
+/// # }).unwrap();
+/// ```
+pub fn acting_as_async<F: Future>(on_behalf_of: &str, future: F) -> ActingAs<F> {
+    ActingAs {
+        on_behalf_of: on_behalf_of.to_owned(),
+        future: Box::pin(future),
+    }
+}
+
+/// The future [`acting_as_async`] returns.
+pub struct ActingAs<F> {
+    on_behalf_of: String,
+    future: std::pin::Pin<Box<F>>,
+}
+
+impl<F: Future> Future for ActingAs<F> {
+    type Output = F::Output;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let this = self.get_mut();
+        acting_as(&this.on_behalf_of, || this.future.as_mut().poll(cx))
+    }
+}
+
+impl<F> fmt::Debug for ActingAs<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActingAs")
+            .field("on_behalf_of", &self.on_behalf_of)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An event before the auditor writes it: ids as their bytes, no time or actor yet.
 #[derive(Clone, Copy)]
 pub(crate) struct Draft<'a> {

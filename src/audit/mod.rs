@@ -33,7 +33,9 @@ mod sink;
 mod tracing_sink;
 
 pub(crate) use auditor::Draft;
-pub use auditor::{Auditor, FailurePolicy, IdPolicy, Pseudonyms, acting_as};
+pub use auditor::{
+    ActingAs, Auditor, FailurePolicy, IdPolicy, Pseudonyms, acting_as, acting_as_async,
+};
 pub use event::{AuditEvent, Detail, Id, Names, Operation, Outcome};
 pub use ids::parse_id_text;
 pub use key::AuditKey;
