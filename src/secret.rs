@@ -65,6 +65,37 @@ impl PartialEq for SecretKey {
 
 impl Eq for SecretKey {}
 
+/// How much of the stack [`with_stack_wiped`] overwrites: more than building any cipher takes,
+/// which is deepest in unoptimised builds (under 29 KiB for ring's AES-256-GCM, the most).
+const STACK_WIPE_LEN: usize = 32 * 1024;
+
+/// Runs `f`, then overwrites the stack it ran on. Building a cipher leaves copies of its key and
+/// key schedule in the stack frames `f` has returned from: ring and RustCrypto build their key
+/// types by value, and every move copies them. No one frees a stack, but a later call that
+/// moves uninitialised bytes (padding, `MaybeUninit`) from those frames into a heap allocation
+/// carries them there, to be freed unwiped with memory that holds no key of its own
+/// (tests/zeroize.rs found one in a `thread_local` bucket under ring). `f` must return no key
+/// bytes of its own: a pointer (`Arc`), or a reference to where the cipher was stored.
+pub(crate) fn with_stack_wiped<R>(f: impl FnOnce() -> R) -> R {
+    /// `f` runs in frames below this one's, where `wipe_stack`'s frame then lies.
+    #[inline(never)]
+    fn run<R>(f: impl FnOnce() -> R) -> R {
+        f()
+    }
+    #[inline(never)]
+    #[allow(
+        clippy::large_stack_arrays,
+        reason = "on the stack on purpose: it overwrites the frames `run` left"
+    )]
+    fn wipe_stack() {
+        let mut stack = [0u64; STACK_WIPE_LEN / 8];
+        stack.as_mut_slice().zeroize();
+    }
+    let result = run(f);
+    wipe_stack();
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::kdf::{self, AES_EPOCH_LABEL};
 use crate::padded::Padded;
 use crate::rng;
-use crate::secret::SecretKey;
+use crate::secret::{self, SecretKey};
 
 /// FORMAT.md §5: values sealed under one epoch key, at most.
 pub const EPOCH_LIMIT: u64 = 1 << 16;
@@ -181,6 +181,11 @@ impl Hasher for FoldedMultiply {
     }
 }
 
+/// The cipher of epoch `id` (FORMAT.md §4.2), with the stack it was built on wiped.
+fn epoch_cipher(pk: &SecretKey, id: [u8; EPOCH_ID_LEN]) -> Arc<AesGcm> {
+    secret::with_stack_wiped(|| Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id))))
+}
+
 impl AesEpochs {
     /// Seals `sealed` (a plaintext and a tag slot) in place under this thread's current epoch
     /// with the value's `iv`, writing the epoch id into `epoch_out`. `generation` is
@@ -215,7 +220,7 @@ impl AesEpochs {
         let block = rng::nonce_block().map_err(|()| Error::Rng)?;
         let mut id = [0u8; EPOCH_ID_LEN];
         id.copy_from_slice(&block[..EPOCH_ID_LEN]);
-        let cipher = Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id)));
+        let cipher = epoch_cipher(pk, id);
         self.remember(id, Arc::clone(&cipher));
         Ok(Epoch {
             id,
@@ -268,7 +273,7 @@ impl AesEpochs {
         }
         // Not cached: derive, and keep the cipher only if the value authenticates, so that forged
         // epoch ids cannot flush the cache of real ones.
-        let cipher = Arc::new(AesGcm::new(&kdf::suite_key(pk, AES_EPOCH_LABEL, &id)));
+        let cipher = epoch_cipher(pk, id);
         cipher.open(iv, aad, buf, tag)?;
         if self.remember(id, Arc::clone(&cipher)) {
             self.keep_recent(key, cipher);

@@ -17,7 +17,7 @@ pub use suite::{SUITE_AES_256_GCM, SUITE_XCHACHA20_POLY1305, Suite, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::kdf::{self, XCHACHA_KEY_LABEL};
 use crate::rng;
-use crate::secret::SecretKey;
+use crate::secret::{self, SecretKey};
 use epochs::AesEpochs;
 use raw::{AES_NONCE_LEN, XCHACHA_NONCE_LEN, XChaCha};
 
@@ -30,8 +30,13 @@ pub(crate) struct SuiteCiphers {
 
 impl SuiteCiphers {
     fn xchacha(&self, pk: &SecretKey) -> &XChaCha {
-        self.xchacha
-            .get_or_init(|| XChaCha::new(&kdf::suite_key(pk, XCHACHA_KEY_LABEL, &[])))
+        // Built once: only the first call wipes the stack it was built on.
+        self.xchacha.get().unwrap_or_else(|| {
+            secret::with_stack_wiped(|| {
+                self.xchacha
+                    .get_or_init(|| XChaCha::new(&kdf::suite_key(pk, XCHACHA_KEY_LABEL, &[])))
+            })
+        })
     }
 
     /// Seals `sealed` (a plaintext followed by a [`TAG_LEN`]-byte slot for its tag) in place

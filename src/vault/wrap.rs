@@ -16,16 +16,21 @@ use crate::error::{Result, VaultError};
 use crate::kdf::{self, VAULT_ENTRY_LABEL, VAULT_WRAP_LABEL};
 use crate::keyring::{KeyringId, VersionKey};
 use crate::rng;
-use crate::secret::{KEY_LEN, SecretKey};
+use crate::secret::{self, KEY_LEN, SecretKey};
 use crate::vault::records::{StoredKey, WRAPPED_LEN};
 
 const _: () = assert!(AES_NONCE_LEN + KEY_LEN + TAG_LEN == WRAPPED_LEN);
 
 /// The wrapping cipher of a purpose key version, built once.
 fn kek(version: &VersionKey) -> &AesGcm {
-    version
-        .vault_wrap
-        .get_or_init(|| AesGcm::new(&kdf::suite_key(&version.secret, VAULT_WRAP_LABEL, &[])))
+    // Built once: only the first call wipes the stack it was built on.
+    version.vault_wrap.get().unwrap_or_else(|| {
+        secret::with_stack_wiped(|| {
+            version.vault_wrap.get_or_init(|| {
+                AesGcm::new(&kdf::suite_key(&version.secret, VAULT_WRAP_LABEL, &[]))
+            })
+        })
+    })
 }
 
 /// `lp(x)` of FORMAT.md §1: a 32-bit big-endian length, then the bytes.
