@@ -1,7 +1,7 @@
 //! What changes a subject's keys rather than using them: consent, withdrawal, erasure, the
 //! retention sweep, rewrapping after a rotation, and disclosure to third parties.
 
-use crate::audit::{Detail, Draft, Names, Operation, Outcome};
+use crate::audit::{Detail, Draft, Names, Operation};
 use crate::error::{Error, Result};
 use crate::purpose::{DynPurpose, is_third_party};
 use crate::vault::keys::SubjectKeys;
@@ -644,14 +644,5 @@ impl<F: FnOnce()> Drop for OnDrop<F> {
 /// call after the change, which stands. The caller sees the audit error and should not retry
 /// blindly: the change is in the vault's own logs (consents, erasures, disclosures).
 fn finish<R>(auditor: &crate::audit::Auditor, draft: &Draft<'_>, result: Result<R>) -> Result<R> {
-    let outcome = match &result {
-        Ok(_) => Outcome::Ok,
-        Err(e) => Outcome::Failed(e.kind()),
-    };
-    let recorded = auditor.record(draft, outcome);
-    match (result, recorded) {
-        (Ok(value), Ok(())) => Ok(value),
-        (Ok(_), Err(audit)) => Err(audit),
-        (Err(e), _) => Err(e),
-    }
+    auditor.around(draft, || result)
 }
