@@ -13,6 +13,8 @@ use crate::attr::IndexAttr;
 
 /// The most parts of a compound index (`fieldseal::index::MAX_PARTS`).
 const MAX_PARTS: usize = 16;
+/// The longest normalizer description a keyring records (`fieldseal::index::MAX_NORMALIZER_LEN`).
+const MAX_RECORDED: usize = 255;
 
 /// Checks every index of the record: field-level ones in field order, then the struct's.
 pub(crate) fn check<'a>(fields: &[Field<'a>], compound: &[IndexAttr]) -> Result<Vec<Index<'a>>> {
@@ -115,6 +117,19 @@ fn one<'a>(fields: &[Field<'a>], on: Option<&Field<'a>>, attr: &IndexAttr) -> Re
             description: normalizer.description.clone(),
             optional,
         });
+    }
+    // The keyring records the parts' descriptions joined with `,` (FORMAT.md §16.4), in at most
+    // 255 bytes: refused here rather than when the keyring first records the index.
+    let joined = parts.iter().map(|p| p.description.len()).sum::<usize>() + parts.len() - 1;
+    if joined > MAX_RECORDED {
+        return Err(syn::Error::new(
+            column.span(),
+            format!(
+                "this index's normalizer descriptions, joined with `,`, are {joined} bytes: a \
+                 keyring records at most {MAX_RECORDED} (FORMAT.md §16.4); use fewer parts or \
+                 shorter descriptions"
+            ),
+        ));
     }
     let custom = custom_function(&customs, attr.with.as_ref())?;
     Ok(Index {

@@ -97,4 +97,27 @@ struct WrongFunction {
     sku: String,
 }
 
+/// 16 parts of `postcode:GB|first-letters:2`, joined with `,`: 16 * 27 + 15 = 447 bytes.
+#[derive(Seal)]
+#[seal(without_id, index(everything = (
+    a: "postcode:GB|first-letters:2", b: "postcode:GB|first-letters:2",
+    c: "postcode:GB|first-letters:2", d: "postcode:GB|first-letters:2",
+    e: "postcode:GB|first-letters:2", f: "postcode:GB|first-letters:2",
+    g: "postcode:GB|first-letters:2", h: "postcode:GB|first-letters:2",
+    i: "postcode:GB|first-letters:2", j: "postcode:GB|first-letters:2",
+    k: "postcode:GB|first-letters:2", l: "postcode:GB|first-letters:2",
+    m: "postcode:GB|first-letters:2", n: "postcode:GB|first-letters:2",
+    o: "postcode:GB|first-letters:2", p: "postcode:GB|first-letters:2",
+)))]
+struct TooLongToRecord {
+    #[seal(Fulfillment)] a: String, #[seal(Fulfillment)] b: String,
+    #[seal(Fulfillment)] c: String, #[seal(Fulfillment)] d: String,
+    #[seal(Fulfillment)] e: String, #[seal(Fulfillment)] f: String,
+    #[seal(Fulfillment)] g: String, #[seal(Fulfillment)] h: String,
+    #[seal(Fulfillment)] i: String, #[seal(Fulfillment)] j: String,
+    #[seal(Fulfillment)] k: String, #[seal(Fulfillment)] l: String,
+    #[seal(Fulfillment)] m: String, #[seal(Fulfillment)] n: String,
+    #[seal(Fulfillment)] o: String, #[seal(Fulfillment)] p: String,
+}
+
 fn main() {}
