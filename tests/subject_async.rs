@@ -357,3 +357,52 @@ fn acting_as_async_names_each_task_on_a_shared_thread() {
         ]
     );
 }
+
+/// A session made by `session_async` over a cache that trusts nothing (time to live 0) cannot
+/// seal without awaiting: `seal` refuses, `seal_async` asks the vault again, and so follows a
+/// withdrawal made through another `SubjectKeys`.
+#[test]
+fn seal_async_resolves_what_the_session_may_no_longer_trust() {
+    pollster::block_on(async {
+        let keyring = Keyring::generate(Suite::default()).unwrap();
+        let vault = std::sync::Arc::new(MemoryVault::new());
+        let keys = KeySet::new()
+            .with(keyring.purpose_key::<Fulfillment>())
+            .with(keyring.purpose_key::<Marketing>());
+        let service = SubjectKeys::new_async(
+            fieldseal::vault::Blocking(std::sync::Arc::clone(&vault)),
+            keys,
+            keyring.id(),
+        )
+        .await
+        .unwrap()
+        .with_cache(16, std::time::Duration::ZERO);
+        let admin = SubjectKeys::new(vault, KeySet::new(), keyring.id()).unwrap();
+        let ada = Subject::int(7);
+        let ctx = Context::new("customer", "email").with_id_int(7);
+        admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
+        let session = service
+            .session_async(&ada, &[Fulfillment.into(), Marketing.into()])
+            .await
+            .unwrap();
+        let refused = session.seal::<String, (Fulfillment, Marketing)>("Ada", &ctx);
+        assert!(
+            matches!(
+                refused,
+                Err(Error::Vault(fieldseal::VaultError::SessionOutdated))
+            ),
+            "{refused:?}"
+        );
+        let both: Sealed<String, (Fulfillment, Marketing)> =
+            session.seal_async("Ada", &ctx).await.unwrap();
+        assert_eq!(both.purposes().len(), 2);
+        admin.withdraw(&ada, &Marketing.into()).unwrap();
+        let after: Sealed<String, (Fulfillment, Marketing)> =
+            session.seal_async("Ada", &ctx).await.unwrap();
+        assert_eq!(
+            after.purposes().len(),
+            1,
+            "a marketing copy after the withdrawal"
+        );
+    });
+}

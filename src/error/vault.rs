@@ -70,14 +70,15 @@ pub enum VaultError {
         action: &'static str,
     },
 
-    /// A [`SubjectSession`](crate::vault::SubjectSession) made by `session_async` cannot seal:
-    /// this process changed some subject's keys since it was made (a withdrawal, an erasure, a
-    /// sweep), and the session, which seals without awaiting, cannot ask the vault whether its
-    /// keys are among them. Nothing was sealed.
+    /// A [`SubjectSession`](crate::vault::SubjectSession) made by `session_async` cannot
+    /// [`seal`](crate::vault::SubjectSession::seal): this process changed some subject's keys
+    /// since it was made (a withdrawal, an erasure, a sweep), or its keys are older than the
+    /// cache's time to live, and the cache no longer answers for them; `seal`, which does not
+    /// await, cannot ask the vault. Nothing was sealed.
     #[error(
-        "this subject session is outdated: a withdrawal, an erasure or a sweep in this process \
-         may have destroyed the keys it resolved; nothing was sealed: make a new session \
-         (`session_async`) and seal again"
+        "this subject session is outdated: its keys may have been destroyed since it resolved \
+         them (a withdrawal, an erasure or a sweep, or their time to live passed); nothing was \
+         sealed: seal with `seal_async`, or make a new session, and seal again"
     )]
     SessionOutdated,
 

@@ -164,6 +164,21 @@ impl DataKeyCache {
         })
     }
 
+    /// Until when an answer about (subject, purpose) that a caller just took from this cache (or
+    /// from the vault, through it) may be trusted: when the cached entry was fetched (now, if
+    /// none is cached), plus the time to live. `None`: for ever (a time to live past any clock).
+    pub(crate) fn trusted_until(&self, subject: &[u8], purpose: &str) -> Option<Instant> {
+        let fetched = Self::with_key(subject, purpose, |key| {
+            self.set(key)?.iter().find_map(|way| {
+                let held = way.load();
+                held.as_deref()
+                    .filter(|e| *e.key == *key)
+                    .map(|e| e.fetched)
+            })
+        });
+        fetched.unwrap_or_else(Instant::now).checked_add(self.ttl)
+    }
+
     /// Remembers `value` for (subject, purpose): in the way that holds it already, else an empty
     /// one, else in place of the way least recently used. For what cannot go stale (an erasure,
     /// a destroyed generation); what the vault answered about a live key or consent goes through

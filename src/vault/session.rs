@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::format;
@@ -15,8 +16,8 @@ use crate::vault::keys::{SubjectKeys, part_generation, precheck};
 use crate::vault::store::{AsyncKeyVault, KeyVault};
 use crate::vault::subject::Subject;
 
-/// A data key resolved for opening: (purpose, generation, key).
-type OpeningKey = (Box<str>, u32, Arc<KeyState>);
+/// A data key resolved for opening: (purpose, generation, key, trusted until; `None`: for ever).
+type OpeningKey = (Box<str>, u32, Arc<KeyState>, Option<Instant>);
 
 /// Per purpose, the data key to seal with (`None`: no copy, for want of consent).
 type SealingKeys = Vec<Option<Arc<KeyState>>>;
@@ -34,10 +35,12 @@ type Resolve<V> = fn(&SubjectKeys<V>, &Subject<'_>, &[DynPurpose]) -> Result<Sea
 ///
 /// A session follows this process's withdrawals, erasures and sweeps at once: any made since
 /// (through any `SubjectKeys` of the process) sends the next open back to the cache, and the next
-/// seal too, so that it seals as a session made then would. A session made by `session_async`
-/// seals without awaiting: when the cache no longer holds all its keys, it refuses with
-/// [`VaultError::SessionOutdated`](crate::VaultError::SessionOutdated) (make a new one). Changes
-/// made by other processes reach a session as they reach the cache: after its time to live.
+/// seal too, so that it seals as a session made then would. Changes made by other processes reach
+/// a session as they reach the cache: a key the cache would no longer trust (older than its time
+/// to live) is resolved again before the session uses it. A session made by `session_async`
+/// seals without awaiting with [`seal`](Self::seal): when the cache no longer answers for all its
+/// keys, that refuses with [`VaultError::SessionOutdated`](crate::VaultError::SessionOutdated);
+/// [`seal_async`](Self::seal_async) asks the vault instead.
 ///
 /// ```
 /// use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
@@ -63,6 +66,10 @@ pub struct SubjectSession<'k, V> {
     /// The invalidations of the keys' cache before `sealing` was resolved: once they moved, a
     /// seal resolves its keys again (see [`fresh_sealing`](Self::fresh_sealing)).
     sealed_at: Ticket,
+    /// Until when the cache trusts the sealing keys' answers (the oldest of them, plus its time
+    /// to live; `None`: for ever): past it, a seal resolves its keys again, so that a change made
+    /// by another process reaches the session as it reaches the cache.
+    sealing_until: Option<Instant>,
     /// How to resolve the sealing keys from the vault: a session made by the blocking
     /// [`session`](SubjectKeys::session) can; one made by `session_async` seals without
     /// awaiting, and cannot.
@@ -72,7 +79,10 @@ pub struct SubjectSession<'k, V> {
     /// them. A mutex (uncontended: a session serves one request) rather than a `RefCell`, so
     /// that the session is `Sync` and `open_async`'s future is `Send`.
     opening: Mutex<(Ticket, Vec<OpeningKey>)>,
-    /// Records no event of its own: a derived record records one for all its fields.
+    /// Records no event of its own: a derived record records one for all its fields. Such a
+    /// session lives for one record's seal or open, one call: its keys are trusted for the whole
+    /// of it, as the keys a plain seal resolves are for the whole of that value (a time to live
+    /// of 0 still asks the vault once per record, not once per field).
     quiet: bool,
 }
 
@@ -108,6 +118,7 @@ impl<V> SubjectKeys<V> {
             purposes: Vec::new(),
             sealing: Vec::new(),
             sealed_at: self.cache.ticket(),
+            sealing_until: None,
             resolve: None,
             opening: Mutex::new((self.cache.ticket(), Vec::new())),
             quiet: false,
@@ -131,14 +142,21 @@ impl<'k, V> SubjectSession<'k, V> {
             purposes: purposes.to_vec(),
             sealing,
             sealed_at: at,
+            sealing_until: purposes
+                .iter()
+                .map(|p| keys.cache.trusted_until(subject.as_bytes(), p.name()))
+                .reduce(earliest)
+                .flatten(),
             resolve: None,
             opening: Mutex::new((keys.cache.ticket(), Vec::new())),
             quiet: false,
         }
     }
 
-    /// The same session, recording no audit event per value: for `#[derive(Seal)]`'s subject-mode
-    /// entry points, which record one event for the whole record.
+    /// The same session, recording no audit event per value and trusting its keys whatever
+    /// their age (changes this process makes still reach it): for `#[derive(Seal)]`'s
+    /// subject-mode entry points, which use it for one record, in one call, and record one event
+    /// for the whole record.
     #[doc(hidden)]
     #[must_use]
     pub fn quiet(mut self) -> Self {
@@ -194,13 +212,22 @@ impl<V> SubjectSession<'_, V> {
         value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, Ps>> {
-        if self.keys.cache.ticket() != self.sealed_at {
-            // This process withdrew, erased or swept since the keys were resolved: seal as a
-            // session made now would.
+        if self.sealing_is_stale() {
             let fresh = self.fresh_sealing()?;
             return self.seal_with(&fresh, value, ctx);
         }
         self.seal_with(&self.sealing, value, ctx)
+    }
+
+    /// Whether the sealing keys must be resolved again: this process withdrew, erased or swept
+    /// since they were (its cache's ticket moved), or the cache would no longer trust them (a
+    /// change by another process may have been made).
+    fn sealing_is_stale(&self) -> bool {
+        self.keys.cache.ticket() != self.sealed_at
+            || (!self.quiet
+                && self
+                    .sealing_until
+                    .is_some_and(|until| Instant::now() >= until))
     }
 
     /// Seals with `sealing`, the key of each of the session's purposes (or none).
@@ -344,6 +371,54 @@ impl<V: KeyVault> SubjectSession<'_, V> {
 }
 
 impl<V: AsyncKeyVault> SubjectSession<'_, V> {
+    /// As [`seal`](Self::seal), for async callers: keys the session may no longer trust (past
+    /// the cache's time to live, or after a withdrawal, erasure or sweep in this process) are
+    /// resolved again through the vault, awaited, where a session made by `session_async` would
+    /// refuse to [`seal`](Self::seal) ([`VaultError::SessionOutdated`](crate::VaultError)).
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub async fn seal_async<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        value: &(impl AsPlaintext<T> + ?Sized + Sync),
+        ctx: &Context<'_>,
+    ) -> Result<Sealed<T, Ps>> {
+        let fresh: Result<Option<SealingKeys>> = async {
+            if !self.sealing_is_stale() {
+                return Ok(None);
+            }
+            let subject = self.subject();
+            let (mut keys, misses, now) =
+                self.keys.cached_sealing_keys(&subject, &self.purposes)?;
+            if !misses.is_empty() {
+                self.keys
+                    .fill_sealing_keys(
+                        self.keys.vault(),
+                        &subject,
+                        &self.purposes,
+                        &mut keys,
+                        &misses,
+                        now,
+                    )
+                    .await?;
+            }
+            Ok(Some(keys))
+        }
+        .await;
+        crate::audit::hooks::value(
+            self.auditor(),
+            crate::audit::Operation::Seal,
+            crate::audit::Names::Strs(Ps::NAMES),
+            ctx,
+            &self.subject,
+            || None,
+            || {
+                let fresh = fresh?;
+                self.seal_with(fresh.as_deref().unwrap_or(&self.sealing), value, ctx)
+            },
+        )
+    }
+
     /// As [`open`](Self::open), for async callers.
     ///
     /// # Errors
@@ -404,17 +479,35 @@ impl<V> SubjectSession<'_, V> {
             keys.clear();
             *seen = now;
         }
-        keys.iter()
-            .find(|(p, g, _)| *g == generation && p.as_ref() == purpose)
-            .map(|(_, _, key)| Arc::clone(key))
+        let at = keys
+            .iter()
+            .position(|(p, g, _, _)| *g == generation && p.as_ref() == purpose)?;
+        if !self.quiet && keys[at].3.is_some_and(|until| Instant::now() >= until) {
+            // Older than the cache would trust it: another process may have destroyed it.
+            keys.swap_remove(at);
+            return None;
+        }
+        Some(Arc::clone(&keys[at].2))
     }
 
+    /// Keeps the key of (purpose, generation), just resolved through the keys' cache, for as
+    /// long as the cache trusts its answer about the pair.
     fn learn(&self, purpose: &str, generation: u32, key: &Arc<KeyState>) {
+        let until = self.keys.cache.trusted_until(&self.subject, purpose);
         self.opening
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .1
-            .push((purpose.into(), generation, Arc::clone(key)));
+            .push((purpose.into(), generation, Arc::clone(key), until));
+    }
+}
+
+/// The earlier of two deadlines (`None`: none).
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }
 

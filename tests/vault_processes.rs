@@ -1,0 +1,142 @@
+//! Subject mode with several processes on one SQLite vault. "Another process" is a
+//! `SqliteVault` handle of its own on the same file whose changes are made through `KeyVault`
+//! directly (no `SubjectKeys` of this process hears of them: exactly what a change made by another
+//! process looks like, SECURITY.md "Other processes' caches"), or a `SubjectKeys` over a handle
+//! of its own with its own (stale) bundle.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use common::vault_suite::{EMAIL, Fulfillment, Marketing, all_purposes, ctx};
+use fieldseal::vault::{KeyVault, SqliteVault, Subject, SubjectKeys};
+use fieldseal::{Error, KeySet, Keyring, Sealed, Suite};
+
+type Email = Sealed<String, Fulfillment>;
+type Both = Sealed<String, (Fulfillment, Marketing)>;
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "fieldseal-review-procs-{}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.0.join("vault.db")
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// A service of this process over a handle of its own, trusting nothing cached (time to live 0:
+/// SECURITY.md, "0 asks the vault on every seal and open").
+fn service(keyring: &Keyring, db: &PathBuf) -> SubjectKeys<SqliteVault> {
+    SubjectKeys::new(
+        SqliteVault::open(db).unwrap(),
+        KeySet::from_keyring(keyring, &all_purposes()),
+        keyring.id(),
+    )
+    .unwrap()
+    .with_cache(1_000, Duration::ZERO)
+}
+
+/// Changes made by other processes reach a session as they reach the cache: after its time to
+/// live (0 here). After another process forgot the customer, a session made before neither opens
+/// her data nor seals for her under the destroyed keys (it did, as long as it lived, before it
+/// followed the time to live).
+#[test]
+fn a_session_follows_another_process_erasure_after_the_time_to_live() {
+    let dir = Dir::new("session");
+    let db = dir.db();
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let subjects = service(&keyring, &db);
+    let other_process = SqliteVault::open(&db).unwrap();
+    let ada = Subject::int(7);
+    let email: Email = subjects.seal(&ada, EMAIL, &ctx(7)).unwrap();
+    let session = subjects.session(&ada, &[Fulfillment.into()]).unwrap();
+    assert_eq!(
+        session
+            .open::<Fulfillment, _, _, _>(&email, &ctx(7))
+            .unwrap(),
+        EMAIL
+    );
+
+    // Another process forgets Ada (right to erasure).
+    other_process.forget(ada.as_bytes(), now()).unwrap();
+    // Wait out any time to live at all (it is 0 here).
+    std::thread::sleep(Duration::from_millis(20));
+
+    // The session opens first (so that nothing this process does in between could matter).
+    let by_session = session.open::<Fulfillment, _, _, _>(&email, &ctx(7));
+    let sealed_by_session = session.seal::<String, Fulfillment>("new@example.com", &ctx(7));
+    let plain = subjects.open::<Fulfillment, _, _, _>(&email, &ada, &ctx(7));
+    assert!(
+        matches!(plain, Err(Error::SubjectErased { .. })),
+        "{plain:?}"
+    );
+    let sealed_by_session = sealed_by_session.map(|s| s.key_versions());
+    assert!(
+        matches!(by_session, Err(Error::SubjectErased { .. }))
+            && matches!(sealed_by_session, Err(Error::SubjectErased { .. })),
+        "a session made before another process's erasure, past the time to live (0), still \
+         opens the erased customer's data: {by_session:?}, and still seals for her under the \
+         destroyed key: {sealed_by_session:?}"
+    );
+}
+
+/// The same for a withdrawal: after another process withdrew Ada's marketing consent, a session
+/// (time to live 0) still opens her marketing copy.
+#[test]
+fn a_session_follows_another_process_withdrawal_after_the_time_to_live() {
+    let dir = Dir::new("session-withdraw");
+    let db = dir.db();
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let subjects = service(&keyring, &db);
+    let other_process = SqliteVault::open(&db).unwrap();
+    let ada = Subject::int(7);
+    subjects
+        .grant(&ada, &Marketing.into(), "form", None)
+        .unwrap();
+    let email: Both = subjects.seal(&ada, EMAIL, &ctx(7)).unwrap();
+    let session = subjects.opening_session(&ada).unwrap();
+    assert_eq!(
+        session.open::<Marketing, _, _, _>(&email, &ctx(7)).unwrap(),
+        EMAIL
+    );
+    other_process
+        .withdraw(ada.as_bytes(), "marketing", now())
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let by_session = session.open::<Marketing, _, _, _>(&email, &ctx(7));
+    assert!(
+        matches!(
+            subjects.open::<Marketing, _, _, _>(&email, &ada, &ctx(7)),
+            Err(Error::ConsentWithdrawn { .. })
+        ),
+        "the plain open stops"
+    );
+    assert!(
+        matches!(by_session, Err(Error::ConsentWithdrawn { .. })),
+        "a session still opens the marketing copy after another process's withdrawal, past the \
+         time to live (0): {by_session:?}"
+    );
+}
