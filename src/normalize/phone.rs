@@ -16,6 +16,11 @@ mod written;
 
 use written::Written;
 
+/// How many digits follow calling code `code` at the start of `digits`.
+fn national_len(digits: &str, code: u16) -> usize {
+    digits.len().saturating_sub(code.to_string().len())
+}
+
 /// The country calling code at the start of `digits`, as libphonenumber finds it after a plus
 /// sign: none if they begin with 0, else the shortest of their first one to three digits that is
 /// a code libphonenumber knows.
@@ -99,11 +104,11 @@ impl Phone {
         match calling_code(digits) {
             Some(code) if code == self.calling_code => {
                 phonenumber::parse(Some(self.region), format!("+{digits}"))
-                    .map_err(|e| self.parse_error(&e))
+                    .map_err(|e| self.parse_error(&e, Some(national_len(digits, code))))
             }
             Some(code) => {
                 let foreign = phonenumber::parse(None, format!("+{digits}"))
-                    .map_err(|e| self.parse_error(&e))?;
+                    .map_err(|e| self.parse_error(&e, Some(national_len(digits, code))))?;
                 self.with_code(foreign, code)
             }
             // No calling code after the plus sign (`+00 44 20 7946 0018`): libphonenumber reads
@@ -112,7 +117,7 @@ impl Phone {
             // code.
             None => {
                 let again = phonenumber::parse(Some(self.region), digits)
-                    .map_err(|e| self.parse_error(&e))?;
+                    .map_err(|e| self.parse_error(&e, None))?;
                 match again.code().source() {
                     Source::Idd | Source::Number => self.parse_national(digits),
                     _ => Err(PhoneProblem::NotANumber),
@@ -123,8 +128,8 @@ impl Phone {
 
     /// `digits`, written without a plus sign, parsed.
     fn parse_national(self, digits: &str) -> Result<PhoneNumber, PhoneProblem> {
-        let home =
-            phonenumber::parse(Some(self.region), digits).map_err(|e| self.parse_error(&e))?;
+        let home = phonenumber::parse(Some(self.region), digits)
+            .map_err(|e| self.parse_error(&e, Some(digits.len())))?;
         let code = home.code().value();
         if code == self.calling_code {
             return Ok(home);
@@ -146,12 +151,18 @@ impl Phone {
         }
     }
 
-    fn parse_error(self, error: &ParseError) -> PhoneProblem {
+    /// What the crate's refusal means. `national`: how many digits the national number has
+    /// (`None`: no calling code was found, which libphonenumber cannot parse).
+    fn parse_error(self, error: &ParseError, national: Option<usize>) -> PhoneProblem {
         match error {
             // The crate cannot hold a national significant number of zeros only (`00000` from
-            // GB), which libphonenumber parses: such a number is refused as not valid (FORMAT.md
-            // §17.4), as libphonenumber finds it but for a few non-geographic ranges.
-            ParseError::MalformedInteger(_) => self.invalid(),
+            // GB), which libphonenumber parses if it has 2 to 17 digits: such a number is refused
+            // as not valid (FORMAT.md §17.4), as libphonenumber finds it but for a few
+            // non-geographic ranges. Without a calling code, or longer (libphonenumber's
+            // TOO_LONG), it is not a number.
+            ParseError::MalformedInteger(_) if national.is_some_and(|n| (2..=17).contains(&n)) => {
+                self.invalid()
+            }
             _ => PhoneProblem::NotANumber,
         }
     }

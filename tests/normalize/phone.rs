@@ -198,3 +198,25 @@ fn a_calling_code_after_the_plus_comes_before_the_international_prefix() {
     assert_eq!(ok(&region("FI"), "+995 32 212 3456"), "+995322123456");
     assert_eq!(ok(&region("GB"), "+00 44 20 7946 0018"), "+442079460018");
 }
+
+/// libphonenumber cannot parse a `+` followed by zeros only (no calling code after it, nor after
+/// the international prefix when read again without the `+`), nor a national number longer than
+/// 17 digits: `not-a-number`, as the Python reference says (`NOT_A_NUMBER`, `TOO_LONG`); only a
+/// national number of 2 to 17 zeros is `invalid-number`.
+#[test]
+fn zeros_after_a_plus_and_overlong_numbers_are_not_numbers() {
+    for (region_code, input) in [
+        ("GB", "+0000"),
+        ("GB", "+000000000000"),
+        ("US", "+000"),
+        ("DE", "+000000000000000000"),
+        ("GB", "0000000000000000000"),
+    ] {
+        assert_eq!(
+            err(&region(region_code), input).code(),
+            "not-a-number",
+            "{region_code} {input}"
+        );
+    }
+    assert_eq!(err(&region("GB"), "00000").code(), "invalid-number");
+}
