@@ -12,6 +12,7 @@ use super::definition::echo;
 use super::unicode::{is_space, prepare};
 use super::{DefinitionProblem, Normalize, NormalizeError, PhoneProblem};
 
+mod valid;
 mod written;
 
 use written::Written;
@@ -207,7 +208,7 @@ impl Normalize for Phone {
         let written =
             written::read(number).ok_or(NormalizeError::Phone(PhoneProblem::NotANumber))?;
         let parsed = self.parse(&written).map_err(NormalizeError::Phone)?;
-        if !phonenumber::is_valid(&parsed) {
+        if !valid::is_valid(&parsed) {
             return Err(NormalizeError::Phone(self.invalid()));
         }
         // E.164 written here rather than through the crate's Display formatter, which fails (and

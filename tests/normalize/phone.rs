@@ -220,3 +220,24 @@ fn zeros_after_a_plus_and_overlong_numbers_are_not_numbers() {
     }
     assert_eq!(err(&region("GB"), "00000").code(), "invalid-number");
 }
+
+/// A valid number with digits appended is not valid (libphonenumber matches a number type's
+/// pattern against the whole national number; the `phonenumber` crate, at its start only).
+#[test]
+fn numbers_libphonenumber_finds_invalid_give_no_term() {
+    for (region_code, input) in [
+        ("IT", "020 7946 00181"),
+        ("IT", "+39 06 56982 12345"),
+        ("IT", "020 7946 00180a"),
+        ("JP", "0800 1\u{FF0E}23 45647"),
+        ("CN", "9765 43\u{96A}4210"),
+    ] {
+        assert_eq!(
+            err(&region(region_code), input).code(),
+            "invalid-number",
+            "{region_code} {input}"
+        );
+    }
+    // The numbers they extend are valid.
+    assert_eq!(ok(&region("IT"), "02 7946 0018"), "+390279460018");
+}
