@@ -22,6 +22,38 @@ use crate::vault::records::{
 /// A write is durable when the method returns. Each call is expected to be one short round trip:
 /// [`SubjectKeys`](super::SubjectKeys) calls only [`read`](Self::read) and
 /// [`create`](Self::create) on its sealing and opening paths, and only on a cache miss.
+///
+/// # What a shared backend must guarantee
+///
+/// Atomicity is not enough: two transactions that each read, then write, can both succeed on a
+/// database that does not serialize them (PostgreSQL's default `READ COMMITTED`, for one), and
+/// then a key is lost or outlives a consent. `MemoryVault` and `SqliteVault` serialize every
+/// write (a lock, SQLite's one writer); a backend that does not must make these hold itself:
+///
+/// - **One writer per subject.** Every write that concerns a subject ([`create`](Self::create),
+///   [`grant`](Self::grant), [`withdraw`](Self::withdraw), [`forget`](Self::forget), the
+///   destruction of one of its keys by [`expire`](Self::expire), [`rewrap`](Self::rewrap))
+///   behaves as if run before or after every other write to that subject, never interleaved,
+///   including writes to rows that do not exist yet. Keying rows by (subject, purpose) does not
+///   give that: lock a per-subject row (insert it if missing, then `SELECT .. FOR UPDATE`), or
+///   run at `SERIALIZABLE` and retry.
+/// - **`create` never replaces a live key.** Of two racing creates for one (subject, purpose),
+///   one stores its key ([`Created::Inserted`]) and the other gets that key back
+///   ([`Created::Existing`]): an upsert that overwrites the wrapped key loses every value the
+///   first sealer sealed. Its consent and erasure checks read what the last committed
+///   [`withdraw`](Self::withdraw) or [`forget`](Self::forget) wrote, under the subject's lock, not
+///   a snapshot taken before it.
+/// - **After [`forget`](Self::forget) commits, nothing of the subject is created or granted**, and
+///   a key created just before is among those it destroys. Two racing forgets both return the
+///   first receipt.
+/// - **[`expire`](Self::expire) destroys only what it found expired:** the same generation, still
+///   expired at `now` (a compare-and-swap, as [`rewrap`](Self::rewrap)'s), never a generation a
+///   racing create made after destroying the expired one itself.
+/// - **Serialization failures and deadlocks are retried inside the backend.** Callers retry only
+///   [`Refusal::GenerationMoved`](super::Refusal); anything else fails the seal, withdrawal or
+///   erasure it belongs to. After retrying, report [`VaultError::Busy`](crate::VaultError::Busy).
+/// - **Times come from the caller's clock.** Hosts sharing a vault must agree on the time (NTP):
+///   one whose clock runs ahead destroys expired keys early.
 pub trait KeyVault: Send + Sync {
     /// Binds the vault to a keyring on first use and returns the keyring it belongs to: `id` if
     /// it was unbound, its own otherwise (the caller refuses a vault of another keyring).
