@@ -9,9 +9,9 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::vault_suite::{EMAIL, Fulfillment, Marketing, all_purposes, ctx};
+use common::vault_suite::{Acme, EMAIL, Fulfillment, Marketing, all_purposes, ctx};
 use fieldseal::vault::{KeyVault, SqliteVault, Subject, SubjectKeys};
-use fieldseal::{Error, KeySet, Keyring, Sealed, Suite};
+use fieldseal::{DynPurpose, Error, KeySet, Keyring, Sealed, Suite};
 
 type Email = Sealed<String, Fulfillment>;
 type Both = Sealed<String, (Fulfillment, Marketing)>;
@@ -139,4 +139,60 @@ fn a_session_follows_another_process_withdrawal_after_the_time_to_live() {
         "a session still opens the marketing copy after another process's withdrawal, past the \
          time to live (0): {by_session:?}"
     );
+}
+
+/// A customer who withdraws her consent to a partner while a disclosure batch is being made (here,
+/// through another process, while the next customer's record is made) is not handed over, and the
+/// log counts her as withheld (before, her record was returned and logged as disclosed on the
+/// consent she had withdrawn).
+#[test]
+fn a_customer_who_withdraws_during_a_disclosure_batch_is_not_handed_over() {
+    let dir = Dir::new("disclose");
+    let db = dir.db();
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let subjects = service(&keyring, &db);
+    let other_process = SqliteVault::open(&db).unwrap();
+    let (ada, bob) = (Subject::int(7), Subject::int(8));
+    let partner: DynPurpose = Acme.into();
+    for s in [&ada, &bob] {
+        subjects.grant(s, &partner, "form", None).unwrap();
+    }
+    let mut withdrawn_at = None;
+    let disclosure = subjects
+        .disclose(&partner, &["email"], &[ada, bob], |s| {
+            if s.as_bytes() == Subject::int(8).as_bytes() {
+                // Meanwhile, the call centre (another process) records Ada's objection.
+                let at = now();
+                other_process
+                    .withdraw(Subject::int(7).as_bytes(), "third-party:acme", at)
+                    .unwrap();
+                withdrawn_at = Some(at);
+            }
+            Ok(s.as_bytes().to_vec())
+        })
+        .unwrap();
+    let withdrawn_at = withdrawn_at.unwrap();
+    let ada_now = &other_process.consents(Subject::int(7).as_bytes()).unwrap()[0];
+    assert_eq!(ada_now.withdrawn, Some(withdrawn_at));
+    assert!(disclosure.record.at >= withdrawn_at);
+    let handed_ada = disclosure
+        .records
+        .iter()
+        .any(|r| r == Subject::int(7).as_bytes());
+    let logged = disclosure
+        .record
+        .subjects
+        .iter()
+        .find(|d| d.subject == Subject::int(7).as_bytes())
+        .map(|d| d.consent.withdrawn);
+    assert!(
+        !handed_ada,
+        "Ada's record is handed to the partner by a disclosure logged at {} though her consent was \
+         withdrawn at {withdrawn_at}; the log says the consent relied on was {logged:?} \
+         (withdrawn: None)",
+        disclosure.record.at
+    );
+    assert_eq!(logged, None, "the log lists Ada as disclosed");
+    assert_eq!(disclosure.record.withheld, 1);
+    assert_eq!(disclosure.records, [Subject::int(8).as_bytes().to_vec()]);
 }

@@ -207,17 +207,21 @@ impl<V> SubjectKeys<V> {
                 reason: "a disclosure goes to a `third-party:` purpose",
             });
         }
+        // The consent that stands for `subject` now, if any.
+        let standing = async |subject: &[u8]| -> Result<Option<ConsentRecord>> {
+            let state = vault.read(subject, &[partner.name()]).await?;
+            Ok(state
+                .consents
+                .into_iter()
+                .find(|c| c.purpose == partner.name() && c.is_active())
+                .filter(|_| state.erased.is_none()))
+        };
         let mut records = Vec::new();
         let mut disclosed = Vec::new();
         let mut withheld = 0;
         for subject in subjects {
             subject.check()?;
-            let state = vault.read(subject.as_bytes(), &[partner.name()]).await?;
-            let consent = state
-                .consents
-                .into_iter()
-                .find(|c| c.purpose == partner.name() && c.is_active());
-            let (Some(consent), None) = (consent, state.erased) else {
+            let Some(consent) = standing(subject.as_bytes()).await? else {
                 withheld += 1;
                 continue;
             };
@@ -227,6 +231,19 @@ impl<V> SubjectKeys<V> {
                 consent,
             });
         }
+        // Asked again once the batch is made: a customer who withdrew (or was erased) while the
+        // records of the others were made, by this process or another, is not handed over.
+        let mut kept = Vec::with_capacity(records.len());
+        let mut kept_subjects = Vec::with_capacity(disclosed.len());
+        for (record, subject) in records.into_iter().zip(disclosed) {
+            if let Some(consent) = standing(&subject.subject).await? {
+                kept.push(record);
+                kept_subjects.push(DisclosedSubject { consent, ..subject });
+            } else {
+                withheld += 1;
+            }
+        }
+        let (records, disclosed) = (kept, kept_subjects);
         let record = DisclosureRecord {
             partner: partner.name().to_owned(),
             at: self.now(),
@@ -338,11 +355,13 @@ impl<V: KeyVault> SubjectKeys<V> {
     /// whose consent to `partner` stands, `hand_over(subject)` makes the partner's record (for
     /// example: open the fields the partner may see and seal them in direct mode under the
     /// partner's purpose key, which the partner holds in its bundle); subjects without consent are
-    /// left out. The disclosure log records the partner, `fields`, the time, each subject with the
-    /// consent relied on, and how many were left out.
+    /// left out. Once every record is made, each subject's consent is asked again, and the
+    /// records of those who withdrew (or were erased) meanwhile are dropped: what is returned is
+    /// what may be handed over now. The disclosure log records the partner, `fields`, the time,
+    /// each subject with the consent relied on, and how many were left out.
     ///
-    /// A hand-over cannot be taken back: a withdrawal afterwards stops further disclosures, not
-    /// what the partner already has.
+    /// A hand-over cannot be taken back: hand the records over at once. A withdrawal afterwards
+    /// stops further disclosures, not what the partner already has.
     ///
     /// # Errors
     /// [`Error::InvalidPurposeName`] if `partner` is not a third-party purpose; what `hand_over`
