@@ -196,3 +196,79 @@ fn a_customer_who_withdraws_during_a_disclosure_batch_is_not_handed_over() {
     assert_eq!(disclosure.record.withheld, 1);
     assert_eq!(disclosure.records, [Subject::int(8).as_bytes().to_vec()]);
 }
+
+/// The checkpoint after a destruction holds the write lock while it waits for other connections'
+/// readers. Behind a long read in a third process (a `VACUUM INTO` backup, a report), it waited
+/// the whole busy timeout, and another process sealing a new customer's first value failed with
+/// `Busy` meanwhile; it waits 20 ms now, and the WAL is emptied once the read ends.
+#[test]
+fn a_withdrawal_behind_a_long_read_does_not_block_other_processes_sealing() {
+    use fieldseal::vault::SqliteOptions;
+    use std::time::Instant;
+    let dir = Dir::new("checkpoint");
+    let db = dir.db();
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let admin = SubjectKeys::new(
+        SqliteVault::open_with(
+            &db,
+            SqliteOptions::new().busy_timeout(Duration::from_secs(3)),
+        )
+        .unwrap(),
+        KeySet::from_keyring(&keyring, &all_purposes()),
+        keyring.id(),
+    )
+    .unwrap();
+    let till = SubjectKeys::new(
+        SqliteVault::open_with(
+            &db,
+            SqliteOptions::new().busy_timeout(Duration::from_secs(1)),
+        )
+        .unwrap(),
+        KeySet::from_keyring(&keyring, &all_purposes()),
+        keyring.id(),
+    )
+    .unwrap();
+    let ada = Subject::int(7);
+    admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
+    let _: Both = admin.seal(&ada, EMAIL, &ctx(7)).unwrap();
+    // A long read in a third process (a backup, a report).
+    let reader = rusqlite::Connection::open(&db).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM slots;")
+        .unwrap();
+    let (withdrew, sealed) = std::thread::scope(|s| {
+        let withdraw = s.spawn(|| {
+            let started = Instant::now();
+            admin.withdraw(&ada, &Marketing.into()).unwrap();
+            started.elapsed()
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let seal = s.spawn(|| {
+            let started = Instant::now();
+            let r = till.seal::<String, Fulfillment>(&Subject::int(8), EMAIL, &ctx(8));
+            (r.map(|_| ()), started.elapsed())
+        });
+        (withdraw.join().unwrap(), seal.join().unwrap())
+    });
+    reader.execute_batch("COMMIT").unwrap();
+    assert!(
+        sealed.0.is_ok(),
+        "another process's seal of a new customer failed after {:?} with {:?} while a withdrawal \
+         (which took {withdrew:?}) waited in its checkpoint for a reader",
+        sealed.1,
+        sealed.0
+    );
+    // The WAL kept the withdrawn key behind the read; a write of the withdrawing process a second
+    // later empties it.
+    let wal = PathBuf::from(format!("{}-wal", db.display()));
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0);
+    std::thread::sleep(Duration::from_millis(1_100));
+    admin
+        .grant(&Subject::int(9), &Marketing.into(), "form", None)
+        .unwrap();
+    assert_eq!(
+        std::fs::metadata(&wal).unwrap().len(),
+        0,
+        "the WAL was not emptied once the read ended"
+    );
+}

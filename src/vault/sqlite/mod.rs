@@ -88,7 +88,8 @@ impl SqliteOptions {
 ///   synced) before the method returns, and survives a crash of the process or of the machine.
 /// - **Forgetting**: `secure_delete` is on, so a destroyed key's bytes are overwritten in the
 ///   database pages, and the WAL is checkpointed and truncated after each destruction (withdraw,
-///   forget, expire) so that the WAL holds no copy either. What still holds destroyed keys (backups
+///   forget, expire) so that the WAL holds no copy either (behind another connection's long
+///   read, as soon as it ends: later writes try again). What still holds destroyed keys (backups
 ///   and copies of the file, the storage device) is in README.md, "Subject mode: SQLite vault".
 /// - **Fast**: [`read`](KeyVault::read) is one query through primary keys, and
 ///   [`create`](KeyVault::create) a handful; statements are prepared once per connection.
@@ -110,6 +111,11 @@ pub struct SqliteVault {
     conn: Mutex<Connection>,
     path: PathBuf,
     read_only: bool,
+    /// The busy timeout the connection waits with, restored after a quick checkpoint.
+    busy_timeout: Duration,
+    /// When a key destroyed through this connection may still be in the WAL (its checkpoint
+    /// could not empty it): when the next write is to try again.
+    unchecked: Mutex<Option<Instant>>,
 }
 
 impl fmt::Debug for SqliteVault {
@@ -148,6 +154,8 @@ impl SqliteVault {
             conn: Mutex::new(conn),
             path,
             read_only: options.read_only,
+            busy_timeout: options.busy_timeout,
+            unchecked: Mutex::new(None),
         })
     }
 
@@ -217,8 +225,12 @@ impl SqliteVault {
 
     /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`: the write lock from the start, so
     /// what `f` reads cannot change before it writes), committed if `f` succeeds. Then, if
-    /// `destroyed` says `f` destroyed a key, checkpoints the WAL (as far as other connections
-    /// allow: the destruction is committed either way).
+    /// `destroyed` says `f` destroyed a key (or a destruction's checkpoint did not empty the WAL
+    /// before), checkpoints the WAL, waiting at most [`QUICK_CHECKPOINT`] for other connections'
+    /// readers: a TRUNCATE checkpoint holds the write lock while it waits, and waiting the busy
+    /// timeout behind a long read (a backup) would fail every other process's writes meanwhile.
+    /// What it could not do, the next write tries again (the destruction is committed either
+    /// way), at most once per [`CHECKPOINT_RETRY`].
     fn write<T>(
         &self,
         action: &'static str,
@@ -233,9 +245,15 @@ impl SqliteVault {
             Ok(done)
         })()
         .map_err(|e: Fail| e.into_vault(action))?;
-        if destroyed(&done) {
-            // Best effort: the next destruction, or `checkpoint`, tries again.
-            let _ = checkpoint(&conn);
+        let mut unchecked = self
+            .unchecked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if destroyed(&done) || unchecked.is_some_and(|due| Instant::now() >= due) {
+            let emptied =
+                conn.busy_timeout(QUICK_CHECKPOINT).is_ok() && checkpoint(&conn).unwrap_or(false);
+            let _ = conn.busy_timeout(self.busy_timeout);
+            *unchecked = (!emptied).then(|| Instant::now() + CHECKPOINT_RETRY);
         }
         Ok(done)
     }
@@ -263,6 +281,12 @@ fn wal_mode(conn: &Connection, timeout: Duration) -> std::result::Result<String,
         pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
+
+/// How long the checkpoint after a destruction waits for other connections' readers.
+const QUICK_CHECKPOINT: Duration = Duration::from_millis(20);
+/// How often writes try again a checkpoint that could not empty the WAL (a long read holds it):
+/// each try holds the write lock for up to [`QUICK_CHECKPOINT`].
+const CHECKPOINT_RETRY: Duration = Duration::from_secs(1);
 
 /// `PRAGMA wal_checkpoint(TRUNCATE)`: whether the WAL was emptied.
 fn checkpoint(conn: &Connection) -> std::result::Result<bool, Fail> {
