@@ -5,13 +5,14 @@ use std::borrow::Cow;
 use std::str::FromStr;
 
 use phonenumber::country::{Id, Source};
-use phonenumber::metadata::DATABASE;
+use phonenumber::metadata::{DATABASE, Metadata};
 use phonenumber::{ParseError, PhoneNumber};
 
 use super::definition::echo;
 use super::unicode::{is_space, prepare};
 use super::{DefinitionProblem, Normalize, NormalizeError, PhoneProblem};
 
+mod national;
 mod valid;
 mod written;
 
@@ -196,6 +197,44 @@ impl Phone {
     }
 }
 
+impl Phone {
+    /// The digits `written` has after the calling code of `parsed` (all of them, for a number
+    /// written without one), with the metadata whose national prefix they may begin with: the
+    /// default region's for a number without a calling code, else that of the code's main
+    /// region. `None` if they cannot be told apart.
+    fn written_after_code<'w>(
+        self,
+        written: &'w Written,
+        parsed: &PhoneNumber,
+    ) -> Option<(&'w str, &'static Metadata)> {
+        let digits = written.digits.as_str();
+        if parsed.code().source() == Source::Default {
+            return Some((digits, DATABASE.by_id(self.region.as_ref())?));
+        }
+        let code = parsed.code().value();
+        let code_digits = code.to_string();
+        let after = if written.plus && calling_code(digits) == Some(code) {
+            digits.strip_prefix(code_digits.as_str())
+        } else if let Some(rest) = self.after_idd_digits(digits) {
+            rest.strip_prefix(code_digits.as_str())
+        } else if parsed.code().source() == Source::Number {
+            digits.strip_prefix(code_digits.as_str())
+        } else {
+            None
+        }?;
+        Some((after, *DATABASE.by_code(&code)?.first()?))
+    }
+
+    /// The digits after the region's international dialling prefix, if they begin with it.
+    fn after_idd_digits(self, digits: &str) -> Option<&str> {
+        let idd = DATABASE
+            .by_id(self.region.as_ref())?
+            .international_prefix()?;
+        let found = idd.find(digits)?;
+        (found.start() == 0).then(|| &digits[found.end()..])
+    }
+}
+
 impl Normalize for Phone {
     fn normalize(&self, input: &str) -> Result<String, NormalizeError> {
         let prepared = prepare(input)?;
@@ -208,12 +247,22 @@ impl Normalize for Phone {
         let written =
             written::read(number).ok_or(NormalizeError::Phone(PhoneProblem::NotANumber))?;
         let parsed = self.parse(&written).map_err(NormalizeError::Phone)?;
-        if !valid::is_valid(&parsed) {
+        let code = parsed.code().value();
+        // The crate found the calling code; the national significant number is taken from the
+        // digits as written, as libphonenumber takes it (src/normalize/phone/national.rs).
+        let national = match self.written_after_code(&written, &parsed) {
+            Some((raw, metadata)) => national::significant(metadata, raw),
+            None => parsed.national().to_string(),
+        };
+        if !(2..=17).contains(&national.len()) {
+            return Err(NormalizeError::Phone(PhoneProblem::NotANumber));
+        }
+        if !valid::is_valid(code, &national) {
             return Err(NormalizeError::Phone(self.invalid()));
         }
         // E.164 written here rather than through the crate's Display formatter, which fails (and
         // would make `to_string` panic) when a number's country has no metadata.
-        Ok(format!("+{}{}", parsed.code().value(), parsed.national()))
+        Ok(format!("+{code}{national}"))
     }
 
     fn description(&self) -> Cow<'_, str> {

@@ -241,3 +241,29 @@ fn numbers_libphonenumber_finds_invalid_give_no_term() {
     // The numbers they extend are valid.
     assert_eq!(ok(&region("IT"), "02 7946 0018"), "+390279460018");
 }
+
+/// The national prefix comes off as libphonenumber takes it off: Russia's 8 written before a
+/// number, a national prefix written after the calling code, a leading 0 of Brazil's before a
+/// toll-free number; and it stays where taking it off would unmake a number (`+7 808 ...`).
+#[test]
+fn national_prefixes_come_off_as_libphonenumber_takes_them_off() {
+    for (region_code, input, e164) in [
+        ("RU", "8 800 555 35 35", "+78005553535"),
+        ("RU", "8 (800) 123-45-67", "+78001234567"),
+        ("RU", "+7 808 123-45-67", "+78081234567"),
+        ("GB", "+1 1 650 253 0000", "+16502530000"),
+        ("BR", "0800 12 3456", "+55800123456"),
+        ("AL", "0800 1234", "+3558001234"),
+    ] {
+        assert_eq!(
+            ok(&region(region_code), input),
+            e164,
+            "{region_code} {input}"
+        );
+    }
+    // Two national prefixes are one too many: not the number without them.
+    assert_eq!(
+        err(&region("GB"), "+44 00 113 420 8416").code(),
+        "invalid-number"
+    );
+}

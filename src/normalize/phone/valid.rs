@@ -10,14 +10,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use phonenumber::PhoneNumber;
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex::{Regex, RegexBuilder};
 
-/// Whether `number` is valid, as libphonenumber's `isValidNumber` says.
-pub(super) fn is_valid(number: &PhoneNumber) -> bool {
-    let code = number.code().value();
-    let national = number.national().to_string();
+/// Whether the number of calling code `code` and national significant number `national` is
+/// valid, as libphonenumber's `isValidNumber` says.
+pub(super) fn is_valid(code: u16, national: &str) -> bool {
     let Some(regions) = DATABASE.region(&code) else {
         return false;
     };
@@ -31,17 +29,17 @@ pub(super) fn is_valid(number: &PhoneNumber) -> bool {
             .filter_map(|region| DATABASE.by_id(*region))
             .find(|metadata| match metadata.leading_digits() {
                 // `lookingAt`: at the start, not necessarily the whole.
-                Some(leading) => leading.find(&national).is_some_and(|m| m.start() == 0),
-                None => has_a_type(metadata, &national),
+                Some(leading) => leading.find(national).is_some_and(|m| m.start() == 0),
+                None => has_a_type(metadata, national),
             }),
     };
-    metadata.is_some_and(|metadata| has_a_type(metadata, &national))
+    metadata.is_some_and(|metadata| has_a_type(metadata, national))
 }
 
 /// libphonenumber's `getNumberTypeHelper(..) != UNKNOWN`.
 fn has_a_type(metadata: &Metadata, national: &str) -> bool {
     let d = metadata.descriptors();
-    matches(d.general(), national)
+    matches_whole(d.general(), national)
         && [
             d.premium_rate(),
             d.toll_free(),
@@ -56,12 +54,12 @@ fn has_a_type(metadata: &Metadata, national: &str) -> bool {
         ]
         .into_iter()
         .flatten()
-        .any(|desc| matches(desc, national))
+        .any(|desc| matches_whole(desc, national))
 }
 
 /// libphonenumber's `isNumberMatchingDesc`: within the description's possible lengths, if it
 /// lists any, and its pattern matching the whole number.
-fn matches(desc: &Descriptor, national: &str) -> bool {
+pub(super) fn matches_whole(desc: &Descriptor, national: &str) -> bool {
     let lengths = desc.possible_length();
     if !lengths.is_empty() && !u16::try_from(national.len()).is_ok_and(|n| lengths.contains(&n)) {
         return false;
