@@ -1504,3 +1504,180 @@ fn a_mac_rewritten_in_upper_case_is_a_changed_line() {
     let problem = report.problem.expect("a changed line verified");
     assert_eq!((problem.kind, problem.at.line), (ProblemKind::Malformed, 3));
 }
+
+/// A key set recording through `sink`, kept shared so that the test can flush and close it.
+fn keys_on(keyring: &Keyring, sink: &Arc<FileSink>, actor: &str) -> KeySet {
+    KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with_auditor(Auditor::new(Arc::clone(sink), actor))
+        .unwrap()
+}
+
+fn seal_n(keys: &KeySet, n: i64) {
+    for i in 0..n {
+        let ctx = Context::new("customer", "phone").with_id_int(i);
+        keys.seal::<Support, String>("+44 20 7946 0000", &ctx)
+            .unwrap();
+    }
+}
+
+/// Two replicas of one service (same bundle, same audit key) pointed at one log directory on a
+/// shared volume, each with its own `FileSink`: every event both acknowledged is honest. Either
+/// the second writer is refused (the directory has a writer already), or the log they leave
+/// verifies with every event in it. On main the second `open` succeeds, starts file 2 chained
+/// on from file 1's header while the first writer goes on appending to file 1, and `verify`
+/// reports the honest log as tampered ("the header's `prev` is not the MAC of the previous
+/// file's last line").
+#[test]
+fn two_sinks_on_one_directory_never_make_an_honest_log_look_tampered() {
+    let dir = Dir::new("two-writers");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let a = Arc::new(FileSink::open(&dir.0, &key, FileSinkOptions::default()).unwrap());
+    let keys_a = keys_on(&keyring, &a, "desk-replica-a");
+    seal_n(&keys_a, 3);
+    a.flush().unwrap();
+    let b = match FileSink::open(&dir.0, &key, FileSinkOptions::default()) {
+        // Refused: a second writer is detected. That is a correct answer.
+        Err(AuditError::InUse { .. }) => return,
+        Err(e) => panic!("{e}"),
+        Ok(b) => Arc::new(b),
+    };
+    let keys_b = keys_on(&keyring, &b, "desk-replica-b");
+    seal_n(&keys_b, 3);
+    seal_n(&keys_a, 3);
+    drop((keys_a, keys_b));
+    Arc::try_unwrap(a).unwrap().close().unwrap();
+    Arc::try_unwrap(b).unwrap().close().unwrap();
+    let files = audit::log_files(&dir.0).unwrap();
+    let report = verify(&files, &key, None);
+    assert!(
+        report.is_intact(),
+        "two honest writers, both told their events were recorded, and verify says the log was \
+         tampered with: {:?}",
+        report.problem
+    );
+    // A: key-set-load + 6 seals; B: key-set-load + 3 seals.
+    assert_eq!(report.events, 11, "{report:?}");
+}
+
+/// A writer that just rotated (by size here; `Rotation::Daily` at midnight alike) holds its new
+/// file's header and events in its buffer until the next sync: on disk the file is empty. A
+/// second `FileSink` opened on the directory then (a replica starting, a restarted pod, the
+/// `fieldseal` tool with `--audit-log`) takes that file for a crash's leftover and removes it
+/// (FORMAT.md §18.4), then makes its own file of that number. The first writer goes on writing
+/// into the unlinked file: its `flush` and `close` succeed, and its events are gone, while
+/// `verify` says the log is intact. SECURITY.md: "with the default fail-closed policy every value
+/// a key set opened is in the log".
+#[test]
+fn a_second_sink_never_removes_the_file_a_live_writer_rotated_to() {
+    let dir = Dir::new("second-removes");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let mut o = FileSinkOptions::default();
+    o.rotation = Rotation::Size(1); // every event starts a new file
+    o.sync_interval = std::time::Duration::from_secs(3600);
+    o.sync_lines = u64::MAX;
+    o.checkpoint_every = u64::MAX;
+    let a = Arc::new(FileSink::open(&dir.0, &key, o).unwrap());
+    // Its key-set-load event makes writer A rotate to file 2.
+    let keys_a = keys_on(&keyring, &a, "desk-replica-a");
+    let second = dir.join("audit-00000002.jsonl");
+    let start = std::time::Instant::now();
+    while !second.exists() {
+        assert!(start.elapsed().as_secs() < 10, "writer A never rotated");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(std::fs::metadata(&second).unwrap().len(), 0, "buffered");
+    let b = match FileSink::open(&dir.0, &key, FileSinkOptions::default()) {
+        Err(AuditError::InUse { .. }) => return, // a second writer refused: correct
+        Err(e) => panic!("{e}"),
+        Ok(b) => Arc::new(b),
+    };
+    let keys_b = keys_on(&keyring, &b, "desk-replica-b");
+    seal_n(&keys_b, 1);
+    drop(keys_b);
+    Arc::try_unwrap(b).unwrap().close().unwrap();
+    // Writer A is told its event is written and synced.
+    a.flush().unwrap();
+    drop(keys_a);
+    Arc::try_unwrap(a).unwrap().close().unwrap();
+    let files = audit::log_files(&dir.0).unwrap();
+    let report = verify(&files, &key, None);
+    // A: key-set-load; B: key-set-load + 1 seal. Every one acknowledged.
+    assert!(
+        report.is_intact() && report.events == 3,
+        "events acknowledged (flush and close returned Ok) are missing from a log that verifies \
+         {}: {} events of 3; {report:?}",
+        if report.is_intact() {
+            "intact"
+        } else {
+            "(not intact)"
+        },
+        report.events
+    );
+}
+
+/// The same two replicas, the first rotating by size: its next file's name was taken by the
+/// second writer, its writer fails (`create_new`), and from then on, failing closed, every seal
+/// and open of that replica fails: a replica taken out of service by its neighbour starting.
+#[test]
+fn a_second_sink_on_the_directory_never_stops_the_first_at_its_rotation() {
+    let dir = Dir::new("two-writers-rotate");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let mut o = FileSinkOptions::default();
+    o.rotation = Rotation::Size(4_000);
+    let a = Arc::new(FileSink::open(&dir.0, &key, o).unwrap());
+    let keys_a = keys_on(&keyring, &a, "desk-replica-a");
+    let b = match FileSink::open(&dir.0, &key, FileSinkOptions::default()) {
+        Err(AuditError::InUse { .. }) => return, // a second writer refused: correct
+        Err(e) => panic!("{e}"),
+        Ok(b) => b,
+    };
+    for i in 0..200 {
+        let ctx = Context::new("customer", "phone").with_id_int(i);
+        if let Err(e) = keys_a.seal::<Support, String>("+44 20 7946 0000", &ctx) {
+            panic!("replica A's seal {i} failed once it rotated into the file replica B made: {e}");
+        }
+        a.flush()
+            .unwrap_or_else(|e| panic!("replica A's writer failed at seal {i}: {e}"));
+    }
+    drop(keys_a);
+    b.close().unwrap();
+}
+
+/// The second writer is refused while the first is open, and opens once it closed, chaining on:
+/// the log verifies with every event of both.
+#[test]
+fn a_log_directory_has_one_writer_at_a_time() {
+    let dir = Dir::new("one-writer");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let a = Arc::new(FileSink::open(&dir.0, &key, FileSinkOptions::default()).unwrap());
+    let keys_a = keys_on(&keyring, &a, "desk-replica-a");
+    seal_n(&keys_a, 2);
+    let refused = FileSink::open(&dir.0, &key, FileSinkOptions::default());
+    assert!(
+        matches!(&refused, Err(AuditError::InUse { .. })),
+        "{:?}",
+        refused.err()
+    );
+    let message = refused.err().unwrap().to_string();
+    assert!(message.contains("a directory of its own"), "{message}");
+    drop(keys_a);
+    Arc::try_unwrap(a).unwrap().close().unwrap();
+    let b = Arc::new(FileSink::open(&dir.0, &key, FileSinkOptions::default()).unwrap());
+    let keys_b = keys_on(&keyring, &b, "desk-replica-b");
+    seal_n(&keys_b, 2);
+    drop(keys_b);
+    Arc::try_unwrap(b).unwrap().close().unwrap();
+    let report = verify(&audit::log_files(&dir.0).unwrap(), &key, None);
+    assert!(report.is_intact(), "{:?}", report.problem);
+    assert_eq!(report.events, 6, "two key-set loads and four seals");
+    assert_eq!(
+        audit::log_files(&dir.0).unwrap().len(),
+        2,
+        "the lock file is not a log file"
+    );
+}

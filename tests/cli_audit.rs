@@ -223,3 +223,68 @@ fn a_bundle_never_carries_the_key_of_the_tools_own_audit_log() {
     s.run(&args).fails(4, "reserved");
     assert!(!s.path("fieldseal.fsb").exists());
 }
+
+/// Administrators share one administration log (`--audit-log DIR`, or `$FIELDSEAL_AUDIT_LOG` set
+/// in every administrator's environment, as the README suggests). `reseal` records through it
+/// without holding the keyring's lock (it only reads the keyring) and runs for as long as its
+/// input lasts; a `rotate` by another administrator meanwhile is refused (the log has a writer)
+/// and changes nothing, and the log verifies. Before, both wrote, and `audit verify` reported
+/// the honest log as changed after it was written.
+#[test]
+fn a_reseal_and_a_rotation_at_once_leave_an_administration_log_that_verifies() {
+    let s = Scratch::new("concurrent-admins");
+    s.init();
+    s.run(&["audit", "rotate-key"]).ok();
+    let mut reseal = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+        .args([
+            "reseal",
+            "--out",
+            "resealed.jsonl",
+            "--record",
+            "customer",
+            "--id-field",
+            "customer_id",
+            "--id-type",
+            "u64",
+            "--audit-log",
+            "log",
+        ])
+        .args(KEYRING_SECRET)
+        .current_dir(&s.dir)
+        .env_remove("FIELDSEAL_KEYRING")
+        .env_remove("FIELDSEAL_AUDIT_LOG")
+        .env("FS_TEST_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The re-seal's log file exists once its writer has opened the log.
+    let first = s.path("log").join("audit-00000001.jsonl");
+    let start = std::time::Instant::now();
+    while fs::metadata(&first).map_or(true, |m| m.len() == 0) {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the re-seal never opened the log"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Another administrator rotates meanwhile: refused, nothing changed.
+    s.run(&["rotate", "--audit-log", "log"])
+        .fails(1, "another writer has the audit log");
+    assert_eq!(s.keyring().live_versions(), [1]);
+    // The re-seal's input ends (no record: the run is short).
+    drop(reseal.stdin.take());
+    let done = reseal.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "reseal failed: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let verified = s.run(&["audit", "verify", "log"]);
+    assert!(
+        verified.code == Some(0),
+        "two administrators' honest commands, both reported done, and the administration log \
+         does not verify: {verified:#?}"
+    );
+}

@@ -59,6 +59,21 @@ pub enum AuditError {
         reason: String,
     },
 
+    /// Another writer has the log directory open: a log has one writer at a time (its files
+    /// chain one after the other), and this one was not opened.
+    #[error(
+        "another writer has the audit log {} open (it holds {}); nothing was written: a log \
+         directory has one writer at a time, so give each process (each replica of a service) a \
+         directory of its own, such as one per host, or stop the other writer first",
+        .dir.display(), .lock.display()
+    )]
+    InUse {
+        /// The log directory.
+        dir: Box<PathBuf>,
+        /// Its lock file.
+        lock: Box<PathBuf>,
+    },
+
     /// The keyring or bundle holds no audit key (FORMAT.md §18.1).
     #[error(
         "no audit key {reason}: add one to the keyring (`fieldseal audit rotate-key`, \

@@ -138,7 +138,7 @@ fn lock_path(keyring_path: &Path) -> Result<PathBuf> {
 
 /// Opens (creating, owner-only) the lock file, never through a symbolic link and never anything
 /// but a regular file; nothing is ever written to it.
-fn open_lock_file(path: &Path) -> io::Result<File> {
+pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
     let not_a_file = || {
         io::Error::new(
             io::ErrorKind::InvalidInput,

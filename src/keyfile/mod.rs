@@ -17,7 +17,7 @@ mod container;
 mod index_body;
 mod keyring_file;
 mod kms;
-mod lock;
+pub(crate) mod lock;
 mod locked;
 mod passphrase;
 mod passphrase_file;

@@ -48,6 +48,29 @@ pub fn log_service(path: impl AsRef<Path>) -> Result<String, AuditError> {
         .ok_or_else(|| bad(path, "its first line is not a log header (FORMAT.md §18.4)"))
 }
 
+/// The lock file of a log directory: `.lock` in it. Not a log file (its name is not one).
+pub(crate) const LOCK_FILE: &str = ".lock";
+
+/// Takes the exclusive lock of the log directory `dir` (`flock` on its [`LOCK_FILE`], through
+/// `fs4`): held by the returned file until it is dropped; a process that dies releases it.
+///
+/// # Errors
+/// [`AuditError::InUse`] if another writer holds it; [`AuditError::Io`] if the lock file cannot
+/// be opened (or is a link, or not a regular file).
+pub(crate) fn lock(dir: &Path) -> Result<fs::File, AuditError> {
+    let path = dir.join(LOCK_FILE);
+    let file = crate::keyfile::lock::open_lock_file(&path)
+        .map_err(|e| io("open the lock file", &path, e))?;
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => Ok(file),
+        Err(fs4::TryLockError::WouldBlock) => Err(AuditError::InUse {
+            dir: Box::new(dir.to_path_buf()),
+            lock: Box::new(path),
+        }),
+        Err(fs4::TryLockError::Error(e)) => Err(io("lock", &path, e)),
+    }
+}
+
 /// The number in a log file's name.
 pub(crate) fn file_number(name: &str) -> Option<u64> {
     let digits = name.strip_prefix("audit-")?.strip_suffix(".jsonl")?;

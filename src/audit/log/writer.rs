@@ -86,7 +86,9 @@ impl Default for FileSinkOptions {
 /// event with its sequence number and a MAC chained over the line before, keyed by the
 /// service's [`AuditKey`]; Ed25519-signed checkpoints every N events and on rotation and close.
 ///
-/// Many threads may record at once. Fails closed by default: once the writer failed (disk full,
+/// Many threads may record at once; one `FileSink` writes a directory at a time (it holds the
+/// directory's `.lock` while open, and a second `open` is refused with [`AuditError::InUse`]):
+/// give each process, each replica of a service, a directory of its own. Fails closed by default: once the writer failed (disk full,
 /// an I/O error) or the queue stayed full past `queue_wait`, `record` fails, and so does the
 /// operation that wanted the event ([`FailurePolicy`](crate::audit::FailurePolicy)). Lines
 /// written before a failure stay intact.
@@ -128,8 +130,9 @@ impl FileSink {
     /// is cut first: no MAC covered it).
     ///
     /// # Errors
-    /// [`AuditError::Io`]; [`AuditError::BadLog`] if the directory holds another service's log
-    /// or a damaged one.
+    /// [`AuditError::InUse`] while another writer (in this process or another) has the
+    /// directory open; [`AuditError::Io`]; [`AuditError::BadLog`] if the directory holds another
+    /// service's log or a damaged one.
     pub fn open(
         dir: impl AsRef<Path>,
         key: &AuditKey,
@@ -137,6 +140,10 @@ impl FileSink {
     ) -> Result<Self, AuditError> {
         let dir = dir.as_ref().to_owned();
         std::fs::create_dir_all(&dir).map_err(|e| io("create the directory", &dir, e))?;
+        // One writer per directory, for as long as its thread runs: a second one would chain
+        // from files the first is still writing, or take a file it just started for a crash's
+        // leftover (FORMAT.md §18.4).
+        let lock = files::lock(&dir)?;
         let (log, file, seq, mac) = match files::tail(&dir)? {
             None => {
                 let mut log = [0u8; 16];
@@ -158,6 +165,7 @@ impl FileSink {
             }
         };
         let mut writer = Writer {
+            _lock: lock,
             dir: dir.clone(),
             key: key.share(),
             log,
@@ -295,6 +303,8 @@ impl std::fmt::Debug for FileSink {
 
 /// The writer thread's state.
 struct Writer {
+    /// The directory's lock file, locked until the thread ends.
+    _lock: File,
     dir: PathBuf,
     key: AuditKey,
     log: [u8; 16],
