@@ -603,3 +603,65 @@ fn a_bundle_of_another_keyring_is_named_as_such() {
     );
     status("not-an-id").fails(2, "32 hex digits");
 }
+
+/// `export-bundle --force` never replaces "a bundle that opens with the new bundle's secret and
+/// comes from another keyring" (its `--help`): staging's keyring exporting over production's
+/// bundle would hand the service keys that nothing else in its deployment opens. Production's
+/// export lands while staging's waits for its keyring's lock (two keyrings have two locks:
+/// nothing orders them): staging's export is refused, and production's bundle stays. (The check
+/// was made before the wait, and not again, and both exports reported success.)
+#[test]
+fn a_bundle_of_another_keyring_is_refused_even_when_it_lands_during_the_export() {
+    use std::io::BufRead as _;
+    let s = Scratch::new("other-keyring-race");
+    let ours = keyring_id(&s.init());
+    let theirs = keyring_id(&s.init_named("staging.fsk"));
+    let export = |keyring: &str| {
+        let mut args = vec![
+            "export-bundle",
+            "--purpose",
+            "marketing",
+            "--service",
+            "newsletter",
+            "--out",
+            "newsletter.bundle",
+            "--force",
+            "--keyring",
+            keyring,
+            "--passphrase-env",
+            PASSPHRASE_VAR,
+            "--bundle-passphrase-env",
+            BUNDLE_VAR,
+        ];
+        args.extend(FAST_KDF);
+        s.command(&args.iter().map(|a| &**a).collect::<Vec<_>>())
+    };
+    // Another administrator is busy with the staging keyring: its export waits for the lock,
+    // after its checks.
+    let busy = fieldseal::KeyringLock::acquire(s.path("staging.fsk"), Duration::ZERO).unwrap();
+    let mut staging = export("staging.fsk").spawn().unwrap();
+    let mut stderr = std::io::BufReader::new(staging.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("another administrator holds the lock"),
+        "{line}"
+    );
+    // Production's export lands meanwhile.
+    run_of(export("keyring.fsk").output().unwrap()).ok();
+    let production = s.read("newsletter.bundle");
+    drop(busy);
+    let staging = wait_at_most(staging, Duration::from_secs(120));
+    let bundle =
+        fieldseal::KeyBundle::load(s.path("newsletter.bundle"), &passphrase(BUNDLE_PASSPHRASE))
+            .unwrap();
+    assert!(
+        staging.status.code() != Some(0)
+            && s.read("newsletter.bundle") == production
+            && bundle.keyring_id().to_string() == ours,
+        "production's bundle (keyring {ours}) was replaced by one of keyring {theirs}: staging's \
+         export exited {:?}, the bundle is now of keyring {}",
+        staging.status.code(),
+        bundle.keyring_id()
+    );
+}

@@ -314,8 +314,10 @@ impl KeyBundle {
     /// Replaces an existing file only if it is a key bundle (of any keyring): a keyring file or
     /// any other file at `path` is refused, so that a mistyped path cannot destroy root keys.
     ///
-    /// Needs no lock: a bundle is written whole by one export and holds nothing another
-    /// administrator could lose.
+    /// Needs no keyring lock: a bundle is written whole by one export. Two exports to one path
+    /// from two keyrings are not ordered by their keyrings' locks: check what is at `path` and
+    /// save under a lock of its own (the `fieldseal` tool holds `<path>.export.lock` from its
+    /// checks to the save), or the later replaces the earlier unseen.
     ///
     /// # Errors
     /// [`KeyFileError::NotABundle`], and as [`Keyring::save`].

@@ -1,9 +1,9 @@
 //! `fieldseal export-bundle`: the keys of some purposes and indexes, for one service.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use fieldseal::{KeyBundle, KeyringId};
+use fieldseal::{KeyBundle, KeyringId, KeyringLock};
 
 use crate::args::{AUDIT_SERVICE, ExportBundleArgs, KEYRING_ENV};
 use crate::commands::{KeyringFile, list, refuse_existing};
@@ -35,10 +35,25 @@ pub(crate) fn run(file: &KeyringFile, args: &ExportBundleArgs, out: &mut dyn Wri
     let what = format!("bundle {} (service {})", args.out.display(), args.service);
     let protector = Secret::bundle(&args.bundle_secret, file.ceiling(), file.remote())?
         .protect_new(&what, &args.kdf)?;
-    let protector = refuse_another_keyrings_bundle(&args.out, keyring.id(), file, protector)?;
+    drop(keyring);
     // Under the lock from here to the keyring's save: the export is recorded in the keyring as
     // it is now, and no other administrator's change is undone by this save.
     let keyring = file.relock(&keyring_protector)?;
+    // And under the lock of `--out`, from the checks of what is there to the save: two exports
+    // from two keyrings (whose locks order nothing) could otherwise each check before the
+    // other's bundle landed, and the later replace the earlier unseen.
+    // Its own lock file, `<out>.export.lock`: never the keyring's, should `--out` name it.
+    let mut exports = args.out.clone().into_os_string();
+    exports.push(".export");
+    let _out = KeyringLock::acquire(PathBuf::from(exports), KeyringLock::DEFAULT_TIMEOUT)
+        .map_err(|e| Failure::lib(format_args!("cannot lock {}", args.out.display()), &e))?;
+    if !args.force {
+        refuse_existing(
+            &args.out,
+            "give --force to replace it (as after a rotation), or choose another --out",
+        )?;
+    }
+    let protector = refuse_another_keyrings_bundle(&args.out, keyring.id(), file, protector)?;
     let indexes: Vec<&str> = args.indexes.iter().map(String::as_str).collect();
     let bundle = keyring
         .export_bundle_with_indexes(&args.service, &args.purposes, &indexes)
