@@ -202,14 +202,15 @@ impl Phone {
     /// written without one), with the metadata whose national prefix they may begin with: the
     /// default region's for a number without a calling code, else that of the code's main
     /// region. `None` if they cannot be told apart.
-    fn written_after_code<'w>(
+    fn written_after_code(
         self,
-        written: &'w Written,
+        written: &Written,
         parsed: &PhoneNumber,
-    ) -> Option<(&'w str, &'static Metadata)> {
+    ) -> Option<(String, &'static Metadata)> {
         let digits = written.digits.as_str();
+        let home = DATABASE.by_id(self.region.as_ref())?;
         if parsed.code().source() == Source::Default {
-            return Some((digits, DATABASE.by_id(self.region.as_ref())?));
+            return Some((digits.to_owned(), home));
         }
         let code = parsed.code().value();
         let code_digits = code.to_string();
@@ -218,11 +219,18 @@ impl Phone {
         } else if let Some(rest) = self.after_idd_digits(digits) {
             rest.strip_prefix(code_digits.as_str())
         } else if parsed.code().source() == Source::Number {
-            digits.strip_prefix(code_digits.as_str())
+            // Written without a `+`, beginning with the region's own calling code: read without
+            // it only where libphonenumber would (`492 1234` from DE is a German number of 7
+            // digits, not `+49 21234`).
+            let after = digits.strip_prefix(code_digits.as_str())?;
+            return Some(match national::without_own_code(home, digits, after) {
+                Some(potential) => (potential, home),
+                None => (digits.to_owned(), home),
+            });
         } else {
             None
         }?;
-        Some((after, *DATABASE.by_code(&code)?.first()?))
+        Some((after.to_owned(), *DATABASE.by_code(&code)?.first()?))
     }
 
     /// The digits after the region's international dialling prefix, if they begin with it.
@@ -251,7 +259,7 @@ impl Normalize for Phone {
         // The crate found the calling code; the national significant number is taken from the
         // digits as written, as libphonenumber takes it (src/normalize/phone/national.rs).
         let national = match self.written_after_code(&written, &parsed) {
-            Some((raw, metadata)) => national::significant(metadata, raw),
+            Some((raw, metadata)) => national::significant(metadata, &raw),
             None => parsed.national().to_string(),
         };
         if !(2..=17).contains(&national.len()) {

@@ -18,6 +18,17 @@ pub(super) fn significant(metadata: &Metadata, raw: &str) -> String {
     }
 }
 
+/// Whether `digits`, written without a `+` in `metadata`'s region and beginning with its calling
+/// code, are read without that code (libphonenumber's `maybeExtractCountryCode`): if what follows
+/// the code (its national prefix taken off) matches the general description and the whole did
+/// not, or the whole is too long. Returns the number read, or `None` to read the whole.
+pub(super) fn without_own_code(metadata: &Metadata, digits: &str, after: &str) -> Option<String> {
+    let potential = strip_prefix(metadata, after).unwrap_or_else(|| after.to_owned());
+    let general = metadata.descriptors().general();
+    let better = !matches_whole(general, digits) && matches_whole(general, &potential);
+    (better || too_long(metadata, digits)).then_some(potential)
+}
+
 /// libphonenumber's `maybeStripNationalPrefixAndCarrierCode`: `raw` without the prefix (or as
 /// the region's transform rule rewrites it), if it begins with one and may lose it.
 fn strip_prefix(metadata: &Metadata, raw: &str) -> Option<String> {
@@ -51,6 +62,32 @@ fn strip_prefix(metadata: &Metadata, raw: &str) -> Option<String> {
 /// locally, nor of a length no number type has. The general description's lengths are those of
 /// every number type (the crate leaves them empty: libphonenumber's metadata build collects them).
 fn possible(metadata: &Metadata, number: &str) -> bool {
+    let (lengths, local) = lengths(metadata);
+    let Ok(length) = u16::try_from(number.len()) else {
+        return false;
+    };
+    let (Some(&shortest), Some(&longest)) = (lengths.first(), lengths.last()) else {
+        return false;
+    };
+    if local.contains(&length) || length < shortest {
+        return false;
+    }
+    // Too long is not refused here (libphonenumber keeps the stripped number, and validity
+    // refuses it later); a length between that no type has is.
+    length > longest || lengths.contains(&length)
+}
+
+/// libphonenumber's `testNumberLength(.., UNKNOWN) == TOO_LONG`.
+fn too_long(metadata: &Metadata, number: &str) -> bool {
+    let (lengths, _) = lengths(metadata);
+    lengths
+        .last()
+        .is_some_and(|&longest| number.len() > usize::from(longest))
+}
+
+/// The possible lengths of a whole number of `metadata`'s region, sorted, and those possible
+/// only locally.
+fn lengths(metadata: &Metadata) -> (Vec<u16>, Vec<u16>) {
     let d = metadata.descriptors();
     let types: Vec<&Descriptor> = [
         d.fixed_line(),
@@ -80,18 +117,7 @@ fn possible(metadata: &Metadata, number: &str) -> bool {
         .flat_map(|t| t.possible_local_length().iter().copied())
         .filter(|l| !lengths.contains(l))
         .collect();
-    let Ok(length) = u16::try_from(number.len()) else {
-        return false;
-    };
-    let (Some(&shortest), Some(&longest)) = (lengths.first(), lengths.last()) else {
-        return false;
-    };
-    if local.contains(&length) || length < shortest {
-        return false;
-    }
-    // Too long is not refused here (libphonenumber keeps the stripped number, and validity
-    // refuses it later); a length between that no type has is.
-    length > longest || lengths.contains(&length)
+    (lengths, local)
 }
 
 /// `pattern`, matched at the start only (`lookingAt`), its white space ignored.
