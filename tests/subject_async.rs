@@ -227,25 +227,35 @@ fn the_async_api_over_a_suspending_vault_answers_as_the_synchronous_one() {
     });
 }
 
+/// A service of one process over an in-memory vault behind the async interface, holding the keys
+/// of both purposes, and an administrator of the same process over the same vault.
+async fn service_and_admin() -> (
+    SubjectKeys<fieldseal::vault::Blocking<std::sync::Arc<MemoryVault>>>,
+    SubjectKeys<std::sync::Arc<MemoryVault>>,
+) {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let vault = std::sync::Arc::new(MemoryVault::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with(keyring.purpose_key::<Marketing>());
+    let service = SubjectKeys::new_async(
+        fieldseal::vault::Blocking(std::sync::Arc::clone(&vault)),
+        keys,
+        keyring.id(),
+    )
+    .await
+    .unwrap();
+    let admin = SubjectKeys::new(vault, KeySet::new(), keyring.id()).unwrap();
+    (service, admin)
+}
+
 /// A session made by `session_async` seals without awaiting, so it cannot ask the vault again:
 /// once a withdrawal made elsewhere in the process returned, it refuses to seal (nothing is sealed
 /// under the destroyed key) until the caller makes a new session, which seals no marketing copy.
 #[test]
 fn an_async_session_refuses_to_seal_once_the_process_withdraws() {
     pollster::block_on(async {
-        let keyring = Keyring::generate(Suite::default()).unwrap();
-        let vault = std::sync::Arc::new(MemoryVault::new());
-        let keys = KeySet::new()
-            .with(keyring.purpose_key::<Fulfillment>())
-            .with(keyring.purpose_key::<Marketing>());
-        let service = SubjectKeys::new_async(
-            fieldseal::vault::Blocking(std::sync::Arc::clone(&vault)),
-            keys,
-            keyring.id(),
-        )
-        .await
-        .unwrap();
-        let admin = SubjectKeys::new(vault, KeySet::new(), keyring.id()).unwrap();
+        let (service, admin) = service_and_admin().await;
         let ada = Subject::int(7);
         let ctx = Context::new("customer", "email").with_id_int(7);
         admin.grant(&ada, &Marketing.into(), "form", None).unwrap();
@@ -364,20 +374,8 @@ fn acting_as_async_names_each_task_on_a_shared_thread() {
 #[test]
 fn seal_async_resolves_what_the_session_may_no_longer_trust() {
     pollster::block_on(async {
-        let keyring = Keyring::generate(Suite::default()).unwrap();
-        let vault = std::sync::Arc::new(MemoryVault::new());
-        let keys = KeySet::new()
-            .with(keyring.purpose_key::<Fulfillment>())
-            .with(keyring.purpose_key::<Marketing>());
-        let service = SubjectKeys::new_async(
-            fieldseal::vault::Blocking(std::sync::Arc::clone(&vault)),
-            keys,
-            keyring.id(),
-        )
-        .await
-        .unwrap()
-        .with_cache(16, std::time::Duration::ZERO);
-        let admin = SubjectKeys::new(vault, KeySet::new(), keyring.id()).unwrap();
+        let (service, admin) = service_and_admin().await;
+        let service = service.with_cache(16, std::time::Duration::ZERO);
         let ada = Subject::int(7);
         let ctx = Context::new("customer", "email").with_id_int(7);
         admin.grant(&ada, &Marketing.into(), "form", None).unwrap();

@@ -196,6 +196,15 @@ impl<V> SubjectSession<'_, V> {
         value: &(impl AsPlaintext<T> + ?Sized),
         ctx: &Context<'_>,
     ) -> Result<Sealed<T, Ps>> {
+        self.recorded_seal::<T, Ps>(ctx, || self.seal_quiet(value, ctx))
+    }
+
+    /// `seal`, recorded as one seal event for `Ps` (unless the session is quiet).
+    fn recorded_seal<T: Plaintext, Ps: PurposeSet>(
+        &self,
+        ctx: &Context<'_>,
+        seal: impl FnOnce() -> Result<Sealed<T, Ps>>,
+    ) -> Result<Sealed<T, Ps>> {
         crate::audit::hooks::value(
             self.auditor(),
             crate::audit::Operation::Seal,
@@ -203,7 +212,7 @@ impl<V> SubjectSession<'_, V> {
             ctx,
             &self.subject,
             || None,
-            || self.seal_quiet(value, ctx),
+            seal,
         )
     }
 
@@ -405,18 +414,10 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
             Ok(Some(keys))
         }
         .await;
-        crate::audit::hooks::value(
-            self.auditor(),
-            crate::audit::Operation::Seal,
-            crate::audit::Names::Strs(Ps::NAMES),
-            ctx,
-            &self.subject,
-            || None,
-            || {
-                let fresh = fresh?;
-                self.seal_with(fresh.as_deref().unwrap_or(&self.sealing), value, ctx)
-            },
-        )
+        self.recorded_seal::<T, Ps>(ctx, || {
+            let fresh = fresh?;
+            self.seal_with(fresh.as_deref().unwrap_or(&self.sealing), value, ctx)
+        })
     }
 
     /// As [`open`](Self::open), for async callers.
