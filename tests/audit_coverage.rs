@@ -154,20 +154,9 @@ fn reseal_trait_open_text_through_an_audited_key_set_is_recorded() {
 /// ...and with an auditor that fails closed and cannot record, no plaintext comes out.
 #[test]
 fn reseal_trait_open_text_fails_closed() {
-    use fieldseal::AuditError;
-    use fieldseal::audit::{AuditEvent, AuditSink};
+    use events::Breaks;
     use fieldseal::bulk::Reseal;
     use std::sync::atomic::{AtomicBool, Ordering};
-    struct Breaks(AtomicBool);
-    impl AuditSink for Breaks {
-        fn record(&self, _: &AuditEvent<'_>) -> Result<(), AuditError> {
-            if self.0.load(Ordering::SeqCst) {
-                Err(AuditError::Sink("down".into()))
-            } else {
-                Ok(())
-            }
-        }
-    }
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let sink = Arc::new(Breaks(AtomicBool::new(false)));
     let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "desk"));

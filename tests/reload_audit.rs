@@ -8,9 +8,8 @@ mod events;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use events::ops;
-use fieldseal::AuditError;
-use fieldseal::audit::{AuditEvent, AuditSink, Auditor, MemorySink};
+use events::{Breaks, ops};
+use fieldseal::audit::{Auditor, MemorySink};
 use fieldseal::{
     Context, DynPurpose, Error, Kek, Keyring, ReloadableKeys, Reloaded, Sealed, SecretKey,
     SharedProtector, Suite,
@@ -114,19 +113,6 @@ fn seals_and_opens_before_and_after_a_reload_are_recorded() {
             "the reloaded keys opened without an event, or the unchanged reload recorded a load"
         );
     });
-}
-
-/// A sink that can be broken: the auditor fails closed on it.
-struct Breaks(AtomicBool);
-
-impl AuditSink for Breaks {
-    fn record(&self, _: &AuditEvent<'_>) -> Result<(), AuditError> {
-        if self.0.load(Ordering::SeqCst) {
-            Err(AuditError::Sink("down".into()))
-        } else {
-            Ok(())
-        }
-    }
 }
 
 /// While the auditor cannot record, a reload is refused and the keys in force stay; once it
