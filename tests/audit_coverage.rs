@@ -295,3 +295,38 @@ fn a_record_layout_reseal_is_recorded() {
         sink.lines()
     );
 }
+
+/// `reseal_jsonl_file` records its `reseal-run` event once the output is published: a run that
+/// fails to publish (here a file appeared at `--out` while it ran, so it is not replaced) is
+/// recorded failed (it was recorded ok, with its counts, as soon as its records were written).
+#[test]
+fn a_reseal_run_that_fails_to_publish_is_recorded_failed() {
+    use fieldseal::bulk::{IdType, RecordLayout, reseal_jsonl_file};
+    let (keyring, row) = stale_row();
+    let dir = std::env::temp_dir().join(format!("fieldseal-publish-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("rows.jsonl");
+    std::fs::write(&input, format!("{row}\n")).unwrap();
+    let out = dir.join("out.jsonl");
+    let sink = Arc::new(MemorySink::new());
+    let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "batch"));
+    let layout = RecordLayout::new("Customer").id("id", IdType::parse("u64").unwrap());
+    let result = reseal_jsonl_file(&keys, &layout, Some(&input), &out, 1, &mut |s| {
+        if s.records > 0 {
+            std::fs::write(&out, "someone else's file\n").unwrap();
+        }
+    });
+    assert!(result.is_err(), "{result:?}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "someone else's file\n"
+    );
+    let ops = ops(&sink);
+    assert_eq!(
+        ops.last().map(String::as_str),
+        Some("reseal-run failed"),
+        "the run failed and published nothing: {ops:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1383,3 +1383,184 @@ fn scan_and_inspect_refuse_endless_lines_instead_of_reading_them_whole() {
         Scratch::collect(command, Stdin::File(dev_zero)).fails(1, &limit);
     }
 }
+
+/// The lines a checkpoint says are done, read from `<out>.partial.progress`.
+fn checkpoint_lines(s: &Scratch, out: &str) -> Option<u64> {
+    let text = fs::read_to_string(s.path(&format!("{out}.partial.progress"))).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("input-lines "))
+        .and_then(|n| n.parse().ok())
+}
+
+/// `reseal` spawned on `out`, not waited for.
+fn spawn_reseal(s: &Scratch, out: &str) -> std::process::Child {
+    let mut args = reseal_args("records.jsonl", out);
+    args[6] = "2"; // --threads
+    args.extend([
+        "--keyring",
+        "keyring.fsk",
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+    ]);
+    s.command(env!("CARGO_BIN_EXE_fieldseal"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A run SIGKILLed at several points (before its first checkpoint, between batches,
+/// right after a checkpoint moved) and resumed each time ends with what a clean run writes:
+/// every record once, in order, every value opening under the new version.
+#[cfg(unix)]
+#[test]
+fn a_reseal_killed_at_several_points_resumes_to_every_record_once() {
+    const COUNT: u64 = 9000;
+    let s = Scratch::new("kill-resume");
+    s.init();
+    let customers = s.seal_records("records.jsonl", COUNT);
+    s.keyring_cmd(&["rotate"]).ok();
+    // Kill when the checkpoint first says at least this many lines are done (0: as soon as the
+    // process runs), then resume.
+    let mut kills = 0;
+    for at_least in [None, Some(0), Some(2048), Some(4096), Some(6144)] {
+        let mut child = spawn_reseal(&s, "out.jsonl");
+        let started = std::time::Instant::now();
+        loop {
+            let due = match at_least {
+                None => started.elapsed() > std::time::Duration::from_millis(5),
+                Some(n) => checkpoint_lines(&s, "out.jsonl").is_some_and(|l| l >= n),
+            };
+            if due || child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        let _ = child.wait_with_output().unwrap();
+        if s.path("out.jsonl").exists() {
+            break;
+        }
+    }
+    eprintln!("review: {kills} run(s) killed");
+    assert!(kills > 0, "no run was killed");
+    if !s.path("out.jsonl").exists() {
+        let rerun = s.keyring_cmd(&reseal_args("records.jsonl", "out.jsonl"));
+        assert_eq!(rerun.code, Some(0), "{rerun:?}");
+    }
+    s.check_records("out.jsonl", &customers, 2);
+}
+
+/// Two `reseal` processes on the same input and output at once: the second is refused while the
+/// first runs, and the published output holds every record once (before, the second "resumed"
+/// the first's partial output, and the published output held records twice).
+#[cfg(unix)]
+#[test]
+fn two_reseal_processes_on_one_output_are_not_both_let_in() {
+    const COUNT: u64 = 9000;
+    let s = Scratch::new("two-processes");
+    s.init();
+    let customers = s.seal_records("records.jsonl", COUNT);
+    s.keyring_cmd(&["rotate"]).ok();
+    let first = spawn_reseal(&s, "out.jsonl");
+    while checkpoint_lines(&s, "out.jsonl").unwrap_or(0) < 2048 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let second = spawn_reseal(&s, "out.jsonl");
+    let first = Run::new(first.wait_with_output().unwrap(), &[PASSPHRASE]);
+    let second = Run::new(second.wait_with_output().unwrap(), &[PASSPHRASE]);
+    assert_eq!(first.code, Some(0), "{first:?}");
+    assert!(
+        second.code != Some(0) && second.stderr.contains("another run is writing it"),
+        "{second:?}"
+    );
+    let lines = s.read_text("out.jsonl").lines().count() as u64;
+    assert_eq!(
+        lines, COUNT,
+        "the published output holds {lines} lines for {COUNT} records; first: {first:?}; \
+         second: {second:?}"
+    );
+    s.check_records("out.jsonl", &customers, 2);
+}
+
+/// `--sealed` (a declared layout) refuses a sealed value in an object no `--nested` covers, as the
+/// same run without `--sealed` does (it skipped every member it did not name and exited 0,
+/// leaving the value under version 1 for `retire 1` to make unreadable).
+#[test]
+fn sealed_fields_named_do_not_let_a_sealed_value_in_an_uncovered_object_pass() {
+    let s = Scratch::new("review-declared-skip");
+    s.init();
+    s.seal_records("records.jsonl", 3);
+    s.keyring_cmd(&["rotate"]).ok();
+    let noted: String = s
+        .read_text("records.jsonl")
+        .lines()
+        .map(|line| {
+            let record: Value = serde_json::from_str(line).unwrap();
+            let email = record["email"].as_str().unwrap().to_owned();
+            line.replacen('{', &format!(r#"{{"notes":{{"old_email":"{email}"}},"#), 1) + "\n"
+        })
+        .collect();
+    s.write("noted.jsonl", noted);
+    // Without --sealed: refused, naming the value.
+    s.keyring_cmd(&reseal_args("noted.jsonl", "guessing.jsonl"))
+        .fails(1, "notes.old_email");
+    let mut args = reseal_args("noted.jsonl", "declared.jsonl");
+    args.extend([
+        "--sealed",
+        "name",
+        "--sealed",
+        "email",
+        "--sealed",
+        "wants_newsletter",
+    ]);
+    no_value_left_under_version_1_after_success(&s, &args, "declared.jsonl");
+}
+
+/// A run that exits 0 leaves no value under version 1 in `out` (`scan` says).
+#[track_caller]
+fn no_value_left_under_version_1_after_success(s: &Scratch, args: &[&str], out: &str) {
+    let run = s.keyring_cmd(args);
+    if run.code == Some(0) {
+        let scan = s.run(&["scan", "--input", out, "--json"]).ok();
+        let old: u64 = scan.json()["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|row| row["key_version"] == 1)
+            .map(|row| row["values"].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            old, 0,
+            "reseal exited 0 ({}) but {old} value part(s) are still under version 1",
+            run.stdout
+        );
+    }
+}
+
+/// `--sealed` misnaming a member (by its context name `newsletter`, the `--rename` target given
+/// in the same command, rather than its JSON key `wants_newsletter`) does not pass silently: the
+/// member it was meant for holds sealed values, and is refused (it was skipped as plain data, the
+/// run exited 0, and every newsletter flag stayed under version 1).
+#[test]
+fn a_sealed_path_that_names_no_member_does_not_pass_silently() {
+    let s = Scratch::new("review-sealed-typo");
+    s.init();
+    s.seal_records("records.jsonl", 3);
+    s.keyring_cmd(&["rotate"]).ok();
+    let mut args = reseal_args("records.jsonl", "out.jsonl");
+    args.extend([
+        "--sealed",
+        "name",
+        "--sealed",
+        "email",
+        "--sealed",
+        "newsletter",
+    ]);
+    no_value_left_under_version_1_after_success(&s, &args, "out.jsonl");
+}

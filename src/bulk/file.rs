@@ -49,6 +49,9 @@ pub fn reseal_jsonl_file(
     progress: &mut dyn FnMut(&Summary),
 ) -> Result<Summary> {
     let side = SideFiles::new(output);
+    // One run per output, from reading its checkpoint to publishing: a second run would take the
+    // first's partial output for an interrupted run, publish it, and the first go on appending.
+    let _running = side.lock()?;
     side.check()?;
     let stdin = io::stdin();
     let mut reader: Box<dyn BufRead> = match input {
@@ -74,7 +77,7 @@ pub fn reseal_jsonl_file(
         .try_clone()
         .map_err(|e| io_error(&format!("open {name}"), e))?;
     let mut writer = BufWriter::with_capacity(1 << 16, file);
-    let result = run.reseal(
+    let result = run.reseal_unrecorded(
         keys,
         layout,
         &mut writer,
@@ -88,14 +91,20 @@ pub fn reseal_jsonl_file(
             side.write_checkpoint(position)
         },
     );
-    let summary = result.map_err(with_recovery)?;
-    let file = writer
-        .into_inner()
-        .map_err(|e| with_recovery(io_error(&format!("write {name}"), e.into_error())))?;
-    file.sync_all()
-        .map_err(|e| with_recovery(io_error(&format!("fsync {name}"), e)))?;
-    side.publish(&file)?;
-    Ok(summary)
+    let so_far = run.summary();
+    // The run is recorded once its output is published (or failed to be): its work is done only
+    // then.
+    let published = (|| {
+        let summary = result.map_err(with_recovery)?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| with_recovery(io_error(&format!("write {name}"), e.into_error())))?;
+        file.sync_all()
+            .map_err(|e| with_recovery(io_error(&format!("fsync {name}"), e)))?;
+        side.publish(&file)?;
+        Ok(summary)
+    })();
+    crate::bulk::audit::record_run(keys, layout, &so_far, published)
 }
 
 /// What an interrupted run left for an output ([`interrupted_run`]).
@@ -157,6 +166,24 @@ struct SideFiles {
 }
 
 impl SideFiles {
+    /// The run's hold on the output: an exclusive lock on `<partial>.lock`, released when the
+    /// run ends (or its process dies).
+    fn lock(&self) -> Result<crate::KeyringLock> {
+        crate::KeyringLock::try_acquire(&self.partial)?.ok_or_else(|| {
+            io_error(
+                &format!(
+                    "start a re-seal into {}: another run is writing it",
+                    self.output.display()
+                ),
+                io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    "wait for it to finish (or choose another output); two runs on one output \
+                     would publish each other's partial work",
+                ),
+            )
+        })
+    }
+
     fn new(output: &Path) -> Self {
         let checkpoint = checkpoint_path(output);
         Self {

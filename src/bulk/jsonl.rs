@@ -68,6 +68,8 @@ pub(crate) struct Run<'a> {
     line_no: u64,
     /// Bytes written so far, resumed ones included, and their hash: `None` when not needed.
     written: Option<(u64, Sha256)>,
+    /// Blank lines this run copied: input lines done, not records.
+    blank: u64,
     summary: Summary,
 }
 
@@ -85,6 +87,7 @@ impl<'a> Run<'a> {
             consumed: written.is_some().then(Sha256::new),
             line_no: 0,
             written,
+            blank: 0,
             summary: Summary::default(),
         }
     }
@@ -112,7 +115,7 @@ impl<'a> Run<'a> {
 
     /// Input lines done: resumed, written or skipped blank.
     fn line_no_done(&self) -> u64 {
-        self.summary.resumed + self.summary.records
+        self.summary.resumed + self.summary.records + self.blank
     }
 
     fn write(&mut self, output: &mut dyn Write, bytes: &[u8]) -> Result<()> {
@@ -178,6 +181,25 @@ impl<'a> Run<'a> {
     ) -> Result<Summary> {
         let result = self.reseal_all(keys, layout, output, threads, progress, checkpoint);
         crate::bulk::audit::record_run(keys, layout, &self.summary, result)
+    }
+
+    /// As [`reseal`](Self::reseal), recording nothing: for a run whose work is done only once
+    /// its output is published, which records the run then.
+    pub(crate) fn reseal_unrecorded(
+        &mut self,
+        keys: &dyn Reseal,
+        layout: &RecordLayout,
+        output: &mut dyn Write,
+        threads: usize,
+        progress: &mut dyn FnMut(&Summary),
+        checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
+    ) -> Result<Summary> {
+        self.reseal_all(keys, layout, output, threads, progress, checkpoint)
+    }
+
+    /// Where the run stands.
+    pub(crate) fn summary(&self) -> Summary {
+        self.summary
     }
 
     fn reseal_all(
@@ -290,7 +312,11 @@ impl<'a> Run<'a> {
             }
             // Counted as written, so that progress reports records and bytes of the same lines.
             self.summary.bytes_read += line.len() as u64;
-            self.summary.records += 1;
+            if line.trim_ascii().is_empty() {
+                self.blank += 1;
+            } else {
+                self.summary.records += 1;
+            }
             self.summary.values += counts;
             if counts.terms_kept > 0 && self.summary.first_kept.is_none() {
                 self.summary.first_kept = Some(first_line + i as u64);

@@ -484,8 +484,22 @@ impl RecordLayout {
             let declared = self.declared;
             let is_sealed_member = self.sealed.iter().any(|k| *k == member.key);
             if declared && !is_sealed_member {
-                // Declared layouts say which members are sealed: anything else is plain data,
-                // whatever its text.
+                // Declared layouts say which members are sealed; anything else is plain data,
+                // but a sealed value there is refused, as an undeclared layout refuses one it
+                // does not cover: skipped, it would stay under the old version, lost when that
+                // is retired (a member misnamed in the layout, an object nobody declared).
+                match kind(value) {
+                    Kind::Object | Kind::Array => level.refuse_uncovered(&member.key, value)?,
+                    // Plain text may begin `fs1:`; a whole sealed value is not plain text.
+                    Kind::String
+                        if value[1..].starts_with(TEXT_PREFIX)
+                            && string_text(value)
+                                .is_ok_and(|text| crate::Inspection::of_text(&text).is_ok()) =>
+                    {
+                        return Err(not_declared(&level, &member.key));
+                    }
+                    _ => {}
+                }
                 continue;
             }
             match kind(value) {
@@ -578,6 +592,20 @@ impl Level<'_> {
                 self.layout.record,
             ),
         })
+    }
+}
+
+/// A member the layout does not name sealed that holds a sealed value.
+fn not_declared(level: &Level<'_>, key: &str) -> Error {
+    Error::BadRecord {
+        reason: format!(
+            "`{}` in a `{}` record holds a sealed value (`fs1:...`) but the layout does not name \
+             it sealed; name it (RecordLayout::sealed, fieldseal reseal --sealed {}) so that it is \
+             re-sealed too",
+            level.path(key),
+            level.top().layout.record,
+            level.path(key)
+        ),
     }
 }
 
