@@ -151,3 +151,70 @@ fn an_auditor_that_cannot_record_the_first_load_is_refused() {
         assert!(matches!(refused, Err(Error::Audit(_))), "{refused:?}");
     });
 }
+
+/// A protector that counts its unwraps.
+struct Counting {
+    kek: Kek,
+    unwraps: std::sync::atomic::AtomicUsize,
+}
+
+impl fieldseal::KeyProtector for Counting {
+    fn id(&self) -> &str {
+        fieldseal::KeyProtector::id(&self.kek)
+    }
+    fn wrap(&self, key: &SecretKey, aad: &[u8]) -> fieldseal::Result<Vec<u8>> {
+        self.kek.wrap(key, aad)
+    }
+    fn unwrap(&self, wrapped: &[u8], aad: &[u8]) -> fieldseal::Result<SecretKey> {
+        self.unwraps.fetch_add(1, Ordering::SeqCst);
+        self.kek.unwrap(wrapped, aad)
+    }
+}
+
+/// A file a reload refused (here, under another key) is not opened again at every poll while it
+/// stays the same: a bundle asking for heavy key derivation, or swapped by mistake, would cost
+/// that work each time. A changed file is tried again.
+#[test]
+fn a_refused_file_is_not_opened_again_until_it_changes() {
+    runtime().block_on(async {
+        let setup = Setup::new("refused");
+        let counting = Arc::new(Counting {
+            kek: Kek::new(SecretKey::generate().unwrap()),
+            unwraps: std::sync::atomic::AtomicUsize::new(0),
+        });
+        setup
+            .keyring
+            .export_bundle("fulfillment", &[DynPurpose::of::<Fulfillment>()])
+            .unwrap()
+            .save(&setup.path, &counting.kek)
+            .unwrap();
+        let protector: SharedProtector = counting.clone();
+        let keys = ReloadableKeys::load_bundle(&setup.path, "fulfillment", protector)
+            .await
+            .unwrap();
+        assert_eq!(keys.keyring(), setup.keyring.id());
+        // Someone saves the bundle under another key.
+        setup.save();
+        let before = counting.unwraps.load(Ordering::SeqCst);
+        assert!(keys.reload().await.is_err());
+        assert_eq!(counting.unwraps.load(Ordering::SeqCst), before + 1);
+        let again = keys.reload().await;
+        assert!(
+            matches!(&again, Err(e) if e.to_string().contains("refused before")),
+            "{again:?}"
+        );
+        assert_eq!(
+            counting.unwraps.load(Ordering::SeqCst),
+            before + 1,
+            "the same refused file was opened again"
+        );
+        // Put right: saved again under the service's key, it is tried and swapped in.
+        setup
+            .keyring
+            .export_bundle("fulfillment", &[DynPurpose::of::<Fulfillment>()])
+            .unwrap()
+            .save(&setup.path, &counting.kek)
+            .unwrap();
+        assert_eq!(keys.reload().await.unwrap(), Reloaded::Swapped);
+    });
+}

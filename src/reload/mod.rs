@@ -62,6 +62,10 @@ pub struct ReloadableKeys {
     in_force: Mutex<u64>,
     /// What every key set handed out records through ([`with_auditor`](Self::with_auditor)).
     auditor: Option<Auditor>,
+    /// The SHA-256 of the last file a reload refused: not opened again until it changes (a
+    /// file asking for heavy key derivation, or under another passphrase, would otherwise cost
+    /// that work at every poll).
+    refused: Mutex<Option<([u8; 32], String)>>,
 }
 
 /// What a successful [`ReloadableKeys::reload`] did.
@@ -103,6 +107,7 @@ impl ReloadableKeys {
             reads: Arc::new(Mutex::new(0)),
             in_force: Mutex::new(0),
             auditor: None,
+            refused: Mutex::new(None),
         })
     }
 
@@ -127,6 +132,13 @@ impl ReloadableKeys {
         self.current.load_full()
     }
 
+    /// The keyring the bundle comes from: every reload must be of this keyring. Check it against
+    /// the keyring the service belongs to at start-up (a bundle of staging's keyring seals
+    /// production's customers under keys production cannot open).
+    pub fn keyring(&self) -> KeyringId {
+        self.keyring
+    }
+
     /// How many times the keys were swapped since loading.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
@@ -146,18 +158,51 @@ impl ReloadableKeys {
     /// bundle (as [`KeyBundle::require_service`], [`KeyBundle::require_keyring`]).
     pub async fn reload(&self) -> Result<Reloaded> {
         let last = **self.checksum.load();
-        let (bundle, checksum, ticket) = read(
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let read = read(
             &self.path,
             last,
+            refused.as_ref().map(|(sum, _)| *sum),
             &self.service,
             self.protector.clone(),
             Arc::clone(&self.reads),
         )
-        .await?;
+        .await;
+        let (bundle, checksum, ticket) = match read {
+            Ok(Read::Refused) => {
+                let why = refused.map(|(_, why)| why).unwrap_or_default();
+                return Err(crate::error::KeyFileError::Invalid {
+                    reason: format!(
+                        "{} is the file refused before ({why}); change it to try again",
+                        self.path.display()
+                    ),
+                }
+                .into());
+            }
+            Ok(Read::Done(bundle, checksum, ticket)) => (bundle, checksum, ticket),
+            Err((e, checksum)) => {
+                if let Some(checksum) = checksum {
+                    *self.refused.lock().unwrap_or_else(PoisonError::into_inner) =
+                        Some((checksum, e.to_string()));
+                }
+                return Err(e);
+            }
+        };
         let Some(bundle) = bundle else {
             return Ok(Reloaded::Unchanged);
         };
-        let bundle = bundle.require_keyring(self.keyring)?;
+        let bundle = match (*bundle).require_keyring(self.keyring) {
+            Ok(bundle) => bundle,
+            Err(e) => {
+                *self.refused.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((checksum, e.to_string()));
+                return Err(e);
+            }
+        };
         let mut in_force = self.in_force.lock().unwrap_or_else(PoisonError::into_inner);
         if ticket <= *in_force {
             // Another reload read the file after this one did and its keys are in force
@@ -177,17 +222,28 @@ impl ReloadableKeys {
     }
 }
 
-/// Reads the file at `path` on the blocking pool and, unless its checksum is `unchanged`, opens
-/// it as `service`'s bundle.
+/// What a reload read: the file refused before, unchanged; or the bundle (`None`: the file in
+/// force, unchanged), its checksum and the read's number.
+enum Read {
+    Refused,
+    Done(Option<Box<KeyBundle>>, [u8; 32], u64),
+}
+
+/// Reads the file at `path` on the blocking pool and, unless its checksum is `unchanged` or
+/// `refused`, opens it as `service`'s bundle. An error comes with the checksum of the file it is
+/// about, if it was read.
 async fn read(
     path: &Path,
     unchanged: [u8; 32],
+    refused: Option<[u8; 32]>,
     service: &str,
     protector: SharedProtector,
     reads: Arc<Mutex<u64>>,
-) -> Result<(Option<KeyBundle>, [u8; 32], u64)> {
+) -> std::result::Result<Read, (crate::Error, Option<[u8; 32]>)> {
     let file = path.to_path_buf();
     let service = service.to_owned();
+    let opened = Arc::new(Mutex::new(None));
+    let seen = Arc::clone(&opened);
     blocking(path, move || {
         // The read and its number together, so that numbers follow the order of the reads.
         let (bytes, ticket) = {
@@ -198,11 +254,35 @@ async fn read(
         };
         let checksum = crate::keyfile::file_checksum(&bytes);
         if unchanged == checksum {
-            return Ok((None, checksum, ticket));
+            return Ok(Read::Done(None, checksum, ticket));
         }
-        Ok((Some(open(&bytes, &service, &*protector)?), checksum, ticket))
+        if refused == Some(checksum) {
+            return Ok(Read::Refused);
+        }
+        *seen.lock().unwrap_or_else(PoisonError::into_inner) = Some(checksum);
+        Ok(Read::Done(
+            Some(Box::new(open(&bytes, &service, &*protector)?)),
+            checksum,
+            ticket,
+        ))
     })
     .await
+    .map_err(|e| {
+        // Only what the same bytes would meet again is remembered: a KMS or token out of reach,
+        // or a read that failed, is tried again at the next poll.
+        let lasting = !matches!(
+            &e,
+            crate::Error::Io { .. }
+                | crate::Error::KeyFile(
+                    crate::KeyFileError::ProtectorFailed { .. }
+                        | crate::KeyFileError::Io { .. }
+                        | crate::KeyFileError::Locked { .. }
+                        | crate::KeyFileError::WrongPin { .. }
+                )
+        );
+        let checksum = *opened.lock().unwrap_or_else(PoisonError::into_inner);
+        (e, checksum.filter(|_| lasting))
+    })
 }
 
 /// Opens a key file's bytes as `service`'s bundle.
