@@ -145,6 +145,23 @@ fn failed(e: impl std::fmt::Display) -> (StatusCode, String) {
     (StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
+/// A database error: logged, and answered without its text (which names tables and columns).
+fn database(e: &sqlx::Error) -> (StatusCode, String) {
+    if e.as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+    {
+        return (
+            StatusCode::CONFLICT,
+            "this customer exists already".to_owned(),
+        );
+    }
+    eprintln!("database error: {e}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "database error".to_owned(),
+    )
+}
+
 async fn ingest_customer(State(shop): State<Shop>, Json(customer): Json<Customer>) -> Reply {
     let sealed = customer.seal(&shop.ingest.current()).map_err(failed)?;
     sqlx::query("INSERT INTO customer (id, name, email, address) VALUES ($1, $2, $3, $4)")
@@ -154,7 +171,7 @@ async fn ingest_customer(State(shop): State<Shop>, Json(customer): Json<Customer
         .bind(sealed.address)
         .execute(&shop.db)
         .await
-        .map_err(failed)?;
+        .map_err(|e| database(&e))?;
     Ok((StatusCode::CREATED, Json(json!({ "id": customer.id }))))
 }
 
@@ -163,7 +180,7 @@ async fn fulfillment_view(State(shop): State<Shop>, Path(id): Path<i64>) -> Repl
         .bind(id)
         .fetch_optional(&shop.db)
         .await
-        .map_err(failed)?;
+        .map_err(|e| database(&e))?;
     let Some(row) = row else {
         return Err((StatusCode::NOT_FOUND, format!("no customer {id}")));
     };
@@ -182,7 +199,7 @@ async fn marketing_emails(State(shop): State<Shop>) -> Reply {
     let rows: Vec<(i64, Email)> = sqlx::query_as("SELECT id, email FROM customer ORDER BY id")
         .fetch_all(&shop.db)
         .await
-        .map_err(failed)?;
+        .map_err(|e| database(&e))?;
     let keys = shop.marketing.current();
     let mut emails = Vec::with_capacity(rows.len());
     let mut unreadable = 0;

@@ -89,8 +89,12 @@ async fn each_service_opens_what_its_bundle_allows() {
     tokio::spawn(async move { axum::serve(listener, router).await });
 
     let ada = json!({ "id": 1, "name": "Ada Lovelace", "email": "ada@example.com", "address": "12 St James's Square" });
-    let (status, _) = request(addr, "POST", "/customers", Some(ada)).await;
+    let (status, _) = request(addr, "POST", "/customers", Some(ada.clone())).await;
     assert_eq!(status, 201);
+    // The same customer again: a conflict, in words that name no table or column.
+    let (status, said) = request(addr, "POST", "/customers", Some(ada)).await;
+    assert_eq!(status, 409, "{said}");
+    assert!(!said.to_string().contains("customer.id"), "{said}");
 
     let (status, view) = request(addr, "GET", "/fulfillment/customers/1", None).await;
     assert_eq!(status, 200, "{view}");
