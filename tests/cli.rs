@@ -1564,3 +1564,32 @@ fn a_sealed_path_that_names_no_member_does_not_pass_silently() {
     ]);
     no_value_left_under_version_1_after_success(&s, &args, "out.jsonl");
 }
+
+/// A run interrupted under key version 2, then run again after another rotation (version 3
+/// active), is refused rather than resumed: resumed, it said it re-sealed the input "under key
+/// version 3" while the records the first run wrote stayed under version 2, and retiring version
+/// 2 on the strength of that lost them. Started over, every value is under version 3.
+#[test]
+fn a_resume_under_another_active_version_is_refused() {
+    const RECORDS: u64 = 60;
+    let s = Scratch::new("resume-rotated");
+    s.init();
+    let customers = s.seal_records("records.jsonl", RECORDS);
+    s.keyring_cmd(&["rotate"]).ok();
+    let records = s.read_text("records.jsonl");
+    let broken = records.replacen("\"customer_id\":31,", "\"customer_id\":999999,", 1);
+    s.write("records.jsonl", broken);
+    s.keyring_cmd(&reseal_args("records.jsonl", "out.jsonl"))
+        .fails(1, "line 31");
+    s.write("records.jsonl", &records);
+    s.keyring_cmd(&["rotate"]).ok();
+    s.keyring_cmd(&reseal_args("records.jsonl", "out.jsonl"))
+        .fails(1, "with other keys or another layout");
+    fs::remove_file(s.path("out.jsonl.partial")).unwrap();
+    fs::remove_file(s.path("out.jsonl.partial.progress")).unwrap();
+    let done = s
+        .keyring_cmd(&reseal_args("records.jsonl", "out.jsonl"))
+        .ok();
+    assert!(done.stdout.contains("under key version 3"), "{done:?}");
+    s.check_records("out.jsonl", &customers, 3);
+}

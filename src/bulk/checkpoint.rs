@@ -2,17 +2,19 @@
 //! the hashes that let a rerun check both its input and the partial output against it.
 //!
 //! ```text
-//! fieldseal reseal checkpoint 1
+//! fieldseal reseal checkpoint 2
 //! input-lines 120
 //! input-sha256 <64 hex digits: SHA-256 of those input lines, line endings included>
 //! output-bytes 79395
 //! output-sha256 <64 hex digits: SHA-256 of the first output-bytes of <out>.partial>
+//! work-sha256 <64 hex digits: SHA-256 of what the run re-seals with: the keys' active
+//!             versions and the record layout>
 //! ```
 
 use sha2::{Digest as _, Sha256};
 
 /// The first line of a checkpoint.
-const HEADER: &str = "fieldseal reseal checkpoint 1";
+const HEADER: &str = "fieldseal reseal checkpoint 2";
 
 /// The longest checkpoint read: a larger file is not one.
 pub(crate) const MAX_LEN: u64 = 1024;
@@ -28,28 +30,34 @@ pub(crate) struct Checkpoint {
     pub(crate) output_bytes: u64,
     /// SHA-256 of those bytes.
     pub(crate) output_sha256: [u8; 32],
+    /// SHA-256 of what the run re-seals with (its keys' active versions, its layout): a run
+    /// resumed with other keys (after a rotation) or another layout would mix its output.
+    pub(crate) work_sha256: [u8; 32],
 }
 
 impl Checkpoint {
-    /// The checkpoint of a run that has done nothing yet.
-    pub(crate) fn start() -> Self {
+    /// The checkpoint of a run re-sealing with `work` that has done nothing yet.
+    pub(crate) fn start(work_sha256: [u8; 32]) -> Self {
         let nothing: [u8; 32] = Sha256::digest(b"").into();
         Self {
             input_lines: 0,
             input_sha256: nothing,
             output_bytes: 0,
             output_sha256: nothing,
+            work_sha256,
         }
     }
 
     /// The file's text.
     pub(crate) fn to_text(&self) -> String {
         format!(
-            "{HEADER}\ninput-lines {}\ninput-sha256 {}\noutput-bytes {}\noutput-sha256 {}\n",
+            "{HEADER}\ninput-lines {}\ninput-sha256 {}\noutput-bytes {}\noutput-sha256 {}\n\
+             work-sha256 {}\n",
             self.input_lines,
             hex(&self.input_sha256),
             self.output_bytes,
-            hex(&self.output_sha256)
+            hex(&self.output_sha256),
+            hex(&self.work_sha256)
         )
     }
 
@@ -65,6 +73,7 @@ impl Checkpoint {
             input_sha256: unhex(field("input-sha256")?)?,
             output_bytes: number(field("output-bytes")?)?,
             output_sha256: unhex(field("output-sha256")?)?,
+            work_sha256: unhex(field("work-sha256")?)?,
         };
         // Exactly as written: no other spelling of a number, nothing after the last line.
         (checkpoint.to_text() == text).then_some(checkpoint)
@@ -114,17 +123,18 @@ mod tests {
             input_sha256: [0xab; 32],
             output_bytes: 79_395,
             output_sha256: [7; 32],
+            work_sha256: [9; 32],
         };
         let text = checkpoint.to_text();
-        assert!(text.starts_with("fieldseal reseal checkpoint 1\ninput-lines 120\n"));
+        assert!(text.starts_with("fieldseal reseal checkpoint 2\ninput-lines 120\n"));
         assert_eq!(Checkpoint::parse(&text), Some(checkpoint.clone()));
         assert_eq!(
-            Checkpoint::parse(&Checkpoint::start().to_text()),
-            Some(Checkpoint::start())
+            Checkpoint::parse(&Checkpoint::start([1; 32]).to_text()),
+            Some(Checkpoint::start([1; 32]))
         );
         for bad in [
             String::new(),
-            text.replace("checkpoint 1", "checkpoint 2"),
+            text.replace("checkpoint 2", "checkpoint 1"),
             text.replace("120", "+120"),
             text.replace("120", "12O"),
             text.replace("abab", "ABAB"),

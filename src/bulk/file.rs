@@ -60,9 +60,11 @@ pub fn reseal_jsonl_file(
         )),
         None => Box::new(stdin.lock()),
     };
-    let (file, at, written) = side.open_partial()?;
+    let work = work_sha256(keys, layout);
+    let (file, at, written) = side.open_partial(work)?;
     let name = side.partial.display().to_string();
     let mut run = Run::new(&mut *reader, &name, Some(written));
+    run.bind(work);
     run.skip(at.input_lines)
         .map_err(|e| side.not_the_input(e))?;
     if run.input_hash() != at.input_sha256 {
@@ -105,6 +107,16 @@ pub fn reseal_jsonl_file(
         Ok(summary)
     })();
     crate::bulk::audit::record_run(keys, layout, &so_far, published)
+}
+
+/// What a run re-seals with, as its checkpoints record it: the keys' active versions
+/// ([`Reseal::binding`]) and the layout.
+fn work_sha256(keys: &dyn Reseal, layout: &RecordLayout) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(keys.binding().as_bytes());
+    hash.update([0]);
+    hash.update(format!("{layout:?}").as_bytes());
+    hash.finalize().into()
 }
 
 /// What an interrupted run left for an output ([`interrupted_run`]).
@@ -239,13 +251,23 @@ impl SideFiles {
     /// Opens the partial output (appending), checked against the checkpoint and cut back to it,
     /// or a new one with a checkpoint of nothing done. Returns the file, the checkpoint, and the
     /// length and running hash of the output kept.
-    fn open_partial(&self) -> Result<(File, Checkpoint, (u64, Sha256))> {
+    fn open_partial(&self, work: [u8; 32]) -> Result<(File, Checkpoint, (u64, Sha256))> {
         let append = || {
             let mut options = OpenOptions::new();
             options.read(true).append(true);
             options
         };
         if let Some(at) = self.read_checkpoint()? {
+            if at.work_sha256 != work && at.input_lines > 0 {
+                return Err(self.refuse(format!(
+                    "the interrupted run re-sealed with other keys or another layout (a rotation \
+                     since, another --keyring, other --sealed or --nested): resumed, {} would mix \
+                     them; remove {} and {} to start over",
+                    self.output.display(),
+                    self.partial.display(),
+                    self.checkpoint.display()
+                )));
+            }
             let file = self.open_existing_partial(&append())?;
             let hash = self.check_prefix(&file, &at)?;
             // Drops what an unfinished batch wrote after the checkpoint.
@@ -267,8 +289,8 @@ impl SideFiles {
             Err(e) => return Err(io_error(&format!("create {}", self.partial.display()), e)),
         };
         // From here on, any failure leaves a checkpoint that matches the partial output.
-        self.write_checkpoint(&Checkpoint::start())?;
-        Ok((file, Checkpoint::start(), (0, Sha256::new())))
+        self.write_checkpoint(&Checkpoint::start(work))?;
+        Ok((file, Checkpoint::start(work), (0, Sha256::new())))
     }
 
     /// Opens the existing partial output, a regular file with no other link to it.

@@ -70,6 +70,8 @@ pub(crate) struct Run<'a> {
     written: Option<(u64, Sha256)>,
     /// Blank lines this run copied: input lines done, not records.
     blank: u64,
+    /// What a resumable run re-seals with, for its checkpoints ([`Checkpoint::work_sha256`]).
+    work: [u8; 32],
     summary: Summary,
 }
 
@@ -88,6 +90,7 @@ impl<'a> Run<'a> {
             line_no: 0,
             written,
             blank: 0,
+            work: [0; 32],
             summary: Summary::default(),
         }
     }
@@ -110,7 +113,13 @@ impl<'a> Run<'a> {
             input_sha256: self.input_hash(),
             output_bytes,
             output_sha256,
+            work_sha256: self.work,
         }
+    }
+
+    /// Records in every checkpoint what the run re-seals with.
+    pub(crate) fn bind(&mut self, work: [u8; 32]) {
+        self.work = work;
     }
 
     /// Input lines done: resumed, written or skipped blank.

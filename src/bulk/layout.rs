@@ -791,6 +791,13 @@ pub trait Reseal: Sync {
         Ok(None)
     }
 
+    /// What re-sealing with these keys produces depends on: the active key versions. A resumable
+    /// run records it in its checkpoints and refuses to resume under others (a rotation since
+    /// would mix versions in one output). The default: nothing, so nothing is checked.
+    fn binding(&self) -> String {
+        String::new()
+    }
+
     /// What records a run through these keys: one [`reseal-run`](crate::audit::Operation::ResealRun)
     /// event per run, with its counts (src/audit/). The default records nothing.
     fn auditor(&self) -> Option<&crate::audit::Auditor> {
@@ -813,6 +820,17 @@ pub trait Reseal: Sync {
 }
 
 impl Reseal for KeySet {
+    fn binding(&self) -> String {
+        let mut purposes: Vec<String> = self
+            .purposes()
+            .iter()
+            .filter_map(|p| self.get(p.name()))
+            .map(|key| format!("{} {}", key.purpose().name(), key.active_version()))
+            .collect();
+        purposes.sort();
+        purposes.join(",")
+    }
+
     /// Recorded as [`KeySet::reseal_text`] is; a run records itself once instead.
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
         KeySet::reseal_text(self, text, ctx)
@@ -859,6 +877,10 @@ pub(crate) fn open_text_quiet(
 }
 
 impl Reseal for Keyring {
+    fn binding(&self) -> String {
+        format!("keyring {} active {}", self.id(), self.active_version())
+    }
+
     fn index_key(&self, name: &str) -> Result<IndexKey> {
         Keyring::index_key(self, name)
     }
