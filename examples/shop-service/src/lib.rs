@@ -14,10 +14,9 @@
 //! **Three services in one process, for brevity: not how to deploy them.** The split between
 //! purposes is only as strong as the boundary between the code holding each bundle: here any
 //! client reaching the port can call the fulfillment route and read every name. In production
-//! run each service as its own process (its own container or pod) with its own bundle, its own
-//! secret (a passphrase or KEK per bundle, not one for all three) and authentication in front of
-//! its routes, and give each its audit trail (`ReloadableKeys::with_auditor`, a `FileSink` per
-//! process).
+//! run each service as its own process (its own container or pod) with its own bundle and its
+//! own secret (as here: a passphrase per bundle) and authentication in front of its routes, and
+//! give each its audit trail (`ReloadableKeys::with_auditor`, a `FileSink` per process).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -59,15 +58,16 @@ type Email = fieldseal::Sealed<String, (Fulfillment, Marketing)>;
 pub const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS customer (
     id INTEGER PRIMARY KEY, name BLOB NOT NULL, email BLOB NOT NULL, address BLOB NOT NULL)";
 
-/// Where the service finds its database, bundles and the bundles' passphrase.
+/// Where the service finds its database, bundles and each bundle's passphrase.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// A sqlx SQLite URL, such as `sqlite://shop.sqlite3?mode=rwc`.
     pub database_url: String,
     /// The bundles of services `ingest`, `fulfillment` and `marketing`.
     pub bundles: [PathBuf; 3],
-    /// A file whose first line is the bundles' passphrase.
-    pub passphrase_file: PathBuf,
+    /// Files whose first line is each bundle's passphrase, in the order of `bundles`: a secret
+    /// per service, so that one service's secret opens no other's bundle.
+    pub passphrase_files: [PathBuf; 3],
     /// How often the bundle files are checked for a re-export.
     pub reload_every: Duration,
 }
@@ -91,12 +91,12 @@ pub async fn app(
     // A bundle file names its own Argon2 cost: one that asks for more than the service's
     // budget (here 256 MiB and 4 passes) is refused before any work, at start-up and at every
     // reload, rather than run by whoever could write the file.
-    let protector =
-        Arc::new(Passphrase::from_file(&config.passphrase_file)?.with_max_cost(256 * 1024, 4));
     let [ingest, fulfillment, marketing] = &config.bundles;
+    let [ingest_secret, fulfillment_secret, marketing_secret] = &config.passphrase_files;
     let mut watches = Vec::new();
-    let mut load = async |path: &PathBuf, service: &str| {
-        let keys = Arc::new(ReloadableKeys::load_bundle(path, service, protector.clone()).await?);
+    let mut load = async |path: &PathBuf, service: &str, secret: &PathBuf| {
+        let protector = Arc::new(Passphrase::from_file(secret)?.with_max_cost(256 * 1024, 4));
+        let keys = Arc::new(ReloadableKeys::load_bundle(path, service, protector).await?);
         watches.push(keys.watch(config.reload_every, |outcome| {
             if let Err(e) = outcome {
                 eprintln!("bundle not reloaded, the keys in force stay: {e}");
@@ -104,9 +104,9 @@ pub async fn app(
         }));
         Ok::<_, fieldseal::Error>(keys)
     };
-    let ingest = load(ingest, "ingest").await?;
-    let fulfillment = load(fulfillment, "fulfillment").await?;
-    let marketing = load(marketing, "marketing").await?;
+    let ingest = load(ingest, "ingest", ingest_secret).await?;
+    let fulfillment = load(fulfillment, "fulfillment", fulfillment_secret).await?;
+    let marketing = load(marketing, "marketing", marketing_secret).await?;
     // Every bundle from the shop's one keyring: a staging bundle put in place of one would seal
     // customers under keys the other services cannot open (later reloads keep to the keyring
     // each started with).

@@ -1,6 +1,6 @@
 //! Runs the shop service: `SHOP_DATABASE_URL`, `SHOP_BUNDLE_DIR` (holding `ingest.fskeys`,
-//! `fulfillment.fskeys` and `marketing.fskeys`), `SHOP_PASSPHRASE_FILE`, `SHOP_LISTEN`
-//! (default 127.0.0.1:8080).
+//! `fulfillment.fskeys` and `marketing.fskeys`), `SHOP_SECRET_DIR` (holding each bundle's
+//! passphrase, `ingest.passphrase` and so on), `SHOP_LISTEN` (default 127.0.0.1:8080).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,10 +11,12 @@ use fieldseal_example_shop::{Config, app};
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let var = |name: &str| std::env::var(name).map_err(|_| format!("set {name}"));
     let dir = PathBuf::from(var("SHOP_BUNDLE_DIR")?);
+    let secrets = PathBuf::from(var("SHOP_SECRET_DIR")?);
     let config = Config {
         database_url: var("SHOP_DATABASE_URL")?,
         bundles: ["ingest", "fulfillment", "marketing"].map(|s| dir.join(format!("{s}.fskeys"))),
-        passphrase_file: var("SHOP_PASSPHRASE_FILE")?.into(),
+        passphrase_files: ["ingest", "fulfillment", "marketing"]
+            .map(|s| secrets.join(format!("{s}.passphrase"))),
         reload_every: Duration::from_secs(10),
     };
     let (router, _watches) = app(&config).await?;

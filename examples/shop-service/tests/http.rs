@@ -10,11 +10,14 @@ use fieldseal_example_shop::{Config, Fulfillment, Marketing, app};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-const PHRASE: &str = "correct horse battery staple";
+/// Each service's passphrase: a secret of its own.
+fn phrase(service: &str) -> String {
+    format!("{service}: correct horse battery staple")
+}
 
-fn protector() -> Passphrase {
+fn protector(service: &str) -> Passphrase {
     let cheap = Argon2Params::new(Argon2Params::MIN_MEMORY_KIB, 2, 1).expect("valid");
-    Passphrase::new(PHRASE.to_owned())
+    Passphrase::new(phrase(service))
         .expect("not empty")
         .with_params(cheap)
 }
@@ -33,7 +36,7 @@ fn export_bundles(keyring: &Keyring, dir: &Path) {
         let path = dir.join(format!("{service}.fskeys"));
         let bundle = keyring.export_bundle(service, purposes).expect("exports");
         let staged = dir.join("staged.fskeys");
-        bundle.save(&staged, &protector()).expect("saves");
+        bundle.save(&staged, &protector(service)).expect("saves");
         std::fs::rename(&staged, &path).expect("replaces");
     }
 }
@@ -71,14 +74,17 @@ async fn each_service_opens_what_its_bundle_allows() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut keyring = Keyring::generate(Suite::default()).expect("generates");
     export_bundles(&keyring, dir.path());
-    let passphrase = dir.path().join("passphrase");
-    std::fs::write(&passphrase, format!("{PHRASE}\n")).expect("writes");
+    let passphrase_files = ["ingest", "fulfillment", "marketing"].map(|s| {
+        let path = dir.path().join(format!("{s}.passphrase"));
+        std::fs::write(&path, format!("{}\n", phrase(s))).expect("writes");
+        path
+    });
     let database = dir.path().join("shop.sqlite3");
     let config = Config {
         database_url: format!("sqlite://{}?mode=rwc", database.display()),
         bundles: ["ingest", "fulfillment", "marketing"]
             .map(|s| dir.path().join(format!("{s}.fskeys"))),
-        passphrase_file: passphrase,
+        passphrase_files,
         reload_every: Duration::from_millis(50),
     };
     let (router, _watches) = app(&config).await.expect("starts");
