@@ -1681,3 +1681,41 @@ fn a_log_directory_has_one_writer_at_a_time() {
         "the lock file is not a log file"
     );
 }
+
+/// A query through the sequence number a verification vouched for answers from verified lines
+/// only: a line appended after the verification (a live writer, or anyone who can append, here a
+/// forged complete line) is not answered, though the files now hold it. (`fieldseal audit query`
+/// verifies and then reads the files again.)
+#[test]
+fn a_query_through_the_verified_seq_leaves_out_what_was_appended_after() {
+    let dir = Dir::new("query-through");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let files = log_of(&dir.0, &keyring, 1, options());
+    let report = verify(&files, &key, None);
+    assert!(report.is_intact(), "{:?}", report.problem);
+    let forged = r#"{"seq":999,"type":"event","time":"2026-11-30T02:57:22.123456Z","op":"open","outcome":"ok","actor":"someone-else","purposes":["support"],"id":"4242","mac":"0000000000000000000000000000000000000000000000000000000000000000"}"#;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(files.last().unwrap())
+        .unwrap();
+    writeln!(f, "{forged}").unwrap();
+    drop(f);
+    let mut q = Query::default();
+    q.subject = audit::parse_id_text("4242");
+    assert_eq!(
+        audit::query(&files, Some(&key), &q).unwrap().len(),
+        1,
+        "without a bound, the appended line is read"
+    );
+    q.through_seq = Some(report.last_seq);
+    let found = audit::query(&files, Some(&key), &q).unwrap();
+    assert!(found.is_empty(), "answered unverified: {found:?}");
+    // Every verified event is still answered.
+    let mut all = Query::default();
+    all.through_seq = Some(report.last_seq);
+    assert_eq!(
+        audit::query(&files, Some(&key), &all).unwrap().len() as u64,
+        report.events
+    );
+}

@@ -28,6 +28,10 @@ pub struct Query {
     pub since: Option<SystemTime>,
     /// Before.
     pub until: Option<SystemTime>,
+    /// Lines up to this sequence number only: the last a [`verify`](crate::audit::verify) of
+    /// the same files vouched for ([`Report::last_seq`](crate::audit::Report)), so that a line
+    /// a live writer appends between the verification and the query is not answered unverified.
+    pub through_seq: Option<u64>,
 }
 
 /// The event lines of the log in `paths` that match `query`, as written. Pseudonymized ids are
@@ -67,6 +71,15 @@ pub fn query(
             }
             if v.get("type").and_then(|t| t.as_str()) != Some("event") {
                 continue;
+            }
+            if let Some(last) = query.through_seq {
+                // Past the verified lines, or without a sequence number: not answered.
+                if v.get("seq")
+                    .and_then(serde_json::Value::as_u64)
+                    .is_none_or(|seq| seq > last)
+                {
+                    continue;
+                }
             }
             let s = |k: &str| v.get(k).and_then(|x| x.as_str());
             if let Some(want) = &plain {
