@@ -218,6 +218,15 @@ impl Scratch {
     }
 
     /// Seals `count` customers with the keyring as it is into `name`, one JSON record a line.
+    /// A keyring made, `count` customers sealed into `records.jsonl`, then the keyring rotated:
+    /// records for a re-seal to bring to version 2.
+    fn stale_records(&self, count: u64) -> Vec<Customer> {
+        self.init();
+        let customers = self.seal_records("records.jsonl", count);
+        self.keyring_cmd(&["rotate"]).ok();
+        customers
+    }
+
     fn seal_records(&self, name: &str, count: u64) -> Vec<Customer> {
         let keyring = self.load_keyring();
         let ingest = KeySet::new()
@@ -771,9 +780,7 @@ fn an_interrupted_reseal_resumes() {
     const RECORDS: u64 = 200;
     const DONE: usize = 50;
     let s = Scratch::new("resume");
-    s.init();
-    let customers = s.seal_records("records.jsonl", RECORDS);
-    s.keyring_cmd(&["rotate"]).ok();
+    let customers = s.stale_records(RECORDS);
     let records = s.read_text("records.jsonl");
 
     // A run stops at line 51: that record was moved to another customer and does not open.
@@ -1127,9 +1134,7 @@ fn stop_at_line_1(s: &Scratch, out: &str) {
 fn reseal_never_writes_through_a_link_at_its_output_or_side_files() {
     use std::os::unix::fs::symlink;
     let s = Scratch::new("links");
-    s.init();
-    let customers = s.seal_records("records.jsonl", 40);
-    s.keyring_cmd(&["rotate"]).ok();
+    let customers = s.stale_records(40);
     s.write("victim.txt", "precious\n");
     for side in ["", ".partial", ".partial.progress", ".partial.progress.tmp"] {
         for target in ["victim.txt", "absent.txt"] {
@@ -1189,9 +1194,7 @@ fn run_on_a_full_disk(s: &Scratch, args: &[&str]) -> Run {
 #[test]
 fn a_disk_full_in_the_first_batch_says_how_to_recover_and_the_rerun_does_it() {
     let s = Scratch::new("disk-full");
-    s.init();
-    let customers = s.seal_records("records.jsonl", 300);
-    s.keyring_cmd(&["rotate"]).ok();
+    let customers = s.stale_records(300);
     let failed = run_on_a_full_disk(&s, &reseal_args("records.jsonl", "out.jsonl"));
     let failed = failed.fails(1, "run the same command again");
     assert!(failed.stderr.contains("out.jsonl.partial"), "{failed:?}");
@@ -1419,9 +1422,7 @@ fn spawn_reseal(s: &Scratch, out: &str) -> std::process::Child {
 fn a_reseal_killed_at_several_points_resumes_to_every_record_once() {
     const COUNT: u64 = 9000;
     let s = Scratch::new("kill-resume");
-    s.init();
-    let customers = s.seal_records("records.jsonl", COUNT);
-    s.keyring_cmd(&["rotate"]).ok();
+    let customers = s.stale_records(COUNT);
     // Kill when the checkpoint first says at least this many lines are done (0: as soon as the
     // process runs), then resume.
     let mut kills = 0;
@@ -1464,9 +1465,7 @@ fn a_reseal_killed_at_several_points_resumes_to_every_record_once() {
 fn two_reseal_processes_on_one_output_are_not_both_let_in() {
     const COUNT: u64 = 9000;
     let s = Scratch::new("two-processes");
-    s.init();
-    let customers = s.seal_records("records.jsonl", COUNT);
-    s.keyring_cmd(&["rotate"]).ok();
+    let customers = s.stale_records(COUNT);
     let first = spawn_reseal(&s, "out.jsonl");
     while checkpoint_lines(&s, "out.jsonl").unwrap_or(0) < 2048 {
         std::thread::sleep(std::time::Duration::from_millis(1));
@@ -1494,9 +1493,7 @@ fn two_reseal_processes_on_one_output_are_not_both_let_in() {
 #[test]
 fn sealed_fields_named_do_not_let_a_sealed_value_in_an_uncovered_object_pass() {
     let s = Scratch::new("review-declared-skip");
-    s.init();
-    s.seal_records("records.jsonl", 3);
-    s.keyring_cmd(&["rotate"]).ok();
+    s.stale_records(3);
     let noted: String = s
         .read_text("records.jsonl")
         .lines()
@@ -1550,9 +1547,7 @@ fn no_value_left_under_version_1_after_success(s: &Scratch, args: &[&str], out: 
 #[test]
 fn a_sealed_path_that_names_no_member_does_not_pass_silently() {
     let s = Scratch::new("review-sealed-typo");
-    s.init();
-    s.seal_records("records.jsonl", 3);
-    s.keyring_cmd(&["rotate"]).ok();
+    s.stale_records(3);
     let mut args = reseal_args("records.jsonl", "out.jsonl");
     args.extend([
         "--sealed",
@@ -1573,9 +1568,7 @@ fn a_sealed_path_that_names_no_member_does_not_pass_silently() {
 fn a_resume_under_another_active_version_is_refused() {
     const RECORDS: u64 = 60;
     let s = Scratch::new("resume-rotated");
-    s.init();
-    let customers = s.seal_records("records.jsonl", RECORDS);
-    s.keyring_cmd(&["rotate"]).ok();
+    let customers = s.stale_records(RECORDS);
     let records = s.read_text("records.jsonl");
     let broken = records.replacen("\"customer_id\":31,", "\"customer_id\":999999,", 1);
     s.write("records.jsonl", broken);

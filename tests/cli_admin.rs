@@ -536,6 +536,28 @@ fn a_key_file_above_the_callers_argon2_ceiling_is_refused_before_deriving() {
         .fails(1, "19 MiB");
 }
 
+/// `export-bundle --force` of the newsletter's bundle from `keyring`.
+fn newsletter_export(keyring: &str) -> Vec<&str> {
+    let mut args = vec![
+        "export-bundle",
+        "--purpose",
+        "marketing",
+        "--service",
+        "newsletter",
+        "--out",
+        "newsletter.bundle",
+        "--force",
+        "--keyring",
+        keyring,
+        "--passphrase-env",
+        PASSPHRASE_VAR,
+        "--bundle-passphrase-env",
+        BUNDLE_VAR,
+    ];
+    args.extend(FAST_KDF);
+    args
+}
+
 /// A bundle names the keyring it came from: `export-bundle` refuses to replace a bundle of
 /// another keyring, and `status --bundle --expect-keyring` checks it.
 #[test]
@@ -543,26 +565,7 @@ fn a_bundle_of_another_keyring_is_named_as_such() {
     let s = Scratch::new("other-keyring");
     let ours = keyring_id(&s.init());
     let theirs = keyring_id(&s.init_named("staging.fsk"));
-    let export = |keyring: &str| {
-        let mut args = vec![
-            "export-bundle",
-            "--purpose",
-            "marketing",
-            "--service",
-            "newsletter",
-            "--out",
-            "newsletter.bundle",
-            "--force",
-            "--keyring",
-            keyring,
-            "--passphrase-env",
-            PASSPHRASE_VAR,
-            "--bundle-passphrase-env",
-            BUNDLE_VAR,
-        ];
-        args.extend(FAST_KDF);
-        s.run(&args)
-    };
+    let export = |keyring: &str| s.run(&newsletter_export(keyring));
     export("keyring.fsk").ok();
     let before = s.read("newsletter.bundle");
     let staging_before = s.read("staging.fsk");
@@ -616,26 +619,7 @@ fn a_bundle_of_another_keyring_is_refused_even_when_it_lands_during_the_export()
     let s = Scratch::new("other-keyring-race");
     let ours = keyring_id(&s.init());
     let theirs = keyring_id(&s.init_named("staging.fsk"));
-    let export = |keyring: &str| {
-        let mut args = vec![
-            "export-bundle",
-            "--purpose",
-            "marketing",
-            "--service",
-            "newsletter",
-            "--out",
-            "newsletter.bundle",
-            "--force",
-            "--keyring",
-            keyring,
-            "--passphrase-env",
-            PASSPHRASE_VAR,
-            "--bundle-passphrase-env",
-            BUNDLE_VAR,
-        ];
-        args.extend(FAST_KDF);
-        s.command(&args.iter().map(|a| &**a).collect::<Vec<_>>())
-    };
+    let export = |keyring: &str| s.command(&newsletter_export(keyring));
     // Another administrator is busy with the staging keyring: its export waits for the lock,
     // after its checks.
     let busy = fieldseal::KeyringLock::acquire(s.path("staging.fsk"), Duration::ZERO).unwrap();

@@ -79,7 +79,7 @@ pub fn reseal_jsonl_file(
         .try_clone()
         .map_err(|e| io_error(&format!("open {name}"), e))?;
     let mut writer = BufWriter::with_capacity(1 << 16, file);
-    let result = run.reseal_unrecorded(
+    let result = run.reseal(
         keys,
         layout,
         &mut writer,

@@ -53,7 +53,8 @@ pub fn reseal_jsonl(
 ) -> Result<Summary> {
     let mut run = Run::new(input, "the output", None);
     run.skip(skip)?;
-    run.reseal(keys, layout, output, threads, progress, &mut |_| Ok(()))
+    let result = run.reseal(keys, layout, output, threads, progress, &mut |_| Ok(()));
+    crate::bulk::audit::record_run(keys, layout, &run.summary(), result)
 }
 
 /// A run: lines consumed so far, and for a resumable run their hash and the bytes written and
@@ -177,41 +178,15 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Re-seals the rest of the input; `checkpoint` runs after each batch is written and flushed,
-    /// and before an error on a record is returned.
-    pub(crate) fn reseal(
-        &mut self,
-        keys: &dyn Reseal,
-        layout: &RecordLayout,
-        output: &mut dyn Write,
-        threads: usize,
-        progress: &mut dyn FnMut(&Summary),
-        checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
-    ) -> Result<Summary> {
-        let result = self.reseal_all(keys, layout, output, threads, progress, checkpoint);
-        crate::bulk::audit::record_run(keys, layout, &self.summary, result)
-    }
-
-    /// As [`reseal`](Self::reseal), recording nothing: for a run whose work is done only once
-    /// its output is published, which records the run then.
-    pub(crate) fn reseal_unrecorded(
-        &mut self,
-        keys: &dyn Reseal,
-        layout: &RecordLayout,
-        output: &mut dyn Write,
-        threads: usize,
-        progress: &mut dyn FnMut(&Summary),
-        checkpoint: &mut dyn FnMut(&Checkpoint) -> Result<()>,
-    ) -> Result<Summary> {
-        self.reseal_all(keys, layout, output, threads, progress, checkpoint)
-    }
-
     /// Where the run stands.
     pub(crate) fn summary(&self) -> Summary {
         self.summary
     }
 
-    fn reseal_all(
+    /// Re-seals the rest of the input; `checkpoint` runs after each batch is written and flushed,
+    /// and before an error on a record is returned. Records nothing: the caller records the run
+    /// once its work is done (for a file, once the output is published).
+    pub(crate) fn reseal(
         &mut self,
         keys: &dyn Reseal,
         layout: &RecordLayout,

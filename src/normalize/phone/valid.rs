@@ -73,6 +73,9 @@ fn whole(pattern: &str) -> Option<Arc<Regex>> {
     static WHOLE: LazyLock<Mutex<HashMap<String, Option<Arc<Regex>>>>> =
         LazyLock::new(Mutex::default);
     let mut built = WHOLE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(found) = built.get(pattern) {
+        return found.clone();
+    }
     built
         .entry(pattern.to_owned())
         .or_insert_with(|| {
