@@ -226,6 +226,12 @@ fn a_sweep_that_fails_part_way_records_what_it_destroyed() {
         fn key_versions(&self) -> Result<Vec<VersionCount>> {
             self.0.key_versions()
         }
+        fn retire_version(&self, v: u32) -> Result<fieldseal::vault::VersionRetirement> {
+            self.0.retire_version(v)
+        }
+        fn retired_versions(&self) -> Result<Vec<u32>> {
+            self.0.retired_versions()
+        }
         fn consents(&self, s: &[u8]) -> Result<Vec<ConsentRecord>> {
             self.0.consents(s)
         }

@@ -16,7 +16,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, UNIX_EPOCH};
 
 use fieldseal::vault::{SqliteVault, Subject, SubjectKeys};
-use fieldseal::{Context, DynPurpose, Error, KeySet, Keyring, Passphrase, Seal, Sealed};
+use fieldseal::{
+    Context, DynPurpose, Error, KeySet, Keyring, Passphrase, Seal, Sealed, VaultError,
+};
 use serde_json::Value;
 
 use cli_run::Run;
@@ -773,6 +775,48 @@ fn disclose_that_cannot_write_its_output_logs_nothing() {
         "the tool said {:?}, yet the vault logged a hand-over whose records were never \
          written: {logged:#}",
         run.stderr
+    );
+}
+
+/// A service still on keys taken before the rotation (an old bundle) seals for a new customer
+/// after `retire 1`: the data key it would make is wrapped under version 1, which no current
+/// keyring unwraps, so the customer's value would open for that service alone, and for no one once
+/// it reloads. The retirement was recorded in the vault, which refuses the key.
+#[test]
+fn a_stale_service_cannot_wrap_new_keys_under_a_retired_version() {
+    let s = Scratch::new("retire-fence");
+    let stale = s.subjects(START);
+    let before = seal_email(&stale, 1);
+    s.keyed(&["rotate"]).ok();
+    s.keyed(&["vault", "rewrap"]).ok();
+    s.keyed(&["retire", "1", "--yes"]).ok();
+
+    let refused: fieldseal::Result<Email> = stale.seal(&Subject::int(2), EMAIL, &email_ctx(2));
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Vault(VaultError::VersionRetired { version: 1 }))
+        ),
+        "{refused:?}"
+    );
+    let status = s.run(&["vault", "status", "--json"]).ok().json();
+    assert_eq!(status["live_keys"], 1, "{status:#}");
+    assert_eq!(
+        status["retired_versions"],
+        serde_json::json!([1]),
+        "{status:#}"
+    );
+    // The customer's key was never made: a current service makes it, under version 2.
+    let current = s.subjects(START);
+    let email = seal_email(&current, 2);
+    assert_eq!(
+        open_email::<Fulfillment, _>(&current, &email, 2).unwrap(),
+        EMAIL
+    );
+    // What the old service sealed before the rotation opens: the vault rewrapped its key.
+    assert_eq!(
+        open_email::<Fulfillment, _>(&current, &before, 1).unwrap(),
+        EMAIL
     );
 }
 

@@ -775,6 +775,12 @@ impl KeyVault for Counting {
     fn key_versions(&self) -> fieldseal::Result<Vec<VersionCount>> {
         self.inner.key_versions()
     }
+    fn retire_version(&self, v: u32) -> fieldseal::Result<fieldseal::vault::VersionRetirement> {
+        self.inner.retire_version(v)
+    }
+    fn retired_versions(&self) -> fieldseal::Result<Vec<u32>> {
+        self.inner.retired_versions()
+    }
     fn consents(&self, subject: &[u8]) -> fieldseal::Result<Vec<ConsentRecord>> {
         self.inner.consents(subject)
     }

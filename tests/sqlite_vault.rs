@@ -160,6 +160,12 @@ fn suite_rotation_rewraps_without_touching_data() {
 }
 
 #[test]
+fn suite_retirement_closes_the_version() {
+    let dir = Dir::new("suite-retirement");
+    vault_suite::retirement_closes_the_version(dir.fresh());
+}
+
+#[test]
 fn suite_racing_sealers_make_one_key() {
     let dir = Dir::new("suite-race");
     vault_suite::racing_sealers_make_one_key(dir.fresh());
@@ -737,6 +743,8 @@ fn no_row_content_panics() {
             .unwrap();
         seal(&subjects, 3);
         subjects.forget(&Subject::int(3)).unwrap();
+        // A version no key is wrapped under.
+        subjects.retire_version(7).unwrap();
     }
     let conn = sql(&db);
     let names = |query: &str| -> Vec<String> {
@@ -745,7 +753,7 @@ fn no_row_content_panics() {
         found.map(Result::unwrap).collect()
     };
     let tables = names("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
-    assert_eq!(tables.len(), 8, "{tables:?}");
+    assert_eq!(tables.len(), 9, "{tables:?}");
     let bad = [
         "NULL",
         "-1",
@@ -780,6 +788,7 @@ fn no_row_content_panics() {
                 ));
                 assert!(answered(&vault.keys_after(None, 10)));
                 assert!(answered(&vault.key_versions()));
+                assert!(answered(&vault.retired_versions()));
                 assert!(answered(&vault.consents(ada)));
                 assert!(answered(&vault.disclosures(None)));
                 assert!(answered(&vault.erasures()));
@@ -842,7 +851,7 @@ fn damaged_foreign_and_newer_files_are_refused_unchanged() {
     let (keyring, value) = one_subject(&newer);
     sql(&newer)
         .execute(
-            "UPDATE meta SET value = 2 WHERE name = 'schema_version'",
+            "UPDATE meta SET value = 3 WHERE name = 'schema_version'",
             [],
         )
         .unwrap();
@@ -850,20 +859,67 @@ fn damaged_foreign_and_newer_files_are_refused_unchanged() {
         assert!(matches!(
             SqliteVault::open_with(&newer, options),
             Err(Error::Vault(VaultError::NewerSchema {
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             }))
         ));
     }
     // Nothing was changed, nothing lost: at its own version again, it opens.
     sql(&newer)
         .execute(
-            "UPDATE meta SET value = 1 WHERE name = 'schema_version'",
+            "UPDATE meta SET value = 2 WHERE name = 'schema_version'",
             [],
         )
         .unwrap();
     let subjects = uncached(&keyring, SqliteVault::open(&newer).unwrap());
     assert_eq!(open_ada(&subjects, &value).unwrap(), EMAIL);
+}
+
+/// A vault of schema version 1 (before `retired_versions`): read-only, it reads as it is, with no
+/// version retired; opened writable, it is migrated in place, keeps every key, and takes
+/// retirements.
+#[test]
+fn a_version_1_vault_reads_read_only_and_migrates_when_opened_writable() {
+    let dir = Dir::new("schema-1");
+    let db = dir.join("vault.db");
+    let (mut keyring, value) = one_subject(&db);
+    // Schema version 1 is version 2 without the table of retired versions.
+    sql(&db)
+        .execute_batch(
+            "DROP TABLE retired_versions; UPDATE meta SET value = 1 WHERE name = 'schema_version'",
+        )
+        .unwrap();
+    let schema = |db: &Path| -> (i64, i64) {
+        sql(db)
+            .query_row(
+                "SELECT (SELECT value FROM meta WHERE name = 'schema_version'),
+                        (SELECT count(*) FROM sqlite_schema WHERE name = 'retired_versions')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(schema(&db), (1, 0));
+
+    let reader = SqliteVault::open_with(&db, SqliteOptions::new().read_only(true)).unwrap();
+    assert_eq!(reader.retired_versions().unwrap(), Vec::<u32>::new());
+    assert_eq!(reader.stats().unwrap().live_keys, 1);
+    assert_eq!(
+        open_ada(&uncached(&keyring, reader), &value).unwrap(),
+        EMAIL
+    );
+    assert_eq!(schema(&db), (1, 0), "a read-only open migrates nothing");
+
+    keyring.rotate().unwrap();
+    let writer = uncached(&keyring, SqliteVault::open(&db).unwrap());
+    assert_eq!(schema(&db), (2, 1));
+    assert_eq!(open_ada(&writer, &value).unwrap(), EMAIL);
+    assert_eq!(writer.rewrap(None, 10).unwrap().rewrapped, 1);
+    assert_eq!(
+        writer.retire_version(1).unwrap(),
+        fieldseal::vault::VersionRetirement::Retired
+    );
+    assert_eq!(writer.retired_versions().unwrap(), [1]);
 }
 
 // ---------------------------------------------------------------------------------------------

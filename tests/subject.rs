@@ -37,6 +37,11 @@ fn rotation_rewraps_without_touching_data() {
 }
 
 #[test]
+fn retirement_closes_the_version() {
+    vault_suite::retirement_closes_the_version(MemoryVault::new);
+}
+
+#[test]
 fn racing_sealers_make_one_key() {
     vault_suite::racing_sealers_make_one_key(MemoryVault::new);
 }

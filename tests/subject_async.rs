@@ -10,9 +10,9 @@ use std::task::{Context as TaskContext, Poll};
 use fieldseal::vault::{
     AsyncKeyVault, ConsentRecord, Created, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor,
     KeyVault, MemoryVault, StoredKey, Subject, SubjectKeys, SubjectState, VaultStats, VersionCount,
-    Withdrawal,
+    VersionRetirement, Withdrawal,
 };
-use fieldseal::{Context, Error, KeySet, Keyring, KeyringId, Result, Sealed, Suite};
+use fieldseal::{Context, Error, KeySet, Keyring, KeyringId, Result, Sealed, Suite, VaultError};
 
 fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Marketing = "marketing", consent);
@@ -115,6 +115,14 @@ impl AsyncKeyVault for Remote {
     fn key_versions(&self) -> impl Future<Output = Result<Vec<VersionCount>>> + Send {
         self.call();
         later(self.inner.key_versions())
+    }
+    fn retire_version(&self, v: u32) -> impl Future<Output = Result<VersionRetirement>> + Send {
+        self.call();
+        later(self.inner.retire_version(v))
+    }
+    fn retired_versions(&self) -> impl Future<Output = Result<Vec<u32>>> + Send {
+        self.call();
+        later(self.inner.retired_versions())
     }
     fn consents(&self, s: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send {
         self.call();
@@ -269,7 +277,7 @@ fn an_async_session_refuses_to_seal_once_the_process_withdraws() {
         assert!(
             matches!(
                 refused,
-                Err(Error::Vault(fieldseal::VaultError::SessionOutdated))
+                Err(Error::Vault(VaultError::SessionOutdated))
             ),
             "sealed after the withdrawal returned: {refused:?}"
         );
@@ -387,7 +395,7 @@ fn seal_async_resolves_what_the_session_may_no_longer_trust() {
         assert!(
             matches!(
                 refused,
-                Err(Error::Vault(fieldseal::VaultError::SessionOutdated))
+                Err(Error::Vault(VaultError::SessionOutdated))
             ),
             "{refused:?}"
         );
@@ -402,5 +410,46 @@ fn seal_async_resolves_what_the_session_may_no_longer_trust() {
             1,
             "a marketing copy after the withdrawal"
         );
+    });
+}
+
+/// Retiring a root version through an async vault: refused while a key is wrapped under it; once
+/// recorded, an async seal that would wrap a new key under it is refused, storing nothing.
+#[test]
+fn an_async_vault_retires_a_version_and_refuses_keys_under_it() {
+    pollster::block_on(async {
+        let keyring = Keyring::generate(Suite::default()).unwrap();
+        let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+        let subjects = SubjectKeys::new_async(Remote::default(), keys, keyring.id())
+            .await
+            .unwrap();
+        let ctx = |id| Context::new("customer", "email").with_id_int(id);
+        let sealed: Sealed<String, Fulfillment> = subjects
+            .seal_async(&Subject::int(1), "ada@example.com", &ctx(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            assert_send(subjects.retire_version_async(1)).await.unwrap(),
+            VersionRetirement::InUse { keys: 1 }
+        );
+        subjects.forget_async(&Subject::int(1)).await.unwrap();
+        assert_eq!(
+            subjects.retire_version_async(1).await.unwrap(),
+            VersionRetirement::Retired
+        );
+        let calls = subjects.vault().calls.load(Ordering::SeqCst);
+        let refused = subjects
+            .seal_async::<_, Fulfillment>(&Subject::int(2), "bob@example.com", &ctx(2))
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(Error::Vault(VaultError::VersionRetired { version: 1 }))
+            ),
+            "{refused:?}"
+        );
+        assert!(subjects.vault().calls.load(Ordering::SeqCst) > calls);
+        assert_eq!(subjects.vault().inner.stats().unwrap().live_keys, 0);
+        drop(sealed);
     });
 }

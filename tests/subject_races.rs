@@ -120,6 +120,12 @@ impl<V: KeyVault> KeyVault for Gated<V> {
     fn key_versions(&self) -> Result<Vec<VersionCount>> {
         self.inner.key_versions()
     }
+    fn retire_version(&self, v: u32) -> Result<VersionRetirement> {
+        self.inner.retire_version(v)
+    }
+    fn retired_versions(&self) -> Result<Vec<u32>> {
+        self.inner.retired_versions()
+    }
     fn consents(&self, s: &[u8]) -> Result<Vec<ConsentRecord>> {
         self.inner.consents(s)
     }

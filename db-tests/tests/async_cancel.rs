@@ -79,6 +79,15 @@ impl AsyncKeyVault for SlowReply {
     fn key_versions(&self) -> impl Future<Output = Result<Vec<VersionCount>>> + Send {
         std::future::ready(self.inner.key_versions())
     }
+    fn retire_version(
+        &self,
+        v: u32,
+    ) -> impl Future<Output = Result<fieldseal::vault::VersionRetirement>> + Send {
+        std::future::ready(self.inner.retire_version(v))
+    }
+    fn retired_versions(&self) -> impl Future<Output = Result<Vec<u32>>> + Send {
+        std::future::ready(self.inner.retired_versions())
+    }
     fn consents(&self, s: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send {
         std::future::ready(self.inner.consents(s))
     }

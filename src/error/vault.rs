@@ -82,6 +82,18 @@ pub enum VaultError {
     )]
     SessionOutdated,
 
+    /// The key vault refuses data keys wrapped under a root key version that was retired
+    /// ([`KeyVault::retire_version`](crate::vault::KeyVault::retire_version)): this process holds
+    /// keys from before a rotation (an old bundle), and a key it made now could be unwrapped by no
+    /// one else. Nothing was sealed or stored.
+    #[error(
+        "the key vault no longer takes data keys wrapped under root key version {version}, which          was retired; nothing was stored: this process holds keys from before a rotation, so          load the current key bundle and try again"
+    )]
+    VersionRetired {
+        /// The retired version.
+        version: u32,
+    },
+
     /// The storage failed in another way.
     #[error("the key vault failed ({action}): {source}")]
     Backend {

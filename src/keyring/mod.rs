@@ -304,9 +304,11 @@ impl Keyring {
     ///
     /// A key vault of subject mode (FORMAT.md §15.2) wraps customers' data keys under purpose
     /// keys of a version; the keyring cannot see it. Rewrap it first
-    /// ([`SubjectKeys::rewrap`](crate::vault::SubjectKeys::rewrap)) and check that
-    /// [`SubjectKeys::key_versions`](crate::vault::SubjectKeys::key_versions) counts no key under
-    /// the version (`fieldseal retire --vault` checks), or those keys and all they sealed are lost.
+    /// ([`SubjectKeys::rewrap`](crate::vault::SubjectKeys::rewrap)), then retire the version in the
+    /// vault ([`SubjectKeys::retire_version`](crate::vault::SubjectKeys::retire_version), which
+    /// refuses while a key is left under it and stops services on old bundles from wrapping new
+    /// ones), and only then here (`fieldseal retire --vault` does both steps), or those keys
+    /// and all they sealed are lost.
     ///
     /// # Errors
     /// As [`check_retire`](Self::check_retire).

@@ -7,7 +7,7 @@ use crate::purpose::{DynPurpose, is_third_party};
 use crate::vault::keys::SubjectKeys;
 use crate::vault::records::{
     ConsentRecord, DisclosedSubject, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor,
-    StoredKey, VersionCount, Withdrawal,
+    StoredKey, VersionCount, VersionRetirement, Withdrawal,
 };
 use crate::vault::store::{AsyncKeyVault, Blocking, KeyVault, run_ready};
 use crate::vault::subject::Subject;
@@ -351,6 +351,43 @@ impl<V: KeyVault> SubjectKeys<V> {
         run_ready(self.key_versions_in(&Blocking(self.vault())))
     }
 
+    /// Retires root key version `version` in the vault, if no live data key is wrapped under it
+    /// (it counts and records in one step): from then on the vault refuses a key wrapped under it,
+    /// so that a service still on keys from before the rotation gets
+    /// [`VaultError::VersionRetired`](crate::VaultError::VersionRetired) instead of making a key
+    /// that no one else could unwrap once the version's root key is destroyed. Call it after
+    /// [`rewrap`](Self::rewrap), and destroy the root key
+    /// ([`Keyring::retire`](crate::Keyring::retire)) only once it answers
+    /// [`VersionRetirement::Retired`] (`fieldseal retire --vault` does both).
+    ///
+    /// ```
+    /// use fieldseal::vault::{MemoryVault, SubjectKeys, VersionRetirement};
+    /// use fieldseal::{KeySet, Keyring, Suite};
+    ///
+    /// let mut keyring = Keyring::generate(Suite::default())?;
+    /// let keys = SubjectKeys::new(MemoryVault::new(), KeySet::new(), keyring.id())?;
+    /// keyring.rotate()?;
+    /// assert_eq!(keys.retire_version(1)?, VersionRetirement::Retired);
+    /// keyring.retire(1)?;
+    /// assert_eq!(keys.retired_versions()?, [1]);
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A vault error.
+    pub fn retire_version(&self, version: u32) -> Result<VersionRetirement> {
+        self.vault().retire_version(version)
+    }
+
+    /// The root key versions retired in the vault ([`retire_version`](Self::retire_version)),
+    /// ascending.
+    ///
+    /// # Errors
+    /// A vault error.
+    pub fn retired_versions(&self) -> Result<Vec<u32>> {
+        self.vault().retired_versions()
+    }
+
     /// Hands records to the third party of `partner` (a `third-party:` purpose): for each subject
     /// whose consent to `partner` stands, `hand_over(subject)` makes the partner's record (for
     /// example: open the fields the partner may see and seal them in direct mode under the
@@ -469,6 +506,14 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
     /// As [`key_versions`](Self::key_versions).
     pub async fn key_versions_async(&self) -> Result<Vec<VersionCount>> {
         self.key_versions_in(self.vault()).await
+    }
+
+    /// As [`retire_version`](Self::retire_version), for async callers.
+    ///
+    /// # Errors
+    /// As [`retire_version`](Self::retire_version).
+    pub async fn retire_version_async(&self, version: u32) -> Result<VersionRetirement> {
+        AsyncKeyVault::retire_version(self.vault(), version).await
     }
 
     /// As [`disclose`](Self::disclose), for async callers.

@@ -607,6 +607,9 @@ impl<V> SubjectKeys<V> {
                 Err(Error::SubjectErased { at })
             }
             Created::Refused(Refusal::GenerationMoved { last }) => Ok(CreateOutcome::Moved(last)),
+            Created::Refused(Refusal::VersionRetired { version }) => {
+                Err(VaultError::VersionRetired { version }.into())
+            }
         }
     }
 

@@ -1,17 +1,17 @@
 //! A key vault in memory: for tests, examples and processes whose subjects' keys need not outlive
 //! them. One mutex makes every operation atomic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use zeroize::Zeroize as _;
 
-use crate::error::Result;
+use crate::error::{Result, VaultError};
 use crate::keyring::KeyringId;
 use crate::vault::records::{
     ConsentRecord, Created, DestroyReason, Destruction, DisclosureRecord, ErasureReceipt,
     ExpiredKey, KeyCursor, KeySlot, Refusal, StoredKey, SubjectState, VaultStats, VersionCount,
-    Withdrawal,
+    VersionRetirement, Withdrawal,
 };
 use crate::vault::store::KeyVault;
 
@@ -25,6 +25,7 @@ struct State {
     erased: BTreeMap<Vec<u8>, ErasureReceipt>,
     erasure_log: Vec<ErasureReceipt>,
     disclosures: Vec<DisclosureRecord>,
+    retired: BTreeSet<u32>,
 }
 
 /// A [`KeyVault`] in memory. Everything is lost when it is dropped; destroyed keys' wrapped bytes
@@ -130,6 +131,11 @@ impl KeyVault for MemoryVault {
         }
         if key.generation != last.wrapping_add(1) {
             return Ok(Created::Refused(Refusal::GenerationMoved { last }));
+        }
+        if state.retired.contains(&key.key_version) {
+            return Ok(Created::Refused(Refusal::VersionRetired {
+                version: key.key_version,
+            }));
         }
         state.slots.insert(
             pair,
@@ -251,6 +257,12 @@ impl KeyVault for MemoryVault {
 
     fn rewrap(&self, old: &StoredKey, new: &StoredKey) -> Result<bool> {
         let mut state = self.lock();
+        if state.retired.contains(&new.key_version) {
+            return Err(VaultError::VersionRetired {
+                version: new.key_version,
+            }
+            .into());
+        }
         let pair = (old.subject.clone(), old.purpose.clone());
         match state.slots.get_mut(&pair) {
             Some(KeySlot::Live { key, .. })
@@ -283,6 +295,24 @@ impl KeyVault for MemoryVault {
                 keys,
             })
             .collect())
+    }
+
+    fn retire_version(&self, version: u32) -> Result<VersionRetirement> {
+        let mut state = self.lock();
+        let keys = state
+            .slots
+            .values()
+            .filter(|slot| matches!(slot, KeySlot::Live { key, .. } if key.key_version == version))
+            .count();
+        if keys > 0 {
+            return Ok(VersionRetirement::InUse { keys: keys as u64 });
+        }
+        state.retired.insert(version);
+        Ok(VersionRetirement::Retired)
+    }
+
+    fn retired_versions(&self) -> Result<Vec<u32>> {
+        Ok(self.lock().retired.iter().copied().collect())
     }
 
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {

@@ -40,7 +40,7 @@ pub use memory::MemoryVault;
 pub use records::{
     ConsentRecord, Created, DestroyReason, Destruction, DisclosedSubject, DisclosureRecord,
     ErasureReceipt, ExpiredKey, KeyCursor, KeySlot, Refusal, StoredKey, SubjectState, VaultStats,
-    VersionCount, WRAPPED_LEN, Withdrawal,
+    VersionCount, VersionRetirement, WRAPPED_LEN, Withdrawal,
 };
 pub use session::SubjectSession;
 #[cfg(feature = "sqlite")]

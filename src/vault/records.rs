@@ -187,6 +187,27 @@ pub enum Refusal {
         /// The last generation the vault has.
         last: u32,
     },
+    /// The key is wrapped under a root key version the vault was told is retired
+    /// ([`retire_version`](super::KeyVault::retire_version)): once its root key is destroyed, no
+    /// current keyring could unwrap it. The sealer holds keys from before a rotation.
+    VersionRetired {
+        /// The retired version the key was wrapped under.
+        version: u32,
+    },
+}
+
+/// What [`retire_version`](super::KeyVault::retire_version) did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VersionRetirement {
+    /// No live data key was wrapped under the version, and the vault now refuses any new one
+    /// (it may have been recorded already): the root key version can be destroyed.
+    Retired,
+    /// Live data keys are still wrapped under the version: nothing was recorded. Rewrap them
+    /// first.
+    InUse {
+        /// How many, over every purpose.
+        keys: u64,
+    },
 }
 
 /// What [`withdraw`](super::KeyVault::withdraw) did.

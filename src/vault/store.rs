@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::keyring::KeyringId;
 use crate::vault::records::{
     ConsentRecord, Created, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor, StoredKey,
-    SubjectState, VaultStats, VersionCount, Withdrawal,
+    SubjectState, VaultStats, VersionCount, VersionRetirement, Withdrawal,
 };
 
 /// Where subjects' wrapped data keys, consents and logs are stored: an in-memory vault
@@ -49,6 +49,13 @@ use crate::vault::records::{
 /// - **[`expire`](Self::expire) destroys only what it found expired:** the same generation, still
 ///   expired at `now` (a compare-and-swap, as [`rewrap`](Self::rewrap)'s), never a generation a
 ///   racing create made after destroying the expired one itself.
+/// - **[`retire_version`](Self::retire_version) and [`create`](Self::create) exclude each
+///   other.** A key wrapped under a version either commits before the version's retirement (and is
+///   counted, so the retirement is refused) or is refused after it: a create whose check ran
+///   before the retirement committed must not commit after its count. Have `create` hold a shared
+///   lock on the version until it commits and `retire_version` an exclusive one while it counts
+///   and records (PostgreSQL: `pg_advisory_xact_lock_shared` and `pg_advisory_xact_lock` on the
+///   version), or run both at `SERIALIZABLE`.
 /// - **Serialization failures and deadlocks are retried inside the backend.** Callers retry only
 ///   [`Refusal::GenerationMoved`](super::Refusal); anything else fails the seal, withdrawal or
 ///   erasure it belongs to. After retrying, report [`VaultError::Busy`](crate::VaultError::Busy).
@@ -87,7 +94,8 @@ pub trait KeyVault: Send + Sync {
     /// a live key already there is returned instead ([`Created::Existing`]); if
     /// `requires_consent`, a consent stands for the pair ([`Refusal::NoConsent`](super::Refusal));
     /// `key.generation` is one more than the last generation of the pair
-    /// ([`Refusal::GenerationMoved`](super::Refusal)).
+    /// ([`Refusal::GenerationMoved`](super::Refusal)); `key.key_version` was not retired
+    /// ([`Refusal::VersionRetired`](super::Refusal)).
     ///
     /// # Errors
     /// A backend error.
@@ -136,7 +144,8 @@ pub trait KeyVault: Send + Sync {
     /// `wrapped`.
     ///
     /// # Errors
-    /// A backend error.
+    /// [`VaultError::VersionRetired`](crate::VaultError::VersionRetired) if `new.key_version` was
+    /// retired (nothing is replaced); a backend error.
     fn rewrap(&self, old: &StoredKey, new: &StoredKey) -> Result<bool>;
 
     /// How many live data keys each purpose key version wraps.
@@ -144,6 +153,29 @@ pub trait KeyVault: Send + Sync {
     /// # Errors
     /// A backend error.
     fn key_versions(&self) -> Result<Vec<VersionCount>>;
+
+    /// Retires root key version `version` in the vault, atomically with a count of the live data
+    /// keys wrapped under it. With none, the version is recorded as retired
+    /// ([`VersionRetirement::Retired`]; again, if it was already), and from then on
+    /// [`create`](Self::create) refuses a key wrapped under it and [`rewrap`](Self::rewrap) a
+    /// wrap under it. With some, nothing is recorded ([`VersionRetirement::InUse`]).
+    ///
+    /// Call it before destroying the version's root key
+    /// ([`Keyring::retire`](crate::Keyring::retire)): a service still holding keys from before
+    /// the rotation (an old bundle) would otherwise go on wrapping new subjects' keys under the
+    /// version, and those keys, with every value sealed under them, would be lost to every other
+    /// service at its retirement.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn retire_version(&self, version: u32) -> Result<VersionRetirement>;
+
+    /// The root key versions retired in the vault ([`retire_version`](Self::retire_version)),
+    /// ascending.
+    ///
+    /// # Errors
+    /// A backend error.
+    fn retired_versions(&self) -> Result<Vec<u32>>;
 
     /// The consent records of one subject.
     ///
@@ -212,6 +244,12 @@ impl<V: KeyVault + ?Sized> KeyVault for std::sync::Arc<V> {
     fn key_versions(&self) -> Result<Vec<VersionCount>> {
         (**self).key_versions()
     }
+    fn retire_version(&self, version: u32) -> Result<VersionRetirement> {
+        (**self).retire_version(version)
+    }
+    fn retired_versions(&self) -> Result<Vec<u32>> {
+        (**self).retired_versions()
+    }
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
         (**self).consents(subject)
     }
@@ -276,6 +314,11 @@ pub trait AsyncKeyVault: Send + Sync {
     fn rewrap(&self, old: &StoredKey, new: &StoredKey)
     -> impl Future<Output = Result<bool>> + Send;
     fn key_versions(&self) -> impl Future<Output = Result<Vec<VersionCount>>> + Send;
+    fn retire_version(
+        &self,
+        version: u32,
+    ) -> impl Future<Output = Result<VersionRetirement>> + Send;
+    fn retired_versions(&self) -> impl Future<Output = Result<Vec<u32>>> + Send;
     fn consents(&self, subject: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send;
     fn log_disclosure(
         &self,
@@ -360,6 +403,15 @@ impl<V: KeyVault> AsyncKeyVault for Blocking<V> {
     fn key_versions(&self) -> impl Future<Output = Result<Vec<VersionCount>>> + Send {
         std::future::ready(self.0.key_versions())
     }
+    fn retire_version(
+        &self,
+        version: u32,
+    ) -> impl Future<Output = Result<VersionRetirement>> + Send {
+        std::future::ready(self.0.retire_version(version))
+    }
+    fn retired_versions(&self) -> impl Future<Output = Result<Vec<u32>>> + Send {
+        std::future::ready(self.0.retired_versions())
+    }
     fn consents(&self, subject: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send {
         std::future::ready(self.0.consents(subject))
     }
@@ -418,6 +470,12 @@ impl<V: KeyVault> KeyVault for Blocking<V> {
     fn key_versions(&self) -> Result<Vec<VersionCount>> {
         self.0.key_versions()
     }
+    fn retire_version(&self, version: u32) -> Result<VersionRetirement> {
+        self.0.retire_version(version)
+    }
+    fn retired_versions(&self) -> Result<Vec<u32>> {
+        self.0.retired_versions()
+    }
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
         self.0.consents(subject)
     }
@@ -469,6 +527,12 @@ impl<V: KeyVault + ?Sized> KeyVault for &V {
     }
     fn key_versions(&self) -> Result<Vec<VersionCount>> {
         (**self).key_versions()
+    }
+    fn retire_version(&self, version: u32) -> Result<VersionRetirement> {
+        (**self).retire_version(version)
+    }
+    fn retired_versions(&self) -> Result<Vec<u32>> {
+        (**self).retired_versions()
     }
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
         (**self).consents(subject)

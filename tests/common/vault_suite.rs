@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fieldseal::vault::{KeyVault, Subject, SubjectKeys};
+use fieldseal::vault::{KeyVault, Subject, SubjectKeys, VersionRetirement};
 use fieldseal::{Context, DynPurpose, Error, KeySet, Keyring, Sealed, Suite, VaultError};
 
 fieldseal::purpose!(pub(crate) Fulfillment = "fulfillment");
@@ -400,6 +400,80 @@ pub(crate) fn rotation_rewraps_without_touching_data<V: KeyVault>(make: impl Fn(
     }
 }
 
+/// A root version is retired in the vault only once no key is wrapped under it, and from then on
+/// no key is: a service still on the keys from before the rotation is refused a new subject's
+/// key (which no current keyring could unwrap), and a rewrap back under the version is refused.
+pub(crate) fn retirement_closes_the_version<V: KeyVault>(make: impl Fn() -> V) {
+    let mut w = World::new(make(), Suite::default());
+    let stale = w.another_process(Duration::ZERO);
+    let first = seal_email(&stale, 1);
+    w.keyring.rotate().unwrap();
+    let rotated = subject_keys(&w.keyring, Arc::clone(&w.vault), &w.clock, Duration::ZERO);
+    // Fulfillment and marketing's keys: both under version 1 still.
+    assert_eq!(
+        rotated.retire_version(1).unwrap(),
+        VersionRetirement::InUse { keys: 1 }
+    );
+    assert_eq!(rotated.retired_versions().unwrap(), Vec::<u32>::new());
+    assert_eq!(seal_email(&stale, 2).key_versions()[0].1, 1);
+    let mut cursor = None;
+    loop {
+        let progress = rotated.rewrap(cursor.as_ref(), 10).unwrap();
+        match progress.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(
+        rotated.retire_version(1).unwrap(),
+        VersionRetirement::Retired
+    );
+    assert_eq!(
+        rotated.retire_version(1).unwrap(),
+        VersionRetirement::Retired
+    );
+    assert_eq!(
+        rotated.retire_version(2).unwrap(),
+        VersionRetirement::InUse { keys: 2 }
+    );
+    assert_eq!(w.vault.retired_versions().unwrap(), [1]);
+
+    let refused = stale.seal::<_, (Fulfillment, Marketing)>(&Subject::int(3), EMAIL, &ctx(3));
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Vault(VaultError::VersionRetired { version: 1 }))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(w.vault.stats().unwrap().live_keys, 2, "no key was stored");
+    let third = seal_email(&rotated, 3);
+    for (id, email) in [(1, &first), (3, &third)] {
+        assert_eq!(
+            open_as::<Fulfillment, _, _>(&rotated, email, id).unwrap(),
+            EMAIL
+        );
+    }
+
+    let live = w.vault.keys_after(None, 1).unwrap().remove(0);
+    assert_eq!(live.key_version, 2);
+    let mut back = live.clone();
+    back.key_version = 1;
+    let rewrap = w.vault.rewrap(&live, &back);
+    assert!(
+        matches!(
+            rewrap,
+            Err(Error::Vault(VaultError::VersionRetired { version: 1 }))
+        ),
+        "{rewrap:?}"
+    );
+    assert_eq!(
+        w.vault.keys_after(None, 1).unwrap()[0],
+        live,
+        "nothing was replaced"
+    );
+}
+
 /// Two sealers racing to create the first key of one (subject, purpose) end with one key.
 pub(crate) fn racing_sealers_make_one_key<V: KeyVault + 'static>(make: impl Fn() -> V) {
     let w = World::new(make(), Suite::default());
@@ -643,6 +717,7 @@ pub(crate) fn all<V: KeyVault + 'static>(make: impl Fn() -> V) {
     erasure(&make);
     retention(&make);
     rotation_rewraps_without_touching_data(&make);
+    retirement_closes_the_version(&make);
     racing_sealers_make_one_key(&make);
     other_processes_follow_within_the_time_to_live(&make);
     wrong_keyring_and_tampered_rows(&make);

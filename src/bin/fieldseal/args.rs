@@ -666,7 +666,8 @@ pub(crate) struct RetireArgs {
     ///
     /// Retiring is refused while any of its data keys is still wrapped under the version (run
     /// `fieldseal vault rewrap` first): those keys, and every value sealed under them, would be
-    /// lost. Repeat it for each vault.
+    /// lost. Otherwise the version is recorded as retired in the vault, which then refuses a new
+    /// key wrapped under it (from a service still on an old bundle). Repeat it for each vault.
     #[arg(long = "vault", value_name = "PATH")]
     pub(crate) vaults: Vec<PathBuf>,
 }

@@ -7,6 +7,7 @@ mod disclosures;
 mod erasures;
 mod error;
 mod meta;
+mod retired;
 mod rows;
 mod schema;
 mod slots;
@@ -22,7 +23,7 @@ use crate::error::Result;
 use crate::keyring::KeyringId;
 use crate::vault::records::{
     ConsentRecord, Created, DestroyReason, DisclosureRecord, ErasureReceipt, ExpiredKey, KeyCursor,
-    StoredKey, SubjectState, VaultStats, VersionCount, Withdrawal,
+    StoredKey, SubjectState, VaultStats, VersionCount, VersionRetirement, Withdrawal,
 };
 use crate::vault::store::KeyVault;
 use error::Fail;
@@ -70,7 +71,7 @@ impl SqliteOptions {
 
     /// Opens the file read-only: reading and opening values work, every write fails with
     /// [`VaultError::ReadOnly`](crate::VaultError::ReadOnly). The file must hold a vault already
-    /// (of the current schema).
+    /// (of this fieldseal's schema or an older one, which is read as it is, not migrated).
     #[must_use]
     pub fn read_only(mut self, read_only: bool) -> Self {
         self.read_only = read_only;
@@ -146,7 +147,7 @@ impl SqliteVault {
     ///
     /// # Errors
     /// As [`open`](Self::open); [`VaultError::ReadOnly`](crate::VaultError::ReadOnly) if opened
-    /// read-only and the file holds no vault of the current schema.
+    /// read-only and the file holds no vault yet.
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let conn = Self::connect(&path, &options).map_err(|e| e.into_vault("open the vault"))?;
@@ -367,12 +368,30 @@ impl KeyVault for SqliteVault {
     }
 
     fn rewrap(&self, old: &StoredKey, new: &StoredKey) -> Result<bool> {
-        self.run("rewrap a data key", |conn| slots::rewrap(conn, old, new))
+        self.write(
+            "rewrap a data key",
+            |tx| slots::rewrap(tx, old, new),
+            |_| false,
+        )
     }
 
     fn key_versions(&self) -> Result<Vec<VersionCount>> {
         self.run("count data keys by key version", |conn| {
             slots::key_versions(conn)
+        })
+    }
+
+    fn retire_version(&self, version: u32) -> Result<VersionRetirement> {
+        self.write(
+            "retire a root key version",
+            |tx| retired::retire(tx, version),
+            |_| false,
+        )
+    }
+
+    fn retired_versions(&self) -> Result<Vec<u32>> {
+        self.run("read the retired root key versions", |conn| {
+            retired::all(conn)
         })
     }
 

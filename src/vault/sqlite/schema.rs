@@ -8,7 +8,7 @@ use crate::error::VaultError;
 use crate::vault::sqlite::error::{Fail, corrupt};
 
 /// The schema version this library reads and writes.
-pub(super) const SCHEMA_VERSION: u32 = 1;
+pub(super) const SCHEMA_VERSION: u32 = 2;
 
 /// `PRAGMA application_id` of a key vault file: "FSKV".
 pub(super) const APPLICATION_ID: i32 = 0x4653_4B56;
@@ -85,9 +85,16 @@ CREATE TABLE disclosed_subjects (
 ) WITHOUT ROWID;
 ";
 
+/// Version 2: the root key versions retired in the vault, under which no key is stored again.
+const VERSION_2: &str = "
+CREATE TABLE retired_versions (
+    version INTEGER NOT NULL PRIMARY KEY
+) WITHOUT ROWID;
+";
+
 /// The steps from each version to the next: `MIGRATIONS[v]` takes version `v` to `v + 1`
 /// (version 0 is an empty file).
-const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [VERSION_1];
+const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [VERSION_1, VERSION_2];
 
 /// Creates the current schema in `conn` (an empty database), for unit tests.
 #[cfg(test)]
@@ -150,7 +157,9 @@ fn newer(found: u32) -> Fail {
 
 /// Checks, before anything is written, that the file is a vault this library can read (or an
 /// empty database): another application's database or a newer schema is refused unchanged.
-/// Returns the version found (`None`: empty). A read-only vault must hold the current schema.
+/// Returns the version found (`None`: empty). A read-only vault must hold a schema: the current
+/// one, or an older one, whose tables read as the current ones (what a table added since would
+/// hold, the older vault never held).
 pub(super) fn check(conn: &Connection, read_only: bool) -> Result<Option<u32>, Fail> {
     // One read transaction: the file's id and its tables from one snapshot, or a schema another
     // connection commits in between would make a new vault look like another application's.
@@ -160,8 +169,9 @@ pub(super) fn check(conn: &Connection, read_only: bool) -> Result<Option<u32>, F
     match found {
         Some(found) if found > SCHEMA_VERSION => Err(newer(found)),
         Some(SCHEMA_VERSION) => Ok(Some(SCHEMA_VERSION)),
+        Some(older) if read_only => Ok(Some(older)),
         _ if read_only => Err(Fail::Vault(VaultError::ReadOnly {
-            action: "create or migrate the vault's schema (open it writable once)",
+            action: "create the vault's schema (open it writable once)",
         })),
         found => Ok(found),
     }

@@ -4,11 +4,13 @@
 
 use rusqlite::{Connection, Row, params};
 
+use crate::error::VaultError;
 use crate::vault::records::{
     ConsentRecord, Created, DestroyReason, Destruction, ExpiredKey, KeyCursor, KeySlot, Refusal,
     StoredKey, SubjectState, VersionCount,
 };
 use crate::vault::sqlite::error::{Fail, corrupt};
+use crate::vault::sqlite::retired;
 use crate::vault::sqlite::rows::{self, Col};
 
 /// Everything the vault holds on one subject, in one statement: its erasure, its slots and its
@@ -248,6 +250,13 @@ pub(super) fn create(
             destroyed,
         ));
     }
+    if retired::is_retired(conn, key.key_version)? {
+        let version = key.key_version;
+        return Ok((
+            Created::Refused(Refusal::VersionRetired { version }),
+            destroyed,
+        ));
+    }
     let mut insert = conn.prepare_cached(INSERT_LIVE)?;
     insert.execute(params![
         key.subject,
@@ -320,8 +329,14 @@ pub(super) fn keys_after(
     Ok(keys)
 }
 
-/// [`KeyVault::rewrap`](crate::vault::KeyVault::rewrap): one compare-and-swap statement.
+/// [`KeyVault::rewrap`](crate::vault::KeyVault::rewrap), inside a write transaction: a
+/// compare-and-swap, unless the new version was retired.
 pub(super) fn rewrap(conn: &Connection, old: &StoredKey, new: &StoredKey) -> Result<bool, Fail> {
+    if retired::is_retired(conn, new.key_version)? {
+        return Err(Fail::Vault(VaultError::VersionRetired {
+            version: new.key_version,
+        }));
+    }
     let mut statement = conn.prepare_cached(REWRAP)?;
     let changed = statement.execute(params![
         old.subject,

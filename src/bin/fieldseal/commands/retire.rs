@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use fieldseal::vault::KeyVault as _;
+use fieldseal::vault::{KeyVault as _, VersionRetirement};
 use fieldseal::{Keyring, VersionState};
 
 use crate::args::{RetireArgs, VAULT_ENV};
@@ -17,18 +17,20 @@ pub(crate) fn run(file: &KeyringFile, args: &RetireArgs, out: &mut dyn Write) ->
     if !check(&keyring, version, out)? {
         return Ok(());
     }
-    check_vaults(&keyring, version, &args.vaults, true)?;
+    check_vaults(&keyring, version, &args.vaults, Pass::Look)?;
     if !args.yes {
         confirm(version)?;
     }
     // Under the lock, the keyring as it is now: another administrator may have changed it. The
-    // vaults are counted again too: a service still on an old bundle may have wrapped new data
-    // keys under `version` while the operator was reading the confirmation.
+    // vaults are counted again, and the version retired in each as it is counted: a service
+    // still on an old bundle may have wrapped new data keys under `version` while the operator
+    // was reading the confirmation, and from then on it cannot wrap any more.
     let mut keyring = file.relock(&protector)?;
     if !check(&keyring, version, out)? {
         return Ok(());
     }
-    check_vaults(&keyring, version, &args.vaults, false)?;
+    check_vaults(&keyring, version, &args.vaults, Pass::Look)?;
+    check_vaults(&keyring, version, &args.vaults, Pass::Retire)?;
     keyring
         .retire(version)
         .map_err(|e| Failure::lib(format_args!("cannot retire version {version}"), &e))?;
@@ -91,17 +93,27 @@ fn confirm(version: u32) -> Outcome {
     crate::confirm::confirm(&warning, &format!("retire {version}"), "retire it")
 }
 
+/// What [`check_vaults`] does with each vault.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Counts the keys under the version, read-only.
+    Look,
+    /// Counts them and, with none, retires the version in the vault, in one transaction.
+    Retire,
+}
+
 /// Refuses while a key vault of this keyring still has data keys wrapped under `version`:
 /// retiring would destroy the only key that unwraps them (FORMAT.md §15.2). Without a vault named,
-/// says how to have one checked (if `note`).
+/// says how to have one checked (on the first look). A retiring pass records the version as
+/// retired in each vault it finds without such keys, so that none is wrapped under it again.
 fn check_vaults(
     keyring: &Keyring,
     version: u32,
     given: &[std::path::PathBuf],
-    note: bool,
+    pass: Pass,
 ) -> Outcome {
     let vaults = VaultFile::named(given);
-    if vaults.is_empty() && note {
+    if vaults.is_empty() && pass == Pass::Look {
         crate::stderr::line(format_args!(
             "note: no key vault checked; if subject mode keeps data keys for this keyring, name \
              its vault with --vault PATH (or {VAULT_ENV}) so that retire refuses while any of \
@@ -109,7 +121,10 @@ fn check_vaults(
         ));
     }
     for file in vaults {
-        let vault = file.read()?;
+        let vault = match pass {
+            Pass::Look => file.read()?,
+            Pass::Retire => file.write()?,
+        };
         match file.bound(&vault)? {
             Some(bound) if bound == keyring.id() => {}
             Some(other) => {
@@ -126,13 +141,22 @@ fn check_vaults(
             // Bound to no keyring: it holds no data key.
             None => continue,
         }
-        let under: u64 = vault
-            .key_versions()
-            .map_err(|e| file.failed("cannot count the keys", &e))?
-            .iter()
-            .filter(|count| count.key_version == version)
-            .map(|count| count.keys)
-            .sum();
+        let under: u64 = match pass {
+            Pass::Look => vault
+                .key_versions()
+                .map_err(|e| file.failed("cannot count the keys", &e))?
+                .iter()
+                .filter(|count| count.key_version == version)
+                .map(|count| count.keys)
+                .sum(),
+            Pass::Retire => match vault
+                .retire_version(version)
+                .map_err(|e| file.failed("cannot retire the version", &e))?
+            {
+                VersionRetirement::Retired => 0,
+                VersionRetirement::InUse { keys } => keys,
+            },
+        };
         if under > 0 {
             return Err(Failure::new(
                 Exit::Refused,

@@ -1,5 +1,6 @@
 //! `fieldseal vault status`: what the vault holds, counted, and the root versions its keys are
-//! wrapped under; with `--with-keyring`, the keyring's versions that wrap none of them.
+//! wrapped under, and those retired in it; with `--with-keyring`, the keyring's versions that wrap
+//! none of them.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -25,6 +26,7 @@ pub(crate) fn run(
     let failed = |e: &fieldseal::Error| file.failed("cannot count the keys", e);
     let stats = vault.stats().map_err(|e| failed(&e))?;
     let versions = vault.key_versions().map_err(|e| failed(&e))?;
+    let retired = vault.retired_versions().map_err(|e| failed(&e))?;
     let in_use: Vec<u32> = versions
         .iter()
         .map(|v| v.key_version)
@@ -61,6 +63,7 @@ pub(crate) fn run(
                 "keys": v.keys,
             })).collect::<Vec<_>>(),
             "root_versions_in_use": in_use,
+            "retired_versions": retired,
             "retirable": retirable,
         });
         writeln!(out, "{document}")?;
@@ -89,6 +92,13 @@ pub(crate) fn run(
     table(out, &versions)?;
     writeln!(out)?;
     writeln!(out, "root versions wrapping keys: {}", list(&in_use))?;
+    if !retired.is_empty() {
+        writeln!(
+            out,
+            "root versions retired (no key is wrapped under them again): {}",
+            list(&retired)
+        )?;
+    }
     match retirable {
         Some(versions) if versions.is_empty() => writeln!(
             out,
