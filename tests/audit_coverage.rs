@@ -235,7 +235,7 @@ fn a_sweep_that_fails_part_way_records_what_it_destroyed() {
         fn consents(&self, s: &[u8]) -> Result<Vec<ConsentRecord>> {
             self.0.consents(s)
         }
-        fn log_disclosure(&self, d: &DisclosureRecord) -> Result<()> {
+        fn log_disclosure(&self, d: &DisclosureRecord) -> Result<DisclosureRecord> {
             self.0.log_disclosure(d)
         }
         fn disclosures(&self, p: Option<&str>) -> Result<Vec<DisclosureRecord>> {

@@ -784,7 +784,7 @@ impl KeyVault for Counting {
     fn consents(&self, subject: &[u8]) -> fieldseal::Result<Vec<ConsentRecord>> {
         self.inner.consents(subject)
     }
-    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> fieldseal::Result<()> {
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> fieldseal::Result<DisclosureRecord> {
         self.inner.log_disclosure(disclosure)
     }
     fn disclosures(&self, partner: Option<&str>) -> fieldseal::Result<Vec<DisclosureRecord>> {

@@ -128,7 +128,10 @@ impl AsyncKeyVault for Remote {
         self.call();
         later(self.inner.consents(s))
     }
-    fn log_disclosure(&self, d: &DisclosureRecord) -> impl Future<Output = Result<()>> + Send {
+    fn log_disclosure(
+        &self,
+        d: &DisclosureRecord,
+    ) -> impl Future<Output = Result<DisclosureRecord>> + Send {
         self.call();
         later(self.inner.log_disclosure(d))
     }
@@ -275,10 +278,7 @@ fn an_async_session_refuses_to_seal_once_the_process_withdraws() {
         admin.withdraw(&ada, &Marketing.into()).unwrap();
         let refused = session.seal::<String, (Fulfillment, Marketing)>("Ada", &ctx);
         assert!(
-            matches!(
-                refused,
-                Err(Error::Vault(VaultError::SessionOutdated))
-            ),
+            matches!(refused, Err(Error::Vault(VaultError::SessionOutdated))),
             "sealed after the withdrawal returned: {refused:?}"
         );
         let session = service.session_async(&ada, &purposes).await.unwrap();
@@ -393,10 +393,7 @@ fn seal_async_resolves_what_the_session_may_no_longer_trust() {
             .unwrap();
         let refused = session.seal::<String, (Fulfillment, Marketing)>("Ada", &ctx);
         assert!(
-            matches!(
-                refused,
-                Err(Error::Vault(VaultError::SessionOutdated))
-            ),
+            matches!(refused, Err(Error::Vault(VaultError::SessionOutdated))),
             "{refused:?}"
         );
         let both: Sealed<String, (Fulfillment, Marketing)> =

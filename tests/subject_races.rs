@@ -57,6 +57,8 @@ struct Gated<V> {
     armed: AtomicBool,
     read_done: Mutex<Option<Sender<()>>>,
     go: Mutex<Option<Receiver<()>>>,
+    /// Run once, just before the next disclosure is logged: what another process does then.
+    before_log: Mutex<Option<Box<dyn FnOnce() + Send>>>,
 }
 
 impl<V> Gated<V> {
@@ -66,6 +68,7 @@ impl<V> Gated<V> {
             armed: AtomicBool::new(false),
             read_done: Mutex::new(None),
             go: Mutex::new(None),
+            before_log: Mutex::new(None),
         }
     }
     /// Arms the gate: returns (wait for the read, release it).
@@ -129,7 +132,10 @@ impl<V: KeyVault> KeyVault for Gated<V> {
     fn consents(&self, s: &[u8]) -> Result<Vec<ConsentRecord>> {
         self.inner.consents(s)
     }
-    fn log_disclosure(&self, d: &DisclosureRecord) -> Result<()> {
+    fn log_disclosure(&self, d: &DisclosureRecord) -> Result<DisclosureRecord> {
+        if let Some(elsewhere) = self.before_log.lock().unwrap().take() {
+            elsewhere();
+        }
         self.inner.log_disclosure(d)
     }
     fn disclosures(&self, p: Option<&str>) -> Result<Vec<DisclosureRecord>> {
@@ -397,4 +403,51 @@ fn an_erasure_reaches_answers_cached_for_purposes_outside_the_key_set() {
         matches!(after, Err(Error::SubjectErased { .. })),
         "after forget returned: {after:?}"
     );
+}
+
+fieldseal::purpose!(Acme = "third-party:acme");
+
+/// A customer withdraws her consent to the partner (in another process) after `disclose` asked
+/// for it the second time, just before the hand-over is logged: she is not handed over, and the
+/// log does not say she was, on a consent she had withdrawn.
+fn a_withdrawal_just_before_logging_keeps_the_customer_out<V: KeyVault + 'static>(vault: V) {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let vault = Arc::new(Gated::new(vault));
+    let admin = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
+    let (ada, bob) = (Subject::int(1), Subject::int(2));
+    for s in [&ada, &bob] {
+        admin.grant(s, &Acme.into(), "checkout", None).unwrap();
+    }
+    let elsewhere = SubjectKeys::new(Arc::clone(&vault), KeySet::new(), keyring.id()).unwrap();
+    *vault.before_log.lock().unwrap() = Some(Box::new(move || {
+        elsewhere.withdraw(&Subject::int(2), &Acme.into()).unwrap();
+    }));
+    let disclosure = admin
+        .disclose(&Acme.into(), &["email"], &[ada, bob], |s| {
+            Ok(s.as_bytes().to_vec())
+        })
+        .unwrap();
+    assert_eq!(disclosure.records, [ada.as_bytes().to_vec()]);
+    let logged = admin.disclosures(None).unwrap();
+    assert_eq!(logged.len(), 1);
+    let subjects: Vec<&[u8]> = logged[0].subjects.iter().map(|s| &s.subject[..]).collect();
+    assert_eq!(subjects, [ada.as_bytes()]);
+    assert!(logged[0].subjects.iter().all(|s| s.consent.is_active()));
+    assert_eq!(logged[0].withheld, 1);
+    assert_eq!(disclosure.record, logged[0]);
+}
+
+#[test]
+fn a_withdrawal_just_before_the_disclosure_is_logged_keeps_the_customer_out() {
+    a_withdrawal_just_before_logging_keeps_the_customer_out(MemoryVault::new());
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_withdrawal_just_before_the_disclosure_is_logged_keeps_the_customer_out_of_sqlite() {
+    let dir = std::env::temp_dir().join(format!("fieldseal-races-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("disclose.db");
+    a_withdrawal_just_before_logging_keeps_the_customer_out(SqliteVault::open(&file).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -91,7 +91,10 @@ impl AsyncKeyVault for SlowReply {
     fn consents(&self, s: &[u8]) -> impl Future<Output = Result<Vec<ConsentRecord>>> + Send {
         std::future::ready(self.inner.consents(s))
     }
-    fn log_disclosure(&self, d: &DisclosureRecord) -> impl Future<Output = Result<()>> + Send {
+    fn log_disclosure(
+        &self,
+        d: &DisclosureRecord,
+    ) -> impl Future<Output = Result<DisclosureRecord>> + Send {
         std::future::ready(self.inner.log_disclosure(d))
     }
     fn disclosures(

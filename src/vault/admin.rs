@@ -231,27 +231,27 @@ impl<V> SubjectKeys<V> {
                 consent,
             });
         }
-        // Asked again once the batch is made: a customer who withdrew (or was erased) while the
-        // records of the others were made, by this process or another, is not handed over.
-        let mut kept = Vec::with_capacity(records.len());
-        let mut kept_subjects = Vec::with_capacity(disclosed.len());
-        for (record, subject) in records.into_iter().zip(disclosed) {
-            if let Some(consent) = standing(&subject.subject).await? {
-                kept.push(record);
-                kept_subjects.push(DisclosedSubject { consent, ..subject });
-            } else {
-                withheld += 1;
-            }
-        }
-        let (records, disclosed) = (kept, kept_subjects);
-        let record = DisclosureRecord {
+        let asked = DisclosureRecord {
             partner: partner.name().to_owned(),
             at: self.now(),
             fields: fields.iter().map(|f| (*f).to_owned()).collect(),
             subjects: disclosed,
             withheld,
         };
-        vault.log_disclosure(&record).await?;
+        // The vault asks again as it logs, in one step: a customer who withdrew (or was erased)
+        // while the records were made, by this process or another, is left out of the log, and
+        // her record is not handed over.
+        let record = vault.log_disclosure(&asked).await?;
+        let mut logged = record.subjects.iter().peekable();
+        let records = records
+            .into_iter()
+            .zip(&asked.subjects)
+            .filter_map(|(made, subject)| {
+                logged
+                    .next_if(|kept| kept.subject == subject.subject)
+                    .map(|_| made)
+            })
+            .collect();
         Ok(Disclosure { records, record })
     }
 
@@ -392,9 +392,10 @@ impl<V: KeyVault> SubjectKeys<V> {
     /// whose consent to `partner` stands, `hand_over(subject)` makes the partner's record (for
     /// example: open the fields the partner may see and seal them in direct mode under the
     /// partner's purpose key, which the partner holds in its bundle); subjects without consent are
-    /// left out. Once every record is made, each subject's consent is asked again, and the
-    /// records of those who withdrew (or were erased) meanwhile are dropped: what is returned is
-    /// what may be handed over now. The disclosure log records the partner, `fields`, the time,
+    /// left out. Once every record is made, the vault logs the disclosure, asking each subject's
+    /// consent again in the same step: the records of those who withdrew (or were erased)
+    /// meanwhile are dropped, and the log does not name them. What is returned is what may be
+    /// handed over now. The disclosure log records the partner, `fields`, the time,
     /// each subject with the consent relied on, and how many were left out.
     ///
     /// A hand-over cannot be taken back: hand the records over at once. A withdrawal afterwards

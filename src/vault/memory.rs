@@ -325,9 +325,14 @@ impl KeyVault for MemoryVault {
             .collect())
     }
 
-    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
-        self.lock().disclosures.push(disclosure.clone());
-        Ok(())
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<DisclosureRecord> {
+        let mut state = self.lock();
+        let logged = disclosure.confirm(|subject, partner| {
+            let pair = (subject.to_vec(), partner.to_owned());
+            Ok::<_, crate::Error>(state.consents.get(&pair).cloned())
+        })?;
+        state.disclosures.push(logged.clone());
+        Ok(logged)
     }
 
     fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>> {

@@ -302,6 +302,37 @@ pub struct DisclosureRecord {
     pub withheld: u64,
 }
 
+impl DisclosureRecord {
+    /// The record as a vault logs it ([`log_disclosure`](super::KeyVault::log_disclosure)): each
+    /// subject with the consent to the partner that `standing` says stands now, in the order
+    /// given; a subject without one (withdrawn since, or erased) left out and counted in
+    /// `withheld`. For backends, which call it inside the transaction that appends the record.
+    ///
+    /// # Errors
+    /// What `standing` returns.
+    pub fn confirm<E>(
+        &self,
+        mut standing: impl FnMut(&[u8], &str) -> Result<Option<ConsentRecord>, E>,
+    ) -> Result<Self, E> {
+        let mut subjects = Vec::with_capacity(self.subjects.len());
+        let mut withheld = self.withheld;
+        for disclosed in &self.subjects {
+            match standing(&disclosed.subject, &self.partner)?.filter(ConsentRecord::is_active) {
+                Some(consent) => subjects.push(DisclosedSubject {
+                    subject: disclosed.subject.clone(),
+                    consent,
+                }),
+                None => withheld += 1,
+            }
+        }
+        Ok(Self {
+            subjects,
+            withheld,
+            ..self.clone()
+        })
+    }
+}
+
 /// How many live data keys a purpose key version wraps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionCount {

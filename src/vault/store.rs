@@ -43,6 +43,9 @@ use crate::vault::records::{
 ///   first sealer sealed. Its consent and erasure checks read what the last committed
 ///   [`withdraw`](Self::withdraw) or [`forget`](Self::forget) wrote, under the subject's lock, not
 ///   a snapshot taken before it.
+/// - **[`log_disclosure`](Self::log_disclosure) reads consents under the subjects' locks.** A
+///   withdrawal or erasure either commits before the log's consent check (and the subject is left
+///   out) or after the disclosure is logged.
 /// - **After [`forget`](Self::forget) commits, nothing of the subject is created or granted**, and
 ///   a key created just before is among those it destroys. Two racing forgets both return the
 ///   first receipt.
@@ -183,11 +186,16 @@ pub trait KeyVault: Send + Sync {
     /// A backend error.
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>>;
 
-    /// Appends a disclosure to the disclosure log.
+    /// Appends a disclosure to the disclosure log, atomically with its consent checks: a subject
+    /// whose consent to `disclosure.partner` no longer stands (withdrawn since it was read, or the
+    /// subject forgotten) is left out of the record and counted in `withheld`, and each subject
+    /// kept is logged with the consent record that stands now
+    /// ([`DisclosureRecord::confirm`](super::DisclosureRecord::confirm) does this, given the
+    /// reads). Returns the record as logged: only its subjects may be handed over.
     ///
     /// # Errors
     /// A backend error.
-    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()>;
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<DisclosureRecord>;
 
     /// The disclosure log, oldest first; of one partner purpose only, if given.
     ///
@@ -253,7 +261,7 @@ impl<V: KeyVault + ?Sized> KeyVault for std::sync::Arc<V> {
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
         (**self).consents(subject)
     }
-    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<DisclosureRecord> {
         (**self).log_disclosure(disclosure)
     }
     fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>> {
@@ -323,7 +331,7 @@ pub trait AsyncKeyVault: Send + Sync {
     fn log_disclosure(
         &self,
         disclosure: &DisclosureRecord,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<DisclosureRecord>> + Send;
     fn disclosures(
         &self,
         partner: Option<&str>,
@@ -418,7 +426,7 @@ impl<V: KeyVault> AsyncKeyVault for Blocking<V> {
     fn log_disclosure(
         &self,
         disclosure: &DisclosureRecord,
-    ) -> impl Future<Output = Result<()>> + Send {
+    ) -> impl Future<Output = Result<DisclosureRecord>> + Send {
         std::future::ready(self.0.log_disclosure(disclosure))
     }
     fn disclosures(
@@ -479,7 +487,7 @@ impl<V: KeyVault> KeyVault for Blocking<V> {
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
         self.0.consents(subject)
     }
-    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<DisclosureRecord> {
         self.0.log_disclosure(disclosure)
     }
     fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>> {
@@ -537,7 +545,7 @@ impl<V: KeyVault + ?Sized> KeyVault for &V {
     fn consents(&self, subject: &[u8]) -> Result<Vec<ConsentRecord>> {
         (**self).consents(subject)
     }
-    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<DisclosureRecord> {
         (**self).log_disclosure(disclosure)
     }
     fn disclosures(&self, partner: Option<&str>) -> Result<Vec<DisclosureRecord>> {

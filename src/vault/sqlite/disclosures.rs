@@ -9,8 +9,17 @@ use crate::vault::sqlite::error::Fail;
 use crate::vault::sqlite::rows::{self, Col};
 
 /// [`KeyVault::log_disclosure`](crate::vault::KeyVault::log_disclosure), inside a write
-/// transaction.
-pub(super) fn log(conn: &Connection, d: &DisclosureRecord) -> Result<(), Fail> {
+/// transaction: the consents are read under the write lock, so none is withdrawn between the
+/// check and the record.
+pub(super) fn log(conn: &Connection, given: &DisclosureRecord) -> Result<DisclosureRecord, Fail> {
+    let logged = given.confirm(|subject, partner| {
+        Ok::<_, Fail>(
+            consents::of_subject(conn, subject)?
+                .into_iter()
+                .find(|c| c.purpose == partner),
+        )
+    })?;
+    let d = &logged;
     conn.prepare_cached("INSERT INTO disclosures (partner, at, withheld) VALUES (?1, ?2, ?3)")?
         .execute(params![
             d.partner,
@@ -45,7 +54,7 @@ pub(super) fn log(conn: &Connection, d: &DisclosureRecord) -> Result<(), Fail> {
                 .transpose()?,
         ])?;
     }
-    Ok(())
+    Ok(logged)
 }
 
 /// The fields and subjects of disclosure `seq`, in the order logged.

@@ -401,11 +401,11 @@ impl KeyVault for SqliteVault {
         })
     }
 
-    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<()> {
+    fn log_disclosure(&self, disclosure: &DisclosureRecord) -> Result<DisclosureRecord> {
         self.write(
             "log a disclosure",
             |tx| disclosures::log(tx, disclosure),
-            |()| false,
+            |_| false,
         )
     }
 
