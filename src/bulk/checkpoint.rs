@@ -30,8 +30,9 @@ pub(crate) struct Checkpoint {
     pub(crate) output_bytes: u64,
     /// SHA-256 of those bytes.
     pub(crate) output_sha256: [u8; 32],
-    /// SHA-256 of what the run re-seals with (its keys' active versions, its layout): a run
-    /// resumed with other keys (after a rotation) or another layout would mix its output.
+    /// SHA-256 of what the run re-seals with (its keys' active versions, its layout, its indexes'
+    /// current versions): a run resumed with other keys (after a rotation of the keyring or of an
+    /// index) or another layout would mix its output.
     pub(crate) work_sha256: [u8; 32],
 }
 

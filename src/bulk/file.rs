@@ -110,12 +110,19 @@ pub fn reseal_jsonl_file(
 }
 
 /// What a run re-seals with, as its checkpoints record it: the keys' active versions
-/// ([`Reseal::binding`]) and the layout.
+/// ([`Reseal::binding`]), the layout, and the current version of each index whose columns the
+/// layout recomputes (an index rotated since would mix term versions in one output).
 fn work_sha256(keys: &dyn Reseal, layout: &RecordLayout) -> [u8; 32] {
     let mut hash = Sha256::new();
     hash.update(keys.binding().as_bytes());
     hash.update([0]);
     hash.update(format!("{layout:?}").as_bytes());
+    for name in layout.index_names() {
+        // An index the keys lack stops the run at its first column; recorded as such.
+        let current = keys.index_key(name).ok().map(|key| key.current_version());
+        hash.update([0]);
+        hash.update(format!("index {name} {current:?}").as_bytes());
+    }
     hash.finalize().into()
 }
 
@@ -261,8 +268,9 @@ impl SideFiles {
             if at.work_sha256 != work && at.input_lines > 0 {
                 return Err(self.refuse(format!(
                     "the interrupted run re-sealed with other keys or another layout (a rotation \
-                     since, another --keyring, other --sealed or --nested): resumed, {} would mix \
-                     them; remove {} and {} to start over",
+                     of the keyring or of an index since, another --keyring, other --sealed, \
+                     --nested or --index): resumed, {} would mix them; remove {} and {} to start \
+                     over",
                     self.output.display(),
                     self.partial.display(),
                     self.checkpoint.display()

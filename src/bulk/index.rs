@@ -44,6 +44,12 @@ impl LayoutIndex {
         }
     }
 
+    /// The index's name; `None` for a declared index whose definition does not build (a run
+    /// reports that itself).
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.get().ok().map(RecordIndex::name)
+    }
+
     fn get(&self) -> Result<&RecordIndex> {
         match &self.source {
             Source::Declared(declared) => declared.get(),

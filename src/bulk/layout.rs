@@ -436,6 +436,15 @@ impl RecordLayout {
     }
 
     /// The context name of the field under `json_key`.
+    /// The names of the indexes whose columns the layout recomputes, nested records' included.
+    pub(crate) fn index_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.indexes.iter().filter_map(LayoutIndex::name).collect();
+        for (_, nested) in &self.nested {
+            names.extend(nested.index_names());
+        }
+        names
+    }
+
     fn context_name<'a>(&'a self, json_key: &'a str) -> &'a str {
         self.renames
             .iter()

@@ -385,10 +385,10 @@ differs from its JSON key (--rename), and each nested record (--nested).
 The output is written to <OUT>.partial, with a checkpoint in <OUT>.partial.progress from the start
 and after every batch, and moved to <OUT> at the end. If they exist, an earlier run was
 interrupted or stopped at a bad record: once the partial output is checked to match the
-checkpoint, the input to start with the same lines, and the keys' active versions and the layout
-to be those of the earlier run, its output is kept up to the checkpoint and the run goes on after
-it (after a rotation, or with other --sealed or --nested, it is refused: remove both files to
-start over). One run at a time writes an output: it holds <OUT>.partial.lock (an empty file, left
+checkpoint, the input to start with the same lines, and the keys' active versions, the layout and
+the current versions of its --index indexes to be those of the earlier run, its output is kept up
+to the checkpoint and the run goes on after it (after a rotation of the keyring or of an index, or
+with other --sealed, --nested or --index, it is refused: remove both files to start over). One run at a time writes an output: it holds <OUT>.partial.lock (an empty file, left
 behind) while it runs, and a second is refused. An existing <OUT> is never overwritten, and none
 of these files is read or written through a symbolic link. Lines longer than 16 MiB are refused.")]
     Reseal(ResealArgs),
