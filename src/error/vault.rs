@@ -87,7 +87,9 @@ pub enum VaultError {
     /// keys from before a rotation (an old bundle), and a key it made now could be unwrapped by no
     /// one else. Nothing was sealed or stored.
     #[error(
-        "the key vault no longer takes data keys wrapped under root key version {version}, which          was retired; nothing was stored: this process holds keys from before a rotation, so          load the current key bundle and try again"
+        "the key vault no longer takes data keys wrapped under root key version {version}, which \
+         was retired; nothing was stored: this process holds keys from before a rotation, so \
+         load the current key bundle and try again"
     )]
     VersionRetired {
         /// The retired version.
@@ -102,4 +104,58 @@ pub enum VaultError {
         /// The storage's own error (never holds key bytes: none reach the storage in the clear).
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VaultError;
+    use crate::KeyringId;
+
+    /// One of each variant (the match below fails to compile when a variant is added).
+    fn every() -> Vec<VaultError> {
+        let id = KeyringId::from_bytes([7; 16]);
+        vec![
+            VaultError::Corrupt {
+                reason: "a row".into(),
+            },
+            VaultError::WrongKeyring {
+                vault: id,
+                given: id,
+            },
+            VaultError::NewerSchema {
+                found: 3,
+                supported: 2,
+            },
+            VaultError::Busy { action: "read" },
+            VaultError::ReadOnly { action: "write" },
+            VaultError::Full { action: "write" },
+            VaultError::SessionOutdated,
+            VaultError::VersionRetired { version: 1 },
+            VaultError::Backend {
+                action: "read",
+                source: "down".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_message_reads_as_one_line_of_text() {
+        for e in every() {
+            match e {
+                VaultError::Corrupt { .. }
+                | VaultError::WrongKeyring { .. }
+                | VaultError::NewerSchema { .. }
+                | VaultError::Busy { .. }
+                | VaultError::ReadOnly { .. }
+                | VaultError::Full { .. }
+                | VaultError::SessionOutdated
+                | VaultError::VersionRetired { .. }
+                | VaultError::Backend { .. } => {}
+            }
+            let shown = e.to_string();
+            assert!(!shown.contains("  "), "a broken line in {shown:?}");
+            assert!(!shown.contains('\n'), "{shown:?}");
+            assert!(!shown.ends_with(' ') && !shown.ends_with('.'), "{shown:?}");
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! What changes a subject's keys rather than using them: consent, withdrawal, erasure, the
 //! retention sweep, rewrapping after a rotation, and disclosure to third parties.
 
+use std::collections::HashMap;
+
 use crate::audit::{Detail, Draft, Names, Operation};
 use crate::error::{Error, Result};
 use crate::purpose::{DynPurpose, is_third_party};
@@ -48,6 +50,22 @@ pub struct Disclosure<R> {
 }
 
 impl<V> SubjectKeys<V> {
+    /// Refuses to retire in the vault a version new keys are wrapped under: the active version of
+    /// a purpose key held. Right after a rotation no key is under it yet, so the vault alone would
+    /// take it, and refuse every new customer from then on.
+    fn check_not_active(&self, version: u32) -> Result<()> {
+        let keys = self.keys();
+        let active = keys
+            .purposes()
+            .iter()
+            .filter_map(|p| keys.get(p.name()))
+            .any(|key| key.active_version() == version);
+        if active {
+            return Err(crate::KeyringError::RetireActive { version }.into());
+        }
+        Ok(())
+    }
+
     /// As [`grant`](SubjectKeys::grant), over `vault`.
     async fn grant_run<A: AsyncKeyVault>(
         &self,
@@ -242,15 +260,20 @@ impl<V> SubjectKeys<V> {
         // while the records were made, by this process or another, is left out of the log, and
         // her record is not handed over.
         let record = vault.log_disclosure(&asked).await?;
-        let mut logged = record.subjects.iter().peekable();
+        // Each subject logged, as many times as logged, in whatever order the backend keeps.
+        let mut logged: HashMap<&[u8], usize> = HashMap::new();
+        for kept in &record.subjects {
+            *logged.entry(&kept.subject).or_default() += 1;
+        }
         let records = records
             .into_iter()
             .zip(&asked.subjects)
-            .filter_map(|(made, subject)| {
+            .filter(|(_, subject)| {
                 logged
-                    .next_if(|kept| kept.subject == subject.subject)
-                    .map(|_| made)
+                    .get_mut(&subject.subject[..])
+                    .is_some_and(|left| std::mem::replace(left, left.saturating_sub(1)) > 0)
             })
+            .map(|(made, _)| made)
             .collect();
         Ok(Disclosure { records, record })
     }
@@ -374,8 +397,11 @@ impl<V: KeyVault> SubjectKeys<V> {
     /// ```
     ///
     /// # Errors
-    /// A vault error.
+    /// [`KeyringError::RetireActive`](crate::KeyringError::RetireActive) if `version` is the
+    /// active version of a purpose key held (nothing is recorded: there is no taking a
+    /// retirement back); a vault error.
     pub fn retire_version(&self, version: u32) -> Result<VersionRetirement> {
+        self.check_not_active(version)?;
         self.vault().retire_version(version)
     }
 
@@ -514,6 +540,7 @@ impl<V: AsyncKeyVault> SubjectKeys<V> {
     /// # Errors
     /// As [`retire_version`](Self::retire_version).
     pub async fn retire_version_async(&self, version: u32) -> Result<VersionRetirement> {
+        self.check_not_active(version)?;
         AsyncKeyVault::retire_version(self.vault(), version).await
     }
 
