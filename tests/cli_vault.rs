@@ -853,3 +853,182 @@ fn retire_counts_the_vault_again_after_the_operator_confirmed() {
         EMAIL
     );
 }
+
+/// A second vault of the keyring, provisioned but not opened by a service yet (so not bound), is
+/// named to `retire 1`: it is bound and the version retired in it too. Skipped before, a service
+/// still on keys from before the rotation bound it and wrapped a new customer's key under version
+/// 1, whose root key `retire` had just destroyed.
+#[test]
+fn retire_fences_a_named_vault_that_is_not_bound_yet() {
+    use fieldseal::vault::KeyVault as _;
+    let s = Scratch::new("retire-unbound");
+    let stale_keyring = s.keyring();
+    s.keyed(&["rotate"]).ok();
+    s.keyed(&["vault", "rewrap"]).ok();
+    let spare = s.path("spare.db");
+    drop(SqliteVault::open(&spare).unwrap());
+    let main_vault = s.path("vault.db");
+    s.keyed(&[
+        "retire",
+        "1",
+        "--yes",
+        "--vault",
+        main_vault.to_str().unwrap(),
+        "--vault",
+        spare.to_str().unwrap(),
+    ])
+    .ok();
+    assert_eq!(s.keyring().state(1), Some(fieldseal::VersionState::Retired));
+
+    let purposes: Vec<DynPurpose> = vec![Fulfillment.into(), Marketing.into()];
+    let stale = SubjectKeys::new(
+        SqliteVault::open(&spare).unwrap(),
+        KeySet::from_keyring(&stale_keyring, &purposes),
+        stale_keyring.id(),
+    )
+    .unwrap()
+    .with_clock(move || UNIX_EPOCH + Duration::from_secs(START))
+    .with_cache(16, Duration::ZERO);
+    let sealed: fieldseal::Result<Email> = stale.seal(&Subject::int(2), EMAIL, &email_ctx(2));
+    let current = SubjectKeys::new(
+        SqliteVault::open(&spare).unwrap(),
+        KeySet::from_keyring(&s.keyring(), &purposes),
+        s.keyring().id(),
+    )
+    .unwrap()
+    .with_clock(move || UNIX_EPOCH + Duration::from_secs(START));
+    let opened = sealed
+        .as_ref()
+        .map(|e| open_email::<Fulfillment, _>(&current, e, 2));
+    assert!(
+        matches!(
+            sealed,
+            Err(Error::Vault(VaultError::VersionRetired { version: 1 }))
+        ),
+        "spare vault's retired versions: {:?}; the stale seal: {:?}; the current keyring opening \
+         it: {opened:?}",
+        SqliteVault::open(&spare).unwrap().retired_versions(),
+        sealed.as_ref().map(|_| "sealed"),
+    );
+}
+
+/// Customers 1 and 2, consenting to `third-party:acme`, sealed into `customers.jsonl`.
+fn two_consenting_customers(s: &Scratch) {
+    let subjects = s.subjects(START);
+    for id in ["1", "2"] {
+        s.run(&[
+            "vault",
+            "consent",
+            "grant",
+            "--subject",
+            id,
+            "--purpose",
+            "third-party:acme",
+            "--source",
+            "checkout",
+        ])
+        .ok();
+    }
+    let mut input = String::new();
+    for id in 1..=2 {
+        let sealed = customer(id).seal(&subjects).unwrap();
+        input.push_str(&serde_json::to_string(&sealed).unwrap());
+        input.push('\n');
+    }
+    fs::write(s.path("customers.jsonl"), &input).unwrap();
+}
+
+/// `vault disclose` writes each record into the partner's file before the vault's last consent
+/// check, which runs as the hand-over is logged. A customer who withdraws while the tool waits to
+/// log is left out of the log; her record is taken out of the file too (it stayed there before),
+/// so the partner gets what the log names.
+#[test]
+fn disclose_file_holds_only_subjects_the_log_names() {
+    use fieldseal::vault::KeyVault as _;
+    let s = Scratch::new("disclose-race");
+    two_consenting_customers(&s);
+
+    // Another process withdraws customer 2's consent to the partner (the statement
+    // `consents::withdraw` runs), committing while the tool waits for the write lock to log.
+    let other = rusqlite::Connection::open(s.path("vault.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let changed = other
+        .execute(
+            "UPDATE consents SET withdrawn = ?1 WHERE subject = ?2 AND purpose = \
+             'third-party:acme' AND withdrawn IS NULL",
+            rusqlite::params![
+                i64::try_from(START + 60).unwrap(),
+                Subject::int(2).as_bytes()
+            ],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let child = s
+        .command(&[
+            "vault",
+            "disclose",
+            "--partner",
+            "third-party:acme",
+            "--fields",
+            "email",
+            "--input",
+            "customers.jsonl",
+            "--output",
+            "partner.jsonl",
+            "--record",
+            "Customer",
+            "--subject-field",
+            "customer_id",
+            "--subject-type",
+            "u64",
+            "--subject",
+            "1",
+            "--subject",
+            "2",
+        ])
+        .args(KEYRING_SECRET)
+        .env("FIELDSEAL_KEYRING", s.path("keyring.fsk"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = s.path("partner.jsonl.partial");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !fs::read_to_string(&partial).is_ok_and(|t| t.lines().count() == 2) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tool never wrote both records"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    other.execute_batch("COMMIT").unwrap();
+    let run = Run::new(child.wait_with_output().unwrap(), &[PASSPHRASE]).ok();
+
+    let logged = SqliteVault::open(s.path("vault.db"))
+        .unwrap()
+        .disclosures(None)
+        .unwrap();
+    let logged: Vec<Vec<u8>> = logged[0]
+        .subjects
+        .iter()
+        .map(|d| d.subject.clone())
+        .collect();
+    let written = fs::read_to_string(s.path("partner.jsonl")).unwrap();
+    let handed: Vec<Vec<u8>> = written
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            Subject::int(v["customer_id"].as_u64().unwrap())
+                .as_bytes()
+                .to_vec()
+        })
+        .collect();
+    assert_eq!(
+        handed,
+        logged,
+        "the partner's file holds {} records, the log names {} subject(s); the tool said: {}",
+        handed.len(),
+        logged.len(),
+        run.stdout
+    );
+}

@@ -435,7 +435,6 @@ impl RecordLayout {
         Ok((splice(record, &walk.edits), walk.counts))
     }
 
-    /// The context name of the field under `json_key`.
     /// The names of the indexes whose columns the layout recomputes, nested records' included.
     pub(crate) fn index_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.indexes.iter().filter_map(LayoutIndex::name).collect();
@@ -445,6 +444,7 @@ impl RecordLayout {
         names
     }
 
+    /// The context name of the field under `json_key`.
     fn context_name<'a>(&'a self, json_key: &'a str) -> &'a str {
         self.renames
             .iter()

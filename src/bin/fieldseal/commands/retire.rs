@@ -138,8 +138,25 @@ fn check_vaults(
                     ),
                 ));
             }
-            // Bound to no keyring: it holds no data key.
-            None => continue,
+            // Bound to no keyring: it holds no data key. Named as this keyring's, it is bound to
+            // it before the version is retired in it, so that a service still on an old bundle
+            // that opens it first cannot wrap keys under the version.
+            None if pass == Pass::Look => continue,
+            None => {
+                let bound = vault
+                    .bind_keyring(keyring.id())
+                    .map_err(|e| file.failed("cannot bind the vault to the keyring", &e))?;
+                if bound != keyring.id() {
+                    return Err(Failure::new(
+                        Exit::Failure,
+                        format!(
+                            "{} was bound to keyring {bound} meanwhile, not to {}; nothing was                              retired in it: name the vaults of this keyring",
+                            file.what(),
+                            keyring.id()
+                        ),
+                    ));
+                }
+            }
         }
         let under: u64 = match pass {
             Pass::Look => vault

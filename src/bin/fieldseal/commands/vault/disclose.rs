@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek as _, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -67,15 +67,16 @@ pub(crate) fn run(
     let mut writer = create(&partial)?;
     let ids: Vec<Subject<'_>> = subjects.iter().map(SubjectId::subject).collect();
     let fields: Vec<&str> = args.fields.iter().map(String::as_str).collect();
+    let mut written = 0usize;
     let result = keys.disclose(partner, &fields, &ids, |subject| {
-        let mut written = 0u64;
+        let mut lines = Vec::new();
         for record in found
             .iter()
             .filter(|r| subjects[r.subject].as_bytes() == subject.as_bytes())
         {
             let line = hand_over(&keys, args, record, subject, &partner_key)?;
             writeln!(writer, "{line}").map_err(|e| io_error(&partial, e))?;
-            written += 1;
+            lines.push(line);
         }
         // On disk before the library logs the hand-over: a full disk fails it unlogged.
         writer.flush().map_err(|e| io_error(&partial, e))?;
@@ -83,7 +84,8 @@ pub(crate) fn run(
             .get_ref()
             .sync_data()
             .map_err(|e| io_error(&partial, e))?;
-        Ok(written)
+        written += lines.len();
+        Ok(lines)
     });
     let disclosure = match result {
         Ok(d) => d,
@@ -95,7 +97,23 @@ pub(crate) fn run(
             ));
         }
     };
-    // Logged: whatever fails from here leaves the records where they are, and says so.
+    // Logged: whatever fails from here leaves the records where they are, and says so. The
+    // vault asked each consent again as it logged: the records of a customer who withdrew after
+    // hers were written are taken out again, so that the file holds what the log names.
+    let kept: Vec<&String> = disclosure.records.iter().flatten().collect();
+    let writer = if kept.len() == written {
+        writer
+    } else {
+        rewrite(writer, &kept, &partial).map_err(|e| {
+            file.failed(
+                format_args!(
+                    "the disclosure to {partner} is logged, but {} still holds records of                      customers it does not name (they withdrew meanwhile): remove it, and hand                      nothing over",
+                    partial.display()
+                ),
+                &e,
+            )
+        })?
+    };
     finish(writer, &partial).map_err(|e| {
         file.failed(
             format_args!(
@@ -115,12 +133,12 @@ pub(crate) fn run(
 fn report(
     args: &DiscloseArgs,
     subjects: &[SubjectId],
-    disclosure: &Disclosure<u64>,
+    disclosure: &Disclosure<Vec<String>>,
     json: bool,
     out: &mut dyn Write,
 ) -> Outcome {
     let (partner, output) = (&args.partner, &args.output);
-    let records: u64 = disclosure.records.iter().sum();
+    let records = disclosure.records.iter().map(Vec::len).sum::<usize>();
     let withheld: Vec<String> = subjects
         .iter()
         .filter(|s| {
@@ -318,6 +336,25 @@ fn io_error(path: &Path, source: io::Error) -> Error {
         action: format!("write {}", path.display()),
         source,
     }
+}
+
+/// Empties the partial output and writes `lines` alone in it.
+fn rewrite(
+    writer: BufWriter<File>,
+    lines: &[&String],
+    path: &Path,
+) -> fieldseal::Result<BufWriter<File>> {
+    let mut file = writer
+        .into_inner()
+        .map_err(|e| io_error(path, e.into_error()))?;
+    file.set_len(0).map_err(|e| io_error(path, e))?;
+    file.seek(io::SeekFrom::Start(0))
+        .map_err(|e| io_error(path, e))?;
+    let mut writer = BufWriter::new(file);
+    for line in lines {
+        writeln!(writer, "{line}").map_err(|e| io_error(path, e))?;
+    }
+    Ok(writer)
 }
 
 /// Flushes and syncs the partial output: on disk before the disclosure is kept.
