@@ -17,7 +17,7 @@ CARGO_FUZZ_VERSION=0.13.2
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(text open record keyfile jsonl)
+    TARGETS=(text open record keyfile jsonl audit)
 fi
 # Stable Rust: no sanitizer (AddressSanitizer needs nightly's -Zsanitizer; README.md), debug
 # assertions and overflow checks on.

@@ -40,8 +40,8 @@ fn run_all(check: Check, inputs: &[Seed]) -> (Vec<&str>, Vec<&str>) {
 }
 
 fn regressions(target: &str) {
-    let (_, check) = TARGETS
-        .into_iter()
+    let &(_, check) = TARGETS
+        .iter()
         .find(|(name, _)| *name == target)
         .expect("a target");
     let inputs = read_dir(&repo().join("fuzz/regressions").join(target));
@@ -85,13 +85,19 @@ fn jsonl_regressions() {
     regressions("jsonl");
 }
 
+#[cfg(feature = "audit-log")]
+#[test]
+fn audit_regressions() {
+    regressions("audit");
+}
+
 /// Every seed passes its target's check: the vectors, fresh genuine values and the hand-written
 /// seeds are all inputs a target must take without a fault. The genuine ones (sealed or saved
 /// under the fixed keys) get through, opening or loading, so the fuzzer starts past the parsers.
 #[test]
 fn every_seed_passes_its_check_and_the_genuine_ones_get_through() {
     let mut problems = Vec::new();
-    for (target, check) in TARGETS {
+    for &(target, check) in TARGETS {
         let inputs = seeds(target, repo());
         let (failed, through) = run_all(check, &inputs);
         if !failed.is_empty() {
@@ -120,7 +126,7 @@ fn every_seed_passes_its_check_and_the_genuine_ones_get_through() {
 fn write_seed_corpus() {
     let dir = std::env::var_os("FIELDSEAL_FUZZ_CORPUS")
         .map_or_else(|| repo().join("fuzz/corpus"), PathBuf::from);
-    for (target, _) in TARGETS {
+    for &(target, _) in TARGETS {
         let out = dir.join(target);
         fs::create_dir_all(&out).unwrap_or_else(|e| panic!("create {}: {e}", out.display()));
         let inputs = seeds(target, repo());

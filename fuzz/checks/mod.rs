@@ -8,6 +8,10 @@
 //! The checks use fieldseal's public API only, and as little of it as they can, so that they
 //! adapt easily to its changes: `keys` holds the fixed keys and contexts, one file per target.
 
+// The audit log is behind fieldseal's feature `audit-log`: the fuzz crate turns it on (its own
+// feature of that name, on by default), fieldseal's tests have it with `--all-features`.
+#[cfg(feature = "audit-log")]
+pub(crate) mod audit;
 pub(crate) mod jsonl;
 pub(crate) mod keyfile;
 pub(crate) mod keys;
@@ -21,10 +25,12 @@ pub(crate) type Check = fn(&[u8]) -> bool;
 
 /// Every target's name (its fuzz/fuzz_targets/<name>.rs, regressions and corpus directories)
 /// and check.
-pub(crate) const TARGETS: [(&str, Check); 5] = [
+pub(crate) const TARGETS: &[(&str, Check)] = &[
     ("text", text::check),
     ("open", open::check),
     ("record", record::check),
     ("keyfile", keyfile::check),
     ("jsonl", jsonl::check),
+    #[cfg(feature = "audit-log")]
+    ("audit", audit::check),
 ];

@@ -26,6 +26,8 @@ pub(crate) fn seeds(target: &str, repo: &Path) -> Vec<Seed> {
         "record" => record(),
         "keyfile" => keyfile(repo),
         "jsonl" => jsonl::genuine_files(),
+        #[cfg(feature = "audit-log")]
+        "audit" => super::audit::seeds(repo),
         other => panic!("no fuzz target named {other}"),
     };
     seeds.extend(hand_written(target, repo));
