@@ -248,6 +248,34 @@ fn rotation_keeps_the_chain_and_a_missing_file_is_found() {
     assert!(verify(&files, &keyring.audit_key("desk").unwrap(), None).is_intact());
 }
 
+/// The first problem is the first line that does not verify, also in a file that is not the last
+/// and ends in a partial line: not that partial line, which would say the log is intact up to the
+/// line before it. Found by the `audit` fuzz target
+/// (fuzz/regressions/audit/bad-line-then-a-partial-one-in-a-file-not-the-last).
+#[test]
+fn a_changed_line_before_a_partial_one_in_a_file_not_the_last_is_the_first_problem() {
+    let dir = Dir::new("changed-then-cut");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let mut o = options();
+    o.rotation = Rotation::Size(1_500);
+    let files = log_of(&dir.0, &keyring, 12, o);
+    assert!(files.len() >= 2, "{} files", files.len());
+    // Line 3 of the first file changed (the seal's outcome), and the file's last newline removed.
+    let mut e = lines(&files[0]);
+    assert!(e.len() > 4 && e[2].contains(r#""op":"seal","outcome":"ok""#));
+    e[2] = e[2].replace(r#""outcome":"ok""#, r#""outcome":"no""#);
+    std::fs::write(&files[0], e.join("\n")).unwrap();
+    let report = verify(&files, &key, None);
+    let problem = report.problem.expect("a changed line");
+    assert_eq!(
+        (problem.at.path.as_path(), problem.at.line, problem.kind),
+        (files[0].as_path(), 3, ProblemKind::Modified),
+        "{problem}"
+    );
+    assert_eq!(report.last_seq, 2, "intact up to the line before");
+}
+
 #[test]
 fn four_threads_appending_make_one_valid_chain() {
     let dir = Dir::new("threads");
