@@ -276,6 +276,42 @@ fn a_changed_line_before_a_partial_one_in_a_file_not_the_last_is_the_first_probl
     assert_eq!(report.last_seq, 2, "intact up to the line before");
 }
 
+/// A writer opening a log whose last line claims the largest seq, or whose last file's header the
+/// largest file number, refuses it as damaged: it does not add 1 to either (a panic where overflow
+/// checks are on; elsewhere seq 0 and a file `audit-00000000.jsonl`). The `audit` fuzz target's
+/// inputs fuzz/regressions/audit/writer-after-* (made by hand at the boundary).
+#[test]
+fn a_writer_refuses_a_log_that_claims_the_largest_seq_or_file_number() {
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    for name in ["largest-seq", "largest-file"] {
+        let dir = Dir::new(name);
+        let files = log_of(&dir.0, &keyring, 1, options());
+        let mut e = lines(&files[0]);
+        if name == "largest-seq" {
+            let mac = "0".repeat(64);
+            e.push(format!(
+                r#"{{"seq":{},"type":"event","mac":"{mac}"}}"#,
+                u64::MAX
+            ));
+        } else {
+            assert!(e[0].contains(r#""file":1,"#));
+            e[0] = e[0].replace(r#""file":1,"#, &format!(r#""file":{},"#, u64::MAX));
+        }
+        write_lines(&files[0], &e);
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            FileSink::open(&dir.0, &key, options())
+        }));
+        let what = match &opened {
+            Err(_) => "panicked",
+            Ok(Ok(_)) => "opened it",
+            Ok(Err(AuditError::BadLog { .. })) => continue,
+            Ok(Err(_)) => "failed otherwise",
+        };
+        panic!("{name}: FileSink::open {what}");
+    }
+}
+
 #[test]
 fn four_threads_appending_make_one_valid_chain() {
     let dir = Dir::new("threads");
