@@ -151,6 +151,9 @@ pub fn verify(
         state.report.files += 1;
         let last_file = i + 1 == paths.len();
         let (lines, torn) = complete_lines(path, &bytes);
+        // A partial line ends a file that is not the last: a problem, but after its complete
+        // lines, which are checked first (one of them may have been changed before it).
+        let mut cut = None;
         if torn {
             let at = LineRef {
                 path: path.to_owned(),
@@ -160,15 +163,18 @@ pub fn verify(
             if last_file {
                 state.report.torn_tail = Some(at);
             } else {
-                state.report.problem = Some(Problem {
+                cut = Some(Problem {
                     kind: ProblemKind::Malformed,
                     at,
                     message: "a line without its end in a file that is not the last: the file was \
                               cut or edited"
                         .to_owned(),
                 });
-                break;
             }
+        }
+        if let (true, Some(problem)) = (lines.is_empty(), cut.take()) {
+            state.report.problem = Some(problem);
+            break;
         }
         if lines.is_empty() {
             if last_file {
@@ -215,6 +221,10 @@ pub fn verify(
                 }
             }
             last_at = Some(l.at.clone());
+        }
+        if let Some(problem) = cut {
+            state.report.problem = Some(problem);
+            break;
         }
     }
     if let (Some(anchor), None, false) = (anchor, &state.report.problem, anchor_seen) {

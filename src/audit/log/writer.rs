@@ -161,7 +161,17 @@ impl FileSink {
                         ),
                     ));
                 }
-                (tail.log, tail.file + 1, tail.seq + 1, tail.mac)
+                // A damaged or forged tail may claim the last numbers there are: refused, never
+                // wrapped back to file 0 or sequence number 0.
+                let (Some(file), Some(seq)) = (tail.file.checked_add(1), tail.seq.checked_add(1))
+                else {
+                    return Err(files::bad(
+                        &dir,
+                        "its last file claims the largest file or sequence number, so nothing \
+                         can follow it",
+                    ));
+                };
+                (tail.log, file, seq, tail.mac)
             }
         };
         let mut writer = Writer {
@@ -443,9 +453,11 @@ impl Writer {
             .out
             .as_mut()
             .ok_or_else(|| std::io::Error::other("the log file is closed after an error"))?;
+        // Checked before writing: the line after this one needs a number too.
+        let next = self.seq.checked_add(1).ok_or_else(exhausted)?;
         file.write_all(out)?;
         self.head = mac;
-        self.seq += 1;
+        self.seq = next;
         self.bytes += out.len() as u64;
         self.unsynced += 1;
         self.lines += 1;
@@ -485,7 +497,7 @@ impl Writer {
     fn rotate(&mut self) -> std::io::Result<()> {
         self.checkpoint()?;
         self.sync()?;
-        self.file_no += 1;
+        self.file_no = self.file_no.checked_add(1).ok_or_else(exhausted)?;
         self.start_file()
     }
 
@@ -522,4 +534,13 @@ impl Writer {
         self.last_sync = Instant::now();
         Ok(())
     }
+}
+
+/// The writer's failure once the log has used the last sequence or file number (2^64 - 1): it
+/// fails closed rather than wrap.
+fn exhausted() -> std::io::Error {
+    std::io::Error::other(
+        "the audit log has used its last sequence or file number; start a new log in another \
+         directory",
+    )
 }
