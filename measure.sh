@@ -1,0 +1,9 @@
+#!/bin/bash
+# Per-op instruction counts under callgrind: (Ir(N2) - Ir(N1)) / (N2 - N1).
+BIN=${BIN:-/tmp/rev-perf/target/release/examples/perf_ops}
+N1=1000; N2=11000
+for op in ${OPS:-seal open raw-seal raw-seal-nonce raw-open record record-open raw-record raw-record-nonce}; do
+  a=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null $BIN $op $N1 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+  b=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null $BIN $op $N2 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+  echo "$op $(( (b - a) / (N2 - N1) ))"
+done
