@@ -85,56 +85,23 @@ impl ProviderAead<XCHACHA_NONCE_LEN> for AwsLcXChaCha {
     }
 }
 
-/// Seals through AWS-LC's combined call, which writes the tag straight into the part's tag slot:
-/// its separate-tag call returns the tag by value, copied twice more on its way into the part,
-/// and reading it back stalled on the stores that had just written it (perf, 24 B values).
+/// Seals through AWS-LC's scatter call, which encrypts the body in place and writes the tag
+/// straight into the part's tag slot. Its separate-tag call returns the tag by value, copied twice
+/// more on its way into the part, and reading it back stalled on the stores that had just written
+/// it (perf, 24 B values); its combined call (`seal_in_place_append_tag`) needs a growable buffer,
+/// which the slot had to imitate through three calls, and goes through `EVP_AEAD_CTX_seal`'s own
+/// checks before the same `seal_scatter` (callgrind: about 90 instructions a seal more).
 #[inline]
 fn seal(key: &LessSafeKey, nonce: [u8; 12], aad: &[u8], sealed: &mut [u8]) {
-    let mut tail = TagSlot::new(sealed);
-    key.seal_in_place_append_tag(
+    let (body, tag) = split_tag(sealed);
+    key.seal_in_place_scatter(
         Nonce::assume_unique_for_key(nonce),
         Aad::from(aad),
-        &mut tail,
+        body,
+        &[],
+        tag,
     )
     .expect("plaintext length is bounded far below the AEAD's limit");
-    debug_assert!(tail.is_full());
-}
-
-/// A part's body and tag slot seen as a growable buffer holding the body: aws-lc-rs "appends"
-/// the tag by extending it into the slot (never past it), then seals the whole in place.
-struct TagSlot<'a> {
-    sealed: &'a mut [u8],
-    len: usize,
-}
-
-impl<'a> TagSlot<'a> {
-    fn new(sealed: &'a mut [u8]) -> Self {
-        let len = sealed
-            .len()
-            .checked_sub(TAG_LEN)
-            .expect("a sealed region ends in a tag slot");
-        Self { sealed, len }
-    }
-
-    fn is_full(&self) -> bool {
-        self.len == self.sealed.len()
-    }
-}
-
-impl AsMut<[u8]> for TagSlot<'_> {
-    fn as_mut(&mut self) -> &mut [u8] {
-        &mut self.sealed[..self.len]
-    }
-}
-
-impl<'b> Extend<&'b u8> for TagSlot<'_> {
-    fn extend<I: IntoIterator<Item = &'b u8>>(&mut self, bytes: I) {
-        // Never past the slot: aws-lc-rs checks the length it finds afterwards and fails closed.
-        for (slot, byte) in self.sealed[self.len..].iter_mut().zip(bytes) {
-            *slot = *byte;
-            self.len += 1;
-        }
-    }
 }
 
 #[inline]
