@@ -197,7 +197,7 @@ impl AesEpochs {
         pk: &SecretKey,
         generation: u64,
         iv: &[u8; AES_NONCE_LEN],
-        epoch_out: &mut [u8],
+        epoch_out: &mut [u8; EPOCH_ID_LEN],
         aad: &[u8],
         sealed: &mut [u8],
     ) -> Result<()> {
@@ -209,7 +209,7 @@ impl AesEpochs {
             _ => current.insert(self.new_epoch(pk, generation)?),
         };
         epoch.used += 1;
-        epoch_out.copy_from_slice(&epoch.id);
+        *epoch_out = epoch.id;
         epoch.cipher.seal(iv, aad, sealed);
         Ok(())
     }
@@ -331,6 +331,7 @@ mod tests {
         aad: &[u8],
         buf: &mut [u8],
     ) -> Result<[u8; TAG_LEN]> {
+        let epoch: &mut [u8; EPOCH_ID_LEN] = epoch.try_into().unwrap();
         let (sealed, tag) = crate::aead::seal_detached_with(buf, |sealed| {
             epochs.seal(pk, generation, iv, epoch, aad, sealed)
         });

@@ -55,6 +55,11 @@ impl SuiteCiphers {
         debug_assert_eq!(epoch_out.len(), suite.epoch_len());
         match suite {
             Suite::Aes256Gcm => {
+                // A fixed-size id: one 8-byte store, not a `memcpy` call of a length known only
+                // at run time.
+                let epoch_out = epoch_out
+                    .try_into()
+                    .expect("an AES-256-GCM part has an 8-byte epoch id");
                 self.aes
                     .seal(pk, nonce.generation, nonce.aes_iv(), epoch_out, aad, sealed)
             }
