@@ -172,13 +172,14 @@ fn check_distinct(keys: &[&KeyState]) -> Result<()> {
 /// Opens `key`'s part of `bytes` as a `T`.
 pub(crate) fn open<T: Plaintext>(key: &KeyState, bytes: &[u8], ctx: &Context<'_>) -> Result<T> {
     check_open(key, bytes, ctx)?;
-    // Matched where it is returned, not passed through a `Result`: moving the header and part
-    // out again copied them in 16-byte loads over the narrower stores that had just written
-    // them, a stall on every open (perf, 24 B values).
-    let Some((header, part)) = format::find_part(bytes, key.purpose.name()) else {
+    // Matched where it is returned, not passed through a `Result`, and borrowed where it lies:
+    // moving the header and part out again copied them in 16-byte loads over the narrower
+    // stores that had just written them, a stall on every open (perf, 24 B values).
+    let found = format::find_part(bytes, key.purpose.name());
+    let Some((header, part)) = &found else {
         return Err(no_part(key, bytes));
     };
-    open_found(key, &header, &part, ctx)
+    open_found(key, header, part, ctx)
 }
 
 /// Opens a part already found in a well-formed value whose context and mode the caller checked
