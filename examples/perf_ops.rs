@@ -26,13 +26,18 @@ fn main() {
     let msg = [0x5au8; 24];
     let one = Sealed::<Vec<u8>, Fulfillment>::seal(&msg[..], &ctx, &key).unwrap();
     // The associated data fieldseal builds for this context: the same length for the floor.
-    let aad_len = 4 + 2 + "fulfillment".len() + 4 + 2 + "customer".len() + 2 + "email".len() + 2 + 16;
+    let aad_len =
+        4 + 2 + "fulfillment".len() + 4 + 2 + "customer".len() + 2 + "email".len() + 2 + 16;
     let aad = vec![0xa5u8; aad_len];
     let aws = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).unwrap());
     let nonce = [9u8; 12];
     let mut sealed_raw = msg.to_vec();
-    aws.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(&aad), &mut sealed_raw)
-        .unwrap();
+    aws.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(&aad),
+        &mut sealed_raw,
+    )
+    .unwrap();
     let (ct, tag) = sealed_raw.split_at(msg.len());
     let tag: [u8; TAG] = tag.try_into().unwrap();
     let cust = customer();
@@ -59,7 +64,9 @@ fn main() {
     for _ in 0..n {
         match op.as_str() {
             "seal" => {
-                black_box(Sealed::<Vec<u8>, Fulfillment>::seal(black_box(&msg[..]), &ctx, &key).unwrap());
+                black_box(
+                    Sealed::<Vec<u8>, Fulfillment>::seal(black_box(&msg[..]), &ctx, &key).unwrap(),
+                );
             }
             "open" => {
                 black_box(black_box(&one).open(&key, &ctx).unwrap());

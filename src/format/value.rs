@@ -251,7 +251,7 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header<'a
         if version == [0; 4] {
             return None;
         }
-        if found.is_none() && name == purpose {
+        if found.is_none() && same_name(name, purpose) {
             found = Some(PartRef {
                 purpose: name,
                 key_version: u32::from_be_bytes(version.try_into().ok()?),
@@ -272,6 +272,29 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header<'a
         nonce,
     };
     Some((header, part))
+}
+
+/// Whether two purpose names are the same. Names are public (no constant time needed) and short:
+/// those of 4 to 16 bytes are compared as two overlapping words each, without a call to `bcmp`
+/// (callgrind: about 20 instructions less per open). Always inlined: outlined, its call cost
+/// what the words saved.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        let word =
+            |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+        (word(a, 0) == word(b, 0)) & (word(a, n - 8) == word(b, n - 8))
+    } else if (4..8).contains(&n) {
+        let word =
+            |s: &[u8], at: usize| u32::from_ne_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+        (word(a, 0) == word(b, 0)) & (word(a, n - 4) == word(b, n - 4))
+    } else {
+        a == b
+    }
 }
 
 /// The shape of a value being written, for the sealing code to fill (FORMAT.md §2).
@@ -434,6 +457,24 @@ mod tests {
     fn agree(bytes: &[u8], purpose: &str) {
         let fast = find_part(bytes, purpose).map(|(h, p)| seen(&h, &p));
         assert_eq!(fast, walked(bytes, purpose), "{purpose}");
+    }
+
+    /// Every length across the word-compare branches of `same_name` (0-3, 4-7, 8-16, 17+), with
+    /// each byte changed in turn and each length differing by one.
+    #[test]
+    fn same_name_agrees_with_slice_equality() {
+        let text: Vec<u8> = (b'a'..=b'z').collect();
+        for len in 0..=20 {
+            let a = &text[..len];
+            assert!(same_name(a, a));
+            for at in 0..len {
+                let mut b = a.to_vec();
+                b[at] ^= 1;
+                assert!(!same_name(a, &b), "{len} {at}");
+            }
+            assert!(!same_name(a, &text[..len + 1]));
+            assert!(!same_name(&text[..len + 1], a));
+        }
     }
 
     #[test]
