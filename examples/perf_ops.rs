@@ -25,6 +25,10 @@ fn main() {
     let ctx = Context::new("customer", "email").with_id_int(42);
     let msg = [0x5au8; 24];
     let one = Sealed::<Vec<u8>, Fulfillment>::seal(&msg[..], &ctx, &key).unwrap();
+    let xkey = Keyring::generate(Suite::XChaCha20Poly1305)
+        .expect("OS randomness")
+        .purpose_key::<Fulfillment>();
+    let xone = Sealed::<Vec<u8>, Fulfillment>::seal(&msg[..], &ctx, &xkey).unwrap();
     // The associated data fieldseal builds for this context: the same length for the floor.
     let aad_len =
         4 + 2 + "fulfillment".len() + 4 + 2 + "customer".len() + 2 + "email".len() + 2 + 16;
@@ -61,12 +65,21 @@ fn main() {
         nonce
     };
 
+    let start = std::time::Instant::now();
     for _ in 0..n {
         match op.as_str() {
             "seal" => {
                 black_box(
                     Sealed::<Vec<u8>, Fulfillment>::seal(black_box(&msg[..]), &ctx, &key).unwrap(),
                 );
+            }
+            "xseal" => {
+                black_box(
+                    Sealed::<Vec<u8>, Fulfillment>::seal(black_box(&msg[..]), &ctx, &xkey).unwrap(),
+                );
+            }
+            "xopen" => {
+                black_box(black_box(&xone).open(&xkey, &ctx).unwrap());
             }
             "open" => {
                 black_box(black_box(&one).open(&key, &ctx).unwrap());
@@ -112,5 +125,9 @@ fn main() {
             }
             other => panic!("unknown operation {other}"),
         }
+    }
+    if std::env::var_os("PERF_OPS_TIME").is_some() {
+        let ns = start.elapsed().as_secs_f64() * 1e9 / n as f64;
+        eprintln!("{op} {ns:.1} ns/op");
     }
 }
