@@ -33,6 +33,22 @@ pub(crate) fn seal_payload(
     payload: &[u8],
     ctx: &Context<'_>,
 ) -> Result<Vec<u8>> {
+    match keys {
+        // One purpose (every field of a derived record, most values): the same code with the
+        // count known, so that no loop is laid out around one part.
+        [key] => seal_parts(std::slice::from_ref(key), type_byte, payload, ctx),
+        _ => seal_parts(keys, type_byte, payload, ctx),
+    }
+}
+
+/// [`seal_payload`], inlined into each of its two cases.
+#[inline(always)]
+fn seal_parts(
+    keys: &[&KeyState],
+    type_byte: u8,
+    payload: &[u8],
+    ctx: &Context<'_>,
+) -> Result<Vec<u8>> {
     let (record, field, id) = ctx.parts()?;
     check_distinct(keys)?;
     let suite = keys[0].seal_suite; // checked non-empty above
