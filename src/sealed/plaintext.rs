@@ -326,17 +326,28 @@ impl WipingBuffer {
     /// Appends `bytes`, moving to a larger buffer (and wiping the old one) when they do not fit.
     #[inline]
     fn append(&mut self, bytes: &[u8]) {
-        let needed = self.0.len() + bytes.len();
+        if bytes.len() > self.0.capacity() - self.0.len() {
+            self.grow(bytes.len());
+        }
+        self.0.extend_from_slice(bytes);
+    }
+
+    /// Makes room for `more` bytes. Out of line: serde_json writes a value token by token, and
+    /// with this beside each write, the writes were not inlined (callgrind: a record's address
+    /// cost about 880 instructions in calls to `write_all`).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, more: usize) {
+        let needed = self.0.len() + more;
         if self.0.capacity() == 0 {
             // Nothing to wipe yet: no copy, no `memset` of an empty buffer (perf, records).
             self.0.reserve_exact(needed.max(FIRST_CAPACITY));
-        } else if needed > self.0.capacity() {
+        } else {
             let mut grown = Zeroizing::new(Vec::with_capacity(needed.next_power_of_two()));
             grown.extend_from_slice(&self.0);
             // The old buffer is dropped here, and wiped.
             self.0 = grown;
         }
-        self.0.extend_from_slice(bytes);
     }
 }
 
