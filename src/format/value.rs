@@ -388,13 +388,15 @@ impl Layout {
         let name = purpose.as_bytes();
         out.push(u8::try_from(name.len()).expect("purpose names are at most 64 bytes"));
         out.extend_from_slice(name);
-        out.extend_from_slice(&key_version.to_be_bytes());
-        let epoch_at = out.len();
+        // The key version and the epoch id (zeros, filled in by sealing) in one append.
+        let epoch_at = out.len() + 4;
+        let mut version_and_epoch = [0u8; 4 + Suite::Aes256Gcm.epoch_len()];
+        version_and_epoch[..4].copy_from_slice(&key_version.to_be_bytes());
         match self.suite {
-            Suite::Aes256Gcm => out.extend_from_slice(&[0; Suite::Aes256Gcm.epoch_len()]),
-            Suite::XChaCha20Poly1305 => {
-                out.extend_from_slice(&[0; Suite::XChaCha20Poly1305.epoch_len()]);
-            }
+            Suite::Aes256Gcm => out.extend_from_slice(&version_and_epoch),
+            Suite::XChaCha20Poly1305 => out.extend_from_slice(
+                &version_and_epoch[..4 + Suite::XChaCha20Poly1305.epoch_len()],
+            ),
         }
         out.extend_from_slice(payload);
         out.extend_from_slice(&[0; TAG_LEN]);
