@@ -237,8 +237,36 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header<'a
     if !valid {
         return None;
     }
-    let (nonce, mut rest) = rest.split_at_checked(suite.nonce_len())?;
+    let (nonce, rest) = rest.split_at_checked(suite.nonce_len())?;
     let epoch_len = suite.epoch_len();
+    let part = match count {
+        // One part (a value sealed for one purpose): the same walk with the count known, so
+        // that no loop state is kept around a single part.
+        1 => walk_parts(rest, 1, epoch_len, ct_len, purpose),
+        _ => walk_parts(rest, count, epoch_len, ct_len, purpose),
+    }?;
+    let header = Header {
+        suite,
+        mode,
+        type_byte,
+        count,
+        ct_len,
+        nonce,
+    };
+    Some((header, part))
+}
+
+/// Walks the `count` parts in `rest` (what follows a value's nonce) and returns that of `purpose`,
+/// once every part and the end of the value are checked: [`find_part`]'s walk, inlined into each
+/// of its two cases.
+#[inline(always)]
+fn walk_parts<'a>(
+    mut rest: &'a [u8],
+    count: usize,
+    epoch_len: usize,
+    ct_len: usize,
+    purpose: &[u8],
+) -> Option<PartRef<'a>> {
     let mut found = None;
     for _ in 0..count {
         let (&name_len, after) = rest.split_first()?;
@@ -262,16 +290,7 @@ pub(crate) fn find_part<'a>(bytes: &'a [u8], purpose: &str) -> Option<(Header<'a
         }
     }
     // The whole value is checked, trailing bytes included, before a part is handed out.
-    let part = found.filter(|_| rest.is_empty())?;
-    let header = Header {
-        suite,
-        mode,
-        type_byte,
-        count,
-        ct_len,
-        nonce,
-    };
-    Some((header, part))
+    found.filter(|_| rest.is_empty())
 }
 
 /// Whether two purpose names are the same. Names are public (no constant time needed) and short:
