@@ -9,7 +9,7 @@ mod value;
 pub(crate) use aad::{AadHead, AadInput};
 pub use text::TEXT_PREFIX;
 pub(crate) use text::{decode_text, encode_json_string, encode_text};
-pub(crate) use value::{Header, Layout, PartRef, find_part, for_each_part, parse};
+pub(crate) use value::{Header, Layout, PartHead, PartRef, find_part, for_each_part, parse};
 
 /// FORMAT.md §2: the format version this library writes and reads.
 pub const FORMAT_VERSION: u8 = 0x01;

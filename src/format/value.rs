@@ -19,7 +19,7 @@ use crate::format::{
     FORMAT_VERSION, MAX_PARTS, MAX_PLAINTEXT, MODE_SUBJECT, fixed_payload_len, is_known_mode,
     is_known_type,
 };
-use crate::purpose::validate_name;
+use crate::purpose::{MAX_NAME_LEN, validate_name};
 
 /// Bytes before the nonce: version, suite, mode, type, count, ct_len.
 pub(crate) const FIXED_HEADER_LEN: usize = 9;
@@ -316,6 +316,37 @@ fn same_name(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The start of every part one purpose key version seals, `name_len name key_version epoch`
+/// (FORMAT.md §2), the epoch id zero (sealing fills it in): laid out once per key, so that a
+/// seal appends it in one piece rather than four (callgrind: about 20 instructions a part).
+pub(crate) struct PartHead {
+    bytes: [u8; 1 + MAX_NAME_LEN + 4 + 8],
+    len: usize,
+    suite: Suite,
+}
+
+impl PartHead {
+    /// The head of the parts of `purpose` (a valid purpose name, at most [`MAX_NAME_LEN`]
+    /// bytes) under `key_version`, in values of `suite`.
+    pub(crate) fn new(purpose: &str, key_version: u32, suite: Suite) -> Self {
+        let name = purpose.as_bytes();
+        let mut bytes = [0u8; 1 + MAX_NAME_LEN + 4 + 8];
+        bytes[0] = u8::try_from(name.len()).expect("purpose names are at most 64 bytes");
+        bytes[1..=name.len()].copy_from_slice(name);
+        bytes[1 + name.len()..5 + name.len()].copy_from_slice(&key_version.to_be_bytes());
+        Self {
+            bytes,
+            len: 5 + name.len() + suite.epoch_len(),
+            suite,
+        }
+    }
+
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
 /// The shape of a value being written, for the sealing code to fill (FORMAT.md §2).
 pub(crate) struct Layout {
     pub(crate) suite: Suite,
@@ -392,31 +423,20 @@ impl Layout {
         }
     }
 
-    /// Appends a part of purpose `purpose` under `key_version` to `out`, `payload` in its body
-    /// (to be encrypted in place) and zeros in its epoch id and tag, and hands back those
-    /// regions to fill.
+    /// Appends a part to `out`, starting with `head` (its purpose and key version, made for this
+    /// layout's suite), `payload` in its body (to be encrypted in place) and zeros in its epoch id
+    /// and tag, and hands back those regions to fill.
     #[inline]
     pub(crate) fn push_part<'a>(
         &self,
         out: &'a mut Vec<u8>,
-        purpose: &str,
-        key_version: u32,
+        head: &PartHead,
         payload: &[u8],
     ) -> PartMut<'a> {
         debug_assert_eq!(payload.len(), self.ct_len);
-        let name = purpose.as_bytes();
-        out.push(u8::try_from(name.len()).expect("purpose names are at most 64 bytes"));
-        out.extend_from_slice(name);
-        // The key version and the epoch id (zeros, filled in by sealing) in one append.
-        let epoch_at = out.len() + 4;
-        let mut version_and_epoch = [0u8; 4 + Suite::Aes256Gcm.epoch_len()];
-        version_and_epoch[..4].copy_from_slice(&key_version.to_be_bytes());
-        match self.suite {
-            Suite::Aes256Gcm => out.extend_from_slice(&version_and_epoch),
-            Suite::XChaCha20Poly1305 => out.extend_from_slice(
-                &version_and_epoch[..4 + Suite::XChaCha20Poly1305.epoch_len()],
-            ),
-        }
+        debug_assert_eq!(head.suite, self.suite);
+        out.extend_from_slice(head.as_bytes());
+        let epoch_at = out.len() - self.suite.epoch_len();
         out.extend_from_slice(payload);
         out.extend_from_slice(&[0; TAG_LEN]);
         let (epoch, sealed) = out[epoch_at..].split_at_mut(self.suite.epoch_len());
@@ -441,7 +461,8 @@ mod tests {
         let mut out = Vec::new();
         layout.push_header(&mut out, names.len(), &[0x99; 12]);
         for (version, name) in (1..).zip(names) {
-            let part = layout.push_part(&mut out, name, version, &[0xbb; 5]);
+            let head = PartHead::new(name, version, layout.suite);
+            let part = layout.push_part(&mut out, &head, &[0xbb; 5]);
             part.epoch.fill(0xaa);
             part.sealed[layout.ct_len..].fill(0xcc);
         }

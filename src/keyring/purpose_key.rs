@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::aead::Suite;
 use crate::audit::Auditor;
 use crate::error::{Error, KeyringError, Result};
-use crate::format::AadHead;
+use crate::format::{AadHead, PartHead};
 use crate::kdf::{self, KEY_CHECK_LEN};
 use crate::keyring::version_key::VersionKey;
 use crate::purpose::{DynPurpose, Purpose};
@@ -31,6 +31,8 @@ pub struct KeyState {
     retired: Vec<u32>,
     /// The purpose's part of every associated data (FORMAT.md §6), laid out once.
     pub(crate) aad_head: AadHead,
+    /// The start of every part it seals (FORMAT.md §2): purpose, active version, epoch id.
+    pub(crate) part_head: PartHead,
     /// The key mode of the values it seals and opens (FORMAT.md §2): direct for a purpose key,
     /// subject for a subject's data key (whose "versions" are its generations).
     pub(crate) mode: u8,
@@ -63,6 +65,7 @@ impl KeyState {
             })?;
         Ok(Self {
             aad_head: AadHead::new(purpose.name()),
+            part_head: PartHead::new(purpose.name(), versions[active].version, seal_suite),
             mode: crate::format::MODE_DIRECT,
             purpose,
             seal_suite,

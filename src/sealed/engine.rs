@@ -103,7 +103,7 @@ fn seal_parts(
         // The plaintext is copied once, into the part's body, and encrypted there. Zero-filling
         // the body first and copying over it was a second pass over the value (1 MiB sealed at
         // 0.83x of raw aws-lc's throughput).
-        let part = layout.push_part(&mut out.0, key.purpose.name(), active.version, payload);
+        let part = layout.push_part(&mut out.0, &key.part_head, payload);
         AadInput {
             suite,
             mode,
