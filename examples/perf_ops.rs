@@ -1,7 +1,7 @@
 //! Per-operation instruction counts under callgrind (issue 14): fieldseal's 24 B seal and open,
 //! the raw aws-lc-rs floors, and the derived 10-field record. Run as
 //! `perf_ops OP N`; the difference between two runs with different N, divided by the difference
-//! in N, is the cost of one operation with the set-up taken out.
+//! in N, is the cost of one operation with the set-up taken out (examples/perf_ops.sh).
 
 #[path = "../benches/common/customer.rs"]
 mod customer;

@@ -1,5 +1,6 @@
 #!/bin/bash
-# Per-op instruction counts under callgrind: (Ir(N2) - Ir(N1)) / (N2 - N1).
+# Per-op instruction counts under callgrind: (Ir(N2) - Ir(N1)) / (N2 - N1), for the binary of
+# `cargo build --release --features aws-lc --example perf_ops` (BIN= another build, OPS= a subset).
 BIN=${BIN:-/tmp/rev-perf/target/release/examples/perf_ops}
 N1=1000; N2=11000
 for op in ${OPS:-seal open raw-seal raw-seal-nonce raw-open record record-open raw-record raw-record-nonce}; do
