@@ -14,10 +14,14 @@ use fieldseal::{Context, KeySet, Keyring, Sealed, Suite};
 
 const TAG: usize = 16;
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one flat table of the operations measured"
+)]
 fn main() {
     let mut args = std::env::args().skip(1);
     let op = args.next().expect("an operation");
-    let n: usize = args.next().expect("a count").parse().expect("a number");
+    let n: u32 = args.next().expect("a count").parse().expect("a number");
 
     let keyring = Keyring::generate(Suite::Aes256Gcm).expect("OS randomness");
     let key = keyring.purpose_key::<Fulfillment>();
@@ -127,7 +131,7 @@ fn main() {
         }
     }
     if std::env::var_os("PERF_OPS_TIME").is_some() {
-        let ns = start.elapsed().as_secs_f64() * 1e9 / n as f64;
+        let ns = start.elapsed().as_secs_f64() * 1e9 / f64::from(n);
         eprintln!("{op} {ns:.1} ns/op");
     }
 }

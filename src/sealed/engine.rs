@@ -43,6 +43,10 @@ pub(crate) fn seal_payload(
 
 /// [`seal_payload`], inlined into each of its two cases.
 #[inline(always)]
+#[allow(
+    clippy::inline_always,
+    reason = "inlined into each case of `seal_payload`'s key count, which is the point (callgrind)"
+)]
 fn seal_parts(
     keys: &[&KeyState],
     type_byte: u8,
