@@ -44,10 +44,11 @@ fn later<T: Unpin>(value: T) -> YieldOnce<T> {
     }
 }
 
-/// The in-memory vault behind an async interface that suspends on every call, counting them.
+/// The in-memory vault behind an async interface that suspends on every call, counting them
+/// (several may share one vault, as processes share a database).
 #[derive(Default)]
 struct Remote {
-    inner: MemoryVault,
+    inner: std::sync::Arc<MemoryVault>,
     calls: AtomicUsize,
 }
 
@@ -410,32 +411,48 @@ fn seal_async_resolves_what_the_session_may_no_longer_trust() {
     });
 }
 
-/// Retiring a root version through an async vault: refused while a key is wrapped under it; once
-/// recorded, an async seal that would wrap a new key under it is refused, storing nothing.
+/// Retiring a root version through an async vault: not the version the keys held seal under;
+/// refused while a key is wrapped under it; once recorded, a service still on the keys from
+/// before the rotation is refused a new customer's key under it, and nothing is stored.
 #[test]
 fn an_async_vault_retires_a_version_and_refuses_keys_under_it() {
     pollster::block_on(async {
-        let keyring = Keyring::generate(Suite::default()).unwrap();
-        let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
-        let subjects = SubjectKeys::new_async(Remote::default(), keys, keyring.id())
+        let mut keyring = Keyring::generate(Suite::default()).unwrap();
+        let shared = std::sync::Arc::new(MemoryVault::new());
+        let remote = || Remote {
+            inner: std::sync::Arc::clone(&shared),
+            calls: AtomicUsize::new(0),
+        };
+        let keys = |keyring: &Keyring| KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+        let stale = SubjectKeys::new_async(remote(), keys(&keyring), keyring.id())
             .await
             .unwrap();
         let ctx = |id| Context::new("customer", "email").with_id_int(id);
-        let sealed: Sealed<String, Fulfillment> = subjects
+        let sealed: Sealed<String, Fulfillment> = stale
             .seal_async(&Subject::int(1), "ada@example.com", &ctx(1))
             .await
             .unwrap();
+        keyring.rotate().unwrap();
+        let current = SubjectKeys::new_async(remote(), keys(&keyring), keyring.id())
+            .await
+            .unwrap();
+        assert!(matches!(
+            current.retire_version_async(2).await,
+            Err(Error::Keyring(fieldseal::KeyringError::RetireActive {
+                version: 2
+            }))
+        ));
         assert_eq!(
-            assert_send(subjects.retire_version_async(1)).await.unwrap(),
+            assert_send(current.retire_version_async(1)).await.unwrap(),
             VersionRetirement::InUse { keys: 1 }
         );
-        subjects.forget_async(&Subject::int(1)).await.unwrap();
+        assert_eq!(current.rewrap_async(None, 10).await.unwrap().rewrapped, 1);
         assert_eq!(
-            subjects.retire_version_async(1).await.unwrap(),
+            current.retire_version_async(1).await.unwrap(),
             VersionRetirement::Retired
         );
-        let calls = subjects.vault().calls.load(Ordering::SeqCst);
-        let refused = subjects
+        let calls = stale.vault().calls.load(Ordering::SeqCst);
+        let refused = stale
             .seal_async::<_, Fulfillment>(&Subject::int(2), "bob@example.com", &ctx(2))
             .await;
         assert!(
@@ -445,8 +462,14 @@ fn an_async_vault_retires_a_version_and_refuses_keys_under_it() {
             ),
             "{refused:?}"
         );
-        assert!(subjects.vault().calls.load(Ordering::SeqCst) > calls);
-        assert_eq!(subjects.vault().inner.stats().unwrap().live_keys, 0);
-        drop(sealed);
+        assert!(stale.vault().calls.load(Ordering::SeqCst) > calls);
+        assert_eq!(shared.stats().unwrap().live_keys, 1, "nothing was stored");
+        assert_eq!(
+            current
+                .open_async::<Fulfillment, _, _, _>(&sealed, &Subject::int(1), &ctx(1))
+                .await
+                .unwrap(),
+            "ada@example.com"
+        );
     });
 }
