@@ -1,7 +1,7 @@
 //! Each crypto provider's fieldseal beside the hardware floor, in the same run (issue 14).
 //!
 //! The floor is raw AES-256-GCM of the two C libraries, aws-lc-rs and ring, sealing into a new
-//! buffer with the same associated data as fieldseal's (47 bytes): what a user could call instead
+//! buffer with the same associated data as fieldseal's (56 bytes): what a user could call instead
 //! of fieldseal. Beside it, RustCrypto's two AES-GCM lines raw (aes-gcm 0.10 and 0.11), the
 //! fastest pure-Rust AES-GCM being the RustCrypto provider's yardstick for large values.
 //!
@@ -34,8 +34,10 @@ use customer::{Address, Fulfillment, customer};
 use fieldseal::provider::{self, Provider};
 use fieldseal::{Context, KeySet, Keyring, PurposeKey, Sealed, Suite};
 
-/// The length of fieldseal's associated data for `fulfillment` in the context below (FORMAT.md §6).
-const AAD_LEN: usize = 47;
+/// The length of fieldseal's associated data for `fulfillment` in the context below (FORMAT.md
+/// §6): 4 fixed bytes, `lp16("fulfillment")` 13, the key version 4, `lp16("customer")` 10,
+/// `lp16("email")` 7 and `lp16(id)` 18 (an integer id binds 16 bytes).
+const AAD_LEN: usize = 4 + 13 + 4 + 10 + 7 + 18;
 const TAG: usize = 16;
 const SIZES: [usize; 8] = [16, 24, 64, 256, 1024, 4096, 65_536, 1 << 20];
 const ROUNDS: usize = 11;

@@ -30,8 +30,10 @@ fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Marketing = "marketing");
 fieldseal::purpose!(Analytics = "analytics");
 
-/// The length of fieldseal's associated data for `fulfillment` in the context below (FORMAT.md §6).
-const AAD_LEN: usize = 47;
+/// The length of fieldseal's associated data for `fulfillment` in the context below (FORMAT.md
+/// §6): 4 fixed bytes, `lp16("fulfillment")` 13, the key version 4, `lp16("customer")` 10,
+/// `lp16("email")` 7 and `lp16(id)` 18 (an integer id binds 16 bytes).
+const AAD_LEN: usize = 4 + 13 + 4 + 10 + 7 + 18;
 const ROUNDS: usize = 25;
 /// Passes over every configuration (see `main`).
 const SWEEPS: usize = 5;

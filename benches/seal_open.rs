@@ -55,12 +55,13 @@ const SIZES: [(usize, &str); 6] = [
 ];
 
 /// FORMAT.md §6: the associated data fieldseal binds to a part sealed for `purpose` in the bench
-/// context (47 bytes for `fulfillment`, `customer`, `email` and an 8-byte id).
+/// context (56 bytes for `fulfillment`, `customer`, `email` and an integer id, which binds 16
+/// bytes whatever its type).
 const fn aad_len(purpose: &str) -> usize {
-    3 + 2 + purpose.len() + 4 + 2 + RECORD.len() + 2 + FIELD.len() + 2 + size_of::<u64>()
+    4 + 2 + purpose.len() + 4 + 2 + RECORD.len() + 2 + FIELD.len() + 2 + size_of::<u128>()
 }
 
-const _: () = assert!(aad_len("fulfillment") == 47);
+const _: () = assert!(aad_len("fulfillment") == 56);
 
 fn ctx() -> Context<'static> {
     Context::new(RECORD, FIELD).with_id_int(ID)
