@@ -1783,3 +1783,33 @@ fn a_query_through_the_verified_seq_leaves_out_what_was_appended_after() {
         report.events
     );
 }
+
+/// File names carry exactly 8 digits (FORMAT.md §18.4), so the last file number a log can name is
+/// 99,999,999. A tail whose header claims it is refused as one claiming 2^64 - 1 is: before, the
+/// writer started `audit-100000000.jsonl`, a file `log_files` never lists, so `verify` and
+/// `query` never read what was written there, and the next open failed with `Io`.
+#[test]
+fn a_writer_refuses_a_log_whose_next_file_has_no_eight_digit_name() {
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let dir = Dir::new("largest-named-file");
+    let files = log_of(&dir.0, &keyring, 1, options());
+    let mut e = lines(&files[0]);
+    assert!(e[0].contains(r#""file":1,"#));
+    e[0] = e[0].replace(r#""file":1,"#, r#""file":99999999,"#);
+    write_lines(&files[0], &e);
+    match FileSink::open(&dir.0, &key, options()) {
+        Err(AuditError::BadLog { .. }) => {}
+        Err(other) => panic!("FileSink::open failed otherwise: {other}"),
+        Ok(sink) => {
+            sink.close().unwrap();
+            let mut on_disk: Vec<String> = std::fs::read_dir(&dir.0)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| n.starts_with("audit-"))
+                .collect();
+            on_disk.sort();
+            panic!("FileSink::open opened it: files written {on_disk:?}");
+        }
+    }
+}

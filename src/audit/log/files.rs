@@ -71,6 +71,10 @@ pub(crate) fn lock(dir: &Path) -> Result<fs::File, AuditError> {
     }
 }
 
+/// The last file number a log file's name can carry: its 8 digits (FORMAT.md §18.4). A file
+/// numbered above it would be named but never listed, so never verified or queried.
+pub(crate) const LAST_FILE: u64 = 99_999_999;
+
 /// The number in a log file's name.
 pub(crate) fn file_number(name: &str) -> Option<u64> {
     let digits = name.strip_prefix("audit-")?.strip_suffix(".jsonl")?;

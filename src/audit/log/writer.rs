@@ -162,9 +162,12 @@ impl FileSink {
                     ));
                 }
                 // A damaged or forged tail may claim the last numbers there are: refused, never
-                // wrapped back to file 0 or sequence number 0.
-                let (Some(file), Some(seq)) = (tail.file.checked_add(1), tail.seq.checked_add(1))
-                else {
+                // wrapped back to file 0 or sequence number 0, and never a file whose name has
+                // more than 8 digits (listed by no reader).
+                let (Some(file), Some(seq)) = (
+                    tail.file.checked_add(1).filter(|&f| f <= files::LAST_FILE),
+                    tail.seq.checked_add(1),
+                ) else {
                     return Err(files::bad(
                         &dir,
                         "its last file claims the largest file or sequence number, so nothing \
@@ -497,7 +500,11 @@ impl Writer {
     fn rotate(&mut self) -> std::io::Result<()> {
         self.checkpoint()?;
         self.sync()?;
-        self.file_no = self.file_no.checked_add(1).ok_or_else(exhausted)?;
+        self.file_no = self
+            .file_no
+            .checked_add(1)
+            .filter(|&f| f <= files::LAST_FILE)
+            .ok_or_else(exhausted)?;
         self.start_file()
     }
 
