@@ -276,6 +276,30 @@ fn a_changed_line_before_a_partial_one_in_a_file_not_the_last_is_the_first_probl
     assert_eq!(report.last_seq, 2, "intact up to the line before");
 }
 
+/// The same cut file with every complete line intact: the cut line itself is the first problem,
+/// found before the next file is read (the first cut of the fix above lost it, and the next file's
+/// first line was reported instead; the `audit` fuzz target found that).
+#[test]
+fn a_partial_line_in_a_file_not_the_last_is_the_first_problem_when_the_rest_verifies() {
+    let dir = Dir::new("cut-intact");
+    let keyring = keyring();
+    let key = keyring.audit_key("desk").unwrap();
+    let mut o = options();
+    o.rotation = Rotation::Size(1_500);
+    let files = log_of(&dir.0, &keyring, 12, o);
+    assert!(files.len() >= 2, "{} files", files.len());
+    let e = lines(&files[0]);
+    let cut = &e.join("\n")[..e.join("\n").len() - 10];
+    std::fs::write(&files[0], cut).unwrap();
+    let report = verify(&files, &key, None);
+    let problem = report.problem.expect("a cut line");
+    assert_eq!(
+        (problem.at.path.as_path(), problem.at.line, problem.kind),
+        (files[0].as_path(), e.len() as u64, ProblemKind::Malformed),
+        "{problem}"
+    );
+}
+
 /// A writer opening a log whose last line claims the largest seq, or whose last file's header the
 /// largest file number, refuses it as damaged: it does not add 1 to either (a panic where overflow
 /// checks are on; elsewhere seq 0 and a file `audit-00000000.jsonl`). The `audit` fuzz target's

@@ -172,9 +172,11 @@ pub fn verify(
                 });
             }
         }
-        if let (true, Some(problem)) = (lines.is_empty(), cut.take()) {
-            state.report.problem = Some(problem);
-            break;
+        if lines.is_empty() {
+            if let Some(problem) = cut.take() {
+                state.report.problem = Some(problem);
+                break;
+            }
         }
         if lines.is_empty() {
             if last_file {
