@@ -300,10 +300,9 @@ fn found(keyring: &Keyring, rows: &str, id: u64) -> Vec<u64> {
         .collect()
 }
 
-#[test]
-fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
-    const COUNT: u64 = 20;
-    let s = Scratch::new("migrate");
+/// A new keyring with indexes `email-lookup` and `name-postcode`, and customers `0..count` sealed
+/// with both index columns, one JSON line each.
+fn indexed_rows(s: &Scratch, count: u64) -> Vec<String> {
     s.init();
     s.run(&["index", "add", "email-lookup", "--normalizer", "email"])
         .ok();
@@ -320,9 +319,16 @@ fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
         .with(keyring.purpose_key::<Fulfillment>())
         .with_index(keyring.index_key("email-lookup").unwrap())
         .with_index(keyring.index_key("name-postcode").unwrap());
-    let rows: Vec<String> = (0..COUNT)
+    (0..count)
         .map(|id| serde_json::to_string(&customer(id).seal(&keys).unwrap()).unwrap() + "\n")
-        .collect();
+        .collect()
+}
+
+#[test]
+fn reseal_migrates_index_columns_and_index_status_counts_what_is_left() {
+    const COUNT: u64 = 20;
+    let s = Scratch::new("migrate");
+    let rows = indexed_rows(&s, COUNT);
     let half = COUNT as usize / 2;
     fs::write(s.path("first.jsonl"), rows[..half].concat()).unwrap();
     fs::write(s.path("rest.jsonl"), rows[half..].concat()).unwrap();
@@ -513,25 +519,7 @@ fn finish_refuses_when_the_index_changed_while_the_operator_confirmed() {
 fn a_resume_after_an_index_rotation_is_refused() {
     const COUNT: u64 = 40;
     let s = Scratch::new("resume-index-rotated");
-    s.init();
-    s.run(&["index", "add", "email-lookup", "--normalizer", "email"])
-        .ok();
-    s.run(&[
-        "index",
-        "add",
-        "name-postcode",
-        "--normalizer",
-        "text,postcode:GB",
-    ])
-    .ok();
-    let keyring = s.keyring();
-    let keys = fieldseal::KeySet::new()
-        .with(keyring.purpose_key::<Fulfillment>())
-        .with_index(keyring.index_key("email-lookup").unwrap())
-        .with_index(keyring.index_key("name-postcode").unwrap());
-    let rows: String = (0..COUNT)
-        .map(|id| serde_json::to_string(&customer(id).seal(&keys).unwrap()).unwrap() + "\n")
-        .collect();
+    let rows = indexed_rows(&s, COUNT).concat();
     s.run(&["index", "rotate", "email-lookup"]).ok();
     // Line 32 is cut short: the run stops there, after what came before it.
     let mut lines: Vec<&str> = rows.lines().collect();

@@ -495,13 +495,7 @@ fn disclose_writes_records_of_consenting_subjects_only_and_logs_the_hand_over() 
         "third-party:acme",
     ])
     .ok();
-    let mut input = String::new();
-    for id in 1..=3 {
-        let sealed = customer(id).seal(&subjects).unwrap();
-        input.push_str(&serde_json::to_string(&sealed).unwrap());
-        input.push('\n');
-    }
-    fs::write(s.path("customers.jsonl"), &input).unwrap();
+    write_customers(&s, &subjects, 1..=3);
     let disclose = |subjects: &[&str], output: &str| {
         let mut args = vec![
             "vault",
@@ -929,9 +923,18 @@ fn two_consenting_customers(s: &Scratch) {
         ])
         .ok();
     }
+    write_customers(s, &subjects, 1..=2);
+}
+
+/// Customers `ids`, sealed by `subjects`, one JSON line each in `customers.jsonl`.
+fn write_customers(
+    s: &Scratch,
+    subjects: &SubjectKeys<SqliteVault>,
+    ids: std::ops::RangeInclusive<u64>,
+) {
     let mut input = String::new();
-    for id in 1..=2 {
-        let sealed = customer(id).seal(&subjects).unwrap();
+    for id in ids {
+        let sealed = customer(id).seal(subjects).unwrap();
         input.push_str(&serde_json::to_string(&sealed).unwrap());
         input.push('\n');
     }
