@@ -218,3 +218,35 @@ fn a_refused_file_is_not_opened_again_until_it_changes() {
         assert_eq!(keys.reload().await.unwrap(), Reloaded::Swapped);
     });
 }
+
+/// A reloadable service gets its audit key from the bundle it loaded, without loading it again:
+/// `None` before the keyring had one; with one, the service's own, which opens the service's log
+/// and verifies what the key sets handed out recorded there.
+#[test]
+fn the_bundles_audit_key_opens_the_services_own_log() {
+    runtime().block_on(async {
+        let mut setup = Setup::new("audit-key");
+        assert!(setup.load().await.audit_key().is_none());
+        setup.keyring.rotate_audit_key().unwrap();
+        setup.save();
+        let keys = setup.load().await;
+        let key = keys.audit_key().expect("the bundle's audit key").share();
+        assert_eq!(key.service(), "fulfillment");
+        #[cfg(feature = "audit-log")]
+        {
+            use fieldseal::audit::{AuditSink as _, FileSink, FileSinkOptions};
+            let dir = setup.dir.join("log");
+            let sink = Arc::new(FileSink::open(&dir, &key, FileSinkOptions::default()).unwrap());
+            let keys = keys
+                .with_auditor(Auditor::new(Arc::clone(&sink), "fulfillment"))
+                .unwrap();
+            let _: Sealed<String, Fulfillment> =
+                keys.current().seal("ada@example.com", &ctx()).unwrap();
+            sink.flush().unwrap();
+            let files = fieldseal::audit::log_files(&dir).unwrap();
+            let report = fieldseal::audit::verify(&files, &key, None).unwrap();
+            assert!(report.is_intact(), "{report:?}");
+            assert_eq!(report.events, 2, "the load and the seal");
+        }
+    });
+}

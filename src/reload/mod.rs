@@ -12,7 +12,7 @@ use arc_swap::ArcSwap;
 
 pub use watch::WatchHandle;
 
-use crate::audit::Auditor;
+use crate::audit::{AuditKey, Auditor};
 use crate::error::Result;
 use crate::keyfile::{KeyBundle, KeyProtector, SharedProtector, blocking};
 use crate::keyring::KeyringId;
@@ -62,6 +62,8 @@ pub struct ReloadableKeys {
     in_force: Mutex<u64>,
     /// What every key set handed out records through ([`with_auditor`](Self::with_auditor)).
     auditor: Option<Auditor>,
+    /// The service's audit key, as the bundle first loaded carried it.
+    audit_key: Option<AuditKey>,
     /// The SHA-256 of the last file a reload refused: not opened again until it changes (a
     /// file asking for heavy key derivation, or under another passphrase, would otherwise cost
     /// that work at every poll).
@@ -98,6 +100,7 @@ impl ReloadableKeys {
         .await?;
         Ok(Self {
             keyring: bundle.keyring_id(),
+            audit_key: bundle.audit_key().map(AuditKey::share),
             service: service.to_owned(),
             current: ArcSwap::from_pointee(bundle.into_key_set()),
             checksum: ArcSwap::from_pointee(checksum),
@@ -125,6 +128,16 @@ impl ReloadableKeys {
             .store(Arc::new(set.with_auditor(auditor.clone())?));
         self.auditor = Some(auditor);
         Ok(self)
+    }
+
+    /// The service's audit key (FORMAT.md §18.1), as the bundle loaded first carried it: what
+    /// opens the service's own log (`audit::FileSink`, feature `audit-log`) and computes its
+    /// pseudonyms, for the auditor given to [`with_auditor`](Self::with_auditor), without loading
+    /// the bundle a second time. `None` if the keyring had no audit key when the bundle was
+    /// exported. A reload does not change it: after an audit key rotation, restart the service to
+    /// write under the new version.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.audit_key.as_ref()
     }
 
     /// The key set in force. Lock-free; hold it for a request, not for the life of the service.
