@@ -9,14 +9,16 @@
 //! - `GET /admin/keys`: how many times each service's bundle was reloaded.
 //!
 //! Each service loads its own bundle without blocking the runtime and reloads it when an
-//! administrator re-exports it (`ReloadableKeys::watch`).
+//! administrator re-exports it (`ReloadableKeys::watch`). With an audit directory configured,
+//! each service records every seal and open in a tamper-evident log of its own, under its own
+//! audit key (from its bundle: the keyring needs one, `fieldseal audit rotate-key`).
 //!
 //! **Three services in one process, for brevity: not how to deploy them.** The split between
 //! purposes is only as strong as the boundary between the code holding each bundle: here any
 //! client reaching the port can call the fulfillment route and read every name. In production
 //! run each service as its own process (its own container or pod) with its own bundle and its
 //! own secret (as here: a passphrase per bundle) and authentication in front of its routes, and
-//! give each its audit trail (`ReloadableKeys::with_auditor`, a `FileSink` per process).
+//! its audit log (as here: a directory per service).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use fieldseal::audit::{Auditor, FileSink, FileSinkOptions};
 use fieldseal::{Passphrase, ReloadableKeys, Seal, WatchHandle};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -70,6 +73,10 @@ pub struct Config {
     pub passphrase_files: [PathBuf; 3],
     /// How often the bundle files are checked for a re-export.
     pub reload_every: Duration,
+    /// Where each service keeps its audit log (`<dir>/ingest`, `<dir>/fulfillment`,
+    /// `<dir>/marketing`), if anywhere: every seal and open, and each bundle loaded, is then an
+    /// event, and a service that cannot record refuses to seal or open.
+    pub audit_dir: Option<PathBuf>,
 }
 
 /// The running service's state.
@@ -96,13 +103,25 @@ pub async fn app(
     let mut watches = Vec::new();
     let mut load = async |path: &PathBuf, service: &str, secret: &PathBuf| {
         let protector = Arc::new(Passphrase::from_file(secret)?.with_max_cost(256 * 1024, 4));
-        let keys = Arc::new(ReloadableKeys::load_bundle(path, service, protector).await?);
+        let mut keys = ReloadableKeys::load_bundle(path, service, protector).await?;
+        if let Some(dir) = &config.audit_dir {
+            // The service's own audit key, from its bundle: it appends to its own log only.
+            let key = keys.audit_key().ok_or_else(|| {
+                format!(
+                    "the {service} bundle carries no audit key: give the keyring one (fieldseal \
+                     audit rotate-key) and export the bundles again"
+                )
+            })?;
+            let sink = FileSink::open(dir.join(service), key, FileSinkOptions::default())?;
+            keys = keys.with_auditor(Auditor::new(sink, service))?;
+        }
+        let keys = Arc::new(keys);
         watches.push(keys.watch(config.reload_every, |outcome| {
             if let Err(e) = outcome {
                 eprintln!("bundle not reloaded, the keys in force stay: {e}");
             }
         }));
-        Ok::<_, fieldseal::Error>(keys)
+        Ok::<_, Box<dyn std::error::Error>>(keys)
     };
     let ingest = load(ingest, "ingest", ingest_secret).await?;
     let fulfillment = load(fulfillment, "fulfillment", fulfillment_secret).await?;
@@ -184,12 +203,10 @@ async fn fulfillment_view(State(shop): State<Shop>, Path(id): Path<i64>) -> Repl
     let Some(row) = row else {
         return Err((StatusCode::NOT_FOUND, format!("no customer {id}")));
     };
-    let key = shop
-        .fulfillment
-        .current()
-        .require::<Fulfillment>()
-        .map_err(failed)?;
-    let view = row.open(&key).map_err(failed)?;
+    // Opened through the key set, whose auditor records it (a key taken out of the set would
+    // open unrecorded).
+    let keys = shop.fulfillment.current();
+    let view = row.open_with::<Fulfillment>(&keys).map_err(failed)?;
     let body =
         json!({ "id": view.id, "name": view.name, "email": view.email, "address": view.address });
     Ok((StatusCode::OK, Json(body)))

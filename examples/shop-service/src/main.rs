@@ -1,6 +1,7 @@
 //! Runs the shop service: `SHOP_DATABASE_URL`, `SHOP_BUNDLE_DIR` (holding `ingest.fskeys`,
 //! `fulfillment.fskeys` and `marketing.fskeys`), `SHOP_SECRET_DIR` (holding each bundle's
-//! passphrase, `ingest.passphrase` and so on), `SHOP_LISTEN` (default 127.0.0.1:8080).
+//! passphrase, `ingest.passphrase` and so on), `SHOP_AUDIT_DIR` (optional: each service's audit
+//! log, in a directory of its own below it), `SHOP_LISTEN` (default 127.0.0.1:8080).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,6 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         passphrase_files: ["ingest", "fulfillment", "marketing"]
             .map(|s| secrets.join(format!("{s}.passphrase"))),
         reload_every: Duration::from_secs(10),
+        audit_dir: std::env::var_os("SHOP_AUDIT_DIR").map(PathBuf::from),
     };
     let (router, _watches) = app(&config).await?;
     let listen = std::env::var("SHOP_LISTEN").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
