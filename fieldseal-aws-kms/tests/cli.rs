@@ -229,13 +229,23 @@ fn a_missing_plug_in_and_another_key_are_named() {
     fs::create_dir_all(&lonely).unwrap();
     let copy = lonely.join(fieldseal.file_name().unwrap());
     fs::copy(&fieldseal, &copy).unwrap();
-    let mut command = Command::new(&copy);
-    let output = command
-        .current_dir(&dir)
-        .env("PATH", &lonely)
-        .args(["--aws-kms-key-id", &key, "status"])
-        .output()
-        .unwrap();
+    // The copy was just written: a test thread forking meanwhile can hold it open for writing
+    // until its child execs, and running it then fails with ETXTBSY. Tried again, briefly.
+    let mut tries = 0;
+    let output = loop {
+        let run = Command::new(&copy)
+            .current_dir(&dir)
+            .env("PATH", &lonely)
+            .args(["--aws-kms-key-id", &key, "status"])
+            .output();
+        match run {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            run => break run.unwrap(),
+        }
+    };
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
