@@ -127,9 +127,10 @@ impl KeySet {
     /// Attaching it records a [`key-set-load`](Operation::KeySetLoad) event naming the purposes
     /// held and counting the indexes held.
     ///
-    /// Only what goes through the key set is recorded: a [`PurposeKey`] taken out of it
-    /// ([`key`](Self::key), [`require`](Self::require)) and used directly is not. Give services
-    /// key sets, and open derived records with `open_with(&keys)` or `open_dyn(&keys)`.
+    /// A [`PurposeKey`] taken out of the set ([`key`](Self::key), [`require`](Self::require))
+    /// records through the same auditor. A key borrowed with [`get`](Self::get) and used
+    /// directly records nothing: open run-time purposes through the set
+    /// ([`open_dyn`](Self::open_dyn)).
     ///
     /// # Errors
     /// [`Error::Audit`] if the load cannot be recorded and the auditor fails closed.
@@ -208,23 +209,44 @@ impl KeySet {
         self.keys.iter()
     }
 
-    /// The key of a run-time purpose.
+    /// The key of a run-time purpose, borrowed: used directly, it records nothing, whatever the
+    /// set's auditor (open run-time purposes through the set, [`open_dyn`](Self::open_dyn)).
     pub fn get(&self, purpose: &str) -> Option<&DynPurposeKey> {
         self.keys.iter().find(|k| k.purpose().name() == purpose)
     }
 
-    /// The key of purpose `P`, as another handle on the same key.
+    /// The key of purpose `P`, as another handle on the same key. It records through this set's
+    /// auditor, if the set has one: what is sealed and opened with it alone is recorded as what
+    /// goes through the set is.
     pub fn key<P: Purpose>(&self) -> Option<PurposeKey<P>> {
-        self.get(P::NAME)
-            .map(|k| PurposeKey::from_dyn_unchecked(k.share()))
+        self.get(P::NAME).map(|k| {
+            let key = match &self.auditor {
+                Some(auditor) => k.share().with_auditor(auditor.clone()),
+                None => k.share(),
+            };
+            PurposeKey::from_dyn_unchecked(key)
+        })
     }
 
-    /// The key of purpose `P`, or an error naming it and the purposes held.
+    /// The key of purpose `P`, or an error naming it and the purposes held. It records through
+    /// this set's auditor, as [`key`](Self::key)'s does.
     ///
     /// # Errors
     /// [`Error::NoKeyForPurpose`].
     pub fn require<P: Purpose>(&self) -> Result<PurposeKey<P>> {
         self.key::<P>().ok_or_else(|| self.missing(P::NAME))
+    }
+
+    /// [`require`](Self::require), recording nothing: for the set's own recorded paths (a derived
+    /// record's `open_with`, which the set records as one event). Not for services.
+    ///
+    /// # Errors
+    /// [`Error::NoKeyForPurpose`].
+    #[doc(hidden)]
+    pub fn require_unrecorded<P: Purpose>(&self) -> Result<PurposeKey<P>> {
+        self.get(P::NAME)
+            .map(|k| PurposeKey::from_dyn_unchecked(k.share()))
+            .ok_or_else(|| self.missing(P::NAME))
     }
 
     /// [`require`](Self::require), borrowed: what `#[derive(Seal)]` seals a record's fields with.

@@ -336,3 +336,49 @@ fn a_reseal_run_that_fails_to_publish_is_recorded_failed() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A key taken out of an audited key set records through the set's auditor: a service opening
+/// with `require::<P>()` is recorded as one opening through the set. A derived record opened with
+/// the set is still one event, not one more per key.
+#[test]
+fn keys_taken_out_of_an_audited_set_record_through_its_auditor() {
+    #[derive(fieldseal::Seal)]
+    #[seal(id = id)]
+    struct Ticket {
+        id: u64,
+        #[seal(Support)]
+        note: String,
+    }
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = support_keys(&keyring, Auditor::new(Arc::clone(&sink), "desk"));
+    let ctx = Context::new("ticket", "note").with_id_int(7);
+    let key = keys.require::<Support>().unwrap();
+    let note: Sealed<String, Support> = Sealed::seal("call back", &ctx, &key).unwrap();
+    assert_eq!(note.open(&key, &ctx).unwrap(), "call back");
+    let ticket = Ticket {
+        id: 7,
+        note: "call back".into(),
+    }
+    .seal(&keys)
+    .unwrap();
+    ticket.open_with::<Support>(&keys).unwrap();
+    ticket.open(&keys.key::<Support>().unwrap()).unwrap();
+    assert_eq!(
+        ops(&sink),
+        [
+            "key-set-load ok",
+            "seal ok",
+            "open ok",
+            "seal ok",
+            "open ok",
+            "open ok"
+        ]
+    );
+    // Without an auditor, the key records nothing, and neither does the set.
+    let quiet = KeySet::from_keyring(&keyring, &[Support.into()]);
+    let before = ops(&sink).len();
+    let key = quiet.require::<Support>().unwrap();
+    let _: Sealed<String, Support> = Sealed::seal("x", &ctx, &key).unwrap();
+    assert_eq!(ops(&sink).len(), before);
+}

@@ -557,10 +557,10 @@ fn openers(record: &Record<'_>) -> TokenStream {
             where
                 Self: ::fieldseal::record::View<__P>,
             {
-                // Taken out of the set, the key records nothing: the set records the record. Taken
-                // inside the run, so that a purpose the set lacks is recorded as a failed open.
+                // Taken out of the set unrecorded: the set records the record, once. Taken inside
+                // the run, so that a purpose the set lacks is recorded as a failed open.
                 let __run = || {
-                    let __key = keys.require::<__P>()?;
+                    let __key = keys.require_unrecorded::<__P>()?;
                     ::fieldseal::record::View::open_view(self, &__key)
                 };
                 #audit_set

@@ -203,8 +203,7 @@ async fn fulfillment_view(State(shop): State<Shop>, Path(id): Path<i64>) -> Repl
     let Some(row) = row else {
         return Err((StatusCode::NOT_FOUND, format!("no customer {id}")));
     };
-    // Opened through the key set, whose auditor records it (a key taken out of the set would
-    // open unrecorded).
+    // Opened through the key set, whose auditor records the record as one event.
     let keys = shop.fulfillment.current();
     let view = row.open_with::<Fulfillment>(&keys).map_err(failed)?;
     let body =
