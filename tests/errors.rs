@@ -719,3 +719,52 @@ fn errors_are_the_variants_they_claim() {
         }
     }
 }
+
+/// Every message literal in the library's and the tool's source reads as one line of text: a
+/// string continued onto the next source line without its `\` keeps the next line's indentation
+/// as a run of spaces in the middle of the message (three messages of the tool had one). Scans
+/// `src/` for a quoted run of nine or more spaces between words.
+#[test]
+fn no_message_in_the_source_keeps_a_continuation_indent() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    assert!(files.len() > 100, "{} files", files.len());
+    let mut broken = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            // The quoted parts of the line: every other piece between double quotes.
+            for quoted in line.split('"').skip(1).step_by(2) {
+                // A word, nine spaces or more, a word: the indentation of a continuation line
+                // (aligned columns are narrower, and are followed by a placeholder).
+                let bytes = quoted.as_bytes();
+                let gap = (1..bytes.len()).any(|at| {
+                    let run = bytes[at..].iter().take_while(|&&b| b == b' ').count();
+                    let before = bytes[at - 1];
+                    run >= 9
+                        && (before.is_ascii_lowercase() || b",;:)".contains(&before))
+                        && bytes
+                            .get(at + run)
+                            .is_some_and(|&b| b.is_ascii_lowercase() || b == b'(')
+                });
+                if gap {
+                    broken.push(format!("{}:{}", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "messages with a broken line: {broken:?}");
+}

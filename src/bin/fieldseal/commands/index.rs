@@ -103,7 +103,8 @@ fn finish(file: &KeyringFile, args: &IndexFinishArgs, out: &mut dyn Write) -> Ou
         return Err(Failure::new(
             Exit::Refused,
             format!(
-                "index `{name}` changed while this command waited (live versions {} when                  confirmed, {} now); nothing changed: check the migration and run it again",
+                "index `{name}` changed while this command waited (live versions {} when \
+                 confirmed, {} now); nothing changed: check the migration and run it again",
                 list(&live),
                 list(&now)
             ),

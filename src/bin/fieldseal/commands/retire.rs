@@ -150,7 +150,8 @@ fn check_vaults(
                     return Err(Failure::new(
                         Exit::Failure,
                         format!(
-                            "{} was bound to keyring {bound} meanwhile, not to {}; nothing was                              retired in it: name the vaults of this keyring",
+                            "{} was bound to keyring {bound} meanwhile, not to {}; nothing was \
+                             retired in it: name the vaults of this keyring",
                             file.what(),
                             keyring.id()
                         ),

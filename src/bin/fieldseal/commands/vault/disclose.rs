@@ -107,7 +107,9 @@ pub(crate) fn run(
         rewrite(writer, &kept, &partial).map_err(|e| {
             file.failed(
                 format_args!(
-                    "the disclosure to {partner} is logged, but {} still holds records of                      customers it does not name (they withdrew meanwhile): remove it, and hand                      nothing over",
+                    "the disclosure to {partner} is logged, but {} still holds records of \
+                     customers it does not name (they withdrew meanwhile): remove it, and hand \
+                     nothing over",
                     partial.display()
                 ),
                 &e,
