@@ -96,6 +96,20 @@ pub enum KeyFileError {
         reason: String,
     },
 
+    /// A reload found the very file it refused before (same bytes): it is not read again, for
+    /// the reason it was refused then. The keys in force stay.
+    #[error(
+        "{} is the key file a reload refused before ({reason}); the keys in force stay: replace \
+         the file (export the bundle again) to have it read",
+        .path.display()
+    )]
+    RefusedBefore {
+        /// The file.
+        path: PathBuf,
+        /// Why it was refused then.
+        reason: String,
+    },
+
     /// The content authenticated but does not follow FORMAT.md §14: a bug in whatever wrote it.
     #[error("the key file's content is invalid: {reason}; it was not written by this fieldseal")]
     Invalid {

@@ -187,12 +187,9 @@ impl ReloadableKeys {
         .await;
         let (bundle, checksum, ticket) = match read {
             Ok(Read::Refused) => {
-                let why = refused.map(|(_, why)| why).unwrap_or_default();
-                return Err(crate::error::KeyFileError::Invalid {
-                    reason: format!(
-                        "{} is the file refused before ({why}); change it to try again",
-                        self.path.display()
-                    ),
+                return Err(crate::error::KeyFileError::RefusedBefore {
+                    path: self.path.clone(),
+                    reason: refused.map(|(_, why)| why).unwrap_or_default(),
                 }
                 .into());
             }
