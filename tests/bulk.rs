@@ -913,7 +913,7 @@ fn a_number_beyond_f64_in_an_uncovered_object_is_copied() {
 /// published it, and the first appended its later batches to the published file.
 #[test]
 fn a_second_run_on_the_same_output_while_the_first_runs_is_refused() {
-    let dir = scratch("review-two-runs");
+    let dir = scratch("two-runs");
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
     let input = dir.join("members.jsonl");
     let members = write_members(&keyring, &input, 5000);
@@ -992,7 +992,7 @@ fn a_declared_layout_does_not_skip_a_sealed_value_it_does_not_name() {
 #[test]
 fn blank_lines_are_not_counted_as_records() {
     let mut keyring = Keyring::generate(Suite::default()).unwrap();
-    let dir = scratch("review-blank");
+    let dir = scratch("blank-lines");
     let input = dir.join("members.jsonl");
     write_members(&keyring, &input, 2);
     keyring.rotate().unwrap();

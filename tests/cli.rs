@@ -1448,7 +1448,6 @@ fn a_reseal_killed_at_several_points_resumes_to_every_record_once() {
             break;
         }
     }
-    eprintln!("review: {kills} run(s) killed");
     assert!(kills > 0, "no run was killed");
     if !s.path("out.jsonl").exists() {
         let rerun = s.keyring_cmd(&reseal_args("records.jsonl", "out.jsonl"));
@@ -1492,7 +1491,7 @@ fn two_reseal_processes_on_one_output_are_not_both_let_in() {
 /// leaving the value under version 1 for `retire 1` to make unreadable).
 #[test]
 fn sealed_fields_named_do_not_let_a_sealed_value_in_an_uncovered_object_pass() {
-    let s = Scratch::new("review-declared-skip");
+    let s = Scratch::new("declared-skip");
     s.stale_records(3);
     let noted: String = s
         .read_text("records.jsonl")
@@ -1546,7 +1545,7 @@ fn no_value_left_under_version_1_after_success(s: &Scratch, args: &[&str], out: 
 /// run exited 0, and every newsletter flag stayed under version 1).
 #[test]
 fn a_sealed_path_that_names_no_member_does_not_pass_silently() {
-    let s = Scratch::new("review-sealed-typo");
+    let s = Scratch::new("sealed-typo");
     s.stale_records(3);
     let mut args = reseal_args("records.jsonl", "out.jsonl");
     args.extend([

@@ -182,12 +182,16 @@ fn a_refused_file_is_not_opened_again_until_it_changes() {
             kek: Kek::new(SecretKey::generate().unwrap()),
             unwraps: std::sync::atomic::AtomicUsize::new(0),
         });
-        setup
-            .keyring
-            .export_bundle("fulfillment", &[DynPurpose::of::<Fulfillment>()])
-            .unwrap()
-            .save(&setup.path, &counting.kek)
-            .unwrap();
+        // The service's bundle, saved under the counting key.
+        let save = || {
+            setup
+                .keyring
+                .export_bundle("fulfillment", &[DynPurpose::of::<Fulfillment>()])
+                .unwrap()
+                .save(&setup.path, &counting.kek)
+                .unwrap();
+        };
+        save();
         let protector: SharedProtector = counting.clone();
         let keys = ReloadableKeys::load_bundle(&setup.path, "fulfillment", protector)
             .await
@@ -209,12 +213,7 @@ fn a_refused_file_is_not_opened_again_until_it_changes() {
             "the same refused file was opened again"
         );
         // Put right: saved again under the service's key, it is tried and swapped in.
-        setup
-            .keyring
-            .export_bundle("fulfillment", &[DynPurpose::of::<Fulfillment>()])
-            .unwrap()
-            .save(&setup.path, &counting.kek)
-            .unwrap();
+        save();
         assert_eq!(keys.reload().await.unwrap(), Reloaded::Swapped);
     });
 }

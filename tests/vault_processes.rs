@@ -21,7 +21,7 @@ struct Dir(PathBuf);
 impl Dir {
     fn new(name: &str) -> Self {
         let path = std::env::temp_dir().join(format!(
-            "fieldseal-review-procs-{}-{name}",
+            "fieldseal-vault-procs-{}-{name}",
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&path);

@@ -268,10 +268,12 @@ impl<V> SubjectKeys<V> {
         let records = records
             .into_iter()
             .zip(&asked.subjects)
-            .filter(|(_, subject)| {
-                logged
-                    .get_mut(&subject.subject[..])
-                    .is_some_and(|left| std::mem::replace(left, left.saturating_sub(1)) > 0)
+            .filter(|(_, subject)| match logged.get_mut(&subject.subject[..]) {
+                Some(left) if *left > 0 => {
+                    *left -= 1;
+                    true
+                }
+                _ => false,
             })
             .map(|(made, _)| made)
             .collect();

@@ -88,10 +88,10 @@ impl Default for FileSinkOptions {
 ///
 /// Many threads may record at once; one `FileSink` writes a directory at a time (it holds the
 /// directory's `.lock` while open, and a second `open` is refused with [`AuditError::InUse`]):
-/// give each process, each replica of a service, a directory of its own. Fails closed by default: once the writer failed (disk full,
-/// an I/O error) or the queue stayed full past `queue_wait`, `record` fails, and so does the
-/// operation that wanted the event ([`FailurePolicy`](crate::audit::FailurePolicy)). Lines
-/// written before a failure stay intact.
+/// give each process, each replica of a service, a directory of its own. Fails closed by
+/// default: once the writer failed (disk full, an I/O error) or the queue stayed full past
+/// `queue_wait`, `record` fails, and so does the operation that wanted the event
+/// ([`FailurePolicy`](crate::audit::FailurePolicy)). Lines written before a failure stay intact.
 ///
 /// ```
 /// use fieldseal::audit::{Auditor, FileSink, FileSinkOptions};
