@@ -4,8 +4,8 @@
 //! (`GlobalAlloc`), which the including module allows for it alone.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// The pattern searched for, and how many freed blocks held it.
 static ARMED: AtomicBool = AtomicBool::new(false);
@@ -23,12 +23,14 @@ unsafe impl GlobalAlloc for Scanning {
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if ARMED.load(Ordering::SeqCst) {
-            // `try_lock`: the pattern's own Vec is never freed while armed, and no re-entrancy.
-            if let Ok(pattern) = PATTERN.try_lock() {
-                let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
-                if !pattern.is_empty() && block.windows(pattern.len()).any(|w| w == &pattern[..]) {
-                    HITS.fetch_add(1, Ordering::SeqCst);
-                }
+            // Waits for the lock rather than skipping the block: another thread freeing a block
+            // at the same moment holds it, and a `try_lock` then let this block go unscanned (a
+            // copy missed, the scanner's own self-test failing now and then). No deadlock: while
+            // armed, the lock is held only here, for a scan that allocates and frees nothing.
+            let pattern = PATTERN.lock().unwrap_or_else(PoisonError::into_inner);
+            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            if !pattern.is_empty() && block.windows(pattern.len()).any(|w| w == &pattern[..]) {
+                HITS.fetch_add(1, Ordering::SeqCst);
             }
         }
         unsafe { System.dealloc(ptr, layout) }
@@ -55,9 +57,7 @@ static ALLOCATOR: Scanning = Scanning;
 static SERIAL: Mutex<()> = Mutex::new(());
 
 pub(crate) fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Freed blocks holding `pattern` while `f` runs.
