@@ -37,8 +37,12 @@ use crate::sealed::{AsPlaintext, Context, Plaintext, Sealed};
 /// service that searches customers by phone number can hold the phone index's key alone.
 #[derive(Default)]
 pub struct KeySet {
-    /// Few purposes per service: a scan beats hashing.
+    /// Few purposes per service: a scan beats hashing. Without an auditor: the set's own paths
+    /// record through the set (`find`).
     keys: Vec<DynPurposeKey>,
+    /// The same keys as lent out ([`get`](Self::get), [`iter`](Self::iter)): each records
+    /// through the set's auditor. Empty while the set has none.
+    lent: Vec<DynPurposeKey>,
     /// Index keys, by name; never consulted to seal or open.
     indexes: Vec<IndexKey>,
     /// Records every seal and open through this key set (src/audit/).
@@ -76,11 +80,27 @@ impl KeySet {
         if self.auditor.is_none() {
             self.auditor = auditor;
         }
-        if let Some(slot) = self.keys.iter_mut().find(|k| k.purpose() == key.purpose()) {
-            return Some(std::mem::replace(slot, key));
-        }
-        self.keys.push(key);
-        None
+        let replaced =
+            if let Some(slot) = self.keys.iter_mut().find(|k| k.purpose() == key.purpose()) {
+                Some(std::mem::replace(slot, key))
+            } else {
+                self.keys.push(key);
+                None
+            };
+        self.lend();
+        replaced
+    }
+
+    /// Rebuilds the keys lent out, each recording through the set's auditor.
+    fn lend(&mut self) {
+        self.lent = match &self.auditor {
+            Some(auditor) => self
+                .keys
+                .iter()
+                .map(|k| k.share().with_auditor(auditor.clone()))
+                .collect(),
+            None => Vec::new(),
+        };
     }
 
     /// Adds (or replaces) the key of a blind index.
@@ -127,10 +147,8 @@ impl KeySet {
     /// Attaching it records a [`key-set-load`](Operation::KeySetLoad) event naming the purposes
     /// held and counting the indexes held.
     ///
-    /// A [`PurposeKey`] taken out of the set ([`key`](Self::key), [`require`](Self::require))
-    /// records through the same auditor. A key borrowed with [`get`](Self::get) and used
-    /// directly records nothing: open run-time purposes through the set
-    /// ([`open_dyn`](Self::open_dyn)).
+    /// A key taken out of the set ([`key`](Self::key), [`require`](Self::require)) or borrowed
+    /// from it ([`get`](Self::get), [`iter`](Self::iter)) records through the same auditor.
     ///
     /// # Errors
     /// [`Error::Audit`] if the load cannot be recorded and the auditor fails closed.
@@ -147,6 +165,7 @@ impl KeySet {
         auditor.record(&draft, crate::audit::Outcome::Ok)?;
         drop(purposes);
         self.auditor = Some(auditor);
+        self.lend();
         Ok(self)
     }
 
@@ -163,6 +182,7 @@ impl KeySet {
                     auditor: None,
                 })
                 .collect(),
+            lent: Vec::new(),
             indexes: self.indexes.iter().map(IndexKey::share).collect(),
             auditor: None,
         }
@@ -204,14 +224,53 @@ impl KeySet {
         self.keys.iter().map(|k| k.purpose().clone()).collect()
     }
 
-    /// The keys held.
+    /// The keys held. Each records through this set's auditor, if the set has one, as
+    /// [`get`](Self::get)'s does.
     pub fn iter(&self) -> impl Iterator<Item = &DynPurposeKey> {
-        self.keys.iter()
+        self.lent_keys().iter()
     }
 
-    /// The key of a run-time purpose, borrowed: used directly, it records nothing, whatever the
-    /// set's auditor (open run-time purposes through the set, [`open_dyn`](Self::open_dyn)).
+    /// The key of a run-time purpose, borrowed. It records through this set's auditor, if the set
+    /// has one: what is sealed and opened with it is recorded as what goes through the set is.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use fieldseal::audit::{Auditor, MemorySink};
+    /// use fieldseal::{Context, KeySet, Keyring, Sealed, Suite};
+    /// fieldseal::purpose!(Support = "support");
+    /// let keyring = Keyring::generate(Suite::default())?;
+    /// let sink = Arc::new(MemorySink::new());
+    /// let keys = KeySet::new()
+    ///     .with(keyring.purpose_key::<Support>())
+    ///     .with_auditor(Auditor::new(Arc::clone(&sink), "support-desk"))?;
+    /// let ctx = Context::new("customer", "phone").with_id_int(1001);
+    /// let phone: Sealed<String, Support> = keys.seal("+44 20 7946 0000", &ctx)?;
+    ///
+    /// let key = keys.get("support").expect("the set holds it");
+    /// assert_eq!(phone.open_dyn(key, &ctx)?, "+44 20 7946 0000");
+    /// let lines = sink.lines(); // the load, the seal, and the open with the borrowed key
+    /// assert!(lines[2].contains(r#""op":"open""#));
+    /// # Ok::<(), fieldseal::Error>(())
+    /// ```
     pub fn get(&self, purpose: &str) -> Option<&DynPurposeKey> {
+        self.lent_keys()
+            .iter()
+            .find(|k| k.purpose().name() == purpose)
+    }
+
+    /// The keys [`get`](Self::get) and [`iter`](Self::iter) lend.
+    fn lent_keys(&self) -> &[DynPurposeKey] {
+        if self.auditor.is_some() {
+            &self.lent
+        } else {
+            &self.keys
+        }
+    }
+
+    /// The key of a run-time purpose, recording nothing: for the set's own paths and the code
+    /// `#[derive(Seal)]` generates, which record through the set. Not for services.
+    #[doc(hidden)]
+    pub fn get_unrecorded(&self, purpose: &str) -> Option<&DynPurposeKey> {
         self.keys.iter().find(|k| k.purpose().name() == purpose)
     }
 
@@ -219,7 +278,7 @@ impl KeySet {
     /// auditor, if the set has one: what is sealed and opened with it alone is recorded as what
     /// goes through the set is.
     pub fn key<P: Purpose>(&self) -> Option<PurposeKey<P>> {
-        self.get(P::NAME).map(|k| {
+        self.get_unrecorded(P::NAME).map(|k| {
             let key = match &self.auditor {
                 Some(auditor) => k.share().with_auditor(auditor.clone()),
                 None => k.share(),
@@ -244,7 +303,7 @@ impl KeySet {
     /// [`Error::NoKeyForPurpose`].
     #[doc(hidden)]
     pub fn require_unrecorded<P: Purpose>(&self) -> Result<PurposeKey<P>> {
-        self.get(P::NAME)
+        self.get_unrecorded(P::NAME)
             .map(|k| PurposeKey::from_dyn_unchecked(k.share()))
             .ok_or_else(|| self.missing(P::NAME))
     }
@@ -255,7 +314,7 @@ impl KeySet {
     /// [`Error::NoKeyForPurpose`].
     #[doc(hidden)]
     pub fn require_ref<P: Purpose>(&self) -> Result<crate::sealed::KeyRef<'_, P>> {
-        self.get(P::NAME)
+        self.get_unrecorded(P::NAME)
             .map(crate::sealed::KeyRef::new)
             .ok_or_else(|| self.missing(P::NAME))
     }
@@ -287,7 +346,7 @@ impl KeySet {
         let version = || {
             names
                 .first()
-                .and_then(|n| self.get(n))
+                .and_then(|n| self.get_unrecorded(n))
                 .map(DynPurposeKey::active_version)
         };
         let bytes = crate::audit::hooks::value(
@@ -325,7 +384,7 @@ impl KeySet {
             || crate::audit::hooks::part_version(sealed.as_bytes(), purpose.name()),
             || {
                 let key = self
-                    .get(purpose.name())
+                    .get_unrecorded(purpose.name())
                     .ok_or_else(|| self.missing(purpose.name()))?;
                 sealed.open_dyn(key, ctx)
             },
@@ -388,7 +447,7 @@ impl KeySet {
             id: ctx.id(),
             key_version: names
                 .first()
-                .and_then(|n| self.get(n))
+                .and_then(|n| self.get_unrecorded(n))
                 .map(DynPurposeKey::active_version),
             ..Draft::new(Operation::Reseal)
         };
@@ -457,7 +516,9 @@ impl KeySet {
         }
         let mut found: [Option<&KeyState>; MAX_PARTS] = [None; MAX_PARTS];
         for (slot, name) in found.iter_mut().zip(names) {
-            let key = self.get(name).ok_or_else(|| self.missing(name))?;
+            let key = self
+                .get_unrecorded(name)
+                .ok_or_else(|| self.missing(name))?;
             *slot = Some(&*key.state);
         }
         let mut states: [&KeyState; MAX_PARTS] = [found[0].expect("at least one name"); MAX_PARTS];

@@ -382,3 +382,66 @@ fn keys_taken_out_of_an_audited_set_record_through_its_auditor() {
     let _: Sealed<String, Support> = Sealed::seal("x", &ctx, &key).unwrap();
     assert_eq!(ops(&sink).len(), before);
 }
+
+/// A key borrowed from an audited key set (`get`, `iter`) records through the set's auditor, as a
+/// key taken out does: a service that opens run-time purposes with `keys.get(name)` is recorded.
+/// What goes through the set itself is still one event, not one more for the key it looks up.
+#[test]
+fn keys_borrowed_from_an_audited_set_record_through_its_auditor() {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_auditor(Auditor::new(Arc::clone(&sink), "desk"))
+        .unwrap();
+    let ctx = Context::new("customer", "email").with_id_int(7);
+    let email: Sealed<String, Support> = keys.seal(SECRET, &ctx).unwrap();
+
+    let key = keys.get("support").unwrap();
+    assert!(
+        key.auditor().is_some(),
+        "the borrowed key carries the auditor"
+    );
+    assert_eq!(email.open_dyn(key, &ctx).unwrap(), SECRET);
+    let lines = sink.lines();
+    let last = lines.last().unwrap();
+    assert!(
+        last.contains(r#""op":"open""#) && last.contains(r#""actor":"desk""#),
+        "the open with the borrowed key is recorded as the set's: {last}"
+    );
+    let fulfillment = keys
+        .iter()
+        .find(|k| k.purpose().name() == "fulfillment")
+        .unwrap();
+    let typed = fieldseal::PurposeKey::<Fulfillment>::from_dyn(fulfillment.share()).unwrap();
+    let address: Sealed<String, Fulfillment> = Sealed::seal("1 Main St", &ctx, &typed).unwrap();
+    assert_eq!(address.open_dyn(fulfillment, &ctx).unwrap(), "1 Main St");
+    // Through the set: one event each, although the set looks the key up by name.
+    let back = keys.open_dyn(&email, &Support.into(), &ctx).unwrap();
+    assert_eq!(back, SECRET);
+    let resealed = keys
+        .seal_dyn::<String>(&[Support.into()], SECRET, &ctx)
+        .unwrap();
+    assert_eq!(
+        ops(&sink),
+        [
+            "key-set-load ok",
+            "seal ok",
+            "open ok",
+            "seal ok",
+            "open ok",
+            "open ok",
+            "seal ok"
+        ]
+    );
+    drop(resealed);
+
+    // Without an auditor, borrowed keys record nothing.
+    let quiet = KeySet::from_keyring(&keyring, &[Support.into()]);
+    let before = ops(&sink).len();
+    let key = quiet.get("support").unwrap();
+    assert!(key.auditor().is_none());
+    email.open_dyn(key, &ctx).unwrap();
+    assert_eq!(ops(&sink).len(), before);
+}

@@ -773,7 +773,7 @@ fn dyn_local(f: &Field<'_>) -> Option<TokenStream> {
     Some(quote! {
         let #local = match [#(<#purposes as ::fieldseal::Purpose>::NAME),*]
             .iter()
-            .find_map(|__name| keys.get(__name))
+            .find_map(|__name| keys.get_unrecorded(__name))
         {
             ::core::option::Option::Some(__key) => ::core::option::Option::Some(#open),
             ::core::option::Option::None => {

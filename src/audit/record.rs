@@ -109,7 +109,8 @@ fn draft<'a>(event: &RecordEvent<'a>) -> Draft<'a> {
 
 /// The active version of purpose `name`'s key in `keys`.
 pub fn active_version(keys: &KeySet, name: &str) -> Option<u32> {
-    keys.get(name).map(crate::DynPurposeKey::active_version)
+    keys.get_unrecorded(name)
+        .map(crate::DynPurposeKey::active_version)
 }
 
 /// [`KeySet::reseal`] without an event: a field of a record whose re-seal is recorded whole.

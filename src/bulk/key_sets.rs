@@ -115,7 +115,7 @@ impl KeySets {
         self.with_set(keyring, &[purpose.name()], |set| {
             // Built from this one purpose: the set holds its key.
             let key = set
-                .get(purpose.name())
+                .get_unrecorded(purpose.name())
                 .ok_or_else(|| Error::NoKeyForPurpose {
                     purpose: purpose.name().to_owned(),
                     held: Vec::new(),

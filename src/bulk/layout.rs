@@ -833,7 +833,7 @@ impl Reseal for KeySet {
         let mut purposes: Vec<String> = self
             .purposes()
             .iter()
-            .filter_map(|p| self.get(p.name()))
+            .filter_map(|p| self.get_unrecorded(p.name()))
             .map(|key| format!("{} {}", key.purpose().name(), key.active_version()))
             .collect();
         purposes.sort();
@@ -859,7 +859,7 @@ impl Reseal for KeySet {
         match sealed
             .purposes()
             .into_iter()
-            .find(|p| self.get(p.name()).is_some())
+            .find(|p| self.get_unrecorded(p.name()).is_some())
         {
             Some(purpose) => self.open_dyn(&sealed, &purpose, ctx).map(Some),
             None => Ok(None),

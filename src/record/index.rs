@@ -371,7 +371,7 @@ pub fn open_source<Ps: Purposes>(
     ctx: &Context<'_>,
 ) -> Result<String> {
     let purposes = sealed.purposes();
-    if let Some(key) = purposes.iter().find_map(|p| keys.get(p.name())) {
+    if let Some(key) = purposes.iter().find_map(|p| keys.get_unrecorded(p.name())) {
         return sealed.open_dyn(key, ctx);
     }
     Err(Error::NoKeyForPurpose {

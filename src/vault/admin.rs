@@ -58,7 +58,7 @@ impl<V> SubjectKeys<V> {
         let active = keys
             .purposes()
             .iter()
-            .filter_map(|p| keys.get(p.name()))
+            .filter_map(|p| keys.get_unrecorded(p.name()))
             .any(|key| key.active_version() == version);
         if active {
             return Err(crate::KeyringError::RetireActive { version }.into());

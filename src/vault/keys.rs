@@ -344,7 +344,7 @@ impl<V> SubjectKeys<V> {
     pub(crate) fn suite_of(&self, purposes: &[DynPurpose]) -> crate::aead::Suite {
         purposes
             .first()
-            .and_then(|p| self.keys.get(p.name()))
+            .and_then(|p| self.keys.get_unrecorded(p.name()))
             .map_or_else(Default::default, DynPurposeKey::suite)
     }
 
@@ -415,7 +415,7 @@ impl<V> SubjectKeys<V> {
     /// The purpose key of `purpose`.
     pub(crate) fn purpose_key(&self, purpose: &str) -> Result<&DynPurposeKey> {
         self.keys
-            .get(purpose)
+            .get_unrecorded(purpose)
             .ok_or_else(|| Error::NoKeyForPurpose {
                 purpose: purpose.to_owned(),
                 held: self
@@ -720,7 +720,7 @@ impl<V> SubjectKeys<V> {
                 // Through the ticket: an erasure since the read answers "erased", not this. And
                 // only for a purpose of the key set: an erasure elsewhere in the process empties
                 // those alone (src/vault/caches.rs).
-                if self.keys.get(purpose).is_some() {
+                if self.keys.get_unrecorded(purpose).is_some() {
                     self.cache.fill(ticket, id, purpose, Cached::Destroyed(d));
                 }
                 Cached::Destroyed(d)

@@ -259,7 +259,7 @@ impl<V> SubjectSession<'_, V> {
             let suite = self
                 .keys
                 .keys()
-                .get(Ps::NAMES[0])
+                .get_unrecorded(Ps::NAMES[0])
                 .map_or_else(Default::default, crate::DynPurposeKey::suite);
             return crate::sealed::seal_empty::<T>(suite, ctx).map(Sealed::from_trusted);
         };
