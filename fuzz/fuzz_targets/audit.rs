@@ -1,4 +1,4 @@
-//! Fuzz target `audit`: see checks/audit.rs for what it checks.
+//! Fuzz target `audit`: see checks/audit/mod.rs for what it checks.
 
 #![no_main]
 
