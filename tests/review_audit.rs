@@ -1,0 +1,296 @@
+//! A hostile review of the audit promise (README "Audit trail", SECURITY.md "The audit trail"):
+//! every seal, open, re-seal and disclosure done through an audited key holder is one event, and
+//! a failed open is recorded as failed. Each test here shows a public path where that does not
+//! hold, and fails on the code it was written against (8c83edb).
+
+use std::sync::Arc;
+
+use fieldseal::audit::{Auditor, MemorySink};
+use fieldseal::{Context, KeySet, Keyring, Seal, Sealed, Suite};
+
+fieldseal::purpose!(Support = "support");
+fieldseal::purpose!(Fulfillment = "fulfillment");
+
+#[path = "common/events.rs"]
+mod events;
+
+use events::ops;
+
+const SECRET: &str = "ada@example.com";
+
+fn audited(keyring: &Keyring, sink: &Arc<MemorySink>) -> KeySet {
+    KeySet::new()
+        .with(keyring.purpose_key::<Support>())
+        .with(keyring.purpose_key::<Fulfillment>())
+        .with_auditor(Auditor::new(Arc::clone(sink), "desk"))
+        .unwrap()
+}
+
+#[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(id = id)]
+struct Ticket {
+    id: u64,
+    #[seal(Support)]
+    note: String,
+    #[seal(Fulfillment, Support)]
+    address: String,
+}
+
+fn ticket() -> Ticket {
+    Ticket {
+        id: 7,
+        note: SECRET.into(),
+        address: "1 Main St".into(),
+    }
+}
+
+/// `KeySet::insert` hands back the key it replaces, and that key is taken out of the set without
+/// the set's auditor: a service that swaps in a new key (say, after a rotation, or a reload it
+/// does by hand) and keeps the old one to open older values opens them with no event, although
+/// every key "taken out of an audited set" is promised to record through its auditor
+/// (README, KeySet::with_auditor). The set strips each key's auditor as it takes it in
+/// (`take_auditor`), and `insert` returns the bare stored key rather than a lent one.
+#[test]
+fn the_key_insert_replaces_still_records_through_the_sets_auditor() {
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let mut keys = audited(&keyring, &sink);
+    let ctx = Context::new("customer", "email").with_id_int(7);
+    let email: Sealed<String, Support> = keys.seal(SECRET, &ctx).unwrap();
+
+    let replaced = keys
+        .insert(keyring.dyn_purpose_key(&Support.into()))
+        .expect("the set held a support key");
+    assert_eq!(email.open_dyn(&replaced, &ctx).unwrap(), SECRET);
+    assert_eq!(
+        ops(&sink),
+        ["key-set-load ok", "seal ok", "open ok"],
+        "the plaintext came out through a key taken out of an audited set, unrecorded \
+         (the replaced key's auditor: {:?})",
+        replaced.auditor().map(Auditor::actor)
+    );
+}
+
+/// `fieldseal::record::OpenRecord::open_dyn_nested` is a public, documented trait method ("Opens
+/// every field `keys` may read"), not `#[doc(hidden)]`, and `Nesting::TOP` is a public constant:
+/// called at the top level with an audited key set it opens every field the set can read, the
+/// same as the derived `open_dyn`, and records nothing. The derived code looks keys up with
+/// `get_unrecorded` and relies on the entry point to record; the trait method is an entry point
+/// of its own. (`ResealRecord::reseal_nested` says it records nothing; this trait does not.)
+/// SECURITY.md: "every value a key set opened is in the log".
+#[test]
+fn the_public_open_record_trait_records_what_it_opens() {
+    use fieldseal::record::{Nesting, OpenRecord};
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = audited(&keyring, &sink);
+    let sealed = ticket().seal(&keys).unwrap();
+    let before = ops(&sink);
+    assert_eq!(before, ["key-set-load ok", "seal ok"]);
+
+    let view = OpenRecord::open_dyn_nested(&sealed, &keys, &Nesting::TOP).unwrap();
+    assert_eq!(view.note.as_deref(), Some(SECRET), "the plaintext is out");
+    assert_eq!(
+        ops(&sink),
+        ["key-set-load ok", "seal ok", "open ok"],
+        "every field of the record was opened through an audited key set without an event"
+    );
+}
+
+/// The same for sealing: `fieldseal::record::SealRecord::seal_nested`, public and documented,
+/// seals every field of a record with an audited key set and records no event (the derived
+/// `seal` records one). README: "Every seal and open through `keys` is now one event".
+#[test]
+fn the_public_seal_record_trait_records_what_it_seals() {
+    use fieldseal::record::{Nesting, SealRecord};
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let keys = audited(&keyring, &sink);
+    let sealed = SealRecord::seal_nested(&ticket(), &keys, &Nesting::TOP).unwrap();
+    assert_eq!(
+        sealed.open_with::<Support>(&keys).unwrap().note,
+        SECRET,
+        "a record sealed and opening"
+    );
+    assert_eq!(
+        ops(&sink),
+        ["key-set-load ok", "seal ok", "open ok"],
+        "a whole record was sealed through an audited key set without an event"
+    );
+}
+
+#[derive(Seal, Clone, Debug, PartialEq)]
+#[seal(id = id, subject = card)]
+struct Member {
+    id: u64,
+    card: String,
+    #[seal(Support)]
+    email: String,
+}
+
+/// A subject-mode record's single-field opener (`open_email::<P, _>(&subjects)`) makes its
+/// opening session before anything is recorded: when that fails (here, a stored row whose subject
+/// column was emptied: the subject id must be 1 to 256 bytes), the open fails with no event at
+/// all. The whole-record `open::<P>` makes the same session inside its recorded run and is
+/// recorded as a failed open; the promise is that a failed open is recorded as failed, and a
+/// probe of tampered rows is exactly what the failed events are for.
+#[test]
+fn a_subject_mode_field_opener_that_fails_is_recorded_failed() {
+    use fieldseal::vault::{MemoryVault, SubjectKeys};
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let sink = Arc::new(MemorySink::new());
+    let subjects =
+        SubjectKeys::new(MemoryVault::new(), audited(&keyring, &sink), keyring.id()).unwrap();
+    let sealed = Member {
+        id: 7,
+        card: "m-1001".into(),
+        email: SECRET.into(),
+    }
+    .seal(&subjects)
+    .unwrap();
+    assert_eq!(sealed.open_email::<Support, _>(&subjects).unwrap(), SECRET);
+    let mut tampered = sealed.clone();
+    tampered.card = String::new();
+
+    assert!(tampered.open::<Support>(&subjects).is_err());
+    let whole = ops(&sink);
+    assert_eq!(
+        whole.last().map(String::as_str),
+        Some("open failed"),
+        "the whole record's failed open is recorded: {whole:?}"
+    );
+    assert!(tampered.open_email::<Support, _>(&subjects).is_err());
+    let after = ops(&sink);
+    assert_eq!(
+        after.len(),
+        whole.len() + 1,
+        "the field opener failed and left no event: {after:?}"
+    );
+    assert_eq!(after.last().map(String::as_str), Some("open failed"));
+}
+
+/// `fieldseal vault disclose --audit-log DIR` opens the named fields of each consenting subject
+/// with the subject's data keys and hands them, sealed again, to a third party: the disclosure
+/// of protected data the README lists as recorded ("disclosures", "the open of the subject's copy
+/// that `reseal_direct` hands to a partner's key"). The flag is global and accepted, and the
+/// tool's `--audit-log` "records administration through `fieldseal` itself"; but `disclose`
+/// loads the keyring without attaching the log (`KeyringFile::load`, not `audit`) and builds its
+/// `SubjectKeys` on `KeySet::from_keyring`, which has no auditor. The log gets nothing: no
+/// `disclose`, no `open`. An operator who set `$FIELDSEAL_AUDIT_LOG` for every administrator
+/// believes the hand-over is in the tamper-evident trail.
+#[cfg(all(feature = "cli", feature = "sqlite"))]
+#[test]
+fn cli_vault_disclose_with_an_audit_log_records_the_disclosure() {
+    use fieldseal::vault::{SqliteVault, Subject, SubjectKeys};
+    use fieldseal::{DynPurpose, Passphrase};
+    use std::process::{Command, Output, Stdio};
+
+    fieldseal::purpose!(Acme = "third-party:acme");
+
+    #[derive(Seal, Clone, Debug, PartialEq)]
+    #[seal(subject = customer_id)]
+    struct Customer {
+        customer_id: u64,
+        #[seal(Fulfillment, Acme)]
+        email: String,
+    }
+
+    const PASSPHRASE: &str = "correct horse battery staple";
+    let dir =
+        std::env::temp_dir().join(format!("fieldseal-review-disclose-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+            .args(args)
+            .args(["--passphrase-env", "FS_TEST_PASSPHRASE"])
+            .current_dir(&dir)
+            .env("FIELDSEAL_KEYRING", dir.join("keyring.fsk"))
+            .env("FIELDSEAL_VAULT", dir.join("vault.db"))
+            .env("FS_TEST_PASSPHRASE", PASSPHRASE)
+            .env_remove("FIELDSEAL_AUDIT_LOG")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let ok = |out: Output| {
+        assert!(out.status.success(), "{out:#?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    ok(run(&[
+        "init",
+        "--kdf-memory-mib",
+        "19",
+        "--kdf-iterations",
+        "2",
+    ]));
+    ok(run(&["audit", "rotate-key"]));
+
+    // A service seals customer 1's record in subject mode; customer 1 consents to acme.
+    let keyring = Keyring::load(
+        dir.join("keyring.fsk"),
+        &Passphrase::new(PASSPHRASE.to_owned()).unwrap(),
+    )
+    .unwrap();
+    let subjects = SubjectKeys::new(
+        SqliteVault::open(dir.join("vault.db")).unwrap(),
+        KeySet::from_keyring(&keyring, &[Fulfillment.into(), DynPurpose::of::<Acme>()]),
+        keyring.id(),
+    )
+    .unwrap();
+    subjects
+        .grant(&Subject::int(1u64), &Acme.into(), "checkout", None)
+        .unwrap();
+    let sealed = Customer {
+        customer_id: 1,
+        email: SECRET.into(),
+    }
+    .seal(&subjects)
+    .unwrap();
+    drop(subjects);
+    std::fs::write(
+        dir.join("customers.jsonl"),
+        format!("{}\n", serde_json::to_string(&sealed).unwrap()),
+    )
+    .unwrap();
+
+    let done = ok(run(&[
+        "vault",
+        "disclose",
+        "--partner",
+        "third-party:acme",
+        "--fields",
+        "email",
+        "--input",
+        "customers.jsonl",
+        "--output",
+        "partner.jsonl",
+        "--record",
+        "Customer",
+        "--subject-field",
+        "customer_id",
+        "--subject-type",
+        "u64",
+        "--subject",
+        "1",
+        "--audit-log",
+        "log",
+    ]));
+    assert!(done.contains("disclosed 1 record"), "{done}");
+    assert!(
+        dir.join("partner.jsonl").exists(),
+        "the partner's file was written"
+    );
+
+    let mut text = String::new();
+    for file in fieldseal::audit::log_files(dir.join("log")).unwrap_or_default() {
+        text.push_str(&std::fs::read_to_string(file).unwrap());
+    }
+    let recorded = text.contains(r#""op":"disclose""#);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        recorded,
+        "`vault disclose --audit-log log` handed customer 1's email to a third party and the \
+         audit log holds no disclose event: {text:?}"
+    );
+}
