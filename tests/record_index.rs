@@ -438,6 +438,12 @@ fn bulk_keeps_and_counts_a_term_whose_field_it_cannot_open_and_adds_a_missing_co
     rows[1]["card"] = rows[2]["card"].clone();
     table[1] = rows[1].to_string();
     let layout = SealedCustomer::record_layout();
+    // The run's event counts the term kept: a field that no longer opens is in the trail.
+    let sink = std::sync::Arc::new(fieldseal::audit::MemorySink::new());
+    keyring.set_auditor(Some(fieldseal::audit::Auditor::new(
+        std::sync::Arc::clone(&sink),
+        "batch",
+    )));
     let mut out = Vec::new();
     let summary = reseal_records(
         &keyring,
@@ -455,6 +461,11 @@ fn bulk_keeps_and_counts_a_term_whose_field_it_cannot_open_and_adds_a_missing_co
     assert_eq!(summary.first_kept, Some(2));
     assert_eq!(summary.values.terms_recomputed, 2);
     assert_eq!(out[1], table[1], "kept as it was");
+    let run = sink.lines().pop().unwrap();
+    assert!(
+        run.contains(r#""op":"reseal-run""#) && run.contains(r#""terms_kept":1"#),
+        "{run}"
+    );
 
     // A row stored before the email index existed: the column is added.
     let mut value: serde_json::Value = serde_json::from_str(&table[0]).unwrap();

@@ -19,6 +19,8 @@ pub(crate) fn record_run(
         ("resealed", Detail::Count(s.values.resealed)),
         ("current", Detail::Count(s.values.current)),
         ("terms_recomputed", Detail::Count(s.values.terms_recomputed)),
+        // Terms whose source field did not open or normalize: a damaged or moved value.
+        ("terms_kept", Detail::Count(s.values.terms_kept)),
     ];
     recorded(keys, Operation::ResealRun, layout, &detail, result)
 }
@@ -35,6 +37,7 @@ pub(crate) fn record_one<T>(
         ("resealed", Detail::Count(counts.resealed)),
         ("current", Detail::Count(counts.current)),
         ("terms_recomputed", Detail::Count(counts.terms_recomputed)),
+        ("terms_kept", Detail::Count(counts.terms_kept)),
     ];
     recorded(keys, Operation::Reseal, layout, &detail, result)
 }
