@@ -71,7 +71,8 @@ impl KeySet {
         self
     }
 
-    /// Adds a run-time purpose key, returning the key it replaces.
+    /// Adds a run-time purpose key, returning the key it replaces. The key returned records
+    /// through this set's auditor, if the set has one, as a key taken out of it does.
     pub fn insert(&mut self, key: DynPurposeKey) -> Option<DynPurposeKey> {
         // The set records through its own auditor: the key's goes to the set if it has none (no
         // key-set-load event then: `with_auditor` records that). A set has one auditor; the
@@ -88,7 +89,11 @@ impl KeySet {
                 None
             };
         self.lend();
-        replaced
+        // Handed back as a key taken out of the set: recording through its auditor.
+        replaced.map(|old| match &self.auditor {
+            Some(auditor) => old.with_auditor(auditor.clone()),
+            None => old,
+        })
     }
 
     /// Rebuilds the keys lent out, each recording through the set's auditor.

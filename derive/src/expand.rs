@@ -56,6 +56,25 @@ pub(crate) fn enter(record: &Record<'_>, body: &TokenStream) -> TokenStream {
     }
 }
 
+/// The body of a direct-mode `*_nested` trait method (`seal_nested`, `open_dyn_nested`,
+/// `reseal_nested`): `body` run quietly for a record nested in another, whose own event lists its
+/// fields, and recorded by `audit` as ONE event for the record at the top. The trait methods are
+/// public: called at the top they record what they seal or open, as the entry point (which calls
+/// them) does.
+pub(crate) fn nested_or_recorded(
+    ret: &TokenStream,
+    body: &TokenStream,
+    audit: &TokenStream,
+) -> TokenStream {
+    quote! {
+        let __run = || -> ::fieldseal::Result<#ret> { #body };
+        if !__outer.is_top() {
+            return __run();
+        }
+        #audit
+    }
+}
+
 /// `__at.field(name, |__ctx| call)?`: `call` (an expression using `__ctx: &Context`) in the
 /// context of a sealed field.
 pub(crate) fn in_context(sealed: &SealedField, call: &TokenStream) -> TokenStream {
@@ -261,20 +280,18 @@ fn seal(record: &Record<'_>) -> TokenStream {
          [`fieldseal::Sealed::seal`]."
     );
     let audit = audit_run(record, &quote!(Seal), false, &AuditFrom::Direct);
+    let body = nested_or_recorded(&quote!(#sealed_ident), &body, &audit);
     let entry = is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
             impl #ident {
                 #[doc = #doc]
                 pub fn seal(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#sealed_ident> {
-                    let __run = || {
-                        ::fieldseal::record::SealRecord::seal_nested(
-                            self,
-                            keys,
-                            &::fieldseal::record::Nesting::TOP,
-                        )
-                    };
-                    #audit
+                    ::fieldseal::record::SealRecord::seal_nested(
+                        self,
+                        keys,
+                        &::fieldseal::record::Nesting::TOP,
+                    )
                 }
             }
         }
@@ -647,6 +664,8 @@ fn dyn_view(record: &Record<'_>) -> TokenStream {
              and `missing` names the fields left out. `Debug` redacts the opened fields."
         )
     };
+    let audit = audit_run(record, &quote!(Open), true, &AuditFrom::Direct);
+    let body = nested_or_recorded(&quote!(#view_ident), &body, &audit);
     let entry = dyn_entry(record, &view_ident);
     let subject = crate::subject::dyn_method(record, &view_ident);
     let opened = opened_fields_fn(record);
@@ -732,7 +751,6 @@ fn opened_fields_fn(record: &Record<'_>) -> TokenStream {
 /// The direct-mode entry point of the run-time view: `open_dyn(&KeySet)`.
 fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
     let sealed_ident = &record.sealed_ident;
-    let audit = audit_run(record, &quote!(Open), true, &AuditFrom::Direct);
     is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -743,14 +761,11 @@ fn dyn_entry(record: &Record<'_>, view_ident: &Ident) -> Option<TokenStream> {
                 /// # Errors
                 /// As [`fieldseal::Sealed::open_dyn`], for the first readable field that fails.
                 pub fn open_dyn(&self, keys: &::fieldseal::KeySet) -> ::fieldseal::Result<#view_ident> {
-                    let __run = || {
-                        ::fieldseal::record::OpenRecord::open_dyn_nested(
-                            self,
-                            keys,
-                            &::fieldseal::record::Nesting::TOP,
-                        )
-                    };
-                    #audit
+                    ::fieldseal::record::OpenRecord::open_dyn_nested(
+                        self,
+                        keys,
+                        &::fieldseal::record::Nesting::TOP,
+                    )
                 }
             }
         }

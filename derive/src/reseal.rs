@@ -76,6 +76,8 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
         false,
         &crate::expand::AuditFrom::Direct,
     );
+    let body =
+        crate::expand::nested_or_recorded(&quote!(::core::option::Option<Self>), &body, &audit);
     let entry = crate::expand::is_direct(record).then(|| {
         quote! {
             #[automatically_derived]
@@ -97,14 +99,11 @@ pub(crate) fn reseal(record: &Record<'_>) -> TokenStream {
                     &self,
                     keys: &::fieldseal::KeySet,
                 ) -> ::fieldseal::Result<::core::option::Option<Self>> {
-                    let __run = || {
-                        ::fieldseal::record::ResealRecord::reseal_nested(
-                            self,
-                            keys,
-                            &::fieldseal::record::Nesting::TOP,
-                        )
-                    };
-                    #audit
+                    ::fieldseal::record::ResealRecord::reseal_nested(
+                        self,
+                        keys,
+                        &::fieldseal::record::Nesting::TOP,
+                    )
                 }
             }
         }

@@ -444,11 +444,41 @@ fn opener(record: &Record<'_>, field: &Field<'_>) -> Option<TokenStream> {
     let ty = field.ty;
     let set = purpose_set(&sealed.purposes);
     let value = open_result(field, sealed, &quote!(__P));
-    let value = enter(record, &value);
+    let a = quote!(::fieldseal::__private::audit);
+    let (record_name, field_name) = (&record.context_name, &sealed.name);
+    let id = if record.id.is_some() {
+        quote!(__own)
+    } else {
+        quote!(&[])
+    };
+    // A session that cannot be made (a subject id of the wrong length) stops the open before the
+    // field's own recorded open: it is recorded as that open, failed.
+    let value = enter(
+        record,
+        &quote! {
+            let session = &match keys.opening_session(&__subject) {
+                ::core::result::Result::Ok(__session) => __session,
+                ::core::result::Result::Err(__e) => {
+                    let __event = #a::RecordEvent {
+                        operation: #a::Operation::Open,
+                        record: #record_name,
+                        purposes: #a::Names::Strs(&[<__P as ::fieldseal::Purpose>::NAME]),
+                        fields: #a::Names::Strs(&[#field_name]),
+                        id: #id,
+                        subject: ::fieldseal::vault::Subject::as_bytes(&__subject),
+                        key_version: ::core::option::Option::None,
+                    };
+                    return ::core::result::Result::Err(
+                        #a::failed(#a::subject_keys(keys), __event, __e),
+                    );
+                }
+            };
+            #value
+        },
+    );
     let body = with_subject_bytes(
         record,
         &quote! {
-            let session = &keys.opening_session(&__subject)?;
             // A record nested in another opens through its outer record.
             let __outer = &::fieldseal::record::Nesting::TOP;
             #value

@@ -3,7 +3,7 @@
 
 use crate::audit::auditor::{Auditor, Draft};
 pub use crate::audit::event::{Names, Operation};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::keyset::KeySet;
 use crate::sealed::{Context, Sealed};
 use crate::vault::SubjectKeys;
@@ -58,6 +58,22 @@ pub fn run<R>(
     f: impl FnOnce() -> Result<R>,
 ) -> Result<R> {
     auditor.around(&draft(&event), f)
+}
+
+/// Records `event` as failed with `error` and hands the error back (the audit error instead, if
+/// the event cannot be recorded and the auditor fails closed): for a failure before the
+/// operation's own recorded call, such as a subject-mode field opener whose session cannot be
+/// made.
+#[must_use]
+pub fn failed(auditor: Option<&Auditor>, event: RecordEvent<'_>, error: Error) -> Error {
+    let Some(auditor) = auditor else {
+        return error;
+    };
+    match run(auditor, event, || Err::<(), _>(error)) {
+        Err(e) => e,
+        // `run` hands back what its closure returned, and this one failed.
+        Ok(()) => Error::OPAQUE,
+    }
 }
 
 /// As [`run`], for a run-time view: the fields listed are those it opened, nested records'

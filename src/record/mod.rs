@@ -26,7 +26,9 @@ pub trait SealRecord {
 
     /// Seals the record at `at`: [`Nesting::TOP`] for a top-level record, or the place of a
     /// record nested in another (FORMAT.md §13: the top-level record type, the path of fields, the
-    /// outermost id).
+    /// outermost id). At the top it is recorded as the derived `seal` is (one event for the
+    /// record, when `keys` has an auditor); nested, it records nothing: the outer record's event
+    /// lists its fields.
     ///
     /// # Errors
     /// As the derived `seal`.
@@ -105,7 +107,8 @@ pub trait OpenRecord {
     /// The run-time view.
     type DynView;
 
-    /// Opens every field `keys` may read; `at` as in [`SealRecord::seal_nested`].
+    /// Opens every field `keys` may read; `at` as in [`SealRecord::seal_nested`], and recorded as
+    /// that is: one event at the top, as the derived `open_dyn` records, none nested.
     ///
     /// # Errors
     /// As the derived `open_dyn`.
@@ -137,8 +140,8 @@ pub trait OpenRecord {
 /// A sealed twin re-sealed after a rotation: what a nested record field needs of its sealed type.
 pub trait ResealRecord: Sized {
     /// Re-seals every sealed field under the active key versions; `Ok(None)` if all are current.
-    /// `at` as in [`SealRecord::seal_nested`]. Records no audit event: the derived `reseal`
-    /// records the whole record as one; call that.
+    /// `at` as in [`SealRecord::seal_nested`], and recorded as that is: one event at the top, as
+    /// the derived `reseal` records, none nested.
     ///
     /// # Errors
     /// As [`KeySet::reseal`].

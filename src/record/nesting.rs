@@ -45,6 +45,12 @@ impl<'a> Nesting<'a> {
         id: &[],
     };
 
+    /// Whether this is the top: no record entered yet. The derived `*_nested` methods record a
+    /// record called at the top as one event, and stay quiet for one nested in another.
+    pub fn is_top(&self) -> bool {
+        self.record.is_none()
+    }
+
     /// Enters a record of type `record` whose own id is `own_id` (empty without one).
     ///
     /// At the top, the record binds its own type and id. Nested, it keeps the top-level type and

@@ -104,8 +104,9 @@ pub(crate) struct KeyringArgs {
     #[command(flatten)]
     pub(crate) ceiling: CeilingArgs,
 
-    /// Record administration (rotate, retire, export-bundle, index, audit, reseal) in the
-    /// tamper-evident audit log in DIR, service `fieldseal` [default: $FIELDSEAL_AUDIT_LOG]
+    /// Record administration (rotate, retire, export-bundle, index, audit, reseal; vault consent,
+    /// forget, sweep and disclose) in the tamper-evident audit log in DIR, service `fieldseal`
+    /// [default: $FIELDSEAL_AUDIT_LOG]
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) audit_log: Option<PathBuf>,
 

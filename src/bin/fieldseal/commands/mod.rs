@@ -146,8 +146,20 @@ impl KeyringFile {
     /// `fieldseal:$USER`. The log is closed (a last checkpoint, synced) when the keyring is
     /// dropped.
     pub(crate) fn audit(&self, keyring: &mut Keyring) -> Outcome {
+        keyring.set_auditor(self.auditor(keyring)?);
+        Ok(())
+    }
+
+    /// Whether an audit log was given (`--audit-log`, `$FIELDSEAL_AUDIT_LOG`).
+    pub(crate) fn audited(&self) -> bool {
+        self.audit_log.is_some()
+    }
+
+    /// The auditor recording in the audit log, if one was given, under `keyring`'s audit key: for
+    /// what is done through other keys than the keyring's own (the vault's subject keys).
+    pub(crate) fn auditor(&self, keyring: &Keyring) -> Outcome<Option<fieldseal::audit::Auditor>> {
         let Some(dir) = &self.audit_log else {
-            return Ok(());
+            return Ok(None);
         };
         let key = keyring.audit_key(AUDIT_SERVICE).map_err(|e| {
             Failure::lib(
@@ -167,11 +179,10 @@ impl KeyringFile {
             )
         })?;
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
-        keyring.set_auditor(Some(fieldseal::audit::Auditor::new(
+        Ok(Some(fieldseal::audit::Auditor::new(
             sink,
             format!("fieldseal:{user}"),
-        )));
-        Ok(())
+        )))
     }
 
     /// Loads the keyring again under its lock, with the protector of a first [`load`](Self::load):

@@ -60,7 +60,8 @@ pub(crate) fn run(
         .map_err(|e| Failure::lib(format_args!("cannot read {}", args.input.display()), &e))?;
     let vault = Arc::new(file.write()?);
     let (keyring, _) = keyring_file.load()?;
-    let keys = file.keyed(vault, &keyring, &purposes)?;
+    let auditor = keyring_file.auditor(&keyring)?;
+    let keys = file.keyed(vault, &keyring, &purposes, auditor)?;
     let partner_key = keyring.dyn_purpose_key(partner);
     drop(keyring);
 

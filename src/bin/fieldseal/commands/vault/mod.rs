@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use fieldseal::audit::Auditor;
 use fieldseal::vault::{KeyVault, SqliteOptions, SqliteVault, SubjectKeys};
 use fieldseal::{DynPurpose, KeySet, Keyring, KeyringId};
 
@@ -27,8 +28,20 @@ use crate::failure::{Exit, Failure, Outcome};
 
 /// Runs a vault command.
 pub(crate) fn run(keyring: &KeyringFile, args: &VaultArgs, out: &mut dyn Write) -> Outcome {
-    let vault = VaultFile::new(args.vault.as_deref())?;
+    let mut vault = VaultFile::new(args.vault.as_deref())?;
     let json = args.json;
+    // Consent, erasure and the sweep need no key; recorded in an audit log, they need the
+    // keyring's audit key. (Disclose takes the keyring's keys anyway, and records through them.)
+    let records = matches!(
+        &args.command,
+        VaultCommand::Consent(ConsentCommand::Grant(_) | ConsentCommand::Withdraw(_))
+            | VaultCommand::Forget(_)
+            | VaultCommand::Sweep(_)
+    );
+    if records && keyring.audited() {
+        let (loaded, _) = keyring.load()?;
+        vault.auditor = keyring.auditor(&loaded)?;
+    }
     match &args.command {
         VaultCommand::Status(a) => status::run(&vault, keyring, a, json, out),
         VaultCommand::Consent(ConsentCommand::Grant(a)) => consent::grant(&vault, a, json, out),
@@ -48,6 +61,8 @@ pub(crate) fn run(keyring: &KeyringFile, args: &VaultArgs, out: &mut dyn Write) 
 /// The vault file named on the command line. It must exist: no vault command creates one.
 pub(crate) struct VaultFile {
     path: PathBuf,
+    /// What records consent, erasure and the sweep, when an audit log was given.
+    auditor: Option<Auditor>,
 }
 
 impl VaultFile {
@@ -66,7 +81,10 @@ impl VaultFile {
                     format!("name the key vault's file with --vault PATH or {VAULT_ENV}"),
                 )
             })?;
-        Ok(Self { path })
+        Ok(Self {
+            path,
+            auditor: None,
+        })
     }
 
     /// The vaults named by `given`, else by `$FIELDSEAL_VAULT`, if any: for commands that check
@@ -77,7 +95,10 @@ impl VaultFile {
         } else {
             given
                 .iter()
-                .map(|path| Self { path: path.clone() })
+                .map(|path| Self {
+                    path: path.clone(),
+                    auditor: None,
+                })
                 .collect()
         }
     }
@@ -135,7 +156,13 @@ impl VaultFile {
             .keyring()
             .map_err(|e| Failure::lib(format_args!("cannot read {}", self.what()), &e))?
             .ok_or_else(|| self.unbound())?;
-        let subjects = SubjectKeys::new(vault, KeySet::new(), bound)
+        let keys = match &self.auditor {
+            Some(auditor) => KeySet::new()
+                .with_auditor(auditor.clone())
+                .map_err(|e| Failure::lib("cannot record in the audit log", &e))?,
+            None => KeySet::new(),
+        };
+        let subjects = SubjectKeys::new(vault, keys, bound)
             .map_err(|e| Failure::lib(format_args!("cannot open {}", self.what()), &e))?;
         Ok(match now {
             Some(secs) => subjects.with_clock(move || UNIX_EPOCH + Duration::from_secs(secs)),
@@ -144,14 +171,22 @@ impl VaultFile {
     }
 
     /// Subject keys with the keyring's keys of `purposes`, over the vault opened to write; a
-    /// vault of another keyring is refused (an unbound one is bound to this keyring).
+    /// vault of another keyring is refused (an unbound one is bound to this keyring). With
+    /// `auditor`, what they open and disclose is recorded.
     pub(crate) fn keyed(
         &self,
         vault: Arc<SqliteVault>,
         keyring: &Keyring,
         purposes: &[DynPurpose],
+        auditor: Option<Auditor>,
     ) -> Outcome<SubjectKeys<Arc<SqliteVault>>> {
-        SubjectKeys::new(vault, KeySet::from_keyring(keyring, purposes), keyring.id())
+        let mut keys = KeySet::from_keyring(keyring, purposes);
+        if let Some(auditor) = auditor {
+            keys = keys
+                .with_auditor(auditor)
+                .map_err(|e| Failure::lib("cannot record in the audit log", &e))?;
+        }
+        SubjectKeys::new(vault, keys, keyring.id())
             .map_err(|e| Failure::lib(format_args!("cannot use {}", self.what()), &e))
     }
 

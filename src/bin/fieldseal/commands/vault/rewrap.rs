@@ -39,7 +39,7 @@ pub(crate) fn run(
     let counts = vault.key_versions().map_err(|e| failed(&e))?;
     let total: u64 = counts.iter().map(|c| c.keys).sum();
     let mut purposes = purposes_of(counts.iter().map(|c| c.purpose.as_str()))?;
-    let mut keys = file.keyed(Arc::clone(&vault), &keyring, &purposes)?;
+    let mut keys = file.keyed(Arc::clone(&vault), &keyring, &purposes, None)?;
     let bar = Bar::new(total);
     let mut sum = RewrapProgress::default();
     let mut cursor: Option<KeyCursor> = None;
@@ -61,7 +61,7 @@ pub(crate) fn run(
             Err(Error::NoKeyForPurpose { purpose, .. }) if added < NEW_PURPOSES => {
                 added += 1;
                 purposes.extend(purposes_of(std::iter::once(purpose.as_str()))?);
-                keys = file.keyed(Arc::clone(&vault), &keyring, &purposes)?;
+                keys = file.keyed(Arc::clone(&vault), &keyring, &purposes, None)?;
             }
             Err(e) => break Err(e),
         }
