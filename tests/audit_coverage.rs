@@ -151,6 +151,34 @@ fn reseal_trait_open_text_through_an_audited_key_set_is_recorded() {
     );
 }
 
+/// The same calls on a keyring given an auditor (`Keyring::set_auditor`): one value opened or
+/// re-sealed through the `Reseal` trait, outside a run, is an event as it is through a key set.
+/// Before, the keyring's trait methods recorded nothing: a run records itself, but these are not
+/// a run.
+#[test]
+fn reseal_trait_calls_on_an_audited_keyring_are_recorded() {
+    use fieldseal::bulk::Reseal;
+    let (mut keyring, row) = stale_row();
+    let text = row.split('"').nth(5).unwrap().to_owned();
+    let sink = Arc::new(MemorySink::new());
+    keyring.set_auditor(Some(Auditor::new(Arc::clone(&sink), "admin")));
+    let ctx = Context::new("Customer", "email").with_id_int(7);
+    let opened = Reseal::open_text(&keyring, &text, &ctx).unwrap();
+    assert_eq!(opened.as_deref(), Some(SECRET), "the plaintext is out");
+    let resealed = Reseal::reseal_text(&keyring, &text, &ctx).unwrap();
+    assert!(resealed.is_some(), "stale, so re-sealed");
+    // A value that does not open is recorded, failed.
+    let other = Context::new("Customer", "email").with_id_int(8);
+    assert!(Reseal::open_text(&keyring, &text, &other).is_err());
+    assert_eq!(ops(&sink), ["open ok", "reseal ok", "open failed"]);
+    let lines = sink.lines();
+    assert!(
+        lines[0].contains(r#""purposes":["support"]"#) && lines[0].contains(r#""key_version":1"#),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains(r#""key_version":2"#), "{lines:?}");
+}
+
 /// ...and with an auditor that fails closed and cannot record, no plaintext comes out.
 #[test]
 fn reseal_trait_open_text_fails_closed() {

@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use serde_json::Value;
 
+use crate::audit::Operation;
 use crate::bulk::index::{IndexKeys, LayoutIndex, reindex};
 use crate::bulk::key_sets::{KeySets, RunKeys};
 use crate::bulk::members::{Kind, Member, kind, object_members, offset_in, string_text};
@@ -903,13 +904,54 @@ impl Reseal for Keyring {
     }
 
     // One value: the path a run takes (src/bulk/key_sets.rs), its key sets kept for this call.
+    // Runs never call these (they go through their own key sets, and record one event per run):
+    // a caller does, for one value, recorded as the same call through a key set is.
     fn open_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
-        KeySets::default().open_text(self, text, ctx)
+        let open = || KeySets::default().open_text(self, text, ctx);
+        one_value(self, Operation::Open, text, ctx, true, open)
     }
 
     fn reseal_text(&self, text: &str, ctx: &Context<'_>) -> Result<Option<String>> {
-        KeySets::default().reseal_text(self, text, ctx)
+        let reseal = || KeySets::default().reseal_text(self, text, ctx);
+        one_value(self, Operation::Reseal, text, ctx, false, reseal)
     }
+}
+
+/// Runs `f` (one value's open or re-seal through `keyring`) and records it with the keyring's
+/// auditor, if it has one: naming the value's first purpose (the one an open uses, `first`) or
+/// all of them (a re-seal), and the version `f` works under.
+fn one_value<R>(
+    keyring: &Keyring,
+    operation: Operation,
+    text: &str,
+    ctx: &Context<'_>,
+    first: bool,
+    f: impl FnOnce() -> Result<R>,
+) -> Result<R> {
+    let Some(auditor) = Keyring::auditor(keyring) else {
+        return f();
+    };
+    let bytes = crate::format::decode_text(text).unwrap_or_default();
+    let mut names: Vec<&str> = crate::format::parse(&bytes).map_or_else(|_| Vec::new(), |p| p.1);
+    if first {
+        names.truncate(1);
+    }
+    let version = || {
+        let name = names.first()?;
+        match operation {
+            Operation::Open => crate::audit::hooks::part_version(&bytes, name),
+            _ => Some(keyring.active_version()),
+        }
+    };
+    crate::audit::hooks::value(
+        Some(auditor),
+        operation,
+        crate::audit::Names::Strs(&names),
+        ctx,
+        &[],
+        version,
+        f,
+    )
 }
 
 #[cfg(test)]
