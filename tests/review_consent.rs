@@ -45,12 +45,12 @@ fn names<T, Ps>(sealed: &Sealed<T, Ps>) -> Vec<String> {
 }
 
 /// A service over `vault` holding `keys`, on `clock`, with the default cache (60 s).
-fn service(
+fn service<V: fieldseal::vault::KeyVault>(
     keyring: &Keyring,
-    vault: &Arc<MemoryVault>,
+    vault: &Arc<V>,
     keys: KeySet,
     clock: &Clock,
-) -> SubjectKeys<Arc<MemoryVault>> {
+) -> SubjectKeys<Arc<V>> {
     let clock = clock.clone();
     SubjectKeys::new(Arc::clone(vault), keys, keyring.id())
         .unwrap()
@@ -145,13 +145,25 @@ fn a_session_seals_new_data_under_a_key_whose_retention_has_expired() {
 /// marketing copies of her data and opens them, while the vault says her consent is withdrawn.
 #[test]
 fn a_withdrawn_consent_is_undone_by_a_sealer_whose_purposes_lost_their_consent_policy() {
+    withdrawn_consent_binds_every_sealer(&Arc::new(MemoryVault::new()));
+    #[cfg(feature = "sqlite")]
+    {
+        let dir = std::env::temp_dir().join(format!("fieldseal-consent-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let vault = fieldseal::vault::SqliteVault::open(dir.join("vault.db")).unwrap();
+        withdrawn_consent_binds_every_sealer(&Arc::new(vault));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+fn withdrawn_consent_binds_every_sealer<V: fieldseal::vault::KeyVault>(vault: &Arc<V>) {
     let keyring = Keyring::generate(Suite::default()).unwrap();
     let clock = Clock::new();
-    let vault = Arc::new(MemoryVault::new());
     let both = [Fulfillment.into(), Marketing.into()];
     let marketing = service(
         &keyring,
-        &vault,
+        vault,
         KeySet::from_keyring(&keyring, &both),
         &clock,
     );
@@ -165,7 +177,7 @@ fn a_withdrawn_consent_is_undone_by_a_sealer_whose_purposes_lost_their_consent_p
         .unwrap();
     let bundle = KeyBundle::from_protected_bytes(&bytes, &kek()).unwrap();
     let purposes = bundle.purposes();
-    let orders = service(&keyring, &vault, bundle.into_key_set(), &clock);
+    let orders = service(&keyring, vault, bundle.into_key_set(), &clock);
 
     let ada = Subject::int(7);
     marketing

@@ -18,7 +18,8 @@ use crate::secret::{KEY_LEN, SecretKey};
 use crate::vault::cache::{Cached, DataKeyCache, Ticket};
 use crate::vault::caches;
 use crate::vault::records::{
-    Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState, WRAPPED_LEN,
+    ConsentRecord, Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState,
+    WRAPPED_LEN,
 };
 use crate::vault::store::{AsyncKeyVault, Blocking, KeyVault, run_ready};
 use crate::vault::subject::Subject;
@@ -516,11 +517,10 @@ impl<V> SubjectKeys<V> {
             }
         }
         let policy = purpose.policy();
-        let consented = state
-            .consents
-            .iter()
-            .any(|c| c.purpose == purpose.name() && c.is_active());
-        if policy.needs_consent() && !consented {
+        // As the vault's `create` decides: a consent record binds whatever the policy.
+        let record = state.consents.iter().find(|c| c.purpose == purpose.name());
+        let consented = record.is_some_and(ConsentRecord::is_active);
+        if (policy.needs_consent() || record.is_some()) && !consented {
             self.cache
                 .fill(ticket, id, purpose.name(), Cached::NoConsent);
             return Ok(None);

@@ -109,24 +109,26 @@ impl KeyVault for MemoryVault {
             return Ok(Created::Refused(Refusal::Erased { at: receipt.at }));
         }
         let pair = (key.subject.clone(), key.purpose.clone());
-        let slot = state.slots.entry(pair.clone()).or_insert(KeySlot::Empty);
-        if let KeySlot::Live { key: live, .. } = slot {
-            if live.expires.is_some_and(|e| e <= now) {
-                destroy(slot, DestroyReason::Expired, now);
-            } else {
-                return Ok(Created::Existing(live.clone()));
+        // Looked at, not inserted: a refused create leaves no slot behind (an empty one would be
+        // counted by `forget` and `stats` as a key).
+        if let Some(slot) = state.slots.get_mut(&pair) {
+            if let KeySlot::Live { key: live, .. } = slot {
+                if live.expires.is_some_and(|e| e <= now) {
+                    destroy(slot, DestroyReason::Expired, now);
+                } else {
+                    return Ok(Created::Existing(live.clone()));
+                }
             }
         }
+        let slot = state.slots.get(&pair).cloned().unwrap_or(KeySlot::Empty);
         let last = slot.last_generation();
         let previous = match slot {
-            KeySlot::Destroyed(d) => Some(*d),
+            KeySlot::Destroyed(d) => Some(d),
             _ => None,
         };
-        let consented = state
-            .consents
-            .get(&pair)
-            .is_some_and(ConsentRecord::is_active);
-        if requires_consent && !consented {
+        // A consent record binds every caller, whatever its purpose's policy (KeyVault::create).
+        let record = state.consents.get(&pair);
+        if (requires_consent || record.is_some()) && !record.is_some_and(ConsentRecord::is_active) {
             return Ok(Created::Refused(Refusal::NoConsent));
         }
         if key.generation != last.wrapping_add(1) {

@@ -94,8 +94,11 @@ pub trait KeyVault: Send + Sync {
     /// Stores `key` as the live data key of its (subject, purpose), atomically with these checks,
     /// in this order: the subject was not forgotten ([`Refusal::Erased`](super::Refusal)); a live
     /// key whose `expires` is at or before `now` is destroyed first (as a retention sweep would);
-    /// a live key already there is returned instead ([`Created::Existing`]); if
-    /// `requires_consent`, a consent stands for the pair ([`Refusal::NoConsent`](super::Refusal));
+    /// a live key already there is returned instead ([`Created::Existing`]); a consent stands for
+    /// the pair if `requires_consent`, and whatever `requires_consent` if the pair has a consent
+    /// record at all ([`Refusal::NoConsent`](super::Refusal): a withdrawn consent is the subject's
+    /// decision, and binds a caller whose purpose lacks the `consent` policy, such as a service
+    /// on a key bundle, which does not carry policies);
     /// `key.generation` is one more than the last generation of the pair
     /// ([`Refusal::GenerationMoved`](super::Refusal)); `key.key_version` was not retired
     /// ([`Refusal::VersionRetired`](super::Refusal)).

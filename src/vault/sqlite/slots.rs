@@ -239,8 +239,9 @@ pub(super) fn create(
             at: now,
         });
     }
-    let consented = state.consents.first().is_some_and(ConsentRecord::is_active);
-    if requires_consent && !consented {
+    // A consent record binds every caller, whatever its purpose's policy (KeyVault::create).
+    let record = state.consents.first();
+    if (requires_consent || record.is_some()) && !record.is_some_and(ConsentRecord::is_active) {
         return Ok((Created::Refused(Refusal::NoConsent), destroyed));
     }
     let last = slot.last_generation();
