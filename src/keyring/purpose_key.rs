@@ -36,6 +36,9 @@ pub struct KeyState {
     /// The key mode of the values it seals and opens (FORMAT.md §2): direct for a purpose key,
     /// subject for a subject's data key (whose "versions" are its generations).
     pub(crate) mode: u8,
+    /// For a subject's data key with a retention period: when it ends (seconds since the Unix
+    /// epoch). A session that holds the key refuses it from then on, as the vault's readers do.
+    pub(crate) expires: Option<u64>,
 }
 
 impl KeyState {
@@ -72,7 +75,19 @@ impl KeyState {
             versions,
             active,
             retired: Vec::new(),
+            expires: None,
         })
+    }
+
+    /// The same key, ending at `expires` (a subject's data key with a retention period).
+    pub(crate) fn with_expires(mut self, expires: Option<u64>) -> Self {
+        self.expires = expires;
+        self
+    }
+
+    /// Whether its retention period has ended at `now` (seconds since the Unix epoch).
+    pub(crate) fn expired_at(&self, now: impl FnOnce() -> u64) -> bool {
+        self.expires.is_some_and(|e| e <= now())
     }
 
     /// The same key, for values of key mode `mode` (FORMAT.md §2).

@@ -635,7 +635,9 @@ impl<V> SubjectKeys<V> {
         let purpose = purpose_key.purpose().clone();
         let version = Arc::new(VersionKey::new(key.generation, dek));
         let state = KeyState::new(purpose, purpose_key.suite(), vec![version], key.generation)?;
-        Ok(Arc::new(state.with_mode(MODE_SUBJECT)))
+        Ok(Arc::new(
+            state.with_mode(MODE_SUBJECT).with_expires(key.expires),
+        ))
     }
 
     fn remember(

@@ -237,6 +237,13 @@ impl<V> SubjectSession<'_, V> {
                 && self
                     .sealing_until
                     .is_some_and(|until| Instant::now() >= until))
+            // A key whose retention period ended since: a seal makes the next generation, as a
+            // plain seal would (FORMAT.md §15.4), rather than sealing data under a dead key.
+            || self
+                .sealing
+                .iter()
+                .flatten()
+                .any(|key| key.expired_at(|| self.keys.now()))
     }
 
     /// Seals with `sealing`, the key of each of the session's purposes (or none).
@@ -369,10 +376,11 @@ impl<V: KeyVault> SubjectSession<'_, V> {
         let key = if let Some(key) = self.known(purpose, generation) {
             key
         } else {
+            let at = self.keys.cache.ticket();
             let key = self
                 .keys
                 .opening_key(&self.subject(), purpose, generation)?;
-            self.learn(purpose, generation, &key);
+            self.learn(purpose, generation, &key, at);
             key
         };
         crate::sealed::open_found(&key, &header, &part, ctx)
@@ -446,11 +454,12 @@ impl<V: AsyncKeyVault> SubjectSession<'_, V> {
             let key = if let Some(key) = self.known(purpose.name(), generation) {
                 key
             } else {
+                let at = self.keys.cache.ticket();
                 let key = self
                     .keys
                     .opening_key_in(self.keys.vault(), &subject, purpose.name(), generation)
                     .await?;
-                self.learn(purpose.name(), generation, &key);
+                self.learn(purpose.name(), generation, &key, at);
                 key
             };
             crate::sealed::open_state(&key, bytes, ctx)
@@ -488,16 +497,26 @@ impl<V> SubjectSession<'_, V> {
             keys.swap_remove(at);
             return None;
         }
+        if keys[at].2.expired_at(|| self.keys.now()) {
+            // Its retention period ended since: the keys refuse it (FORMAT.md §15.1), and so
+            // does the session.
+            keys.swap_remove(at);
+            return None;
+        }
         Some(Arc::clone(&keys[at].2))
     }
 
-    /// Keeps the key of (purpose, generation), just resolved through the keys' cache, for as
-    /// long as the cache trusts its answer about the pair.
-    fn learn(&self, purpose: &str, generation: u32, key: &Arc<KeyState>) {
+    /// Keeps the key of (purpose, generation), just resolved through the keys' cache after it
+    /// gave the ticket `at`, for as long as the cache trusts its answer about the pair. Not kept
+    /// if this process withdrew, erased or swept since `at`: an open awaiting the vault while a
+    /// withdrawal committed would otherwise keep the withdrawn key for the session's life.
+    fn learn(&self, purpose: &str, generation: u32, key: &Arc<KeyState>, at: Ticket) {
         let until = self.keys.cache.trusted_until(&self.subject, purpose);
-        self.opening
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        let mut opening = self.opening.lock().unwrap_or_else(PoisonError::into_inner);
+        if opening.0 != at || self.keys.cache.ticket() != at {
+            return;
+        }
+        opening
             .1
             .push((purpose.into(), generation, Arc::clone(key), until));
     }
