@@ -69,6 +69,13 @@ pub(crate) fn run(file: &VaultFile, args: &ForgetArgs, json: bool, out: &mut dyn
         writeln!(out, "  at               {}", time(receipt.at))?;
         writeln!(out, "  purposes         {}", names(&receipt.purposes))?;
         writeln!(out, "  entries removed  {}", receipt.entries_removed)?;
+        if !*earlier && receipt.entries_removed == 0 {
+            // Not an error (an erasure of someone never sealed for stands), but often a wrong id.
+            writeln!(
+                out,
+                "  the vault held no data key or consent for {shown}: if they have data, check                  the id's form (a number is an integer id; a string id is str:ID, a UUID uuid:ID)"
+            )?;
+        }
     }
     writeln!(
         out,
