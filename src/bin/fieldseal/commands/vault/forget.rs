@@ -73,7 +73,8 @@ pub(crate) fn run(file: &VaultFile, args: &ForgetArgs, json: bool, out: &mut dyn
             // Not an error (an erasure of someone never sealed for stands), but often a wrong id.
             writeln!(
                 out,
-                "  the vault held no data key or consent for {shown}: if they have data, check                  the id's form (a number is an integer id; a string id is str:ID, a UUID uuid:ID)"
+                "  the vault held no data key or consent for {shown}: if they have data, check \
+                 the id's form (a number is an integer id; a string id is str:ID, a UUID uuid:ID)"
             )?;
         }
     }
