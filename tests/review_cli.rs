@@ -1,0 +1,380 @@
+//! A hostile review of the `fieldseal` tool and of the library's file handling against the
+//! project's rules (README, src/bin/fieldseal/failure.rs): bad input gets a clear error and loses
+//! nothing; errors say what is wrong and what to do; the tool never writes a file it was not told
+//! to; exit statuses tell usage errors from failures. Each test drives the real binary and fails
+//! on the code it was written against (5749429).
+
+mod cli_run;
+
+use std::fs;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use cli_run::Run;
+
+const PASSPHRASE: &str = "correct horse battery staple";
+const BUNDLE_PASSPHRASE: &str = "newsletter service passphrase";
+const PASSPHRASE_VAR: &str = "FS_TEST_PASSPHRASE";
+const BUNDLE_VAR: &str = "FS_TEST_BUNDLE_PASSPHRASE";
+const FAST_KDF: [&str; 4] = ["--kdf-memory-mib", "19", "--kdf-iterations", "2"];
+
+/// A fresh directory for one test, removed when the test passes.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("fieldseal-review-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The tool in the directory, with `keyring.fsk` and its passphrase (and a bundle's) from
+    /// the environment, nothing on standard input.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fieldseal"));
+        command
+            .args(args)
+            .args(["--keyring", "keyring.fsk", "--passphrase-env", PASSPHRASE_VAR])
+            .current_dir(&self.dir)
+            .env_remove("FIELDSEAL_KEYRING")
+            .env_remove("FIELDSEAL_AUDIT_LOG")
+            .env(PASSPHRASE_VAR, PASSPHRASE)
+            .env(BUNDLE_VAR, BUNDLE_PASSPHRASE)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        Run::new(
+            self.command(args).output().unwrap(),
+            &[PASSPHRASE, BUNDLE_PASSPHRASE],
+        )
+    }
+
+    /// `args` run through `sh -c PRELUDE; exec fieldseal ...` (resource limits).
+    fn run_limited(&self, prelude: &str, args: &[&str]) -> Run {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("{prelude}; exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_fieldseal"))
+            .args(args)
+            .args(["--keyring", "keyring.fsk", "--passphrase-env", PASSPHRASE_VAR])
+            .current_dir(&self.dir)
+            .env_remove("FIELDSEAL_KEYRING")
+            .env_remove("FIELDSEAL_AUDIT_LOG")
+            .env(PASSPHRASE_VAR, PASSPHRASE)
+            .env(BUNDLE_VAR, BUNDLE_PASSPHRASE)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the tool ran for more than 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Run::new(
+            child.wait_with_output().unwrap(),
+            &[PASSPHRASE, BUNDLE_PASSPHRASE],
+        )
+    }
+
+    /// A keyring with an audit key, so that `--audit-log` can record.
+    fn init_with_audit_key(&self) {
+        let mut init = vec!["init"];
+        init.extend(FAST_KDF);
+        self.run(&init).ok();
+        self.run(&["audit", "rotate-key"]).ok();
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Opening an audit log (`--audit-log DIR`, `FileSink::open`) cuts a torn last line off the last
+/// log file, and opens that file for writing without refusing a symbolic link: a link planted at
+/// `audit-00000001.jsonl` makes the tool truncate whatever file it points to, a file it was never
+/// told to write. The lock file beside it (`.lock`) and every new log file are opened without
+/// following links (src/keyfile/lock.rs, `create_new`); the tail is not
+/// (src/audit/log/files.rs, `tail`: `OpenOptions::new().read(true).write(true)`, then `set_len`).
+#[cfg(unix)]
+#[test]
+fn opening_an_audit_log_never_truncates_a_file_through_a_planted_link() {
+    let s = Scratch::new("audit-tail-link");
+    s.init_with_audit_key();
+    let victim = s.path("victim.txt");
+    let precious = "a line of someone else's file\nand its last line, with no line end";
+    fs::write(&victim, precious).unwrap();
+    fs::create_dir(s.path("logs")).unwrap();
+    std::os::unix::fs::symlink("../victim.txt", s.path("logs/audit-00000001.jsonl")).unwrap();
+
+    let run = s.run(&["--audit-log", "logs", "rotate"]);
+    assert_eq!(
+        fs::read_to_string(&victim).unwrap(),
+        precious,
+        "the file behind the link was changed: {run:#?}"
+    );
+    // It is not a log: the command is refused, and says so.
+    assert_eq!(run.code, Some(1), "{run:#?}");
+}
+
+/// `reseal` opens the tool's administration log (`--audit-log`, `$FIELDSEAL_AUDIT_LOG`) when it
+/// starts and holds the log directory's writer lock until it ends, which for a large table is
+/// hours. Meanwhile every administrator's command given the same log (`rotate`, `export-bundle`,
+/// `retire`, ...; a second `reseal` of another table too) fails at once with exit status 1 and
+/// "another writer has the audit log open ... give each process (each replica of a service) a
+/// directory of its own", advice meant for services that splits the administrators' own trail.
+/// The README promises that a second administrator waits (and exit status 5 when the wait is
+/// too long), and runs of `reseal` on several outputs are independent.
+/// Causes: src/bin/fieldseal/commands/reseal.rs:41 (the log held for the whole run) and
+/// src/bin/fieldseal/commands/mod.rs:150 (`FileSink::open`, which refuses at once,
+/// src/audit/log/files.rs:60).
+#[test]
+fn an_administrator_is_not_refused_because_a_reseal_holds_the_audit_log() {
+    let s = Scratch::new("audit-log-reseal");
+    s.init_with_audit_key();
+    // A reseal reading its records from standard input, still running.
+    let mut reseal = s
+        .command(&[
+            "--audit-log",
+            "logs",
+            "reseal",
+            "--record",
+            "customer",
+            "--id-field",
+            "id",
+            "--input",
+            "-",
+            "--out",
+            "out.jsonl",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut records = reseal.stdin.take().unwrap();
+    records.write_all(b"{\"id\": 1, \"points\": 10}\n").unwrap();
+    let start = Instant::now();
+    while !s.path("logs/audit-00000001.jsonl").exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "reseal never opened the log"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let rotate = s.run(&["--audit-log", "logs", "rotate"]);
+
+    drop(records);
+    let reseal = Run::new(reseal.wait_with_output().unwrap(), &[PASSPHRASE]);
+    assert_eq!(reseal.code, Some(0), "{reseal:#?}");
+    assert_eq!(
+        rotate.code,
+        Some(0),
+        "a rotation was refused because a reseal held the administration log: {rotate:#?}"
+    );
+}
+
+/// The tool records administration through a `FileSink` opened with the default, buffered
+/// durability, and never flushes or closes it to learn whether the events were written: the
+/// sink's writer failing after the log was opened (a full disk, an I/O error; here a file size
+/// limit, `ulimit -f`, with SIGXFSZ ignored, so that the write fails with EFBIG) leaves the
+/// change made and saved, the event torn off the log, and the command reporting success (exit
+/// status 0). README, "Failing closed": when the writer fails, recording fails and so does the
+/// operation that wanted it. Cause: src/bin/fieldseal/commands/mod.rs:150-170
+/// (`FileSinkOptions::default()`, the sink dropped unchecked; `FileSink`'s `Drop` ignores the
+/// failure, src/audit/log/writer.rs:302).
+#[cfg(unix)]
+#[test]
+fn a_rotation_whose_audit_event_cannot_be_written_does_not_report_success() {
+    let s = Scratch::new("audit-write-fails");
+    s.init_with_audit_key();
+    // The keyring stays under the limit (512 bytes), the log's header fits, its first event not.
+    assert!(fs::metadata(s.path("keyring.fsk")).unwrap().len() < 420);
+
+    let rotate = s.run_limited("trap '' XFSZ; ulimit -f 1", &["--audit-log", "logs", "rotate"]);
+    let rotated = s.run(&["status", "--json"]).ok().json();
+    assert_eq!(
+        rotated["active_version"], 2,
+        "precondition: the rotation was saved ({rotate:#?})"
+    );
+    let recorded = s.run(&["audit", "query", "logs", "--op", "rotate"]);
+    assert!(
+        rotate.code != Some(0) || recorded.stdout.contains("\"op\":\"rotate\""),
+        "the rotation reported success, and the log does not hold it:\nrotate: {rotate:#?}\nquery: \
+         {recorded:#?}"
+    );
+}
+
+/// `index add --normalizer` records any text as the index's normalizer: a misspelt one
+/// (`emial`, `phone:ZZ`) is accepted and kept in the keyring for good (no command changes or
+/// removes an index), and every service deriving `index(email_lookup = email)` is then refused
+/// (`Error::IndexNormalizerMismatch`), while `reseal --index` calls it "a custom normalizer".
+/// The library reads descriptions (`fieldseal::normalize::from_description`), and `reseal`
+/// refuses the same text with "unknown normalizer `emial` (known: ...)": `index add` should
+/// refuse it as bad input (exit status 2) before changing the keyring.
+/// Cause: src/bin/fieldseal/commands/index.rs:22-26 (only `IndexSpec::with_normalizer`, which
+/// checks length and control characters, src/index/spec.rs:112).
+#[test]
+fn index_add_refuses_a_misspelt_normalizer() {
+    let s = Scratch::new("index-normalizer");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    let before = fs::read(s.path("keyring.fsk")).unwrap();
+    let run = s.run(&["index", "add", "email-lookup", "--normalizer", "emial"]);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "a normalizer no fieldseal knows was recorded: {run:#?}"
+    );
+    assert!(run.stderr.contains("emial"), "{run:#?}");
+    assert_eq!(
+        fs::read(s.path("keyring.fsk")).unwrap(),
+        before,
+        "the keyring changed"
+    );
+}
+
+/// `export-bundle --index a --index a` (an index named twice on the command line) fails with
+/// "key file: the key file's content is invalid: index `a` is listed twice; list each index once;
+/// it was not written by this fieldseal", exit status 1: a usage error reported as a damaged key
+/// file that some other program wrote. A service name over 255 bytes gets the same message. The
+/// argument checks of `Keyring::export_bundle_with_indexes` raise `KeyFileError::Invalid`
+/// (src/keyfile/bundle.rs:170-185), whose text (src/error/keyfile.rs:114) blames the file.
+#[test]
+fn an_index_named_twice_is_a_usage_error_not_a_foreign_key_file() {
+    let s = Scratch::new("export-twice");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    s.run(&["index", "add", "email-lookup", "--normalizer", "email"])
+        .ok();
+    let mut args = vec![
+        "export-bundle",
+        "--index",
+        "email-lookup",
+        "--index",
+        "email-lookup",
+        "--service",
+        "till",
+        "--out",
+        "till.bundle",
+        "--bundle-passphrase-env",
+        BUNDLE_VAR,
+    ];
+    args.extend(FAST_KDF);
+    let run = s.run(&args);
+    assert!(!s.path("till.bundle").exists());
+    assert!(
+        !run.stderr.contains("not written by this fieldseal") && !run.stderr.contains("key file"),
+        "an argument named twice is blamed on a key file: {run:#?}"
+    );
+    assert_eq!(run.code, Some(2), "a usage error: {run:#?}");
+}
+
+/// `retire 99` on a keyring of versions 1 and 2 says "no root key version 99 (present: 1, 2);
+/// add it first": there is no adding a version to retire it (versions come from `rotate`, and a
+/// version that is not there needs no retiring); what is wrong is the number typed. The
+/// library's `KeyringError::NoSuchVersion` text (src/error/mod.rs:632) is printed as is by
+/// src/bin/fieldseal/commands/retire.rs:73.
+#[test]
+fn retiring_a_version_that_does_not_exist_does_not_say_to_add_it() {
+    let s = Scratch::new("retire-99");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    s.run(&["rotate"]).ok();
+    let run = s.run(&["retire", "99", "--yes"]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(run.stderr.contains("99"), "{run:#?}");
+    assert!(
+        !run.stderr.contains("add it first"),
+        "the operator is told to add the version they meant to retire: {run:#?}"
+    );
+}
+
+/// `export-bundle --index nope` (no such index in the keyring) fails with "no index `nope` here
+/// (indexes here: none); check the name, define the index in the keyring (`fieldseal index
+/// add`), or give this service its key (`fieldseal export-bundle --index nope`)": the last remedy
+/// is the very command that just failed. The same text answers `index rotate nope` and `index
+/// status nope`, where the keyring, not a service, lacks the index, so exporting it cannot help.
+/// `Error::UnknownIndex` (src/error/mod.rs:398-402) is written for a service's key set and is
+/// printed unchanged for the keyring.
+#[test]
+fn an_unknown_index_in_the_keyring_is_not_answered_with_the_command_that_failed() {
+    let s = Scratch::new("unknown-index");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    let mut args = vec![
+        "export-bundle",
+        "--purpose",
+        "marketing",
+        "--index",
+        "nope",
+        "--service",
+        "newsletter",
+        "--out",
+        "newsletter.bundle",
+        "--bundle-passphrase-env",
+        BUNDLE_VAR,
+    ];
+    args.extend(FAST_KDF);
+    let run = s.run(&args);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        !run.stderr.contains("fieldseal export-bundle --index nope"),
+        "the remedy offered is the command that failed: {run:#?}"
+    );
+    let rotate = s.run(&["index", "rotate", "nope"]);
+    assert!(
+        !rotate.stderr.contains("export-bundle"),
+        "exporting cannot define an index in the keyring: {rotate:#?}"
+    );
+}
+
+/// `audit verify --anchor FILE` reads the anchor with `read_to_string`, without a bound: a path
+/// naming a device or a huge file (`/dev/zero`) is read until memory runs out (here under a 1 GiB
+/// `ulimit -v`: "cannot read /dev/zero: out of memory"; without a limit, the machine's memory).
+/// Every other file the tool reads is capped (README: secret files at 4 KiB, key files at the
+/// largest key file, JSON Lines at 16 MiB a line), and an anchor is one checkpoint line of a few
+/// hundred bytes. Cause: src/bin/fieldseal/commands/audit.rs:121.
+#[cfg(unix)]
+#[test]
+fn an_anchor_with_no_end_is_refused_at_a_cap() {
+    let s = Scratch::new("anchor-endless");
+    s.init_with_audit_key();
+    s.run(&["--audit-log", "logs", "rotate"]).ok();
+    let run = s.run_limited(
+        "ulimit -v 1048576",
+        &["audit", "verify", "logs", "--anchor", "/dev/zero"],
+    );
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        !run.stderr.contains("out of memory"),
+        "the anchor was read until memory ran out: {run:#?}"
+    );
+    assert!(run.stderr.contains("checkpoint"), "{run:#?}");
+}
