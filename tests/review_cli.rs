@@ -41,10 +41,15 @@ impl Scratch {
     /// The tool in the directory, with `keyring.fsk` and its passphrase (and a bundle's) from
     /// the environment, nothing on standard input.
     fn command(&self, args: &[&str]) -> Command {
+        self.command_on("keyring.fsk", args)
+    }
+
+    /// As [`command`](Self::command), on another keyring file.
+    fn command_on(&self, keyring: &str, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_fieldseal"));
         command
             .args(args)
-            .args(["--keyring", "keyring.fsk", "--passphrase-env", PASSPHRASE_VAR])
+            .args(["--keyring", keyring, "--passphrase-env", PASSPHRASE_VAR])
             .current_dir(&self.dir)
             .env_remove("FIELDSEAL_KEYRING")
             .env_remove("FIELDSEAL_AUDIT_LOG")
@@ -103,6 +108,12 @@ impl Scratch {
         self.run(&init).ok();
         self.run(&["audit", "rotate-key"]).ok();
     }
+}
+
+/// SHA-256 of `bytes`, in hex: a file's contents compared without printing them.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 impl Drop for Scratch {
@@ -250,9 +261,8 @@ fn index_add_refuses_a_misspelt_normalizer() {
         "a normalizer no fieldseal knows was recorded: {run:#?}"
     );
     assert!(run.stderr.contains("emial"), "{run:#?}");
-    assert_eq!(
-        fs::read(s.path("keyring.fsk")).unwrap(),
-        before,
+    assert!(
+        fs::read(s.path("keyring.fsk")).unwrap() == before,
         "the keyring changed"
     );
 }
@@ -377,4 +387,121 @@ fn an_anchor_with_no_end_is_refused_at_a_cap() {
         "the anchor was read until memory ran out: {run:#?}"
     );
     assert!(run.stderr.contains("checkpoint"), "{run:#?}");
+}
+
+/// The tool's administration log (`--audit-log`, `$FIELDSEAL_AUDIT_LOG`) is opened for any
+/// keyring: `FileSink::open` checks only that the log's service is `fieldseal` and chains on
+/// from the last line's MAC without checking it under the key it was given. An administrator
+/// with `$FIELDSEAL_AUDIT_LOG` set who runs a command on the staging keyring writes staging's
+/// events, under staging's audit key, into production's log; from then on production's log
+/// "does not verify: ... its MAC does not match: the line was changed after it was written ...
+/// keep the files as they are for investigation", a false alarm of tampering, and every later
+/// production event is unverifiable. The log should be refused as another keyring's (its
+/// header's log id and its last MAC are there to check). Cause: src/audit/log/writer.rs:146-176
+/// (only `tail.service` compared) and src/audit/log/files.rs:140-190 (`tail` never checks a MAC).
+#[test]
+fn another_keyrings_administration_is_never_chained_into_a_log() {
+    let s = Scratch::new("audit-two-keyrings");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    s.run(&["audit", "rotate-key"]).ok();
+    let staging = |args: &[&str]| {
+        Run::new(
+            s.command_on("staging.fsk", args).output().unwrap(),
+            &[PASSPHRASE],
+        )
+    };
+    staging(&init).ok();
+    staging(&["audit", "rotate-key"]).ok();
+
+    s.run(&["--audit-log", "logs", "rotate"]).ok();
+    let mixed = staging(&["--audit-log", "logs", "rotate"]);
+    s.run(&["--audit-log", "logs", "rotate"]);
+    let verify = s.run(&["audit", "verify", "logs"]);
+    assert!(
+        mixed.code != Some(0) || verify.code == Some(0),
+        "staging's administration went into production's log, which no longer verifies:\n\
+         staging: {mixed:#?}\nverify: {verify:#?}"
+    );
+}
+
+/// `retire N --vault A --vault B` records the retirement in each vault in turn, then destroys
+/// the root key in the keyring. When B cannot be written (another process holds it locked for
+/// the busy timeout), the command fails with exit status 5 and "the key vault is busy ...;
+/// nothing was changed, try again", but A already records version N as retired (a service still
+/// on an old bundle can no longer make keys in it) while the keyring keeps version N: the
+/// retirement is half made, and the operator is told that nothing was. Cause:
+/// src/bin/fieldseal/commands/retire.rs:32-33 (`check_vaults(.., Pass::Retire)` changes the
+/// vaults one by one with nothing undone, its error, retire.rs:118-120 and 158-164, is the last
+/// vault's own).
+#[test]
+fn a_retirement_that_fails_on_one_vault_does_not_say_nothing_changed_after_another() {
+    use fieldseal::vault::{KeyVault as _, SqliteVault};
+    let s = Scratch::new("retire-two-vaults");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    for vault in ["a.db", "b.db"] {
+        drop(SqliteVault::open(s.path(vault)).unwrap()); // as a service creates it
+        s.run(&["vault", "--vault", vault, "rewrap"]).ok(); // bound to the keyring
+    }
+    s.run(&["rotate"]).ok();
+    // Another process writing to vault B for longer than the busy timeout (5 s).
+    let holder = rusqlite::Connection::open(s.path("b.db")).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let run = s.run(&["retire", "1", "--yes", "--vault", "a.db", "--vault", "b.db"]);
+    holder.execute_batch("ROLLBACK").unwrap();
+    drop(holder);
+    assert_eq!(run.code, Some(5), "{run:#?}");
+    let a = SqliteVault::open(s.path("a.db")).unwrap();
+    let retired_in_a = a.retired_versions().unwrap();
+    assert!(
+        retired_in_a.is_empty() || !run.stderr.contains("nothing was changed"),
+        "vault a.db records version 1 as retired ({retired_in_a:?}) while the keyring keeps it, \
+         and the operator is told nothing was changed: {run:#?}"
+    );
+}
+
+/// The vault commands that need no key (`vault consent grant`, `withdraw`, `forget`, `sweep`)
+/// open the vault writable before anything else, and `SqliteVault::open` makes a key vault of
+/// an existing SQLite database that holds no table yet (its schema written, switched to WAL):
+/// the command then fails with "vault ... is not bound to a keyring yet ...; nothing was
+/// changed", although the file was just turned into a vault (4 KiB to 52 KiB, ten tables). The
+/// README says that no vault command creates a vault (the services do), and the tool refuses
+/// only an empty (0-byte) file. Cause: src/bin/fieldseal/commands/vault/mod.rs:99-111
+/// (`require` checks the length only) and 127-131 (`admin`: the writable open comes before the
+/// binding is read).
+#[test]
+fn a_vault_command_that_says_nothing_changed_leaves_the_file_as_it_was() {
+    let s = Scratch::new("vault-empty-db");
+    let path = s.path("vault.db");
+    // A SQLite database with no table: provisioned, or another application's, not yet used.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA user_version = 1").unwrap();
+    drop(conn);
+    let before = fs::read(&path).unwrap();
+    let before = (before.len(), sha256(&before));
+    let run = s.run(&[
+        "vault",
+        "--vault",
+        "vault.db",
+        "consent",
+        "grant",
+        "--subject",
+        "1001",
+        "--purpose",
+        "marketing",
+        "--source",
+        "newsletter form",
+    ]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(run.stderr.contains("nothing was changed"), "{run:#?}");
+    let after = fs::read(&path).unwrap();
+    let after = (after.len(), sha256(&after));
+    assert_eq!(
+        after, before,
+        "the database (length, SHA-256) was changed by a command that says nothing was: {run:#?}"
+    );
 }
