@@ -505,3 +505,95 @@ fn a_vault_command_that_says_nothing_changed_leaves_the_file_as_it_was() {
         "the database (length, SHA-256) was changed by a command that says nothing was: {run:#?}"
     );
 }
+
+fieldseal::purpose!(Fulfillment = "fulfillment");
+fieldseal::purpose!(Acme = "third-party:acme");
+
+/// A subject-mode customer record, as a service stores it.
+#[derive(fieldseal::Seal, Clone, Debug, PartialEq)]
+#[seal(subject = customer_id)]
+struct Customer {
+    customer_id: u64,
+    #[seal(Fulfillment, Acme)]
+    email: String,
+    loyalty_points: u32,
+}
+
+/// `vault disclose --fields email,email` (a field named twice, as a script joining lists may
+/// do) is not refused: each record handed to the partner holds `"email"` twice, two sealed
+/// copies of one value, and the log says "fields email, email". JSON with a key twice is what
+/// the partner's `#[derive(Seal)]` twin refuses to read ("duplicate field `email`"); subjects
+/// named twice are merged (src/bin/fieldseal/commands/vault/disclose.rs:44-49), fields are not
+/// (disclose.rs:64, records.rs `fields`, and `Tree::insert`, which appends a second leaf of the
+/// same key).
+#[test]
+fn a_field_named_twice_is_not_handed_over_twice() {
+    use fieldseal::vault::{SqliteVault, SubjectKeys};
+    use fieldseal::{DynPurpose, KeySet, Keyring, Passphrase};
+    let s = Scratch::new("disclose-twice");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    let keyring =
+        Keyring::load(s.path("keyring.fsk"), &Passphrase::new(PASSPHRASE.to_owned()).unwrap())
+            .unwrap();
+    let purposes: Vec<DynPurpose> = vec![Fulfillment.into(), Acme.into()];
+    let subjects = SubjectKeys::new(
+        SqliteVault::open(s.path("vault.db")).unwrap(),
+        KeySet::from_keyring(&keyring, &purposes),
+        keyring.id(),
+    )
+    .unwrap();
+    let vault = ["vault", "--vault", "vault.db"];
+    let mut grant = vault.to_vec();
+    grant.extend([
+        "consent",
+        "grant",
+        "--subject",
+        "1",
+        "--purpose",
+        "third-party:acme",
+        "--source",
+        "checkout",
+    ]);
+    s.run(&grant).ok();
+    let customer = Customer {
+        customer_id: 1,
+        email: "ada@example.com".into(),
+        loyalty_points: 3,
+    }
+    .seal(&subjects)
+    .unwrap();
+    fs::write(
+        s.path("customers.jsonl"),
+        format!("{}\n", serde_json::to_string(&customer).unwrap()),
+    )
+    .unwrap();
+
+    let mut disclose = vault.to_vec();
+    disclose.extend([
+        "disclose",
+        "--partner",
+        "third-party:acme",
+        "--fields",
+        "email,email",
+        "--input",
+        "customers.jsonl",
+        "--output",
+        "acme.jsonl",
+        "--record",
+        "Customer",
+        "--subject-field",
+        "customer_id",
+        "--subject-type",
+        "u64",
+        "--subject",
+        "1",
+    ]);
+    let run = s.run(&disclose);
+    let written = fs::read_to_string(s.path("acme.jsonl")).unwrap_or_default();
+    assert!(
+        run.code != Some(0) || written.matches("\"email\"").count() == 1,
+        "a record with a key twice was handed over: {written}\n{run:#?}"
+    );
+}
