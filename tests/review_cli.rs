@@ -597,3 +597,54 @@ fn a_field_named_twice_is_not_handed_over_twice() {
         "a record with a key twice was handed over: {written}\n{run:#?}"
     );
 }
+
+/// A passphrase typed where `--passphrase-file` (or `--kek-file`, `--bundle-passphrase-file`)
+/// wants a path is repeated in the error: "cannot read --passphrase-file Tr0ub4dor&3: No such
+/// file or directory". The README promises that a value given to `--passphrase-env` that may be
+/// a passphrase typed in the wrong place is never repeated, and stderr is what CI logs and cron
+/// mails keep; the file flags, the same mistake one word over, are not covered.
+/// Cause: src/bin/fieldseal/secrets.rs:864-870 (`read_secret_file`, the path in the message).
+#[test]
+fn a_passphrase_given_as_a_secret_file_path_is_not_echoed() {
+    let s = Scratch::new("file-echo");
+    for (flag, secret) in [
+        ("--passphrase-file", "Tr0ub4dor&3"),
+        ("--kek-file", "correct-horse-battery"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+            .args(["init", "--keyring", "keyring.fsk", flag, secret])
+            .current_dir(&s.dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let run = Run::new(output, &[]);
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert!(
+            !run.stderr.contains(secret),
+            "what may be a passphrase is repeated in the error: {run:#?}"
+        );
+    }
+}
+
+/// A passphrase given as a bare argument (`fieldseal init --keyring keyring.fsk
+/// hunter2-hunter2`) is refused (exit status 2, as tests/cli.rs checks) but repeated by clap's
+/// error: "unexpected argument 'hunter2-hunter2' found". tests/cli.rs
+/// `secrets_are_never_taken_from_the_command_line` runs exactly this and checks only the exit
+/// status: its secret check covers the test passphrases, not the one it passes. The tool hands
+/// clap's message through unchanged (src/bin/fieldseal/main.rs:32, `Cli::parse`).
+#[test]
+fn a_passphrase_given_as_a_bare_argument_is_not_echoed() {
+    let s = Scratch::new("bare-echo");
+    let output = Command::new(env!("CARGO_BIN_EXE_fieldseal"))
+        .args(["init", "--keyring", "keyring.fsk", "hunter2-hunter2"])
+        .current_dir(&s.dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let run = Run::new(output, &[]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(
+        !run.stderr.contains("hunter2-hunter2"),
+        "the stray argument, perhaps a passphrase, is repeated: {run:#?}"
+    );
+}
