@@ -603,7 +603,7 @@ fn a_field_named_twice_is_not_handed_over_twice() {
 /// file or directory". The README promises that a value given to `--passphrase-env` that may be
 /// a passphrase typed in the wrong place is never repeated, and stderr is what CI logs and cron
 /// mails keep; the file flags, the same mistake one word over, are not covered.
-/// Cause: src/bin/fieldseal/secrets.rs:864-870 (`read_secret_file`, the path in the message).
+/// Cause: src/bin/fieldseal/secrets.rs:719-728 (`read_secret_file`, the path in the message).
 #[test]
 fn a_passphrase_given_as_a_secret_file_path_is_not_echoed() {
     let s = Scratch::new("file-echo");
