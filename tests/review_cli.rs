@@ -129,7 +129,8 @@ impl Drop for Scratch {
 /// `audit-00000001.jsonl` makes the tool truncate whatever file it points to, a file it was never
 /// told to write. The lock file beside it (`.lock`) and every new log file are opened without
 /// following links (src/keyfile/lock.rs, `create_new`); the tail is not
-/// (src/audit/log/files.rs, `tail`: `OpenOptions::new().read(true).write(true)`, then `set_len`).
+/// (src/audit/log/files.rs:146-160, `tail`: `OpenOptions::new().read(true).write(true)`, then
+/// `set_len`).
 #[cfg(unix)]
 #[test]
 fn opening_an_audit_log_never_truncates_a_file_through_a_planted_link() {
@@ -160,8 +161,8 @@ fn opening_an_audit_log_never_truncates_a_file_through_a_planted_link() {
 /// The README promises that a second administrator waits (and exit status 5 when the wait is
 /// too long), and runs of `reseal` on several outputs are independent.
 /// Causes: src/bin/fieldseal/commands/reseal.rs:41 (the log held for the whole run) and
-/// src/bin/fieldseal/commands/mod.rs:150 (`FileSink::open`, which refuses at once,
-/// src/audit/log/files.rs:60).
+/// src/bin/fieldseal/commands/mod.rs:148-175 (`FileSink::open`, which refuses at once,
+/// src/audit/log/files.rs:64-70).
 #[test]
 fn an_administrator_is_not_refused_because_a_reseal_holds_the_audit_log() {
     let s = Scratch::new("audit-log-reseal");
@@ -213,7 +214,7 @@ fn an_administrator_is_not_refused_because_a_reseal_holds_the_audit_log() {
 /// limit, `ulimit -f`, with SIGXFSZ ignored, so that the write fails with EFBIG) leaves the
 /// change made and saved, the event torn off the log, and the command reporting success (exit
 /// status 0). README, "Failing closed": when the writer fails, recording fails and so does the
-/// operation that wanted it. Cause: src/bin/fieldseal/commands/mod.rs:150-170
+/// operation that wanted it. Cause: src/bin/fieldseal/commands/mod.rs:148-175
 /// (`FileSinkOptions::default()`, the sink dropped unchecked; `FileSink`'s `Drop` ignores the
 /// failure, src/audit/log/writer.rs:302).
 #[cfg(unix)]
@@ -245,7 +246,7 @@ fn a_rotation_whose_audit_event_cannot_be_written_does_not_report_success() {
 /// The library reads descriptions (`fieldseal::normalize::from_description`), and `reseal`
 /// refuses the same text with "unknown normalizer `emial` (known: ...)": `index add` should
 /// refuse it as bad input (exit status 2) before changing the keyring.
-/// Cause: src/bin/fieldseal/commands/index.rs:22-26 (only `IndexSpec::with_normalizer`, which
+/// Cause: src/bin/fieldseal/commands/index.rs:22-27 (only `IndexSpec::with_normalizer`, which
 /// checks length and control characters, src/index/spec.rs:112).
 #[test]
 fn index_add_refuses_a_misspelt_normalizer() {
@@ -308,7 +309,7 @@ fn an_index_named_twice_is_a_usage_error_not_a_foreign_key_file() {
 /// add it first": there is no adding a version to retire it (versions come from `rotate`, and a
 /// version that is not there needs no retiring); what is wrong is the number typed. The
 /// library's `KeyringError::NoSuchVersion` text (src/error/mod.rs:632) is printed as is by
-/// src/bin/fieldseal/commands/retire.rs:73.
+/// src/bin/fieldseal/commands/retire.rs:76.
 #[test]
 fn retiring_a_version_that_does_not_exist_does_not_say_to_add_it() {
     let s = Scratch::new("retire-99");
@@ -370,7 +371,7 @@ fn an_unknown_index_in_the_keyring_is_not_answered_with_the_command_that_failed(
 /// `ulimit -v`: "cannot read /dev/zero: out of memory"; without a limit, the machine's memory).
 /// Every other file the tool reads is capped (README: secret files at 4 KiB, key files at the
 /// largest key file, JSON Lines at 16 MiB a line), and an anchor is one checkpoint line of a few
-/// hundred bytes. Cause: src/bin/fieldseal/commands/audit.rs:121.
+/// hundred bytes. Cause: src/bin/fieldseal/commands/audit.rs:127.
 #[cfg(unix)]
 #[test]
 fn an_anchor_with_no_end_is_refused_at_a_cap() {
@@ -397,8 +398,9 @@ fn an_anchor_with_no_end_is_refused_at_a_cap() {
 /// "does not verify: ... its MAC does not match: the line was changed after it was written ...
 /// keep the files as they are for investigation", a false alarm of tampering, and every later
 /// production event is unverifiable. The log should be refused as another keyring's (its
-/// header's log id and its last MAC are there to check). Cause: src/audit/log/writer.rs:146-176
-/// (only `tail.service` compared) and src/audit/log/files.rs:140-190 (`tail` never checks a MAC).
+/// header's log id and its last MAC are there to check). Cause: src/audit/log/writer.rs:147-176
+/// (only `tail.service` compared, line 154) and src/audit/log/files.rs:146-190 (`tail` never
+/// checks a MAC).
 #[test]
 fn another_keyrings_administration_is_never_chained_into_a_log() {
     let s = Scratch::new("audit-two-keyrings");
@@ -432,9 +434,9 @@ fn another_keyrings_administration_is_never_chained_into_a_log() {
 /// nothing was changed, try again", but A already records version N as retired (a service still
 /// on an old bundle can no longer make keys in it) while the keyring keeps version N: the
 /// retirement is half made, and the operator is told that nothing was. Cause:
-/// src/bin/fieldseal/commands/retire.rs:32-33 (`check_vaults(.., Pass::Retire)` changes the
-/// vaults one by one with nothing undone, its error, retire.rs:118-120 and 158-164, is the last
-/// vault's own).
+/// src/bin/fieldseal/commands/retire.rs:33 (`check_vaults(.., Pass::Retire)` changes the
+/// vaults one by one with nothing undone; its error, retire.rs:126 and 172, is the last vault's
+/// own).
 #[test]
 fn a_retirement_that_fails_on_one_vault_does_not_say_nothing_changed_after_another() {
     use fieldseal::vault::{KeyVault as _, SqliteVault};
@@ -470,8 +472,8 @@ fn a_retirement_that_fails_on_one_vault_does_not_say_nothing_changed_after_anoth
 /// the command then fails with "vault ... is not bound to a keyring yet ...; nothing was
 /// changed", although the file was just turned into a vault (4 KiB to 52 KiB, ten tables). The
 /// README says that no vault command creates a vault (the services do), and the tool refuses
-/// only an empty (0-byte) file. Cause: src/bin/fieldseal/commands/vault/mod.rs:99-111
-/// (`require` checks the length only) and 127-131 (`admin`: the writable open comes before the
+/// only an empty (0-byte) file. Cause: src/bin/fieldseal/commands/vault/mod.rs:97-111
+/// (`require` checks the length only) and 132-137 (`admin`: the writable open comes before the
 /// binding is read).
 #[test]
 fn a_vault_command_that_says_nothing_changed_leaves_the_file_as_it_was() {
@@ -523,8 +525,8 @@ struct Customer {
 /// do) is not refused: each record handed to the partner holds `"email"` twice, two sealed
 /// copies of one value, and the log says "fields email, email". JSON with a key twice is what
 /// the partner's `#[derive(Seal)]` twin refuses to read ("duplicate field `email`"); subjects
-/// named twice are merged (src/bin/fieldseal/commands/vault/disclose.rs:44-49), fields are not
-/// (disclose.rs:64, records.rs `fields`, and `Tree::insert`, which appends a second leaf of the
+/// named twice are merged (src/bin/fieldseal/commands/vault/disclose.rs:43-48), fields are not
+/// (disclose.rs:69, records.rs `fields`, and `Tree::insert`, which appends a second leaf of the
 /// same key).
 #[test]
 fn a_field_named_twice_is_not_handed_over_twice() {
