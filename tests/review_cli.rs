@@ -650,3 +650,51 @@ fn a_passphrase_given_as_a_bare_argument_is_not_echoed() {
         "the stray argument, perhaps a passphrase, is repeated: {run:#?}"
     );
 }
+
+/// `reseal` promises never to use its side files through a symbolic link (src/bulk/file.rs: "None
+/// of these files is opened through a symbolic link"), and refuses a link at `<out>.partial`. But
+/// `reseal_jsonl_file` takes its run lock before that check, and the lock's path is resolved
+/// through a link at the partial path (`KeyringLock` puts `<target>.lock` beside the file a link
+/// points to): a link planted at `<out>.partial` after the tool's first look (here while it reads
+/// its passphrase from a FIFO) makes it create, and lock, an empty `<target>.lock` in whatever
+/// directory the link names, before refusing the link. Cause: src/bulk/file.rs:51-55 (`lock`
+/// before `check`) and src/keyfile/lock.rs:121-126 (`lock_path` follows the link).
+#[cfg(unix)]
+#[test]
+fn reseal_creates_nothing_through_a_link_planted_at_its_partial_output() {
+    let s = Scratch::new("reseal-lock-link");
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
+    s.run(&init).ok();
+    fs::write(s.path("records.jsonl"), "{\"id\": 1}\n").unwrap();
+    fs::create_dir(s.path("elsewhere")).unwrap();
+    fs::write(s.path("elsewhere/victim"), "keep").unwrap();
+    let fifo = s.path("passphrase.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fieldseal"));
+    command
+        .args(["--keyring", "keyring.fsk", "--passphrase-file", "passphrase.fifo"])
+        .args([
+            "reseal", "--record", "customer", "--id-field", "id", "--input", "records.jsonl",
+            "--out", "out.jsonl",
+        ])
+        .current_dir(&s.dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().unwrap();
+    // Opening the FIFO to write returns once the tool opened it to read its passphrase: it has
+    // looked at its output's side files already.
+    let mut secret = fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    std::os::unix::fs::symlink("elsewhere/victim", s.path("out.jsonl.partial")).unwrap();
+    writeln!(secret, "{PASSPHRASE}").unwrap();
+    drop(secret);
+    let run = Run::new(child.wait_with_output().unwrap(), &[PASSPHRASE]);
+
+    assert!(run.stderr.contains("symbolic link"), "{run:#?}");
+    assert!(
+        !s.path("elsewhere/victim.lock").exists(),
+        "a file was created through the link at out.jsonl.partial: {run:#?}"
+    );
+}
