@@ -225,7 +225,12 @@ fn a_rotation_whose_audit_event_cannot_be_written_does_not_report_success() {
     // The keyring stays under the limit (512 bytes), the log's header fits, its first event not.
     assert!(fs::metadata(s.path("keyring.fsk")).unwrap().len() < 420);
 
-    let rotate = s.run_limited("trap '' XFSZ; ulimit -f 1", &["--audit-log", "logs", "rotate"]);
+    // A long $USER (the actor, `fieldseal:$USER`) makes the event line longer than the limit,
+    // whether the shell counts `ulimit -f` in 512- or 1024-byte blocks.
+    let rotate = s.run_limited(
+        "trap '' XFSZ; ulimit -f 1; USER=$(printf '%01200d' 0); export USER",
+        &["--audit-log", "logs", "rotate"],
+    );
     let rotated = s.run(&["status", "--json"]).ok().json();
     assert_eq!(
         rotated["active_version"], 2,
