@@ -76,7 +76,12 @@ impl Scratch {
             .arg(format!("{prelude}; exec \"$0\" \"$@\""))
             .arg(env!("CARGO_BIN_EXE_fieldseal"))
             .args(args)
-            .args(["--keyring", "keyring.fsk", "--passphrase-env", PASSPHRASE_VAR])
+            .args([
+                "--keyring",
+                "keyring.fsk",
+                "--passphrase-env",
+                PASSPHRASE_VAR,
+            ])
             .current_dir(&self.dir)
             .env_remove("FIELDSEAL_KEYRING")
             .env_remove("FIELDSEAL_AUDIT_LOG")
@@ -541,9 +546,11 @@ fn a_field_named_twice_is_not_handed_over_twice() {
     let mut init = vec!["init"];
     init.extend(FAST_KDF);
     s.run(&init).ok();
-    let keyring =
-        Keyring::load(s.path("keyring.fsk"), &Passphrase::new(PASSPHRASE.to_owned()).unwrap())
-            .unwrap();
+    let keyring = Keyring::load(
+        s.path("keyring.fsk"),
+        &Passphrase::new(PASSPHRASE.to_owned()).unwrap(),
+    )
+    .unwrap();
     let purposes: Vec<DynPurpose> = vec![Fulfillment.into(), Acme.into()];
     let subjects = SubjectKeys::new(
         SqliteVault::open(s.path("vault.db")).unwrap(),
@@ -675,14 +682,32 @@ fn reseal_creates_nothing_through_a_link_planted_at_its_partial_output() {
     fs::create_dir(s.path("elsewhere")).unwrap();
     fs::write(s.path("elsewhere/victim"), "keep").unwrap();
     let fifo = s.path("passphrase.fifo");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
 
     let mut command = Command::new(env!("CARGO_BIN_EXE_fieldseal"));
     command
-        .args(["--keyring", "keyring.fsk", "--passphrase-file", "passphrase.fifo"])
         .args([
-            "reseal", "--record", "customer", "--id-field", "id", "--input", "records.jsonl",
-            "--out", "out.jsonl",
+            "--keyring",
+            "keyring.fsk",
+            "--passphrase-file",
+            "passphrase.fifo",
+        ])
+        .args([
+            "reseal",
+            "--record",
+            "customer",
+            "--id-field",
+            "id",
+            "--input",
+            "records.jsonl",
+            "--out",
+            "out.jsonl",
         ])
         .current_dir(&s.dir)
         .stdin(Stdio::null())
