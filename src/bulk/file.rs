@@ -49,6 +49,8 @@ pub fn reseal_jsonl_file(
     progress: &mut dyn FnMut(&Summary),
 ) -> Result<Summary> {
     let side = SideFiles::new(output);
+    // Links refused before anything is created beside the output, and again under the lock.
+    side.check()?;
     // One run per output, from reading its checkpoint to publishing: a second run would take the
     // first's partial output for an interrupted run, publish it, and the first go on appending.
     let _running = side.lock()?;
@@ -187,9 +189,17 @@ struct SideFiles {
 impl SideFiles {
     /// The run's hold on the output: an exclusive lock on `<partial>.lock`, released when the
     /// run ends (or its process dies).
-    fn lock(&self) -> Result<crate::KeyringLock> {
-        crate::KeyringLock::try_acquire(&self.partial)?.ok_or_else(|| {
-            io_error(
+    /// The run's lock: `<output>.partial.lock`, held until the returned file is dropped. Named
+    /// from the output as given, never through a link (one planted at the partial output would
+    /// otherwise have the lock created beside the link's target), and opened without following
+    /// one.
+    fn lock(&self) -> Result<File> {
+        let path = with_suffix(&self.partial, ".lock");
+        let file = crate::keyfile::lock::open_lock_file(&path)
+            .map_err(|e| io_error(&format!("open the lock file {}", path.display()), e))?;
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => Ok(file),
+            Err(fs4::TryLockError::WouldBlock) => Err(io_error(
                 &format!(
                     "start a re-seal into {}: another run is writing it",
                     self.output.display()
@@ -199,8 +209,11 @@ impl SideFiles {
                     "wait for it to finish (or choose another output); two runs on one output \
                      would publish each other's partial work",
                 ),
-            )
-        })
+            )),
+            Err(fs4::TryLockError::Error(e)) => {
+                Err(io_error(&format!("lock {}", path.display()), e))
+            }
+        }
     }
 
     fn new(output: &Path) -> Self {

@@ -136,8 +136,14 @@ pub(crate) struct Tail {
     pub(crate) log: [u8; 16],
     pub(crate) service: String,
     pub(crate) file: u64,
+    /// The audit key version its last file's header names.
+    pub(crate) key_version: u32,
     pub(crate) seq: u64,
     pub(crate) mac: [u8; 32],
+    /// The MAC the last line chains from (the line before, or the header's `prev`), and the
+    /// bytes its MAC covers: a writer checks them with its key before it chains on.
+    pub(crate) prev: [u8; 32],
+    pub(crate) last_prefix: Vec<u8>,
 }
 
 /// The end of the log in `dir`, or `None` for a new log. A last file ending in a torn line (a
@@ -146,11 +152,7 @@ pub(crate) struct Tail {
 pub(crate) fn tail(dir: &Path) -> Result<Option<Tail>, AuditError> {
     let mut files = log_files(dir)?;
     while let Some(path) = files.pop() {
-        let mut file = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| io("open", &path, e))?;
+        let mut file = open_to_carry_on(&path).map_err(|e| io("open", &path, e))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| io("read", &path, e))?;
@@ -177,17 +179,62 @@ pub(crate) fn tail(dir: &Path) -> Result<Option<Tail>, AuditError> {
             )
         })?;
         let last = lines[lines.len() - 1];
-        let (_, mac, seq) = crate::audit::log::line::split(last)
+        let (prefix, mac, seq) = crate::audit::log::line::split(last)
             .ok_or_else(|| bad(&path, "its last line has no seq and mac (FORMAT.md §18.3)"))?;
+        let prev = match lines.len() {
+            1 => header.prev,
+            n => {
+                crate::audit::log::line::split(lines[n - 2])
+                    .ok_or_else(|| {
+                        bad(
+                            &path,
+                            "its line before the last has no seq and mac (FORMAT.md §18.3)",
+                        )
+                    })?
+                    .1
+            }
+        };
         return Ok(Some(Tail {
             log: header.log,
             service: header.service,
             file: header.file,
+            key_version: header.key_version,
             seq,
             mac,
+            prev,
+            last_prefix: prefix.to_vec(),
         }));
     }
     Ok(None)
+}
+
+/// Opens the last log file to read and cut it, never through a symbolic link and never anything
+/// but a regular file: a link planted at a log file's name would otherwise have the writer cut
+/// (or remove) whatever file it points to.
+fn open_to_carry_on(path: &Path) -> std::io::Result<fs::File> {
+    let not_a_file = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is a symbolic link or not a regular file: a log file is never followed or \
+             written through one; see who put it there, and remove it",
+        )
+    };
+    if !fs::symlink_metadata(path)?.file_type().is_file() {
+        return Err(not_a_file());
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // A link put there after the check is refused (ELOOP); a FIFO does not block.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_a_file());
+    }
+    Ok(file)
 }
 
 pub(crate) fn io(action: &'static str, path: &Path, source: std::io::Error) -> AuditError {

@@ -161,6 +161,23 @@ impl FileSink {
                         ),
                     ));
                 }
+                // Chained on only from a line this key wrote: the log of another keyring's
+                // service of the same name (a directory shared by mistake) is refused, rather
+                // than continued into a chain its own verifier reports as tampered.
+                let written_by_this_key = key.version(tail.key_version).is_some_and(|version| {
+                    bool::from(subtle::ConstantTimeEq::ct_eq(
+                        &line::chain_mac(&version.chain, &tail.prev, &tail.last_prefix)[..],
+                        &tail.mac[..],
+                    ))
+                });
+                if !written_by_this_key {
+                    return Err(files::bad(
+                        &dir,
+                        "its last line was not written with this audit key: it is another \
+                         keyring's log (or was changed); give this one a directory of its own, \
+                         and verify that log with its own keyring",
+                    ));
+                }
                 // A damaged or forged tail may claim the last numbers there are: refused, never
                 // wrapped back to file 0 or sequence number 0, and never a file whose name has
                 // more than 8 digits (listed by no reader).

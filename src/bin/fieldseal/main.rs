@@ -12,6 +12,7 @@
 // Tests: a scanning allocator (kms_plugin.rs) needs `unsafe`.
 #![cfg_attr(test, deny(unsafe_code))]
 
+mod admin_log;
 mod args;
 mod commands;
 mod confirm;

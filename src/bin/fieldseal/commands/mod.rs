@@ -167,17 +167,8 @@ impl KeyringFile {
                 &e,
             )
         })?;
-        let sink = fieldseal::audit::FileSink::open(
-            dir,
-            &key,
-            fieldseal::audit::FileSinkOptions::default(),
-        )
-        .map_err(|e| {
-            Failure::lib(
-                format_args!("cannot open the audit log {}", dir.display()),
-                &e.into(),
-            )
-        })?;
+        // Opened when the first event is recorded (src/bin/fieldseal/admin_log.rs).
+        let sink = crate::admin_log::AdminLog::new(dir.clone(), key);
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
         Ok(Some(fieldseal::audit::Auditor::new(
             sink,
