@@ -47,6 +47,12 @@ impl Failure {
         Self::new(exit_of(error), format!("{doing}: {error}"))
     }
 
+    /// The same failure, `note` added after it: what was done before it failed.
+    pub(crate) fn then(mut self, note: impl fmt::Display) -> Self {
+        self.message = format!("{}; {note}", self.message);
+        self
+    }
+
     /// Standard output went away (`fieldseal inspect ... | head`): not worth a message.
     pub(crate) fn is_broken_pipe(&self) -> bool {
         self.broken_pipe

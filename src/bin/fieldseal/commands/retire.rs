@@ -120,7 +120,31 @@ fn check_vaults(
              them is still wrapped under version {version}"
         ));
     }
+    // The vaults the retiring pass retired the version in, for an error in a later one.
+    let mut retired: Vec<String> = Vec::new();
     for file in vaults {
+        let what = file.what();
+        check_vault(keyring, version, &file, pass).map_err(|failure| {
+            if retired.is_empty() {
+                return failure;
+            }
+            failure.then(format!(
+                "but version {version} is already retired in {} (no data key is wrapped under it \
+                 there any more) while the keyring still holds it: fix the cause and run the same \
+                 command again, which finishes the retirement (each step is done once)",
+                retired.join(", ")
+            ))
+        })?;
+        if pass == Pass::Retire {
+            retired.push(what);
+        }
+    }
+    Ok(())
+}
+
+/// [`check_vaults`] for one vault.
+fn check_vault(keyring: &Keyring, version: u32, file: &VaultFile, pass: Pass) -> Outcome {
+    {
         let vault = match pass {
             Pass::Look => file.read()?,
             Pass::Retire => file.write()?,
@@ -141,7 +165,7 @@ fn check_vaults(
             // Bound to no keyring: it holds no data key. Named as this keyring's, it is bound to
             // it before the version is retired in it, so that a service still on an old bundle
             // that opens it first cannot wrap keys under the version.
-            None if pass == Pass::Look => continue,
+            None if pass == Pass::Look => return Ok(()),
             None => {
                 let bound = vault
                     .bind_keyring(keyring.id())

@@ -136,13 +136,29 @@ impl VaultFile {
     /// Opens the vault to read it: read-only, so that nothing is created, migrated or changed.
     pub(crate) fn read(&self) -> Outcome<SqliteVault> {
         self.require()?;
-        SqliteVault::open_with(&self.path, SqliteOptions::new().read_only(true))
-            .map_err(|e| Failure::lib(format_args!("cannot open {}", self.what()), &e))
+        SqliteVault::open_with(&self.path, SqliteOptions::new().read_only(true)).map_err(|e| {
+            match e {
+                // A database without the vault's tables: not made a vault here.
+                fieldseal::Error::Vault(fieldseal::VaultError::ReadOnly { .. }) => Failure::new(
+                    Exit::Failure,
+                    format!(
+                        "{} is a SQLite database without a key vault's tables: not a key vault \
+                         (yet); nothing was changed: the services create the vault when they \
+                         first open it (SqliteVault::open); check the path given with --vault or \
+                         {VAULT_ENV}",
+                        self.path.display()
+                    ),
+                ),
+                e => Failure::lib(format_args!("cannot open {}", self.what()), &e),
+            }
+        })
     }
 
-    /// Opens the vault to change it.
+    /// Opens the vault to change it: a file that does not open read-only as a key vault (another
+    /// application's database, one with no table yet) is refused before the writable open,
+    /// which would make it one (no vault command creates a vault).
     pub(crate) fn write(&self) -> Outcome<SqliteVault> {
-        self.require()?;
+        drop(self.read()?);
         SqliteVault::open(&self.path)
             .map_err(|e| Failure::lib(format_args!("cannot open {}", self.what()), &e))
     }
