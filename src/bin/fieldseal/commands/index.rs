@@ -18,8 +18,41 @@ pub(crate) fn run(file: &KeyringFile, command: &IndexCommand, out: &mut dyn Writ
     }
 }
 
+/// Refuses a normalizer description that fieldseal cannot read: a misspelt step (`emial`) would
+/// be kept in the keyring for good (no command changes an index), and every service refused for
+/// the mismatch. A `custom:NAME` step (made in code) and a step of a cargo feature this build
+/// lacks are taken as they are; no description means no normalizer, and a compound index has one
+/// per part.
+fn check_normalizer(description: &str) -> Outcome {
+    use fieldseal::normalize::{DefinitionProblem, NormalizeError, from_description};
+    if description.is_empty() {
+        return Ok(());
+    }
+    // A compound index lists one description per part, separated by commas.
+    for step in description
+        .split(fieldseal::record::PART_SEPARATOR)
+        .flat_map(|part| part.split('|'))
+    {
+        match from_description(step) {
+            Ok(_)
+            | Err(NormalizeError::Definition(
+                DefinitionProblem::CustomNotGiven { name: Some(_) }
+                | DefinitionProblem::FeatureDisabled { .. },
+            )) => {}
+            Err(e) => {
+                return Err(Failure::new(
+                    Exit::Usage,
+                    format!("--normalizer {description}: {e}; nothing changed"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn add(file: &KeyringFile, args: &IndexAddArgs, out: &mut dyn Write) -> Outcome {
     // The definition is checked before the keyring's secret is asked for.
+    check_normalizer(&args.normalizer)?;
     let spec = IndexSpec::new(&args.name)
         .and_then(|s| s.with_width(args.width))
         .and_then(|s| s.with_normalizer(&args.normalizer))
