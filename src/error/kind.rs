@@ -56,6 +56,8 @@ impl Error {
             Self::UnknownIndexVersion { .. } => "unknown-index-version",
             Self::RetiredIndexVersion { .. } => "retired-index-version",
             Self::EmptyBundle { .. } => "empty-bundle",
+            Self::DuplicateIndex { .. } => "duplicate-index",
+            Self::BundleTooLarge { .. } => "bundle-too-large",
             Self::Normalize { .. } => "normalize",
             Self::IndexNormalizerMismatch { .. } => "index-normalizer-mismatch",
             Self::Rng => "rng",

@@ -396,9 +396,9 @@ pub enum Error {
 
     /// A key set, bundle or keyring holds no blind index of this name (FORMAT.md §16).
     #[error(
-        "no index `{index}` here (indexes here: {}); check the name, define the index in the \
-         keyring (`fieldseal index add`), or give this service its key (`fieldseal export-bundle \
-         --index {index}`)",
+        "no index `{index}` here (indexes here: {}); check the name: indexes are defined in the \
+         keyring (`fieldseal index add`), and a service holds the index keys its bundle was made \
+         with",
         fmt_names(.held)
     )]
     UnknownIndex {
@@ -479,6 +479,28 @@ pub enum Error {
     EmptyBundle {
         /// The service.
         service: String,
+    },
+
+    /// The same index was named twice where each is listed once (a bundle's indexes).
+    #[error("index `{index}` is named twice; name each index once")]
+    DuplicateIndex {
+        /// The repeated index.
+        index: String,
+    },
+
+    /// A key bundle was asked to hold more than one can (FORMAT.md §14.4).
+    #[error(
+        "a bundle holds up to 255 purposes, 255 indexes and a service name of up to 255 bytes; \
+         this one would hold {purposes} purposes, {indexes} indexes and a {service_len}-byte \
+         service name: split it, or shorten the name"
+    )]
+    BundleTooLarge {
+        /// Purposes asked for.
+        purposes: usize,
+        /// Indexes asked for.
+        indexes: usize,
+        /// The service name's length in bytes.
+        service_len: usize,
     },
 
     /// A value could not be normalized for a blind index (FORMAT.md §17), or the index's
@@ -629,7 +651,10 @@ pub enum Malformed {
 #[non_exhaustive]
 pub enum KeyringError {
     /// No root key with that version.
-    #[error("no root key version {version} (present: {}); add it first", fmt_versions(.present))]
+    #[error(
+        "no root key version {version} in this keyring (present: {}); check the version given",
+        fmt_versions(.present)
+    )]
     NoSuchVersion {
         /// The version asked for.
         version: u32,

@@ -168,20 +168,18 @@ impl Keyring {
             }
         }
         if service.len() > 255 || purposes.len() > 255 || indexes.len() > 255 {
-            return Err(KeyFileError::Invalid {
-                reason: "a bundle holds up to 255 purposes, 255 indexes and a service name of up \
-                         to 255 bytes"
-                    .to_owned(),
-            }
-            .into());
+            return Err(Error::BundleTooLarge {
+                purposes: purposes.len(),
+                indexes: indexes.len(),
+                service_len: service.len(),
+            });
         }
         let mut keys = KeySet::from_keyring(self, purposes);
         for name in indexes {
             if keys.insert_index(self.index_key(name)?).is_some() {
-                return Err(KeyFileError::Invalid {
-                    reason: format!("index `{name}` is listed twice; list each index once"),
-                }
-                .into());
+                return Err(Error::DuplicateIndex {
+                    index: (*name).to_owned(),
+                });
             }
         }
         let audit = if self.audit_versions().is_empty() {

@@ -103,6 +103,10 @@ fn exit_of(error: &Error) -> Exit {
         Error::KeyFile(KeyFileError::Locked { .. }) | Error::Vault(VaultError::Busy { .. }) => {
             Exit::Busy
         }
+        // From the command line's arguments: the tool's export takes them as given.
+        Error::DuplicateIndex { .. }
+        | Error::DuplicatePurpose { .. }
+        | Error::BundleTooLarge { .. } => Exit::Usage,
         _ => Exit::Failure,
     }
 }
