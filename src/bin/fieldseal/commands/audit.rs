@@ -120,16 +120,42 @@ fn checked(files: &[PathBuf], key: &AuditKey, anchor: Option<&Checkpoint>) -> Ou
     }
 }
 
+/// The most an anchor file may hold: a checkpoint is one line of a few hundred bytes.
+const MAX_ANCHOR: u64 = 64 * 1024;
+
+/// Reads an anchor file, refusing one longer than [`MAX_ANCHOR`] (a device such as /dev/zero,
+/// or the wrong file) rather than reading it until memory runs out.
+fn read_anchor(path: &std::path::Path) -> Outcome<String> {
+    use std::io::Read as _;
+    let cannot = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            Exit::Failure,
+            format!("cannot read {}: {e}", path.display()),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
+    let mut text = String::new();
+    file.take(MAX_ANCHOR + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| cannot(&e))?;
+    if text.len() as u64 > MAX_ANCHOR {
+        return Err(Failure::new(
+            Exit::Failure,
+            format!(
+                "{} is longer than {MAX_ANCHOR} bytes: not an anchor, which is one checkpoint \
+                 line as `fieldseal audit checkpoint` prints it",
+                path.display()
+            ),
+        ));
+    }
+    Ok(text)
+}
+
 fn verify(file: &KeyringFile, args: &AuditVerifyArgs, out: &mut dyn Write) -> Outcome {
     let anchor = match &args.anchor {
         None => None,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::new(
-                    Exit::Failure,
-                    format!("cannot read {}: {e}", path.display()),
-                )
-            })?;
+            let text = read_anchor(path)?;
             Some(Checkpoint::from_line(&text).ok_or_else(|| {
                 Failure::new(
                     Exit::Failure,
