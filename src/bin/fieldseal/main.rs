@@ -30,7 +30,8 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse(); // exits 2 on bad arguments, 0 for --help and --version
+    // Exits 2 on bad arguments, 0 for --help and --version.
+    let cli = args::Cli::try_parse().unwrap_or_else(|e| arguments_refused(&e));
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let result = commands::run(cli, &mut out).and_then(|()| Ok(out.flush()?));
@@ -43,4 +44,19 @@ fn main() -> ExitCode {
             failure.exit_code()
         }
     }
+}
+
+/// Bad arguments: clap's message, except for a stray argument, which clap repeats and which may
+/// be a passphrase typed where none is taken (secrets never come from the command line).
+fn arguments_refused(error: &clap::Error) -> ! {
+    if error.kind() == clap::error::ErrorKind::UnknownArgument {
+        stderr::line(format_args!(
+            "error: an unexpected argument was given; it is not repeated here, as it may be a \
+             secret typed in the wrong place (secrets are read from files, the environment or \
+             the terminal, never from the command line: see --help, and change a secret that \
+             was typed there, as every user could see it in the process list)"
+        ));
+        std::process::exit(2);
+    }
+    error.exit()
 }

@@ -714,6 +714,17 @@ pub(crate) fn read_first_line(path: &Path, flag: &str, secret: &str) -> Outcome<
     }
 }
 
+/// Whether `path` looks like a file's path (`secrets/keyring.pass`, `kek.bin`): it has a
+/// directory, or a name with an extension, and no space. Only such a path is repeated when no
+/// file is there: anything else may be the secret itself, typed in place of its file.
+fn looks_like_a_path(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    let extension = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        (1..=8).contains(&e.len()) && e.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    !text.contains(' ') && (text.contains(std::path::MAIN_SEPARATOR) || extension)
+}
+
 /// Up to [`MAX_SECRET_FILE`] + 1 bytes of a secret file (more would not be a secret file), into
 /// a buffer allocated once, so that no copy is left unwiped by a reallocation.
 fn read_secret_file(path: &Path, flag: &str) -> Outcome<Zeroizing<Vec<u8>>> {
@@ -721,10 +732,18 @@ fn read_secret_file(path: &Path, flag: &str) -> Outcome<Zeroizing<Vec<u8>>> {
     File::open(path)
         .and_then(|f| f.take(MAX_SECRET_FILE as u64 + 1).read_to_end(&mut bytes))
         .map_err(|e| {
-            Failure::new(
-                Exit::Usage,
-                format!("cannot read {flag} {}: {e}", path.display()),
-            )
+            // No such file: perhaps the secret itself, typed in place of its file's path, so the
+            // path is not repeated.
+            let message = if e.kind() == std::io::ErrorKind::NotFound && !looks_like_a_path(path) {
+                format!(
+                    "cannot read {flag}: no such file (the path given is not repeated here, as \
+                     it may be a secret typed in the wrong place: {flag} takes the path of a \
+                     file that holds it; change a secret typed on the command line)"
+                )
+            } else {
+                format!("cannot read {flag} {}: {e}", path.display())
+            };
+            Failure::new(Exit::Usage, message)
         })?;
     Ok(bytes)
 }

@@ -29,6 +29,19 @@ pub(crate) fn run(
 ) -> Outcome {
     let partner = &args.partner;
     let output = &args.output;
+    // A field named twice would be handed over twice: a record with a key twice, which the
+    // partner's reader refuses, and a log naming the field twice.
+    if let Some(twice) = args
+        .fields
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| args.fields[..i].contains(f).then_some(f))
+    {
+        return Err(Failure::new(
+            Exit::Usage,
+            format!("--fields names `{twice}` twice: name each field once; nothing was disclosed"),
+        ));
+    }
     let partial = partial_path(output);
     // Everything that can be checked before the keyring's secret is asked for.
     refuse_existing(
