@@ -115,6 +115,14 @@ fn reseal_moves_every_value_then_a_rerun_changes_nothing() {
     assert!(calls >= 1);
     assert!(!partial_path(&out).exists());
     check(&keyring, &out, &members, 2);
+    // The records' plain fields are customer data: the output is its owner's only, whatever
+    // the input's mode (0644 here, by the umask).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{mode:o}");
+    }
 
     keyring.retire(1).unwrap();
     check(&keyring, &out, &members, 2);

@@ -297,7 +297,13 @@ impl SideFiles {
             let written = (at.output_bytes, hash);
             return Ok((file, at, written));
         }
-        let file = match open_no_follow(&self.partial, append().create_new(true)) {
+        let mut create = append();
+        create.create_new(true);
+        // Owner only, as key files: the records' plain fields are customer data whatever the
+        // input file's mode, and the output is this file, renamed.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut create, 0o600);
+        let file = match open_no_follow(&self.partial, &create) {
             Ok(file) => file,
             // An empty one: a run stopped before its first checkpoint, nothing lost.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
