@@ -309,6 +309,12 @@ fn cli_vault_disclose_with_an_audit_log_records_the_disclosure() {
     ]);
     assert!(done.contains("disclosed 1 record"), "{done}");
     assert!(cli.dir.join("partner.jsonl").exists(), "the partner's file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let meta = std::fs::metadata(cli.dir.join("partner.jsonl")).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "the owner's only");
+    }
     let text = cli.log();
     assert!(
         text.contains(r#""op":"disclose""#),

@@ -332,9 +332,12 @@ fn partial_path(output: &Path) -> PathBuf {
 }
 
 fn create(path: &Path) -> Outcome<BufWriter<File>> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    // Owner only: the records name customers (their ids, their plain fields).
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
         .open(path)
         .map(BufWriter::new)
         .map_err(|e| {
