@@ -530,6 +530,7 @@ fieldseal::purpose!(Fulfillment = "fulfillment");
 fieldseal::purpose!(Acme = "third-party:acme");
 
 /// A subject-mode customer record, as a service stores it.
+#[allow(clippy::struct_field_names, reason = "the record's own column names")]
 #[derive(fieldseal::Seal, Clone, Debug, PartialEq)]
 #[seal(subject = customer_id)]
 struct Customer {

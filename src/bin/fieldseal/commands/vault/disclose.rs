@@ -29,19 +29,7 @@ pub(crate) fn run(
 ) -> Outcome {
     let partner = &args.partner;
     let output = &args.output;
-    // A field named twice would be handed over twice: a record with a key twice, which the
-    // partner's reader refuses, and a log naming the field twice.
-    if let Some(twice) = args
-        .fields
-        .iter()
-        .enumerate()
-        .find_map(|(i, f)| args.fields[..i].contains(f).then_some(f))
-    {
-        return Err(Failure::new(
-            Exit::Usage,
-            format!("--fields names `{twice}` twice: name each field once; nothing was disclosed"),
-        ));
-    }
+    fields_once(&args.fields)?;
     let partial = partial_path(output);
     // Everything that can be checked before the keyring's secret is asked for.
     refuse_existing(
@@ -331,23 +319,36 @@ fn partial_path(output: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// Refuses a field named twice: it would be handed over twice, a record with a key twice (which
+/// the partner's reader refuses), and a log naming the field twice.
+fn fields_once(fields: &[String]) -> Outcome {
+    match fields
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| fields[..i].contains(f).then_some(f))
+    {
+        Some(twice) => Err(Failure::new(
+            Exit::Usage,
+            format!("--fields names `{twice}` twice: name each field once; nothing was disclosed"),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn create(path: &Path) -> Outcome<BufWriter<File>> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     // Owner only: the records name customers (their ids, their plain fields).
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .map(BufWriter::new)
-        .map_err(|e| {
-            let exit = if e.kind() == io::ErrorKind::AlreadyExists {
-                Exit::Refused
-            } else {
-                Exit::Failure
-            };
-            Failure::new(exit, format!("cannot create {}: {e}", path.display()))
-        })
+    options.open(path).map(BufWriter::new).map_err(|e| {
+        let exit = if e.kind() == io::ErrorKind::AlreadyExists {
+            Exit::Refused
+        } else {
+            Exit::Failure
+        };
+        Failure::new(exit, format!("cannot create {}: {e}", path.display()))
+    })
 }
 
 fn io_error(path: &Path, source: io::Error) -> Error {
