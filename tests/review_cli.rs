@@ -106,11 +106,16 @@ impl Scratch {
         )
     }
 
-    /// A keyring with an audit key, so that `--audit-log` can record.
-    fn init_with_audit_key(&self) {
+    /// A keyring, made with a fast key derivation.
+    fn init(&self) {
         let mut init = vec!["init"];
         init.extend(FAST_KDF);
         self.run(&init).ok();
+    }
+
+    /// A keyring with an audit key, so that `--audit-log` can record.
+    fn init_with_audit_key(&self) {
+        self.init();
         self.run(&["audit", "rotate-key"]).ok();
     }
 }
@@ -266,9 +271,7 @@ fn a_rotation_whose_audit_event_cannot_be_written_does_not_report_success() {
 #[test]
 fn index_add_refuses_a_misspelt_normalizer() {
     let s = Scratch::new("index-normalizer");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     let before = fs::read(s.path("keyring.fsk")).unwrap();
     let run = s.run(&["index", "add", "email-lookup", "--normalizer", "emial"]);
     assert_eq!(
@@ -292,9 +295,7 @@ fn index_add_refuses_a_misspelt_normalizer() {
 #[test]
 fn an_index_named_twice_is_a_usage_error_not_a_foreign_key_file() {
     let s = Scratch::new("export-twice");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     s.run(&["index", "add", "email-lookup", "--normalizer", "email"])
         .ok();
     let mut args = vec![
@@ -328,9 +329,7 @@ fn an_index_named_twice_is_a_usage_error_not_a_foreign_key_file() {
 #[test]
 fn retiring_a_version_that_does_not_exist_does_not_say_to_add_it() {
     let s = Scratch::new("retire-99");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     s.run(&["rotate"]).ok();
     let run = s.run(&["retire", "99", "--yes"]);
     assert_eq!(run.code, Some(1), "{run:#?}");
@@ -351,9 +350,7 @@ fn retiring_a_version_that_does_not_exist_does_not_say_to_add_it() {
 #[test]
 fn an_unknown_index_in_the_keyring_is_not_answered_with_the_command_that_failed() {
     let s = Scratch::new("unknown-index");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     let mut args = vec![
         "export-bundle",
         "--purpose",
@@ -419,9 +416,7 @@ fn an_anchor_with_no_end_is_refused_at_a_cap() {
 #[test]
 fn another_keyrings_administration_is_never_chained_into_a_log() {
     let s = Scratch::new("audit-two-keyrings");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     s.run(&["audit", "rotate-key"]).ok();
     let staging = |args: &[&str]| {
         Run::new(
@@ -429,6 +424,8 @@ fn another_keyrings_administration_is_never_chained_into_a_log() {
             &[PASSPHRASE],
         )
     };
+    let mut init = vec!["init"];
+    init.extend(FAST_KDF);
     staging(&init).ok();
     staging(&["audit", "rotate-key"]).ok();
 
@@ -456,9 +453,7 @@ fn another_keyrings_administration_is_never_chained_into_a_log() {
 fn a_retirement_that_fails_on_one_vault_does_not_say_nothing_changed_after_another() {
     use fieldseal::vault::{KeyVault as _, SqliteVault};
     let s = Scratch::new("retire-two-vaults");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     for vault in ["a.db", "b.db"] {
         drop(SqliteVault::open(s.path(vault)).unwrap()); // as a service creates it
         s.run(&["vault", "--vault", vault, "rewrap"]).ok(); // bound to the keyring
@@ -552,9 +547,7 @@ fn a_field_named_twice_is_not_handed_over_twice() {
     use fieldseal::vault::{SqliteVault, SubjectKeys};
     use fieldseal::{DynPurpose, KeySet, Keyring, Passphrase};
     let s = Scratch::new("disclose-twice");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     let keyring = Keyring::load(
         s.path("keyring.fsk"),
         &Passphrase::new(PASSPHRASE.to_owned()).unwrap(),
@@ -684,9 +677,7 @@ fn a_passphrase_given_as_a_bare_argument_is_not_echoed() {
 #[test]
 fn reseal_creates_nothing_through_a_link_planted_at_its_partial_output() {
     let s = Scratch::new("reseal-lock-link");
-    let mut init = vec!["init"];
-    init.extend(FAST_KDF);
-    s.run(&init).ok();
+    s.init();
     fs::write(s.path("records.jsonl"), "{\"id\": 1}\n").unwrap();
     fs::create_dir(s.path("elsewhere")).unwrap();
     fs::write(s.path("elsewhere/victim"), "keep").unwrap();
