@@ -57,6 +57,7 @@ impl Error {
             Self::RetiredIndexVersion { .. } => "retired-index-version",
             Self::EmptyBundle { .. } => "empty-bundle",
             Self::DuplicateIndex { .. } => "duplicate-index",
+            Self::UndeclaredConsent { .. } => "undeclared-consent",
             Self::BundleTooLarge { .. } => "bundle-too-large",
             Self::Normalize { .. } => "normalize",
             Self::IndexNormalizerMismatch { .. } => "index-normalizer-mismatch",

@@ -361,6 +361,19 @@ pub enum Error {
         at: u64,
     },
 
+    /// A subject withdrew consent to a purpose that this service declares without the `consent`
+    /// policy: its type promises every value a copy for the purpose, and none may be made.
+    #[error(
+        "the customer withdrew consent to `{purpose}`, which this service declares without \
+         `consent`: a copy for it may not be made, and its values always hold one; declare the \
+         purpose with `consent` (as the service that recorded the consent does), so that values \
+         leave its copy out"
+    )]
+    UndeclaredConsent {
+        /// The purpose.
+        purpose: String,
+    },
+
     /// The purpose's retention period ended: the data key of this value was destroyed.
     #[error(
         "the retention period of `{purpose}` for this customer ended: the data key of this value was destroyed and it can no longer be opened for `{purpose}`"

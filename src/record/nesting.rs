@@ -45,16 +45,20 @@ impl<'a> Nesting<'a> {
         id: &[],
     };
 
-    /// Whether this is the top: no record entered yet. The derived `*_nested` methods record a
-    /// record called at the top as one event, and stay quiet for one nested in another.
+    /// Whether a record here is a top-level one: no field path leads to it (the top, or a record
+    /// entered there). The derived `*_nested` methods record such a record as one event, and stay
+    /// quiet for one nested in another, whose outer record's event lists its fields.
     pub fn is_top(&self) -> bool {
-        self.record.is_none()
+        self.path.is_empty()
     }
 
-    /// Enters a record of type `record` whose own id is `own_id` (empty without one).
+    /// Enters a record of type `record` whose own id is `own_id` (empty without one). Glue for
+    /// the code `#[derive(Seal)]` writes, as are [`field`](Self::field) and [`nest`](Self::nest):
+    /// what it seals or opens below the top records no event of its own.
     ///
     /// At the top, the record binds its own type and id. Nested, it keeps the top-level type and
     /// path, and the outer id unless that is empty.
+    #[doc(hidden)]
     pub fn enter<'b>(&self, record: &'b str, own_id: &'b [u8]) -> Nesting<'b>
     where
         'a: 'b,
@@ -78,6 +82,7 @@ impl<'a> Nesting<'a> {
     /// # Errors
     /// [`Error::ContextTooLong`] if the path to the field exceeds FORMAT.md §6's field limit, and
     /// whatever `f` returns.
+    #[doc(hidden)]
     #[inline]
     pub fn field<R>(&self, field: &str, f: impl FnOnce(&Context<'_>) -> Result<R>) -> Result<R> {
         let record = self.record.unwrap_or_default();
@@ -94,6 +99,7 @@ impl<'a> Nesting<'a> {
     /// # Errors
     /// [`Error::ContextTooLong`] if the path exceeds FORMAT.md §6's field limit, and whatever `f`
     /// returns.
+    #[doc(hidden)]
     pub fn nest<R>(&self, field: &str, f: impl FnOnce(&Nesting<'_>) -> Result<R>) -> Result<R> {
         with_path(self.path, field, |path| {
             f(&Nesting {

@@ -450,6 +450,9 @@ impl<V> SubjectKeys<V> {
                     out[i] = Some(key);
                 }
                 Some(Cached::NoConsent) if purpose.policy().needs_consent() => {}
+                // A withdrawn consent (this service's own refusal, cached): no copy may be made,
+                // and its values always hold one.
+                Some(Cached::NoConsent) => return Err(undeclared_consent(purpose)),
                 Some(Cached::Erased { at }) => return Err(Error::SubjectErased { at }),
                 _ => misses.push(i),
             }
@@ -523,7 +526,11 @@ impl<V> SubjectKeys<V> {
         if (policy.needs_consent() || record.is_some()) && !consented {
             self.cache
                 .fill(ticket, id, purpose.name(), Cached::NoConsent);
-            return Ok(None);
+            return if policy.needs_consent() {
+                Ok(None)
+            } else {
+                Err(undeclared_consent(purpose))
+            };
         }
         let mut last = slot.last_generation();
         let previous = match slot {
@@ -547,7 +554,11 @@ impl<V> SubjectKeys<V> {
                 CreateOutcome::NoConsent => {
                     self.cache
                         .fill(ticket, id, purpose.name(), Cached::NoConsent);
-                    return Ok(None);
+                    return if policy.needs_consent() {
+                        Ok(None)
+                    } else {
+                        Err(undeclared_consent(purpose))
+                    };
                 }
                 CreateOutcome::Moved(moved) => last = moved,
             }
@@ -869,5 +880,14 @@ impl<V> fmt::Debug for SubjectKeys<V> {
             .field("keyring", &self.keyring)
             .field("keys", &self.keys)
             .finish_non_exhaustive()
+    }
+}
+
+/// Why a purpose declared without `consent` gets no key: its subject withdrew a consent the
+/// vault holds (KeyVault::create), and its values may not lack a copy.
+#[cold]
+fn undeclared_consent(purpose: &DynPurpose) -> Error {
+    Error::UndeclaredConsent {
+        purpose: purpose.name().to_owned(),
     }
 }

@@ -164,7 +164,10 @@ impl FileSink {
                 // Chained on only from a line this key wrote: the log of another keyring's
                 // service of the same name (a directory shared by mistake) is refused, rather
                 // than continued into a chain its own verifier reports as tampered.
-                let written_by_this_key = key.version(tail.key_version).is_some_and(|version| {
+                // A version the key no longer holds (retired since the line was written) cannot
+                // be checked: the log carries on in a new file under the current version, as
+                // it did before this check.
+                let written_by_this_key = key.version(tail.key_version).is_none_or(|version| {
                     bool::from(subtle::ConstantTimeEq::ct_eq(
                         &line::chain_mac(&version.chain, &tail.prev, &tail.last_prefix)[..],
                         &tail.mac[..],

@@ -1,11 +1,12 @@
-//! The tool's administration log (`--audit-log DIR`): a [`FileSink`] opened when the command
-//! records its first event, not when it starts, and kept until the command ends.
+//! The tool's administration log (`--audit-log DIR`): a [`FileSink`] that syncs every event,
+//! opened when the command starts and kept until it ends, or, for a long command that records
+//! once at its end (`reseal`), tried at the start and opened at that event.
 //!
-//! A log directory has one writer at a time. Opened at the start, a long `reseal` (which records
-//! one event, when its run is over) held it for hours, and every other administrator's command
-//! given the same log was refused meanwhile. Opened on the first event, a command holds it only
-//! from the change it records to its end; another command that finds it held waits, as for the
-//! keyring's lock.
+//! A log directory has one writer at a time. Opened at the start, a long `reseal` held it for
+//! hours, and every other administrator's command given the same log was refused meanwhile.
+//! Tried at the start, a log that cannot be written still stops the command before its work;
+//! opened at the end, it is held only from the last event to the command's exit. A command that
+//! finds the log held waits, as for the keyring's lock.
 
 use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
@@ -31,6 +32,19 @@ impl AdminLog {
             key,
             sink: Mutex::new(None),
         }
+    }
+
+    /// Opens the log now, and keeps it open until the command ends.
+    pub(crate) fn open_now(&self) -> Result<(), AuditError> {
+        let open = self.open()?;
+        *self.sink.lock().unwrap_or_else(PoisonError::into_inner) = Some(open);
+        Ok(())
+    }
+
+    /// Opens the log and closes it again: what would stop the first event (a directory that
+    /// cannot be made, another keyring's log, a full disk) stops the command now.
+    pub(crate) fn try_open(&self) -> Result<(), AuditError> {
+        self.open()?.close()
     }
 
     /// Opens the log, waiting up to the keyring lock's timeout while another command writes it.

@@ -44,6 +44,19 @@ impl Failure {
     /// A library error, after `doing` ("cannot load keyring.fsk"); the exit status follows
     /// from the error.
     pub(crate) fn lib(doing: impl fmt::Display, error: &Error) -> Self {
+        if let Error::Audit(fieldseal::AuditError::InUse { dir, .. }) = error {
+            // The tool's own log (src/bin/fieldseal/admin_log.rs), waited for as the keyring's
+            // lock is: the library's advice to give each writer a directory is for services.
+            return Self::new(
+                Exit::Busy,
+                format!(
+                    "{doing}: another fieldseal command kept the audit log {} in use for more \
+                     than {} s; nothing was changed: run the command again once it is done",
+                    dir.display(),
+                    fieldseal::KeyringLock::DEFAULT_TIMEOUT.as_secs()
+                ),
+            );
+        }
         Self::new(exit_of(error), format!("{doing}: {error}"))
     }
 

@@ -49,7 +49,11 @@ fn main() -> ExitCode {
 /// Bad arguments: clap's message, except for a stray argument, which clap repeats and which may
 /// be a passphrase typed where none is taken (secrets never come from the command line).
 fn arguments_refused(error: &clap::Error) -> ! {
-    if error.kind() == clap::error::ErrorKind::UnknownArgument {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::UnknownArgument | ErrorKind::InvalidSubcommand
+    ) {
         stderr::line(format_args!(
             "error: an unexpected argument was given; it is not repeated here, as it may be a \
              secret typed in the wrong place (secrets are read from files, the environment or \

@@ -18,33 +18,35 @@ pub(crate) fn run(file: &KeyringFile, command: &IndexCommand, out: &mut dyn Writ
     }
 }
 
-/// Refuses a normalizer description that fieldseal cannot read: a misspelt step (`emial`) would
-/// be kept in the keyring for good (no command changes an index), and every service refused for
-/// the mismatch. A `custom:NAME` step (made in code) and a step of a cargo feature this build
-/// lacks are taken as they are; no description means no normalizer, and a compound index has one
-/// per part.
+/// Refuses a normalizer description that fieldseal cannot read: a misspelt step (`emial`) or a
+/// pipeline too long would be kept in the keyring for good (no command changes an index), and
+/// every service refused for it. Each part (a compound index has one per part) is read whole, as
+/// services read it, a `custom:NAME` step (made in code) standing in for itself; a step of a
+/// cargo feature this build lacks is taken as it is. No description means no normalizer.
 fn check_normalizer(description: &str) -> Outcome {
-    use fieldseal::normalize::{DefinitionProblem, NormalizeError, from_description};
+    use fieldseal::normalize::{
+        Custom, DefinitionProblem, NormalizeError, custom, from_description_with,
+    };
     if description.is_empty() {
         return Ok(());
     }
-    // A compound index lists one description per part, separated by commas.
-    for step in description
-        .split(fieldseal::record::PART_SEPARATOR)
-        .flat_map(|part| part.split('|'))
-    {
-        match from_description(step) {
-            Ok(_)
-            | Err(NormalizeError::Definition(
-                DefinitionProblem::CustomNotGiven { name: Some(_) }
-                | DefinitionProblem::FeatureDisabled { .. },
-            )) => {}
-            Err(e) => {
-                return Err(Failure::new(
-                    Exit::Usage,
-                    format!("--normalizer {description}: {e}; nothing changed"),
-                ));
-            }
+    let refused = |e: &NormalizeError| {
+        Failure::new(
+            Exit::Usage,
+            format!("--normalizer {description}: {e}; nothing changed"),
+        )
+    };
+    for part in description.split(fieldseal::record::PART_SEPARATOR) {
+        // Every custom step named in the part, as a stand-in that normalizes nothing.
+        let customs = part
+            .split('|')
+            .filter_map(|step| step.strip_prefix("custom:"))
+            .map(|name| custom(name, |value| Ok(value.to_owned())))
+            .collect::<Result<Vec<Custom>, _>>()
+            .map_err(|e| refused(&e))?;
+        match from_description_with(part, &customs) {
+            Ok(_) | Err(NormalizeError::Definition(DefinitionProblem::FeatureDisabled { .. })) => {}
+            Err(e) => return Err(refused(&e)),
         }
     }
     Ok(())

@@ -52,6 +52,15 @@ pub(crate) fn run(cli: Cli, out: &mut dyn Write) -> Outcome {
 /// it hold its [`KeyringLock`] from loading to saving ([`load_locked`](Self::load_locked), or
 /// [`relock`](Self::relock) after a first look and a question), so that two administrators'
 /// changes are made one after the other.
+/// When the tool's audit log is opened (src/bin/fieldseal/admin_log.rs).
+#[derive(Clone, Copy)]
+enum Open {
+    /// Now, and held to the command's end: a command's changes all come after it.
+    Now,
+    /// Tried now, then opened at the first event: a long command that records at its end.
+    AtFirstEvent,
+}
+
 pub(crate) struct KeyringFile {
     path: PathBuf,
     secret: Secret,
@@ -150,6 +159,14 @@ impl KeyringFile {
         Ok(())
     }
 
+    /// As [`audit`](Self::audit), for a long command that records once, when its work is over
+    /// (`reseal`): the log is tried now (opened and closed, so that a log that cannot be written
+    /// stops the command before its work), and held only from that last event to the end.
+    pub(crate) fn audit_at_end(&self, keyring: &mut Keyring) -> Outcome {
+        keyring.set_auditor(self.auditor_with(keyring, Open::AtFirstEvent)?);
+        Ok(())
+    }
+
     /// Whether an audit log was given (`--audit-log`, `$FIELDSEAL_AUDIT_LOG`).
     pub(crate) fn audited(&self) -> bool {
         self.audit_log.is_some()
@@ -158,6 +175,14 @@ impl KeyringFile {
     /// The auditor recording in the audit log, if one was given, under `keyring`'s audit key: for
     /// what is done through other keys than the keyring's own (the vault's subject keys).
     pub(crate) fn auditor(&self, keyring: &Keyring) -> Outcome<Option<fieldseal::audit::Auditor>> {
+        self.auditor_with(keyring, Open::Now)
+    }
+
+    fn auditor_with(
+        &self,
+        keyring: &Keyring,
+        open: Open,
+    ) -> Outcome<Option<fieldseal::audit::Auditor>> {
         let Some(dir) = &self.audit_log else {
             return Ok(None);
         };
@@ -167,8 +192,18 @@ impl KeyringFile {
                 &e,
             )
         })?;
-        // Opened when the first event is recorded (src/bin/fieldseal/admin_log.rs).
         let sink = crate::admin_log::AdminLog::new(dir.clone(), key);
+        // Opened now (held to the command's end), or tried now and opened at the first event.
+        match open {
+            Open::Now => sink.open_now(),
+            Open::AtFirstEvent => sink.try_open(),
+        }
+        .map_err(|e| {
+            Failure::lib(
+                format_args!("cannot open the audit log {}", dir.display()),
+                &e.into(),
+            )
+        })?;
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
         Ok(Some(fieldseal::audit::Auditor::new(
             sink,

@@ -38,7 +38,7 @@ pub(crate) fn run(file: &KeyringFile, args: &ResealArgs, out: &mut dyn Write) ->
         )
     })?;
     let (mut keyring, _) = file.load()?;
-    file.audit(&mut keyring)?;
+    file.audit_at_end(&mut keyring)?;
     let layout = layout(args, &index_columns(args, &keyring)?)?;
     if input.is_none() && std::io::stdin().is_terminal() {
         crate::stderr::line(format_args!(
