@@ -227,6 +227,34 @@ fn a_torn_last_line_is_reported_and_cut_by_the_next_writer() {
     assert_eq!(report.events, 10);
 }
 
+/// A writer given another key (another keyring's service of the same name) refuses the log, and
+/// leaves it as it was: its torn last line is cut only once the log is accepted.
+#[test]
+fn a_log_of_another_key_is_refused_and_left_as_it_was() {
+    let dir = Dir::new("other-key");
+    let files = log_of(&dir.0, &keyring(), 3, options());
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&files[0])
+        .unwrap();
+    f.write_all(br#"{"seq":99,"type":"ev"#).unwrap();
+    drop(f);
+    let before = std::fs::read(&files[0]).unwrap();
+    let other = keyring().audit_key("desk").unwrap();
+    let refused = FileSink::open(&dir.0, &other, options());
+    assert!(
+        matches!(refused, Err(AuditError::BadLog { .. })),
+        "{:?}",
+        refused.err()
+    );
+    assert_eq!(
+        std::fs::read(&files[0]).unwrap(),
+        before,
+        "the log was changed"
+    );
+    assert_eq!(audit::log_files(&dir.0).unwrap(), files);
+}
+
 #[test]
 fn rotation_keeps_the_chain_and_a_missing_file_is_found() {
     let dir = Dir::new("rotate");

@@ -2,7 +2,7 @@
 //! starting with a header that carries the chain over from the file before.
 
 use std::fs;
-use std::io::{Read as _, Seek as _, SeekFrom};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::audit::json;
@@ -146,28 +146,44 @@ pub(crate) struct Tail {
     pub(crate) last_prefix: Vec<u8>,
 }
 
-/// The end of the log in `dir`, or `None` for a new log. A last file ending in a torn line (a
-/// process killed mid-append) is cut back to its last complete line, which no MAC covered; a
-/// last file left with no complete line is removed.
-pub(crate) fn tail(dir: &Path) -> Result<Option<Tail>, AuditError> {
+/// A change a writer makes to the end of a log before it carries on: a last file cut back to
+/// its last complete line (its new length), or removed (0: no complete line).
+pub(crate) type Cut = (PathBuf, u64);
+
+/// Makes the changes [`tail`] found due, once the writer has accepted the log: a log refused
+/// (another service's, another key's) is left as it was.
+pub(crate) fn apply(cuts: &[Cut]) -> Result<(), AuditError> {
+    for (path, len) in cuts {
+        if *len == 0 {
+            fs::remove_file(path).map_err(|e| io("remove the empty", path, e))?;
+        } else {
+            let file = open_to_carry_on(path).map_err(|e| io("open", path, e))?;
+            file.set_len(*len)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| io("cut the torn last line of", path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The end of the log in `dir` (`None` for a new log), and what to cut first ([`apply`]): a last
+/// file ending in a torn line (a process killed mid-append) is cut back to its last complete line,
+/// which no MAC covered; a last file left with no complete line is removed.
+pub(crate) fn tail(dir: &Path) -> Result<(Option<Tail>, Vec<Cut>), AuditError> {
     let mut files = log_files(dir)?;
+    let mut cuts = Vec::new();
     while let Some(path) = files.pop() {
         let mut file = open_to_carry_on(&path).map_err(|e| io("open", &path, e))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| io("read", &path, e))?;
         let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        if complete < bytes.len() {
-            file.set_len(complete as u64)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| io("cut the torn last line of", &path, e))?;
-            file.seek(SeekFrom::End(0))
-                .map_err(|e| io("seek", &path, e))?;
-        }
         if complete == 0 {
-            drop(file);
-            fs::remove_file(&path).map_err(|e| io("remove the empty", &path, e))?;
+            cuts.push((path, 0));
             continue;
+        }
+        if complete < bytes.len() {
+            cuts.push((path.clone(), complete as u64));
         }
         let lines: Vec<&[u8]> = bytes[..complete - 1].split(|&b| b == b'\n').collect();
         let first: serde_json::Value = serde_json::from_slice(lines[0])
@@ -194,18 +210,21 @@ pub(crate) fn tail(dir: &Path) -> Result<Option<Tail>, AuditError> {
                     .1
             }
         };
-        return Ok(Some(Tail {
-            log: header.log,
-            service: header.service,
-            file: header.file,
-            key_version: header.key_version,
-            seq,
-            mac,
-            prev,
-            last_prefix: prefix.to_vec(),
-        }));
+        return Ok((
+            Some(Tail {
+                log: header.log,
+                service: header.service,
+                file: header.file,
+                key_version: header.key_version,
+                seq,
+                mac,
+                prev,
+                last_prefix: prefix.to_vec(),
+            }),
+            cuts,
+        ));
     }
-    Ok(None)
+    Ok((None, cuts))
 }
 
 /// Opens the last log file to read and cut it, never through a symbolic link and never anything

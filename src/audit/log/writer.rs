@@ -144,8 +144,10 @@ impl FileSink {
         // from files the first is still writing, or take a file it just started for a crash's
         // leftover (FORMAT.md §18.4).
         let lock = files::lock(&dir)?;
-        let (log, file, seq, mac) = match files::tail(&dir)? {
+        let (tail, cuts) = files::tail(&dir)?;
+        let (log, file, seq, mac) = match tail {
             None => {
+                files::apply(&cuts)?;
                 let mut log = [0u8; 16];
                 crate::rng::os_random(&mut log).map_err(|e| AuditError::Sink(e.to_string()))?;
                 (log, 1, 1, [0u8; 32])
@@ -194,6 +196,8 @@ impl FileSink {
                          can follow it",
                     ));
                 };
+                // Accepted: a torn last line is cut, an empty last file removed, only now.
+                files::apply(&cuts)?;
                 (tail.log, file, seq, tail.mac)
             }
         };
