@@ -24,7 +24,8 @@ pub struct Text;
 impl Normalize for Text {
     fn normalize(&self, input: &str) -> Result<String, NormalizeError> {
         let prepared = prepare(input)?;
-        let mut collapsed = String::with_capacity(prepared.len());
+        // The field's text, near enough: wiped when dropped.
+        let mut collapsed = zeroize::Zeroizing::new(String::with_capacity(prepared.len()));
         for word in prepared.split(is_space).filter(|word| !word.is_empty()) {
             if !collapsed.is_empty() {
                 collapsed.push(' ');

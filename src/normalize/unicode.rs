@@ -106,9 +106,11 @@ pub(super) fn nfc_fold(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
-    let folded = caseless::default_case_fold_str(&nfc(s));
+    // The intermediate forms are the input's text: wiped when dropped.
+    let composed = zeroize::Zeroizing::new(nfc(s).into_owned());
+    let folded = zeroize::Zeroizing::new(caseless::default_case_fold_str(&composed));
     match nfc(&folded) {
-        Cow::Borrowed(_) => folded,
+        Cow::Borrowed(_) => folded.to_string(),
         Cow::Owned(normalized) => normalized,
     }
 }

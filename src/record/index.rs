@@ -10,6 +10,8 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, Result};
 use crate::index::{IndexKey, IndexSpec, IndexTerm, MAX_PARTS};
 use crate::keyset::KeySet;
@@ -211,7 +213,8 @@ impl RecordIndex {
     /// As [`check_key`](Self::check_key) and [`normalize`](Self::normalize).
     pub fn term_with(&self, key: &IndexKey, values: &[&str]) -> Result<IndexTerm> {
         self.check_key(key)?;
-        let normalized = self.normalize(values)?;
+        // The normalized values are the field's plaintext, near enough: wiped when dropped.
+        let normalized = Zeroizing::new(self.normalize(values)?);
         key.term_parts(&as_parts(&normalized))
     }
 
@@ -221,7 +224,7 @@ impl RecordIndex {
     /// As [`term_with`](Self::term_with).
     pub fn terms_with(&self, key: &IndexKey, values: &[&str]) -> Result<Vec<IndexTerm>> {
         self.check_key(key)?;
-        let normalized = self.normalize(values)?;
+        let normalized = Zeroizing::new(self.normalize(values)?);
         key.terms_parts(&as_parts(&normalized))
     }
 

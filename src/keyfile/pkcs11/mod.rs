@@ -70,7 +70,7 @@ impl Pkcs11Protector {
         module: impl AsRef<Path>,
         token: &str,
         key: Option<Pkcs11Key>,
-        mut pin: Zeroizing<String>,
+        pin: Zeroizing<String>,
     ) -> Result<Self> {
         if pin.is_empty() {
             return Err(KeyFileError::BadProtector(format!(
@@ -81,8 +81,13 @@ impl Pkcs11Protector {
         if let Some(key) = &key {
             key.encode().map_err(KeyFileError::BadProtector)?;
         }
-        // Moved, not copied: `AuthPin` wipes the PIN when dropped, after logging in.
-        let pin = AuthPin::from(std::mem::take(&mut *pin));
+        // `AuthPin` wipes the PIN when dropped, after logging in. Its `From<String>` boxes the
+        // string, which reallocates one with spare capacity and frees the old block unwiped: the
+        // PIN goes in a buffer of exactly its length, and `pin` (zeroizing) wipes the original.
+        let mut exact = String::with_capacity(pin.len());
+        exact.push_str(&pin);
+        drop(pin); // wiped
+        let pin = AuthPin::from(exact);
         let module = module.as_ref().to_path_buf();
         let session = Token::open(&module, token, pin)?;
         if let Some(key) = &key {
