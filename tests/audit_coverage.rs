@@ -51,6 +51,9 @@ fn reseal_direct_is_recorded_by_the_subject_keys_auditor() {
     let email: Sealed<String, Support> = subjects.seal(&ada, SECRET, &ctx).unwrap();
     // The partner key as in the method's own example: the caller holds it, no auditor of its own.
     let acme = keyring.purpose_key::<Acme>();
+    subjects
+        .grant(&ada, &Acme.into(), "checkout", None)
+        .unwrap();
     let handed: Sealed<String, Acme> = subjects
         .reseal_direct(&email, &Support.into(), &ada, &ctx, &acme)
         .unwrap();
@@ -61,17 +64,17 @@ fn reseal_direct_is_recorded_by_the_subject_keys_auditor() {
     );
     assert_eq!(
         ops(&sink),
-        ["key-set-load ok", "seal ok", "open ok"],
+        ["key-set-load ok", "seal ok", "grant ok", "open ok"],
         "the subject's copy was opened without an event: {:#?}",
         sink.lines()
     );
     let lines = sink.lines();
     assert!(
-        lines[2].contains(r#""purposes":["support"]"#),
+        lines[3].contains(r#""purposes":["support"]"#),
         "{}",
-        lines[2]
+        lines[3]
     );
-    assert!(lines[2].contains(r#""subject":"1001""#), "{}", lines[2]);
+    assert!(lines[3].contains(r#""subject":"1001""#), "{}", lines[3]);
 }
 
 #[test]

@@ -93,6 +93,13 @@ fn reseal_direct_hands_a_copy_over_to_the_partners_purpose_key() {
         .unwrap();
     let points: Sealed<u32, (Fulfillment, Marketing)> = w.subjects.seal(&ada, &1815, &ctx).unwrap();
     let acme = w.keyring.purpose_key::<Acme>();
+    // A third-party purpose gets a copy only while the subject's consent to it stands: none yet.
+    assert!(matches!(
+        w.subjects
+            .reseal_direct(&points, &Marketing.into(), &ada, &ctx, &acme),
+        Err(Error::ConsentNeeded { ref purpose }) if purpose == "third-party:acme"
+    ));
+    w.subjects.grant(&ada, &Acme.into(), "form", None).unwrap();
     let handed: Sealed<u32, Acme> = w
         .subjects
         .reseal_direct(&points, &Marketing.into(), &ada, &ctx, &acme)

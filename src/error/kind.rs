@@ -58,6 +58,7 @@ impl Error {
             Self::EmptyBundle { .. } => "empty-bundle",
             Self::DuplicateIndex { .. } => "duplicate-index",
             Self::UndeclaredConsent { .. } => "undeclared-consent",
+            Self::ConsentNeeded { .. } => "consent-needed",
             Self::BundleTooLarge { .. } => "bundle-too-large",
             Self::Normalize { .. } => "normalize",
             Self::IndexNormalizerMismatch { .. } => "index-normalizer-mismatch",

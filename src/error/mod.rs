@@ -361,6 +361,17 @@ pub enum Error {
         at: u64,
     },
 
+    /// A copy was to be handed over to a purpose that needs consent (a `third-party:` one), and
+    /// the subject's consent to it does not stand.
+    #[error(
+        "the customer has no standing consent to `{purpose}`: nothing is handed over to it; record \
+         their consent (SubjectKeys::grant) first, or leave them out"
+    )]
+    ConsentNeeded {
+        /// The purpose.
+        purpose: String,
+    },
+
     /// A subject withdrew consent to a purpose that this service declares without the `consent`
     /// policy: its type promises every value a copy for the purpose, and none may be made.
     #[error(

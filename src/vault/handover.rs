@@ -34,15 +34,20 @@ impl<V: KeyVault> SubjectKeys<V> {
     /// let postcode: Sealed<String, Fulfillment> = subjects.seal(&ada, "SW1A 1AA", &ctx)?;
     ///
     /// let acme = keyring.purpose_key::<Acme>(); // in the partner's bundle
+    /// subjects.grant(&ada, &Acme.into(), "checkout: share with Acme", None)?;
     /// let handed: Sealed<String, Acme> =
     ///     subjects.reseal_direct(&postcode, &Fulfillment.into(), &ada, &ctx, &acme)?;
     /// assert_eq!(handed.open(&acme, &ctx)?, "SW1A 1AA");
     /// # Ok::<(), fieldseal::Error>(())
     /// ```
     ///
+    /// A purpose that needs consent (every `third-party:` purpose) gets the copy only while the
+    /// subject's consent to it stands.
+    ///
     /// # Errors
     /// As [`open_dyn`](Self::open_dyn) for `from` (no consent copy, consent withdrawn,
-    /// retention expired, subject erased, ...), and as [`Sealed::seal`] for `to`.
+    /// retention expired, subject erased, ...); [`Error::ConsentNeeded`](crate::Error::ConsentNeeded)
+    /// for a `to` whose consent does not stand; and as [`Sealed::seal`] for `to`.
     pub fn reseal_direct<T, Ps, P: Purpose>(
         &self,
         sealed: &Sealed<T, Ps>,
@@ -83,6 +88,19 @@ impl<V: KeyVault> SubjectKeys<V> {
                 crate::sealed::open_payload(&key, bytes, ctx)
             },
         )?;
+        // A purpose that needs consent (every `third-party:` one) gets a copy only while the
+        // subject's consent to it stands, as `disclose` hands over only then.
+        let target = to.purpose();
+        if target.policy().needs_consent()
+            && !self
+                .consents(subject)?
+                .iter()
+                .any(|c| c.purpose == target.name() && c.is_active())
+        {
+            return Err(crate::Error::ConsentNeeded {
+                purpose: target.name().to_owned(),
+            });
+        }
         let purpose = [to.purpose().name()];
         // The partner's key records its seal if it has an auditor of its own.
         crate::audit::hooks::value(
