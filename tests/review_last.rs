@@ -113,3 +113,48 @@ fn reseal_direct_ignores_a_withdrawn_consent_for_a_target_declared_without_it() 
         handed.map(|b| b.len()).unwrap_or_default()
     );
 }
+
+/// `disclose` is built so that a customer who withdraws while the records are made (in this
+/// process or another) is only left out: "the vault logs the disclosure, asking each subject's
+/// consent again in the same step: the records of those who withdrew (or were erased) meanwhile
+/// are dropped" (src/vault/admin.rs, `disclose`). Its documented `hand_over` is `reseal_direct`,
+/// which since ca989e8 refuses such a customer with `ConsentNeeded`
+/// (src/vault/handover.rs:94-103); the error ends the whole disclosure, unlogged, and every other
+/// consenting customer's records with it. The CLI's `vault disclose` passes the error on as is
+/// (src/bin/fieldseal/commands/vault/disclose.rs `reseal`, `other => return other`), so one
+/// withdrawal racing a disclosure run now fails the run, where before it dropped that customer.
+#[test]
+fn a_withdrawal_racing_a_disclosure_drops_that_customer_not_the_disclosure() {
+    fieldseal::purpose!(Acme = "third-party:acme");
+    let keyring = Keyring::generate(Suite::default()).unwrap();
+    let keys = KeySet::new().with(keyring.purpose_key::<Fulfillment>());
+    let subjects = SubjectKeys::new(MemoryVault::new(), keys, keyring.id()).unwrap();
+    let acme = keyring.purpose_key::<Acme>();
+    let (ada, bob) = (Subject::int(1001), Subject::int(1002));
+    let ctx = |id: i64| Context::new("customer", "postcode").with_id_int(id);
+    let ada_pc: Sealed<String, Fulfillment> = subjects.seal(&ada, "SW1A 1AA", &ctx(1001)).unwrap();
+    let bob_pc: Sealed<String, Fulfillment> = subjects.seal(&bob, "EC1A 1BB", &ctx(1002)).unwrap();
+    for s in [&ada, &bob] {
+        subjects.grant(s, &Acme.into(), "checkout", None).unwrap();
+    }
+    let partner: DynPurpose = Acme.into();
+    let result = subjects.disclose(&partner, &["postcode"], &[ada.clone(), bob.clone()], |s| {
+        if s.as_bytes() == ada.as_bytes() {
+            // Ada withdraws (another process, say) after disclose found her consent standing.
+            subjects.withdraw(&ada, &Acme.into()).unwrap();
+            subjects.reseal_direct(&ada_pc, &Fulfillment.into(), s, &ctx(1001), &acme)
+        } else {
+            subjects.reseal_direct(&bob_pc, &Fulfillment.into(), s, &ctx(1002), &acme)
+        }
+    });
+    match result {
+        Ok(d) => {
+            assert_eq!(d.records.len(), 1, "only Bob's record may be handed over");
+            assert_eq!(d.records[0].open(&acme, &ctx(1002)).unwrap(), "EC1A 1BB");
+        }
+        Err(e) => panic!(
+            "Ada's withdrawal mid-disclosure failed the whole disclosure (Bob's record too, \
+             nothing logged): {e:?}"
+        ),
+    }
+}
