@@ -96,6 +96,8 @@ fn a_refused_reseal_direct_is_recorded_failed() {
     let email: Sealed<String, Marketing> = subjects.seal(&ada, SECRET, &ctx).unwrap();
     subjects.withdraw(&ada, &Marketing.into()).unwrap();
     let acme = keyring.purpose_key::<Acme>();
+    // Her consent to the partner stands: what refuses the hand-over is her marketing copy.
+    subjects.grant(&ada, &Acme.into(), "form", None).unwrap();
     assert!(
         subjects
             .reseal_direct(&email, &Marketing.into(), &ada, &ctx, &acme)

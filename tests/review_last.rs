@@ -98,7 +98,12 @@ fn reseal_direct_ignores_a_withdrawn_consent_for_a_target_declared_without_it() 
     let undeclared = DynPurpose::new("marketing").unwrap();
     assert!(!undeclared.policy().needs_consent());
     // Control: a seal for marketing so declared is refused, the withdrawal binding it.
-    let sealed = subjects.seal_dyn::<String>(&ada, &[undeclared.clone()], "ada@example.com", &ctx);
+    let sealed = subjects.seal_dyn::<String>(
+        &ada,
+        std::slice::from_ref(&undeclared),
+        "ada@example.com",
+        &ctx,
+    );
     assert!(
         matches!(sealed, Err(Error::UndeclaredConsent { .. })),
         "control: {sealed:?}"
@@ -138,7 +143,7 @@ fn a_withdrawal_racing_a_disclosure_drops_that_customer_not_the_disclosure() {
         subjects.grant(s, &Acme.into(), "checkout", None).unwrap();
     }
     let partner: DynPurpose = Acme.into();
-    let result = subjects.disclose(&partner, &["postcode"], &[ada.clone(), bob.clone()], |s| {
+    let result = subjects.disclose(&partner, &["postcode"], &[ada, bob], |s| {
         if s.as_bytes() == ada.as_bytes() {
             // Ada withdraws (another process, say) after disclose found her consent standing.
             subjects.withdraw(&ada, &Acme.into()).unwrap();

@@ -7,6 +7,7 @@
 mod freed;
 
 use freed::{freed_copies, serial};
+#[cfg(feature = "pkcs11")]
 use zeroize::Zeroizing;
 
 /// `Pkcs11Protector::open` takes the PIN as a `Zeroizing<String>` and says it is "moved, not

@@ -151,7 +151,10 @@ fn reseal_direct_hands_a_copy_over_to_the_partners_purpose_key() {
     let handed = Sealed::<Json<Vec<String>>, Acme>::from_text(&text).unwrap();
     assert_eq!(handed.open(&acme, &ctx2).unwrap().0, prefs.0);
 
-    // Another subject's keys do not open it.
+    // Another subject's keys do not open it (her consent to the partner stands).
+    w.subjects
+        .grant(&Subject::int(8), &Acme.into(), "form", None)
+        .unwrap();
     assert!(matches!(
         w.subjects.reseal_direct_bytes(
             points.as_bytes(),

@@ -243,7 +243,16 @@ impl<V> SubjectKeys<V> {
                 withheld += 1;
                 continue;
             };
-            records.push(hand_over(subject)?);
+            match hand_over(subject) {
+                Ok(made) => records.push(made),
+                // Withdrawn (or erased) since the look above: her record is not made, and she is
+                // counted as withheld, as the log's last check would have done.
+                Err(Error::ConsentNeeded { .. } | Error::SubjectErased { .. }) => {
+                    withheld += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
             disclosed.push(DisclosedSubject {
                 subject: subject.as_bytes().to_vec(),
                 consent,

@@ -74,6 +74,24 @@ impl<V: KeyVault> SubjectKeys<V> {
         ctx: &Context<'_>,
         to: &DynPurposeKey,
     ) -> Result<Vec<u8>> {
+        // A purpose that needs consent (every `third-party:` one) gets a copy only while the
+        // subject's consent to it stands, as `disclose` hands over only then; and a withdrawn
+        // consent binds whatever the purpose's declaration, as for sealing (KeyVault::create).
+        // Checked first: a refused hand-over opens nothing.
+        let target = to.purpose();
+        subject.check()?;
+        let state = self.vault().read(subject.as_bytes(), &[target.name()])?;
+        if let Some(at) = state.erased {
+            return Err(crate::Error::SubjectErased { at });
+        }
+        let record = state.consents.iter().find(|c| c.purpose == target.name());
+        if (target.policy().needs_consent() || record.is_some())
+            && !record.is_some_and(crate::vault::ConsentRecord::is_active)
+        {
+            return Err(crate::Error::ConsentNeeded {
+                purpose: target.name().to_owned(),
+            });
+        }
         // The subject's copy is opened: an open of this service's key set, recorded (refusals
         // too) before anything is sealed for the partner; failing closed, nothing is handed over.
         let (type_byte, payload) = crate::audit::hooks::value(
@@ -88,19 +106,6 @@ impl<V: KeyVault> SubjectKeys<V> {
                 crate::sealed::open_payload(&key, bytes, ctx)
             },
         )?;
-        // A purpose that needs consent (every `third-party:` one) gets a copy only while the
-        // subject's consent to it stands, as `disclose` hands over only then.
-        let target = to.purpose();
-        if target.policy().needs_consent()
-            && !self
-                .consents(subject)?
-                .iter()
-                .any(|c| c.purpose == target.name() && c.is_active())
-        {
-            return Err(crate::Error::ConsentNeeded {
-                purpose: target.name().to_owned(),
-            });
-        }
         let purpose = [to.purpose().name()];
         // The partner's key records its seal if it has an auditor of its own.
         crate::audit::hooks::value(

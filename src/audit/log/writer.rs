@@ -166,15 +166,16 @@ impl FileSink {
                 // Chained on only from a line this key wrote: the log of another keyring's
                 // service of the same name (a directory shared by mistake) is refused, rather
                 // than continued into a chain its own verifier reports as tampered.
-                // A version the key no longer holds (retired since the line was written) cannot
-                // be checked: the log carries on in a new file under the current version, as
-                // it did before this check.
-                let written_by_this_key = key.version(tail.key_version).is_none_or(|version| {
-                    bool::from(subtle::ConstantTimeEq::ct_eq(
+                // A version older than the key's current one that it no longer holds was retired
+                // since the line was written: it cannot be checked, and the log carries on in a
+                // new file under the current version. A newer one is another keyring's.
+                let written_by_this_key = match key.version(tail.key_version) {
+                    Some(version) => bool::from(subtle::ConstantTimeEq::ct_eq(
                         &line::chain_mac(&version.chain, &tail.prev, &tail.last_prefix)[..],
                         &tail.mac[..],
-                    ))
-                });
+                    )),
+                    None => tail.key_version < key.current_version(),
+                };
                 if !written_by_this_key {
                     return Err(files::bad(
                         &dir,
