@@ -6,43 +6,17 @@
 use std::sync::Arc;
 
 use fieldseal::audit::{Auditor, MemorySink};
-use fieldseal::{Context, KeySet, Keyring, Seal, Sealed, Suite};
-
-fieldseal::purpose!(Support = "support");
-fieldseal::purpose!(Fulfillment = "fulfillment");
+use fieldseal::{Context, Keyring, Seal, Sealed, Suite};
 
 #[path = "common/events.rs"]
 mod events;
 
 use events::ops;
 
-const SECRET: &str = "ada@example.com";
+#[path = "common/ticket.rs"]
+mod ticket;
 
-fn audited(keyring: &Keyring, sink: &Arc<MemorySink>) -> KeySet {
-    KeySet::new()
-        .with(keyring.purpose_key::<Support>())
-        .with(keyring.purpose_key::<Fulfillment>())
-        .with_auditor(Auditor::new(Arc::clone(sink), "desk"))
-        .unwrap()
-}
-
-#[derive(Seal, Clone, Debug, PartialEq)]
-#[seal(id = id)]
-struct Ticket {
-    id: u64,
-    #[seal(Support)]
-    note: String,
-    #[seal(Fulfillment, Support)]
-    address: String,
-}
-
-fn ticket() -> Ticket {
-    Ticket {
-        id: 7,
-        note: SECRET.into(),
-        address: "1 Main St".into(),
-    }
-}
+use ticket::{SECRET, Support, audited, ticket};
 
 /// `KeySet::insert` hands back the key it replaces, and that key is taken out of the set without
 /// the set's auditor: a service that swaps in a new key (say, after a rotation, or a reload it
@@ -223,7 +197,7 @@ impl Cli {
     ) -> fieldseal::vault::SubjectKeys<fieldseal::vault::SqliteVault> {
         fieldseal::vault::SubjectKeys::new(
             fieldseal::vault::SqliteVault::open(self.dir.join("vault.db")).unwrap(),
-            KeySet::from_keyring(keyring, purposes),
+            fieldseal::KeySet::from_keyring(keyring, purposes),
             keyring.id(),
         )
         .unwrap()
@@ -264,14 +238,17 @@ fn cli_vault_disclose_with_an_audit_log_records_the_disclosure() {
     #[seal(subject = customer_id)]
     struct Customer {
         customer_id: u64,
-        #[seal(Fulfillment, Acme)]
+        #[seal(ticket::Fulfillment, Acme)]
         email: String,
     }
 
     let cli = Cli::new("review-disclose");
     // A service seals customer 1's record in subject mode; customer 1 consents to acme.
     let keyring = cli.keyring();
-    let subjects = cli.subjects(&keyring, &[Fulfillment.into(), DynPurpose::of::<Acme>()]);
+    let subjects = cli.subjects(
+        &keyring,
+        &[ticket::Fulfillment.into(), DynPurpose::of::<Acme>()],
+    );
     subjects
         .grant(&Subject::int(1u64), &Acme.into(), "checkout", None)
         .unwrap();

@@ -4,49 +4,24 @@
 
 use std::sync::Arc;
 
-use fieldseal::audit::{Auditor, MemorySink};
+use fieldseal::audit::MemorySink;
 use fieldseal::vault::{MemoryVault, Subject, SubjectKeys};
-use fieldseal::{Context, KeySet, Keyring, Seal, Sealed, Suite};
+use fieldseal::{Context, KeySet, Keyring, Sealed, Suite};
 
 #[path = "common/events.rs"]
 mod events;
 
 use events::ops;
 
-fieldseal::purpose!(Support = "support");
-fieldseal::purpose!(Fulfillment = "fulfillment");
+#[path = "common/ticket.rs"]
+mod ticket;
+
+use ticket::{Fulfillment, SECRET, Support, audited, ticket};
+
 fieldseal::purpose!(Marketing = "marketing", consent);
 // The same purpose as a service declares it that lacks the policy: the case 1a0a126 is about
 // (a service on a key bundle, or one whose declaration forgot `consent`).
 fieldseal::purpose!(MarketingUndeclared = "marketing");
-
-const SECRET: &str = "ada@example.com";
-
-fn audited(keyring: &Keyring, sink: &Arc<MemorySink>) -> KeySet {
-    KeySet::new()
-        .with(keyring.purpose_key::<Support>())
-        .with(keyring.purpose_key::<Fulfillment>())
-        .with_auditor(Auditor::new(Arc::clone(sink), "desk"))
-        .unwrap()
-}
-
-#[derive(Seal, Clone, Debug, PartialEq)]
-#[seal(id = id)]
-struct Ticket {
-    id: u64,
-    #[seal(Support)]
-    note: String,
-    #[seal(Fulfillment, Support)]
-    address: String,
-}
-
-fn ticket() -> Ticket {
-    Ticket {
-        id: 7,
-        note: SECRET.into(),
-        address: "1 Main St".into(),
-    }
-}
 
 /// 62b928a made `SealRecord::seal_nested` / `OpenRecord::open_dyn_nested` record "when called at
 /// the top" (SECURITY.md), and decides "the top" by `Nesting::is_top()`, that is by whether a
@@ -224,7 +199,7 @@ fn a_log_last_written_under_a_retired_audit_key_is_not_called_another_keyrings()
         let sink = FileSink::open(&dir, &first, FileSinkOptions::default()).unwrap();
         let keys = KeySet::new()
             .with(keyring.purpose_key::<Support>())
-            .with_auditor(Auditor::new(sink, "desk"))
+            .with_auditor(fieldseal::audit::Auditor::new(sink, "desk"))
             .unwrap();
         let ctx = Context::new("customer", "email").with_id_int(7);
         let _: Sealed<String, Support> = keys.seal(SECRET, &ctx).unwrap();

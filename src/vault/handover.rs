@@ -85,9 +85,7 @@ impl<V: KeyVault> SubjectKeys<V> {
             return Err(crate::Error::SubjectErased { at });
         }
         let record = state.consents.iter().find(|c| c.purpose == target.name());
-        if (target.policy().needs_consent() || record.is_some())
-            && !record.is_some_and(crate::vault::ConsentRecord::is_active)
-        {
+        if crate::vault::records::consent_refuses(target.policy().needs_consent(), record) {
             return Err(crate::Error::ConsentNeeded {
                 purpose: target.name().to_owned(),
             });

@@ -18,8 +18,8 @@ use crate::secret::{KEY_LEN, SecretKey};
 use crate::vault::cache::{Cached, DataKeyCache, Ticket};
 use crate::vault::caches;
 use crate::vault::records::{
-    ConsentRecord, Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState,
-    WRAPPED_LEN,
+    Created, DestroyReason, Destruction, KeySlot, Refusal, StoredKey, SubjectState, WRAPPED_LEN,
+    consent_refuses,
 };
 use crate::vault::store::{AsyncKeyVault, Blocking, KeyVault, run_ready};
 use crate::vault::subject::Subject;
@@ -520,10 +520,9 @@ impl<V> SubjectKeys<V> {
             }
         }
         let policy = purpose.policy();
-        // As the vault's `create` decides: a consent record binds whatever the policy.
+        // As the vault's `create` decides.
         let record = state.consents.iter().find(|c| c.purpose == purpose.name());
-        let consented = record.is_some_and(ConsentRecord::is_active);
-        if (policy.needs_consent() || record.is_some()) && !consented {
+        if consent_refuses(policy.needs_consent(), record) {
             self.cache
                 .fill(ticket, id, purpose.name(), Cached::NoConsent);
             return if policy.needs_consent() {

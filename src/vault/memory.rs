@@ -11,7 +11,7 @@ use crate::keyring::KeyringId;
 use crate::vault::records::{
     ConsentRecord, Created, DestroyReason, Destruction, DisclosureRecord, ErasureReceipt,
     ExpiredKey, KeyCursor, KeySlot, Refusal, StoredKey, SubjectState, VaultStats, VersionCount,
-    VersionRetirement, Withdrawal,
+    VersionRetirement, Withdrawal, consent_refuses,
 };
 use crate::vault::store::KeyVault;
 
@@ -126,9 +126,7 @@ impl KeyVault for MemoryVault {
             KeySlot::Destroyed(d) => Some(d),
             _ => None,
         };
-        // A consent record binds every caller, whatever its purpose's policy (KeyVault::create).
-        let record = state.consents.get(&pair);
-        if (requires_consent || record.is_some()) && !record.is_some_and(ConsentRecord::is_active) {
+        if consent_refuses(requires_consent, state.consents.get(&pair)) {
             return Ok(Created::Refused(Refusal::NoConsent));
         }
         if key.generation != last.wrapping_add(1) {

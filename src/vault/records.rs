@@ -135,6 +135,14 @@ impl ConsentRecord {
     }
 }
 
+/// Whether a (subject, purpose) data key may not be made, nor a copy handed over for the
+/// purpose: its consent is needed (`needs_consent`) and none stands, or the pair has a consent
+/// record that no longer stands, whatever `needs_consent` (a withdrawal binds every writer,
+/// FORMAT.md §15.3). `record`: the pair's consent record, if any.
+pub(crate) fn consent_refuses(needs_consent: bool, record: Option<&ConsentRecord>) -> bool {
+    (needs_consent || record.is_some()) && !record.is_some_and(ConsentRecord::is_active)
+}
+
 impl fmt::Debug for ConsentRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConsentRecord")

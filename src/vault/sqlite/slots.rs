@@ -7,7 +7,7 @@ use rusqlite::{Connection, Row, params};
 use crate::error::VaultError;
 use crate::vault::records::{
     ConsentRecord, Created, DestroyReason, Destruction, ExpiredKey, KeyCursor, KeySlot, Refusal,
-    StoredKey, SubjectState, VersionCount,
+    StoredKey, SubjectState, VersionCount, consent_refuses,
 };
 use crate::vault::sqlite::error::{Fail, corrupt};
 use crate::vault::sqlite::retired;
@@ -239,9 +239,7 @@ pub(super) fn create(
             at: now,
         });
     }
-    // A consent record binds every caller, whatever its purpose's policy (KeyVault::create).
-    let record = state.consents.first();
-    if (requires_consent || record.is_some()) && !record.is_some_and(ConsentRecord::is_active) {
+    if consent_refuses(requires_consent, state.consents.first()) {
         return Ok((Created::Refused(Refusal::NoConsent), destroyed));
     }
     let last = slot.last_generation();
